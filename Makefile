@@ -1,0 +1,36 @@
+# Every target that needs PostgreSQL finds one through .ci/with-postgres:
+# $DATABASE_URL / $TEST_DATABASE_URL, else 127.0.0.1:5432, else a throwaway cluster.
+GO       ?= go
+SQLC     ?= $(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1
+PG        = .ci/with-postgres
+BENCHTIME ?= 1x
+
+.PHONY: build test demo bench vet fmt-check sqlc sqlc-check docker
+
+build:
+	$(GO) build -o bin/healthbot ./cmd/healthbot
+
+test: vet fmt-check
+	$(PG) TEST_DATABASE_URL $(GO) test -race -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+demo: build
+	$(PG) DATABASE_URL sh -c './bin/healthbot migrate && ./bin/healthbot demo'
+
+bench:
+	$(PG) TEST_DATABASE_URL $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -timeout 60m ./...
+
+sqlc:
+	cd store && $(SQLC) generate
+
+sqlc-check:
+	cd store && $(SQLC) diff
+
+docker:
+	docker build -t healthbot .

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/healthbot/healthbot/store"
+)
+
+// ioStreams are the process's standard streams, injected so tests can drive
+// every subcommand.
+type ioStreams struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// env is what every subcommand receives: streams, configuration and a logger.
+type env struct {
+	ioStreams
+	getenv func(string) string
+	cfg    Config
+	log    *slog.Logger
+}
+
+// command is one subcommand of the healthbot binary.
+type command struct {
+	summary string
+	usage   string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+// commands is the subcommand table; each entry lives in its own file.
+func commands() map[string]command {
+	return map[string]command{
+		"migrate": migrateCommand(),
+		"serve":   serveCommand(),
+		"demo":    demoCommand(),
+		"import":  importCommand(),
+		"version": versionCommand(),
+	}
+}
+
+// usageError makes run print usage and exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// run executes one command line and returns the process exit code: 0 on
+// success, 1 on failure, 2 on a usage error.
+func run(ctx context.Context, args []string, s ioStreams, getenv func(string) string) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printUsage(s.out, cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(s.err, "healthbot: unknown command %q\n\n", args[0])
+		printUsage(s.err, cmds)
+		return 2
+	}
+	cfg, err := ParseConfig(getenv)
+	if err != nil {
+		fmt.Fprintf(s.err, "healthbot: configuration:\n  %s\n", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		return 1
+	}
+	e := &env{ioStreams: s, getenv: getenv, cfg: cfg, log: newLogger(s.err, cfg)}
+	err = cmd.run(ctx, e, args[1:])
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintf(s.out, "usage: healthbot %s\n", cmd.usage)
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(s.err, "healthbot %s: %s\nusage: healthbot %s\n", args[0], ue.msg, cmd.usage)
+		return 2
+	default:
+		fmt.Fprintf(s.err, "healthbot %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+func printUsage(w io.Writer, cmds map[string]command) {
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "usage: healthbot <command> [flags]")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'healthbot <command> -h' for a command's flags. Configuration comes from environment variables (see README).")
+}
+
+// flags makes a flag set that reports errors as usage errors instead of
+// exiting, so run can print usage and exit 2.
+func flags(name string, e *env) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parseFlags parses args and maps flag errors to usage errors.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, cfg Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openDB connects to DATABASE_URL and, unless migrate is set, refuses an
+// outdated schema; with migrate it brings the schema up to date first.
+func openDB(ctx context.Context, e *env, migrate bool) (*pgxpool.Pool, error) {
+	if err := e.cfg.RequireDatabase(); err != nil {
+		return nil, err
+	}
+	pool, err := store.Open(ctx, e.cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		if _, err := store.Migrate(ctx, pool); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
+	if err := store.CheckSchema(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is everything healthbot reads from its environment, parsed and
+// validated once at start and passed down; nothing reads os.Getenv later.
+type Config struct {
+	DatabaseURL string
+	HTTPAddr    string
+	LogLevel    string
+	LogFormat   string
+
+	SlackBotToken      string
+	SlackAppToken      string
+	SlackSigningSecret string
+	SlackAPIURL        string
+
+	OpenAIAPIKey  string
+	OpenAIBaseURL string
+	OpenAIModel   string
+
+	AlertChannel   string
+	DigestChannel  string
+	TimeZone       *time.Location
+	DigestAt       WeeklyTime
+	PulseAt        WeeklyTime
+	ScorecardsFile string
+	ScoreInterval  time.Duration
+}
+
+// SlackEnabled reports whether the bot should talk to Slack at all.
+func (c Config) SlackEnabled() bool { return c.SlackBotToken != "" }
+
+// ModelEnabled reports whether a language model is configured.
+func (c Config) ModelEnabled() bool { return c.OpenAIModel != "" }
+
+// WeeklyTime is a weekday and a time of day, like "Mon 09:00".
+type WeeklyTime struct {
+	Weekday time.Weekday
+	Hour    int
+	Minute  int
+}
+
+func (w WeeklyTime) String() string {
+	return fmt.Sprintf("%s %02d:%02d", w.Weekday.String()[:3], w.Hour, w.Minute)
+}
+
+// ParseWeeklyTime reads "Mon 09:00" (any case, full or short day name).
+func ParseWeeklyTime(s string) (WeeklyTime, error) {
+	day, clock, ok := strings.Cut(strings.TrimSpace(s), " ")
+	if !ok {
+		return WeeklyTime{}, fmt.Errorf("%q is not a weekday and time like \"Mon 09:00\"", s)
+	}
+	wd, err := parseWeekday(day)
+	if err != nil {
+		return WeeklyTime{}, err
+	}
+	t, err := time.Parse("15:04", strings.TrimSpace(clock))
+	if err != nil {
+		return WeeklyTime{}, fmt.Errorf("%q is not a time of day like 09:00", clock)
+	}
+	return WeeklyTime{Weekday: wd, Hour: t.Hour(), Minute: t.Minute()}, nil
+}
+
+func parseWeekday(s string) (time.Weekday, error) {
+	s = strings.ToLower(s)
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		name := strings.ToLower(d.String())
+		if s == name || s == name[:3] {
+			return d, nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a weekday", s)
+}
+
+// ParseConfig reads the environment through getenv. Every problem is
+// reported, each naming its variable, so one restart fixes them all.
+func ParseConfig(getenv func(string) string) (Config, error) {
+	p := parser{getenv: getenv}
+	cfg := Config{
+		DatabaseURL:        p.str("DATABASE_URL", ""),
+		HTTPAddr:           p.str("HEALTHBOT_HTTP_ADDR", ":8080"),
+		LogLevel:           p.oneOf("HEALTHBOT_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		LogFormat:          p.oneOf("HEALTHBOT_LOG_FORMAT", "text", "text", "json"),
+		SlackBotToken:      p.prefixed("SLACK_BOT_TOKEN", "xoxb-"),
+		SlackAppToken:      p.prefixed("SLACK_APP_TOKEN", "xapp-"),
+		SlackSigningSecret: p.str("SLACK_SIGNING_SECRET", ""),
+		SlackAPIURL:        p.url("SLACK_API_URL", "https://slack.com/api/"),
+		OpenAIAPIKey:       p.str("OPENAI_API_KEY", ""),
+		OpenAIBaseURL:      p.url("OPENAI_BASE_URL", ""),
+		OpenAIModel:        p.str("OPENAI_MODEL", ""),
+		AlertChannel:       p.str("HEALTHBOT_ALERT_CHANNEL", ""),
+		DigestChannel:      p.str("HEALTHBOT_DIGEST_CHANNEL", ""),
+		TimeZone:           p.location("HEALTHBOT_TIMEZONE", "UTC"),
+		DigestAt:           p.weekly("HEALTHBOT_DIGEST_AT", "Mon 09:00"),
+		PulseAt:            p.weekly("HEALTHBOT_PULSE_AT", "Mon 10:00"),
+		ScorecardsFile:     p.str("HEALTHBOT_SCORECARDS", ""),
+		ScoreInterval:      p.duration("HEALTHBOT_SCORE_INTERVAL", "24h"),
+	}
+	if cfg.SlackBotToken != "" && cfg.SlackAppToken == "" && cfg.SlackSigningSecret == "" {
+		p.fail("SLACK_SIGNING_SECRET", "is required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN selects Socket Mode")
+	}
+	if cfg.SlackAppToken != "" && cfg.SlackBotToken == "" {
+		p.fail("SLACK_BOT_TOKEN", "is required when SLACK_APP_TOKEN is set")
+	}
+	if cfg.OpenAIModel != "" && cfg.OpenAIAPIKey == "" && cfg.OpenAIBaseURL == "" {
+		p.fail("OPENAI_API_KEY", "is required with OPENAI_MODEL unless OPENAI_BASE_URL points at a server without keys")
+	}
+	return cfg, errors.Join(p.errs...)
+}
+
+// RequireDatabase is checked by the commands that need Postgres.
+func (c Config) RequireDatabase() error {
+	if c.DatabaseURL == "" {
+		return errors.New("DATABASE_URL is not set: point it at PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+	}
+	return nil
+}
+
+type parser struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (p *parser) fail(name, format string, args ...any) {
+	p.errs = append(p.errs, fmt.Errorf("%s %s", name, fmt.Sprintf(format, args...)))
+}
+
+func (p *parser) str(name, def string) string {
+	if v := strings.TrimSpace(p.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *parser) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(p.str(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.fail(name, "is %q; want one of %s", v, strings.Join(allowed, ", "))
+	return def
+}
+
+func (p *parser) prefixed(name, prefix string) string {
+	v := p.str(name, "")
+	if v != "" && !strings.HasPrefix(v, prefix) {
+		p.fail(name, "should start with %q", prefix)
+	}
+	return v
+}
+
+func (p *parser) url(name, def string) string {
+	v := p.str(name, def)
+	if v == "" {
+		return v
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.fail(name, "is %q; want an http(s) URL", v)
+		return def
+	}
+	if !strings.HasSuffix(v, "/") {
+		v += "/"
+	}
+	return v
+}
+
+func (p *parser) location(name, def string) *time.Location {
+	v := p.str(name, def)
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		p.fail(name, "is %q, not a time zone such as Europe/Paris or UTC", v)
+		return time.UTC
+	}
+	return loc
+}
+
+func (p *parser) weekly(name, def string) WeeklyTime {
+	w, err := ParseWeeklyTime(p.str(name, def))
+	if err != nil {
+		p.fail(name, "%v", err)
+		w, _ = ParseWeeklyTime(def)
+	}
+	return w
+}
+
+func (p *parser) duration(name, def string) time.Duration {
+	v := p.str(name, def)
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		p.fail(name, "is %q; want a positive duration like 24h or 30m", v)
+		d, _ = time.ParseDuration(def)
+	}
+	return d
+}

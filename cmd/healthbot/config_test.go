@@ -1,0 +1,46 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestParseConfigDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, err := ParseConfig(envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, ":8080", cfg.HTTPAddr)
+	require.Equal(t, WeeklyTime{Weekday: time.Monday, Hour: 9}, cfg.DigestAt)
+	require.Equal(t, WeeklyTime{Weekday: time.Monday, Hour: 10}, cfg.PulseAt)
+	require.Equal(t, 24*time.Hour, cfg.ScoreInterval)
+	require.False(t, cfg.SlackEnabled())
+}
+
+func TestParseConfigNamesEveryBadVariable(t *testing.T) {
+	t.Parallel()
+	_, err := ParseConfig(envOf(map[string]string{
+		"SLACK_BOT_TOKEN":          "nope",
+		"HEALTHBOT_TIMEZONE":       "Mars/Olympus",
+		"HEALTHBOT_DIGEST_AT":      "Funday 9",
+		"HEALTHBOT_SCORE_INTERVAL": "-1h",
+		"SLACK_API_URL":            "ftp://x",
+	}))
+	require.Error(t, err)
+	for _, name := range []string{"SLACK_BOT_TOKEN", "HEALTHBOT_TIMEZONE", "HEALTHBOT_DIGEST_AT", "HEALTHBOT_SCORE_INTERVAL", "SLACK_API_URL", "SLACK_SIGNING_SECRET"} {
+		require.Contains(t, err.Error(), name)
+	}
+}
+
+func TestParseWeeklyTime(t *testing.T) {
+	t.Parallel()
+	w, err := ParseWeeklyTime("tuesday 14:30")
+	require.NoError(t, err)
+	require.Equal(t, WeeklyTime{Weekday: time.Tuesday, Hour: 14, Minute: 30}, w)
+	require.Equal(t, "Tue 14:30", w.String())
+}

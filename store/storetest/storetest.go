@@ -1,0 +1,201 @@
+// Package storetest gives tests a real, isolated Postgres in the style of
+// river's riverdbtest: a transaction thrown away after the test, or a fresh
+// schema (with its own pool) for tests that need commits seen by other
+// connections. Without a reachable database the test fails, saying how to
+// start one; it never skips.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/healthbot/healthbot/store"
+)
+
+// DefaultURL is used when TEST_DATABASE_URL is unset.
+const DefaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// URL is the test database: TEST_DATABASE_URL, or the local default.
+func URL() string {
+	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return DefaultURL
+}
+
+// shared is the one process-wide pool on the migrated template schema; a
+// test binary builds it once, as riverdbtest does.
+var shared = sync.OnceValues(func() (*pgxpool.Pool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	schema := "hbtest_" + migrationsHash()
+	if err := createMigratedSchema(ctx, schema); err != nil {
+		return nil, err
+	}
+	return poolFor(ctx, schema)
+})
+
+// Tx returns a transaction on the shared migrated schema; it is rolled back
+// when the test ends, so tests cannot see each other's rows.
+func Tx(t testing.TB) pgx.Tx {
+	t.Helper()
+	pool, err := shared()
+	if err != nil {
+		t.Fatal(unreachable(err))
+	}
+	ctx := context.Background()
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatalf("storetest: begin: %v", err)
+	}
+	t.Cleanup(func() { _ = tx.Rollback(context.WithoutCancel(ctx)) })
+	return tx
+}
+
+// Store returns a store over Tx(t).
+func Store(t testing.TB) *store.Store {
+	t.Helper()
+	return store.New(Tx(t))
+}
+
+// Schema creates a fresh schema with every migration applied and returns a
+// pool whose connections use it. Both are dropped when the test ends.
+func Schema(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	ctx := context.Background()
+	schema := "hbt_" + randomSuffix()
+	if err := createMigratedSchema(ctx, schema); err != nil {
+		t.Fatal(unreachable(err))
+	}
+	pool, err := poolFor(ctx, schema)
+	if err != nil {
+		t.Fatal(unreachable(err))
+	}
+	t.Cleanup(func() {
+		pool.Close()
+		dropSchema(context.WithoutCancel(ctx), schema)
+	})
+	return pool
+}
+
+// SchemaURL is Schema for code that connects by itself (cmd/healthbot's
+// Main): it returns a database URL whose connections use the fresh schema.
+func SchemaURL(t testing.TB) string {
+	t.Helper()
+	pool := Schema(t)
+	schema := pool.Config().ConnConfig.RuntimeParams["search_path"]
+	u, err := url.Parse(URL())
+	if err != nil {
+		t.Fatalf("storetest: parse TEST_DATABASE_URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// EmptySchema is Schema without migrations, for testing the migrations.
+func EmptySchema(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	ctx := context.Background()
+	schema := "hbt_" + randomSuffix()
+	if err := exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(unreachable(err))
+	}
+	pool, err := poolFor(ctx, schema)
+	if err != nil {
+		t.Fatal(unreachable(err))
+	}
+	t.Cleanup(func() {
+		pool.Close()
+		dropSchema(context.WithoutCancel(ctx), schema)
+	})
+	return pool
+}
+
+func createMigratedSchema(ctx context.Context, schema string) error {
+	if err := exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+		return err
+	}
+	pool, err := poolFor(ctx, schema)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	_, err = store.Migrate(ctx, pool)
+	return err
+}
+
+func poolFor(ctx context.Context, schema string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(URL())
+	if err != nil {
+		return nil, fmt.Errorf("parse TEST_DATABASE_URL: %w", err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	cfg.MaxConns = 8
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
+}
+
+func exec(ctx context.Context, sql string) error {
+	conn, err := pgx.Connect(ctx, URL())
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, sql)
+	return err
+}
+
+func dropSchema(ctx context.Context, schema string) {
+	_ = exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+}
+
+func unreachable(err error) string {
+	return fmt.Sprintf("storetest: cannot use the test database %s: %v\n"+
+		"Start PostgreSQL (make test finds or starts one for you) or point TEST_DATABASE_URL at a server you may create schemas in.", URL(), err)
+}
+
+func randomSuffix() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// migrationsHash names the shared schema after the migrations' content, so a
+// changed migration gets a fresh schema instead of a stale one.
+func migrationsHash() string {
+	h := sha256.New()
+	_ = fs.WalkDir(store.Migrations(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(store.Migrations(), path)
+		if err != nil {
+			return err
+		}
+		h.Write([]byte(path))
+		h.Write(b)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
