@@ -1,0 +1,57 @@
+// Package bot is healthbot's Slack adapter and its jobs: transports (Socket
+// Mode and HTTP), command routing, Block Kit rendering, the pulse flow,
+// alerts, digests, the scheduler and the language-model question loop.
+//
+// Every transport turns what Slack sends into a Request or an Action and
+// hands it to the same handlers, which answer with a Message; rendering is
+// separate from sending so every message is golden-testable without Slack.
+package bot
+
+import (
+	"context"
+
+	"github.com/slack-go/slack"
+)
+
+// Request is a user's ask — a slash command, a mention or a DM — whatever
+// transport brought it.
+type Request struct {
+	UserID      string
+	UserName    string
+	TeamID      string
+	ChannelID   string
+	Command     string // "/health", or "" for mentions and DMs
+	Text        string // what follows the command, trimmed
+	ResponseURL string // slash commands and interactions only
+	TriggerID   string // for opening modals
+	ThreadTS    string // mentions: reply in this thread
+}
+
+// Action is a click on an interactive element or a modal submission.
+type Action struct {
+	Request
+	ActionID  string
+	BlockID   string
+	Value     string
+	MessageTS string
+	Callback  *slack.InteractionCallback // the raw payload, for view submissions and state
+}
+
+// Message is a transport-neutral reply.
+type Message struct {
+	Text            string // fallback text; also what notifications show
+	Blocks          []slack.Block
+	InChannel       bool // visible to the channel, else ephemeral to the asker
+	ReplaceOriginal bool // update the message the action came from
+	DeleteOriginal  bool
+}
+
+// CommandHandler answers a Request.
+type CommandHandler interface {
+	HandleCommand(ctx context.Context, req Request) (Message, error)
+}
+
+// ActionHandler answers an Action.
+type ActionHandler interface {
+	HandleAction(ctx context.Context, act Action) (Message, error)
+}

@@ -1,0 +1,70 @@
+package scoring
+
+// Feature says how a metric's observations become one number at as-of T.
+type Feature string
+
+const (
+	// FeatureLatest is the newest observation at or before T (within the window, if one is set).
+	FeatureLatest Feature = "latest"
+	// FeatureSum adds the observations in (T-window, T].
+	FeatureSum Feature = "sum"
+	// FeatureMean averages the observations in (T-window, T].
+	FeatureMean Feature = "mean"
+	// FeatureChange is the relative change of the latest value at T against
+	// the latest value at or before T-window: (now-then)/|then|.
+	FeatureChange Feature = "change"
+	// FeatureDaysSince counts days from the newest observation with a value
+	// > 0 to T; with none in the window it is the window length.
+	FeatureDaysSince Feature = "days_since"
+)
+
+// Normalisation turns a feature value into a 0–100 metric score.
+type Normalisation string
+
+const (
+	// NormPeerPercentile ranks the value among the account's peers.
+	NormPeerPercentile Normalisation = "peer_percentile"
+	// NormAbsolute maps the value through fixed points (piecewise linear).
+	NormAbsolute Normalisation = "absolute"
+)
+
+// Point is one (value, score) pair of an absolute mapping.
+type Point struct {
+	Value float64 `yaml:"value" json:"value"`
+	Score float64 `yaml:"score" json:"score"`
+}
+
+// Metric is one entry of the catalog: what to read, how to summarise it and
+// how to turn it into a score.
+type Metric struct {
+	Key            string        `yaml:"key" json:"key"`
+	Signal         string        `yaml:"signal" json:"signal"` // signal metric read; defaults to Key
+	Family         Family        `yaml:"family" json:"family"`
+	Label          string        `yaml:"label" json:"label"`
+	Unit           string        `yaml:"unit" json:"unit"`
+	HigherIsBetter bool          `yaml:"higher_is_better" json:"higher_is_better"`
+	Feature        Feature       `yaml:"feature" json:"feature"`
+	WindowDays     int           `yaml:"window_days" json:"window_days"`
+	Normalisation  Normalisation `yaml:"normalisation" json:"normalisation"`
+	Mapping        []Point       `yaml:"mapping" json:"mapping"`                   // for NormAbsolute, sorted by Value
+	StaleAfterDays int           `yaml:"stale_after_days" json:"stale_after_days"` // 0: never stale
+}
+
+// SignalKey is the signal metric this catalog metric reads.
+func (m Metric) SignalKey() string {
+	if m.Signal != "" {
+		return m.Signal
+	}
+	return m.Key
+}
+
+// FeatureValue is one metric's feature for one account at as-of T, with the
+// age in days of the newest observation behind it (for staleness).
+type FeatureValue struct {
+	Value   float64
+	AgeDays float64
+}
+
+// FeatureSet holds every account's features at one as-of time:
+// account id → metric key → value. A missing key means no data.
+type FeatureSet map[int64]map[string]FeatureValue
