@@ -1,0 +1,190 @@
+package bot_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/stretchr/testify/require"
+
+	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/store"
+	"github.com/healthbot/healthbot/store/storetest"
+)
+
+// countingClaims wraps the store's claims and reports every attempt, so a
+// test can wait until all replicas have tried without sleeping.
+type countingClaims struct {
+	*store.Store
+	attempts chan string
+}
+
+func (c countingClaims) ClaimJobRun(ctx context.Context, name, slot, instance string, now time.Time, lease time.Duration) (bool, error) {
+	ok, err := c.Store.ClaimJobRun(ctx, name, slot, instance, now, lease)
+	c.attempts <- instance
+	return ok, err
+}
+
+var _ bot.JobClaimer = countingClaims{}
+
+type schedBundle struct {
+	clock    *clockwork.FakeClock
+	store    *store.Store
+	attempts chan string
+	mu       sync.Mutex
+	runs     []string // instance@occurrence
+	ran      chan struct{}
+}
+
+func (b *schedBundle) recorded() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.runs...)
+}
+
+var paris = mustZone("Europe/Paris")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+func setupSched(t *testing.T, start time.Time) *schedBundle {
+	t.Helper()
+	pool := storetest.Schema(t)
+	return &schedBundle{
+		clock:    clockwork.NewFakeClockAt(start),
+		store:    store.New(pool),
+		attempts: make(chan string, 64),
+		ran:      make(chan struct{}, 64),
+	}
+}
+
+// startInstance starts one replica running a weekly "digest" job at Monday
+// 09:00 Paris time.
+func (b *schedBundle) startInstance(t *testing.T, instance string) {
+	t.Helper()
+	s, err := bot.NewScheduler(bot.SchedulerConfig{
+		Claims: countingClaims{Store: b.store, attempts: b.attempts}, Clock: b.clock,
+		Location: paris, Instance: instance, CatchUp: 12 * time.Hour,
+	})
+	require.NoError(t, err)
+	require.NoError(t, s.Add(bot.Job{
+		Name:    "digest",
+		Cadence: bot.Weekly{Weekday: time.Monday, Hour: 9, Loc: paris},
+		Run: func(ctx context.Context, occ time.Time) error {
+			b.mu.Lock()
+			b.runs = append(b.runs, instance+"@"+occ.In(paris).Format("Mon 15:04"))
+			b.mu.Unlock()
+			b.ran <- struct{}{}
+			return nil
+		},
+	}))
+	require.NoError(t, s.Start(context.Background()))
+	t.Cleanup(func() { require.NoError(t, s.Shutdown()) })
+}
+
+func waitFor[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+	}
+	var zero T
+	return zero
+}
+
+func TestSchedulerDigestOnceAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	b := setupSched(t, time.Date(2026, 11, 23, 8, 59, 0, 0, paris)) // Monday 08:59
+	b.startInstance(t, "a")
+	b.startInstance(t, "b")
+
+	// Both replicas arm a timer for 09:00; advance past it.
+	require.NoError(t, b.clock.BlockUntilContext(context.Background(), 2))
+	b.clock.Advance(time.Minute)
+	waitFor(t, b.attempts, "first claim")
+	waitFor(t, b.attempts, "second claim")
+	waitFor(t, b.ran, "the digest run")
+
+	runs := b.recorded()
+	require.Len(t, runs, 1, "two replicas, one digest")
+	require.Contains(t, runs[0], "@Mon 09:00")
+	jr, err := b.store.JobRun(context.Background(), "digest", "2026-W48")
+	require.NoError(t, err)
+	require.False(t, jr.FinishedAt.IsZero())
+}
+
+func TestSchedulerCatchesUpMissedRunWithinWindow(t *testing.T) {
+	t.Parallel()
+	b := setupSched(t, time.Date(2026, 11, 23, 9, 30, 0, 0, paris)) // crashed at 08:55, back at 09:30
+	b.startInstance(t, "a")
+	waitFor(t, b.ran, "catch-up run")
+	require.Equal(t, []string{"a@Mon 09:00"}, b.recorded())
+
+	// A second restart the same morning finds the slot taken.
+	b.startInstance(t, "b")
+	waitFor(t, b.attempts, "claim by a")
+	waitFor(t, b.attempts, "claim by b")
+	require.Len(t, b.recorded(), 1)
+}
+
+func TestSchedulerSkipsMissedRunPastWindow(t *testing.T) {
+	t.Parallel()
+	b := setupSched(t, time.Date(2026, 11, 24, 19, 0, 0, 0, paris)) // Tuesday evening
+	b.startInstance(t, "a")
+
+	// Only the weekly timer is armed: no catch-up job was queued.
+	require.NoError(t, b.clock.BlockUntilContext(context.Background(), 1))
+	select {
+	case <-b.attempts:
+		t.Fatal("a run past its catch-up window must not be attempted")
+	default:
+	}
+	_, err := b.store.JobRun(context.Background(), "digest", "2026-W48")
+	require.ErrorIs(t, err, store.ErrNotFound)
+
+	// The next Monday still fires on time.
+	b.clock.Advance(time.Date(2026, 11, 30, 9, 0, 0, 0, paris).Sub(b.clock.Now()))
+	waitFor(t, b.ran, "next week's digest")
+	require.Equal(t, []string{"a@Mon 09:00"}, b.recorded())
+	_, err = b.store.JobRun(context.Background(), "digest", "2026-W49")
+	require.NoError(t, err)
+}
+
+func TestSchedulerRejectsCadenceInOtherZone(t *testing.T) {
+	t.Parallel()
+	s, err := bot.NewScheduler(bot.SchedulerConfig{Claims: countingClaims{}, Location: paris})
+	require.NoError(t, err)
+	err = s.Add(bot.Job{Name: "x", Cadence: bot.Daily{Hour: 1, Loc: time.UTC}, Run: func(context.Context, time.Time) error { return nil }})
+	require.ErrorContains(t, err, "zone")
+}
+
+func TestCadencePrevAndSlot(t *testing.T) {
+	t.Parallel()
+	w := bot.Weekly{Weekday: time.Monday, Hour: 9, Loc: paris}
+	cases := []struct {
+		now, want time.Time
+		slot      string
+	}{
+		{time.Date(2026, 11, 23, 9, 0, 0, 0, paris), time.Date(2026, 11, 23, 9, 0, 0, 0, paris), "2026-W48"},
+		{time.Date(2026, 11, 23, 8, 59, 0, 0, paris), time.Date(2026, 11, 16, 9, 0, 0, 0, paris), "2026-W47"},
+		{time.Date(2026, 11, 29, 23, 0, 0, 0, paris), time.Date(2026, 11, 23, 9, 0, 0, 0, paris), "2026-W48"},
+		// 08:30 UTC on Monday is 09:30 in Paris.
+		{time.Date(2026, 11, 23, 8, 30, 0, 0, time.UTC), time.Date(2026, 11, 23, 9, 0, 0, 0, paris), "2026-W48"},
+	}
+	for _, c := range cases {
+		got := w.Prev(c.now)
+		require.True(t, got.Equal(c.want), "Prev(%s) = %s, want %s", c.now, got, c.want)
+		require.Equal(t, c.slot, w.Slot(got))
+	}
+	e := bot.Every{Interval: 24 * time.Hour}
+	require.Equal(t, "2026-11-23T00:00:00Z", e.Slot(e.Prev(time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC))))
+}
