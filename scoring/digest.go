@@ -1,0 +1,201 @@
+package scoring
+
+import (
+	"math"
+	"sort"
+	"time"
+)
+
+// DigestInput is what the Monday digest summarises; the store gathers it,
+// the digest job renders the result.
+type DigestInput struct {
+	Now          time.Time
+	Accounts     []Account       // every account; those alive at Now count
+	Today        map[int64]Score // latest score per account
+	LastWeek     map[int64]Score // the score 7 days before
+	Pulses       map[int64]Pulse // each account's latest pulse
+	CSMs         []CSM
+	Expansion    map[int64]string // live expansion alerts: account → summary
+	RenewalDays  int              // renewals within this many days (default 90)
+	MoversLimit  int              // how many movers each way (default 5)
+	PulseMaxDays int              // pulse age that still counts (default 30)
+	// PulseWeek is the ISO week whose completion is reported; default the
+	// week before Now, since a Monday-morning digest precedes that week's
+	// check-in.
+	PulseWeek string
+}
+
+// Mover is an account whose score moved over the week.
+type Mover struct {
+	Account  Account
+	From, To float64
+	Delta    float64
+	Band     Band
+}
+
+// RenewalRisk is a renewal coming up on an account that is not green.
+type RenewalRisk struct {
+	Account Account
+	Days    int
+	Score   float64
+	Band    Band
+}
+
+// PulseCompletion is one CSM's answered share of this week's pulse.
+type PulseCompletion struct {
+	CSM      CSM
+	Answered int
+	Total    int
+}
+
+// Expansion is an upsell candidate and why.
+type Expansion struct {
+	Account Account
+	Reason  string
+}
+
+// Digest is the Monday portfolio summary.
+type Digest struct {
+	Week           string
+	PulseWeek      string
+	Bands          map[Band]int
+	BandsLastWeek  map[Band]int
+	Down, Up       []Mover
+	NewlyRed       []Mover
+	Renewals       []RenewalRisk
+	MRRAtRisk      float64
+	Expansion      []Expansion
+	Pulse          []PulseCompletion
+	Disagreements  []Disagreement
+	AccountsByID   map[int64]Account
+	NotEnoughData  int
+	ScoredAccounts int
+}
+
+// BuildDigest computes the digest from one week's scores and pulses.
+func BuildDigest(in DigestInput) Digest {
+	if in.RenewalDays == 0 {
+		in.RenewalDays = 90
+	}
+	if in.MoversLimit == 0 {
+		in.MoversLimit = 5
+	}
+	if in.PulseMaxDays == 0 {
+		in.PulseMaxDays = 30
+	}
+	if in.PulseWeek == "" {
+		in.PulseWeek = ISOWeek(in.Now.AddDate(0, 0, -7))
+	}
+	d := Digest{
+		Week: ISOWeek(in.Now), PulseWeek: in.PulseWeek, Bands: map[Band]int{}, BandsLastWeek: map[Band]int{},
+		AccountsByID: map[int64]Account{},
+	}
+	var moves []Mover
+	for _, a := range in.Accounts {
+		if !a.AliveAt(in.Now) {
+			continue
+		}
+		d.AccountsByID[a.ID] = a
+		now, ok := in.Today[a.ID]
+		if !ok || !now.HasScore() {
+			d.NotEnoughData++
+			continue
+		}
+		d.ScoredAccounts++
+		d.Bands[now.Band]++
+		before, had := in.LastWeek[a.ID]
+		if had && before.HasScore() {
+			d.BandsLastWeek[before.Band]++
+			m := Mover{Account: a, From: before.Value, To: now.Value, Delta: now.Value - before.Value, Band: now.Band}
+			moves = append(moves, m)
+			if now.Band == BandRed && before.Band != BandRed {
+				d.NewlyRed = append(d.NewlyRed, m)
+			}
+		}
+		d.addRenewal(in, a, now)
+		if p, ok := in.Pulses[a.ID]; ok {
+			if dis, ok := PulseDisagrees(now, &p, in.PulseMaxDays); ok {
+				d.Disagreements = append(d.Disagreements, dis)
+			}
+		}
+		if why, ok := in.Expansion[a.ID]; ok {
+			d.Expansion = append(d.Expansion, Expansion{Account: a, Reason: why})
+		}
+	}
+	d.Down, d.Up = topMovers(moves, in.MoversLimit)
+	sort.Slice(d.NewlyRed, func(i, j int) bool { return d.NewlyRed[i].To < d.NewlyRed[j].To })
+	sort.Slice(d.Renewals, func(i, j int) bool { return d.Renewals[i].Days < d.Renewals[j].Days })
+	sort.Slice(d.Expansion, func(i, j int) bool { return d.Expansion[i].Account.MRR > d.Expansion[j].Account.MRR })
+	sort.Slice(d.Disagreements, func(i, j int) bool { return d.Disagreements[i].AccountID < d.Disagreements[j].AccountID })
+	d.Pulse = pulseCompletion(in, d.AccountsByID)
+	return d
+}
+
+func (d *Digest) addRenewal(in DigestInput, a Account, s Score) {
+	if a.RenewalDate.IsZero() || s.Band == BandGreen {
+		return
+	}
+	days := int(math.Ceil(a.RenewalDate.Sub(in.Now).Hours() / 24))
+	if days < 0 || days > in.RenewalDays {
+		return
+	}
+	d.Renewals = append(d.Renewals, RenewalRisk{Account: a, Days: days, Score: s.Value, Band: s.Band})
+	d.MRRAtRisk += a.MRR
+}
+
+// topMovers returns the biggest drops and rises, largest first; ties break
+// by account id so the digest is stable.
+func topMovers(moves []Mover, n int) (down, up []Mover) {
+	sort.Slice(moves, func(i, j int) bool {
+		if moves[i].Delta != moves[j].Delta {
+			return moves[i].Delta < moves[j].Delta
+		}
+		return moves[i].Account.ID < moves[j].Account.ID
+	})
+	for _, m := range moves {
+		if m.Delta < 0 && len(down) < n {
+			down = append(down, m)
+		}
+	}
+	for i := len(moves) - 1; i >= 0 && len(up) < n; i-- {
+		if moves[i].Delta > 0 {
+			up = append(up, moves[i])
+		}
+	}
+	return down, up
+}
+
+// pulseCompletion counts, per CSM who owns live accounts, how many of them
+// have a pulse for the reported week; least complete first.
+func pulseCompletion(in DigestInput, alive map[int64]Account) []PulseCompletion {
+	week := in.PulseWeek
+	byCSM := map[int64]*PulseCompletion{}
+	for _, c := range in.CSMs {
+		byCSM[c.ID] = &PulseCompletion{CSM: c}
+	}
+	for id, a := range alive {
+		pc, ok := byCSM[a.OwnerID]
+		if !ok {
+			continue
+		}
+		pc.Total++
+		if p, ok := in.Pulses[id]; ok && p.Week == week {
+			pc.Answered++
+		}
+	}
+	var out []PulseCompletion
+	for _, pc := range byCSM {
+		if pc.Total > 0 {
+			out = append(out, *pc)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ri := float64(out[i].Answered) / float64(out[i].Total)
+		rj := float64(out[j].Answered) / float64(out[j].Total)
+		if ri != rj {
+			return ri < rj
+		}
+		return out[i].CSM.Name < out[j].CSM.Name
+	})
+	return out
+}
