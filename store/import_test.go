@@ -184,3 +184,102 @@ func TestImportSignalsStopsOnSourceError(t *testing.T) {
 	require.ErrorContains(t, err, "disk on fire")
 	require.Empty(t, b.storedSignals(t))
 }
+
+func accounts(fields []string, rows ...store.AccountRow) *rowsOf[store.AccountRow] {
+	for i := range rows {
+		rows[i].Line = int64(i + 2)
+	}
+	return &rowsOf[store.AccountRow]{rows: rows, fields: fields}
+}
+
+var allAccountFields = store.AccountFields
+
+func TestImportAccountsUpsertsAndCreatesOwners(t *testing.T) {
+	t.Parallel()
+	b := setupImport(t)
+	dana, err := b.s.EnsureCSM(b.ctx, "Dana@Example.com", "", "Dana")
+	require.NoError(t, err)
+	file := func(mrr float64) *rowsOf[store.AccountRow] {
+		return accounts(allAccountFields,
+			store.AccountRow{ExternalID: "acme", Name: "Acme", Segment: "Enterprise", OwnerEmail: "dana@example.com",
+				OwnerSlackID: "U1", MRR: mrr, Seats: 40, RenewalDate: day, Attributes: []byte(`{"region":"EMEA"}`)},
+			store.AccountRow{ExternalID: "globex", Name: "Globex", OwnerEmail: "lee@example.com", OwnerSlackID: "U2"},
+			store.AccountRow{ExternalID: "initech", Name: "Initech", OwnerSlackID: "U3"},
+			store.AccountRow{ExternalID: "hooli", Name: "Hooli"},
+		)
+	}
+	sum, err := b.s.ImportAccounts(b.ctx, file(1000.5))
+	require.NoError(t, err)
+	require.Equal(t, store.ImportSummary{Read: 4, Inserted: 4}, sum)
+
+	acme, err := b.s.AccountByExternalID(b.ctx, "acme")
+	require.NoError(t, err)
+	require.Equal(t, dana, acme.OwnerID, "the owner is found by email, whatever its case")
+	require.Equal(t, 1000.5, acme.MRR)
+	require.Equal(t, 40, acme.Seats)
+	require.True(t, day.Equal(acme.RenewalDate))
+	require.Equal(t, "EMEA", acme.Attributes["region"])
+	danaRow, err := b.s.CSMByEmail(b.ctx, "dana@example.com")
+	require.NoError(t, err)
+	require.Equal(t, "U1", danaRow.SlackUserID, "a known CSM gets the Slack id the file pairs it with")
+
+	lee, err := b.s.CSMBySlackID(b.ctx, "U2")
+	require.NoError(t, err)
+	require.Equal(t, "lee@example.com", lee.Email)
+	initech, err := b.s.AccountByExternalID(b.ctx, "initech")
+	require.NoError(t, err)
+	u3, err := b.s.CSMBySlackID(b.ctx, "U3")
+	require.NoError(t, err)
+	require.Equal(t, u3.ID, initech.OwnerID)
+	hooli, err := b.s.AccountByExternalID(b.ctx, "hooli")
+	require.NoError(t, err)
+	require.Zero(t, hooli.OwnerID)
+
+	sum, err = b.s.ImportAccounts(b.ctx, file(1000.5))
+	require.NoError(t, err)
+	require.Equal(t, store.ImportSummary{Read: 4, Unchanged: 4}, sum)
+	sum, err = b.s.ImportAccounts(b.ctx, file(1200))
+	require.NoError(t, err)
+	require.Equal(t, store.ImportSummary{Read: 4, Updated: 1, Unchanged: 3}, sum)
+	csms, err := b.s.CSMs(b.ctx)
+	require.NoError(t, err)
+	require.Len(t, csms, 3, "re-importing creates no owners twice")
+}
+
+func TestImportAccountsLeavesFieldsTheFileLacks(t *testing.T) {
+	t.Parallel()
+	b := setupImport(t)
+	_, err := b.s.ImportAccounts(b.ctx, accounts(allAccountFields,
+		store.AccountRow{ExternalID: "acme", Name: "Acme", Segment: "SMB", OwnerEmail: "dana@example.com", Seats: 5,
+			Attributes: []byte(`{"region":"EMEA","tier":"gold"}`)}))
+	require.NoError(t, err)
+
+	sum, err := b.s.ImportAccounts(b.ctx, accounts([]string{"external_id", "name", "seats"},
+		store.AccountRow{ExternalID: "acme", Name: "Acme", Seats: 7, Attributes: []byte(`{"tier":"platinum"}`)},
+		store.AccountRow{ExternalID: "acme", Name: "Acme", Seats: 9}))
+	require.NoError(t, err)
+	require.Equal(t, store.ImportSummary{Read: 2, Updated: 1, Unchanged: 1}, sum, "the last line of a repeated id wins")
+
+	acme, err := b.s.AccountByExternalID(b.ctx, "acme")
+	require.NoError(t, err)
+	require.Equal(t, 9, acme.Seats)
+	require.Equal(t, "SMB", acme.Segment)
+	require.NotZero(t, acme.OwnerID)
+	require.Equal(t, map[string]any{"region": "EMEA", "tier": "gold"}, acme.Attributes,
+		"attributes merge; the winning line carried none")
+}
+
+func TestImportAccountsWritesNothingOnSourceError(t *testing.T) {
+	t.Parallel()
+	b := setupImport(t)
+	src := accounts(allAccountFields, store.AccountRow{ExternalID: "acme", Name: "Acme", OwnerEmail: "x@example.com"})
+	src.err = &store.ImportError{Code: store.CodeBadRows, Rows: []store.RowError{{Line: 3, Column: "mrr", Problem: "x"}}}
+	_, err := b.s.ImportAccounts(b.ctx, src)
+	require.ErrorIs(t, err, src.err)
+	all, err := b.s.Accounts(b.ctx)
+	require.NoError(t, err)
+	require.Empty(t, all)
+	csms, err := b.s.CSMs(b.ctx)
+	require.NoError(t, err)
+	require.Empty(t, csms)
+}
