@@ -1,6 +1,3 @@
-// Package scoring is healthbot's pure domain core: accounts, observations,
-// scorecards, scores, alerts and the backtest. It does no I/O, so every rule
-// that decides an account's health is testable with plain tables.
 package scoring
 
 import "time"

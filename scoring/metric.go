@@ -48,6 +48,14 @@ type Metric struct {
 	Normalisation  Normalisation `yaml:"normalisation" json:"normalisation"`
 	Mapping        []Point       `yaml:"mapping" json:"mapping"`                   // for NormAbsolute, sorted by Value
 	StaleAfterDays int           `yaml:"stale_after_days" json:"stale_after_days"` // 0: never stale
+	// FreshDays is how old an observation may be at full weight; from there
+	// the weight falls linearly to 0 at StaleAfterDays (0: StaleAfterDays/2).
+	FreshDays int `yaml:"fresh_days" json:"fresh_days,omitempty"`
+	// Weight is the metric's weight within its family when a scorecard names none.
+	Weight float64 `yaml:"weight" json:"weight"`
+	// Text phrases the value for people, e.g. "{value} of seats active";
+	// {value} is the value formatted by Unit, {seats} adds " (4 of 40 seats)".
+	Text string `yaml:"text" json:"text,omitempty"`
 }
 
 // SignalKey is the signal metric this catalog metric reads.

@@ -32,4 +32,5 @@ type Contribution struct {
 	PeerCount       int     `json:"peer_count,omitempty"` // peers holding the metric
 	AgeDays         float64 `json:"age_days,omitempty"`   // age of the newest observation
 	StalenessFactor float64 `json:"staleness,omitempty"`  // 1 fresh … 0 ignored; 0 omitted means fresh
+	Stale           bool    `json:"stale,omitempty"`      // too old to count: weight 0 (StalenessFactor is then 0 too)
 }

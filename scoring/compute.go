@@ -1,0 +1,229 @@
+package scoring
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Input is everything one scoring run needs: the accounts, their features
+// at AsOf and the scorecards (whose Catalog says which features to extract).
+type Input struct {
+	AsOf       time.Time
+	Accounts   []Account
+	Features   FeatureSet
+	Scorecards Scorecards // zero: DefaultScorecards()
+}
+
+// AllPeers is the PeerGroup label of the whole-portfolio fallback.
+const AllPeers = "all accounts"
+
+// Compute scores every account alive at AsOf, in input order. It is pure
+// and deterministic: same input, same scores.
+func Compute(in Input) []Score {
+	scs := in.Scorecards
+	if scs.IsZero() {
+		scs = DefaultScorecards()
+	}
+	asOf := Day(in.AsOf)
+	accts := make([]Account, 0, len(in.Accounts))
+	for _, a := range in.Accounts {
+		if a.AliveAt(in.AsOf) {
+			accts = append(accts, a)
+		}
+	}
+	t := newTable(accts, in.Features, scs)
+	peers := t.rankAll()
+	scores := make([]Score, len(accts))
+	for i := range accts {
+		scores[i] = t.score(i, peers, asOf)
+	}
+	applyQuartiles(scores, scs.cards, t.cardOf)
+	return scores
+}
+
+// Day is t's calendar date as UTC midnight, the as_of of a score row.
+func Day(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// table is the run's features laid out flat: row per account, column per
+// catalog metric, so ranking and scoring read slices, not maps.
+type table struct {
+	accts   []Account
+	cards   []Scorecard
+	cardOf  []int
+	metrics []Metric
+	col     map[string]int
+	vals    []FeatureValue // len(accts) × len(metrics)
+	has     []bool
+	groupOf []int    // account → segment group index (-1: no segment)
+	groups  []string // group index → segment label
+}
+
+func newTable(accts []Account, fs FeatureSet, scs Scorecards) *table {
+	t := &table{accts: accts, cards: scs.cards, metrics: scs.catalog.metrics, col: scs.catalog.index}
+	n, k := len(accts), len(t.metrics)
+	t.vals, t.has = make([]FeatureValue, n*k), make([]bool, n*k)
+	t.cardOf, t.groupOf = make([]int, n), make([]int, n)
+	cardCache, groupIdx := map[[2]string]int{}, map[string]int{}
+	for i, a := range accts {
+		key := [2]string{strings.ToLower(a.Segment), strings.ToLower(a.Outcome)}
+		c, ok := cardCache[key]
+		if !ok {
+			c = scs.indexFor(a)
+			cardCache[key] = c
+		}
+		t.cardOf[i] = c
+		t.groupOf[i] = -1
+		if key[0] != "" {
+			g, ok := groupIdx[key[0]]
+			if !ok {
+				g = len(t.groups)
+				groupIdx[key[0]] = g
+				t.groups = append(t.groups, a.Segment)
+			}
+			t.groupOf[i] = g
+		}
+		row := fs[a.ID]
+		for j, m := range t.metrics {
+			if fv, ok := row[m.Key]; ok && !math.IsNaN(fv.Value) && !math.IsInf(fv.Value, 0) {
+				t.vals[i*k+j], t.has[i*k+j] = fv, true
+			}
+		}
+	}
+	return t
+}
+
+// peerRanks holds, per metric column, the sorted values of every segment
+// group and of the whole portfolio.
+type peerRanks struct {
+	bySegment [][]Ranked // [col][group]
+	all       []Ranked   // [col]
+}
+
+func (t *table) rankAll() peerRanks {
+	k := len(t.metrics)
+	p := peerRanks{bySegment: make([][]Ranked, k), all: make([]Ranked, k)}
+	for j, m := range t.metrics {
+		if m.Normalisation != NormPeerPercentile || !t.used(j) {
+			continue
+		}
+		all := make([]float64, 0, len(t.accts))
+		seg := make([][]float64, len(t.groups))
+		for i := range t.accts {
+			if !t.has[i*k+j] {
+				continue
+			}
+			v := t.vals[i*k+j].Value
+			all = append(all, v)
+			if g := t.groupOf[i]; g >= 0 {
+				seg[g] = append(seg[g], v)
+			}
+		}
+		p.all[j] = Ranked{sorted: sortedInPlace(all)}
+		p.bySegment[j] = make([]Ranked, len(t.groups))
+		for g, vs := range seg {
+			p.bySegment[j][g] = Ranked{sorted: sortedInPlace(vs)}
+		}
+	}
+	return p
+}
+
+func sortedInPlace(v []float64) []float64 { slices.Sort(v); return v }
+
+// used reports whether any scorecard scores metric column j.
+func (t *table) used(j int) bool {
+	key := t.metrics[j].Key
+	for _, c := range t.cards {
+		if _, ok := c.Metrics[key]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// score computes one account's score from its scorecard's plan.
+func (t *table) score(i int, peers peerRanks, asOf time.Time) Score {
+	card := t.cards[t.cardOf[i]]
+	a := t.accts[i]
+	k := len(t.metrics)
+	var famW, famSum, famNominal [4]float64 // Σ w·s, Σ w·s·score, Σ w (nominal)
+	drivers := make([]Contribution, 0, len(card.plan))
+	for _, p := range card.plan {
+		famNominal[p.family] += p.weight
+		j := t.col[p.metric.Key]
+		if !t.has[i*k+j] {
+			continue
+		}
+		fv := t.vals[i*k+j]
+		c := Contribution{Metric: p.metric.Key, Family: p.metric.Family, Label: p.metric.Label, Value: fv.Value, AgeDays: fv.AgeDays}
+		stale := p.metric.Staleness(fv.AgeDays)
+		if p.metric.Normalisation == NormAbsolute {
+			c.Score = p.metric.MapAbsolute(fv.Value)
+		} else {
+			r := peers.all[j]
+			c.PeerGroup = AllPeers
+			if g := t.groupOf[i]; g >= 0 && peers.bySegment[j][g].Len() >= card.MinPeers {
+				r, c.PeerGroup = peers.bySegment[j][g], t.groups[g]
+			}
+			c.PeerCount = r.Len()
+			c.Score = r.Percentile(fv.Value, p.metric.HigherIsBetter)
+		}
+		if stale < 1 {
+			c.StalenessFactor, c.Stale = stale, stale == 0
+		}
+		c.Weight = p.weight * stale // within family for now
+		famW[p.family] += c.Weight
+		famSum[p.family] += c.Weight * c.Score
+		c.Detail = detail(p.metric, c, a)
+		drivers = append(drivers, c)
+	}
+	return finish(card, a.ID, asOf, drivers, famW, famSum, famNominal)
+}
+
+// finish combines family subscores into the score, turns within-family
+// weights into effective weights and bands the result.
+func finish(card Scorecard, id int64, asOf time.Time, drivers []Contribution, famW, famSum, famNominal [4]float64) Score {
+	s := Score{AccountID: id, AsOf: asOf, Scorecard: card.Name, Band: BandNone, Subscores: map[Family]float64{}}
+	var total, present, value float64
+	for f, fam := range Families {
+		fw := card.Families[fam]
+		if famNominal[f] == 0 || fw == 0 {
+			continue
+		}
+		total += fw
+		if famW[f] > 0 {
+			present += fw
+			s.Subscores[fam] = famSum[f] / famW[f]
+			value += fw * s.Subscores[fam]
+		}
+	}
+	var confidence float64
+	for _, c := range drivers {
+		f := slices.Index(Families, c.Family)
+		if famNominal[f] > 0 && total > 0 {
+			confidence += card.Families[c.Family] / total * c.Weight / famNominal[f]
+		}
+	}
+	s.Confidence = math.Min(1, confidence)
+	for d := range drivers {
+		c := &drivers[d]
+		f := slices.Index(Families, c.Family)
+		if famW[f] > 0 && present > 0 {
+			c.Weight = card.Families[c.Family] / present * c.Weight / famW[f]
+		} else {
+			c.Weight = 0
+		}
+		c.Contribution = c.Weight * (c.Score - 50)
+	}
+	sortDrivers(drivers)
+	s.Drivers = drivers
+	if present > 0 && s.Confidence >= card.MinConfidence {
+		s.Value = value / present
+		s.Band = card.Bands.Fixed(s.Value)
+	}
+	return s
+}

@@ -1,0 +1,66 @@
+// Package scoring is healthbot's pure domain core: accounts, observations,
+// scorecards, scores, alerts and the backtest. It does no I/O (beyond parsing
+// a YAML byte slice), so every rule that decides an account's health is
+// testable with plain tables.
+//
+// # Scoring run (what cmd/store call)
+//
+//	scs, err := scoring.ParseScorecards(fileBytes)   // or scoring.DefaultScorecards()
+//	metrics := scs.Catalog().Metrics()               // extract these features at T:
+//	//   Metric.SignalKey() is the signal to read, Metric.Feature/WindowDays how to
+//	//   summarise it; FeatureValue{Value, AgeDays} per account and Metric.Key.
+//	scores := scoring.Compute(scoring.Input{AsOf: t, Accounts: accts, Features: fs, Scorecards: scs})
+//
+// Compute returns one Score per account alive at T (Account.AliveAt), in
+// input order, with Score.AsOf = Day(T). It is pure and deterministic.
+//
+// # How a score is made (DESIGN §4)
+//
+//   - Metric score 0–100: peer_percentile ranks the feature among accounts of
+//     the same segment alive at T that hold the metric, mid-ranks for ties,
+//     100 × (below + ½·equal) / n with "below" meaning worse (lower-is-better
+//     flips). Fewer than the scorecard's MinPeers holders in the segment (or
+//     no segment): rank against all accounts (Contribution.PeerGroup = AllPeers).
+//     absolute maps the value through Metric.Mapping (e.g. NPS −100..100).
+//   - Staleness: a metric with StaleAfterDays counts fully up to FreshDays
+//     (default StaleAfterDays/2) and linearly less until StaleAfterDays; the
+//     factor multiplies its weight (built-in pulse: 14 → 30 days).
+//   - Family subscore = weighted mean of present metric scores; score =
+//     weighted mean of present family subscores. Missing data re-weights among
+//     what is present. Confidence = share of the scorecard's nominal weight
+//     that was present (after staleness). Below MinConfidence the band is
+//     BandNone ("not enough data") and Value is 0 — never 50.
+//   - Contribution.Weight is the effective weight in the total (family share
+//     × metric share, after re-weighting), Contribution = Weight × (Score − 50),
+//     so the contributions sum to Value − 50. Drivers are sorted most negative
+//     first and include present weight-0 metrics (e.g. days_to_renewal) with
+//     contribution 0, as context for alerts. Detail is the words without the
+//     label; Contribution.Words() adds it. Negative/Positive pick the top ones.
+//   - Bands: fixed thresholds (green ≥ 70, yellow ≥ 40) or quartiles of the
+//     day's scores among the scorecard's accounts (worst quarter red, best green).
+//
+// # Scorecards (scorecard.go, yaml.go, defaults.yaml)
+//
+// ParseScorecards reads the YAML file (see defaults.yaml, DefaultsYAML);
+// NewScorecards builds them in code. Errors are joined *ScorecardError, each
+// naming line, scorecard, field and problem. Scorecards.For(account) picks
+// the most specific match (segment+outcome > segment > outcome > catch-all);
+// a file without a catch-all gets the built-in one. Scorecard.Alerts holds the
+// free-form `alerts:` section for the alert rules (AlertSettings.Number …).
+// FormatScorecards writes scorecards back as a file ParseScorecards accepts.
+//
+// # Trend (trend.go)
+//
+// Series(scores) → []SeriesPoint; TrendAt / Delta for 7- and 28-day deltas;
+// Daily + Sparkline / SparklineRange for the text chart of the card.
+//
+// # Backtest (backtest.go, logistic.go)
+//
+// Build one Example per account and month-end (NewExample(score,
+// ChurnedWithin(acct, T, horizonDays)); MonthEnds lists the dates), then
+// Backtest(examples, BacktestOptions{Scorecards: scs}) returns a
+// BacktestReport (JSON-ready: auc, auc_ci, auc_fitted, n_accounts,
+// n_churned, scorecards) with a plain-words Verdict and SuggestedYAML.
+// ShuffleLabels makes the no-signal control. AUC, Evaluate and FitLogistic are
+// usable on their own.
+package scoring
