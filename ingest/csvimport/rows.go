@@ -1,0 +1,130 @@
+package csvimport
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/healthbot/healthbot/store"
+)
+
+// rows walks the records after the header and collects bad rows. After the
+// first bad row it keeps reading only to report more (up to
+// store.MaxRowErrors), handing out no rows, since nothing will be written.
+type rows struct {
+	cr    *csv.Reader
+	h     *header
+	bad   []store.RowError
+	more  bool
+	fatal error
+	done  bool
+}
+
+// next returns the next well-formed record and its line number.
+func (r *rows) next() ([]string, int64, bool) {
+	for !r.done {
+		rec, err := r.cr.Read()
+		if err != nil {
+			r.stop(err)
+			continue
+		}
+		line, _ := r.cr.FieldPos(0)
+		if len(rec) != len(r.h.names) {
+			r.add(store.RowError{Line: int64(line), Problem: fmt.Sprintf("%d fields, but the header has %d", len(rec), len(r.h.names))})
+			continue
+		}
+		return rec, int64(line), true
+	}
+	return nil, 0, false
+}
+
+// stop ends the walk on end of file, malformed CSV (reported on its line)
+// or a read error.
+func (r *rows) stop(err error) {
+	r.done = true
+	var pe *csv.ParseError
+	switch {
+	case errors.Is(err, io.EOF):
+	case errors.As(err, &pe):
+		r.add(store.RowError{Line: int64(pe.Line), Problem: "malformed CSV: " + pe.Err.Error()})
+	default:
+		r.fatal = fmt.Errorf("read CSV: %w", err)
+	}
+}
+
+// add records a bad row; past store.MaxRowErrors it ends the walk.
+func (r *rows) add(e store.RowError) {
+	if len(r.bad) == store.MaxRowErrors {
+		r.more, r.done = true, true
+		return
+	}
+	r.bad = append(r.bad, e)
+}
+
+// cell records a problem with one field of a row.
+func (r *rows) cell(line int64, field, problem string) {
+	r.add(store.RowError{Line: line, Column: r.h.column(field), Problem: problem})
+}
+
+// ok reports whether no bad row has been seen, so rows may still be handed out.
+func (r *rows) ok() bool { return len(r.bad) == 0 }
+
+func (r *rows) err() error {
+	if r.fatal != nil {
+		return r.fatal
+	}
+	if len(r.bad) == 0 {
+		return nil
+	}
+	return &store.ImportError{Code: store.CodeBadRows, Rows: r.bad, More: r.more}
+}
+
+// get returns a field's trimmed cell, or "" when the file lacks the field.
+func get(rec []string, i int) string {
+	if i < 0 {
+		return ""
+	}
+	return strings.TrimSpace(rec[i])
+}
+
+// parseNumber accepts any finite decimal number.
+func parseNumber(s string) (float64, string) {
+	if s == "" {
+		return 0, "is empty"
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Sprintf("%q is not a number", s)
+	}
+	return v, ""
+}
+
+// parseTime accepts YYYY-MM-DD (midnight UTC) or RFC 3339.
+func parseTime(s string) (time.Time, string) {
+	if s == "" {
+		return time.Time{}, "is empty"
+	}
+	if len(s) == len(time.DateOnly) {
+		if t, err := time.Parse(time.DateOnly, s); err == nil {
+			return t, ""
+		}
+	} else if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, ""
+	}
+	return time.Time{}, fmt.Sprintf("%q is not a date (use YYYY-MM-DD or RFC 3339)", s)
+}
+
+// parseDate is parseTime cut to the calendar date written in the file.
+func parseDate(s string) (time.Time, string) {
+	t, problem := parseTime(s)
+	if problem != "" {
+		return t, problem
+	}
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), ""
+}
