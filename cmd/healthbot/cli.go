@@ -45,6 +45,7 @@ func commands() map[string]command {
 		"serve":   serveCommand(),
 		"demo":    demoCommand(),
 		"import":  importCommand(),
+		"apikey":  apikeyCommand(),
 		"version": versionCommand(),
 	}
 }

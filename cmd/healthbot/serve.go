@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/healthbot/healthbot/ingest"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -80,6 +81,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.mux = http.NewServeMux()
 	m.mountOps()
+	intake, err := ingest.New(ingest.Config{Store: m.store, Logger: m.Logger, Registry: m.registry})
+	if err != nil {
+		return err
+	}
+	m.mux.Handle("POST /v1/", intake)
 
 	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
 	if err != nil {

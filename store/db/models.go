@@ -66,6 +66,19 @@ type ApiKey struct {
 	RevokedAt  *time.Time
 }
 
+type ChannelLink struct {
+	ChannelID string
+	AccountID int64
+	LinkedAt  time.Time
+}
+
+type ConversationMessage struct {
+	ChannelID string
+	Ts        time.Time
+	FromTeam  bool
+	Negative  *bool
+}
+
 type Csm struct {
 	ID          int64
 	SlackUserID *string
@@ -88,6 +101,7 @@ type Event struct {
 	OccurredAt  time.Time
 	Properties  []byte
 	ReceivedAt  time.Time
+	GroupID     string
 }
 
 type JobRun struct {
@@ -97,6 +111,12 @@ type JobRun struct {
 	ClaimedAt  time.Time
 	FinishedAt *time.Time
 	Error      string
+}
+
+type ProductUser struct {
+	UserID    string
+	Traits    []byte
+	UpdatedAt time.Time
 }
 
 type Pulse struct {

@@ -1,0 +1,145 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/healthbot/healthbot/store"
+)
+
+// DefaultSignalSource is the source of signals posted without one.
+const DefaultSignalSource = "api"
+
+// signalJSON is one /v1/signals item as sent.
+type signalJSON struct {
+	Account    string   `json:"account"`
+	Metric     string   `json:"metric"`
+	ObservedAt string   `json:"observed_at"`
+	Value      *float64 `json:"value"`
+	Source     string   `json:"source"`
+	Key        string   `json:"key"`
+}
+
+// Signal is one valid /v1/signals item.
+type Signal struct {
+	Account    string // external id
+	Metric     string
+	ObservedAt time.Time
+	Value      float64
+	Source     string
+	Key        string // the sender's idempotency key; empty: derived with store.SignalKey
+}
+
+// IdempotencyKey is the key the signal is stored under.
+func (s Signal) IdempotencyKey() string {
+	if s.Key != "" {
+		return s.Key
+	}
+	return store.SignalKey(s.Account, s.Metric, s.ObservedAt, s.Source)
+}
+
+// ParseSignals validates a /v1/signals body; problems name each bad item.
+func ParseSignals(body []byte, maxItems int, now time.Time) ([]Signal, []ItemError, *apiError) {
+	raws, aerr := decodeEnvelope(body, "signals", maxItems)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	var p problems
+	out := make([]Signal, len(raws))
+	for i, raw := range raws {
+		var j signalJSON
+		if field, why, ok := decodeItem(raw, &j); !ok {
+			p.add(i, field, "%s", why)
+			continue
+		}
+		out[i] = p.signal(i, j, now)
+	}
+	return out, p, nil
+}
+
+func (p *problems) signal(i int, j signalJSON, now time.Time) Signal {
+	s := Signal{Account: j.Account, Metric: j.Metric, Source: j.Source, Key: j.Key}
+	if s.Source == "" {
+		s.Source = DefaultSignalSource
+	}
+	p.text(i, "account", s.Account, true, 200)
+	p.text(i, "metric", s.Metric, true, 200)
+	p.text(i, "source", s.Source, false, 100)
+	p.text(i, "key", s.Key, false, 500)
+	s.ObservedAt = p.timeField(i, "observed_at", j.ObservedAt, true, now)
+	switch {
+	case j.Value == nil:
+		p.add(i, "value", "is required (a number)")
+	case math.IsNaN(*j.Value) || math.IsInf(*j.Value, 0):
+		p.add(i, "value", "must be a finite number")
+	default:
+		s.Value = *j.Value
+	}
+	return s
+}
+
+// signals serves POST /v1/signals: the whole batch is checked (accounts
+// included) before one set-based write, so a bad batch writes nothing.
+func (h *Handler) signals(ctx context.Context, c *call) (any, *apiError) {
+	sigs, bad, aerr := ParseSignals(c.body, h.limits.RESTItems, h.now())
+	if aerr != nil {
+		return nil, aerr
+	}
+	c.items = len(sigs)
+	ids, err := h.store.AccountIDsByExternalID(ctx, distinct(sigs, func(s Signal) string { return s.Account }))
+	if err != nil {
+		return nil, errInternal(err)
+	}
+	failed := map[int]bool{}
+	for _, b := range bad {
+		failed[b.Index] = true
+	}
+	for i, s := range sigs {
+		if _, ok := ids[s.Account]; !ok && !failed[i] {
+			bad = append(bad, ItemError{Index: i, Field: "account", Why: fmt.Sprintf("no account %q; create it with POST /v1/accounts first", s.Account), reason: reasonUnknownAcct})
+		}
+	}
+	if len(bad) > 0 {
+		return nil, h.batchFailed(c, "signals", errInvalidItems(len(sigs), sortItems(bad)), bad)
+	}
+	rows := signalRows(sigs, ids)
+	written, err := h.store.IntakeSignals(ctx, rows)
+	if err != nil {
+		return nil, errInternal(err)
+	}
+	h.metrics.accepted("signals", reasonStored, len(sigs))
+	return map[string]any{"accepted": len(sigs), "written": written, "unchanged": int64(len(rows)) - written}, nil
+}
+
+// signalRows resolves accounts and keys; a key repeated in the batch keeps
+// its last item, as if the items had been sent one after the other.
+func signalRows(sigs []Signal, ids map[string]int64) []store.IntakeSignal {
+	rows := make([]store.IntakeSignal, 0, len(sigs))
+	at := make(map[string]int, len(sigs))
+	for _, s := range sigs {
+		r := store.IntakeSignal{AccountID: ids[s.Account], Metric: s.Metric, ObservedAt: s.ObservedAt,
+			Value: s.Value, Source: s.Source, Key: s.IdempotencyKey()}
+		if j, dup := at[r.Key]; dup {
+			rows[j] = r
+			continue
+		}
+		at[r.Key] = len(rows)
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func distinct[T any](items []T, key func(T) string) []string {
+	seen := make(map[string]bool, len(items))
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		k := key(it)
+		if k != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
