@@ -1,0 +1,376 @@
+package scoring
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Split says how the backtest holds out data for the fitted weights.
+type Split string
+
+const (
+	SplitAuto     Split = ""         // by time when there are ≥ 2 dates with both outcomes on each side, else by accounts
+	SplitTime     Split = "time"     // fit on older as-of dates, evaluate on newer
+	SplitAccounts Split = "accounts" // fit on a stratified share of accounts, evaluate on the rest
+)
+
+// FitReport compares the current weights with fitted ones on held-out data.
+type FitReport struct {
+	Split        Split          `json:"split"`
+	SplitNote    string         `json:"split_note"`
+	TrainN       int            `json:"train_n"`
+	TrainChurned int            `json:"train_churned"`
+	TestN        int            `json:"test_n"`
+	TestChurned  int            `json:"test_churned"`
+	AUCCurrent   float64        `json:"auc_current"` // held out, the scores as computed
+	AUCCurrentCI Interval       `json:"auc_current_ci"`
+	AUCFitted    float64        `json:"auc_fitted"` // held out, the fitted model
+	AUCFittedCI  Interval       `json:"auc_fitted_ci"`
+	Weights      []FittedWeight `json:"weights"`
+	Notes        []string       `json:"notes,omitempty"`
+	Err          string         `json:"error,omitempty"` // why nothing was fitted
+}
+
+// FittedWeight is one metric's fitted effect and its weights.
+type FittedWeight struct {
+	Metric string `json:"metric"`
+	Family Family `json:"family"`
+	// Coefficient is the change in churn log-odds per standard deviation of
+	// the metric score: negative means a better metric score, less churn.
+	Coefficient float64 `json:"coefficient"`
+	Current     float64 `json:"current_weight"`   // effective weight in the score now
+	Suggested   float64 `json:"suggested_weight"` // effective weight from the fit
+	Note        string  `json:"note,omitempty"`
+}
+
+// EffectiveWeights is each metric's nominal share of the total score
+// (family share × metric share), before any re-weighting for missing data.
+func (c Scorecard) EffectiveWeights() map[string]float64 {
+	out := map[string]float64{}
+	var famTotal, famSum [4]float64
+	for _, p := range c.plan {
+		famSum[p.family] += p.weight
+	}
+	total := 0.0
+	for i, f := range Families {
+		if famSum[i] > 0 {
+			famTotal[i] = c.Families[f]
+			total += famTotal[i]
+		}
+	}
+	for _, p := range c.plan {
+		if total > 0 && famSum[p.family] > 0 {
+			out[p.metric.Key] = famTotal[p.family] / total * p.weight / famSum[p.family]
+		}
+	}
+	return out
+}
+
+// split marks which scored examples are held in for fitting.
+type split struct {
+	kind  Split
+	train []bool
+	note  string
+}
+
+func splitExamples(ex []Example, opt BacktestOptions) split {
+	if opt.Split != SplitAccounts {
+		if s, why := timeSplit(ex, opt.HoldoutShare); why == "" {
+			return s
+		} else if opt.Split == SplitTime {
+			s := accountSplit(ex, opt)
+			s.note = "time split impossible (" + why + "), so " + s.note
+			return s
+		}
+	}
+	return accountSplit(ex, opt)
+}
+
+// timeSplit fits on the oldest dates holding about 1−holdout of the examples.
+func timeSplit(ex []Example, holdout float64) (split, string) {
+	var dates []time.Time
+	for _, x := range ex {
+		if d := Day(x.AsOf); !slices.ContainsFunc(dates, d.Equal) {
+			dates = append(dates, d)
+		}
+	}
+	slices.SortFunc(dates, time.Time.Compare)
+	if len(dates) < 2 {
+		return split{}, "fewer than two as-of dates"
+	}
+	best, bestGap := 1, math.Inf(1)
+	for c := 1; c < len(dates); c++ {
+		n := 0
+		for _, x := range ex {
+			if Day(x.AsOf).Before(dates[c]) {
+				n++
+			}
+		}
+		if gap := math.Abs(float64(n)/float64(len(ex)) - (1 - holdout)); gap < bestGap {
+			best, bestGap = c, gap
+		}
+	}
+	s := split{kind: SplitTime, train: make([]bool, len(ex))}
+	for i, x := range ex {
+		s.train[i] = Day(x.AsOf).Before(dates[best])
+	}
+	if !bothOutcomes(ex, s.train, true) || !bothOutcomes(ex, s.train, false) {
+		return split{}, "churned and retained accounts are not on both sides of any date"
+	}
+	s.note = fmt.Sprintf("fit on %d as-of dates %s…%s, evaluated on %d dates %s…%s",
+		best, ymd(dates[0]), ymd(dates[best-1]), len(dates)-best, ymd(dates[best]), ymd(dates[len(dates)-1]))
+	return s, ""
+}
+
+func ymd(t time.Time) string { return t.Format(time.DateOnly) }
+
+func bothOutcomes(ex []Example, train []bool, side bool) bool {
+	var churned, retained bool
+	for i, x := range ex {
+		if train[i] == side {
+			churned, retained = churned || x.Churned, retained || !x.Churned
+		}
+	}
+	return churned && retained
+}
+
+// accountSplit holds out a seeded share of accounts, separately among the
+// accounts that ever churned and those that did not.
+func accountSplit(ex []Example, opt BacktestOptions) split {
+	churned := map[int64]bool{}
+	for _, x := range ex {
+		churned[x.AccountID] = churned[x.AccountID] || x.Churned
+	}
+	var strata [2][]int64
+	for id, c := range churned {
+		strata[boolInt(c)] = append(strata[boolInt(c)], id)
+	}
+	r := rand.New(rand.NewPCG(opt.Seed, 0xacc0))
+	held := map[int64]bool{}
+	for _, ids := range strata {
+		slices.Sort(ids)
+		r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		k := int(math.Round(opt.HoldoutShare * float64(len(ids))))
+		if len(ids) >= 2 {
+			k = max(1, min(k, len(ids)-1))
+		}
+		for _, id := range ids[:k] {
+			held[id] = true
+		}
+	}
+	s := split{kind: SplitAccounts, train: make([]bool, len(ex))}
+	for i, x := range ex {
+		s.train[i] = !held[x.AccountID]
+	}
+	s.note = fmt.Sprintf("fit on %.0f%% of accounts, evaluated on the other %.0f%% (stratified by churn, seed %d)",
+		100*(1-opt.HoldoutShare), 100*opt.HoldoutShare, opt.Seed)
+	return s
+}
+
+// design is the regression input: metric scores, 50 where missing.
+func design(ex []Example, metrics []string) [][]float64 {
+	X := make([][]float64, len(ex))
+	for i, x := range ex {
+		row := make([]float64, len(metrics))
+		for j, m := range metrics {
+			v, ok := x.Features[m]
+			if !ok {
+				v = 50
+			}
+			row[j] = v
+		}
+		X[i] = row
+	}
+	return X
+}
+
+// fitAndCompare fits on the held-in examples and compares on the held-out.
+func fitAndCompare(ex []Example, s split, metrics []string, card Scorecard, opt BacktestOptions) FitReport {
+	f := FitReport{Split: s.kind, SplitNote: s.note}
+	var train, test []Example
+	for i, x := range ex {
+		if s.train[i] {
+			train = append(train, x)
+		} else {
+			test = append(test, x)
+		}
+	}
+	f.TrainN, f.TrainChurned = len(train), countChurned(train)
+	f.TestN, f.TestChurned = len(test), countChurned(test)
+	switch {
+	case len(metrics) == 0:
+		f.Err = "no metric to fit"
+		return f
+	case f.TrainChurned == 0 || f.TrainChurned == f.TrainN:
+		f.Err = "the training examples need both churned and retained accounts"
+		return f
+	case f.TestChurned == 0 || f.TestChurned == f.TestN:
+		f.Err = "the held-out examples need both churned and retained accounts"
+		return f
+	}
+	model, err := FitLogistic(design(train, metrics), labels(train), LogisticOptions{Lambda: opt.Lambda})
+	if err != nil {
+		f.Err = err.Error()
+		return f
+	}
+	risk, current := make([]float64, len(test)), make([]float64, len(test))
+	for i, row := range design(test, metrics) {
+		risk[i], current[i] = model.Logit(row), -test[i].Score
+	}
+	f.AUCFitted, f.AUCFittedCI = AUC(risk, labels(test))
+	f.AUCCurrent, f.AUCCurrentCI = AUC(current, labels(test))
+	f.Weights, f.Notes = suggestWeights(model, metrics, card, opt.Scorecards.Catalog())
+	return f
+}
+
+// ownFit fits one scorecard's examples when it has enough of both outcomes.
+func ownFit(ex []Example, s split, name string, metrics []string, card Scorecard, opt BacktestOptions) (FitReport, bool) {
+	var sub []Example
+	var train []bool
+	churned, retained := 0, 0
+	for i, x := range ex {
+		if x.Scorecard != name {
+			continue
+		}
+		sub, train = append(sub, x), append(train, s.train[i])
+		if s.train[i] && x.Churned {
+			churned++
+		} else if s.train[i] {
+			retained++
+		}
+	}
+	if churned < opt.MinFitChurned || retained < opt.MinFitChurned {
+		return FitReport{}, false
+	}
+	f := fitAndCompare(sub, split{kind: s.kind, train: train, note: s.note}, metrics, card, opt)
+	return f, f.Err == ""
+}
+
+func countChurned(ex []Example) int {
+	n := 0
+	for _, x := range ex {
+		if x.Churned {
+			n++
+		}
+	}
+	return n
+}
+
+func labels(ex []Example) []bool {
+	y := make([]bool, len(ex))
+	for i, x := range ex {
+		y[i] = x.Churned
+	}
+	return y
+}
+
+// suggestWeights turns coefficients into non-negative effective weights: a
+// metric whose better score went with more churn gets 0, and a note.
+func suggestWeights(m LogisticModel, metrics []string, card Scorecard, cat Catalog) ([]FittedWeight, []string) {
+	raw := m.RawCoef()
+	current := card.EffectiveWeights()
+	out := make([]FittedWeight, len(metrics))
+	var notes []string
+	total := 0.0
+	for j, key := range metrics {
+		met, _ := cat.Metric(key)
+		w := FittedWeight{Metric: key, Family: met.Family, Coefficient: m.Coef[j], Current: current[key]}
+		switch {
+		case m.Std[j] == 0:
+			w.Note = "no variation in the training data: weight 0"
+		case raw[j] >= 0:
+			w.Note = fmt.Sprintf("a better %s went with more churn (%+.2f log-odds per SD): weight 0", labelOr(met, key), m.Coef[j])
+		default:
+			w.Suggested = -raw[j]
+			total += w.Suggested
+		}
+		if w.Note != "" {
+			notes = append(notes, key+": "+w.Note)
+		}
+		out[j] = w
+	}
+	if total == 0 {
+		return out, append(notes, "no metric went with less churn in the training data; no weights to suggest")
+	}
+	for j := range out {
+		out[j].Suggested /= total
+	}
+	return out, notes
+}
+
+func labelOr(m Metric, key string) string {
+	if m.Label != "" {
+		return strings.ToLower(m.Label)
+	}
+	return key
+}
+
+// suggestedYAML writes every scorecard with its fitted weights (its own fit
+// or the overall one); "" when there is no usable fit at all.
+func suggestedYAML(scs Scorecards, overall FitReport, own map[string]*FitReport, note string) string {
+	var cards []Scorecard
+	var lines []string
+	used := false
+	for _, c := range scs.All() {
+		f, src := &overall, "the overall fit"
+		if o := own[c.Name]; o != nil {
+			f, src = o, "its own fit"
+		}
+		if nc, ok := applyWeights(c, f.Weights); ok && f.Err == "" {
+			cards, used = append(cards, nc), true
+			lines = append(lines, fmt.Sprintf("scorecard %q: weights from %s (held-out AUC %.2f vs %.2f now)", c.Name, src, f.AUCFitted, f.AUCCurrent))
+		} else {
+			cards = append(cards, c)
+			lines = append(lines, fmt.Sprintf("scorecard %q: unchanged (no usable fit)", c.Name))
+		}
+	}
+	if !used {
+		return ""
+	}
+	header := "Weights fitted by healthbot backtest: L2-regularised logistic regression on\n" +
+		"the metric scores, " + note + ".\nMetrics with the wrong sign get weight 0.\n" + strings.Join(lines, "\n")
+	for _, n := range overall.Notes {
+		header += "\n" + n
+	}
+	b, err := FormatScorecards(cards, header)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// applyWeights sets family and metric weights so that each metric's
+// effective weight equals its suggested weight; metrics not fitted get 0.
+func applyWeights(c Scorecard, ws []FittedWeight) (Scorecard, bool) {
+	fam := map[Family]float64{}
+	met := map[string]float64{}
+	for k := range c.Metrics {
+		met[k] = 0
+	}
+	for f := range c.Families {
+		fam[f] = 0
+	}
+	any := false
+	for _, w := range ws {
+		if _, ok := c.Metrics[w.Metric]; !ok || w.Suggested <= 0 {
+			continue
+		}
+		met[w.Metric] = round(100*w.Suggested, 2)
+		fam[w.Family] += 100 * w.Suggested
+		any = any || met[w.Metric] > 0
+	}
+	for f, v := range fam {
+		fam[f] = round(v, 2)
+	}
+	c.Families, c.Metrics = fam, met
+	return c, any
+}
+
+func round(v float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}
