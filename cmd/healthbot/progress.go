@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// progressEvery throttles redraws so a fast import spends no time drawing.
+const progressEvery = 200 * time.Millisecond
+
+const barWidth = 30
+
+// progress draws, on a terminal only, one self-overwriting line: a bar
+// when the input size is known, rows read and rows/s.
+type progress struct {
+	w                     io.Writer
+	on                    bool
+	size                  int64
+	bytes                 func() int64
+	now                   func() time.Time
+	start, last           time.Time
+	rows                  int64
+	drawn, mergingStarted bool
+}
+
+func newProgress(w io.Writer, on bool, size int64, bytes func() int64, now func() time.Time) *progress {
+	p := &progress{w: w, on: on, size: size, bytes: bytes, now: now}
+	if on {
+		p.start = now()
+		p.last = p.start
+	}
+	return p
+}
+
+// row counts one row and redraws when progressEvery has passed; it looks at
+// the clock only every 64 rows.
+func (p *progress) row() {
+	p.rows++
+	if !p.on || p.rows%64 != 0 {
+		return
+	}
+	if t := p.now(); t.Sub(p.last) >= progressEvery {
+		p.last = t
+		p.draw(t, "")
+	}
+}
+
+// merging shows the final count while the database validates and merges.
+func (p *progress) merging() {
+	if !p.on || p.mergingStarted {
+		return
+	}
+	p.mergingStarted = true
+	p.draw(p.now(), "  validating and merging…")
+}
+
+// clear ends the progress line so what follows starts on its own line.
+func (p *progress) clear() {
+	if p.drawn {
+		_, _ = io.WriteString(p.w, "\n")
+	}
+}
+
+func (p *progress) draw(t time.Time, suffix string) {
+	var b strings.Builder
+	b.WriteString("\r")
+	if p.size > 0 {
+		frac := min(float64(p.bytes())/float64(p.size), 1)
+		n := int(frac * barWidth)
+		fmt.Fprintf(&b, "[%s%s] %3.0f%%  ", strings.Repeat("#", n), strings.Repeat(".", barWidth-n), frac*100)
+	}
+	var rate int64
+	if el := t.Sub(p.start).Seconds(); el > 0 {
+		rate = int64(float64(p.rows) / el)
+	}
+	fmt.Fprintf(&b, "%s rows  %s rows/s%s\033[K", commas(p.rows), commas(rate), suffix)
+	_, _ = io.WriteString(p.w, b.String())
+	p.drawn = true
+}
+
+// commas writes n with thousands separators: 1,234,567.
+func commas(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+type progressBundle struct {
+	out   *strings.Builder
+	now   time.Time
+	bytes int64
+}
+
+func setupProgress(t *testing.T, on bool, size int64) (*progress, *progressBundle) {
+	t.Helper()
+	b := &progressBundle{out: &strings.Builder{}, now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	p := newProgress(b.out, on, size, func() int64 { return b.bytes }, func() time.Time { return b.now })
+	return p, b
+}
+
+func rows(p *progress, n int) {
+	for range n {
+		p.row()
+	}
+}
+
+func TestProgressDrawsThrottledBarWithRowsPerSecond(t *testing.T) {
+	t.Parallel()
+	p, b := setupProgress(t, true, 1000)
+	rows(p, 64)
+	require.Empty(t, b.out.String(), "nothing before progressEvery has passed")
+
+	b.now, b.bytes = b.now.Add(time.Second), 500
+	rows(p, 64)
+	require.Equal(t, "\r[###############...............]  50%  128 rows  128 rows/s\033[K", b.out.String())
+
+	b.now = b.now.Add(progressEvery / 2)
+	rows(p, 64)
+	require.Equal(t, 1, strings.Count(b.out.String(), "\r"), "redraws are throttled")
+
+	b.now, b.bytes = b.now.Add(progressEvery), 1000
+	p.merging()
+	p.merging()
+	require.True(t, strings.HasSuffix(b.out.String(),
+		"\r[##############################] 100%  192 rows  147 rows/s  validating and merging…\033[K"), b.out.String())
+	p.clear()
+	require.True(t, strings.HasSuffix(b.out.String(), "\n"))
+	require.Equal(t, 2, strings.Count(b.out.String(), "\r"))
+}
+
+func TestProgressWithoutSizeShowsRowsOnly(t *testing.T) {
+	t.Parallel()
+	p, b := setupProgress(t, true, 0)
+	b.now = b.now.Add(2 * time.Second)
+	rows(p, 6400) // the clock stands still after the first draw, so it is the only one
+	require.Equal(t, "\r64 rows  32 rows/s\033[K", b.out.String())
+}
+
+func TestProgressIsSilentOffTerminal(t *testing.T) {
+	t.Parallel()
+	p, b := setupProgress(t, false, 1000)
+	b.now = b.now.Add(time.Hour)
+	rows(p, 1000)
+	p.merging()
+	p.clear()
+	require.Empty(t, b.out.String())
+}
+
+func TestCommas(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -45000: "-45,000"} {
+		require.Equal(t, want, commas(n))
+	}
+}
