@@ -1,0 +1,74 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// DefaultRateLimitRetries is how many 429s in a row a call may get before
+// RateLimitRetrier gives up.
+const DefaultRateLimitRetries = 5
+
+// minRetryAfter guards against a 429 without a usable Retry-After.
+const minRetryAfter = time.Second
+
+// RateLimitRetrier repeats a Slack call that was answered 429, waiting the
+// Retry-After Slack asked for, so fan-outs pace themselves instead of
+// dropping messages. Other errors return at once.
+type RateLimitRetrier struct {
+	// MaxRetries bounds the retries of one call: 0 means
+	// DefaultRateLimitRetries, a negative value retries until ctx ends.
+	MaxRetries int
+	// Sleep waits d or until ctx ends; nil means a real timer. Tests inject
+	// one that records the waits and returns at once.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Log, if set, gets one debug line per wait.
+	Log *slog.Logger
+}
+
+// Do calls fn until it returns something other than a rate-limit error, or
+// retries run out (the last *slack.RateLimitedError is returned, wrapped).
+func (r RateLimitRetrier) Do(ctx context.Context, fn func(ctx context.Context) error) error {
+	maxRetries := r.MaxRetries
+	if maxRetries == 0 {
+		maxRetries = DefaultRateLimitRetries
+	}
+	sleep := r.Sleep
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	for attempt := 0; ; attempt++ {
+		err := fn(ctx)
+		rl, ok := errors.AsType[*slack.RateLimitedError](err)
+		if !ok {
+			return err
+		}
+		if maxRetries > 0 && attempt >= maxRetries {
+			return fmt.Errorf("still rate limited after %d retries: %w", attempt, err)
+		}
+		wait := max(rl.RetryAfter, minRetryAfter)
+		if r.Log != nil {
+			r.Log.Debug("slack rate limited; waiting", "retry_after", wait, "attempt", attempt+1)
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return fmt.Errorf("waiting out a Slack rate limit: %w", err)
+		}
+	}
+}
+
+// sleepCtx waits d unless ctx ends first.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,129 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// chatPoster is the part of the Slack Web API replies need; *slack.Client
+// has it.
+type chatPoster interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+}
+
+var _ chatPoster = (*slack.Client)(nil)
+
+// SlackResponder delivers a handler's Message to Slack: through the
+// request's response_url while it has uses left, otherwise through
+// chat.postMessage / chat.postEphemeral. 429s are retried after Retry-After.
+type SlackResponder struct {
+	chat  chatPoster
+	http  *http.Client
+	urls  *responseURLs
+	retry RateLimitRetrier
+	log   *slog.Logger
+}
+
+// NewSlackResponder builds a responder; httpClient posts to response_urls
+// (nil means a client with a 30-second timeout), now drives the 30-minute
+// response_url life (nil means time.Now).
+func NewSlackResponder(chat chatPoster, httpClient *http.Client, now func() time.Time, log *slog.Logger) *SlackResponder {
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &SlackResponder{chat: chat, http: httpClient, urls: newResponseURLs(now), retry: RateLimitRetrier{Log: log}, log: log}
+}
+
+// Received starts the response_url clock for req; the router calls it when
+// the request arrives.
+func (s *SlackResponder) Received(req Request) { s.urls.received(req.ResponseURL) }
+
+// Respond sends msg as the answer to req.
+//
+//   - With a usable response_url: posted there, honouring InChannel,
+//     ReplaceOriginal and DeleteOriginal.
+//   - With a spent one: chat.postEphemeral to the asker (chat.postMessage if
+//     InChannel) in req's channel.
+//   - Without one (mentions, DMs, modals): chat.postMessage to req's channel,
+//     or the asker's DM, in req.ThreadTS's thread when set.
+func (s *SlackResponder) Respond(ctx context.Context, req Request, msg Message) error {
+	if req.ResponseURL != "" {
+		err := s.urls.use(req.ResponseURL)
+		if err == nil {
+			return s.retry.Do(ctx, func(ctx context.Context) error {
+				return slack.PostWebhookCustomHTTPContext(ctx, req.ResponseURL, s.http, webhookMessage(msg))
+			})
+		}
+		if !errors.Is(err, ErrResponseURLSpent) {
+			return err
+		}
+		s.log.Debug("response_url spent; answering through the Web API", "user", req.UserID, "channel", req.ChannelID)
+		if !msg.InChannel {
+			return s.postEphemeral(ctx, req, msg)
+		}
+	}
+	return s.postMessage(ctx, req, msg)
+}
+
+func (s *SlackResponder) postMessage(ctx context.Context, req Request, msg Message) error {
+	channel := req.ChannelID
+	if channel == "" {
+		channel = req.UserID // posting to a user ID lands in the app's DM with them
+	}
+	if channel == "" {
+		return errors.New("bot: nowhere to answer: no response_url, channel or user")
+	}
+	return s.retry.Do(ctx, func(ctx context.Context) error {
+		_, _, err := s.chat.PostMessageContext(ctx, channel, msgOptions(msg, req.ThreadTS)...)
+		return err
+	})
+}
+
+func (s *SlackResponder) postEphemeral(ctx context.Context, req Request, msg Message) error {
+	if req.ChannelID == "" || req.UserID == "" {
+		return fmt.Errorf("bot: response_url spent and no channel/user to answer ephemerally: %w", ErrResponseURLSpent)
+	}
+	return s.retry.Do(ctx, func(ctx context.Context) error {
+		_, err := s.chat.PostEphemeralContext(ctx, req.ChannelID, req.UserID, msgOptions(msg, req.ThreadTS)...)
+		return err
+	})
+}
+
+// webhookMessage is msg in response_url form.
+func webhookMessage(msg Message) *slack.WebhookMessage {
+	w := &slack.WebhookMessage{
+		Text:            msg.Text,
+		ResponseType:    slack.ResponseTypeEphemeral,
+		ReplaceOriginal: msg.ReplaceOriginal,
+		DeleteOriginal:  msg.DeleteOriginal,
+	}
+	if msg.InChannel {
+		w.ResponseType = slack.ResponseTypeInChannel
+	}
+	if len(msg.Blocks) > 0 {
+		w.Blocks = &slack.Blocks{BlockSet: msg.Blocks}
+	}
+	return w
+}
+
+// msgOptions is msg in chat.postMessage form.
+func msgOptions(msg Message, threadTS string) []slack.MsgOption {
+	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
+	if len(msg.Blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks...))
+	}
+	if threadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(threadTS))
+	}
+	return opts
+}
