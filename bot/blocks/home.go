@@ -1,0 +1,107 @@
+package blocks
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/healthbot/healthbot/scoring"
+)
+
+// Home is a CSM's App Home tab.
+type Home struct {
+	CSM     scoring.CSM // zero ID: the user owns no accounts in healthbot
+	Rows    []Row
+	Week    string // current ISO week
+	Command string // "/health"
+	Now     time.Time
+}
+
+// HomeBlocks renders the App Home tab: the CSM's accounts by band, worst
+// first, with this week's pulse status.
+func HomeBlocks(h Home) []slack.Block {
+	out := []slack.Block{Header("Your accounts")}
+	if len(h.Rows) == 0 {
+		return append(out,
+			Section("You don't own any live accounts in healthbot yet. Accounts are assigned to their owner's email or Slack user in the account import or API."),
+			Context("Try `"+h.Command+" help`, `"+h.Command+" at-risk` or `"+h.Command+" acme` in any channel."))
+	}
+	rows := WorstFirst(h.Rows)
+	answered := 0
+	for _, r := range rows {
+		if r.PulseWeek == h.Week {
+			answered++
+		}
+	}
+	out = append(out,
+		Section(BandSummary(BandCounts(rows))+fmt.Sprintf(" · pulse %s: %d of %d answered", h.Week, answered, len(rows))),
+		Context("Updated "+h.Now.UTC().Format("2006-01-02 15:04")+" UTC · `"+h.Command+" acme` for a card, `"+h.Command+" help` for more"))
+	budget := MaxHomeBlocks - len(out) - 1
+	for _, b := range []scoring.Band{scoring.BandRed, scoring.BandYellow, scoring.BandGreen, scoring.BandNone} {
+		var lines []string
+		for _, r := range rows {
+			if rowBand(r) == b {
+				lines = append(lines, RowLine(r, StylePortfolio, h.Week, h.Now))
+			}
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		title := fmt.Sprintf("%s *%s* (%d)", BandEmoji(b), BandName(b), len(lines))
+		if b == scoring.BandNone {
+			title = fmt.Sprintf("⚪ *Not scored* (%d)", len(lines))
+		}
+		secs := Sections(append([]string{title}, lines...))
+		if len(secs)+1 > budget {
+			out = append(out, Context("…more accounts than fit here: use `"+h.Command+"` for the full list."))
+			return out
+		}
+		out = append(out, slack.NewDividerBlock())
+		out = append(out, secs...)
+		budget -= len(secs) + 1
+	}
+	return out
+}
+
+// HomeView wraps HomeBlocks for views.publish.
+func HomeView(h Home) slack.HomeTabViewRequest {
+	return slack.HomeTabViewRequest{
+		Type:       slack.VTHomeTab,
+		Blocks:     slack.Blocks{BlockSet: HomeBlocks(h)},
+		CallbackID: "health_home",
+	}
+}
+
+func rowBand(r Row) scoring.Band {
+	if !r.Scored || r.Band == "" {
+		return scoring.BandNone
+	}
+	return r.Band
+}
+
+// WorstFirst orders rows red before yellow before green before unscored,
+// lowest score first within a band, then by name. It returns a new slice.
+func WorstFirst(rows []Row) []Row {
+	out := append([]Row(nil), rows...)
+	rank := map[scoring.Band]int{scoring.BandRed: 0, scoring.BandYellow: 1, scoring.BandGreen: 2, scoring.BandNone: 3}
+	sort.SliceStable(out, func(i, j int) bool {
+		bi, bj := rank[rowBand(out[i])], rank[rowBand(out[j])]
+		if bi != bj {
+			return bi < bj
+		}
+		if out[i].Scored && out[j].Scored && out[i].Score != out[j].Score {
+			return out[i].Score < out[j].Score
+		}
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// IDValue formats an account id for a button value.
+func IDValue(id int64) string { return strconv.FormatInt(id, 10) }

@@ -1,0 +1,229 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store/db"
+)
+
+// Card is everything the account card shows, read in at most three queries.
+type Card struct {
+	Account   scoring.Account // Owner filled when the account has one
+	Score     scoring.Score   // newest score; zero AsOf means not scored yet
+	History   []ScorePoint    // oldest first, within the requested window before Score.AsOf
+	LastPulse *scoring.Pulse  // nil when nobody answered a pulse yet
+	Alerts    []OpenAlert     // newest first, not resolved
+}
+
+// Scored reports whether the account has any stored score.
+func (c Card) Scored() bool { return !c.Score.AsOf.IsZero() }
+
+// ScorePoint is one stored score, for trends and charts.
+type ScorePoint struct {
+	AsOf  time.Time
+	Value float64 // meaningless when Band is BandNone
+	Band  scoring.Band
+}
+
+// OpenAlert is an alert that is not resolved yet.
+type OpenAlert struct {
+	ID           int64
+	Kind         string
+	Summary      string
+	State        string
+	FiredAt      time.Time
+	SnoozedUntil time.Time
+}
+
+// MaxCardAlerts bounds the alerts one card lists.
+const MaxCardAlerts = 10
+
+// Card reads one account's card with historyDays of score history before its
+// newest score. It returns ErrNotFound for an unknown id.
+func (s *Store) Card(ctx context.Context, accountID int64, historyDays int) (Card, error) {
+	row, err := s.q.CardAccount(ctx, accountID)
+	if err != nil {
+		return Card{}, notFound(err)
+	}
+	c := Card{Account: cardAccountFromRow(row), LastPulse: cardPulseFromRow(row)}
+	if row.ScoreAsOf.Valid {
+		if c.Score, err = cardScoreFromRow(row); err != nil {
+			return Card{}, fmt.Errorf("account %d: %w", accountID, err)
+		}
+		since := c.Score.AsOf.AddDate(0, 0, -historyDays)
+		hist, err := s.q.CardScoreHistory(ctx, db.CardScoreHistoryParams{AccountID: accountID, Since: pgDate(since)})
+		if err != nil {
+			return Card{}, fmt.Errorf("score history of account %d: %w", accountID, err)
+		}
+		c.History = make([]ScorePoint, len(hist))
+		for i, h := range hist {
+			c.History[i] = ScorePoint{AsOf: date(h.AsOf), Value: deref(h.Score), Band: scoring.Band(h.Band)}
+		}
+	}
+	alerts, err := s.q.CardOpenAlerts(ctx, db.CardOpenAlertsParams{AccountID: accountID, MaxRows: MaxCardAlerts})
+	if err != nil {
+		return Card{}, fmt.Errorf("alerts of account %d: %w", accountID, err)
+	}
+	for _, a := range alerts {
+		c.Alerts = append(c.Alerts, OpenAlert{
+			ID: a.ID, Kind: a.Kind, Summary: a.Summary, State: a.State, FiredAt: a.FiredAt, SnoozedUntil: deref(a.SnoozedUntil),
+		})
+	}
+	return c, nil
+}
+
+func cardAccountFromRow(r db.CardAccountRow) scoring.Account {
+	a := accountFromRow(db.Account{
+		ID: r.ID, ExternalID: r.ExternalID, Name: r.Name, Domain: r.Domain, Segment: r.Segment,
+		Outcome: r.Outcome, OwnerID: r.OwnerID, Plan: r.Plan, Mrr: r.Mrr, Seats: r.Seats,
+		RenewalDate: r.RenewalDate, StartedAt: r.StartedAt, ChurnedAt: r.ChurnedAt, Attributes: r.Attributes,
+	})
+	if r.OwnerID != nil {
+		a.Owner = scoring.CSM{ID: *r.OwnerID, SlackUserID: deref(r.OwnerSlackUserID), Email: deref(r.OwnerEmail),
+			Name: deref(r.OwnerName), TZ: deref(r.OwnerTz), Active: true}
+	}
+	return a
+}
+
+func cardScoreFromRow(r db.CardAccountRow) (scoring.Score, error) {
+	sc := scoring.Score{
+		AccountID: r.ID, AsOf: date(r.ScoreAsOf), Scorecard: r.ScoreScorecard, Value: deref(r.ScoreValue),
+		Band: scoring.Band(r.ScoreBand), Confidence: r.ScoreConfidence,
+	}
+	subs := map[string]float64{}
+	if len(r.ScoreSubscores) > 0 {
+		if err := json.Unmarshal(r.ScoreSubscores, &subs); err != nil {
+			return scoring.Score{}, fmt.Errorf("decode subscores: %w", err)
+		}
+	}
+	sc.Subscores = make(map[scoring.Family]float64, len(subs))
+	for k, v := range subs {
+		sc.Subscores[scoring.Family(k)] = v
+	}
+	if len(r.ScoreContributions) > 0 {
+		if err := json.Unmarshal(r.ScoreContributions, &sc.Drivers); err != nil {
+			return scoring.Score{}, fmt.Errorf("decode contributions: %w", err)
+		}
+	}
+	return sc, nil
+}
+
+func cardPulseFromRow(r db.CardAccountRow) *scoring.Pulse {
+	if r.PulseID == 0 {
+		return nil
+	}
+	return &scoring.Pulse{
+		ID: r.PulseID, AccountID: r.ID, CSMID: deref(r.PulseCsmID), CSMName: deref(r.PulseCsmName),
+		Rating: scoring.Rating(r.PulseRating), Reasons: r.PulseReasons, Note: r.PulseNote, Week: r.PulseWeek,
+		AnsweredAt: r.PulseAnsweredAt, Source: r.PulseSource,
+	}
+}
+
+// AccountLine is one live account as lists show it: owner, newest score,
+// the scores 7 and 28 days before it, and the newest pulse.
+type AccountLine struct {
+	Account   scoring.Account // ID, ExternalID, Name, Domain, Segment, OwnerID, Owner, MRR, Seats, RenewalDate
+	ScoreAsOf time.Time       // zero: not scored yet
+	Score     float64
+	Band      scoring.Band
+	Score7d   *float64 // nil: no score a week earlier
+	Score28d  *float64
+	PulseWeek string // "" when never answered
+	Pulse     scoring.Rating
+	PulseAt   time.Time
+}
+
+// Scored reports whether the account has a stored score.
+func (l AccountLine) Scored() bool { return !l.ScoreAsOf.IsZero() }
+
+// LineFilter narrows AccountLines; zero fields do not filter.
+type LineFilter struct {
+	OwnerID    int64
+	Segment    string // case-insensitive
+	RenewsFrom time.Time
+	RenewsTo   time.Time
+}
+
+// AccountLines lists the live accounts matching f, ordered by name.
+func (s *Store) AccountLines(ctx context.Context, f LineFilter) ([]AccountLine, error) {
+	rows, err := s.q.CardSummaries(ctx, db.CardSummariesParams{
+		OwnerID: ptrOrNil(f.OwnerID), Segment: ptrOrNil(f.Segment),
+		RenewsFrom: pgDate(f.RenewsFrom), RenewsTo: pgDate(f.RenewsTo),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list account summaries: %w", err)
+	}
+	out := make([]AccountLine, len(rows))
+	for i, r := range rows {
+		a := scoring.Account{
+			ID: r.ID, ExternalID: r.ExternalID, Name: r.Name, Domain: r.Domain, Segment: r.Segment,
+			OwnerID: deref(r.OwnerID), MRR: r.Mrr, Seats: int(r.Seats), RenewalDate: date(r.RenewalDate),
+		}
+		if r.OwnerID != nil {
+			a.Owner = scoring.CSM{ID: *r.OwnerID, SlackUserID: deref(r.OwnerSlackUserID), Name: deref(r.OwnerName), Email: deref(r.OwnerEmail)}
+		}
+		out[i] = AccountLine{
+			Account: a, ScoreAsOf: date(r.ScoreAsOf), Score: deref(r.ScoreValue), Band: scoring.Band(r.ScoreBand),
+			Score7d: r.Score7d, Score28d: r.Score28d,
+			PulseWeek: r.PulseWeek, Pulse: scoring.Rating(r.PulseRating), PulseAt: r.PulseAnsweredAt,
+		}
+	}
+	return out, nil
+}
+
+// LookupEntry is what account lookup matches on.
+type LookupEntry struct {
+	ID         int64
+	ExternalID string
+	Name       string
+	Domain     string
+	Segment    string
+	Churned    bool
+}
+
+// LookupEntries lists every account (churned ones too) by id.
+func (s *Store) LookupEntries(ctx context.Context) ([]LookupEntry, error) {
+	rows, err := s.q.CardLookupAccounts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list account names: %w", err)
+	}
+	out := make([]LookupEntry, len(rows))
+	for i, r := range rows {
+		out[i] = LookupEntry{ID: r.ID, ExternalID: r.ExternalID, Name: r.Name, Domain: r.Domain, Segment: r.Segment, Churned: r.ChurnedAt.Valid}
+	}
+	return out, nil
+}
+
+// LookupVersion changes whenever any account is added, changed or removed,
+// so callers can cache LookupEntries until it does.
+func (s *Store) LookupVersion(ctx context.Context) (string, error) {
+	v, err := s.q.CardAccountsVersion(ctx)
+	if err != nil {
+		return "", fmt.Errorf("account list version: %w", err)
+	}
+	return strconv.FormatInt(v.N, 10) + "/" + strconv.FormatInt(v.MaxID, 10) + "/" + strconv.FormatInt(v.MaxUpdated.UnixMicro(), 10), nil
+}
+
+// SegmentSize is a segment and how many live accounts it has.
+type SegmentSize struct {
+	Segment  string
+	Accounts int
+}
+
+// LiveSegments lists the segments of live accounts.
+func (s *Store) LiveSegments(ctx context.Context) ([]SegmentSize, error) {
+	rows, err := s.q.CardSegments(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list segments: %w", err)
+	}
+	out := make([]SegmentSize, len(rows))
+	for i, r := range rows {
+		out[i] = SegmentSize{Segment: r.Segment, Accounts: int(r.N)}
+	}
+	return out, nil
+}

@@ -1,0 +1,92 @@
+-- Read queries behind /health: the account card, lists and App Home.
+-- Every query is bounded and uses an index: score by its (account_id, as_of)
+-- primary key, pulse by (account_id, week), alert by (account_id, fired_at).
+
+-- name: CardLookupAccounts :many
+-- The whole name list for in-memory fuzzy lookup; small columns only.
+SELECT id, external_id, name, domain, segment, churned_at FROM account ORDER BY id;
+
+-- name: CardAccountsVersion :one
+-- Changes whenever an account is added, updated or removed, so the lookup
+-- index is rebuilt only then.
+SELECT count(*)::bigint AS n, COALESCE(max(id), 0)::bigint AS max_id,
+       COALESCE(max(updated_at), 'epoch'::timestamptz)::timestamptz AS max_updated
+FROM account;
+
+-- name: CardAccount :one
+-- One account with its owner, its newest score and its newest pulse.
+SELECT a.id, a.external_id, a.name, a.domain, a.segment, a.outcome, a.owner_id, a.plan, a.mrr,
+       a.seats, a.renewal_date, a.started_at, a.churned_at, a.attributes,
+       c.slack_user_id AS owner_slack_user_id, c.email AS owner_email, c.name AS owner_name, c.tz AS owner_tz,
+       s.as_of AS score_as_of, COALESCE(s.scorecard, '')::text AS score_scorecard, s.score AS score_value,
+       COALESCE(s.band, '')::text AS score_band, COALESCE(s.confidence, 0)::float8 AS score_confidence,
+       COALESCE(s.subscores, '{}')::jsonb AS score_subscores, COALESCE(s.contributions, '[]')::jsonb AS score_contributions,
+       COALESCE(p.id, 0)::bigint AS pulse_id, p.csm_id AS pulse_csm_id, pc.name AS pulse_csm_name,
+       COALESCE(p.rating, '')::text AS pulse_rating, COALESCE(p.reasons, '{}')::text[] AS pulse_reasons,
+       COALESCE(p.note, '')::text AS pulse_note, COALESCE(p.week, '')::text AS pulse_week,
+       COALESCE(p.answered_at, 'epoch')::timestamptz AS pulse_answered_at, COALESCE(p.source, '')::text AS pulse_source
+FROM account a
+LEFT JOIN csm c ON c.id = a.owner_id
+LEFT JOIN LATERAL (
+    SELECT * FROM score WHERE score.account_id = a.id ORDER BY score.as_of DESC LIMIT 1
+) s ON true
+LEFT JOIN LATERAL (
+    SELECT * FROM pulse WHERE pulse.account_id = a.id ORDER BY pulse.week DESC LIMIT 1
+) p ON true
+LEFT JOIN csm pc ON pc.id = p.csm_id
+WHERE a.id = $1;
+
+-- name: CardScoreHistory :many
+-- Score points of one account after a date, oldest first (primary-key range scan).
+SELECT as_of, score, band FROM score
+WHERE account_id = $1 AND as_of > sqlc.arg(since)::date
+ORDER BY as_of;
+
+-- name: CardOpenAlerts :many
+SELECT id, kind, summary, fired_at, state, snoozed_until FROM alert
+WHERE account_id = $1 AND state <> 'resolved'
+ORDER BY fired_at DESC
+LIMIT sqlc.arg(max_rows)::int;
+
+-- name: CardSummaries :many
+-- One line per live account: owner, newest score, the score 7 and 28 days
+-- before it (or the nearest within a week earlier) and the newest pulse.
+-- Each filter applies only when its argument is not NULL.
+SELECT a.id, a.external_id, a.name, a.domain, a.segment, a.owner_id, a.mrr, a.seats, a.renewal_date,
+       c.slack_user_id AS owner_slack_user_id, c.name AS owner_name, c.email AS owner_email,
+       s.as_of AS score_as_of, s.score AS score_value, COALESCE(s.band, '')::text AS score_band,
+       w1.score AS score_7d, w4.score AS score_28d,
+       COALESCE(p.rating, '')::text AS pulse_rating, COALESCE(p.week, '')::text AS pulse_week,
+       COALESCE(p.answered_at, 'epoch')::timestamptz AS pulse_answered_at
+FROM account a
+LEFT JOIN csm c ON c.id = a.owner_id
+LEFT JOIN LATERAL (
+    SELECT score.as_of, score.score, score.band FROM score
+    WHERE score.account_id = a.id ORDER BY score.as_of DESC LIMIT 1
+) s ON true
+LEFT JOIN LATERAL (
+    SELECT score.score FROM score
+    WHERE score.account_id = a.id AND score.as_of <= s.as_of - 7 AND score.as_of > s.as_of - 14
+    ORDER BY score.as_of DESC LIMIT 1
+) w1 ON true
+LEFT JOIN LATERAL (
+    SELECT score.score FROM score
+    WHERE score.account_id = a.id AND score.as_of <= s.as_of - 28 AND score.as_of > s.as_of - 35
+    ORDER BY score.as_of DESC LIMIT 1
+) w4 ON true
+LEFT JOIN LATERAL (
+    SELECT pulse.rating, pulse.week, pulse.answered_at FROM pulse
+    WHERE pulse.account_id = a.id ORDER BY pulse.week DESC LIMIT 1
+) p ON true
+WHERE a.churned_at IS NULL
+  AND (sqlc.narg(owner_id)::bigint IS NULL OR a.owner_id = sqlc.narg(owner_id)::bigint)
+  AND (sqlc.narg(segment)::text IS NULL OR lower(a.segment) = lower(sqlc.narg(segment)::text))
+  AND (sqlc.narg(renews_from)::date IS NULL OR a.renewal_date >= sqlc.narg(renews_from)::date)
+  AND (sqlc.narg(renews_to)::date IS NULL OR a.renewal_date <= sqlc.narg(renews_to)::date)
+ORDER BY a.name, a.id;
+
+-- name: CardSegments :many
+-- Segments of live accounts with their sizes, for "segment NAME" suggestions.
+SELECT segment, count(*)::bigint AS n FROM account
+WHERE churned_at IS NULL AND segment <> ''
+GROUP BY segment ORDER BY segment;
