@@ -1,0 +1,148 @@
+package ingest_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/healthbot/healthbot/ingest"
+)
+
+func track(user, event, msgID string) map[string]any {
+	return map[string]any{"type": "track", "userId": user, "event": event, "messageId": msgID,
+		"timestamp": "2026-03-01T10:00:00.000Z", "properties": map[string]any{"plan": "pro"}}
+}
+
+func TestGroupThenTrackAttributesEventsToTheAccount(t *testing.T) {
+	t.Parallel()
+	b := setup(t, ingest.Limits{})
+	auth := []string{"Authorization", basic(b.key)}
+
+	r := b.post("/v1/identify", map[string]any{"userId": "u1", "traits": map[string]any{"role": "Admin", "email": "u1@acme.com"}, "messageId": "m-id"}, auth...)
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	r = b.post("/v1/track", track("u1", "Report Built", "m-before"), auth...)
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	r = b.post("/v1/group", map[string]any{"userId": "u1", "groupId": "acme", "traits": map[string]any{"name": "Acme"}, "messageId": "m-g"}, auth...)
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	r = b.post("/v1/batch", map[string]any{"batch": []any{
+		track("u1", "Report Built", "m-after"),
+		map[string]any{"type": "group", "userId": "u2", "groupId": "acme", "messageId": "m-g2"},
+		track("u2", "Dashboard Viewed", "m-u2"), // same batch as u2's group call
+		track("u3", "Dashboard Viewed", "m-u3"), // never grouped
+	}}, auth...)
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	require.Equal(t, true, r.Body["success"])
+
+	acc := b.count("SELECT id FROM account WHERE external_id = 'acme'")
+	require.Equal(t, 1, b.count("SELECT count(*) FROM account_user WHERE account_id = $1 AND user_id = 'u1' AND is_admin", acc), "role=Admin from identify")
+	require.Equal(t, 1, b.count("SELECT count(*) FROM account_user WHERE account_id = $1 AND user_id = 'u2' AND NOT is_admin", acc))
+	for _, m := range []string{"m-after", "m-g", "m-g2", "m-u2"} {
+		require.Equal(t, acc, b.count("SELECT coalesce(account_id, 0) FROM event WHERE message_id = $1", m), m)
+	}
+	// Events from before the group call, or never grouped, wait for the rollup.
+	require.Equal(t, 0, b.count("SELECT coalesce(account_id, 0) FROM event WHERE message_id = 'm-before'"))
+	require.Equal(t, 0, b.count("SELECT coalesce(account_id, 0) FROM event WHERE message_id = 'm-u3'"))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM event WHERE message_id = 'm-after' AND type = 'track'
+		AND name = 'Report Built' AND properties = '{"plan": "pro"}' AND occurred_at = '2026-03-01T10:00:00Z'`))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM product_user WHERE user_id = 'u1' AND traits->>'email' = 'u1@acme.com'`))
+}
+
+func TestDuplicateMessageIDIsStoredOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t, ingest.Limits{})
+	batch := map[string]any{"batch": []any{track("u1", "A", "dup-1"), track("u1", "A", "dup-1"), track("u1", "B", "dup-2")}}
+	r := b.post("/v1/batch", batch)
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	require.Equal(t, 2.0, r.Body["stored"])
+	require.Equal(t, 1.0, r.Body["duplicates"])
+	r = b.post("/v1/batch", batch) // the library retrying a batch it thinks failed
+	require.Equal(t, http.StatusOK, r.Status)
+	require.Equal(t, 0.0, r.Body["stored"])
+	require.Equal(t, 2, b.count("SELECT count(*) FROM event"))
+	require.Equal(t, 2.0, b.items("batch", "accepted", "stored"))
+	require.Equal(t, 4.0, b.items("batch", "accepted", "duplicate"))
+
+	noID := map[string]any{"type": "track", "userId": "u1", "event": "C", "timestamp": "2026-03-01T10:00:00Z"}
+	require.Equal(t, http.StatusOK, b.post("/v1/track", noID).Status)
+	require.Equal(t, http.StatusOK, b.post("/v1/track", noID).Status)
+	require.Equal(t, 1, b.count("SELECT count(*) FROM event WHERE name = 'C'"), "an event without messageId is deduplicated by its content")
+}
+
+func TestSegmentAcceptsGzipAndWriteKeyInBody(t *testing.T) {
+	t.Parallel()
+	b := setup(t, ingest.Limits{})
+	body := map[string]any{"writeKey": b.key, "batch": []any{track("u1", "Zipped", "z-1")}}
+	r := b.post("/v1/batch", gzipped(t, body), "Content-Encoding", "gzip", "Authorization", "")
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	require.Equal(t, 1, b.count("SELECT count(*) FROM event WHERE name = 'Zipped'"))
+
+	body["writeKey"] = "hb_wrong"
+	r = b.post("/v1/batch", body, "Authorization", "")
+	require.Equal(t, http.StatusUnauthorized, r.Status)
+	r = b.post("/v1/batch", []byte("not gzip"), "Content-Encoding", "gzip")
+	require.Equal(t, http.StatusBadRequest, r.Status)
+	r = b.post("/v1/batch", []byte("{}"), "Content-Encoding", "br")
+	require.Equal(t, http.StatusUnsupportedMediaType, r.Status)
+}
+
+func TestSegmentSizeLimitsAre413(t *testing.T) {
+	t.Parallel()
+	b := setup(t, ingest.Limits{})
+	big := track("u1", "Big", "big-1")
+	big["properties"] = map[string]any{"blob": strings.Repeat("x", 33<<10)}
+	r := b.post("/v1/batch", map[string]any{"batch": []any{track("u1", "Small", "s-1"), big}})
+	require.Equal(t, http.StatusRequestEntityTooLarge, r.Status)
+	require.Contains(t, r.Body["error"].(map[string]any)["message"], "event 1")
+	r = b.post("/v1/track", big)
+	require.Equal(t, http.StatusRequestEntityTooLarge, r.Status)
+
+	var many []any
+	for i := range 20 {
+		ev := track("u1", "Medium", "med-"+string(rune('a'+i)))
+		ev["properties"] = map[string]any{"blob": strings.Repeat("x", 30<<10)}
+		many = append(many, ev)
+	}
+	r = b.post("/v1/batch", map[string]any{"batch": many})
+	require.Equal(t, http.StatusRequestEntityTooLarge, r.Status, "600 KB batch")
+	r = b.post("/v1/batch", gzipped(t, map[string]any{"batch": many}), "Content-Encoding", "gzip")
+	require.Equal(t, http.StatusRequestEntityTooLarge, r.Status, "compresses well but is 600 KB inside")
+	require.Zero(t, b.count("SELECT count(*) FROM event"))
+}
+
+func TestSegmentStatusCodesForBadEvents(t *testing.T) {
+	t.Parallel()
+	b := setup(t, ingest.Limits{})
+	// A single bad event is 400 so Segment's libraries drop it instead of retrying.
+	r := b.post("/v1/track", map[string]any{"event": "No user"})
+	require.Equal(t, http.StatusBadRequest, r.Status)
+	require.Equal(t, "userId", str(r.errorItems()[0]["field"]))
+	r = b.post("/v1/group", map[string]any{"userId": "u1"})
+	require.Equal(t, http.StatusBadRequest, r.Status)
+	require.Equal(t, "groupId", str(r.errorItems()[0]["field"]))
+	r = b.post("/v1/batch", []byte(`{"batch": [`))
+	require.Equal(t, http.StatusBadRequest, r.Status)
+
+	// In a batch, good events are kept and the bad ones named.
+	r = b.post("/v1/batch", map[string]any{"batch": []any{
+		track("u1", "Good", "g-1"),
+		map[string]any{"type": "track", "userId": "u1", "messageId": "g-2"},
+		map[string]any{"type": "boom", "userId": "u1"},
+		map[string]any{"type": "track", "userId": 42, "event": "Numeric user", "timestamp": "2026-03-01T10:00:00Z",
+			"properties": map[string]any{"nul": "a\u0000b"}},
+		map[string]any{"type": "alias", "userId": "u1", "previousId": "anon"},
+	}})
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	require.Equal(t, 2.0, r.Body["stored"])
+	rejected := r.Body["rejected"].([]any)
+	require.Len(t, rejected, 2)
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM event WHERE user_id = '42' AND properties->>'nul' = 'ab'`))
+	require.Equal(t, 2.0, b.items("batch", "rejected", "invalid"))
+	require.Equal(t, 1.0, b.items("batch", "accepted", "ignored"))
+
+	// A Segment webhook destination posts single events with a type to one URL.
+	r = b.post("/v1/batch", track("u9", "From webhook", "wh-1"))
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	require.Equal(t, 1, b.count("SELECT count(*) FROM event WHERE message_id = 'wh-1'"))
+}
