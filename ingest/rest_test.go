@@ -102,15 +102,15 @@ func TestBadSignalBatchWritesNothingAndNamesEveryBadItem(t *testing.T) {
 	t.Parallel()
 	b := setup(t, ingest.Limits{})
 	body := map[string]any{"signals": []any{
-		sig("acme", "nps", "2026-03-01", 40),                     // 0: fine
-		sig("globex", "nps", "2026-03-01", 40),                   // 1: unknown account
-		sig("acme", "nps", "yesterday", 40),                      // 2: bad time
-		map[string]any{"account": "acme", "metric": "nps", "observed_at": "2026-03-01"}, // 3: no value
-		sig("acme", "", "2026-03-01", "forty"),                   // 4: value not a number
+		sig("acme", "nps", "2026-03-01", 40),                                                       // 0: fine
+		sig("globex", "nps", "2026-03-01", 40),                                                     // 1: unknown account
+		sig("acme", "nps", "yesterday", 40),                                                        // 2: bad time
+		map[string]any{"account": "acme", "metric": "nps", "observed_at": "2026-03-01"},            // 3: no value
+		sig("acme", "", "2026-03-01", "forty"),                                                     // 4: value not a number
 		map[string]any{"account": "acme", "metric": "nps", "observedAt": "2026-03-01", "value": 1}, // 5: typo
-		sig("acme", "nps", "2026-03-01", 41),                     // 6: fine
-		sig("", "nps", "1850-01-01", 1),                          // 7: two problems
-		"not an object",                                          // 8
+		sig("acme", "nps", "2026-03-01", 41),                                                       // 6: fine
+		sig("", "nps", "1850-01-01", 1),                                                            // 7: two problems
+		"not an object",                                                                            // 8
 	}}
 	r := b.post("/v1/signals", body)
 	require.Equal(t, http.StatusBadRequest, r.Status)
