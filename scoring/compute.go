@@ -145,15 +145,23 @@ func (t *table) used(j int) bool {
 	return false
 }
 
+// famAcc accumulates one family's metrics for one account.
+type famAcc struct {
+	nominal float64 // Σ w over the scorecard's metrics (for confidence)
+	present float64 // Σ w over metrics with data
+	fresh   float64 // Σ w·staleness over metrics with data
+	sum     float64 // Σ w·staleness·score
+}
+
 // score computes one account's score from its scorecard's plan.
 func (t *table) score(i int, peers peerRanks, asOf time.Time) Score {
 	card := t.cards[t.cardOf[i]]
 	a := t.accts[i]
 	k := len(t.metrics)
-	var famW, famSum, famNominal [4]float64 // Σ w·s, Σ w·s·score, Σ w (nominal)
+	var fam [4]famAcc
 	drivers := make([]Contribution, 0, len(card.plan))
 	for _, p := range card.plan {
-		famNominal[p.family] += p.weight
+		fam[p.family].nominal += p.weight
 		j := t.col[p.metric.Key]
 		if !t.has[i*k+j] {
 			continue
@@ -175,47 +183,55 @@ func (t *table) score(i int, peers peerRanks, asOf time.Time) Score {
 		if stale < 1 {
 			c.StalenessFactor, c.Stale = stale, stale == 0
 		}
-		c.Weight = p.weight * stale // within family for now
-		famW[p.family] += c.Weight
-		famSum[p.family] += c.Weight * c.Score
+		c.Weight = p.weight * stale // within the family for now
+		f := &fam[p.family]
+		f.present += p.weight
+		f.fresh += c.Weight
+		f.sum += c.Weight * c.Score
 		c.Detail = detail(p.metric, c, a)
 		drivers = append(drivers, c)
 	}
-	return finish(card, a.ID, asOf, drivers, famW, famSum, famNominal)
+	return finish(card, a.ID, asOf, drivers, fam)
 }
 
-// finish combines family subscores into the score, turns within-family
-// weights into effective weights and bands the result.
-func finish(card Scorecard, id int64, asOf time.Time, drivers []Contribution, famW, famSum, famNominal [4]float64) Score {
+// finish combines family subscores into the score and turns within-family
+// weights into effective weights. A family's weight in the total is its
+// scorecard weight × its freshness (Σw·staleness / Σw over present
+// metrics), so that missing metrics re-weight within the family while a
+// stale metric loses exactly its staleness share of weight.
+func finish(card Scorecard, id int64, asOf time.Time, drivers []Contribution, fam [4]famAcc) Score {
 	s := Score{AccountID: id, AsOf: asOf, Scorecard: card.Name, Band: BandNone, Subscores: map[Family]float64{}}
-	var total, present, value float64
-	for f, fam := range Families {
-		fw := card.Families[fam]
-		if famNominal[f] == 0 || fw == 0 {
+	var total, present, value, confidence float64
+	var famWeight [4]float64 // weight in the total
+	for f, name := range Families {
+		fw := card.Families[name]
+		if fam[f].nominal == 0 || fw == 0 {
 			continue
 		}
 		total += fw
-		if famW[f] > 0 {
-			present += fw
-			s.Subscores[fam] = famSum[f] / famW[f]
-			value += fw * s.Subscores[fam]
+		if fam[f].fresh > 0 {
+			famWeight[f] = fw * fam[f].fresh / fam[f].present
+			present += famWeight[f]
+			s.Subscores[name] = fam[f].sum / fam[f].fresh
+			value += famWeight[f] * s.Subscores[name]
 		}
 	}
-	var confidence float64
-	for _, c := range drivers {
-		f := slices.Index(Families, c.Family)
-		if famNominal[f] > 0 && total > 0 {
-			confidence += card.Families[c.Family] / total * c.Weight / famNominal[f]
+	for f := range Families {
+		if total > 0 && fam[f].nominal > 0 {
+			confidence += card.Families[Families[f]] / total * fam[f].fresh / fam[f].nominal
 		}
 	}
 	s.Confidence = math.Min(1, confidence)
 	for d := range drivers {
 		c := &drivers[d]
 		f := slices.Index(Families, c.Family)
-		if famW[f] > 0 && present > 0 {
-			c.Weight = card.Families[c.Family] / present * c.Weight / famW[f]
-		} else {
-			c.Weight = 0
+		within := 0.0
+		if famWeight[f] > 0 {
+			within = c.Weight / fam[f].fresh
+		}
+		c.Weight = 0
+		if present > 0 {
+			c.Weight = famWeight[f] / present * within
 		}
 		c.Contribution = c.Weight * (c.Score - 50)
 	}

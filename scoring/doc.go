@@ -24,7 +24,10 @@
 //     absolute maps the value through Metric.Mapping (e.g. NPS −100..100).
 //   - Staleness: a metric with StaleAfterDays counts fully up to FreshDays
 //     (default StaleAfterDays/2) and linearly less until StaleAfterDays; the
-//     factor multiplies its weight (built-in pulse: 14 → 30 days).
+//     factor multiplies its weight (built-in pulse: 14 → 30 days). A family's
+//     weight in the total is scaled by its freshness (Σw·factor / Σw over its
+//     present metrics), so a half-stale pulse counts half, while a missing
+//     metric only re-weights within its family.
 //   - Family subscore = weighted mean of present metric scores; score =
 //     weighted mean of present family subscores. Missing data re-weights among
 //     what is present. Confidence = share of the scorecard's nominal weight

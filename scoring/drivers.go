@@ -148,8 +148,11 @@ func decimals(v float64) int {
 	return 0
 }
 
+// trimFloat rounds half away from zero (12.5 → 13, as people expect) and
+// drops trailing zeros.
 func trimFloat(v float64, prec int) string {
-	s := strconv.FormatFloat(v, 'f', prec, 64)
+	p := math.Pow(10, float64(prec))
+	s := strconv.FormatFloat(math.Round(v*p)/p, 'f', prec, 64)
 	if strings.Contains(s, ".") {
 		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	}
