@@ -1,6 +1,9 @@
 package scoring
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // didYouMean returns " (did you mean x?)" for the closest candidate, or "".
 // A candidate containing every letter of s in order ("active_usr" in
@@ -8,7 +11,7 @@ import "fmt"
 func didYouMean(s string, candidates []string) string {
 	best, bestD := "", 1<<30
 	for _, c := range candidates {
-		d := editDistance(s, c)
+		d := editDistance(strings.ToLower(s), c)
 		if len(s) >= 3 && isSubsequence(s, c) {
 			d = min(d, 1+len(c)-len(s)) // rank by how much is missing
 		}

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -73,7 +74,7 @@ func ParseScorecards(data []byte) (Scorecards, error) {
 	var file fileYAML
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&file); err != nil {
+	if err := dec.Decode(&file); err != nil && !errors.Is(err, io.EOF) { // EOF: an empty file
 		return Scorecards{}, decodeErrors(err, &root, items)
 	}
 	var errs []error
