@@ -46,6 +46,7 @@ func commands() map[string]command {
 		"demo":    demoCommand(),
 		"import":  importCommand(),
 		"apikey":  apikeyCommand(),
+		"rollup":  rollupCommand(),
 		"version": versionCommand(),
 	}
 }

@@ -32,6 +32,7 @@ type Config struct {
 	PulseAt        WeeklyTime
 	ScorecardsFile string
 	ScoreInterval  time.Duration
+	KeyFeatures    []string // track event names whose use key_feature_adoption measures
 }
 
 // SlackEnabled reports whether the bot should talk to Slack at all.
@@ -102,6 +103,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		PulseAt:            p.weekly("HEALTHBOT_PULSE_AT", "Mon 10:00"),
 		ScorecardsFile:     p.str("HEALTHBOT_SCORECARDS", ""),
 		ScoreInterval:      p.duration("HEALTHBOT_SCORE_INTERVAL", "24h"),
+		KeyFeatures:        splitList(p.str("HEALTHBOT_KEY_FEATURES", "")),
 	}
 	if cfg.SlackBotToken != "" && cfg.SlackAppToken == "" && cfg.SlackSigningSecret == "" {
 		p.fail("SLACK_SIGNING_SECRET", "is required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN selects Socket Mode")

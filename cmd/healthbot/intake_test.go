@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// runCLI runs one healthbot command line against the database of m.
+func runCLI(t *testing.T, m *Main, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut stringsBuilder
+	env := envOf(map[string]string{"DATABASE_URL": m.Config.DatabaseURL, "HEALTHBOT_KEY_FEATURES": "Report Built, Export"})
+	code := run(context.Background(), args, ioStreams{out: &out, err: &errOut}, env)
+	return code, out.String(), errOut.String()
+}
+
+func postJSON(t *testing.T, url, key, body string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader([]byte(body)))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestAPIKeysAndIntakeThroughServe(t *testing.T) {
+	t.Parallel()
+	m := setupMain(t, nil)
+	base := "http://" + m.Addr()
+
+	code, out, errOut := runCLI(t, m, "apikey", "create", "crm-sync")
+	require.Equal(t, 0, code, errOut)
+	key := strings.TrimSpace(out)
+	require.Regexp(t, `^hb_[A-Za-z0-9_-]{43}$`, key)
+	require.Contains(t, errOut, "shown only this once")
+	code, _, errOut = runCLI(t, m, "apikey", "create", "crm-sync")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "exists; revoke it first")
+
+	require.Equal(t, http.StatusOK, postJSON(t, base+"/v1/accounts", key, `{"accounts": [{"external_id": "acme", "name": "Acme", "seats": 4}]}`))
+	require.Equal(t, http.StatusOK, postJSON(t, base+"/v1/signals", key, `{"signals": [{"account": "acme", "metric": "nps", "observed_at": "2026-03-01", "value": 30}]}`))
+	require.Equal(t, http.StatusOK, postJSON(t, base+"/v1/track", key, `{"userId": "u1", "event": "Export", "timestamp": "2026-03-01T09:00:00Z", "context": {"groupId": "acme"}}`))
+	_, metrics := get(t, base+"/metrics")
+	require.Contains(t, metrics, `healthbot_intake_items_total{endpoint="signals",outcome="accepted",reason="stored"} 1`)
+
+	code, out, _ = runCLI(t, m, "apikey", "list")
+	require.Equal(t, 0, code)
+	require.Regexp(t, `crm-sync\s+\S+ \S+\s+\d{4}-\d\d-\d\d \S+\s+live`, out, "last use recorded")
+	require.NotContains(t, out, key)
+
+	code, out, _ = runCLI(t, m, "rollup", "--as-of", "2026-03-02")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "active_user_ratio")
+	require.Contains(t, out, "key_feature_adoption")
+
+	code, _, _ = runCLI(t, m, "apikey", "revoke", "crm-sync")
+	require.Equal(t, 0, code)
+	require.Equal(t, http.StatusUnauthorized, postJSON(t, base+"/v1/signals", key, `{"signals": []}`))
+	code, _, errOut = runCLI(t, m, "apikey", "revoke", "crm-sync")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "no live API key")
+	code, _, _ = runCLI(t, m, "apikey", "frob")
+	require.Equal(t, 2, code)
+	code, _, _ = runCLI(t, m, "rollup", "--as-of", "yesterday")
+	require.Equal(t, 2, code)
+}
