@@ -2,15 +2,92 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"time"
+
+	"github.com/healthbot/healthbot/ingest/demo"
+	"github.com/healthbot/healthbot/store"
 )
 
 func demoCommand() command {
 	return command{
 		summary: "seed a sample portfolio and show what the team would see",
-		usage:   "demo [--seed N] [--accounts N] [--migrate]",
-		run: func(ctx context.Context, e *env, args []string) error {
-			return errors.New("demo: not built yet")
-		},
+		usage:   "demo [--seed N] [--accounts N] [--as-of YYYY-MM-DD] [--migrate] [--reset]",
+		run:     runDemo,
 	}
+}
+
+// demoOptions are demo's flags, parsed.
+type demoOptions struct {
+	seed     int64
+	accounts int
+	asOf     time.Time
+	migrate  bool
+	reset    bool
+}
+
+func parseDemoFlags(e *env, args []string) (demoOptions, error) {
+	fs := flags("demo", e)
+	seed := fs.Int64("seed", 1, "random seed; the same seed gives the same portfolio")
+	accounts := fs.Int("accounts", demo.DefaultAccounts, "number of accounts")
+	asOf := fs.String("as-of", "", "the day the history runs up to, YYYY-MM-DD (default: today)")
+	migrate := fs.Bool("migrate", false, "apply pending migrations first")
+	reset := fs.Bool("reset", false, "delete ALL accounts, CSMs, signals, pulses, scores and alerts first, even if they are not demo data")
+	if err := parseFlags(fs, args); err != nil {
+		return demoOptions{}, err
+	}
+	if fs.NArg() > 0 {
+		return demoOptions{}, usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if *accounts < 1 || *accounts > demo.MaxAccounts {
+		return demoOptions{}, usagef("--accounts must be between 1 and %d, got %d", demo.MaxAccounts, *accounts)
+	}
+	o := demoOptions{seed: *seed, accounts: *accounts, migrate: *migrate, reset: *reset}
+	if *asOf == "" {
+		y, m, d := time.Now().In(e.cfg.TimeZone).Date()
+		o.asOf = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		return o, nil
+	}
+	t, err := time.Parse(time.DateOnly, *asOf)
+	if err != nil {
+		return demoOptions{}, usagef("--as-of %q is not a date like 2026-11-30", *asOf)
+	}
+	o.asOf = t
+	return o, nil
+}
+
+// runDemo generates the sample portfolio, loads it in one transaction and
+// prints what is now stored.
+func runDemo(ctx context.Context, e *env, args []string) error {
+	o, err := parseDemoFlags(e, args)
+	if err != nil {
+		return err
+	}
+	pool, err := openDB(ctx, e, o.migrate)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	st := store.New(pool)
+
+	started := time.Now()
+	p, err := demo.Generate(demo.Config{Seed: o.seed, Accounts: o.accounts, AsOf: o.asOf})
+	if err != nil {
+		return err
+	}
+	generated := time.Since(started)
+	res, err := st.LoadDemo(ctx, store.DemoData{CSMs: p.CSMs, Accounts: p.Accounts, Signals: p.Signals, Pulses: p.Pulses}, o.reset)
+	if err != nil {
+		return err
+	}
+	loaded := time.Since(started) - generated
+	e.log.Debug("demo portfolio loaded", "seed", o.seed, "accounts", res.Accounts, "signals", res.Signals,
+		"pulses", res.Pulses, "removed_accounts", res.RemovedAccounts, "generate", generated.Round(time.Millisecond),
+		"load", loaded.Round(time.Millisecond))
+	fmt.Fprintf(e.out, "Loaded the demo: %s accounts, %d CSMs, %s signals and %s pulses in %.1fs.\n",
+		thousands(res.Accounts), res.CSMs, thousands(res.Signals), thousands(res.Pulses), (generated + loaded).Seconds())
+	if res.RemovedAccounts > 0 {
+		fmt.Fprintf(e.out, "It replaced the previous portfolio of %s accounts.\n", thousands(res.RemovedAccounts))
+	}
+	return demoReport{st: st, w: e.out, seed: o.seed, asOf: o.asOf}.print(ctx)
 }
