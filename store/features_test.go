@@ -1,0 +1,203 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+	"github.com/healthbot/healthbot/store/storetest"
+)
+
+// featureFixture is a store in a throwaway transaction plus helpers that
+// write the rows a feature test needs.
+type featureFixture struct {
+	t    *testing.T
+	ctx  context.Context
+	s    *store.Store
+	asOf time.Time
+	n    int
+}
+
+func setupFeatures(t *testing.T) *featureFixture {
+	t.Helper()
+	return &featureFixture{t: t, ctx: context.Background(), s: storetest.Store(t),
+		asOf: time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)}
+}
+
+func (f *featureFixture) account(ext string) int64 {
+	f.t.Helper()
+	id, err := f.s.UpsertAccount(f.ctx, scoring.Account{ExternalID: ext, Name: ext})
+	require.NoError(f.t, err)
+	return id
+}
+
+// signal writes one observation daysAgo days before asOf (negative: after it).
+func (f *featureFixture) signal(account int64, metric string, daysAgo float64, value float64) {
+	f.t.Helper()
+	f.n++
+	at := f.asOf.Add(-time.Duration(daysAgo * float64(24*time.Hour)))
+	_, err := f.s.DB().Exec(f.ctx, `INSERT INTO signal (account_id, metric, observed_at, value, source, idempotency_key)
+		VALUES ($1, $2, $3, $4, 'test', $5)`, account, metric, at, value, fmt.Sprintf("k%d", f.n))
+	require.NoError(f.t, err)
+}
+
+func (f *featureFixture) pulse(account int64, rating scoring.Rating, daysAgo float64) {
+	f.t.Helper()
+	at := f.asOf.Add(-time.Duration(daysAgo * float64(24*time.Hour)))
+	_, err := f.s.DB().Exec(f.ctx, `INSERT INTO pulse (account_id, rating, week, answered_at) VALUES ($1, $2, $3, $4)`,
+		account, string(rating), scoring.ISOWeek(at), at)
+	require.NoError(f.t, err)
+}
+
+func (f *featureFixture) features(metrics ...scoring.Metric) scoring.FeatureSet {
+	f.t.Helper()
+	fs, err := f.s.Features(f.ctx, f.asOf, metrics)
+	require.NoError(f.t, err)
+	return fs
+}
+
+func featMetric(key, signal string, feature scoring.Feature, window int) scoring.Metric {
+	return scoring.Metric{Key: key, Signal: signal, Feature: feature, WindowDays: window}
+}
+
+func TestFeaturesLatest(t *testing.T) {
+	t.Parallel()
+	f := setupFeatures(t)
+	a, b, c := f.account("a"), f.account("b"), f.account("c")
+	f.signal(a, "seats", 10, 5)
+	f.signal(a, "seats", 1, 7)
+	f.signal(a, "seats", -1, 99) // after asOf: never seen
+	f.signal(b, "seats", 20, 3)  // older than the recent band: fetched by the follow-up
+	f.signal(b, "seats", 20, 4)  // same time, two sources: the larger wins
+	f.signal(c, "other", 1, 1)
+
+	fs := f.features(featMetric("seats", "", scoring.FeatureLatest, 0), featMetric("seats_14d", "seats", scoring.FeatureLatest, 14))
+
+	require.Equal(t, scoring.FeatureValue{Value: 7, AgeDays: 1}, fs[a]["seats"])
+	require.Equal(t, scoring.FeatureValue{Value: 7, AgeDays: 1}, fs[a]["seats_14d"], "a second metric reads the same signal")
+	require.Equal(t, scoring.FeatureValue{Value: 4, AgeDays: 20}, fs[b]["seats"])
+	require.NotContains(t, fs[b], "seats_14d", "newest observation is outside the window")
+	require.NotContains(t, fs, c, "an account without the signal has no features")
+}
+
+func TestFeaturesSumAndMeanUseHalfOpenWindow(t *testing.T) {
+	t.Parallel()
+	f := setupFeatures(t)
+	a, b := f.account("a"), f.account("b")
+	f.signal(a, "tickets", 7, 100) // exactly asOf−7: outside (asOf−7, asOf]
+	f.signal(a, "tickets", 6.5, 2)
+	f.signal(a, "tickets", 3, 4)
+	f.signal(a, "tickets", 0, 6) // exactly asOf: inside
+	f.signal(b, "tickets", 30, 1)
+
+	fs := f.features(featMetric("tickets_sum", "tickets", scoring.FeatureSum, 7), featMetric("tickets_mean", "tickets", scoring.FeatureMean, 7),
+		featMetric("tickets_30", "tickets", scoring.FeatureSum, 31))
+
+	require.Equal(t, 12.0, fs[a]["tickets_sum"].Value)
+	require.Equal(t, 4.0, fs[a]["tickets_mean"].Value)
+	require.Equal(t, 112.0, fs[a]["tickets_30"].Value)
+	require.Equal(t, 0.0, fs[a]["tickets_sum"].AgeDays)
+	require.NotContains(t, fs[b], "tickets_sum", "no observation in the window is no data")
+	require.Equal(t, scoring.FeatureValue{Value: 1, AgeDays: 30}, fs[b]["tickets_30"])
+}
+
+func TestFeaturesChange(t *testing.T) {
+	t.Parallel()
+	f := setupFeatures(t)
+	grow, shrink, zeroThen, flatZero, noThen, stale := f.account("grow"), f.account("shrink"), f.account("zero"),
+		f.account("flat"), f.account("nothen"), f.account("stale")
+	f.signal(grow, "seats", 40, 10) // older "then" value, beyond the band: follow-up query
+	f.signal(grow, "seats", 2, 15)
+	f.signal(shrink, "seats", 29, 999) // before the window, not the latest before it
+	f.signal(shrink, "seats", 28.5, -20)
+	f.signal(shrink, "seats", 28, 40) // exactly asOf−28: the "then" value
+	f.signal(shrink, "seats", 5, 30)
+	f.signal(shrink, "seats", 0.5, 10)
+	f.signal(zeroThen, "seats", 30, 0)
+	f.signal(zeroThen, "seats", 1, 5)
+	f.signal(flatZero, "seats", 30, 0)
+	f.signal(flatZero, "seats", 1, 0)
+	f.signal(noThen, "seats", 10, 5)
+	f.signal(stale, "seats", 60, 5)
+	f.signal(stale, "seats", 40, 6) // nothing inside the window: no "now"
+
+	fs := f.features(featMetric("seat_change", "seats", scoring.FeatureChange, 28))
+
+	require.InDelta(t, 0.5, fs[grow]["seat_change"].Value, 1e-12)
+	require.Equal(t, 2.0, fs[grow]["seat_change"].AgeDays)
+	require.InDelta(t, -0.75, fs[shrink]["seat_change"].Value, 1e-12)
+	require.NotContains(t, fs[zeroThen], "seat_change", "a change from zero is undefined")
+	require.Equal(t, 0.0, fs[flatZero]["seat_change"].Value)
+	require.Contains(t, fs[flatZero], "seat_change")
+	require.NotContains(t, fs[noThen], "seat_change")
+	require.NotContains(t, fs[stale], "seat_change")
+}
+
+func TestFeaturesChangeFromNegative(t *testing.T) {
+	t.Parallel()
+	f := setupFeatures(t)
+	a := f.account("a")
+	f.signal(a, "nps", 40, -20)
+	f.signal(a, "nps", 1, 10)
+	fs := f.features(featMetric("nps_change", "nps", scoring.FeatureChange, 30))
+	require.InDelta(t, 1.5, fs[a]["nps_change"].Value, 1e-12, "(10 − −20)/|−20|")
+}
+
+func TestFeaturesDaysSince(t *testing.T) {
+	t.Parallel()
+	f := setupFeatures(t)
+	recent, idle, never, none := f.account("recent"), f.account("idle"), f.account("never"), f.account("none")
+	f.signal(recent, "admin_login", 10, 1)
+	f.signal(recent, "admin_login", 4, 1)
+	f.signal(recent, "admin_login", 1, 0) // zero values do not count as seen
+	f.signal(idle, "admin_login", 45, 1)  // before the window
+	f.signal(never, "admin_login", 2, 0)
+
+	fs := f.features(featMetric("admin_days", "admin_login", scoring.FeatureDaysSince, 30))
+
+	require.Equal(t, scoring.FeatureValue{Value: 4, AgeDays: 1}, fs[recent]["admin_days"])
+	require.Equal(t, scoring.FeatureValue{Value: 30, AgeDays: 45}, fs[idle]["admin_days"])
+	require.Equal(t, scoring.FeatureValue{Value: 30, AgeDays: 2}, fs[never]["admin_days"])
+	require.NotContains(t, fs, none)
+}
+
+func TestFeaturesPulses(t *testing.T) {
+	t.Parallel()
+	f := setupFeatures(t)
+	a, b, c := f.account("a"), f.account("b"), f.account("c")
+	f.pulse(a, scoring.RatingHealthy, 21)
+	f.pulse(a, scoring.RatingPoor, 14)
+	f.pulse(a, scoring.RatingConcerning, -7) // after asOf
+	f.pulse(b, scoring.RatingHealthy, 3)
+	f.signal(c, "usage", 1, 1)
+
+	pulse := scoring.Metric{Key: "pulse", Feature: scoring.FeatureLatest}
+	fs := f.features(pulse, featMetric("pulse_mean", store.PulseSignal, scoring.FeatureMean, 30), featMetric("usage", "", scoring.FeatureLatest, 0))
+
+	require.Equal(t, scoring.FeatureValue{Value: scoring.PulseValuePoor, AgeDays: 14}, fs[a]["pulse"])
+	require.Equal(t, 1.0, fs[a]["pulse_mean"].Value, "(2 + 0) / 2")
+	require.Equal(t, scoring.FeatureValue{Value: scoring.PulseValueHealthy, AgeDays: 3}, fs[b]["pulse"])
+	require.NotContains(t, fs[c], "pulse")
+	require.Equal(t, 1.0, fs[c]["usage"].Value)
+}
+
+func TestFeaturesLookbackBoundsHistory(t *testing.T) {
+	t.Parallel()
+	f := setupFeatures(t)
+	a := f.account("a")
+	f.signal(a, "seats", store.MaxLookbackDays+1, 5)
+	fs := f.features(featMetric("seats", "", scoring.FeatureLatest, 0))
+	require.NotContains(t, fs, a, "observations older than the lookback are not read")
+}
+
+func TestFeaturesEmptyCatalog(t *testing.T) {
+	t.Parallel()
+	f := setupFeatures(t)
+	f.signal(f.account("a"), "seats", 1, 5)
+	require.Empty(t, f.features())
+}

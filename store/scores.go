@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store/db"
+)
+
+// UpsertScores writes one row per score, replacing any row of the same
+// account and as-of date, in one transaction: COPY into a temporary table,
+// then a single INSERT … ON CONFLICT. JSON is encoded row by row while
+// copying, so a large run never holds every encoded row at once.
+func (s *Store) UpsertScores(ctx context.Context, scores []scoring.Score) (int64, error) {
+	if len(scores) == 0 {
+		return 0, nil
+	}
+	var n int64
+	err := s.InTx(ctx, func(tx *Store) error {
+		if _, err := tx.db.Exec(ctx, `CREATE TEMP TABLE score_in
+			(LIKE score INCLUDING DEFAULTS EXCLUDING CONSTRAINTS) ON COMMIT DROP`); err != nil {
+			return fmt.Errorf("upsert scores: %w", err)
+		}
+		if _, err := tx.db.CopyFrom(ctx, pgx.Identifier{"score_in"}, scoreColumns, &scoreRows{scores: scores, i: -1}); err != nil {
+			return fmt.Errorf("upsert scores: copy: %w", err)
+		}
+		tag, err := tx.db.Exec(ctx, `INSERT INTO score AS s (`+scoreColumnList+`)
+			SELECT `+scoreColumnList+` FROM score_in
+			ON CONFLICT (account_id, as_of) DO UPDATE SET
+				scorecard = EXCLUDED.scorecard, score = EXCLUDED.score, band = EXCLUDED.band,
+				confidence = EXCLUDED.confidence, subscores = EXCLUDED.subscores,
+				contributions = EXCLUDED.contributions, computed_at = EXCLUDED.computed_at`)
+		if err != nil {
+			return fmt.Errorf("upsert scores: %w", err)
+		}
+		n = tag.RowsAffected()
+		// Dropped now rather than at commit, so a caller's outer
+		// transaction can upsert again.
+		if _, err := tx.db.Exec(ctx, `DROP TABLE score_in`); err != nil {
+			return fmt.Errorf("upsert scores: %w", err)
+		}
+		return nil
+	})
+	return n, err
+}
+
+var scoreColumns = []string{"account_id", "as_of", "scorecard", "score", "band", "confidence", "subscores", "contributions", "computed_at"}
+
+const scoreColumnList = "account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at"
+
+// scoreRows feeds scores to COPY one row at a time.
+type scoreRows struct {
+	scores []scoring.Score
+	i      int
+	now    time.Time
+}
+
+func (r *scoreRows) Next() bool {
+	if r.now.IsZero() {
+		r.now = time.Now()
+	}
+	r.i++
+	return r.i < len(r.scores)
+}
+
+func (r *scoreRows) Values() ([]any, error) {
+	sc := r.scores[r.i]
+	if sc.Band == "" {
+		return nil, fmt.Errorf("score of account %d on %s has no band", sc.AccountID, sc.AsOf.Format(time.DateOnly))
+	}
+	subs, err := json.Marshal(nonNilMap(sc.Subscores))
+	if err != nil {
+		return nil, err
+	}
+	drivers := sc.Drivers
+	if drivers == nil {
+		drivers = []scoring.Contribution{}
+	}
+	contribs, err := json.Marshal(drivers)
+	if err != nil {
+		return nil, err
+	}
+	var value *float64
+	if sc.HasScore() {
+		value = &sc.Value
+	}
+	return []any{sc.AccountID, pgDate(sc.AsOf), sc.Scorecard, value, string(sc.Band), sc.Confidence, subs, contribs, r.now}, nil
+}
+
+func (r *scoreRows) Err() error { return nil }
+
+func nonNilMap(m map[scoring.Family]float64) map[scoring.Family]float64 {
+	if m == nil {
+		return map[scoring.Family]float64{}
+	}
+	return m
+}
+
+// LatestScores is each account's newest score.
+func (s *Store) LatestScores(ctx context.Context) ([]scoring.Score, error) {
+	rows, err := s.q.LatestScores(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("latest scores: %w", err)
+	}
+	return scoresFromRows(rows)
+}
+
+// ScoresOnOrBefore is each account's newest score on or before day: the
+// scores that were current then.
+func (s *Store) ScoresOnOrBefore(ctx context.Context, day time.Time) ([]scoring.Score, error) {
+	rows, err := s.q.ScoresOnOrBefore(ctx, pgDate(day))
+	if err != nil {
+		return nil, fmt.Errorf("scores on or before %s: %w", day.Format(time.DateOnly), err)
+	}
+	return scoresFromRows(rows)
+}
+
+// ScoresAt is every score computed for exactly that day.
+func (s *Store) ScoresAt(ctx context.Context, day time.Time) ([]scoring.Score, error) {
+	rows, err := s.q.ScoresAt(ctx, pgDate(day))
+	if err != nil {
+		return nil, fmt.Errorf("scores at %s: %w", day.Format(time.DateOnly), err)
+	}
+	return scoresFromRows(rows)
+}
+
+// ScoreAt is one account's score on one day, or ErrNotFound.
+func (s *Store) ScoreAt(ctx context.Context, accountID int64, day time.Time) (scoring.Score, error) {
+	row, err := s.q.ScoreAt(ctx, db.ScoreAtParams{AccountID: accountID, AsOf: pgDate(day)})
+	if err != nil {
+		return scoring.Score{}, notFound(err)
+	}
+	return scoreFromRow(row)
+}
+
+// LatestScore is one account's newest score, or ErrNotFound.
+func (s *Store) LatestScore(ctx context.Context, accountID int64) (scoring.Score, error) {
+	row, err := s.q.LatestScore(ctx, accountID)
+	if err != nil {
+		return scoring.Score{}, notFound(err)
+	}
+	return scoreFromRow(row)
+}
+
+// ScoreHistory is one account's scores from one day to another
+// (inclusive), oldest first.
+func (s *Store) ScoreHistory(ctx context.Context, accountID int64, from, to time.Time) ([]scoring.Score, error) {
+	rows, err := s.q.ScoreHistory(ctx, db.ScoreHistoryParams{AccountID: accountID, FromDate: pgDate(from), ToDate: pgDate(to)})
+	if err != nil {
+		return nil, fmt.Errorf("score history of account %d: %w", accountID, err)
+	}
+	return scoresFromRows(rows)
+}
+
+func scoresFromRows(rows []db.Score) ([]scoring.Score, error) {
+	out := make([]scoring.Score, len(rows))
+	for i, r := range rows {
+		sc, err := scoreFromRow(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = sc
+	}
+	return out, nil
+}
+
+func scoreFromRow(r db.Score) (scoring.Score, error) {
+	sc := scoring.Score{
+		AccountID: r.AccountID, AsOf: date(r.AsOf), Scorecard: r.Scorecard, Value: deref(r.Score),
+		Band: scoring.Band(r.Band), Confidence: r.Confidence,
+	}
+	if err := json.Unmarshal(r.Subscores, &sc.Subscores); err != nil {
+		return scoring.Score{}, fmt.Errorf("score of account %d: subscores: %w", r.AccountID, err)
+	}
+	if err := json.Unmarshal(r.Contributions, &sc.Drivers); err != nil {
+		return scoring.Score{}, fmt.Errorf("score of account %d: contributions: %w", r.AccountID, err)
+	}
+	return sc, nil
+}
