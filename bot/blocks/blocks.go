@@ -17,6 +17,10 @@ import (
 	"github.com/healthbot/healthbot/scoring"
 )
 
+// ActionPrefix starts every action ID below, so a router can send them all
+// to the /health handler.
+const ActionPrefix = "health_"
+
 // Action IDs of the buttons these renderers make. Values are documented per
 // constant; handlers route on the ID alone.
 const (

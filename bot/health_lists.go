@@ -1,0 +1,330 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+)
+
+// Defaults of the list subcommands.
+const (
+	DefaultRenewalDays = 90
+	MaxRenewalDays     = 730
+	MoversShown        = 10
+	// RiskDrop is the 28-day drop that puts a yellow account on the at-risk list.
+	RiskDrop = 10.0
+)
+
+func (h *Health) builtins() []Subcommand {
+	return []Subcommand{
+		{Name: "at-risk", Aliases: []string{"atrisk", "risk", "red"}, Usage: "at-risk [SEGMENT]",
+			Summary: "red accounts, and yellow ones down 10+ points in 28 days, worst first", Run: h.atRisk},
+		{Name: "movers", Aliases: []string{"trend", "trends"}, Usage: "movers [7d|28d]",
+			Summary: "biggest drops and rises over 28 (or 7) days", Run: h.movers},
+		{Name: "renewals", Aliases: []string{"renewal", "renewing"}, Usage: "renewals [90d]",
+			Summary: "accounts renewing in the next N days (default 90), not green first, with MRR", Run: h.renewals},
+		{Name: "segment", Aliases: []string{"seg"}, Usage: "segment NAME",
+			Summary: "a segment's health: bands, average, MRR, worst accounts", Run: h.segment},
+		{Name: "help", Aliases: []string{"?", "-h", "--help"}, Usage: "help",
+			Summary: "this help", Run: h.help},
+	}
+}
+
+func (h *Health) help(_ context.Context, _ HealthCall) (Message, error) {
+	var entries []blocks.HelpEntry
+	for _, s := range h.subs {
+		if !s.Hidden {
+			entries = append(entries, blocks.HelpEntry{Usage: s.Usage, Summary: s.Summary})
+		}
+	}
+	return Message{Text: "healthbot help", Blocks: blocks.HelpBlocks(HelpCommand, entries, h.Questioner != nil)}, nil
+}
+
+// portfolio is "/health": the caller's own accounts, worst first.
+func (h *Health) portfolio(ctx context.Context, c HealthCall) (Message, error) {
+	csm, err := h.CallerCSM(ctx, c.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		text := "You don't own any accounts in healthbot (no CSM is linked to your Slack user or email). " +
+			"Try `" + HelpCommand + " at-risk`, `" + HelpCommand + " renewals` or `" + HelpCommand + " acme`."
+		return Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
+	}
+	if err != nil {
+		return Message{}, Wrap(err, "portfolio", "I could not load your portfolio just now. Please try again.")
+	}
+	lines, err := h.store.AccountLines(ctx, store.LineFilter{OwnerID: csm.ID})
+	if err != nil {
+		return Message{}, Wrap(err, "portfolio", "I could not load your portfolio just now. Please try again.")
+	}
+	rows := blocks.WorstFirst(rowsOf(lines))
+	week := h.week(csm)
+	answered, mrr := 0, 0.0
+	for _, r := range rows {
+		mrr += r.MRR
+		if r.PulseWeek == week {
+			answered++
+		}
+	}
+	name := csm.Name
+	if name == "" {
+		name = "You"
+	}
+	intro := fmt.Sprintf("%s · %d accounts · MRR %s · pulse %s: %d of %d answered",
+		blocks.BandSummary(blocks.BandCounts(rows)), len(rows), blocks.Money(mrr), week, answered, len(rows))
+	return h.listMessage(blocks.List{
+		Title: "Portfolio of " + name, Intro: intro, Style: blocks.StylePortfolio, Week: week,
+		Empty: "You own no live accounts.",
+	}, rows, c), nil
+}
+
+// atRisk lists red accounts and yellow ones falling fast.
+func (h *Health) atRisk(ctx context.Context, c HealthCall) (Message, error) {
+	seg, m, err := h.segmentArg(ctx, c.Args, false)
+	if m != nil || err != nil {
+		return derefMessage(m), err
+	}
+	lines, err := h.store.AccountLines(ctx, store.LineFilter{Segment: seg})
+	if err != nil {
+		return Message{}, Wrap(err, "at_risk", "I could not load the accounts just now. Please try again.")
+	}
+	var rows []blocks.Row
+	mrr := 0.0
+	for _, r := range rowsOf(lines) {
+		if isAtRisk(r) {
+			rows = append(rows, r)
+			mrr += r.MRR
+		}
+	}
+	rows = blocks.WorstFirst(rows)
+	title := "Accounts at risk"
+	if seg != "" {
+		title += " in " + seg
+	}
+	intro := fmt.Sprintf("%d accounts · MRR %s · red, or yellow and down %s+ points in 28 days",
+		len(rows), blocks.Money(mrr), blocks.Score(RiskDrop))
+	return h.listMessage(blocks.List{
+		Title: title, Intro: intro, Style: blocks.StyleRisk, Empty: "No account is at risk. 🎉",
+	}, rows, c), nil
+}
+
+func isAtRisk(r blocks.Row) bool {
+	if !r.Scored {
+		return false
+	}
+	return r.Band == scoring.BandRed || (r.Band == scoring.BandYellow && r.Delta28 != nil && *r.Delta28 <= -RiskDrop)
+}
+
+// movers lists the biggest drops and rises.
+func (h *Health) movers(ctx context.Context, c HealthCall) (Message, error) {
+	days := 28
+	switch strings.ToLower(c.Args) {
+	case "", "28", "28d", "4w", "month":
+	case "7", "7d", "1w", "week":
+		days = 7
+	default:
+		return Message{}, UserErrorf("usage", "`%s movers` takes `7d` or `28d`, not “%s”.", HelpCommand, c.Args)
+	}
+	lines, err := h.store.AccountLines(ctx, store.LineFilter{})
+	if err != nil {
+		return Message{}, Wrap(err, "movers", "I could not load the accounts just now. Please try again.")
+	}
+	delta := func(r blocks.Row) *float64 {
+		if days == 7 {
+			return r.Delta7
+		}
+		return r.Delta28
+	}
+	var drops, rises []blocks.Row
+	for _, r := range rowsOf(lines) {
+		switch d := delta(r); {
+		case d == nil:
+		case math.Round(*d) < 0:
+			drops = append(drops, r)
+		case math.Round(*d) > 0:
+			rises = append(rises, r)
+		}
+	}
+	sort.SliceStable(drops, func(i, j int) bool { return *delta(drops[i]) < *delta(drops[j]) })
+	sort.SliceStable(rises, func(i, j int) bool { return *delta(rises[i]) > *delta(rises[j]) })
+	mv := blocks.Movers{Days: days, Drops: firstRows(drops, MoversShown), Rises: firstRows(rises, MoversShown), Now: h.now()}
+	return Message{Text: fmt.Sprintf("Biggest movers, last %d days", days), Blocks: blocks.MoversBlocks(mv)}, nil
+}
+
+func firstRows(rows []blocks.Row, n int) []blocks.Row {
+	if len(rows) > n {
+		return rows[:n]
+	}
+	return rows
+}
+
+// renewals lists accounts renewing in the next N days, not green first.
+func (h *Health) renewals(ctx context.Context, c HealthCall) (Message, error) {
+	days, err := parseRenewalDays(c.Args)
+	if err != nil {
+		return Message{}, err
+	}
+	today := h.today()
+	lines, err := h.store.AccountLines(ctx, store.LineFilter{RenewsFrom: today, RenewsTo: today.AddDate(0, 0, days)})
+	if err != nil {
+		return Message{}, Wrap(err, "renewals", "I could not load the renewals just now. Please try again.")
+	}
+	rows := rowsOf(lines)
+	sort.SliceStable(rows, func(i, j int) bool {
+		gi, gj := rows[i].Scored && rows[i].Band == scoring.BandGreen, rows[j].Scored && rows[j].Band == scoring.BandGreen
+		if gi != gj {
+			return !gi
+		}
+		if !rows[i].RenewalDate.Equal(rows[j].RenewalDate) {
+			return rows[i].RenewalDate.Before(rows[j].RenewalDate)
+		}
+		return rows[i].Name < rows[j].Name
+	})
+	total, risk, nRisk := 0.0, 0.0, 0
+	for _, r := range rows {
+		total += r.MRR
+		if !(r.Scored && r.Band == scoring.BandGreen) {
+			risk += r.MRR
+			nRisk++
+		}
+	}
+	intro := fmt.Sprintf("%d renewals · MRR %s · not green: %d with MRR %s", len(rows), blocks.Money(total), nRisk, blocks.Money(risk))
+	return h.listMessage(blocks.List{
+		Title: fmt.Sprintf("Renewals in the next %d days", days), Intro: intro, Style: blocks.StyleRenewals,
+		Empty: fmt.Sprintf("No live account renews in the next %d days.", days),
+	}, rows, c), nil
+}
+
+func parseRenewalDays(arg string) (int, error) {
+	a := strings.ToLower(strings.TrimSpace(arg))
+	if a == "" {
+		return DefaultRenewalDays, nil
+	}
+	mult := 1
+	switch {
+	case strings.HasSuffix(a, "d"):
+		a = strings.TrimSuffix(a, "d")
+	case strings.HasSuffix(a, "w"):
+		a, mult = strings.TrimSuffix(a, "w"), 7
+	case strings.HasSuffix(a, "m"):
+		a, mult = strings.TrimSuffix(a, "m"), 30
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(a))
+	if err != nil || n <= 0 || n*mult > MaxRenewalDays {
+		return 0, UserErrorf("usage", "`%s renewals` takes a number of days up to %d, like `90d`, not “%s”.", HelpCommand, MaxRenewalDays, arg)
+	}
+	return n * mult, nil
+}
+
+// segment summarises one segment and lists its accounts worst first.
+func (h *Health) segment(ctx context.Context, c HealthCall) (Message, error) {
+	seg, m, err := h.segmentArg(ctx, c.Args, true)
+	if m != nil || err != nil {
+		return derefMessage(m), err
+	}
+	lines, err := h.store.AccountLines(ctx, store.LineFilter{Segment: seg})
+	if err != nil {
+		return Message{}, Wrap(err, "segment", "I could not load that segment just now. Please try again.")
+	}
+	rows := blocks.WorstFirst(rowsOf(lines))
+	sum, n, mrr, redMRR := 0.0, 0, 0.0, 0.0
+	for _, r := range rows {
+		mrr += r.MRR
+		if r.Scored && r.Band != scoring.BandNone {
+			sum += r.Score
+			n++
+		}
+		if r.Scored && r.Band == scoring.BandRed {
+			redMRR += r.MRR
+		}
+	}
+	avg := "not scored yet"
+	if n > 0 {
+		avg = blocks.Score(sum / float64(n))
+	}
+	intro := fmt.Sprintf("%s · %d live accounts · average score %s · MRR %s · MRR in red %s",
+		blocks.BandSummary(blocks.BandCounts(rows)), len(rows), avg, blocks.Money(mrr), blocks.Money(redMRR))
+	return h.listMessage(blocks.List{
+		Title: "Segment " + seg, Intro: intro, Style: blocks.StyleRisk, Empty: "No live accounts in this segment.",
+	}, rows, c), nil
+}
+
+// segmentArg resolves a segment name case-insensitively to its stored
+// spelling. An unknown name yields a message listing the segments.
+func (h *Health) segmentArg(ctx context.Context, arg string, required bool) (string, *Message, error) {
+	arg = strings.TrimSpace(arg)
+	if arg == "" && !required {
+		return "", nil, nil
+	}
+	segs, err := h.store.LiveSegments(ctx)
+	if err != nil {
+		return "", nil, Wrap(err, "segment", "I could not load the segments just now. Please try again.")
+	}
+	names := make([]string, len(segs))
+	for i, s := range segs {
+		if foldName(s.Segment) == foldName(arg) {
+			return s.Segment, nil, nil
+		}
+		names[i] = fmt.Sprintf("`%s` (%d)", blocks.Esc(s.Segment), s.Accounts)
+	}
+	text := "Which segment? "
+	if arg != "" {
+		text = "No live accounts in segment “" + blocks.Esc(arg) + "”. "
+	}
+	if len(names) == 0 {
+		text += "No account has a segment yet."
+	} else {
+		text += "Segments: " + strings.Join(names, ", ") + "."
+	}
+	return "", &Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
+}
+
+// listMessage cuts one page out of rows and renders it.
+func (h *Health) listMessage(l blocks.List, rows []blocks.Row, c HealthCall) Message {
+	l.Total, l.Cmd, l.Now = len(rows), c.Text, h.now()
+	off := c.Offset
+	if off >= len(rows) {
+		off = max(0, (len(rows)-1)/blocks.PageSize*blocks.PageSize)
+	}
+	l.Offset = off
+	l.Rows = rows[off:min(len(rows), off+blocks.PageSize)]
+	return Message{Text: l.Title, Blocks: blocks.ListBlocks(l)}
+}
+
+// rowsOf turns stored lines into list rows with their 7- and 28-day deltas.
+func rowsOf(lines []store.AccountLine) []blocks.Row {
+	rows := make([]blocks.Row, len(lines))
+	for i, l := range lines {
+		a := l.Account
+		r := blocks.Row{
+			ID: a.ID, Name: a.Name, Segment: a.Segment, Owner: a.Owner, Scored: l.Scored(), Score: l.Score, Band: l.Band,
+			MRR: a.MRR, RenewalDate: a.RenewalDate, PulseWeek: l.PulseWeek, Pulse: l.Pulse,
+		}
+		if r.Scored && r.Band != scoring.BandNone {
+			r.Delta7, r.Delta28 = scoreDiff(l.Score, l.Score7d), scoreDiff(l.Score, l.Score28d)
+		}
+		rows[i] = r
+	}
+	return rows
+}
+
+func scoreDiff(cur float64, before *float64) *float64 {
+	if before == nil {
+		return nil
+	}
+	d := cur - *before
+	return &d
+}
+
+func derefMessage(m *Message) Message {
+	if m != nil {
+		return *m
+	}
+	return Message{}
+}
