@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -44,14 +45,14 @@ func (r RateLimitRetrier) Do(ctx context.Context, fn func(ctx context.Context) e
 	}
 	for attempt := 0; ; attempt++ {
 		err := fn(ctx)
-		rl, ok := errors.AsType[*slack.RateLimitedError](err)
+		retryAfter, ok := rateLimited(err)
 		if !ok {
 			return err
 		}
 		if maxRetries > 0 && attempt >= maxRetries {
 			return fmt.Errorf("still rate limited after %d retries: %w", attempt, err)
 		}
-		wait := max(rl.RetryAfter, minRetryAfter)
+		wait := max(retryAfter, minRetryAfter)
 		if r.Log != nil {
 			r.Log.Debug("slack rate limited; waiting", "retry_after", wait, "attempt", attempt+1)
 		}
@@ -59,6 +60,18 @@ func (r RateLimitRetrier) Do(ctx context.Context, fn func(ctx context.Context) e
 			return fmt.Errorf("waiting out a Slack rate limit: %w", err)
 		}
 	}
+}
+
+// rateLimited reports whether err is Slack's 429, and how long it asked us
+// to wait (zero when a 429 came without Retry-After).
+func rateLimited(err error) (time.Duration, bool) {
+	if rl, ok := errors.AsType[*slack.RateLimitedError](err); ok {
+		return rl.RetryAfter, true
+	}
+	if sc, ok := errors.AsType[slack.StatusCodeError](err); ok && sc.Code == http.StatusTooManyRequests {
+		return 0, true
+	}
+	return 0, false
 }
 
 // sleepCtx waits d unless ctx ends first.

@@ -10,10 +10,12 @@ import (
 	"time"
 )
 
-// Runner defaults: enough room for a burst of slash commands, and long
-// enough for a slow language-model answer (a response_url lives 30 minutes).
+// Runner defaults: room for bursts of slash commands whose answers wait on
+// Slack or a language model (goroutines are cheap; the bound is against
+// runaway growth), and time for a slow language-model answer (a
+// response_url lives 30 minutes).
 const (
-	DefaultMaxInFlight = 256
+	DefaultMaxInFlight = 1000
 	DefaultJobTimeout  = 2 * time.Minute
 )
 

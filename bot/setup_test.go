@@ -120,3 +120,5 @@ func (b bundle) command(t testing.TB, text, hook string) (int, string) {
 var echo = CommandFunc(func(_ context.Context, req Request) (Message, error) {
 	return Message{Text: "you said: " + req.Text}, nil
 })
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

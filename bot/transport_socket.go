@@ -72,6 +72,11 @@ func (t *SocketTransport) handle(ctx context.Context, evt socketmode.Event) {
 		t.log.Debug("socket mode", "event", evt.Type)
 	case socketmode.EventTypeConnecting, socketmode.EventTypeDisconnect:
 		t.log.Info("socket mode", "event", evt.Type)
+	case socketmode.EventTypeConnectionError:
+		if ctx.Err() != nil {
+			return // shutting down: the reconnect attempt was cancelled
+		}
+		t.log.Warn("socket mode: connection failed; retrying", "err", evt.Data)
 	case socketmode.EventTypeInvalidAuth:
 		t.log.Error("socket mode: Slack rejected SLACK_APP_TOKEN", "event", evt.Type)
 	default:

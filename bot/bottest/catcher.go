@@ -19,14 +19,20 @@ type Post struct {
 }
 
 // Catcher stands in for Slack's response_url endpoints: every POST is
-// recorded and answered 200 (or Status, when set before use).
+// recorded and answered 200 (or what SetStatus says).
 type Catcher struct {
-	Status int // reply status; 0 means 200
-
 	server  *httptest.Server
 	mu      sync.Mutex
+	status  int
 	posts   []Post
 	changed broadcast
+}
+
+// SetStatus makes the following posts get status (0 means 200).
+func (c *Catcher) SetStatus(status int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.status = status
 }
 
 // NewCatcher starts a Catcher, closed at the end of the test.
@@ -54,7 +60,7 @@ func (c *Catcher) serve(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	c.posts = append(c.posts, p)
 	c.changed.fire()
-	status := c.Status
+	status := c.status
 	c.mu.Unlock()
 	if status == 0 {
 		status = http.StatusOK

@@ -20,7 +20,13 @@ type socketServer struct {
 	changed  broadcast
 }
 
-func newSocketServer() *socketServer { return &socketServer{changed: newBroadcast()} }
+func newSocketServer() *socketServer {
+	return &socketServer{
+		// socketmode dials with Origin: https://api.slack.com, as to Slack.
+		upgrader: websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }},
+		changed:  newBroadcast(),
+	}
+}
 
 // SocketConn is one Socket Mode connection from the bot under test.
 type SocketConn struct {

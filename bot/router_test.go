@@ -1,0 +1,67 @@
+package bot
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/slack-go/slack"
+	"github.com/stretchr/testify/require"
+
+	"github.com/healthbot/healthbot/bot/bottest"
+)
+
+func TestRouterRefusesDuplicateAndEmptyRoutes(t *testing.T) {
+	t.Parallel()
+	r := NewRouter(RouterOptions{})
+	r.Command("/health", echo)
+	r.Action("pulse:", ActionFunc(nil))
+	r.ViewSubmission("note", ActionFunc(nil))
+	r.Event("app_home_opened", EventFunc(nil))
+	r.Conversation(echo)
+	require.Panics(t, func() { r.Command("/health", echo) })
+	require.Panics(t, func() { r.Command("", echo) })
+	require.Panics(t, func() { r.Action("pulse:", ActionFunc(nil)) })
+	require.Panics(t, func() { r.ViewSubmission("note", ActionFunc(nil)) })
+	require.Panics(t, func() { r.Event("app_home_opened", EventFunc(nil)) })
+	require.Panics(t, func() { r.Conversation(echo) })
+}
+
+// TestRouterAcksWhatNobodyHandles: clicks on link buttons, shortcuts and
+// unsubscribed events still get their 200, and nothing runs.
+func TestRouterAcksWhatNobodyHandles(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, cb := range []slack.InteractionCallback{
+		blockAction("open_dashboard_link", "", b.hooks.URL("link")),
+		{Type: slack.InteractionTypeShortcut, CallbackID: "x"},
+		{Type: slack.InteractionTypeViewSubmission, View: slack.View{CallbackID: "unknown"}},
+		{Type: slack.InteractionTypeViewClosed, View: slack.View{CallbackID: "unknown"}},
+	} {
+		code, body := b.post(t, "/slack/interactivity", bottest.FormContent, bottest.InteractionBody(t, cb))
+		require.Equal(t, http.StatusOK, code)
+		require.Empty(t, body)
+	}
+	for _, inner := range []map[string]any{
+		{"type": "app_mention", "user": "U1", "text": "<@UBOT> hi", "channel": "C1", "ts": "1.1"}, // no conversation handler
+		{"type": "app_home_opened", "user": "U1", "tab": "home"},
+		{"type": "made_up_event"},
+	} {
+		code, _ := b.post(t, "/slack/events", bottest.JSONContent, bottest.EventBody(t, inner["type"].(string), inner))
+		require.Equal(t, http.StatusOK, code)
+	}
+	require.Equal(t, 0, b.router.runner.InFlight())
+	require.Empty(t, b.hooks.Posts())
+	require.Empty(t, b.slack.Calls(""))
+}
+
+func TestRouterDeliversDeleteOriginalWithoutText(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.router.Action("card:dismiss", ActionFunc(func(context.Context, Action) (Message, error) {
+		return Message{DeleteOriginal: true}, nil
+	}))
+	code, _ := b.post(t, "/slack/interactivity", bottest.FormContent, bottest.InteractionBody(t, blockAction("card:dismiss", "", b.hooks.URL("del"))))
+	require.Equal(t, http.StatusOK, code)
+	require.True(t, b.hooks.WaitFor(t, "del").Message.DeleteOriginal)
+}
