@@ -48,6 +48,7 @@ func commands() map[string]command {
 		"apikey":  apikeyCommand(),
 		"rollup":  rollupCommand(),
 		"version": versionCommand(),
+		"console": consoleCommand(),
 	}
 }
 

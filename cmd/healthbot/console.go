@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/console"
+	"github.com/healthbot/healthbot/store"
+)
+
+func consoleCommand() command {
+	return command{
+		summary: "type /health commands and see what Slack would show, without Slack",
+		usage:   "console [--as SLACK_USER_ID|EMAIL] [--text-charts]",
+		run: func(ctx context.Context, e *env, args []string) error {
+			fs := flags("console", e)
+			as := fs.String("as", "", "the user you type as: a Slack user id (U123…) or a CSM's email")
+			textCharts := fs.Bool("text-charts", false, "draw score history as a text sparkline, as Slack does without charts")
+			if err := parseFlags(fs, args); err != nil {
+				return err
+			}
+			if fs.NArg() > 0 {
+				return usagef("unexpected argument %q", fs.Arg(0))
+			}
+			pool, err := openDB(ctx, e, false)
+			if err != nil {
+				return err
+			}
+			defer pool.Close()
+			st := store.New(pool)
+			h := bot.NewHealth(st, e.log, time.Now)
+			h.TextCharts = *textCharts
+			h.Location = e.cfg.TimeZone
+			user, dir, err := consoleUser(ctx, st, *as)
+			if err != nil {
+				return err
+			}
+			h.Directory = dir
+			r := &console.REPL{Handler: h, Home: h, As: user, In: e.in, Out: e.out, Log: e.log}
+			if isTerminal(e.out) {
+				r.Prompt = "healthbot> "
+				fmt.Fprintf(e.out, "healthbot console as %s — type /health help, or help for the console, Ctrl-D to leave.\n", user.UserName)
+			}
+			return r.Run(ctx)
+		},
+	}
+}
+
+// consoleUser turns --as into the Request user. An email that belongs to a
+// CSM without a Slack id is answered through a directory, as Slack's
+// users.info would.
+func consoleUser(ctx context.Context, st *store.Store, as string) (bot.Request, bot.UserDirectory, error) {
+	req := bot.Request{UserID: "U0CONSOLE", UserName: "console", ChannelID: "console"}
+	switch {
+	case as == "":
+		return req, nil, nil
+	case !strings.Contains(as, "@"):
+		req.UserID, req.UserName = as, as
+		return req, nil, nil
+	}
+	req.UserName = as
+	c, err := st.CSMByEmail(ctx, as)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return req, nil, usagef("--as %s: no CSM has that email", as)
+	case err != nil:
+		return req, nil, err
+	case c.SlackUserID != "":
+		req.UserID = c.SlackUserID
+		return req, nil, nil
+	}
+	return req, emailDirectory{req.UserID: as}, nil
+}
+
+// emailDirectory answers users.info's email for the console user.
+type emailDirectory map[string]string
+
+func (d emailDirectory) UserEmail(_ context.Context, user string) (string, error) {
+	return d[user], nil
+}
