@@ -214,6 +214,7 @@ func (s *Store) AskScoreHistory(ctx context.Context, accountID int64, asOf time.
 // AskAlert is one alert with its account's name.
 type AskAlert struct {
 	ID           int64
+	AccountID    int64
 	Account      string
 	Kind         string
 	Summary      string
@@ -234,7 +235,7 @@ func (s *Store) AskAlerts(ctx context.Context, accountID int64, state string, no
 	}
 	out := make([]AskAlert, len(rows))
 	for i, r := range rows {
-		out[i] = AskAlert{ID: r.ID, Account: r.AccountName, Kind: r.Kind, Summary: r.Summary, State: r.State,
+		out[i] = AskAlert{ID: r.ID, AccountID: r.AccountID, Account: r.AccountName, Kind: r.Kind, Summary: r.Summary, State: r.State,
 			FiredAt: r.FiredAt, SnoozedUntil: deref(r.SnoozedUntil)}
 	}
 	return out, nil

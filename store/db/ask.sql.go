@@ -103,7 +103,7 @@ func (q *Queries) AskAccount(ctx context.Context, arg AskAccountParams) (AskAcco
 }
 
 const askAlerts = `-- name: AskAlerts :many
-SELECT al.id, a.name AS account_name, al.kind, al.summary, al.fired_at, al.state, al.snoozed_until
+SELECT al.id, al.account_id, a.name AS account_name, al.kind, al.summary, al.fired_at, al.state, al.snoozed_until
 FROM alert al
 JOIN account a ON a.id = al.account_id
 WHERE ($1::bigint IS NULL OR al.account_id = $1::bigint)
@@ -124,6 +124,7 @@ type AskAlertsParams struct {
 
 type AskAlertsRow struct {
 	ID           int64
+	AccountID    int64
 	AccountName  string
 	Kind         string
 	Summary      string
@@ -150,6 +151,7 @@ func (q *Queries) AskAlerts(ctx context.Context, arg AskAlertsParams) ([]AskAler
 		var i AskAlertsRow
 		if err := rows.Scan(
 			&i.ID,
+			&i.AccountID,
 			&i.AccountName,
 			&i.Kind,
 			&i.Summary,

@@ -118,7 +118,7 @@ LIMIT 400;
 -- name: AskAlerts :many
 -- Alerts of one account (or all), newest first. state: 'open' (open, or
 -- snoozed past its time), 'unresolved' (anything not resolved) or 'all'.
-SELECT al.id, a.name AS account_name, al.kind, al.summary, al.fired_at, al.state, al.snoozed_until
+SELECT al.id, al.account_id, a.name AS account_name, al.kind, al.summary, al.fired_at, al.state, al.snoozed_until
 FROM alert al
 JOIN account a ON a.id = al.account_id
 WHERE (sqlc.narg(account_id)::bigint IS NULL OR al.account_id = sqlc.narg(account_id)::bigint)
