@@ -203,13 +203,16 @@ func (s *Store) rollupStep(ctx context.Context, step rollupStep, args pgx.NamedA
 // writeSignals upserts the rows of a metric query (columns account_id,
 // account, metric, observed_at, value) as rollup signals keyed by SignalKey,
 // and counts the ones inserted or changed per metric.
-func writeSignals(query string) string {
+func writeSignals(query string) string { return writeSignalsFrom(query, RollupSource) }
+
+// writeSignalsFrom is writeSignals for signals of another source.
+func writeSignalsFrom(query, source string) string {
 	return `
 WITH computed AS (` + query + `),
 written AS (
     INSERT INTO signal AS t (account_id, metric, observed_at, value, source, idempotency_key)
     SELECT account_id, metric, observed_at, value, source, ` + signalKeySQL + `
-    FROM (SELECT account_id, account, metric, observed_at, value, '` + RollupSource + `'::text AS source FROM computed) s
+    FROM (SELECT account_id, account, metric, observed_at, value, '` + source + `'::text AS source FROM computed) s
     ON CONFLICT (idempotency_key) DO UPDATE SET value = EXCLUDED.value, ingested_at = now()
     WHERE t.value IS DISTINCT FROM EXCLUDED.value
     RETURNING metric

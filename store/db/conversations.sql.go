@@ -93,6 +93,21 @@ func (q *Queries) LinkChannel(ctx context.Context, arg LinkChannelParams) error 
 	return err
 }
 
+const setConversationSentiment = `-- name: SetConversationSentiment :exec
+UPDATE conversation_message SET negative = $3 WHERE channel_id = $1 AND ts = $2
+`
+
+type SetConversationSentimentParams struct {
+	ChannelID string
+	Ts        time.Time
+	Negative  *bool
+}
+
+func (q *Queries) SetConversationSentiment(ctx context.Context, arg SetConversationSentimentParams) error {
+	_, err := q.db.Exec(ctx, setConversationSentiment, arg.ChannelID, arg.Ts, arg.Negative)
+	return err
+}
+
 const unlinkChannel = `-- name: UnlinkChannel :execrows
 DELETE FROM channel_link WHERE channel_id = $1
 `

@@ -15,3 +15,6 @@ SELECT channel_id FROM channel_link WHERE account_id = $1 ORDER BY channel_id;
 -- name: InsertConversationMessage :execrows
 INSERT INTO conversation_message (channel_id, ts, from_team, negative) VALUES ($1, $2, $3, $4)
 ON CONFLICT (channel_id, ts) DO NOTHING;
+
+-- name: SetConversationSentiment :exec
+UPDATE conversation_message SET negative = $3 WHERE channel_id = $1 AND ts = $2;
