@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -91,26 +90,10 @@ func cardAccountFromRow(r db.CardAccountRow) scoring.Account {
 }
 
 func cardScoreFromRow(r db.CardAccountRow) (scoring.Score, error) {
-	sc := scoring.Score{
-		AccountID: r.ID, AsOf: date(r.ScoreAsOf), Scorecard: r.ScoreScorecard, Value: deref(r.ScoreValue),
-		Band: scoring.Band(r.ScoreBand), Confidence: r.ScoreConfidence,
-	}
-	subs := map[string]float64{}
-	if len(r.ScoreSubscores) > 0 {
-		if err := json.Unmarshal(r.ScoreSubscores, &subs); err != nil {
-			return scoring.Score{}, fmt.Errorf("decode subscores: %w", err)
-		}
-	}
-	sc.Subscores = make(map[scoring.Family]float64, len(subs))
-	for k, v := range subs {
-		sc.Subscores[scoring.Family(k)] = v
-	}
-	if len(r.ScoreContributions) > 0 {
-		if err := json.Unmarshal(r.ScoreContributions, &sc.Drivers); err != nil {
-			return scoring.Score{}, fmt.Errorf("decode contributions: %w", err)
-		}
-	}
-	return sc, nil
+	return scoreFromRow(db.Score{
+		AccountID: r.ID, AsOf: r.ScoreAsOf, Scorecard: r.ScoreScorecard, Score: r.ScoreValue, Band: r.ScoreBand,
+		Confidence: r.ScoreConfidence, Subscores: r.ScoreSubscores, Contributions: r.ScoreContributions,
+	})
 }
 
 func cardPulseFromRow(r db.CardAccountRow) *scoring.Pulse {

@@ -6,12 +6,9 @@ package healthtest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -66,49 +63,21 @@ func (f *Fixture) Account(a scoring.Account) scoring.Account {
 // values[len-1] is today's. Band follows the default thresholds.
 func (f *Fixture) Series(accountID int64, values ...float64) {
 	f.T.Helper()
-	rows := make([][]any, len(values))
+	scores := make([]scoring.Score, len(values))
 	for i, v := range values {
-		day := f.Day(len(values) - 1 - i)
-		rows[i] = []any{accountID, day, "default", v, string(DefaultBand(v)), 0.9, []byte(`{}`), []byte(`[]`)}
+		scores[i] = scoring.Score{AccountID: accountID, AsOf: f.Day(len(values) - 1 - i), Scorecard: "default",
+			Value: v, Band: DefaultBand(v), Confidence: 0.9}
 	}
-	f.copyScores(rows)
+	if _, err := f.Store.UpsertScores(context.Background(), scores); err != nil {
+		f.T.Fatalf("healthtest: scores: %v", err)
+	}
 }
 
 // Score writes one full score (subscores, drivers) on its AsOf date.
 func (f *Fixture) Score(s scoring.Score) {
 	f.T.Helper()
-	subs := map[string]float64{}
-	for k, v := range s.Subscores {
-		subs[string(k)] = v
-	}
-	sb, _ := json.Marshal(subs)
-	db, _ := json.Marshal(s.Drivers)
-	if s.Drivers == nil {
-		db = []byte(`[]`)
-	}
-	var val any = s.Value
-	if !s.HasScore() {
-		val = nil
-	}
-	_, err := f.Store.DB().Exec(context.Background(), `
-		INSERT INTO score (account_id, as_of, scorecard, score, band, confidence, subscores, contributions)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (account_id, as_of) DO UPDATE SET scorecard = EXCLUDED.scorecard, score = EXCLUDED.score,
-		  band = EXCLUDED.band, confidence = EXCLUDED.confidence, subscores = EXCLUDED.subscores,
-		  contributions = EXCLUDED.contributions`,
-		s.AccountID, s.AsOf, s.Scorecard, val, string(s.Band), s.Confidence, sb, db)
-	if err != nil {
+	if _, err := f.Store.UpsertScores(context.Background(), []scoring.Score{s}); err != nil {
 		f.T.Fatalf("healthtest: score: %v", err)
-	}
-}
-
-func (f *Fixture) copyScores(rows [][]any) {
-	f.T.Helper()
-	_, err := f.Store.DB().CopyFrom(context.Background(), pgx.Identifier{"score"},
-		[]string{"account_id", "as_of", "scorecard", "score", "band", "confidence", "subscores", "contributions"},
-		pgx.CopyFromRows(rows))
-	if err != nil {
-		f.T.Fatalf("healthtest: copy scores: %v", err)
 	}
 }
 
