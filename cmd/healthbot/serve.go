@@ -13,7 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/ingest"
 	"github.com/healthbot/healthbot/store"
 )
@@ -60,6 +62,9 @@ type Main struct {
 	listener net.Listener
 	serveErr chan error
 	closers  []func(context.Context) error
+
+	slack  *slack.Client // nil unless SLACK_BOT_TOKEN is set (slack.go)
+	router *bot.Router   // every Slack handler is registered here
 }
 
 // NewMain prepares a Main; nothing starts until Run.
@@ -86,6 +91,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.mux.Handle("POST /v1/", intake)
+	if err := m.startSlack(); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
 	if err != nil {

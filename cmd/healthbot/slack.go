@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/healthbot/healthbot/bot"
+)
+
+// startSlack builds the Slack side when SLACK_BOT_TOKEN is set: the Web API
+// client, the router with every feature's handlers, the /slack/* routes
+// (with a signing secret) and Socket Mode (with an app token). The router
+// is closed after the transports, so jobs in flight finish their answers.
+func (m *Main) startSlack() error {
+	if !m.Config.SlackEnabled() {
+		return nil
+	}
+	log := m.Logger.With("component", "slack")
+	m.slack = bot.NewSlackClient(bot.SlackConfig{
+		BotToken: m.Config.SlackBotToken,
+		AppToken: m.Config.SlackAppToken,
+		APIURL:   m.Config.SlackAPIURL,
+	}, log)
+	m.router = bot.NewRouter(bot.RouterOptions{Logger: log, Responder: bot.NewSlackResponder(m.slack, nil, nil, log)})
+	m.closers = append(m.closers, m.router.Close)
+	m.registerSlackHandlers(m.router, m.slack)
+
+	if m.Config.SlackSigningSecret != "" {
+		bot.NewHTTPTransport(m.router, m.Config.SlackSigningSecret, bot.HTTPOptions{Logger: log}).Mount(m.mux)
+	}
+	if m.Config.SlackAppToken != "" {
+		m.startSocketMode(bot.NewSocketTransport(m.slack, m.router, log))
+	}
+	return nil
+}
+
+// registerSlackHandlers plugs every feature into the router; a feature
+// adds its registrations here.
+func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client) {
+	health := bot.NewHealth(m.store, m.Logger.With("component", "health"), time.Now)
+	health.Location = m.Config.TimeZone
+	health.Directory = bot.SlackDirectory{Client: api}
+	r.Command(bot.HelpCommand, health)
+	r.Conversation(health) // mentions and DMs read like /health text
+	for _, id := range health.ActionIDs() {
+		r.Action(id, health)
+	}
+	r.Event("app_home_opened", bot.HomeOpened{Health: health, Slack: api})
+}
+
+// startSocketMode runs the Socket Mode connection until Close; a fatal
+// connection error (a revoked app token) is logged when it happens.
+func (m *Main) startSocketMode(st *bot.SocketTransport) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := st.Run(ctx); err != nil {
+			m.Logger.Error("Socket Mode stopped; Slack requests will not arrive until restart", "err", err)
+		}
+	}()
+	m.closers = append(m.closers, func(closeCtx context.Context) error {
+		cancel()
+		select {
+		case <-done:
+			return nil
+		case <-closeCtx.Done():
+			return fmt.Errorf("stopping Socket Mode: %w", closeCtx.Err())
+		}
+	})
+}
