@@ -227,15 +227,16 @@ func driverLine(d scoring.Contribution) string {
 	if label == "" {
 		label = d.Metric
 	}
+	// The scorer's Detail already says how old stale data is; without one,
+	// say it here.
 	detail := d.Detail
 	if detail == "" {
 		detail = "scores " + Score(d.Score) + " of 100"
+		if d.StalenessFactor > 0 && d.StalenessFactor < 1 {
+			detail += fmt.Sprintf(", data %d days old, counts %d%%", int(math.Round(d.AgeDays)), int(math.Round(d.StalenessFactor*100)))
+		}
 	}
-	line := fmt.Sprintf("*%s*: %s (%+.1f pts)", Esc(label), Esc(detail), d.Contribution)
-	if d.StalenessFactor > 0 && d.StalenessFactor < 1 {
-		line += fmt.Sprintf(" _data %d days old, counts %d%%_", int(math.Round(d.AgeDays)), int(math.Round(d.StalenessFactor*100)))
-	}
-	return line
+	return fmt.Sprintf("*%s*: %s (%+.1f pts)", Esc(label), Esc(detail), d.Contribution)
 }
 
 func pulseText(c Card) string {

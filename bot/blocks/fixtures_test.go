@@ -58,7 +58,7 @@ func fullCard() blocks.Card {
 				{Metric: "active_users", Family: scoring.FamilyUsage, Label: "Active users", Score: 12, Weight: 0.2, Contribution: -7.6,
 					Detail: "12th percentile of Enterprise peers — 4 of 40 seats active"},
 				{Metric: "admin_days", Family: scoring.FamilyUsage, Label: "Admin last seen", Score: 20, Weight: 0.1, Contribution: -3,
-					Detail: "34 days ago", AgeDays: 34, StalenessFactor: 0.5},
+					AgeDays: 34, StalenessFactor: 0.5},
 				{Metric: "tickets", Family: scoring.FamilyEngagement, Label: "Support tickets", Score: 30, Weight: 0.1, Contribution: -2},
 				{Metric: "csat", Family: scoring.FamilyEngagement, Label: "CSAT <script>", Score: 40, Weight: 0.05, Contribution: -0.5,
 					Detail: "4.1 of 5"},
