@@ -109,6 +109,12 @@ func TestLoadDemoWritesThePortfolio(t *testing.T) {
 		store.SignalKey("demo-0001", first.Metric, first.ObservedAt, "demo")))
 	require.Equal(t, int64(1), count(t, pool, "SELECT count(*) FROM pulse WHERE reasons = '{}' AND rating = 'healthy' AND week = $1",
 		scoring.ISOWeek(demoDay)))
+
+	// The foreign key dropped for the COPY is back and enforced.
+	require.Equal(t, int64(1), count(t, pool, `SELECT count(*) FROM pg_constraint
+		WHERE conrelid = 'signal'::regclass AND contype = 'f' AND convalidated`))
+	_, err = pool.Exec(ctx, "INSERT INTO signal (account_id, metric, observed_at, value, idempotency_key) VALUES (-1, 'x', now(), 1, 'k')")
+	require.ErrorContains(t, err, "foreign key")
 }
 
 func TestLoadDemoReplacesThePreviousDemo(t *testing.T) {
