@@ -1,0 +1,76 @@
+package bot
+
+import (
+	"net/http"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+)
+
+// manifest is the part of slack/manifest.yaml the bot depends on.
+type manifest struct {
+	Features struct {
+		AppHome struct {
+			Home     bool `yaml:"home_tab_enabled"`
+			Messages bool `yaml:"messages_tab_enabled"`
+		} `yaml:"app_home"`
+		SlashCommands []struct {
+			Command string `yaml:"command"`
+			URL     string `yaml:"url"`
+		} `yaml:"slash_commands"`
+	} `yaml:"features"`
+	OAuth struct {
+		Scopes struct {
+			Bot []string `yaml:"bot"`
+		} `yaml:"scopes"`
+	} `yaml:"oauth_config"`
+	Settings struct {
+		Events struct {
+			URL    string   `yaml:"request_url"`
+			Events []string `yaml:"bot_events"`
+		} `yaml:"event_subscriptions"`
+		Interactivity struct {
+			Enabled bool   `yaml:"is_enabled"`
+			URL     string `yaml:"request_url"`
+		} `yaml:"interactivity"`
+		SocketMode bool `yaml:"socket_mode_enabled"`
+	} `yaml:"settings"`
+}
+
+// TestManifestMatchesTheTransports keeps slack/manifest.yaml in step with
+// what the code serves: the paths HTTPTransport mounts, the events the
+// router handles, and the scopes the features call.
+func TestManifestMatchesTheTransports(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../slack/manifest.yaml")
+	require.NoError(t, err)
+	var m manifest
+	require.NoError(t, yaml.Unmarshal(raw, &m))
+
+	mux := http.NewServeMux()
+	NewHTTPTransport(NewRouter(RouterOptions{}), "s", HTTPOptions{}).Mount(mux)
+	mounted := func(raw string) bool {
+		u, err := url.Parse(raw)
+		require.NoError(t, err)
+		_, pattern := mux.Handler(&http.Request{Method: http.MethodPost, URL: u, Host: u.Host})
+		return pattern != ""
+	}
+	require.Len(t, m.Features.SlashCommands, 1)
+	require.Equal(t, "/health", m.Features.SlashCommands[0].Command)
+	require.True(t, mounted(m.Features.SlashCommands[0].URL), m.Features.SlashCommands[0].URL)
+	require.True(t, mounted(m.Settings.Events.URL), m.Settings.Events.URL)
+	require.True(t, mounted(m.Settings.Interactivity.URL), m.Settings.Interactivity.URL)
+
+	require.True(t, m.Settings.Interactivity.Enabled)
+	require.True(t, m.Settings.SocketMode)
+	require.True(t, m.Features.AppHome.Home)
+	require.True(t, m.Features.AppHome.Messages, "DMs to the bot need the Messages tab")
+	require.Subset(t, m.Settings.Events.Events, []string{"app_mention", "message.im", "app_home_opened", "message.channels"})
+	require.Subset(t, m.OAuth.Scopes.Bot, []string{
+		"commands", "chat:write", "chat:write.public", "im:write", "im:history", "app_mentions:read",
+		"users:read", "users:read.email", "channels:history", "groups:history", "channels:read",
+	})
+}
