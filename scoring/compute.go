@@ -61,6 +61,7 @@ type table struct {
 	has     []bool
 	groupOf []int    // account → segment group index (-1: no segment)
 	groups  []string // group index → segment label
+	buf     []byte   // scratch for driver words
 }
 
 func newTable(accts []Account, fs FeatureSet, scs Scorecards) *table {
@@ -188,7 +189,7 @@ func (t *table) score(i int, peers peerRanks, asOf time.Time) Score {
 		f.present += p.weight
 		f.fresh += c.Weight
 		f.sum += c.Weight * c.Score
-		c.Detail = detail(p.metric, c, a)
+		t.buf, c.Detail = detail(t.buf, p.metric, c, a)
 		drivers = append(drivers, c)
 	}
 	return finish(card, a.ID, asOf, drivers, fam)

@@ -2,7 +2,6 @@ package scoring
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -43,101 +42,126 @@ func pick(drivers []Contribution, n int, keep func(Contribution) bool, reverse b
 
 // sortDrivers orders most negative contribution first, then by metric key.
 func sortDrivers(ds []Contribution) {
-	slices.SortStableFunc(ds, func(a, b Contribution) int {
+	slices.SortFunc(ds, func(a, b Contribution) int {
 		return cmp.Or(cmp.Compare(a.Contribution, b.Contribution), cmp.Compare(a.Metric, b.Metric))
 	})
 }
 
-// detail says in words where the account stands on one metric.
-func detail(m Metric, c Contribution, a Account) string {
-	var b strings.Builder
+// detail says in words where the account stands on one metric. buf is
+// scratch space reused across calls (a scoring run makes ~150,000 of these).
+func detail(buf []byte, m Metric, c Contribution, a Account) ([]byte, string) {
+	b := buf[:0]
 	if m.Normalisation == NormPeerPercentile {
-		b.WriteString(Ordinal(int(math.Round(math.Min(99, math.Max(1, c.Score))))) + " percentile of ")
+		b = appendOrdinal(b, int(math.Round(math.Min(99, math.Max(1, c.Score)))))
+		b = append(b, " percentile of "...)
 		if c.PeerGroup == AllPeers {
-			b.WriteString(AllPeers)
+			b = append(b, AllPeers...)
 		} else {
-			b.WriteString(c.PeerGroup + " peers")
+			b = append(append(b, c.PeerGroup...), " peers"...)
 		}
-		b.WriteString(" — ")
+		b = append(b, " — "...)
 	}
-	b.WriteString(phrase(m, c.Value, a))
+	b = appendPhrase(b, m, c.Value, a)
 	if m.StaleAfterDays > 0 && c.AgeDays >= 1 {
-		fmt.Fprintf(&b, " (%s ago", FormatValue(UnitDays, c.AgeDays))
+		b = append(b, " ("...)
+		b = appendValue(b, UnitDays, c.AgeDays)
+		b = append(b, " ago"...)
 		switch {
 		case c.Stale:
-			b.WriteString(", too old to count")
+			b = append(b, ", too old to count"...)
 		case c.StalenessFactor > 0:
-			fmt.Fprintf(&b, ", counts at %.0f%%", 100*c.StalenessFactor)
+			b = append(b, ", counts at "...)
+			b = appendTrim(b, 100*c.StalenessFactor, 0)
+			b = append(b, '%')
 		}
-		b.WriteString(")")
+		b = append(b, ')')
 	}
-	return b.String()
+	return b, string(b)
 }
 
-// phrase fills the metric's Text template, or formats the bare value.
-func phrase(m Metric, v float64, a Account) string {
+// appendPhrase fills the metric's Text template ({value}, {seats}), or
+// formats the bare value.
+func appendPhrase(b []byte, m Metric, v float64, a Account) []byte {
 	if m.Text == "" {
-		return FormatValue(m.Unit, v)
+		return appendValue(b, m.Unit, v)
 	}
-	seats := ""
-	if a.Seats > 0 && m.Unit == UnitRatio {
-		seats = fmt.Sprintf(" (%d of %d seats)", int(math.Round(v*float64(a.Seats))), a.Seats)
+	text := m.Text
+	for text != "" {
+		i := strings.IndexByte(text, '{')
+		if i < 0 {
+			return append(b, text...)
+		}
+		b, text = append(b, text[:i]...), text[i:]
+		switch {
+		case strings.HasPrefix(text, "{value}"):
+			b, text = appendValue(b, m.Unit, v), text[len("{value}"):]
+		case strings.HasPrefix(text, "{seats}"):
+			if a.Seats > 0 && m.Unit == UnitRatio {
+				b = append(b, " ("...)
+				b = strconv.AppendInt(b, int64(math.Round(v*float64(a.Seats))), 10)
+				b = append(b, " of "...)
+				b = strconv.AppendInt(b, int64(a.Seats), 10)
+				b = append(b, " seats)"...)
+			}
+			text = text[len("{seats}"):]
+		default:
+			b, text = append(b, '{'), text[1:]
+		}
 	}
-	return strings.NewReplacer("{value}", FormatValue(m.Unit, v), "{seats}", seats).Replace(m.Text)
+	return b
 }
 
 // FormatValue formats a value by its unit for people: ratio 0.1 → "10%",
 // change -0.2 → "−20%", days 12 → "12 days", minutes 150 → "2.5 h",
 // currency 1200 → "$1,200", rating 1 → "Concerning".
-func FormatValue(unit string, v float64) string {
+func FormatValue(unit string, v float64) string { return string(appendValue(nil, unit, v)) }
+
+func appendValue(b []byte, unit string, v float64) []byte {
 	switch unit {
 	case UnitRatio:
-		return trimFloat(100*v, 0) + "%"
+		return append(appendTrim(b, 100*v, 0), '%')
 	case UnitChange:
 		p := math.Round(100 * v)
 		switch {
 		case p > 0:
-			return "+" + trimFloat(p, 0) + "%"
+			return append(appendTrim(append(b, '+'), p, 0), '%')
 		case p < 0:
-			return "−" + trimFloat(-p, 0) + "%"
+			return append(appendTrim(b, p, 0), '%')
 		}
-		return "unchanged"
+		return append(b, "unchanged"...)
 	case UnitDays:
 		if math.Round(v*10) == 10 {
-			return "1 day"
+			return append(b, "1 day"...)
 		}
-		return trimFloat(v, decimals(v)) + " days"
+		return append(appendTrim(b, v, decimals(v)), " days"...)
 	case UnitCount:
-		return thousands(math.Round(v))
+		return appendThousands(b, math.Round(v), "")
 	case UnitCurrency:
-		if v < 0 {
-			return "−$" + thousands(math.Round(-v))
-		}
-		return "$" + thousands(math.Round(v))
+		return appendThousands(b, math.Round(v), "$")
 	case UnitMinutes:
 		switch {
 		case v < 90:
-			return trimFloat(v, 0) + " min"
+			return append(appendTrim(b, v, 0), " min"...)
 		case v < 48*60:
-			return trimFloat(v/60, 1) + " h"
+			return append(appendTrim(b, v/60, 1), " h"...)
 		}
-		return FormatValue(UnitDays, v/(24*60))
+		return appendValue(b, UnitDays, v/(24*60))
 	case UnitRating:
-		return ratingName(v)
+		return appendRating(b, v)
 	}
-	return trimFloat(v, decimals(v))
+	return appendTrim(b, v, decimals(v))
 }
 
-func ratingName(v float64) string {
+func appendRating(b []byte, v float64) []byte {
 	switch math.Round(v) {
 	case PulseValueHealthy:
-		return "Healthy"
+		return append(b, "Healthy"...)
 	case PulseValueConcerning:
-		return "Concerning"
+		return append(b, "Concerning"...)
 	case PulseValuePoor:
-		return "Poor"
+		return append(b, "Poor"...)
 	}
-	return trimFloat(v, 1)
+	return appendTrim(b, v, 1)
 }
 
 // decimals shows one decimal for small non-integers (CSAT 4.3, 2.5 days).
@@ -148,33 +172,51 @@ func decimals(v float64) int {
 	return 0
 }
 
-// trimFloat rounds half away from zero (12.5 → 13, as people expect) and
-// drops trailing zeros.
-func trimFloat(v float64, prec int) string {
-	p := math.Pow(10, float64(prec))
-	s := strconv.FormatFloat(math.Round(v*p)/p, 'f', prec, 64)
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+const minus = "−" // U+2212, as typeset
+
+// appendTrim rounds half away from zero (12.5 → 13, as people expect),
+// drops trailing zeros and writes a typographic minus.
+func appendTrim(b []byte, v float64, prec int) []byte {
+	p := math.Pow10(prec)
+	r := math.Round(v*p) / p
+	if r < 0 {
+		b, r = append(b, minus...), -r
 	}
-	if s == "-0" {
-		s = "0"
+	start := len(b)
+	b = strconv.AppendFloat(b, r, 'f', prec, 64)
+	if prec > 0 {
+		for b[len(b)-1] == '0' {
+			b = b[:len(b)-1]
+		}
+		if b[len(b)-1] == '.' {
+			b = b[:len(b)-1]
+		}
 	}
-	return strings.Replace(s, "-", "−", 1)
+	if string(b[start:]) == "0" && start > 0 && string(b[start-len(minus):start]) == minus {
+		b = append(b[:start-len(minus)], '0') // no "−0"
+	}
+	return b
 }
 
-func thousands(v float64) string {
-	s := strconv.FormatFloat(math.Abs(v), 'f', 0, 64)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
+func appendThousands(b []byte, v float64, prefix string) []byte {
 	if v < 0 {
-		s = "−" + s
+		b, v = append(b, minus...), -v
 	}
-	return s
+	b = append(b, prefix...)
+	digits := strconv.FormatFloat(v, 'f', 0, 64)
+	for i := range len(digits) {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, digits[i])
+	}
+	return b
 }
 
 // Ordinal is 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st.
-func Ordinal(n int) string {
+func Ordinal(n int) string { return string(appendOrdinal(nil, n)) }
+
+func appendOrdinal(b []byte, n int) []byte {
 	suffix := "th"
 	if n%100 < 11 || n%100 > 13 {
 		switch n % 10 {
@@ -186,5 +228,5 @@ func Ordinal(n int) string {
 			suffix = "rd"
 		}
 	}
-	return strconv.Itoa(n) + suffix
+	return append(strconv.AppendInt(b, int64(n), 10), suffix...)
 }

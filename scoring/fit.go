@@ -281,9 +281,9 @@ func suggestWeights(m LogisticModel, metrics []string, card Scorecard, cat Catal
 		w := FittedWeight{Metric: key, Family: met.Family, Coefficient: m.Coef[j], Current: current[key]}
 		switch {
 		case m.Std[j] == 0:
-			w.Note = "no variation in the training data: weight 0"
+			w.Note = "no data or no variation in the training data, so weight 0"
 		case raw[j] >= 0:
-			w.Note = fmt.Sprintf("a better %s went with more churn (%+.2f log-odds per SD): weight 0", labelOr(met, key), m.Coef[j])
+			w.Note = fmt.Sprintf("%s: better scores went with more churn (%+.2f log-odds per SD), so weight 0", labelOr(met, key), m.Coef[j])
 		default:
 			w.Suggested = -raw[j]
 			total += w.Suggested
@@ -304,7 +304,7 @@ func suggestWeights(m LogisticModel, metrics []string, card Scorecard, cat Catal
 
 func labelOr(m Metric, key string) string {
 	if m.Label != "" {
-		return strings.ToLower(m.Label)
+		return m.Label
 	}
 	return key
 }

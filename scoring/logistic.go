@@ -40,12 +40,14 @@ func FitLogistic(X [][]float64, y []bool, opt LogisticOptions) (LogisticModel, e
 	opt = opt.withDefaults()
 	p := len(X[0])
 	m := LogisticModel{Coef: make([]float64, p)}
-	m.Mean, m.Std = standardize(X, p)
-	Z := make([][]float64, len(X)) // standardized, with a leading 1
 	for i, row := range X {
 		if len(row) != p {
 			return LogisticModel{}, fmt.Errorf("logistic: row %d has %d features, want %d", i, len(row), p)
 		}
+	}
+	m.Mean, m.Std = standardize(X, p)
+	Z := make([][]float64, len(X)) // standardized, with a leading 1
+	for i, row := range X {
 		Z[i] = m.z(row)
 	}
 	beta := make([]float64, p+1)
@@ -98,11 +100,20 @@ func standardize(X [][]float64, p int) (mean, std []float64) {
 	}
 	for j := range std {
 		std[j] = math.Sqrt(std[j])
-		if std[j] < 1e-12 {
+		if constant(X, j) { // exactly, not by a rounding-prone threshold
 			std[j] = 0
 		}
 	}
 	return mean, std
+}
+
+func constant(X [][]float64, j int) bool {
+	for _, row := range X {
+		if row[j] != X[0][j] {
+			return false
+		}
+	}
+	return true
 }
 
 // z is the standardized row with a leading 1 for the intercept.

@@ -29,12 +29,12 @@ func (r Ranked) Percentile(v float64, higherIsBetter bool) float64 {
 	if n == 0 {
 		return 50
 	}
-	lo := sort.SearchFloat64s(r.sorted, v) // first index >= v
+	lo, _ := slices.BinarySearch(r.sorted, v) // first index >= v
 	hi := lo
-	for hi < n && r.sorted[hi] == v {
+	for hi < n && hi-lo < 8 && r.sorted[hi] == v {
 		hi++
 	}
-	if hi-lo > 8 { // many ties: binary search the end too
+	if hi-lo == 8 { // many ties: binary search the end too
 		hi = lo + sort.Search(n-lo, func(i int) bool { return r.sorted[lo+i] > v })
 	}
 	below, equal := lo, hi-lo

@@ -1,0 +1,86 @@
+package scoring
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestLogisticRecoversKnownDirection(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(42, 1))
+	const n = 4000
+	X, y := make([][]float64, n), make([]bool, n)
+	for i := range n {
+		z1, z2, z3 := r.NormFloat64(), r.NormFloat64(), r.NormFloat64()
+		X[i] = []float64{50 + 20*z1, 3 + 0.5*z2, z3, 7} // the last feature is constant
+		y[i] = r.Float64() < sigmoid(-0.5-1.5*z1+0.8*z2)
+	}
+	m, err := FitLogistic(X, y, LogisticOptions{Lambda: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(m.Coef[0]+1.5) > 0.2 || math.Abs(m.Coef[1]-0.8) > 0.15 || math.Abs(m.Coef[2]) > 0.1 || m.Coef[3] != 0 {
+		t.Fatalf("coefficients per SD = %v, want about [-1.5 0.8 0 0]", m.Coef)
+	}
+	if raw := m.RawCoef(); math.Abs(raw[0]+1.5/20) > 0.01 || raw[3] != 0 {
+		t.Fatalf("raw coefficients = %v", raw)
+	}
+	if m.Iter >= 50 {
+		t.Fatalf("did not converge in %d steps", m.Iter)
+	}
+
+	// A strong penalty shrinks every coefficient towards 0.
+	strong, err := FitLogistic(X, y, LogisticOptions{Lambda: 1e5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(strong.Coef[0]) >= math.Abs(m.Coef[0])/5 {
+		t.Fatalf("lambda 1e5 left coefficient %v (unpenalised %v)", strong.Coef[0], m.Coef[0])
+	}
+}
+
+// With one binary feature the maximum-likelihood fit is the log odds ratio
+// of the two groups: (30/10) / (10/30) = 9, so the raw coefficient is ln 9.
+func TestLogisticMatchesClosedForm(t *testing.T) {
+	t.Parallel()
+	var X [][]float64
+	var y []bool
+	add := func(x float64, pos bool, times int) {
+		for range times {
+			X, y = append(X, []float64{x}), append(y, pos)
+		}
+	}
+	add(0, true, 10)
+	add(0, false, 30)
+	add(1, true, 30)
+	add(1, false, 10)
+	m, err := FitLogistic(X, y, LogisticOptions{Lambda: 1e-9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.RawCoef()[0]; math.Abs(got-math.Log(9)) > 1e-6 {
+		t.Fatalf("raw coefficient %v, want ln 9 = %v", got, math.Log(9))
+	}
+	if p := m.Prob([]float64{0}); math.Abs(p-0.25) > 1e-6 {
+		t.Fatalf("P(x=0) = %v, want 0.25", p)
+	}
+}
+
+func TestLogisticRejectsBadInput(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		X [][]float64
+		y []bool
+	}{
+		"no rows":         {nil, nil},
+		"length mismatch": {[][]float64{{1}, {2}}, []bool{true}},
+		"one class":       {[][]float64{{1}, {2}}, []bool{true, true}},
+		"ragged rows":     {[][]float64{{1, 2}, {2}}, []bool{true, false}},
+	}
+	for name, tc := range tests {
+		if _, err := FitLogistic(tc.X, tc.y, LogisticOptions{}); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
