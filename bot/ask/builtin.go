@@ -29,6 +29,9 @@ const builtinExamples = "• *at risk* — “which accounts are at risk?”, �
 	"• *one account* — “how is Acme doing?”\n" +
 	"• *an owner* — “Dana's accounts”, “my accounts”"
 
+// builtinNote marks answers from the parser while no model is configured.
+const builtinNote = "Built-in answer — no language model is configured; set `OPENAI_MODEL` to ask anything in your own words."
+
 const (
 	listRows     = 10
 	renewalRows  = 15
@@ -83,7 +86,7 @@ func (a *Asker) answerBuiltin(ctx context.Context, q Question, lead string) (bot
 	a.log.Info("built-in answer", "kind", it.Kind, "user", q.UserID, "cited", len(ans.cites))
 	note := ""
 	if !a.ModelEnabled() && it.answerable() {
-		note = "Built-in answer. " + EnableModelText
+		note = builtinNote
 	}
 	var bs []slack.Block
 	text := ans.text
@@ -394,8 +397,9 @@ func (a *Asker) accountText(d store.AskDetail, pulses []scoring.Pulse, alerts []
 		fmt.Fprintf(&b, "\nLast pulse: *%s* (%s, %s)", p.Rating, esc(p.CSMName), p.Week)
 		if p.Note != "" {
 			fmt.Fprintf(&b, ": “%s”", esc(clip(p.Note, noteChars)))
+		} else {
+			b.WriteString(".")
 		}
-		b.WriteString(".")
 	}
 	var facts []string
 	if !d.RenewalDate.IsZero() {

@@ -324,8 +324,12 @@ func resolve(ctx context.Context, ro *store.Store, name string) (int64, error) {
 }
 
 // wrapData marks a tool result as data. The JSON inside cannot close the
-// tag: encoding/json escapes < and >.
+// tag (encoding/json escapes < and >), and a made-up tool name is not
+// echoed into it.
 func wrapData(tool, jsonText string) string {
+	if !slices.Contains(toolNames, tool) {
+		tool = "unknown"
+	}
 	return fmt.Sprintf("<data tool=%q>%s</data>", tool, jsonText)
 }
 
