@@ -196,15 +196,28 @@ func (r *Router) received(req Request) {
 	}
 }
 
+// lateReplyTimeout bounds delivering the "that took too long" answer of a
+// job that used up its own time.
+const lateReplyTimeout = 10 * time.Second
+
 // answer runs a handler and delivers its Message, or a user-safe failure
 // text with the detail logged.
 func (r *Router) answer(ctx context.Context, kind string, req Request, call func(context.Context) (Message, error)) {
+	start := time.Now()
 	msg, err := callSafely(ctx, call)
 	if err != nil {
 		msg = r.failed(kind, req, err)
+	} else {
+		r.log.Debug("slack request answered", "kind", kind, "command", req.Command, "user", req.UserID, "elapsed", time.Since(start))
 	}
 	if msg.Text == "" && len(msg.Blocks) == 0 && !msg.DeleteOriginal {
 		return // the handler answered by itself (chat.update, views.open, …)
+	}
+	if ctx.Err() != nil {
+		// The job ran out of time; the user still hears so.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), lateReplyTimeout)
+		defer cancel()
 	}
 	if err := r.respond.Respond(ctx, req, msg); err != nil {
 		r.log.Error("slack reply failed", "kind", kind, "command", req.Command, "user", req.UserID, "channel", req.ChannelID, "err", err)

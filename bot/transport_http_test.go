@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -344,4 +345,17 @@ func TestHTTPBusyRouterSaysSoAndAsksForEventRetries(t *testing.T) {
 	require.NoError(t, b.router.Idle(ctx))
 	code, _ = b.post(t, "/slack/events", bottest.JSONContent, event)
 	require.Equal(t, http.StatusOK, code, "the retry of an event we could not take is taken")
+}
+
+func TestHTTPSlowHandlerTimesOutWithASafeMessage(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *RouterOptions) { o.JobTimeout = 20 * time.Millisecond })
+	b.router.Command("/health", CommandFunc(func(ctx context.Context, _ Request) (Message, error) {
+		<-ctx.Done()
+		return Message{}, fmt.Errorf("asking the model: %w", ctx.Err())
+	}))
+	code, _ := b.command(t, "why is acme red?", "slow")
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, TimeoutText, b.hooks.WaitFor(t, "slow").Message.Text, "delivered although the job's context had ended")
+	require.Contains(t, b.logs.String(), "asking the model: context deadline exceeded")
 }
