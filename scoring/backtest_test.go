@@ -40,6 +40,42 @@ func TestAUCKnownCases(t *testing.T) {
 	}
 }
 
+// Repeating every observation five times within its cluster adds no
+// evidence: the clustered interval keeps its width while the naive one
+// shrinks by about √5.
+func TestClusteredAUCDoesNotCountRepeatsAsEvidence(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(8, 8))
+	var pred, rep []float64
+	var pos, repPos []bool
+	var ids, repIDs []int64
+	for i := range 200 {
+		y := r.Float64() < 0.3
+		p := r.NormFloat64()
+		if y {
+			p += 0.8
+		}
+		pred, pos, ids = append(pred, p), append(pos, y), append(ids, int64(i))
+		for range 5 {
+			rep, repPos, repIDs = append(rep, p), append(repPos, y), append(repIDs, int64(i))
+		}
+	}
+	width := func(iv Interval) float64 { return iv[1] - iv[0] }
+	auc, ci := AUC(pred, pos)
+	cAUC, cCI := ClusteredAUC(pred, pos, ids)
+	if !near(auc, cAUC) || math.Abs(width(ci)-width(cCI)) > 0.01*width(ci) {
+		t.Fatalf("singleton clusters: %v %v vs DeLong %v %v", cAUC, cCI, auc, ci)
+	}
+	rAUC, rCI := ClusteredAUC(rep, repPos, repIDs)
+	_, naive := AUC(rep, repPos)
+	if !near(rAUC, auc) || math.Abs(width(rCI)-width(ci)) > 0.02*width(ci) {
+		t.Fatalf("repeated: %v %v, want the width of %v", rAUC, rCI, ci)
+	}
+	if width(naive) > 0.5*width(ci) {
+		t.Fatalf("fixture: the naive interval %v should shrink with repeats (was %v)", naive, ci)
+	}
+}
+
 // twenty examples scored 0, 5, … 95; churned: 0, 5, 10, 25, 60.
 func handExamples() []Example {
 	churned := map[int]bool{0: true, 1: true, 2: true, 5: true, 12: true}

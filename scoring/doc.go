@@ -64,6 +64,8 @@
 // Backtest(examples, BacktestOptions{Scorecards: scs}) returns a
 // BacktestReport (JSON-ready: auc, auc_ci, auc_fitted, n_accounts,
 // n_churned, scorecards) with a plain-words Verdict and SuggestedYAML.
-// ShuffleLabels makes the no-signal control. AUC, Evaluate and FitLogistic are
-// usable on their own.
+// ShuffleLabels makes the no-signal control. AUC intervals are clustered by
+// account (ClusteredAUC), since one account seen at many month-ends is not
+// many independent accounts. For honest labels pick month-ends at least the
+// horizon before today. AUC, Evaluate and FitLogistic are usable on their own.
 package scoring

@@ -28,8 +28,8 @@ type Evaluation struct {
 	NChurnedAccounts int      `json:"n_churned_accounts"`
 	NNotEnoughData   int      `json:"n_not_enough_data"` // examples left out: no score
 	ChurnRate        float64  `json:"churn_rate"`
-	AUC              float64  `json:"auc"` // P(a churned example scored below a retained one)
-	AUCCI            Interval `json:"auc_ci"`
+	AUC              float64  `json:"auc"`               // P(a churned example scored below a retained one)
+	AUCCI            Interval `json:"auc_ci"`            // 95 %, clustered by account (repeats are not independent)
 	LiftWorstDecile  float64  `json:"lift_worst_decile"` // churn rate of the worst 10 % ÷ overall
 	NRed             int      `json:"n_red"`
 	RedPrecision     float64  `json:"red_precision"` // share of red examples that churned
@@ -56,10 +56,10 @@ func Evaluate(ex []Example) Evaluation {
 		}
 	}
 	e.N, e.NAccounts, e.NChurnedAccounts = len(scored), len(accts), len(churnedAccts)
-	risk, churned := make([]float64, len(scored)), make([]bool, len(scored))
+	risk, churned, cluster := make([]float64, len(scored)), make([]bool, len(scored)), make([]int64, len(scored))
 	redChurned := 0
 	for i, x := range scored {
-		risk[i], churned[i] = -x.Score, x.Churned
+		risk[i], churned[i], cluster[i] = -x.Score, x.Churned, x.AccountID
 		if x.Churned {
 			e.NChurned++
 		}
@@ -73,7 +73,7 @@ func Evaluate(ex []Example) Evaluation {
 	if e.N > 0 {
 		e.ChurnRate = float64(e.NChurned) / float64(e.N)
 	}
-	e.AUC, e.AUCCI = AUC(risk, churned)
+	e.AUC, e.AUCCI = ClusteredAUC(risk, churned, cluster)
 	e.LiftWorstDecile = worstDecileLift(scored)
 	e.RedPrecision = ratio(redChurned, e.NRed)
 	e.RedRecall = ratio(redChurned, e.NChurned)

@@ -221,8 +221,8 @@ func fitAndCompare(ex []Example, s split, metrics []string, card Scorecard, opt 
 	for i, row := range design(test, metrics) {
 		risk[i], current[i] = model.Logit(row), -test[i].Score
 	}
-	f.AUCFitted, f.AUCFittedCI = AUC(risk, labels(test))
-	f.AUCCurrent, f.AUCCurrentCI = AUC(current, labels(test))
+	f.AUCFitted, f.AUCFittedCI = ClusteredAUC(risk, labels(test), accountIDs(test))
+	f.AUCCurrent, f.AUCCurrentCI = ClusteredAUC(current, labels(test), accountIDs(test))
 	f.Weights, f.Notes = suggestWeights(model, metrics, card, opt.Scorecards.Catalog())
 	return f
 }
@@ -258,6 +258,14 @@ func countChurned(ex []Example) int {
 		}
 	}
 	return n
+}
+
+func accountIDs(ex []Example) []int64 {
+	ids := make([]int64, len(ex))
+	for i, x := range ex {
+		ids[i] = x.AccountID
+	}
+	return ids
 }
 
 func labels(ex []Example) []bool {
