@@ -16,9 +16,10 @@ import (
 // table, valued by scoring.PulseValue) join the feature pass.
 const PulseSignal = "pulse"
 
-// MaxLookbackDays bounds how far before T the feature pass reads, so a daily
-// run never scans all history; a longer change window widens it.
-const MaxLookbackDays = 365
+// MaxLookbackDays is how far back a latest value without a window, and any
+// observation that makes days_since defined, may lie: older data is not
+// current state, and a daily run never scans all history.
+const MaxLookbackDays = 180
 
 // recentDays is the band before T (and before T−window for change) in which
 // the pass itself picks the latest value; an older latest value (an account
@@ -37,14 +38,15 @@ var pulseValueSQL = fmt.Sprintf("(CASE rating WHEN 'healthy' THEN %d WHEN 'conce
 // data, in one pass of SQL aggregation over signal (and pulse), grouped by
 // account and signal. Semantics follow scoring.Feature; windows are
 // (asOf−window, asOf]:
-//   - latest: the newest value at or before asOf (within the window if set);
+//   - latest: the newest value at or before asOf, within the window if set,
+//     else within MaxLookbackDays;
 //   - sum, mean: over the observations in the window; none → missing;
 //   - change: (now−then)/|then| with now the latest value in the window and
-//     then the latest at or before asOf−window; then = 0 → missing unless
-//     now = 0 (→ 0);
+//     then the latest in (asOf−2·window, asOf−window]; then = 0 → missing
+//     unless now = 0 (→ 0);
 //   - days_since: days from the newest value > 0 to asOf, the window length
-//     when none is in the window; missing only when the account has no
-//     observation of the signal at all in the lookback.
+//     when none is in the window; missing when the account has no
+//     observation of the signal within max(window, MaxLookbackDays).
 //
 // AgeDays is the age at asOf of the newest observation of the signal.
 func (s *Store) Features(ctx context.Context, asOf time.Time, metrics []scoring.Metric) (scoring.FeatureSet, error) {
@@ -88,7 +90,7 @@ type featurePlan struct {
 
 func newFeaturePlan(asOf time.Time, metrics []scoring.Metric) *featurePlan {
 	p := &featurePlan{asOf: asOf, metrics: metrics, bySignal: map[string][]int{}}
-	lookback := MaxLookbackDays
+	lookback := 0
 	for i, m := range metrics {
 		sig := m.SignalKey()
 		if _, seen := p.bySignal[sig]; !seen {
@@ -104,17 +106,29 @@ func newFeaturePlan(asOf time.Time, metrics []scoring.Metric) *featurePlan {
 			p.sumWindows = appendUnique(p.sumWindows, m.WindowDays)
 		case scoring.FeatureChange:
 			p.chgWindows = appendUnique(p.chgWindows, m.WindowDays)
-			lookback = max(lookback, 2*m.WindowDays)
 		case scoring.FeatureDaysSince:
 			p.daysSince = true
 		}
-		lookback = max(lookback, m.WindowDays)
+		lookback = max(lookback, lookbackDays(m))
 	}
 	if p.pulse {
 		p.signals = append(p.signals, PulseSignal) // sent pulses count too
 	}
 	p.from = asOf.Add(-time.Duration(lookback) * day)
 	return p
+}
+
+// lookbackDays is how far before T a metric's feature may read.
+func lookbackDays(m scoring.Metric) int {
+	switch {
+	case m.Feature == scoring.FeatureChange:
+		return 2 * m.WindowDays
+	case m.Feature == scoring.FeatureDaysSince:
+		return max(m.WindowDays, MaxLookbackDays)
+	case m.WindowDays <= 0:
+		return MaxLookbackDays
+	}
+	return m.WindowDays
 }
 
 func appendUnique(xs []int, x int) []int {
@@ -323,6 +337,9 @@ func (p *featurePlan) emit(out scoring.FeatureSet, g *featureGroup) {
 }
 
 func (p *featurePlan) feature(m scoring.Metric, g *featureGroup, latest float64, hasLatest bool) (float64, bool) {
+	if !g.newest.After(p.windowStart(lookbackDays(m))) {
+		return 0, false // the scan reached further back for another metric
+	}
 	inWindow := hasLatest && (m.WindowDays <= 0 || g.newest.After(p.windowStart(m.WindowDays)))
 	switch m.Feature {
 	case scoring.FeatureLatest:
@@ -338,7 +355,7 @@ func (p *featurePlan) feature(m scoring.Metric, g *featureGroup, latest float64,
 		return *ws.sum, true
 	case scoring.FeatureChange:
 		t := g.thens[slices.Index(p.chgWindows, m.WindowDays)]
-		if !inWindow || t.at == nil {
+		if !inWindow || t.at == nil || !t.at.After(p.windowStart(2*m.WindowDays)) {
 			return 0, false
 		}
 		then := t.value
@@ -369,4 +386,18 @@ func relativeChange(now, then float64) (float64, bool) {
 		return (now - then) / -then, true
 	}
 	return (now - then) / then, true
+}
+
+// SignalSpan is the time of the oldest and the newest observation in
+// signal; ok is false when there is none. The backtest's default range
+// comes from it.
+func (s *Store) SignalSpan(ctx context.Context) (first, last time.Time, ok bool, err error) {
+	var f, l *time.Time
+	if err := s.db.QueryRow(ctx, `SELECT min(observed_at), max(observed_at) FROM signal`).Scan(&f, &l); err != nil {
+		return time.Time{}, time.Time{}, false, fmt.Errorf("signal span: %w", err)
+	}
+	if f == nil || l == nil {
+		return time.Time{}, time.Time{}, false, nil
+	}
+	return *f, *l, true, nil
 }

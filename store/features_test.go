@@ -109,8 +109,8 @@ func TestFeaturesSumAndMeanUseHalfOpenWindow(t *testing.T) {
 func TestFeaturesChange(t *testing.T) {
 	t.Parallel()
 	f := setupFeatures(t)
-	grow, shrink, zeroThen, flatZero, noThen, stale := f.account("grow"), f.account("shrink"), f.account("zero"),
-		f.account("flat"), f.account("nothen"), f.account("stale")
+	grow, shrink, zeroThen, flatZero, noThen, stale, oldThen := f.account("grow"), f.account("shrink"), f.account("zero"),
+		f.account("flat"), f.account("nothen"), f.account("stale"), f.account("oldthen")
 	f.signal(grow, "seats", 40, 10) // older "then" value, beyond the band: follow-up query
 	f.signal(grow, "seats", 2, 15)
 	f.signal(shrink, "seats", 29, 999) // before the window, not the latest before it
@@ -124,7 +124,9 @@ func TestFeaturesChange(t *testing.T) {
 	f.signal(flatZero, "seats", 1, 0)
 	f.signal(noThen, "seats", 10, 5)
 	f.signal(stale, "seats", 60, 5)
-	f.signal(stale, "seats", 40, 6) // nothing inside the window: no "now"
+	f.signal(stale, "seats", 40, 6)   // nothing inside the window: no "now"
+	f.signal(oldThen, "seats", 57, 5) // before asOf−2·window: too old to be "then"
+	f.signal(oldThen, "seats", 1, 6)
 
 	fs := f.features(featMetric("seat_change", "seats", scoring.FeatureChange, 28))
 
@@ -136,6 +138,7 @@ func TestFeaturesChange(t *testing.T) {
 	require.Contains(t, fs[flatZero], "seat_change")
 	require.NotContains(t, fs[noThen], "seat_change")
 	require.NotContains(t, fs[stale], "seat_change")
+	require.NotContains(t, fs[oldThen], "seat_change")
 }
 
 func TestFeaturesChangeFromNegative(t *testing.T) {
@@ -151,12 +154,13 @@ func TestFeaturesChangeFromNegative(t *testing.T) {
 func TestFeaturesDaysSince(t *testing.T) {
 	t.Parallel()
 	f := setupFeatures(t)
-	recent, idle, never, none := f.account("recent"), f.account("idle"), f.account("never"), f.account("none")
+	recent, idle, never, none, gone := f.account("recent"), f.account("idle"), f.account("never"), f.account("none"), f.account("gone")
 	f.signal(recent, "admin_login", 10, 1)
 	f.signal(recent, "admin_login", 4, 1)
 	f.signal(recent, "admin_login", 1, 0) // zero values do not count as seen
 	f.signal(idle, "admin_login", 45, 1)  // before the window
 	f.signal(never, "admin_login", 2, 0)
+	f.signal(gone, "admin_login", store.MaxLookbackDays+1, 1)
 
 	fs := f.features(featMetric("admin_days", "admin_login", scoring.FeatureDaysSince, 30))
 
@@ -164,6 +168,7 @@ func TestFeaturesDaysSince(t *testing.T) {
 	require.Equal(t, scoring.FeatureValue{Value: 30, AgeDays: 45}, fs[idle]["admin_days"])
 	require.Equal(t, scoring.FeatureValue{Value: 30, AgeDays: 2}, fs[never]["admin_days"])
 	require.NotContains(t, fs, none)
+	require.NotContains(t, fs, gone, "nothing within the lookback: no data, not 'never seen'")
 }
 
 func TestFeaturesPulses(t *testing.T) {
@@ -186,13 +191,18 @@ func TestFeaturesPulses(t *testing.T) {
 	require.Equal(t, 1.0, fs[c]["usage"].Value)
 }
 
-func TestFeaturesLookbackBoundsHistory(t *testing.T) {
+func TestFeaturesLookbackIsPerMetric(t *testing.T) {
 	t.Parallel()
 	f := setupFeatures(t)
 	a := f.account("a")
 	f.signal(a, "seats", store.MaxLookbackDays+1, 5)
 	fs := f.features(featMetric("seats", "", scoring.FeatureLatest, 0))
 	require.NotContains(t, fs, a, "observations older than the lookback are not read")
+
+	// A long window makes the pass read further back; the latest value
+	// without a window still ignores what lies beyond its own lookback.
+	fs = f.features(featMetric("seats", "", scoring.FeatureLatest, 0), featMetric("seats_year", "seats", scoring.FeatureSum, 400))
+	require.Equal(t, map[string]scoring.FeatureValue{"seats_year": {Value: 5, AgeDays: store.MaxLookbackDays + 1}}, fs[a])
 }
 
 func TestFeaturesEmptyCatalog(t *testing.T) {

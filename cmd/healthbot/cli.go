@@ -41,14 +41,16 @@ type command struct {
 // commands is the subcommand table; each entry lives in its own file.
 func commands() map[string]command {
 	return map[string]command{
-		"migrate": migrateCommand(),
-		"serve":   serveCommand(),
-		"demo":    demoCommand(),
-		"import":  importCommand(),
-		"apikey":  apikeyCommand(),
-		"rollup":  rollupCommand(),
-		"version": versionCommand(),
-		"console": consoleCommand(),
+		"migrate":  migrateCommand(),
+		"serve":    serveCommand(),
+		"demo":     demoCommand(),
+		"import":   importCommand(),
+		"apikey":   apikeyCommand(),
+		"rollup":   rollupCommand(),
+		"score":    scoreCommand(),
+		"backtest": backtestCommand(),
+		"version":  versionCommand(),
+		"console":  consoleCommand(),
 	}
 }
 

@@ -1,0 +1,98 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/healthbot/healthbot/scoring"
+)
+
+// ScoringStore is what a scoring run needs from the store; *store.Store
+// satisfies it.
+type ScoringStore interface {
+	Accounts(ctx context.Context) ([]scoring.Account, error)
+	Features(ctx context.Context, asOf time.Time, metrics []scoring.Metric) (scoring.FeatureSet, error)
+	UpsertScores(ctx context.Context, scores []scoring.Score) (int64, error)
+}
+
+// ScoreTime is the instant the score of a day is computed at: the end of
+// that day (UTC), so every observation made that day counts and an account
+// that churned that day is no longer scored.
+func ScoreTime(day time.Time) time.Time {
+	return scoring.Day(day).AddDate(0, 0, 1).Add(-time.Microsecond)
+}
+
+// ScoreSummary is what one scoring run did.
+type ScoreSummary struct {
+	AsOf    time.Time // the day scored
+	Scores  []scoring.Score
+	Bands   map[scoring.Band]int
+	Written int64
+	Took    time.Duration
+}
+
+// ComputeScores scores every account alive on day, with features at the
+// end of that day, and writes nothing: the dry run and the backtest use it.
+func ComputeScores(ctx context.Context, st ScoringStore, cards scoring.Scorecards, day time.Time) ([]scoring.Score, []scoring.Account, error) {
+	if cards.IsZero() {
+		cards = scoring.DefaultScorecards()
+	}
+	accounts, err := st.Accounts(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	at := ScoreTime(day)
+	features, err := st.Features(ctx, at, cards.Catalog().Metrics())
+	if err != nil {
+		return nil, nil, err
+	}
+	scores := scoring.Compute(scoring.Input{AsOf: at, Accounts: accounts, Features: features, Scorecards: cards})
+	return scores, accounts, nil
+}
+
+// RunScoring scores the portfolio on day and stores one row per account
+// (replacing that day's earlier run). The score command and the scheduled
+// run both call it.
+func RunScoring(ctx context.Context, st ScoringStore, cards scoring.Scorecards, day time.Time) (ScoreSummary, error) {
+	start := time.Now()
+	scores, _, err := ComputeScores(ctx, st, cards, day)
+	if err != nil {
+		return ScoreSummary{}, fmt.Errorf("score %s: %w", scoring.Day(day).Format(time.DateOnly), err)
+	}
+	n, err := st.UpsertScores(ctx, scores)
+	if err != nil {
+		return ScoreSummary{}, fmt.Errorf("score %s: %w", scoring.Day(day).Format(time.DateOnly), err)
+	}
+	return ScoreSummary{AsOf: scoring.Day(day), Scores: scores, Bands: BandCounts(scores), Written: n, Took: time.Since(start)}, nil
+}
+
+// BandCounts counts scores per band.
+func BandCounts(scores []scoring.Score) map[scoring.Band]int {
+	out := map[scoring.Band]int{}
+	for _, s := range scores {
+		out[s.Band]++
+	}
+	return out
+}
+
+// BacktestExamples scores every account alive at each month-end in
+// [from, to] (without writing) and labels it by churn within horizonDays
+// after that day.
+func BacktestExamples(ctx context.Context, st ScoringStore, cards scoring.Scorecards, monthEnds []time.Time, horizonDays int) ([]scoring.Example, error) {
+	var out []scoring.Example
+	for _, t := range monthEnds {
+		scores, accounts, err := ComputeScores(ctx, st, cards, t)
+		if err != nil {
+			return nil, fmt.Errorf("backtest %s: %w", t.Format(time.DateOnly), err)
+		}
+		byID := make(map[int64]scoring.Account, len(accounts))
+		for _, a := range accounts {
+			byID[a.ID] = a
+		}
+		for _, s := range scores {
+			out = append(out, scoring.NewExample(s, scoring.ChurnedWithin(byID[s.AccountID], scoring.Day(t), horizonDays)))
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+)
+
+func scoreCommand() command {
+	return command{
+		summary: "score every account and store the scores (one row per account and day)",
+		usage:   "score [--as-of DATE | --from DATE [--to DATE]] [--scorecards FILE] [--dry-run]",
+		run:     runScore,
+	}
+}
+
+// scoreFlags are the parsed flags of the score command.
+type scoreFlags struct {
+	days       []time.Time // the days to score, oldest first
+	scorecards string
+	dryRun     bool
+}
+
+func parseScoreFlags(e *env, args []string) (scoreFlags, error) {
+	fs := flags("score", e)
+	asOf := fs.String("as-of", "", "the day to score, YYYY-MM-DD (default today)")
+	from := fs.String("from", "", "backfill: first day to score, YYYY-MM-DD")
+	to := fs.String("to", "", "backfill: last day to score, YYYY-MM-DD (default today)")
+	cards := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the built-in defaults)")
+	dry := fs.Bool("dry-run", false, "write nothing; list the accounts whose band the scorecard file would change")
+	if err := parseFlags(fs, args); err != nil {
+		return scoreFlags{}, err
+	}
+	if fs.NArg() > 0 {
+		return scoreFlags{}, usagef("unexpected argument %q", fs.Arg(0))
+	}
+	today := scoring.Day(time.Now().In(e.cfg.TimeZone))
+	f := scoreFlags{scorecards: *cards, dryRun: *dry}
+	switch {
+	case *asOf != "" && (*from != "" || *to != ""):
+		return f, usagef("--as-of and --from/--to exclude each other")
+	case *to != "" && *from == "":
+		return f, usagef("--to needs --from")
+	case *from != "":
+		first, err := parseDay("from", *from)
+		if err != nil {
+			return f, err
+		}
+		last := today
+		if *to != "" {
+			if last, err = parseDay("to", *to); err != nil {
+				return f, err
+			}
+		}
+		if last.Before(first) {
+			return f, usagef("--from %s is after --to %s", *from, last.Format(time.DateOnly))
+		}
+		if *dry {
+			return f, usagef("--dry-run compares one day: use --as-of")
+		}
+		for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+			f.days = append(f.days, d)
+		}
+	default:
+		day := today
+		if *asOf != "" {
+			var err error
+			if day, err = parseDay("as-of", *asOf); err != nil {
+				return f, err
+			}
+		}
+		f.days = []time.Time{day}
+	}
+	return f, nil
+}
+
+func parseDay(flag, s string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, usagef("--%s %q is not a date like 2026-03-31", flag, s)
+	}
+	return t, nil
+}
+
+// loadScorecards reads the scorecard file named by flagPath, else by
+// HEALTHBOT_SCORECARDS, else uses the embedded defaults; source says which,
+// for people. A file with errors fails with every problem, each naming its
+// line, scorecard and field.
+func loadScorecards(flagPath, envPath string) (cards scoring.Scorecards, source string, err error) {
+	path := cmp.Or(flagPath, envPath)
+	if path == "" {
+		return scoring.DefaultScorecards(), "built-in defaults", nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return scoring.Scorecards{}, "", fmt.Errorf("scorecards: %w", err)
+	}
+	cards, err = scoring.ParseScorecards(data)
+	if err != nil {
+		return scoring.Scorecards{}, "", fmt.Errorf("scorecard file %s is not valid; nothing was scored:\n  %s",
+			path, strings.ReplaceAll(err.Error(), "\n", "\n  "))
+	}
+	return cards, path, nil
+}
+
+func runScore(ctx context.Context, e *env, args []string) error {
+	f, err := parseScoreFlags(e, args)
+	if err != nil {
+		return err
+	}
+	current, currentSrc, err := loadScorecards("", e.cfg.ScorecardsFile)
+	if err != nil {
+		return err
+	}
+	cards, src := current, currentSrc
+	if f.scorecards != "" {
+		if cards, src, err = loadScorecards(f.scorecards, ""); err != nil {
+			return err
+		}
+	}
+	pool, err := openDB(ctx, e, false)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	st := store.New(pool)
+	if f.dryRun {
+		return dryRunScore(ctx, e.out, st, f.days[0], current, currentSrc, cards, src)
+	}
+	fmt.Fprintf(e.out, "Scoring with %s.\n", src)
+	return backfill(ctx, e, st, cards, f.days)
+}
+
+// backfill scores each day in turn; each day is written in one transaction.
+func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorecards, days []time.Time) error {
+	var written int64
+	for i, d := range days {
+		sum, err := bot.RunScoring(ctx, st, cards, d)
+		if err != nil {
+			return err
+		}
+		written += sum.Written
+		e.log.Debug("scored", "as_of", d.Format(time.DateOnly), "accounts", len(sum.Scores), "took", sum.Took)
+		if len(days) <= 31 || i%30 == 29 || i == len(days)-1 {
+			fmt.Fprintf(e.out, "%s  %d accounts: %s  (%.1fs)\n", d.Format(time.DateOnly), len(sum.Scores),
+				bandLine(sum.Bands), sum.Took.Seconds())
+		}
+	}
+	if len(days) > 1 {
+		fmt.Fprintf(e.out, "Backfilled %d days from %s to %s: %d score rows written.\n", len(days),
+			days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly), written)
+	}
+	return nil
+}
+
+// bandLine is "12 green · 7 yellow · 3 red · 1 not enough data".
+func bandLine(counts map[scoring.Band]int) string {
+	parts := make([]string, 0, 4)
+	for _, b := range []scoring.Band{scoring.BandGreen, scoring.BandYellow, scoring.BandRed, scoring.BandNone} {
+		if n := counts[b]; n > 0 || b != scoring.BandNone {
+			parts = append(parts, fmt.Sprintf("%d %s", n, bandName(b)))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+func bandName(b scoring.Band) string {
+	if b == scoring.BandNone {
+		return "not enough data"
+	}
+	return string(b)
+}
+
+// bandChange is one account whose band a scorecard file would change.
+type bandChange struct {
+	account  scoring.Account
+	old, new scoring.Score
+}
+
+// dryRunScore scores day with the current scorecards and with the new ones,
+// writes nothing, and lists the accounts whose band would change.
+func dryRunScore(ctx context.Context, w io.Writer, st *store.Store, day time.Time,
+	current scoring.Scorecards, currentSrc string, next scoring.Scorecards, nextSrc string) error {
+	oldScores, accounts, err := bot.ComputeScores(ctx, st, current, day)
+	if err != nil {
+		return err
+	}
+	newScores, _, err := bot.ComputeScores(ctx, st, next, day)
+	if err != nil {
+		return err
+	}
+	changes := bandChanges(accounts, oldScores, newScores)
+	fmt.Fprintf(w, "Dry run for %s: nothing was written.\n", day.Format(time.DateOnly))
+	fmt.Fprintf(w, "  current  %-40s %s\n", currentSrc, bandLine(bot.BandCounts(oldScores)))
+	fmt.Fprintf(w, "  new      %-40s %s\n", nextSrc, bandLine(bot.BandCounts(newScores)))
+	if len(changes) == 0 {
+		fmt.Fprintf(w, "No account would change band (%d accounts scored).\n", len(newScores))
+		return nil
+	}
+	fmt.Fprintf(w, "%d of %d accounts would change band:\n\n", len(changes), len(newScores))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tSEGMENT\tOLD SCORE\tOLD BAND\tNEW SCORE\tNEW BAND\tCHANGE")
+	for _, c := range changes {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.account.Name, c.account.Segment,
+			scoreText(c.old), bandName(c.old.Band), scoreText(c.new), bandName(c.new.Band), deltaText(c.old, c.new))
+	}
+	return tw.Flush()
+}
+
+// bandChanges pairs old and new scores by account, worst drop first.
+func bandChanges(accounts []scoring.Account, oldScores, newScores []scoring.Score) []bandChange {
+	byID := make(map[int64]scoring.Account, len(accounts))
+	for _, a := range accounts {
+		byID[a.ID] = a
+	}
+	old := make(map[int64]scoring.Score, len(oldScores))
+	for _, s := range oldScores {
+		old[s.AccountID] = s
+	}
+	var out []bandChange
+	for _, n := range newScores {
+		o, ok := old[n.AccountID]
+		if ok && o.Band == n.Band {
+			continue
+		}
+		out = append(out, bandChange{account: byID[n.AccountID], old: o, new: n})
+	}
+	slices.SortFunc(out, func(a, b bandChange) int {
+		return cmp.Or(cmp.Compare(a.new.Value-a.old.Value, b.new.Value-b.old.Value), strings.Compare(a.account.Name, b.account.Name))
+	})
+	return out
+}
+
+func scoreText(s scoring.Score) string {
+	if !s.HasScore() {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f", s.Value)
+}
+
+func deltaText(o, n scoring.Score) string {
+	if !o.HasScore() || !n.HasScore() {
+		return ""
+	}
+	return fmt.Sprintf("%+.1f", n.Value-o.Value)
+}
