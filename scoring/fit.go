@@ -362,20 +362,20 @@ func applyWeights(c Scorecard, ws []FittedWeight) (Scorecard, bool) {
 	for f := range c.Families {
 		fam[f] = 0
 	}
-	any := false
+	positive := false
 	for _, w := range ws {
 		if _, ok := c.Metrics[w.Metric]; !ok || w.Suggested <= 0 {
 			continue
 		}
 		met[w.Metric] = round(100*w.Suggested, 2)
 		fam[w.Family] += 100 * w.Suggested
-		any = any || met[w.Metric] > 0
+		positive = positive || met[w.Metric] > 0
 	}
 	for f, v := range fam {
 		fam[f] = round(v, 2)
 	}
 	c.Families, c.Metrics = fam, met
-	return c, any
+	return c, positive
 }
 
 func round(v float64, digits int) float64 {

@@ -137,7 +137,12 @@ func (s Scorecards) Get(name string) (Scorecard, bool) {
 
 // For returns the scorecard of an account: the most specific match
 // (segment+outcome > segment > outcome > catch-all), first in order on a tie.
-func (s Scorecards) For(a Account) Scorecard { return s.cards[s.indexFor(a)] }
+func (s Scorecards) For(a Account) Scorecard {
+	if s.IsZero() {
+		s = DefaultScorecards()
+	}
+	return s.cards[s.indexFor(a)]
+}
 
 func (s Scorecards) indexFor(a Account) int {
 	best, bestSpec := len(s.cards)-1, -1

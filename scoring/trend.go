@@ -64,9 +64,9 @@ func Delta(series []SeriesPoint, asOf time.Time, days int) (float64, bool) {
 // DeltaToleranceDays older. The series must be sorted by date.
 func ValueAt(series []SeriesPoint, day time.Time) (float64, bool) {
 	d := Day(day)
-	i, found := slices.BinarySearchFunc(series, d, func(p SeriesPoint, t time.Time) int { return cmp.Compare(p.Date.Unix(), t.Unix()) })
+	i, found := slices.BinarySearchFunc(series, d, func(p SeriesPoint, t time.Time) int { return cmp.Compare(Day(p.Date).Unix(), t.Unix()) })
 	if found {
-		for i+1 < len(series) && series[i+1].Date.Equal(d) { // the last of equal dates wins
+		for i+1 < len(series) && Day(series[i+1].Date).Equal(d) { // the last of equal dates wins
 			i++
 		}
 		return series[i].Value, true
