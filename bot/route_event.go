@@ -22,13 +22,16 @@ func (r *Router) event(teamID string, outer *slackevents.EventsAPICallbackEvent,
 	ev := Event{Type: inner.Type, EventID: outer.EventID, TeamID: teamID, UserID: user, ChannelID: channel, Data: inner.Data}
 	return r.dispatch("event "+inner.Type, func(ctx context.Context) {
 		_, err := callSafely(ctx, func(ctx context.Context) (Message, error) { return Message{}, h.HandleEvent(ctx, ev) })
-		if err != nil {
-			attrs := []any{"type", ev.Type, "event_id", ev.EventID, "user", ev.UserID, "channel", ev.ChannelID, "err", err}
-			if p, ok := errors.AsType[*PanicError](err); ok {
-				attrs = append(attrs, "stack", string(p.Stack))
-			}
-			r.log.Error("slack event handler failed", attrs...)
+		if err == nil {
+			r.metrics.handled.WithLabelValues("event", "ok").Inc()
+			return
 		}
+		r.metrics.handled.WithLabelValues("event", "failed").Inc()
+		attrs := []any{"type", ev.Type, "event_id", ev.EventID, "user", ev.UserID, "channel", ev.ChannelID, "err", err}
+		if p, ok := errors.AsType[*PanicError](err); ok {
+			attrs = append(attrs, "stack", string(p.Stack))
+		}
+		r.log.Error("slack event handler failed", attrs...)
 	})
 }
 

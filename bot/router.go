@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Responder delivers a handler's answer: SlackResponder in production, a
@@ -25,9 +27,10 @@ type responseClock interface{ Received(req Request) }
 type RouterOptions struct {
 	Logger      *slog.Logger
 	Responder   Responder
-	MaxInFlight int              // jobs running at once (DefaultMaxInFlight)
-	JobTimeout  time.Duration    // per job (DefaultJobTimeout)
-	Now         func() time.Time // clock for event de-duplication (time.Now)
+	MaxInFlight int                   // jobs running at once (DefaultMaxInFlight)
+	JobTimeout  time.Duration         // per job (DefaultJobTimeout)
+	Now         func() time.Time      // clock for event de-duplication (time.Now)
+	Registerer  prometheus.Registerer // where to register metrics; nil: none
 }
 
 // Router is the one place every transport hands Slack's requests to. It
@@ -41,6 +44,7 @@ type Router struct {
 	respond Responder
 	runner  *Runner
 	seen    *eventIDs
+	metrics *routerMetrics
 
 	mu           sync.RWMutex
 	commands     map[string]CommandHandler
@@ -66,11 +70,13 @@ func NewRouter(opts RouterOptions) *Router {
 	if now == nil {
 		now = time.Now
 	}
+	runner := NewRunner(log, opts.MaxInFlight, opts.JobTimeout)
 	return &Router{
 		log:         log,
 		respond:     opts.Responder,
-		runner:      NewRunner(log, opts.MaxInFlight, opts.JobTimeout),
+		runner:      runner,
 		seen:        newEventIDs(now),
+		metrics:     newRouterMetrics(opts.Registerer, runner),
 		commands:    make(map[string]CommandHandler),
 		submissions: make(map[string]ActionHandler),
 		closings:    make(map[string]ActionHandler),
@@ -183,6 +189,7 @@ func (d Dispatch) Start() {
 func (r *Router) dispatch(name string, job func(ctx context.Context)) Dispatch {
 	slot, err := r.runner.Reserve()
 	if err != nil {
+		r.metrics.refused.Inc()
 		r.log.Warn("slack work refused", "job", name, "err", err, "in_flight", r.runner.InFlight())
 		return Dispatch{Busy: true}
 	}
@@ -208,6 +215,7 @@ func (r *Router) answer(ctx context.Context, kind string, req Request, call func
 	if err != nil {
 		msg = r.failed(kind, req, err)
 	} else {
+		r.metrics.handled.WithLabelValues(kind, "ok").Inc()
 		r.log.Debug("slack request answered", "kind", kind, "command", req.Command, "user", req.UserID, "elapsed", time.Since(start))
 	}
 	if msg.Text == "" && len(msg.Blocks) == 0 && !msg.DeleteOriginal {
@@ -235,8 +243,10 @@ func (r *Router) failed(kind string, req Request, err error) Message {
 		attrs = append(attrs, "code", ue.Code)
 	}
 	if ours {
+		r.metrics.handled.WithLabelValues(kind, "failed").Inc()
 		r.log.Error("slack handler failed", attrs...)
 	} else {
+		r.metrics.handled.WithLabelValues(kind, "declined").Inc()
 		r.log.Info("slack handler declined", attrs...)
 	}
 	return msg

@@ -24,7 +24,11 @@ func (m *Main) startSlack() error {
 		AppToken: m.Config.SlackAppToken,
 		APIURL:   m.Config.SlackAPIURL,
 	}, log)
-	m.router = bot.NewRouter(bot.RouterOptions{Logger: log, Responder: bot.NewSlackResponder(m.slack, nil, nil, log)})
+	m.router = bot.NewRouter(bot.RouterOptions{
+		Logger:     log,
+		Responder:  bot.NewSlackResponder(m.slack, nil, nil, log),
+		Registerer: m.registry,
+	})
 	m.closers = append(m.closers, m.router.Close)
 	m.registerSlackHandlers(m.router, m.slack)
 

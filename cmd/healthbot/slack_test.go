@@ -49,6 +49,9 @@ func TestMainServesSlackOverHTTP(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.Empty(t, body)
 	require.Contains(t, string(hooks.WaitFor(t, "help").Raw), "/health", "the real /health handler answered")
+	_, metrics := get(t, "http://"+m.Addr()+"/metrics")
+	require.Contains(t, metrics, "healthbot_slack_jobs_in_flight")
+	require.Contains(t, metrics, "healthbot_slack_refused_total 0")
 
 	resp, err := http.Post(url, bottest.FormContent, nil)
 	require.NoError(t, err)
