@@ -1,0 +1,108 @@
+package ask
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/slack-go/slack"
+
+	"github.com/healthbot/healthbot/bot"
+)
+
+// ThinkingText is the status shown while the model works.
+const ThinkingText = "_Thinking about your question…_"
+
+// ChatAPI posts and edits messages; *slack.Client has it. It lets a
+// mention or DM show "thinking…" in place and then become the answer.
+type ChatAPI interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
+}
+
+var _ ChatAPI = (*slack.Client)(nil)
+
+// Handler is the bot.Questioner the /health handler hands free text to —
+// slash commands, mentions and DMs alike. While the model works it shows a
+// status that the answer then replaces: for a slash command an ephemeral
+// reply through response_url (the answer replaces it), for a mention or DM
+// a message in the thread (updated into the answer).
+type Handler struct {
+	Asker *Asker
+	// Respond sends the status of slash commands through response_url; nil
+	// shows none. The router's bot.SlackResponder fits.
+	Respond bot.Responder
+	// Chat posts and updates the status of mentions and DMs; nil shows none.
+	Chat ChatAPI
+	Log  *slog.Logger
+}
+
+var _ bot.Questioner = (*Handler)(nil)
+
+// Ask answers req.Text for req.UserID. The built-in parser answers at
+// once, so a status is only shown when a model is configured.
+func (h *Handler) Ask(ctx context.Context, req bot.Request) (bot.Message, error) {
+	q := Question{Text: req.Text, UserID: req.UserID}
+	if !h.Asker.ModelEnabled() {
+		return h.Asker.Answer(ctx, q)
+	}
+	switch {
+	case req.ResponseURL != "" && h.Respond != nil:
+		return h.askReplacing(ctx, req, q)
+	case req.ResponseURL == "" && req.ChannelID != "" && h.Chat != nil:
+		return h.askInPlace(ctx, req, q)
+	}
+	return h.Asker.Answer(ctx, q)
+}
+
+// askReplacing shows the status as an ephemeral reply and returns the
+// answer (or the failure) set to replace it.
+func (h *Handler) askReplacing(ctx context.Context, req bot.Request, q Question) (bot.Message, error) {
+	if err := h.Respond.Respond(ctx, req, bot.Message{Text: ThinkingText}); err != nil {
+		h.log().Warn("could not show the thinking status", "user", req.UserID, "err", err)
+		return h.Asker.Answer(ctx, q)
+	}
+	msg, err := h.Asker.Answer(ctx, q)
+	if err != nil {
+		msg = failure(err)
+	}
+	msg.ReplaceOriginal = true
+	return msg, nil
+}
+
+// askInPlace posts the status in the thread (or DM), then edits it into the
+// answer; the router then has nothing left to send.
+func (h *Handler) askInPlace(ctx context.Context, req bot.Request, q Question) (bot.Message, error) {
+	opts := []slack.MsgOption{slack.MsgOptionText(ThinkingText, false)}
+	if req.ThreadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(req.ThreadTS))
+	}
+	channel, ts, err := h.Chat.PostMessageContext(ctx, req.ChannelID, opts...)
+	if err != nil {
+		h.log().Warn("could not show the thinking status", "user", req.UserID, "channel", req.ChannelID, "err", err)
+		return h.Asker.Answer(ctx, q)
+	}
+	msg, err := h.Asker.Answer(ctx, q)
+	if err != nil {
+		msg = failure(err)
+	}
+	upd := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
+	if len(msg.Blocks) > 0 {
+		upd = append(upd, slack.MsgOptionBlocks(msg.Blocks...))
+	}
+	if _, _, _, uerr := h.Chat.UpdateMessageContext(ctx, channel, ts, upd...); uerr != nil {
+		h.log().Warn("could not replace the thinking status; posting the answer", "channel", channel, "err", uerr)
+		return msg, nil
+	}
+	return bot.Message{}, nil
+}
+
+// failure is what the user sees for an Answer error (which Answer has
+// already logged).
+func failure(err error) bot.Message { return bot.Message{Text: bot.SafeMessage(err)} }
+
+func (h *Handler) log() *slog.Logger {
+	if h.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return h.Log
+}
