@@ -20,8 +20,10 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
+# make demo DEMO_ARGS="--seed 7 --accounts 500" passes flags to healthbot demo.
+DEMO_ARGS ?=
 demo: build
-	$(PG) DATABASE_URL sh -c './bin/healthbot migrate && ./bin/healthbot demo'
+	$(PG) DATABASE_URL ./bin/healthbot demo --migrate $(DEMO_ARGS)
 
 bench:
 	$(PG) TEST_DATABASE_URL $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -timeout 60m ./...
