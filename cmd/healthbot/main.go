@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // embedded zone database: CSM time zones work in scratch images without /usr/share/zoneinfo
 )
 
 func main() {
