@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -42,12 +43,12 @@ func TestRouterAcksWhatNobodyHandles(t *testing.T) {
 		require.Equal(t, http.StatusOK, code)
 		require.Empty(t, body)
 	}
-	for _, inner := range []map[string]any{
+	for i, inner := range []map[string]any{
 		{"type": "app_mention", "user": "U1", "text": "<@UBOT> hi", "channel": "C1", "ts": "1.1"}, // no conversation handler
 		{"type": "app_home_opened", "user": "U1", "tab": "home"},
 		{"type": "made_up_event"},
 	} {
-		code, _ := b.post(t, "/slack/events", bottest.JSONContent, bottest.EventBody(t, inner["type"].(string), inner))
+		code, _ := b.post(t, "/slack/events", bottest.JSONContent, bottest.EventBody(t, fmt.Sprint("Ev", i), inner))
 		require.Equal(t, http.StatusOK, code)
 	}
 	require.Equal(t, 0, b.router.runner.InFlight())

@@ -24,13 +24,10 @@ func (m *Main) startSlack() error {
 		AppToken: m.Config.SlackAppToken,
 		APIURL:   m.Config.SlackAPIURL,
 	}, log)
-	m.router = bot.NewRouter(bot.RouterOptions{
-		Logger:     log,
-		Responder:  bot.NewSlackResponder(m.slack, nil, nil, log),
-		Registerer: m.registry,
-	})
+	responder := bot.NewSlackResponder(m.slack, nil, nil, log)
+	m.router = bot.NewRouter(bot.RouterOptions{Logger: log, Responder: responder, Registerer: m.registry})
 	m.closers = append(m.closers, m.router.Close)
-	m.registerSlackHandlers(m.router, m.slack)
+	m.registerSlackHandlers(m.router, m.slack, responder)
 
 	if m.Config.SlackSigningSecret != "" {
 		bot.NewHTTPTransport(m.router, m.Config.SlackSigningSecret, bot.HTTPOptions{Logger: log}).Mount(m.mux)
@@ -42,8 +39,9 @@ func (m *Main) startSlack() error {
 }
 
 // registerSlackHandlers plugs every feature into the router; a feature
-// adds its registrations here.
-func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client) {
+// adds its registrations here. respond is the router's own responder, for
+// handlers that post an interim status before their answer.
+func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *bot.SlackResponder) {
 	health := bot.NewHealth(m.store, m.Logger.With("component", "health"), time.Now)
 	health.Location = m.Config.TimeZone
 	health.Directory = bot.SlackDirectory{Client: api}
