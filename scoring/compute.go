@@ -56,7 +56,6 @@ type table struct {
 	cards   []Scorecard
 	cardOf  []int
 	metrics []Metric
-	col     map[string]int
 	vals    []FeatureValue // len(accts) × len(metrics)
 	has     []bool
 	groupOf []int    // account → segment group index (-1: no segment)
@@ -65,7 +64,7 @@ type table struct {
 }
 
 func newTable(accts []Account, fs FeatureSet, scs Scorecards) *table {
-	t := &table{accts: accts, cards: scs.cards, metrics: scs.catalog.metrics, col: scs.catalog.index}
+	t := &table{accts: accts, cards: scs.cards, metrics: scs.catalog.metrics}
 	n, k := len(accts), len(t.metrics)
 	t.vals, t.has = make([]FeatureValue, n*k), make([]bool, n*k)
 	t.cardOf, t.groupOf = make([]int, n), make([]int, n)
@@ -163,7 +162,7 @@ func (t *table) score(i int, peers peerRanks, asOf time.Time) Score {
 	drivers := make([]Contribution, 0, len(card.plan))
 	for _, p := range card.plan {
 		fam[p.family].nominal += p.weight
-		j := t.col[p.metric.Key]
+		j := p.col
 		if !t.has[i*k+j] {
 			continue
 		}

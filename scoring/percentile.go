@@ -29,7 +29,7 @@ func (r Ranked) Percentile(v float64, higherIsBetter bool) float64 {
 	if n == 0 {
 		return 50
 	}
-	lo, _ := slices.BinarySearch(r.sorted, v) // first index >= v
+	lo := lowerBound(r.sorted, v)
 	hi := lo
 	for hi < n && hi-lo < 8 && r.sorted[hi] == v {
 		hi++
@@ -48,4 +48,19 @@ func (r Ranked) Percentile(v float64, higherIsBetter bool) float64 {
 // For many lookups against one sample use NewRanked.
 func Percentile(values []float64, v float64, higherIsBetter bool) float64 {
 	return NewRanked(values).Percentile(v, higherIsBetter)
+}
+
+// lowerBound is the first index whose value is ≥ v (values hold no NaN, so
+// a plain comparison beats the NaN-aware generic search in this hot loop).
+func lowerBound(s []float64, v float64) int {
+	lo, hi := 0, len(s)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if s[m] < v {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }

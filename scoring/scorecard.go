@@ -78,6 +78,7 @@ type planned struct {
 	metric Metric
 	weight float64 // within its family
 	family int     // index into Families
+	col    int     // index into the catalog
 }
 
 // Scorecards is a validated, resolved set of scorecards with the catalog
@@ -336,12 +337,12 @@ func overlap(a, b []string) string {
 
 func planFor(catalog Catalog, fams map[Family]float64, weights map[string]float64) []planned {
 	var plan []planned
-	for _, m := range catalog.metrics {
+	for col, m := range catalog.metrics {
 		w, ok := weights[m.Key]
 		if !ok {
 			continue
 		}
-		plan = append(plan, planned{metric: m, weight: w, family: slices.Index(Families, m.Family)})
+		plan = append(plan, planned{metric: m, weight: w, family: slices.Index(Families, m.Family), col: col})
 	}
 	return plan
 }
