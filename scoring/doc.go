@@ -42,7 +42,7 @@
 //   - Bands: fixed thresholds (green ≥ 70, yellow ≥ 40) or quartiles of the
 //     day's scores among the scorecard's accounts (worst quarter red, best green).
 //
-// # Scorecards (scorecard.go, yaml.go, defaults.yaml)
+// # Scorecards (scorecard.go, scorecard_check.go, yaml.go, defaults.yaml)
 //
 // ParseScorecards reads the YAML file (see defaults.yaml, DefaultsYAML);
 // NewScorecards builds them in code. Errors are joined *ScorecardError, each
@@ -57,7 +57,7 @@
 // Series(scores) → []SeriesPoint; TrendAt / Delta for 7- and 28-day deltas;
 // Daily + Sparkline / SparklineRange for the text chart of the card.
 //
-// # Backtest (backtest.go, logistic.go)
+// # Backtest (backtest.go, evaluate.go, auc.go, split.go, fit.go, logistic.go)
 //
 // Build one Example per account and month-end (NewExample(score,
 // ChurnedWithin(acct, T, horizonDays)); MonthEnds lists the dates), then
