@@ -4,8 +4,9 @@ GO       ?= go
 SQLC     ?= $(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1
 PG        = .ci/with-postgres
 BENCHTIME ?= 1x
+FUZZTIME  ?= 10s
 
-.PHONY: build test demo bench vet fmt-check sqlc sqlc-check docker
+.PHONY: build test demo bench fuzz vet fmt-check sqlc sqlc-check docker
 
 build:
 	$(GO) build -o bin/healthbot ./cmd/healthbot
@@ -27,6 +28,17 @@ demo: build
 
 bench:
 	$(PG) TEST_DATABASE_URL $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -timeout 60m ./...
+
+# Runs every Go fuzzer (func FuzzXxx in a _test.go file) for FUZZTIME each;
+# their seed corpora already run as part of make test.
+fuzz:
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+	  pkg=$$(dirname $$f); \
+	  for fz in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+	    echo "fuzz: $$pkg $$fz ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$fz\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
 
 sqlc:
 	cd store && $(SQLC) generate

@@ -54,12 +54,11 @@ func (p *problems) account(i int, raw json.RawMessage) AccountPatch {
 	if it == nil {
 		return a
 	}
-	if present, _ := p.field(i, it, "external_id", &a.ExternalID, "a string"); !present {
-		if _, ok := it["external_id"]; !ok || string(it["external_id"]) == "null" {
-			p.add(i, "external_id", "is required")
-		}
+	before := len(*p)
+	p.field(i, it, "external_id", &a.ExternalID, "a string")
+	if len(*p) == before {
+		p.text(i, "external_id", a.ExternalID, true, 200)
 	}
-	p.text(i, "external_id", a.ExternalID, false, 200)
 	for _, f := range []string{"name", "domain", "segment", "outcome", "plan"} {
 		var v string
 		present, null := p.field(i, it, f, &v, "a string")
