@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -24,6 +25,8 @@ type Config struct {
 	OpenAIAPIKey  string
 	OpenAIBaseURL string
 	OpenAIModel   string
+	AskMaxRounds  int           // tool rounds per question
+	AskTimeout    time.Duration // deadline per question
 
 	AlertChannel   string
 	DigestChannel  string
@@ -96,6 +99,8 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		OpenAIAPIKey:       p.str("OPENAI_API_KEY", ""),
 		OpenAIBaseURL:      p.url("OPENAI_BASE_URL", ""),
 		OpenAIModel:        p.str("OPENAI_MODEL", ""),
+		AskMaxRounds:       p.intIn("HEALTHBOT_ASK_MAX_ROUNDS", 5, 1, 20),
+		AskTimeout:         p.duration("HEALTHBOT_ASK_TIMEOUT", "30s"),
 		AlertChannel:       p.str("HEALTHBOT_ALERT_CHANNEL", ""),
 		DigestChannel:      p.str("HEALTHBOT_DIGEST_CHANNEL", ""),
 		TimeZone:           p.location("HEALTHBOT_TIMEZONE", "UTC"),
@@ -203,4 +208,14 @@ func (p *parser) duration(name, def string) time.Duration {
 		d, _ = time.ParseDuration(def)
 	}
 	return d
+}
+
+func (p *parser) intIn(name string, def, lo, hi int) int {
+	v := p.str(name, strconv.Itoa(def))
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		p.fail(name, "is %q; want a whole number from %d to %d", v, lo, hi)
+		return def
+	}
+	return n
 }

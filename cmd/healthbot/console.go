@@ -40,6 +40,7 @@ func consoleCommand() command {
 				return err
 			}
 			h.Directory = dir
+			h.Questioner = questioner(e.cfg, st, nil, nil, e.log)
 			r := &console.REPL{Handler: h, Home: h, As: user, In: e.in, Out: e.out, Log: e.log}
 			if isTerminal(e.out) {
 				r.Prompt = "healthbot> "
