@@ -77,4 +77,3 @@ func npmInstall(ctx context.Context, t *testing.T, npm, dir string) {
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "npm ci in %s (needs the npm registry or its cache):\n%s", dir, out)
 }
-
