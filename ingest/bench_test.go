@@ -181,4 +181,3 @@ func benchPost(c *http.Client, url, key string, body []byte) error {
 	}
 	return nil
 }
-
