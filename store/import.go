@@ -12,31 +12,43 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // SignalKey derives the idempotency key of an observation sent without one,
 // so the same observation imported or posted twice is stored once.
 //
 // It is the hex of the first 16 bytes of SHA-256 over
-// account NUL metric NUL observed_at-as-big-endian-int64-Unix-microseconds source;
-// signalKeySQL computes the identical value inside Postgres. Time is cut to
-// microseconds, the precision Postgres stores.
+// account NUL metric NUL observed_at-as-big-endian-int64-Unix-microseconds source.
+// Time is cut to microseconds, the precision Postgres stores.
 func SignalKey(accountExternalID, metric string, observedAt time.Time, source string) string {
-	h := sha256.New()
-	buf := make([]byte, 0, len(accountExternalID)+len(metric)+len(source)+10)
-	buf = append(buf, accountExternalID...)
-	buf = append(buf, 0)
-	buf = append(buf, metric...)
-	buf = append(buf, 0)
-	buf = binary.BigEndian.AppendUint64(buf, uint64(observedAt.UnixMicro()))
-	buf = append(buf, source...)
-	h.Write(buf)
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+	var k signalKeyer
+	return string(k.key(accountExternalID, metric, observedAt, source))
 }
 
-// signalKeySQL is SignalKey as a SQL expression over the staging columns
-// account, metric, observed_at and source; store tests prove both agree.
+// signalKeyer computes SignalKey into reused buffers, so an import of
+// millions of rows allocates nothing per key.
+type signalKeyer struct {
+	in  []byte
+	out [32]byte
+}
+
+// key returns the key in a buffer that the next call overwrites.
+func (k *signalKeyer) key(account, metric string, observedAt time.Time, source string) []byte {
+	k.in = append(k.in[:0], account...)
+	k.in = append(k.in, 0)
+	k.in = append(k.in, metric...)
+	k.in = append(k.in, 0)
+	k.in = binary.BigEndian.AppendUint64(k.in, uint64(observedAt.UnixMicro()))
+	k.in = append(k.in, source...)
+	sum := sha256.Sum256(k.in)
+	hex.Encode(k.out[:], sum[:16])
+	return k.out[:]
+}
+
+// signalKeySQL is SignalKey as a SQL expression over columns account,
+// metric, observed_at and source, for keys derived inside Postgres (usage
+// rollups); TestSignalKeySQLMatchesSignalKey proves both agree.
 const signalKeySQL = `encode(substring(sha256(
 	convert_to(account, 'UTF8') || '\x00'::bytea || convert_to(metric, 'UTF8') || '\x00'::bytea ||
 	int8send((extract(epoch FROM observed_at) * 1000000)::int8) || convert_to(source, 'UTF8')
@@ -121,29 +133,51 @@ type SignalSource interface {
 	ColumnName(field string) string
 }
 
-// signalCopy adapts a SignalSource to pgx's CopyFromSource; Values hands out
-// pointers into one reused row, so streaming allocates nothing per row.
+// signalCopy adapts a SignalSource to pgx's CopyFromSource and adds each
+// row's idempotency key, computed here rather than in SQL, where hashing a
+// million rows costs seconds. Values hands out pointers to pgtype values
+// that pgx encodes without reflection, so a row costs one allocation (its key).
 type signalCopy struct {
 	src  SignalSource
 	row  SignalRow
-	vals []any
+	keys signalKeyer
+
+	line                         pgtype.Int8
+	account, metric, source, key pgtype.Text
+	observedAt                   pgtype.Timestamptz
+	value                        pgtype.Float8
+	vals                         []any
 }
 
 func newSignalCopy(src SignalSource) *signalCopy {
 	c := &signalCopy{src: src}
-	c.vals = []any{&c.row.Line, &c.row.Account, &c.row.Metric, &c.row.ObservedAt, &c.row.Value, &c.row.Source}
+	c.vals = []any{&c.line, &c.account, &c.metric, &c.observedAt, &c.value, &c.source, &c.key}
 	return c
 }
 
-func (c *signalCopy) Next() bool             { return c.src.Next(&c.row) }
+func (c *signalCopy) Next() bool {
+	if !c.src.Next(&c.row) {
+		return false
+	}
+	r := &c.row
+	c.line = pgtype.Int8{Int64: r.Line, Valid: true}
+	c.account = pgtype.Text{String: r.Account, Valid: true}
+	c.metric = pgtype.Text{String: r.Metric, Valid: true}
+	c.observedAt = pgtype.Timestamptz{Time: r.ObservedAt, Valid: true}
+	c.value = pgtype.Float8{Float64: r.Value, Valid: true}
+	c.source = pgtype.Text{String: r.Source, Valid: true}
+	c.key = pgtype.Text{String: string(c.keys.key(r.Account, r.Metric, r.ObservedAt, r.Source)), Valid: true}
+	return true
+}
+
 func (c *signalCopy) Values() ([]any, error) { return c.vals, nil }
 func (c *signalCopy) Err() error             { return c.src.Err() }
 
-var signalStagingColumns = []string{"line", "account", "metric", "observed_at", "value", "source"}
+var signalStagingColumns = []string{"line", "account", "metric", "observed_at", "value", "source", "key"}
 
 const createSignalStaging = `CREATE TEMP TABLE import_signal (
 	line bigint NOT NULL, account text NOT NULL, metric text NOT NULL,
-	observed_at timestamptz NOT NULL, value float8 NOT NULL, source text NOT NULL
+	observed_at timestamptz NOT NULL, value float8 NOT NULL, source text NOT NULL, key text NOT NULL
 ) ON COMMIT DROP`
 
 // ImportSignals streams src into a staging table with COPY, then in the same
@@ -223,7 +257,7 @@ func rowErrors(bad []RowError) error {
 // rewritten only when its value changed. %s is the staged relation.
 const mergeSignalsSQL = `WITH merged AS (
 	INSERT INTO signal AS t (account_id, metric, observed_at, value, source, idempotency_key)
-	SELECT a.id, s.metric, s.observed_at, s.value, s.source, ` + signalKeySQL + `
+	SELECT a.id, s.metric, s.observed_at, s.value, s.source, s.key
 	FROM %s s JOIN account a ON a.external_id = s.account
 	ON CONFLICT (idempotency_key) DO UPDATE SET value = EXCLUDED.value, ingested_at = now()
 	WHERE t.value IS DISTINCT FROM EXCLUDED.value
@@ -232,8 +266,7 @@ const mergeSignalsSQL = `WITH merged AS (
 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged`
 
 // lastSignalPerKey keeps, for a key repeated within the file, its last line.
-const lastSignalPerKey = `(SELECT DISTINCT ON (account, metric, observed_at, source) *
-	FROM import_signal ORDER BY account, metric, observed_at, source, line DESC)`
+const lastSignalPerKey = `(SELECT DISTINCT ON (key) * FROM import_signal ORDER BY key, line DESC)`
 
 // mergeSignals merges the staged rows. A key repeated within the file makes
 // a single INSERT touch a row twice, which Postgres refuses; only then, in a

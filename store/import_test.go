@@ -91,6 +91,25 @@ func TestSignalKeyIsStable(t *testing.T) {
 		"time is cut to the microseconds Postgres keeps")
 }
 
+func TestSignalKeySQLMatchesSignalKey(t *testing.T) {
+	t.Parallel()
+	b := setupImport(t)
+	zone := time.FixedZone("x", -5*3600)
+	for _, r := range []store.SignalRow{
+		{Account: "acme", Metric: "active_users", ObservedAt: day, Source: "crm"},
+		{Account: "acme", Metric: "active_users", ObservedAt: day.Add(1234567 * time.Microsecond).In(zone)},
+		{Account: "Zürich AG", Metric: "nps ✓", ObservedAt: time.Date(1965, 7, 1, 12, 0, 0, 1000, time.UTC), Source: "survey"},
+		{Account: "", Metric: "", ObservedAt: day.Add(-time.Microsecond), Source: "a,b\"c"},
+	} {
+		var got string
+		err := b.s.DB().QueryRow(b.ctx, `SELECT `+store.SignalKeySQL+`
+			FROM (SELECT $1::text AS account, $2::text AS metric, $3::timestamptz AS observed_at, $4::text AS source) v`,
+			r.Account, r.Metric, r.ObservedAt, r.Source).Scan(&got)
+		require.NoError(t, err)
+		require.Equal(t, store.SignalKey(r.Account, r.Metric, r.ObservedAt, r.Source), got, "row %+v", r)
+	}
+}
+
 func TestImportedSignalKeysMatchSignalKey(t *testing.T) {
 	t.Parallel()
 	b := setupImport(t, "acme", "Zürich AG")
