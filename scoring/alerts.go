@@ -64,7 +64,7 @@ type RenewalStep struct {
 // AlertRules are one scorecard's alert thresholds.
 type AlertRules struct {
 	// Disabled lists rules that never fire for this scorecard.
-	Disabled []AlertKind `yaml:"disabled" json:"disabled"`
+	Disabled []AlertKind `yaml:"disabled,omitempty" json:"disabled,omitempty"`
 	// RedHysteresis is how far above the red threshold a score must climb
 	// before a turned-red alert resolves, so a score hovering at the line
 	// does not flap.

@@ -49,7 +49,7 @@
 // naming line, scorecard, field and problem. Scorecards.For(account) picks
 // the most specific match (segment+outcome > segment > outcome > catch-all);
 // a file without a catch-all gets the built-in one. Scorecard.Alerts holds the
-// free-form `alerts:` section for the alert rules (AlertSettings.Number …).
+// alert thresholds (AlertRules), the defaults where the file is silent.
 // FormatScorecards writes scorecards back as a file ParseScorecards accepts.
 //
 // # Trend (trend.go)

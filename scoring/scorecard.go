@@ -65,7 +65,7 @@ type Scorecard struct {
 	MinConfidence float64 // below it the account is "not enough data"
 	MinPeers      int     // fewer segment peers holding a metric: rank against all accounts
 	CustomMetrics []Metric
-	Alerts        AlertSettings
+	Alerts        AlertRules // thresholds of the alert rules; defaults where the file is silent
 
 	plan []planned // resolved metrics in catalog order
 }

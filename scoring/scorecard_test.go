@@ -76,7 +76,7 @@ scorecards:
         feature: sum
         window_days: 28
     alerts:
-      trend_drop: {points: 20, days: 14}
+      trend_drop_points: 20
       admin_inactive_days: 45
   - name: default
 `
@@ -99,17 +99,14 @@ func TestParseCustomMetricsAndAlerts(t *testing.T) {
 	if _, uses := def.Metrics["api_calls"]; uses {
 		t.Fatal("another scorecard's custom metric is used only when named")
 	}
-	if n, err := api.Alerts.Number("trend_drop.points", 15); n != 20 || err != nil {
-		t.Fatalf("alerts trend_drop.points = %v, %v", n, err)
+	if api.Alerts.TrendDropPoints != 20 || api.Alerts.AdminInactiveDays != 45 {
+		t.Fatalf("alerts = %+v", api.Alerts)
 	}
-	if d, err := api.Alerts.Days("admin_inactive_days", 0); d.Hours() != 45*24 || err != nil {
-		t.Fatalf("alerts admin_inactive_days = %v, %v", d, err)
+	if api.Alerts.TrendDropDays != 14 || api.Alerts.RedHysteresis != DefaultAlertRules().RedHysteresis {
+		t.Fatalf("thresholds the file leaves out keep their defaults: %+v", api.Alerts)
 	}
-	if n, _ := def.Alerts.Number("trend_drop.points", 15); n != 15 {
-		t.Fatalf("unset alert setting = %v, want the default", n)
-	}
-	if _, err := api.Alerts.Number("trend_drop", 0); err == nil {
-		t.Fatal("a mapping is not a number")
+	if !reflect.DeepEqual(def.Alerts, DefaultAlertRules()) {
+		t.Fatalf("unset alerts = %+v, want the defaults", def.Alerts)
 	}
 
 	// The custom metric is scored like any other.
@@ -290,6 +287,24 @@ func TestDidYouMean(t *testing.T) {
 	for in, want := range tests {
 		if got := didYouMean(in, cands); got != want {
 			t.Errorf("didYouMean(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestScorecardAlertThresholdErrorsNameTheField(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"trend_drop_pionts: 20":                        "trend_drop_pionts",
+		"usage_drop_share: 20":                         "alerts.usage_drop_share",
+		"disabled: [nope]":                             "alerts.disabled",
+		"cooldown_days: {x: 1}":                        "alerts.cooldown_days.x",
+		"trend_drop_days: lots":                        "alerts",
+		"renewal: [{within_days: 0, below_score: 50}]": "alerts.renewal[0]",
+	}
+	for body, want := range cases {
+		_, err := ParseScorecards([]byte("scorecards:\n  - name: ent\n    match: default\n    alerts:\n      " + body + "\n"))
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `"ent"`) {
+			t.Errorf("alerts %q: error %v, want it to name scorecard \"ent\" and %s", body, err, want)
 		}
 	}
 }

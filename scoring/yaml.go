@@ -40,7 +40,7 @@ type scorecardYAML struct {
 	MinConfidence *float64           `yaml:"min_confidence,omitempty"`
 	MinPeers      *int               `yaml:"min_peers,omitempty"`
 	CustomMetrics []metricYAML       `yaml:"custom_metrics,omitempty"`
-	Alerts        map[string]any     `yaml:"alerts,omitempty"`
+	Alerts        yaml.Node          `yaml:"alerts,omitempty"` // decoded onto DefaultAlertRules
 }
 
 // metricYAML is a custom metric as written; pointers tell "unset" apart so
@@ -105,7 +105,7 @@ func ParseScorecards(data []byte) (Scorecards, error) {
 
 func (sy scorecardYAML) scorecard() (Scorecard, []*ScorecardError) {
 	var errs []*ScorecardError
-	c := Scorecard{Name: sy.Name, MinConfidence: DefaultMinConfidence, MinPeers: DefaultMinPeers, Alerts: AlertSettings(sy.Alerts)}
+	c := Scorecard{Name: sy.Name, MinConfidence: DefaultMinConfidence, MinPeers: DefaultMinPeers}
 	var err *ScorecardError
 	if c.Match, err = decodeMatch(&sy.Match); err != nil {
 		errs = append(errs, err)
@@ -126,6 +126,10 @@ func (sy scorecardYAML) scorecard() (Scorecard, []*ScorecardError) {
 		}
 	}
 	c.Metrics = sy.Metrics
+	var alertErr *ScorecardError
+	if c.Alerts, alertErr = decodeAlertRules(&sy.Alerts); alertErr != nil {
+		errs = append(errs, alertErr)
+	}
 	for i, my := range sy.CustomMetrics {
 		m, problem := my.metric()
 		if problem != "" {
@@ -238,4 +242,27 @@ func unjoin(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
+}
+
+// decodeAlertRules reads the `alerts:` section onto the defaults, so a file
+// names only the thresholds it changes; unknown keys are errors.
+func decodeAlertRules(n *yaml.Node) (AlertRules, *ScorecardError) {
+	rules := DefaultAlertRules()
+	if n.Kind == 0 {
+		return rules, nil
+	}
+	raw, err := yaml.Marshal(n)
+	if err != nil {
+		return rules, &ScorecardError{Field: "alerts", Problem: err.Error()}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&rules); err != nil {
+		return rules, &ScorecardError{Field: "alerts", Problem: strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if err := rules.Validate(); err != nil {
+		field, problem, _ := strings.Cut(err.Error(), ": ")
+		return rules, &ScorecardError{Field: field, Problem: problem}
+	}
+	return rules, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,15 +14,15 @@ import (
 
 // scorecardOut is a scorecard as written back: explicit, in display order.
 type scorecardOut struct {
-	Name          string         `yaml:"name"`
-	Match         *matchOut      `yaml:"match,omitempty"`
-	Families      yaml.Node      `yaml:"families"`
-	Metrics       yaml.Node      `yaml:"metrics"`
-	Bands         any            `yaml:"bands"`
-	MinConfidence float64        `yaml:"min_confidence"`
-	MinPeers      int            `yaml:"min_peers"`
-	CustomMetrics []metricYAML   `yaml:"custom_metrics,omitempty"`
-	Alerts        map[string]any `yaml:"alerts,omitempty"`
+	Name          string       `yaml:"name"`
+	Match         *matchOut    `yaml:"match,omitempty"`
+	Families      yaml.Node    `yaml:"families"`
+	Metrics       yaml.Node    `yaml:"metrics"`
+	Bands         any          `yaml:"bands"`
+	MinConfidence float64      `yaml:"min_confidence"`
+	MinPeers      int          `yaml:"min_peers"`
+	CustomMetrics []metricYAML `yaml:"custom_metrics,omitempty"`
+	Alerts        *AlertRules  `yaml:"alerts,omitempty"`
 }
 
 type matchOut struct {
@@ -59,7 +60,11 @@ func FormatScorecards(cards []Scorecard, header string) ([]byte, error) {
 }
 
 func toOut(c Scorecard) scorecardOut {
-	o := scorecardOut{Name: c.Name, MinConfidence: c.MinConfidence, MinPeers: c.MinPeers, Alerts: c.Alerts}
+	o := scorecardOut{Name: c.Name, MinConfidence: c.MinConfidence, MinPeers: c.MinPeers}
+	if !reflect.DeepEqual(c.Alerts, DefaultAlertRules()) {
+		rules := c.Alerts
+		o.Alerts = &rules
+	}
 	if !c.Match.IsDefault() {
 		o.Match = &matchOut{Segments: c.Match.Segments, Outcomes: c.Match.Outcomes}
 	}
