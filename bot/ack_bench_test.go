@@ -47,12 +47,14 @@ func BenchmarkSlashCommandAck(b *testing.B) {
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
 
 	b.ResetTimer()
-	for range b.N {
+	for i := range b.N {
 		var wg sync.WaitGroup
 		for c := range clients {
 			wg.Go(func() {
-				body := bottest.CommandBody(bottest.Command(fmt.Sprint("acme ", c), hooks.URL(fmt.Sprint("c", c))))
-				for range perClient {
+				for k := range perClient {
+					// Every command has its own response_url, as in Slack.
+					hook := hooks.URL(fmt.Sprintf("i%d-c%d-k%d", i, c, k))
+					body := bottest.CommandBody(bottest.Command(fmt.Sprint("acme ", c), hook))
 					req := bottest.SignedRequest(b, srv.URL+"/slack/commands", testSecret, time.Now(), bottest.FormContent, body)
 					start := time.Now()
 					resp, err := hc.Do(req)

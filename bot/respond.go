@@ -32,11 +32,11 @@ type SlackResponder struct {
 }
 
 // NewSlackResponder builds a responder; httpClient posts to response_urls
-// (nil means a client with a 30-second timeout), now drives the 30-minute
+// (nil means one with a 30-second timeout and pooled connections), now drives the 30-minute
 // response_url life (nil means time.Now).
 func NewSlackResponder(chat chatPoster, httpClient *http.Client, now func() time.Time, log *slog.Logger) *SlackResponder {
 	if httpClient == nil {
-		httpClient = &http.Client{Timeout: 30 * time.Second}
+		httpClient = newHTTPClient()
 	}
 	if now == nil {
 		now = time.Now

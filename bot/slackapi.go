@@ -22,7 +22,7 @@ type SlackConfig struct {
 func NewSlackClient(cfg SlackConfig, log *slog.Logger) *slack.Client {
 	httpClient := cfg.HTTP
 	if httpClient == nil {
-		httpClient = &http.Client{Timeout: 30 * time.Second}
+		httpClient = newHTTPClient()
 	}
 	opts := []slack.Option{
 		slack.OptionHTTPClient(httpClient),
@@ -49,4 +49,17 @@ type slogOutput struct{ log *slog.Logger }
 func (s slogOutput) Output(_ int, msg string) error {
 	s.log.Debug(strings.TrimSpace(msg))
 	return nil
+}
+
+// newHTTPClient is a client for talking to one Slack host a lot: unlike
+// http.DefaultTransport (2 idle connections a host) it keeps enough
+// connections open that a burst of answers does not redo TLS handshakes.
+func newHTTPClient() *http.Client {
+	c := &http.Client{Timeout: 30 * time.Second}
+	if def, ok := http.DefaultTransport.(*http.Transport); ok {
+		t := def.Clone()
+		t.MaxIdleConnsPerHost = 64
+		c.Transport = t
+	}
+	return c
 }
