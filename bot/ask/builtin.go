@@ -83,7 +83,7 @@ func (a *Asker) answerBuiltin(ctx context.Context, q Question, lead string) (bot
 		a.log.Error("built-in answer failed", "kind", it.Kind, "err", err)
 		return bot.Message{}, bot.Wrap(err, "ask_failed", "I could not read the accounts just now. Please try again in a moment.")
 	}
-	a.log.Info("built-in answer", "kind", it.Kind, "user", q.UserID, "cited", len(ans.cites))
+	a.log.Debug("built-in answer", "kind", it.Kind, "user", q.UserID, "cited", len(ans.cites))
 	note := ""
 	if !a.ModelEnabled() && it.answerable() {
 		note = builtinNote

@@ -259,22 +259,31 @@ func findOwner(padded string, owners []string) string {
 }
 
 // findAccount spots an account by full name, by name without its legal
-// suffix, by domain, or by a distinctive first word ("acme" for "Acme
-// Logistics"). The longest match wins; a match that is only the segment's
-// name does not count.
+// suffix, or by a distinctive single word — its first word or its domain's
+// ("acme" for "Acme Logistics", acme.com) — that no other account shares.
+// The longest match wins; a match that is only the segment's name does not
+// count.
 func findAccount(padded string, accounts []NamedAccount, segment string) (NamedAccount, bool) {
-	firstWords := map[string]int{}
-	for _, a := range accounts {
-		if f := strings.Fields(normalize(a.Name)); len(f) > 0 {
-			firstWords[f[0]]++
+	keys := make([][]string, len(accounts))
+	owners := map[string]map[int64]bool{} // single-word key → accounts it could mean
+	for i, a := range accounts {
+		keys[i] = nameKeys(a)
+		for _, k := range keys[i] {
+			if !strings.Contains(k, " ") {
+				if owners[k] == nil {
+					owners[k] = map[int64]bool{}
+				}
+				owners[k][a.ID] = true
+			}
 		}
 	}
 	seg := normalize(segment)
 	var best NamedAccount
 	bestLen := 0
-	for _, a := range accounts {
-		for _, k := range nameKeys(a, firstWords) {
-			if k == seg || len(k) <= bestLen || !strings.Contains(padded, " "+k+" ") {
+	for i, a := range accounts {
+		for _, k := range keys[i] {
+			ambiguous := !strings.Contains(k, " ") && len(owners[k]) > 1
+			if ambiguous || k == seg || len(k) <= bestLen || !strings.Contains(padded, " "+k+" ") {
 				continue
 			}
 			best, bestLen = a, len(k)
@@ -284,22 +293,22 @@ func findAccount(padded string, accounts []NamedAccount, segment string) (NamedA
 }
 
 // nameKeys are the normalised ways a question may name an account.
-func nameKeys(a NamedAccount, firstWords map[string]int) []string {
+func nameKeys(a NamedAccount) []string {
 	full := normalize(a.Name)
 	keys := []string{full}
 	words := strings.Fields(full)
 	if len(words) > 1 && slices.Contains(nameSuffixes, words[len(words)-1]) {
 		keys = append(keys, strings.Join(words[:len(words)-1], " "))
 	}
-	if len(words) > 1 && len(words[0]) >= 4 && firstWords[words[0]] == 1 && distinctive(words[0]) {
+	if len(words) > 1 && len(words[0]) >= 4 {
 		keys = append(keys, words[0])
 	}
-	if d := strings.Fields(normalize(a.Domain)); len(d) > 1 && len(d[0]) >= 4 && distinctive(d[0]) {
+	if d := strings.Fields(normalize(a.Domain)); len(d) > 1 && len(d[0]) >= 4 {
 		keys = append(keys, d[0], strings.Join(d, " "))
 	}
 	out := keys[:0]
 	for _, k := range keys {
-		if len(k) >= 3 && (strings.Contains(k, " ") || distinctive(k)) {
+		if len(k) >= 3 && !slices.Contains(out, k) && (strings.Contains(k, " ") || distinctive(k)) {
 			out = append(out, k)
 		}
 	}

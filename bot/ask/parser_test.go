@@ -17,6 +17,8 @@ var vocab = ask.Vocab{
 		{ID: 4, Name: "Red Rock Outfitters"},
 		{ID: 5, Name: "Umbrella Health"},
 		{ID: 6, Name: "Umbrella Pharma"},
+		{ID: 7, Name: "Pinnacle Motors", Domain: "pinnaclemotors.com"},
+		{ID: 8, Name: "Pinnacle Corp", Domain: "pinnacle.com"},
 	},
 	Segments: []string{"Enterprise", "Mid-Market", "SMB"},
 	Owners:   []string{"Dana Scully", "Fox Mulder", "Will Riker"},
@@ -70,6 +72,10 @@ func TestParse(t *testing.T) {
 		{"how is Red Rock Outfitters doing", I{Kind: ask.KindAccount, AccountID: 4, Account: "Red Rock Outfitters"}},
 		{"how is umbrella pharma doing", I{Kind: ask.KindAccount, AccountID: 6, Account: "Umbrella Pharma"}},
 		{"how is hooli doing?", I{Kind: ask.KindAccount, Account: "hooli"}},
+		{"how is pinnacle doing?", I{Kind: ask.KindAccount, Account: "pinnacle"}}, // two Pinnacles: looked up, then a choice
+		{"how is pinnacle motors doing?", I{Kind: ask.KindAccount, AccountID: 7, Account: "Pinnacle Motors"}},
+		{"is pinnacle corp ok", I{Kind: ask.KindAccount, AccountID: 8, Account: "Pinnacle Corp"}},
+		{"umbrella health", I{Kind: ask.KindAccount, AccountID: 5, Account: "Umbrella Health"}},
 		// owners
 		{"Fox Mulder's accounts", I{Kind: ask.KindOwner, Owner: "Fox Mulder"}},
 		{"show my accounts", I{Kind: ask.KindOwner, Mine: true}},

@@ -23,6 +23,7 @@ const openCardAction = blocks.ActionOpenCard
 const (
 	maxSectionChars = 2900 // Slack allows 3000 in a section
 	maxCited        = 10
+	maxBasedOn      = 5 // accounts named in the "Based on" line; the rest are in the answer
 	maxCardOptions  = 10
 )
 
@@ -71,7 +72,11 @@ func renderAnswer(text string, cites []citation) bot.Message {
 func citationBlocks(cites []citation, note string) []slack.Block {
 	var out []slack.Block
 	var parts []string
-	for _, c := range cites {
+	for i, c := range cites {
+		if i == maxBasedOn {
+			parts = append(parts, fmt.Sprintf("and %d more above", len(cites)-i))
+			break
+		}
 		parts = append(parts, "*"+esc(c.Name)+"* ("+c.numbers()+")")
 	}
 	var ctx []string
