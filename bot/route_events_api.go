@@ -13,6 +13,10 @@ import (
 //
 // url_verification is the HTTP transport's business and never gets here.
 func (r *Router) EventsAPI(ev slackevents.EventsAPIEvent) Dispatch {
+	if ev.Type == slackevents.AppRateLimited {
+		r.log.Warn("Slack is dropping events: the app exceeded 30,000 events an hour", "team", ev.TeamID)
+		return Dispatch{}
+	}
 	if ev.Type != slackevents.CallbackEvent {
 		r.log.Debug("events API envelope not handled", "type", ev.Type)
 		return Dispatch{}

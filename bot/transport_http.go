@@ -84,6 +84,10 @@ func (t *HTTPTransport) commands(w http.ResponseWriter, r *http.Request, body []
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.Form, r.PostForm = nil, nil
 	cmd, err := slack.SlashCommandParse(r)
+	if err == nil && r.PostForm.Get("ssl_check") == "1" {
+		w.WriteHeader(http.StatusOK) // Slack checking our certificate
+		return
+	}
 	if err != nil || cmd.Command == "" {
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return

@@ -359,3 +359,19 @@ func TestHTTPSlowHandlerTimesOutWithASafeMessage(t *testing.T) {
 	require.Equal(t, TimeoutText, b.hooks.WaitFor(t, "slow").Message.Text, "delivered although the job's context had ended")
 	require.Contains(t, b.logs.String(), "asking the model: context deadline exceeded")
 }
+
+func TestHTTPAnswersSSLCheckAndRateLimitNotices(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	code, body := b.post(t, "/slack/commands", bottest.FormContent, []byte("ssl_check=1&token=legacy"))
+	require.Equal(t, http.StatusOK, code)
+	require.Empty(t, body)
+
+	code, _ = b.post(t, "/slack/commands", bottest.FormContent, []byte("text=acme"))
+	require.Equal(t, http.StatusBadRequest, code, "a signed body that is no command")
+
+	code, _ = b.post(t, "/slack/events", bottest.JSONContent,
+		[]byte(`{"token":"legacy","type":"app_rate_limited","team_id":"T1","minute_rate_limited":1518467820,"api_app_id":"A1"}`))
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, b.logs.String(), "Slack is dropping events")
+}
