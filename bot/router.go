@@ -19,6 +19,14 @@ type Responder interface {
 	Respond(ctx context.Context, req Request, msg Message) error
 }
 
+// noResponder stands in when a Router is built without one: answers are
+// reported as undeliverable rather than crashing the job.
+type noResponder struct{}
+
+func (noResponder) Respond(context.Context, Request, Message) error {
+	return errors.New("bot: router has no Responder; answer dropped")
+}
+
 // responseClock is implemented by responders that count response_url uses
 // from the moment Slack sent the URL.
 type responseClock interface{ Received(req Request) }
@@ -27,7 +35,7 @@ type responseClock interface{ Received(req Request) }
 type RouterOptions struct {
 	Logger      *slog.Logger
 	Responder   Responder
-	MaxInFlight int                   // jobs running at once (DefaultMaxInFlight)
+	MaxInFlight int                   // jobs reserved or running at once (DefaultMaxInFlight)
 	JobTimeout  time.Duration         // per job (DefaultJobTimeout)
 	Now         func() time.Time      // clock for event de-duplication (time.Now)
 	Registerer  prometheus.Registerer // where to register metrics; nil: none
@@ -70,10 +78,14 @@ func NewRouter(opts RouterOptions) *Router {
 	if now == nil {
 		now = time.Now
 	}
+	respond := opts.Responder
+	if respond == nil {
+		respond = noResponder{}
+	}
 	runner := NewRunner(log, opts.MaxInFlight, opts.JobTimeout)
 	return &Router{
 		log:         log,
-		respond:     opts.Responder,
+		respond:     respond,
 		runner:      runner,
 		seen:        newEventIDs(now),
 		metrics:     newRouterMetrics(opts.Registerer, runner),
