@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -13,7 +14,8 @@ import (
 )
 
 // PulseSignal is the signal key under which CSM pulses (from the pulse
-// table, valued by scoring.PulseValue) join the feature pass.
+// table, valued by scoring.PulseValue) join the feature pass. Rows of the
+// signal table under this key are not read.
 const PulseSignal = "pulse"
 
 // MaxLookbackDays is how far back a latest value without a window, and any
@@ -22,11 +24,12 @@ const PulseSignal = "pulse"
 const MaxLookbackDays = 180
 
 // recentDays is the band before T (and before T−window for change) in which
-// the pass itself picks the latest value; an older latest value (an account
-// that stopped reporting) is fetched by one indexed follow-up query. Keeping
-// the band narrow keeps the costly "value at the newest time" aggregate off
-// most rows.
-const recentDays = 3
+// the pass itself picks the value at the newest time. An older one (a
+// signal sent monthly, an account that stopped reporting) is fetched by one
+// indexed follow-up query. Keeping the band narrow keeps the costly
+// "value at the newest time" aggregate off most rows; a week covers
+// weekly signals.
+const recentDays = 8
 
 const day = 24 * time.Hour
 
@@ -48,16 +51,18 @@ var pulseValueSQL = fmt.Sprintf("(CASE rating WHEN 'healthy' THEN %d WHEN 'conce
 //     when none is in the window; missing when the account has no
 //     observation of the signal within max(window, MaxLookbackDays).
 //
-// AgeDays is the age at asOf of the newest observation of the signal.
+// Several observations at the same time count once each in sums and means;
+// as "the value at a time" the largest wins. AgeDays is the age at asOf of
+// the newest observation of the signal.
 func (s *Store) Features(ctx context.Context, asOf time.Time, metrics []scoring.Metric) (scoring.FeatureSet, error) {
 	p := newFeaturePlan(asOf, metrics)
 	out := scoring.FeatureSet{}
-	if len(p.signals) == 0 {
+	if len(p.signals) == 0 && !p.pulse {
 		return out, nil
 	}
 	var pending []*featureGroup
 	err := s.scanFeatureGroups(ctx, p, func(g *featureGroup) {
-		if len(g.missing) > 0 {
+		if len(g.lookups) > 0 {
 			pending = append(pending, g)
 			return
 		}
@@ -66,7 +71,7 @@ func (s *Store) Features(ctx context.Context, asOf time.Time, metrics []scoring.
 	if err != nil {
 		return nil, err
 	}
-	if err := s.fillOlderValues(ctx, pending); err != nil {
+	if err := s.lookUpOlder(ctx, pending); err != nil {
 		return nil, err
 	}
 	for _, g := range pending {
@@ -77,19 +82,22 @@ func (s *Store) Features(ctx context.Context, asOf time.Time, metrics []scoring.
 
 // featurePlan is the generated query for one catalog at one as-of time.
 type featurePlan struct {
-	asOf       time.Time
-	metrics    []scoring.Metric
-	bySignal   map[string][]int // signal key → indexes into metrics
-	signals    []string         // signals read from the signal table
-	pulse      bool             // whether pulses join the pass
-	sumWindows []int            // distinct windows of sum and mean
-	chgWindows []int            // distinct windows of change
-	daysSince  bool
-	from       time.Time
+	asOf        time.Time
+	metrics     []scoring.Metric
+	bySignal    map[string][]int // signal key → indexes into metrics
+	latestSigs  []string         // signals some metric needs the value at the newest time of
+	chgSigs     map[int][]string // change window → signals a change metric over it reads
+	signals     []string         // signals read from the signal table
+	pulse       bool             // whether pulses join the pass
+	sumWindows  []int            // distinct windows of sum and mean
+	meanWindows []int            // those of them a mean uses (which need a count)
+	chgWindows  []int            // distinct windows of change
+	daysSince   bool
+	from        time.Time
 }
 
 func newFeaturePlan(asOf time.Time, metrics []scoring.Metric) *featurePlan {
-	p := &featurePlan{asOf: asOf, metrics: metrics, bySignal: map[string][]int{}}
+	p := &featurePlan{asOf: asOf, metrics: metrics, bySignal: map[string][]int{}, chgSigs: map[int][]string{}}
 	lookback := 0
 	for i, m := range metrics {
 		sig := m.SignalKey()
@@ -102,17 +110,21 @@ func newFeaturePlan(asOf time.Time, metrics []scoring.Metric) *featurePlan {
 		}
 		p.bySignal[sig] = append(p.bySignal[sig], i)
 		switch m.Feature {
-		case scoring.FeatureSum, scoring.FeatureMean:
+		case scoring.FeatureLatest:
+			p.latestSigs = appendUnique(p.latestSigs, sig)
+		case scoring.FeatureSum:
 			p.sumWindows = appendUnique(p.sumWindows, m.WindowDays)
+		case scoring.FeatureMean:
+			p.sumWindows = appendUnique(p.sumWindows, m.WindowDays)
+			p.meanWindows = appendUnique(p.meanWindows, m.WindowDays)
 		case scoring.FeatureChange:
+			p.latestSigs = appendUnique(p.latestSigs, sig)
 			p.chgWindows = appendUnique(p.chgWindows, m.WindowDays)
+			p.chgSigs[m.WindowDays] = appendUnique(p.chgSigs[m.WindowDays], sig)
 		case scoring.FeatureDaysSince:
 			p.daysSince = true
 		}
 		lookback = max(lookback, lookbackDays(m))
-	}
-	if p.pulse {
-		p.signals = append(p.signals, PulseSignal) // sent pulses count too
 	}
 	p.from = asOf.Add(-time.Duration(lookback) * day)
 	return p
@@ -131,7 +143,7 @@ func lookbackDays(m scoring.Metric) int {
 	return m.WindowDays
 }
 
-func appendUnique(xs []int, x int) []int {
+func appendUnique[T comparable](xs []T, x T) []T {
 	if slices.Contains(xs, x) {
 		return xs
 	}
@@ -141,14 +153,16 @@ func appendUnique(xs []int, x int) []int {
 func (p *featurePlan) windowStart(days int) time.Time { return p.asOf.Add(-time.Duration(days) * day) }
 
 // query builds the one-pass aggregation. Every bound is a parameter; the
-// column list depends only on the distinct windows.
+// column list depends only on the distinct windows. "Value at the newest
+// time" is max([epoch, value]) over a narrow band and only for the signals
+// that need it (pulses, being few, are always in the band).
 func (p *featurePlan) query() (string, []any) {
-	args := []any{p.asOf, p.from, p.signals, p.asOf.Add(-recentDays * day)}
+	args := []any{p.asOf, p.from, p.signals, p.windowStart(recentDays), p.latestSigs}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	latest := "max(ARRAY[date_part('epoch', observed_at), value])"
+	const pair = "max(ARRAY[date_part('epoch', observed_at), value])"
 	var b strings.Builder
-	b.WriteString("SELECT account_id, metric, max(observed_at), ")
-	b.WriteString(latest + " FILTER (WHERE observed_at > $4 OR dense), ")
+	b.WriteString("SELECT account_id, metric, max(observed_at), " + pair +
+		" FILTER (WHERE (observed_at > $4 OR dense) AND metric = ANY($5)), ")
 	if p.daysSince {
 		b.WriteString("max(observed_at) FILTER (WHERE value > 0)")
 	} else {
@@ -156,12 +170,15 @@ func (p *featurePlan) query() (string, []any) {
 	}
 	for _, w := range p.sumWindows {
 		lo := arg(p.windowStart(w))
-		fmt.Fprintf(&b, ", count(*) FILTER (WHERE observed_at > %[1]s), sum(value) FILTER (WHERE observed_at > %[1]s)", lo)
+		count := "0::bigint"
+		if slices.Contains(p.meanWindows, w) {
+			count = "count(*) FILTER (WHERE observed_at > " + lo + ")"
+		}
+		fmt.Fprintf(&b, ", sum(value) FILTER (WHERE observed_at > %s), %s", lo, count)
 	}
 	for _, w := range p.chgWindows {
-		lo, band := arg(p.windowStart(w)), arg(p.windowStart(w+recentDays))
-		fmt.Fprintf(&b, ", max(observed_at) FILTER (WHERE observed_at <= %[1]s), %[3]s FILTER (WHERE observed_at <= %[1]s AND (observed_at > %[2]s OR dense))",
-			lo, band, latest)
+		lo, band, sigs := arg(p.windowStart(w)), arg(p.windowStart(w+recentDays)), arg(p.chgSigs[w])
+		fmt.Fprintf(&b, ", %s FILTER (WHERE observed_at <= %s AND (observed_at > %s OR dense) AND metric = ANY(%s))", pair, lo, band, sigs)
 	}
 	b.WriteString(" FROM (SELECT account_id, metric, observed_at, value, false AS dense FROM signal" +
 		" WHERE observed_at > $2 AND observed_at <= $1 AND metric = ANY($3)")
@@ -175,45 +192,32 @@ func (p *featurePlan) query() (string, []any) {
 
 // featureGroup is one (account, signal) row of the pass.
 type featureGroup struct {
-	account    int64
-	signal     string
-	newest     time.Time
-	latest     float64
-	newestPos  *time.Time
-	sums       []windowSum
-	thens      []thenValue
-	missing    []*olderValue // values older than the recent band, to fetch
-	latestFrom *olderValue
+	account   int64
+	signal    string
+	newest    time.Time
+	latest    obsValue // the value at newest
+	newestPos *time.Time
+	sums      []windowSum // per featurePlan.sumWindows
+	thens     []obsValue  // per featurePlan.chgWindows: newest in (T−2w, T−w]
+	lookups   []lookup    // values the pass did not carry
 }
 
 type windowSum struct {
-	n   int64
 	sum *float64
+	n   int64
 }
 
-type thenValue struct {
-	at    *time.Time
-	value float64
-	older *olderValue
-}
-
-// olderValue is a value at a known time the pass did not carry.
-type olderValue struct {
+// obsValue is one observation's value; ok is false when there is none.
+type obsValue struct {
 	at    time.Time
 	value float64
-	found bool
+	ok    bool
 }
 
-// valueAt reads the pass's [epoch, value] pair when it is the observation
-// at `at` (the newest), not an older one the band happened to hold.
-func valueAt(pair []float64, at time.Time) (float64, bool) {
-	if len(pair) != 2 {
-		return 0, false
-	}
-	if d := pair[0] - float64(at.UnixMicro())/1e6; d > 1e-3 || d < -1e-3 {
-		return 0, false
-	}
-	return pair[1], true
+// lookup asks for the newest observation in (lo, hi] of the group's signal.
+type lookup struct {
+	into   *obsValue
+	lo, hi time.Time
 }
 
 func (s *Store) scanFeatureGroups(ctx context.Context, p *featurePlan, fn func(*featureGroup)) error {
@@ -225,36 +229,19 @@ func (s *Store) scanFeatureGroups(ctx context.Context, p *featurePlan, fn func(*
 	defer rows.Close()
 	for rows.Next() {
 		var recent []float64
-		g := &featureGroup{sums: make([]windowSum, len(p.sumWindows)), thens: make([]thenValue, len(p.chgWindows))}
-		thenRecent := make([][]float64, len(p.chgWindows))
+		g := &featureGroup{sums: make([]windowSum, len(p.sumWindows)), thens: make([]obsValue, len(p.chgWindows))}
+		thenPairs := make([][]float64, len(p.chgWindows))
 		dest := []any{&g.account, &g.signal, &g.newest, &recent, &g.newestPos}
 		for i := range g.sums {
-			dest = append(dest, &g.sums[i].n, &g.sums[i].sum)
+			dest = append(dest, &g.sums[i].sum, &g.sums[i].n)
 		}
-		for i := range g.thens {
-			dest = append(dest, &g.thens[i].at, &thenRecent[i])
+		for i := range thenPairs {
+			dest = append(dest, &thenPairs[i])
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("features: scan: %w", err)
 		}
-		if v, ok := valueAt(recent, g.newest); ok {
-			g.latest = v
-		} else {
-			g.latestFrom = &olderValue{at: g.newest}
-			g.missing = append(g.missing, g.latestFrom)
-		}
-		for i := range g.thens {
-			t := &g.thens[i]
-			if t.at == nil {
-				continue
-			}
-			if v, ok := valueAt(thenRecent[i], *t.at); ok {
-				t.value = v
-				continue
-			}
-			t.older = &olderValue{at: *t.at}
-			g.missing = append(g.missing, t.older)
-		}
+		p.resolve(g, recent, thenPairs)
 		fn(g)
 	}
 	if err := rows.Err(); err != nil {
@@ -263,53 +250,77 @@ func (s *Store) scanFeatureGroups(ctx context.Context, p *featurePlan, fn func(*
 	return nil
 }
 
-// fillOlderValues fetches, in one indexed query, the values the pass left
-// out because they were older than the recent band.
-func (s *Store) fillOlderValues(ctx context.Context, groups []*featureGroup) error {
+// resolve reads the [epoch, value] pairs of the pass into the group and
+// queues a lookup for each value it lacks.
+func (p *featurePlan) resolve(g *featureGroup, recent []float64, thenPairs [][]float64) {
+	if slices.Contains(p.latestSigs, g.signal) {
+		if v, ok := pairAt(recent); ok && v.at.Equal(g.newest) {
+			g.latest = v
+		} else {
+			g.lookups = append(g.lookups, lookup{into: &g.latest, lo: g.newest.Add(-time.Microsecond), hi: g.newest})
+		}
+	}
+	for i, w := range p.chgWindows {
+		if !slices.Contains(p.chgSigs[w], g.signal) {
+			continue
+		}
+		if v, ok := pairAt(thenPairs[i]); ok {
+			g.thens[i] = v
+		} else {
+			g.lookups = append(g.lookups, lookup{into: &g.thens[i], lo: p.windowStart(2 * w), hi: p.windowStart(w)})
+		}
+	}
+}
+
+// pairAt decodes max(ARRAY[epoch, value]).
+func pairAt(pair []float64) (obsValue, bool) {
+	if len(pair) != 2 {
+		return obsValue{}, false
+	}
+	at := time.UnixMicro(int64(math.Round(pair[0] * 1e6))).UTC()
+	return obsValue{at: at, value: pair[1], ok: true}, true
+}
+
+// lookUpOlder fetches, in one query of indexed look-ups, the values the
+// pass left out because they were older than its band.
+func (s *Store) lookUpOlder(ctx context.Context, groups []*featureGroup) error {
 	var (
 		accounts []int64
 		signals  []string
-		times    []time.Time
-		targets  []*olderValue
+		los, his []time.Time
+		targets  []*obsValue
 	)
 	for _, g := range groups {
-		for _, m := range g.missing {
-			accounts, signals, times = append(accounts, g.account), append(signals, g.signal), append(times, m.at)
-			targets = append(targets, m)
+		for _, l := range g.lookups {
+			accounts, signals = append(accounts, g.account), append(signals, g.signal)
+			los, his, targets = append(los, l.lo), append(his, l.hi), append(targets, l.into)
 		}
 	}
 	if len(targets) == 0 {
 		return nil
 	}
 	rows, err := s.db.Query(ctx, `
-WITH k AS (
-  SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) WITH ORDINALITY AS k(account_id, metric, observed_at, i)
-)
-SELECT i, max(value) FROM (
-  SELECT k.i, s.value FROM k
-  JOIN signal s ON s.account_id = k.account_id AND s.metric = k.metric AND s.observed_at = k.observed_at
-  UNION ALL
-  SELECT k.i, `+pulseValueSQL+` FROM k
-  JOIN pulse p ON p.account_id = k.account_id AND k.metric = $4 AND p.answered_at = k.observed_at
-) v GROUP BY i`, accounts, signals, times, PulseSignal)
+SELECT k.i, o.observed_at, o.value
+FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) WITH ORDINALITY AS k(account_id, metric, lo, hi, i)
+CROSS JOIN LATERAL (
+	SELECT s.observed_at, max(s.value) AS value FROM signal s
+	WHERE s.account_id = k.account_id AND s.metric = k.metric AND s.observed_at > k.lo AND s.observed_at <= k.hi
+	GROUP BY s.observed_at ORDER BY s.observed_at DESC LIMIT 1
+) o`, accounts, signals, los, his)
 	if err != nil {
 		return fmt.Errorf("features: older values: %w", err)
 	}
-	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct {
-		i int64
-		v float64
-	}, error) {
-		var x struct {
-			i int64
-			v float64
-		}
-		return x, r.Scan(&x.i, &x.v)
+	var (
+		i  int64
+		at time.Time
+		v  float64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&i, &at, &v}, func() error {
+		*targets[i-1] = obsValue{at: at, value: v, ok: true}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("features: older values: %w", err)
-	}
-	for _, f := range found {
-		targets[f.i-1].value, targets[f.i-1].found = f.v, true
 	}
 	return nil
 }
@@ -317,13 +328,9 @@ SELECT i, max(value) FROM (
 // emit turns one group into the features of every metric reading its signal.
 func (p *featurePlan) emit(out scoring.FeatureSet, g *featureGroup) {
 	age := p.asOf.Sub(g.newest).Hours() / 24
-	latest, hasLatest := g.latest, true
-	if g.latestFrom != nil {
-		latest, hasLatest = g.latestFrom.value, g.latestFrom.found
-	}
 	for _, i := range p.bySignal[g.signal] {
 		m := p.metrics[i]
-		v, ok := p.feature(m, g, latest, hasLatest)
+		v, ok := p.feature(m, g)
 		if !ok {
 			continue
 		}
@@ -336,39 +343,31 @@ func (p *featurePlan) emit(out scoring.FeatureSet, g *featureGroup) {
 	}
 }
 
-func (p *featurePlan) feature(m scoring.Metric, g *featureGroup, latest float64, hasLatest bool) (float64, bool) {
+func (p *featurePlan) feature(m scoring.Metric, g *featureGroup) (float64, bool) {
 	if !g.newest.After(p.windowStart(lookbackDays(m))) {
 		return 0, false // the scan reached further back for another metric
 	}
-	inWindow := hasLatest && (m.WindowDays <= 0 || g.newest.After(p.windowStart(m.WindowDays)))
+	inWindow := m.WindowDays <= 0 || g.newest.After(p.windowStart(m.WindowDays))
 	switch m.Feature {
 	case scoring.FeatureLatest:
-		return latest, inWindow
+		return g.latest.value, inWindow && g.latest.ok
 	case scoring.FeatureSum, scoring.FeatureMean:
 		ws := g.sums[slices.Index(p.sumWindows, m.WindowDays)]
-		if ws.n == 0 || ws.sum == nil {
+		if ws.sum == nil {
 			return 0, false
 		}
 		if m.Feature == scoring.FeatureMean {
-			return *ws.sum / float64(ws.n), true
+			return *ws.sum / float64(ws.n), ws.n > 0
 		}
 		return *ws.sum, true
 	case scoring.FeatureChange:
-		t := g.thens[slices.Index(p.chgWindows, m.WindowDays)]
-		if !inWindow || t.at == nil || !t.at.After(p.windowStart(2*m.WindowDays)) {
+		then := g.thens[slices.Index(p.chgWindows, m.WindowDays)]
+		if !inWindow || !g.latest.ok || !then.ok || !then.at.After(p.windowStart(2*m.WindowDays)) {
 			return 0, false
 		}
-		then := t.value
-		if t.older != nil {
-			if !t.older.found {
-				return 0, false
-			}
-			then = t.older.value
-		}
-		return relativeChange(latest, then)
+		return relativeChange(g.latest.value, then.value)
 	case scoring.FeatureDaysSince:
-		lo := p.windowStart(m.WindowDays)
-		if g.newestPos == nil || !g.newestPos.After(lo) {
+		if g.newestPos == nil || !g.newestPos.After(p.windowStart(m.WindowDays)) {
 			return float64(m.WindowDays), true
 		}
 		return p.asOf.Sub(*g.newestPos).Hours() / 24, true
@@ -382,10 +381,7 @@ func relativeChange(now, then float64) (float64, bool) {
 	if then == 0 {
 		return 0, now == 0
 	}
-	if then < 0 {
-		return (now - then) / -then, true
-	}
-	return (now - then) / then, true
+	return (now - then) / math.Abs(then), true
 }
 
 // SignalSpan is the time of the oldest and the newest observation in

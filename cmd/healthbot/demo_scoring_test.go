@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/healthbot/healthbot/store"
+	"github.com/healthbot/healthbot/store/storetest"
+)
+
+func TestDemoScoresShowsCardsAndBacktest(t *testing.T) {
+	t.Parallel()
+	p := &scoringPortfolio{url: storetest.SchemaURL(t)}
+	var err error
+	p.pool, err = store.Open(context.Background(), p.url)
+	require.NoError(t, err)
+	t.Cleanup(p.pool.Close)
+
+	code, out, errOut := p.run(t, nil, "demo", "--accounts", "40", "--seed", "7", "--as-of", "2026-06-30")
+	require.Equal(t, 0, code, errOut)
+
+	section := out[strings.Index(out, "Health scores"):]
+	require.Regexp(t, `Scored \d+ live accounts on 2026-06-29, with weekly history back to 2026-04-06`, section)
+	require.Regexp(t, `(?m)^  green +\d+ +\d+\.\d%`, section)
+	require.Regexp(t, `(?m)^  red +\d+ +\d+\.\d%`, section)
+	require.Contains(t, section, "Card of the largest red account")
+	require.Contains(t, section, "Card of the largest green account")
+	require.Contains(t, section, "What pulls it down")
+	require.Contains(t, section, "labels: AUC")
+	require.Regexp(t, `The score (predicts churn|does not demonstrably predict churn|points the wrong way)|Cannot judge`, section)
+
+	var days, live int
+	require.NoError(t, p.pool.QueryRow(context.Background(), "SELECT count(DISTINCT as_of) FROM score").Scan(&days))
+	require.NoError(t, p.pool.QueryRow(context.Background(),
+		"SELECT count(*) FROM account WHERE churned_at IS NULL OR churned_at > '2026-06-29'").Scan(&live))
+	require.Equal(t, demoHistoryWeeks+1, days, "weekly history plus the last day")
+	require.Contains(t, section, fmt.Sprintf("Scored %d live accounts", live))
+}

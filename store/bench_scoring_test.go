@@ -1,0 +1,295 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+	"github.com/healthbot/healthbot/store/storetest"
+)
+
+// The scoring benchmark's portfolio: 10,000 accounts × 20 metrics × 90
+// days of daily signals = 18 million signal rows, plus weekly pulses.
+const (
+	sbAccounts = 10_000
+	sbDays     = 90
+)
+
+// sbSignals are the 20 signal metrics: the 14 the built-in catalog reads
+// and 6 custom metrics of sbScorecards.
+var sbSignals = []string{
+	"active_user_ratio", "seats_used", "key_feature_adoption", "days_since_admin_seen", "session_gap_days",
+	"support_tickets", "csat", "nps", "customer_messages", "first_response_minutes", "negative_sentiment_share",
+	"mrr", "late_invoices", "days_to_renewal",
+	"api_calls", "logins", "dashboards_viewed", "integrations_active", "exports", "training_minutes",
+}
+
+// sbScorecards is the built-in scorecard plus six custom metrics, so
+// the run reads 20 signal metrics with every feature kind.
+const sbScorecards = `
+scorecards:
+  - name: default
+    custom_metrics:
+      - {key: api_calls, family: usage, label: API calls, unit: count, higher_is_better: true, feature: sum, window_days: 28, weight: 1}
+      - {key: logins, family: usage, label: Last login, unit: days, higher_is_better: false, feature: days_since, window_days: 30, weight: 1}
+      - {key: dashboards_viewed, family: usage, label: Dashboards, unit: count, higher_is_better: true, feature: mean, window_days: 7, weight: 1}
+      - {key: integrations_active, family: usage, label: Integrations, unit: count, higher_is_better: true, feature: latest, weight: 1}
+      - {key: exports, family: engagement, label: Exports, unit: change, higher_is_better: true, feature: change, window_days: 28, weight: 1}
+      - {key: training_minutes, family: engagement, label: Training, unit: minutes, higher_is_better: true, feature: mean, window_days: 90, weight: 1}
+`
+
+// BenchmarkScoringRun18M times a full scoring run (accounts, one-pass
+// features, scoring.Compute, score upsert) against one plain aggregate scan
+// of the same 18M rows, in the same run, and samples the Go heap during the
+// scoring run. It loads the rows once per process (a few minutes).
+func BenchmarkScoringRun18M(b *testing.B) {
+	ctx := context.Background()
+	pool := storetest.Schema(b)
+	asOf := sbLoadPortfolio(b, ctx, pool)
+	st := store.New(pool)
+	cards, err := scoring.ParseScorecards([]byte(sbScorecards))
+	require.NoError(b, err)
+	require.Equal(b, 20, sbCountSignals(cards))
+
+	// Warm up: both read the table once before timing, so neither pays for a
+	// cold cache the other does not.
+	_, err = sbPlainScan(ctx, pool)
+	require.NoError(b, err)
+	_, err = bot.RunScoring(ctx, st, cards, asOf)
+	require.NoError(b, err)
+
+	var scanTime, scoreTime time.Duration
+	var peakHeap uint64
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		groups, err := sbPlainScan(ctx, pool)
+		require.NoError(b, err)
+		scanTime += time.Since(start)
+		require.Equal(b, sbAccounts*len(sbSignals), groups)
+
+		runtime.GC()
+		stop := sbSampleHeap()
+		start = time.Now()
+		sum, err := bot.RunScoring(ctx, st, cards, asOf)
+		scoreTime += time.Since(start)
+		peakHeap = max(peakHeap, stop())
+		require.NoError(b, err)
+		require.EqualValues(b, sbAccounts, sum.Written)
+	}
+	n := float64(b.N)
+	b.ReportMetric(scanTime.Seconds()/n, "scan-s/op")
+	b.ReportMetric(scoreTime.Seconds()/n, "scoring-s/op")
+	b.ReportMetric(scoreTime.Seconds()/scanTime.Seconds(), "scoring/scan")
+	b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MB")
+}
+
+// sbPlainScan is the reference: one aggregate over every signal row, read
+// into Go.
+func sbPlainScan(ctx context.Context, pool *pgxpool.Pool) (int, error) {
+	rows, err := pool.Query(ctx, `SELECT account_id, metric, count(*), sum(value) FROM signal GROUP BY 1, 2`)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	var (
+		id     int64
+		metric string
+		count  int64
+		sum    float64
+	)
+	for rows.Next() {
+		if err := rows.Scan(&id, &metric, &count, &sum); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, rows.Err()
+}
+
+// sbSampleHeap samples the live Go heap (runtime/metrics, no stop-the-world)
+// every 2 ms until the returned stop is called, which gives the peak.
+func sbSampleHeap() (stop func() uint64) {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	var peak uint64
+	wg.Go(func() {
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			peak = max(peak, read())
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return max(peak, read())
+	}
+}
+
+func sbCountSignals(cards scoring.Scorecards) int {
+	seen := map[string]bool{}
+	for _, m := range cards.Catalog().Metrics() {
+		if m.SignalKey() != store.PulseSignal {
+			seen[m.SignalKey()] = true
+		}
+	}
+	return len(seen)
+}
+
+// sbLoadPortfolio fills the schema with the benchmark portfolio and
+// returns the as-of day. Signal's indexes and constraints are dropped for
+// the COPY and rebuilt from their own definitions afterwards, so the table
+// ends up exactly as the migrations define it.
+func sbLoadPortfolio(b *testing.B, ctx context.Context, pool *pgxpool.Pool) time.Time {
+	b.Helper()
+	start := time.Now()
+	asOf := time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
+	conn, err := pool.Acquire(ctx)
+	require.NoError(b, err)
+	defer conn.Release()
+	_, err = conn.Exec(ctx, "SET maintenance_work_mem = '256MB'")
+	require.NoError(b, err)
+
+	segments := []string{"Enterprise", "Mid-Market", "SMB"}
+	_, err = conn.CopyFrom(ctx, pgx.Identifier{"account"}, []string{"external_id", "name", "segment", "started_at"},
+		pgx.CopyFromSlice(sbAccounts, func(i int) ([]any, error) {
+			return []any{fmt.Sprintf("bench-%05d", i), fmt.Sprintf("Bench %05d", i), segments[i%3], asOf.AddDate(-1, 0, 0)}, nil
+		}))
+	require.NoError(b, err)
+	var firstID int64
+	require.NoError(b, conn.QueryRow(ctx, "SELECT min(id) FROM account").Scan(&firstID))
+
+	rebuild := sbDropSignalIndexes(b, ctx, conn.Conn())
+	n, err := conn.CopyFrom(ctx, pgx.Identifier{"signal"}, []string{"account_id", "metric", "observed_at", "value", "source", "idempotency_key"},
+		newSBRows(firstID, asOf))
+	require.NoError(b, err)
+	require.EqualValues(b, sbAccounts*len(sbSignals)*sbDays, n)
+	for _, stmt := range rebuild {
+		_, err := conn.Exec(ctx, stmt)
+		require.NoError(b, err, stmt)
+	}
+	_, err = conn.CopyFrom(ctx, pgx.Identifier{"pulse"}, []string{"account_id", "rating", "week", "answered_at"},
+		pgx.CopyFromSlice(sbAccounts*13, func(i int) ([]any, error) {
+			acct, week := i/13, i%13
+			at := asOf.AddDate(0, 0, -7*week-acct%5)
+			rating := []string{"healthy", "concerning", "poor"}[(acct+week)%7%3]
+			return []any{firstID + int64(acct), rating, scoring.ISOWeek(at), at}, nil
+		}))
+	require.NoError(b, err)
+	_, err = conn.Exec(ctx, "VACUUM (ANALYZE) signal")
+	require.NoError(b, err)
+	_, err = conn.Exec(ctx, "ANALYZE account; ANALYZE pulse")
+	require.NoError(b, err)
+	b.Logf("loaded %d signal rows in %s", n, time.Since(start).Round(time.Second))
+	return asOf
+}
+
+// sbDropSignalIndexes drops signal's indexes and foreign keys and returns the
+// statements that recreate them as they were.
+func sbDropSignalIndexes(b *testing.B, ctx context.Context, conn *pgx.Conn) []string {
+	b.Helper()
+	var rebuild, drop []string
+	rows, err := conn.Query(ctx, `SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+		WHERE conrelid = 'signal'::regclass AND contype IN ('u', 'f', 'p') ORDER BY contype DESC`)
+	require.NoError(b, err)
+	for rows.Next() {
+		var name, def string
+		require.NoError(b, rows.Scan(&name, &def))
+		drop = append(drop, fmt.Sprintf("ALTER TABLE signal DROP CONSTRAINT %s", pgx.Identifier{name}.Sanitize()))
+		rebuild = append(rebuild, fmt.Sprintf("ALTER TABLE signal ADD CONSTRAINT %s %s", pgx.Identifier{name}.Sanitize(), def))
+	}
+	require.NoError(b, rows.Err())
+	rows, err = conn.Query(ctx, `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'signal'
+		AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'signal'::regclass)`)
+	require.NoError(b, err)
+	for rows.Next() {
+		var name, def string
+		require.NoError(b, rows.Scan(&name, &def))
+		drop = append(drop, "DROP INDEX "+pgx.Identifier{name}.Sanitize())
+		rebuild = append(rebuild, def)
+	}
+	require.NoError(b, rows.Err())
+	require.NotEmpty(b, rebuild)
+	for _, stmt := range drop {
+		_, err := conn.Exec(ctx, stmt)
+		require.NoError(b, err, stmt)
+	}
+	// Foreign keys last: they need the unique indexes back first.
+	var fks, rest []string
+	for _, s := range rebuild {
+		if strings.Contains(s, "FOREIGN KEY") {
+			fks = append(fks, s)
+		} else {
+			rest = append(rest, s)
+		}
+	}
+	return append(rest, fks...)
+}
+
+// sbRows streams the 18M signal rows to COPY without holding them:
+// per account a level, per metric a trend, daily noise, some zeros.
+type sbRows struct {
+	firstID        int64
+	asOf           time.Time
+	acct, met, day int
+	rng            *rand.Rand
+	level, trend   float64
+	vals           []any
+}
+
+func newSBRows(firstID int64, asOf time.Time) *sbRows {
+	return &sbRows{firstID: firstID, asOf: asOf, day: -1, rng: rand.New(rand.NewPCG(1, 2)), vals: make([]any, 6)}
+}
+
+func (r *sbRows) Next() bool {
+	r.day++
+	if r.day == sbDays {
+		r.day, r.met = 0, r.met+1
+		if r.met == len(sbSignals) {
+			r.met, r.acct = 0, r.acct+1
+		}
+	}
+	if r.day == 0 {
+		r.level, r.trend = r.rng.Float64(), (r.rng.Float64()-0.5)/sbDays
+	}
+	return r.acct < sbAccounts
+}
+
+func (r *sbRows) Values() ([]any, error) {
+	v := math.Max(0, r.level+r.trend*float64(r.day)+0.1*r.rng.NormFloat64())
+	if r.rng.IntN(10) == 0 {
+		v = 0
+	}
+	id := r.firstID + int64(r.acct)
+	metric := sbSignals[r.met]
+	r.vals[0], r.vals[1] = id, metric
+	r.vals[2] = r.asOf.AddDate(0, 0, r.day-sbDays+1)
+	r.vals[3], r.vals[4] = v*100, "bench"
+	r.vals[5] = fmt.Sprintf("%d/%d/%d", id, r.met, r.day)
+	return r.vals, nil
+}
+
+func (r *sbRows) Err() error { return nil }
