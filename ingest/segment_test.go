@@ -146,3 +146,22 @@ func TestSegmentStatusCodesForBadEvents(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, r.Body)
 	require.Equal(t, 1, b.count("SELECT count(*) FROM event WHERE message_id = 'wh-1'"))
 }
+
+func TestIdentifyAfterGroupUpdatesAdmin(t *testing.T) {
+	t.Parallel()
+	b := setup(t, ingest.Limits{})
+	isAdmin := func() int {
+		return b.count("SELECT count(*) FROM account_user au JOIN account a ON a.id = au.account_id WHERE a.external_id = 'acme' AND au.user_id = 'u1' AND au.is_admin")
+	}
+	require.Equal(t, http.StatusOK, b.post("/v1/group", map[string]any{"userId": "u1", "groupId": "acme"}).Status)
+	require.Equal(t, 0, isAdmin())
+	require.Equal(t, http.StatusOK, b.post("/v1/identify", map[string]any{"userId": "u1", "traits": map[string]any{"is_admin": true}}).Status)
+	require.Equal(t, 1, isAdmin())
+	require.Equal(t, http.StatusOK, b.post("/v1/batch", map[string]any{"batch": []any{
+		map[string]any{"type": "identify", "userId": "u1", "traits": map[string]any{"is_admin": false, "role": "member"}, "messageId": "i2"},
+		map[string]any{"type": "identify", "userId": "u1", "traits": map[string]any{"plan": "pro"}, "messageId": "i3"},
+	}}).Status)
+	require.Equal(t, 0, isAdmin())
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM product_user WHERE user_id = 'u1' AND traits = '{"is_admin": false, "role": "member", "plan": "pro"}'`),
+		"traits of one batch merge in order")
+}
