@@ -40,17 +40,16 @@ func (e *apiError) Unwrap() error { return e.err }
 
 // Error codes, also the "reason" label of the rejected-items counter.
 const (
-	codeUnauthorized   = "unauthorized"
-	codeMalformed      = "malformed"
-	codeInvalid        = "invalid"
-	codeTooLarge       = "too_large"
-	codeUnsupported    = "unsupported_media_type"
-	codeInternal       = "internal"
-	reasonUnknownAcct  = "unknown_account"
-	reasonUnknownCSM   = "unknown_csm"
-	reasonStored       = "stored"
-	reasonDuplicate    = "duplicate"
-	reasonUnattributed = "unattributed"
+	codeUnauthorized  = "unauthorized"
+	codeMalformed     = "malformed"
+	codeInvalid       = "invalid"
+	codeTooLarge      = "too_large"
+	codeUnsupported   = "unsupported_media_type"
+	codeInternal      = "internal"
+	reasonUnknownAcct = "unknown_account"
+	reasonUnknownCSM  = "unknown_csm"
+	reasonStored      = "stored"
+	reasonDuplicate   = "duplicate"
 )
 
 func errUnauthorized(msg string) *apiError {
