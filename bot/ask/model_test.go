@@ -289,7 +289,7 @@ func TestModelOwnerMeIsTheAsker(t *testing.T) {
 	t.Parallel()
 	b := setup(t, options{script: []step{
 		callTools(call{"search_accounts", strings.Replace(nullSearch, `"owner":null`, `"owner":"me"`, 1)}),
-		say("You own Acme Logistics and Initech."),
+		say("You own Acme (the red one) and Initech."),
 	}})
 	msg, err := b.asker.Answer(context.Background(), ask.Question{Text: "my accounts", UserID: "UDANA"})
 	require.NoError(t, err)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -283,7 +284,7 @@ func findAccount(padded string, accounts []NamedAccount, segment string) (NamedA
 	for i, a := range accounts {
 		for _, k := range keys[i] {
 			ambiguous := !strings.Contains(k, " ") && len(owners[k]) > 1
-			if ambiguous || k == seg || len(k) <= bestLen || !strings.Contains(padded, " "+k+" ") {
+			if ambiguous || k == seg || len(k) <= bestLen || !containsWord(padded, k) {
 				continue
 			}
 			best, bestLen = a, len(k)
@@ -316,13 +317,34 @@ func nameKeys(a NamedAccount) []string {
 }
 
 // distinctive words can name an account on their own.
-func distinctive(w string) bool {
+func distinctive(w string) bool { return !commonWords()[w] }
+
+// commonWords are the parser's own vocabulary and filler: never an account
+// name by themselves. Built once, read only.
+var commonWords = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
 	for _, list := range [][]string{nameStopwords, riskWords, renewalWords, dropWords, riseWords, portfolioWords, domainWords, mineWords, helpWords} {
-		if slices.Contains(list, w) {
-			return false
+		for _, w := range list {
+			m[w] = true
 		}
 	}
-	return true
+	return m
+})
+
+// containsWord reports whether padded (" text ") holds key as whole words,
+// without building " key ".
+func containsWord(padded, key string) bool {
+	for i := 0; ; {
+		j := strings.Index(padded[i:], key)
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		if padded[at-1] == ' ' && at+len(key) < len(padded) && padded[at+len(key)] == ' ' {
+			return true
+		}
+		i = at + 1
+	}
 }
 
 // window reads a time window in days ("next 30 days", "2 weeks", "this

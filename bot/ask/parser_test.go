@@ -98,3 +98,24 @@ func TestParse(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, len(cases), 20)
 }
+
+// BenchmarkParse5000 parses one question against the largest vocabulary
+// the store hands the parser (5,000 account names).
+func BenchmarkParse5000(b *testing.B) {
+	words := []string{"Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Tyrell", "Soylent", "Hooli", "Vandelay"}
+	kinds := []string{"Logistics", "Health", "Media", "Retail", "Capital", "Labs", "Foods", "Motors", "Travel", "Security"}
+	v := ask.Vocab{Segments: []string{"Enterprise", "Mid-Market", "SMB"}, Owners: []string{"Dana Scully", "Fox Mulder"}}
+	for i := range 5000 {
+		name := words[i%10] + " " + kinds[(i/10)%10]
+		if i >= 100 {
+			name += " " + string(rune('A'+i%26)) + string(rune('a'+(i/26)%26)) + string(rune('a'+(i/676)%26))
+		}
+		v.Accounts = append(v.Accounts, ask.NamedAccount{ID: int64(i + 1), Name: name})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if it := ask.Parse("how is stark media doing this month?", v); it.Kind != ask.KindAccount {
+			b.Fatalf("parsed as %s", it.Kind)
+		}
+	}
+}

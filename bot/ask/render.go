@@ -27,17 +27,32 @@ const (
 	maxCardOptions  = 10
 )
 
-// cited lists the accounts the tools showed that the answer names, in the
-// order the answer names them.
+// cited lists the accounts the tools showed that the answer names — by
+// full name, or by a first word no other shown account starts with
+// ("Acme" for Acme Logistics) — in the order the answer names them.
 func (s *session) cited(answer string) []citation {
-	lower := strings.ToLower(answer)
+	padded := " " + normalize(answer) + " "
+	first := map[string]int{}
+	for key := range s.seen {
+		if f := strings.Fields(normalize(key)); len(f) > 0 {
+			first[f[0]]++
+		}
+	}
 	type hit struct {
 		at int
 		c  citation
 	}
 	var hits []hit
 	for key, c := range s.seen {
-		if at := strings.Index(lower, key); at >= 0 && key != "" {
+		full := normalize(key)
+		if full == "" {
+			continue
+		}
+		at := strings.Index(padded, " "+full+" ")
+		if f := strings.Fields(full); at < 0 && len(f) > 1 && len(f[0]) >= 4 && first[f[0]] == 1 && distinctive(f[0]) {
+			at = strings.Index(padded, " "+f[0]+" ")
+		}
+		if at >= 0 {
 			hits = append(hits, hit{at, c})
 		}
 	}
@@ -45,7 +60,7 @@ func (s *session) cited(answer string) []citation {
 		if hits[i].at != hits[j].at {
 			return hits[i].at < hits[j].at
 		}
-		return len(hits[i].c.Name) > len(hits[j].c.Name)
+		return hits[i].c.Name < hits[j].c.Name
 	})
 	var out []citation
 	for _, h := range hits {
