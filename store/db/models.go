@@ -113,6 +113,24 @@ type JobRun struct {
 	Error      string
 }
 
+type Outcome struct {
+	ID          int64
+	AccountID   int64
+	Kind        string
+	OccurredOn  pgtype.Date
+	NextRenewal pgtype.Date
+	DetectedAt  time.Time
+	ClaimedAt   *time.Time
+	AskedAt     *time.Time
+	AskedUser   string
+	DmChannelID string
+	DmMessageTs string
+	Reasons     []string
+	Note        string
+	AnsweredBy  string
+	AnsweredAt  *time.Time
+}
+
 type ProductUser struct {
 	UserID    string
 	Traits    []byte
@@ -129,6 +147,12 @@ type Pulse struct {
 	Week       string
 	AnsweredAt time.Time
 	Source     string
+}
+
+type RenewalSeen struct {
+	AccountID   int64
+	RenewalDate pgtype.Date
+	SeenAt      time.Time
 }
 
 type Score struct {

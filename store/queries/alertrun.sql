@@ -1,0 +1,34 @@
+-- Set-based reads of the daily alert run (bot.Alerts): one query per input
+-- for the whole portfolio, never one per account.
+
+-- name: ScoresBetween :many
+-- Every score in [from, to], by account then day: the alert rules' history.
+SELECT * FROM score
+WHERE as_of >= sqlc.arg(from_date)::date AND as_of <= sqlc.arg(to_date)::date
+ORDER BY account_id, as_of;
+
+-- name: LatestPulses :many
+-- Each account's newest pulse answered at or before a time, with its CSM's name.
+SELECT DISTINCT ON (p.account_id) p.id, p.account_id, p.csm_id, COALESCE(c.name, '')::text AS csm_name,
+       p.rating, p.reasons, p.note, p.week, p.answered_at, p.source
+FROM pulse p LEFT JOIN csm c ON c.id = p.csm_id
+WHERE p.answered_at <= sqlc.arg(at)::timestamptz AND p.answered_at > sqlc.arg(since)::timestamptz
+ORDER BY p.account_id, p.answered_at DESC, p.id DESC;
+
+-- name: ModuleInterest :many
+-- Modules accounts showed interest in within (since, at]: signals keyed
+-- interest:<module> with a positive value (partial index signal_interest_idx).
+SELECT account_id, substr(metric, 10)::text AS module
+FROM signal
+WHERE metric LIKE 'interest:%' AND length(metric) > 9 AND value > 0
+  AND observed_at > sqlc.arg(since)::timestamptz AND observed_at <= sqlc.arg(at)::timestamptz
+GROUP BY account_id, module
+ORDER BY account_id, module;
+
+-- name: UnpostedAlerts :many
+-- Live alerts fired since a time that lack a channel or a DM message: a
+-- post that failed is tried again on the next run.
+SELECT * FROM alert
+WHERE state <> 'resolved' AND fired_at >= sqlc.arg(since)::timestamptz
+  AND (message_ts = '' OR dm_message_ts = '')
+ORDER BY fired_at, id;
