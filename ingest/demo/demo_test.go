@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,13 +13,33 @@ import (
 
 var testAsOf = time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)
 
-// setup generates the standard test portfolio for a seed.
+// setup generates the test portfolio for a seed. The standard one (seed 1,
+// 300 accounts) is generated once per test binary and shared read-only:
+// generating it in every test made the race-enabled run several times slower.
 func setup(t *testing.T, seed int64, accounts int) (*Portfolio, *index) {
 	t.Helper()
+	if seed == 1 && accounts == 300 {
+		f, err := standard()
+		require.NoError(t, err)
+		return f.p, f.ix
+	}
 	p, err := Generate(Config{Seed: seed, Accounts: accounts, AsOf: testAsOf})
 	require.NoError(t, err)
 	return p, newIndex(p)
 }
+
+type fixture struct {
+	p  *Portfolio
+	ix *index
+}
+
+var standard = sync.OnceValues(func() (fixture, error) {
+	p, err := Generate(Config{Seed: 1, Accounts: 300, AsOf: testAsOf})
+	if err != nil {
+		return fixture{}, err
+	}
+	return fixture{p, newIndex(p)}, nil
+})
 
 // index groups a portfolio's signals by account and metric, in time order.
 type index struct {

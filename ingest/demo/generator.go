@@ -73,12 +73,18 @@ const (
 type generator struct {
 	seed   uint64
 	asOf   time.Time
-	start  time.Time // day 0
+	start  time.Time   // day 0
+	days   []time.Time // day index → midnight UTC, for the history
 	season bool
 }
 
 func newGenerator(seed int64, asOf time.Time, season bool) *generator {
-	return &generator{seed: uint64(seed), asOf: asOf, start: asOf.AddDate(0, 0, -historyDays), season: season}
+	g := &generator{seed: uint64(seed), asOf: asOf, start: asOf.AddDate(0, 0, -historyDays), season: season}
+	g.days = make([]time.Time, historyDays)
+	for d := range g.days {
+		g.days[d] = g.start.AddDate(0, 0, d)
+	}
+	return g
 }
 
 // rng returns the random stream of one (owner, purpose); owner is an account
@@ -88,7 +94,12 @@ func (g *generator) rng(owner int, purpose uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(g.seed^0x9e3779b97f4a7c15, stream*0xbf58476d1ce4e5b9))
 }
 
-func (g *generator) day(d int) time.Time { return g.start.AddDate(0, 0, d) }
+func (g *generator) day(d int) time.Time {
+	if d >= 0 && d < len(g.days) {
+		return g.days[d]
+	}
+	return g.start.AddDate(0, 0, d)
+}
 
 func (g *generator) dayIndex(t time.Time) int { return int(math.Round(t.Sub(g.start).Hours() / 24)) }
 
@@ -129,6 +140,9 @@ func (g *generator) portfolio(n int) *Portfolio {
 	}
 	profiles := g.profiles(n)
 	csmRates := g.csmTraits()
+	// About 1,450 signals and 40 pulses per account: size once, not by doubling.
+	p.Signals = make([]scoring.Observation, 0, n*1500)
+	p.Pulses = make([]scoring.Pulse, 0, n*45)
 	for _, pr := range profiles {
 		p.Accounts = append(p.Accounts, g.account(pr))
 		p.Truth = append(p.Truth, g.truth(pr))
