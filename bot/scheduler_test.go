@@ -19,6 +19,15 @@ import (
 type countingClaims struct {
 	*store.Store
 	attempts chan string
+	finished chan string
+}
+
+func (c countingClaims) FinishJobRun(ctx context.Context, name, slot, instance string, now time.Time, runErr error) error {
+	err := c.Store.FinishJobRun(ctx, name, slot, instance, now, runErr)
+	if c.finished != nil {
+		c.finished <- slot
+	}
+	return err
 }
 
 func (c countingClaims) ClaimJobRun(ctx context.Context, name, slot, instance string, now time.Time, lease time.Duration) (bool, error) {
@@ -33,6 +42,7 @@ type schedBundle struct {
 	clock    *clockwork.FakeClock
 	store    *store.Store
 	attempts chan string
+	finished chan string
 	mu       sync.Mutex
 	runs     []string // instance@occurrence
 	ran      chan struct{}
@@ -61,6 +71,7 @@ func setupSched(t *testing.T, start time.Time) *schedBundle {
 		clock:    clockwork.NewFakeClockAt(start),
 		store:    store.New(pool),
 		attempts: make(chan string, 64),
+		finished: make(chan string, 64),
 		ran:      make(chan struct{}, 64),
 	}
 }
@@ -70,7 +81,7 @@ func setupSched(t *testing.T, start time.Time) *schedBundle {
 func (b *schedBundle) startInstance(t *testing.T, instance string) {
 	t.Helper()
 	s, err := bot.NewScheduler(bot.SchedulerConfig{
-		Claims: countingClaims{Store: b.store, attempts: b.attempts}, Clock: b.clock,
+		Claims: countingClaims{Store: b.store, attempts: b.attempts, finished: b.finished}, Clock: b.clock,
 		Location: paris, Instance: instance, CatchUp: 12 * time.Hour,
 	})
 	require.NoError(t, err)
@@ -113,6 +124,7 @@ func TestSchedulerDigestOnceAcrossReplicas(t *testing.T) {
 	waitFor(t, b.attempts, "first claim")
 	waitFor(t, b.attempts, "second claim")
 	waitFor(t, b.ran, "the digest run")
+	require.Equal(t, "2026-W48", waitFor(t, b.finished, "the run's outcome recorded"))
 
 	runs := b.recorded()
 	require.Len(t, runs, 1, "two replicas, one digest")
