@@ -99,7 +99,7 @@ func NewHealth(st HealthStore, log *slog.Logger, now func() time.Time) *Health {
 	if now == nil {
 		now = time.Now
 	}
-	h := &Health{store: st, lookup: NewLookup(st), log: log, now: now}
+	h := &Health{store: st, lookup: NewLookup(st, now), log: log, now: now}
 	for _, sc := range h.builtins() {
 		h.Register(sc)
 	}

@@ -539,3 +539,27 @@ func TestHomeView(t *testing.T) {
 	}
 	contains(t, "empty home", render(t, bot.Message{Blocks: v.Blocks.BlockSet}), "You don't own any live accounts")
 }
+
+func TestLookupForgetsDeletedAccountsAfterMaxAge(t *testing.T) {
+	t.Parallel()
+	_, b := setup(t)
+	now := testNow
+	l := bot.NewLookup(b.store, func() time.Time { return now })
+	find := func() int {
+		res, err := l.Find(context.Background(), "initech")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.Matches)
+	}
+	if find() != 1 {
+		t.Fatal("initech not found")
+	}
+	if _, err := b.store.DB().Exec(context.Background(), "DELETE FROM account WHERE id = $1", b.world.Initech.ID); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(bot.LookupMaxAge + time.Second)
+	if find() != 0 {
+		t.Error("a deleted account is still found after LookupMaxAge")
+	}
+}

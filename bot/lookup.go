@@ -2,13 +2,13 @@ package bot
 
 import (
 	"context"
+	"math/bits"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/healthbot/healthbot/store"
@@ -22,17 +22,28 @@ type LookupStore interface {
 
 // Lookup finds accounts by name, domain or external id, ignoring case and
 // accents and forgiving typos. It keeps the folded name list in memory and
-// rebuilds it only when the account table changes.
+// rebuilds it when an account is added or changed, and at least every
+// LookupMaxAge (to forget deleted accounts).
 type Lookup struct {
 	store LookupStore
+	now   func() time.Time
 
 	mu      sync.Mutex
 	version string
+	built   time.Time
 	idx     *nameIndex
 }
 
-// NewLookup makes a Lookup over st.
-func NewLookup(st LookupStore) *Lookup { return &Lookup{store: st} }
+// LookupMaxAge is how long a name index is trusted without a full reload.
+const LookupMaxAge = time.Minute
+
+// NewLookup makes a Lookup over st; now is its clock (time.Now if nil).
+func NewLookup(st LookupStore, now func() time.Time) *Lookup {
+	if now == nil {
+		now = time.Now
+	}
+	return &Lookup{store: st, now: now}
+}
 
 // MatchKind says how strongly an account matched.
 type MatchKind int
@@ -80,14 +91,15 @@ func (l *Lookup) index(ctx context.Context) (*nameIndex, error) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.idx != nil && l.version == v {
+	now := l.now()
+	if l.idx != nil && l.version == v && now.Sub(l.built) < LookupMaxAge {
 		return l.idx, nil
 	}
 	entries, err := l.store.LookupEntries(ctx)
 	if err != nil {
 		return nil, err
 	}
-	l.idx, l.version = newNameIndex(entries), v
+	l.idx, l.version, l.built = newNameIndex(entries), v, now
 	return l.idx, nil
 }
 
@@ -99,19 +111,31 @@ type nameIndex struct {
 }
 
 type nameKey struct {
-	folded  string   // "acme labs"
-	compact []rune   // "acmelabs"
+	padded  string   // " acme labs ", for whole-word matches
+	compact string   // "acmelabs"
+	crunes  []rune   // compact as runes
 	words   []string // ["acme", "labs"]
+	wrunes  [][]rune // words of three runes or more
 	label   string   // first domain label: "acme" for www.acme.com
+	lrunes  []rune
+	grams   bigrams // of compact, words and label: a cheap similarity pre-filter
 }
 
 func newNameIndex(entries []store.LookupEntry) *nameIndex {
 	idx := &nameIndex{entries: entries, keys: make([]nameKey, len(entries)), exact: make(map[string][]int, 3*len(entries))}
 	for i, e := range entries {
 		f := foldName(e.Name)
-		k := nameKey{folded: f, compact: []rune(strings.ReplaceAll(f, " ", "")), words: strings.Fields(f), label: domainLabel(e.Domain)}
+		k := nameKey{padded: " " + f + " ", compact: strings.ReplaceAll(f, " ", ""), words: strings.Fields(f), label: domainLabel(e.Domain)}
+		k.crunes, k.lrunes = []rune(k.compact), []rune(k.label)
+		k.grams.add(k.crunes)
+		k.grams.add(k.lrunes)
+		for _, w := range k.words {
+			if wr := []rune(w); len(wr) >= 3 {
+				k.wrunes = append(k.wrunes, wr)
+			}
+		}
 		idx.keys[i] = k
-		for _, s := range uniqStrings(f, string(k.compact), strings.ToLower(strings.TrimSpace(e.Domain)), strings.ToLower(strings.TrimSpace(e.ExternalID))) {
+		for _, s := range uniqStrings(f, k.compact, strings.ToLower(strings.TrimSpace(e.Domain)), strings.ToLower(strings.TrimSpace(e.ExternalID))) {
 			if s != "" {
 				idx.exact[s] = append(idx.exact[s], i)
 			}
@@ -137,11 +161,12 @@ func (x *nameIndex) find(query string) LookupResult {
 		return res
 	}
 	var strong, weak []int
+	word, prefix := " "+q+" ", " "+q
 	for i, k := range x.keys {
 		switch {
-		case strings.HasPrefix(k.folded, q+" ") || strings.Contains(" "+k.folded+" ", " "+q+" ") || (k.label != "" && k.label == qc):
+		case strings.HasPrefix(k.padded, word) || strings.Contains(k.padded, word) || (k.label != "" && k.label == qc):
 			strong = append(strong, i)
-		case len(qc) >= 3 && (strings.HasPrefix(string(k.compact), qc) || hasWordPrefix(k.words, q)):
+		case len(qc) >= 3 && (strings.HasPrefix(k.compact, qc) || strings.Contains(k.padded, prefix)):
 			weak = append(weak, i)
 		}
 	}
@@ -149,49 +174,29 @@ func (x *nameIndex) find(query string) LookupResult {
 		res.Kind, res.Matches = MatchPartial, x.pick(append(strong, weak...))
 		return res
 	}
-	res.Kind, res.Suggestions = MatchFuzzy, x.fuzzy([]rune(qc), strings.Fields(q))
+	res.Kind, res.Suggestions = MatchFuzzy, x.fuzzy([]rune(qc), len(strings.Fields(q)))
 	return res
 }
 
-func hasWordPrefix(words []string, q string) bool {
-	for _, w := range words {
-		if strings.HasPrefix(w, q) {
-			return true
-		}
-	}
-	return false
-}
-
 // fuzzy returns the closest names within a typo budget that grows with the
-// query's length, best first.
-func (x *nameIndex) fuzzy(q []rune, qwords []string) []store.LookupEntry {
+// query's length, best first. A name is measured exactly only if it shares
+// enough letter pairs with the query: one typo removes at most three of the
+// query's pairs, so a name sharing fewer than pairs(q) − 3k cannot be
+// within k typos of any part of it.
+func (x *nameIndex) fuzzy(q []rune, qwords int) []store.LookupEntry {
 	k := maxTypos(len(q))
+	var qg bigrams
+	qg.add(q)
+	need := qg.count() - 3*k
 	type scored struct{ i, d int }
 	var found []scored
-	for i, key := range x.keys {
-		d := k + 1
-		if absInt(len(key.compact)-len(q)) <= k {
-			d = osaDistance(q, key.compact, k)
+	buf := newOSABuffer(len(q) + 2)
+	for i := range x.keys {
+		key := &x.keys[i]
+		if need > 0 && qg.overlap(&key.grams) < need {
+			continue
 		}
-		// A typo in the first words of a longer name: "acmee" ~ "Acme Labs".
-		for n := len(q) - 1; n <= len(q)+1 && d > 0; n++ {
-			if n > 0 && n < len(key.compact) {
-				d = min(d, osaDistance(q, key.compact[:n], k)+1)
-			}
-		}
-		if len(qwords) == 1 {
-			for _, w := range key.words {
-				if wr := []rune(w); len(wr) >= 3 && absInt(len(wr)-len(q)) <= k {
-					d = min(d, osaDistance(q, wr, k)+1)
-				}
-			}
-		}
-		if key.label != "" {
-			if lr := []rune(key.label); absInt(len(lr)-len(q)) <= k {
-				d = min(d, osaDistance(q, lr, k)+1)
-			}
-		}
-		if d <= k {
+		if d := x.distance(q, qwords, key, k, buf); d <= k {
 			found = append(found, scored{i, d})
 		}
 	}
@@ -209,6 +214,53 @@ func (x *nameIndex) fuzzy(q []rune, qwords []string) []store.LookupEntry {
 		out[j] = x.entries[f.i]
 	}
 	return out
+}
+
+// distance is how many typos separate q from a name: the whole name, the
+// start of a longer name (one extra), one of its words or its domain label
+// (one extra). Anything over k is k+1.
+func (x *nameIndex) distance(q []rune, qwords int, key *nameKey, k int, buf *osaBuffer) int {
+	d := k + 1
+	if absInt(len(key.crunes)-len(q)) <= k {
+		d = buf.distance(q, key.crunes, k)
+	}
+	// A typo in the first words of a longer name: "acmee" ~ "Acme Labs".
+	for n := len(q) - 1; n <= len(q)+1 && d > 1; n++ {
+		if n > 0 && n < len(key.crunes) {
+			d = min(d, buf.distance(q, key.crunes[:n], k)+1)
+		}
+	}
+	if qwords == 1 {
+		for _, wr := range key.wrunes {
+			if d > 1 && absInt(len(wr)-len(q)) <= k {
+				d = min(d, buf.distance(q, wr, k)+1)
+			}
+		}
+	}
+	if d > 1 && len(key.lrunes) > 0 && absInt(len(key.lrunes)-len(q)) <= k {
+		d = min(d, buf.distance(q, key.lrunes, k)+1)
+	}
+	return d
+}
+
+// bigrams is a 256-bit set of hashed letter pairs.
+type bigrams [4]uint64
+
+func (g *bigrams) add(rs []rune) {
+	for i := 0; i+1 < len(rs); i++ {
+		h := (uint32(rs[i])*0x9E3779B1 ^ uint32(rs[i+1])*0x85EBCA77) >> 24
+		g[h>>6] |= 1 << (h & 63)
+	}
+}
+
+// count is how many pairs g holds.
+func (g *bigrams) count() int {
+	return bits.OnesCount64(g[0]) + bits.OnesCount64(g[1]) + bits.OnesCount64(g[2]) + bits.OnesCount64(g[3])
+}
+
+// overlap counts the pairs of g also in o.
+func (g *bigrams) overlap(o *bigrams) int {
+	return bits.OnesCount64(g[0]&o[0]) + bits.OnesCount64(g[1]&o[1]) + bits.OnesCount64(g[2]&o[2]) + bits.OnesCount64(g[3]&o[3])
 }
 
 func maxTypos(n int) int {
@@ -236,18 +288,22 @@ func (x *nameIndex) pick(ids []int) []store.LookupEntry {
 	return out
 }
 
-// osaDistance is the optimal-string-alignment Damerau–Levenshtein distance between a
-// and b, giving up (returning k+1) as soon as it must exceed k.
-func osaDistance(a, b []rune, k int) int {
+// osaBuffer holds the rows of the typo-distance table, reused across names.
+type osaBuffer struct{ prev2, prev, cur []int }
+
+func newOSABuffer(n int) *osaBuffer {
+	return &osaBuffer{prev2: make([]int, 0, n+64), prev: make([]int, 0, n+64), cur: make([]int, 0, n+64)}
+}
+
+// distance is the optimal-string-alignment Damerau–Levenshtein distance
+// between a and b, giving up (returning k+1) as soon as it must exceed k.
+func (o *osaBuffer) distance(a, b []rune, k int) int {
 	if absInt(len(a)-len(b)) > k {
 		return k + 1
 	}
-	// Three rolling rows: two back (for transpositions), previous, current.
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	prev2, prev, cur := o.prev2[:0], o.prev[:0], o.cur[:0]
+	for j := 0; j <= len(b); j++ {
+		prev2, prev, cur = append(prev2, 0), append(prev, j), append(cur, 0)
 	}
 	for i := 1; i <= len(a); i++ {
 		cur[0] = i
@@ -265,27 +321,30 @@ func osaDistance(a, b []rune, k int) int {
 			best = min(best, v)
 		}
 		if best > k {
+			o.keep(prev2, prev, cur)
 			return k + 1
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
-	return min(prev[len(b)], k+1)
+	d := min(prev[len(b)], k+1)
+	o.keep(prev2, prev, cur)
+	return d
 }
 
-var foldChain = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// keep stores grown rows for the next call.
+func (o *osaBuffer) keep(a, b, c []int) { o.prev2, o.prev, o.cur = a, b, c }
 
 // foldName lower-cases s, strips accents and turns punctuation into single
-// spaces: "  Société Générale, S.A." → "societe generale s a".
+// spaces: "  Société Générale, S.A." → "societe generale s a". It is safe
+// for concurrent use (norm.Form is stateless; a transform.Chain is not).
 func foldName(s string) string {
-	t, _, err := transform.String(foldChain, s)
-	if err != nil {
-		t = s
-	}
+	t := norm.NFD.String(s)
 	var b strings.Builder
 	b.Grow(len(t))
 	space := false
 	for _, r := range t {
 		switch {
+		case unicode.Is(unicode.Mn, r): // an accent split off by NFD
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			if space && b.Len() > 0 {
 				b.WriteByte(' ')

@@ -182,14 +182,14 @@ func (s *Store) LookupEntries(ctx context.Context) ([]LookupEntry, error) {
 	return out, nil
 }
 
-// LookupVersion changes whenever any account is added, changed or removed,
-// so callers can cache LookupEntries until it does.
+// LookupVersion changes whenever an account is added or updated, so callers
+// can cache LookupEntries until it does. Deletions do not move it.
 func (s *Store) LookupVersion(ctx context.Context) (string, error) {
 	v, err := s.q.CardAccountsVersion(ctx)
 	if err != nil {
 		return "", fmt.Errorf("account list version: %w", err)
 	}
-	return strconv.FormatInt(v.N, 10) + "/" + strconv.FormatInt(v.MaxID, 10) + "/" + strconv.FormatInt(v.MaxUpdated.UnixMicro(), 10), nil
+	return strconv.FormatInt(v.MaxID, 10) + "/" + strconv.FormatInt(v.MaxUpdated.UnixMicro(), 10), nil
 }
 
 // SegmentSize is a segment and how many live accounts it has.
