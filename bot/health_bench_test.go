@@ -41,9 +41,14 @@ const (
 //   - card: store read + render of one account's card (CardMessage),
 //     p50/p95 over every card built; target p95 < 100 ms.
 //   - command: the whole "/health <name>" path (lookup + card).
+//   - at-risk, movers, renewals: lists over every live account.
+//   - portfolio: "/health" for a CSM owning 100 accounts.
 //   - lookup-typo: a misspelt name against the 10,000 names (the fuzzy path).
 //   - lookup-exact: an exact name (version check + map hit).
 //   - lookup-index: building the in-memory name index from scratch.
+//
+// Before timing, the plans of the card's and a portfolio's statements are
+// checked: none may scan score, pulse or alert sequentially.
 func BenchmarkCard(b *testing.B) {
 	ctx := context.Background()
 	tracer := &sqlRecorder{}
