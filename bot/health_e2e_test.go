@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
@@ -151,5 +152,43 @@ func TestEndToEndHealthOverHTTP(t *testing.T) {
 	}
 	if got := postJSON(t, shared); !strings.Contains(got, "Shared by <@U1>") || strings.Contains(got, blocks.ActionShare) {
 		t.Errorf("shared card: %s", got)
+	}
+}
+
+func TestHomeOpenedPublishesTheView(t *testing.T) {
+	t.Parallel()
+	st := storetest.Store(t)
+	healthtest.New(t, st, testNow).Seed()
+	fake := bottest.NewSlack(t, func(c bottest.Call) *bottest.Reply {
+		if c.Method == "users.info" { // Bob is known to healthbot by email only
+			return &bottest.Reply{Body: map[string]any{"ok": true, "user": map[string]any{
+				"id": c.Param("user"), "profile": map[string]any{"email": "bob@example.com"}}}}
+		}
+		return nil
+	})
+	log := slog.New(slog.DiscardHandler)
+	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, log)
+	h := bot.NewHealth(st, log, func() time.Time { return testNow })
+	h.Directory = bot.SlackDirectory{Client: api}
+	opened := bot.HomeOpened{Health: h, Slack: api}
+
+	ev := bot.Event{Type: "app_home_opened", UserID: "U0BOB", Data: &slackevents.AppHomeOpenedEvent{Tab: "home", User: "U0BOB"}}
+	if err := opened.HandleEvent(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	calls := fake.Calls("views.publish")
+	if len(calls) != 1 || calls[0].Param("user_id") != "U0BOB" {
+		t.Fatalf("views.publish calls = %+v", calls)
+	}
+	view := calls[0].Param("view")
+	for _, want := range []string{`"type":"home"`, "Your accounts", "Globex Corporation", "Société Générale"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("published view lacks %q: %s", want, view)
+		}
+	}
+	// The Messages tab publishes nothing.
+	ev.Data = &slackevents.AppHomeOpenedEvent{Tab: "messages", User: "U0BOB"}
+	if err := opened.HandleEvent(context.Background(), ev); err != nil || len(fake.Calls("views.publish")) != 1 {
+		t.Errorf("messages tab: %v, %d publishes", err, len(fake.Calls("views.publish")))
 	}
 }
