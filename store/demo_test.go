@@ -110,11 +110,15 @@ func TestLoadDemoWritesThePortfolio(t *testing.T) {
 	require.Equal(t, int64(1), count(t, pool, "SELECT count(*) FROM pulse WHERE reasons = '{}' AND rating = 'healthy' AND week = $1",
 		scoring.ISOWeek(demoDay)))
 
-	// The foreign key dropped for the COPY is back and enforced.
+	// The keys and indexes dropped for the COPY are back and enforced.
 	require.Equal(t, int64(1), count(t, pool, `SELECT count(*) FROM pg_constraint
 		WHERE conrelid = 'signal'::regclass AND contype = 'f' AND convalidated`))
+	require.Equal(t, int64(2), count(t, pool, `SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'signal'
+		AND indexname IN ('signal_idempotency_key_key', 'signal_account_metric_time_idx')`))
 	_, err = pool.Exec(ctx, "INSERT INTO signal (account_id, metric, observed_at, value, idempotency_key) VALUES (-1, 'x', now(), 1, 'k')")
 	require.ErrorContains(t, err, "foreign key")
+	_, err = pool.Exec(ctx, "INSERT INTO signal (account_id, metric, observed_at, value, idempotency_key) SELECT account_id, metric, observed_at, 2, idempotency_key FROM signal LIMIT 1")
+	require.ErrorContains(t, err, "signal_idempotency_key_key")
 }
 
 func TestLoadDemoReplacesThePreviousDemo(t *testing.T) {
