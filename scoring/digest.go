@@ -23,6 +23,18 @@ type DigestInput struct {
 	// week before Now, since a Monday-morning digest precedes that week's
 	// check-in.
 	PulseWeek string
+	// Answered holds the accounts with a pulse for PulseWeek; nil derives it
+	// from Pulses (which hides an answer when a newer week's exists).
+	Answered map[int64]bool
+	// History is the band distribution at weekly marks, oldest first, for
+	// the digest's chart; passed through as is.
+	History []WeekBands
+}
+
+// WeekBands is the band distribution of the scores current on one day.
+type WeekBands struct {
+	Day   time.Time
+	Bands map[Band]int
 }
 
 // Mover is an account whose score moved over the week.
@@ -46,6 +58,7 @@ type PulseCompletion struct {
 	CSM      CSM
 	Answered int
 	Total    int
+	Missing  []Account // the accounts still without an answer, largest MRR first
 }
 
 // Expansion is an upsell candidate and why.
@@ -70,6 +83,8 @@ type Digest struct {
 	AccountsByID   map[int64]Account
 	NotEnoughData  int
 	ScoredAccounts int
+	ScoresAsOf     time.Time // the newest score day the digest reports on
+	History        []WeekBands
 }
 
 // BuildDigest computes the digest from one week's scores and pulses.
@@ -88,7 +103,7 @@ func BuildDigest(in DigestInput) Digest {
 	}
 	d := Digest{
 		Week: ISOWeek(in.Now), PulseWeek: in.PulseWeek, Bands: map[Band]int{}, BandsLastWeek: map[Band]int{},
-		AccountsByID: map[int64]Account{},
+		AccountsByID: map[int64]Account{}, History: in.History,
 	}
 	var moves []Mover
 	for _, a := range in.Accounts {
@@ -103,6 +118,9 @@ func BuildDigest(in DigestInput) Digest {
 		}
 		d.ScoredAccounts++
 		d.Bands[now.Band]++
+		if now.AsOf.After(d.ScoresAsOf) {
+			d.ScoresAsOf = now.AsOf
+		}
 		before, had := in.LastWeek[a.ID]
 		if had && before.HasScore() {
 			d.BandsLastWeek[before.Band]++
@@ -179,13 +197,21 @@ func pulseCompletion(in DigestInput, alive map[int64]Account) []PulseCompletion 
 			continue
 		}
 		pc.Total++
-		if p, ok := in.Pulses[id]; ok && p.Week == week {
+		if answered(in, id, week) {
 			pc.Answered++
+		} else {
+			pc.Missing = append(pc.Missing, a)
 		}
 	}
 	var out []PulseCompletion
 	for _, pc := range byCSM {
 		if pc.Total > 0 {
+			sort.Slice(pc.Missing, func(i, j int) bool {
+				if pc.Missing[i].MRR != pc.Missing[j].MRR {
+					return pc.Missing[i].MRR > pc.Missing[j].MRR
+				}
+				return pc.Missing[i].ID < pc.Missing[j].ID
+			})
 			out = append(out, *pc)
 		}
 	}
@@ -198,4 +224,13 @@ func pulseCompletion(in DigestInput, alive map[int64]Account) []PulseCompletion 
 		return out[i].CSM.Name < out[j].CSM.Name
 	})
 	return out
+}
+
+// answered reports whether the account has a pulse for week.
+func answered(in DigestInput, id int64, week string) bool {
+	if in.Answered != nil {
+		return in.Answered[id]
+	}
+	p, ok := in.Pulses[id]
+	return ok && p.Week == week
 }

@@ -59,7 +59,30 @@ func TestBuildDigest(t *testing.T) {
 	require.Equal(t, "Pulse says healthy but the score is 35 (red)", d.Disagreements[0].Text())
 	require.Equal(t, RatingPoor, d.Disagreements[1].Rating)
 
-	require.Equal(t, []PulseCompletion{{CSM: lee, Answered: 0, Total: 3}, {CSM: dana, Answered: 2, Total: 2}}, d.Pulse)
+	require.Len(t, d.Pulse, 2)
+	require.Equal(t, lee, d.Pulse[0].CSM)
+	require.Equal(t, [2]int{0, 3}, [2]int{d.Pulse[0].Answered, d.Pulse[0].Total})
+	require.Equal(t, []string{"Cyan", "Delta", "Echo"}, names(d.Pulse[0].Missing), "largest MRR first")
+	require.Equal(t, dana, d.Pulse[1].CSM)
+	require.Equal(t, [2]int{2, 2}, [2]int{d.Pulse[1].Answered, d.Pulse[1].Total})
+	require.Empty(t, d.Pulse[1].Missing)
+	require.True(t, d.ScoresAsOf.Equal(now))
+
+	// With the week's answers given explicitly, a newer pulse does not hide one.
+	in.Answered = map[int64]bool{1: true, 3: true}
+	in.History = []WeekBands{{Day: now, Bands: map[Band]int{BandRed: 1}}}
+	d = BuildDigest(in)
+	require.Equal(t, [2]int{1, 3}, [2]int{d.Pulse[0].Answered, d.Pulse[0].Total})
+	require.Equal(t, "Lee", d.Pulse[0].CSM.Name, "Lee 1/3 is behind Dana 1/2")
+	require.Equal(t, in.History, d.History)
+}
+
+func names(as []Account) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.Name
+	}
+	return out
 }
 
 func TestPulseDisagrees(t *testing.T) {
