@@ -49,8 +49,9 @@ var Reasons = []string{
 // Days of history generated before AsOf.
 const historyDays = 365
 
-// MaxAccounts bounds --accounts so a typo cannot fill a disk.
-const MaxAccounts = 20000
+// MaxAccounts bounds --accounts: the portfolio is built in memory (about
+// 100 kB of signals per account), so a typo must not exhaust it.
+const MaxAccounts = 5000
 
 // Config chooses the portfolio. The same Config always yields the same
 // portfolio.
