@@ -52,6 +52,7 @@ func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *
 		r.Action(id, health)
 	}
 	r.Event("app_home_opened", bot.HomeOpened{Health: health, Slack: api})
+	m.registerConversations(r, health, api) // /health link, channel messages (conversations.go)
 }
 
 // startSocketMode runs the Socket Mode connection until Close; a fatal

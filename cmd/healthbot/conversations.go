@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/slack-go/slack"
+
+	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/ask"
+	"github.com/healthbot/healthbot/ingest/conversations"
+	"github.com/healthbot/healthbot/store"
+)
+
+// registerConversations adds conversation signals to Slack: `/health link`
+// and `/health unlink` on health, and the "message" event of the channels
+// the bot is in.
+func (m *Main) registerConversations(r *bot.Router, health *bot.Health, api *slack.Client) {
+	log := m.Logger.With("component", "conversations")
+	wireConversations(r, health, newConversations(m.Config, m.store, log), m.store, api, log)
+}
+
+// wireConversations registers the handlers over rec; tests call it with
+// the harness's router and client.
+func wireConversations(r *bot.Router, health *bot.Health, rec *conversations.Recorder, st *store.Store, api *slack.Client, log *slog.Logger) {
+	b := conversationBridge{rec: rec}
+	health.EnableChannelLinks(b, bot.SlackChannels{Client: api})
+	r.Event("message", bot.NewConversationLog(b, st, api, bot.NewSlackMembers(api, nil), log))
+}
+
+// newConversations is the conversation recorder, classifying customer
+// messages with the configured model (none without OPENAI_MODEL). The
+// scheduler's daily Aggregate can use one too.
+func newConversations(cfg Config, st *store.Store, log *slog.Logger) *conversations.Recorder {
+	return conversations.New(st, newSentiment(cfg, log), log, nil)
+}
+
+// newSentiment is the customer-message classifier, or nil (no
+// negative_sentiment_share) without a model or with a bad OPENAI_BASE_URL.
+func newSentiment(cfg Config, log *slog.Logger) conversations.Sentiment {
+	if !cfg.ModelEnabled() {
+		return nil
+	}
+	client, err := ask.NewClient(cfg.OpenAIAPIKey, cfg.OpenAIBaseURL, &http.Client{Timeout: bot.DefaultSentimentTimeout * 3 / 2})
+	if err != nil {
+		log.Error("conversation sentiment disabled", "err", err)
+		return nil
+	}
+	return bot.SentimentModel{Client: client, Model: cfg.OpenAIModel}
+}
+
+// conversationBridge adapts the intake's recorder to the interfaces bot
+// defines, so bot never imports ingest; its user-safe errors become
+// bot.UserErrors.
+type conversationBridge struct{ rec *conversations.Recorder }
+
+var (
+	_ bot.ChannelLinker        = conversationBridge{}
+	_ bot.ConversationRecorder = conversationBridge{}
+	_ conversations.Sentiment  = bot.SentimentModel{}
+	_ bot.MemberDirectory      = (*bot.SlackMembers)(nil)
+	_ bot.ChannelFinder        = bot.SlackChannels{}
+	_ bot.SelfIdentifier       = (*slack.Client)(nil)
+	_ bot.CSMFinder            = (*store.Store)(nil)
+)
+
+func (b conversationBridge) Link(ctx context.Context, channelID, accountRef string) (bot.ChannelLink, error) {
+	l, err := b.rec.Link(ctx, channelID, accountRef)
+	return channelLink(l), userError(err)
+}
+
+func (b conversationBridge) Unlink(ctx context.Context, channelID string) (bool, error) {
+	ok, err := b.rec.Unlink(ctx, channelID)
+	return ok, userError(err)
+}
+
+func (b conversationBridge) Linked(ctx context.Context, channelID string) (bot.ChannelLink, bool, error) {
+	l, ok, err := b.rec.Linked(ctx, channelID)
+	return channelLink(l), ok, userError(err)
+}
+
+func (b conversationBridge) Record(ctx context.Context, m bot.ConversationMessage) (bool, error) {
+	ok, err := b.rec.Record(ctx, conversations.Message{ChannelID: m.ChannelID, UserID: m.UserID, FromTeam: m.FromTeam, TS: m.TS, Text: m.Text})
+	return ok, userError(err)
+}
+
+func channelLink(l conversations.Link) bot.ChannelLink {
+	return bot.ChannelLink{ChannelID: l.ChannelID, AccountExternalID: l.AccountExternalID, AccountName: l.AccountName}
+}
+
+// userError turns the recorder's *conversations.Error into a bot.UserError
+// with the same code and message; other errors pass unchanged.
+func userError(err error) error {
+	if ce, ok := errors.AsType[*conversations.Error](err); ok {
+		return &bot.UserError{Code: ce.Code, Message: ce.Message, Err: err}
+	}
+	return err
+}
