@@ -149,6 +149,17 @@ type Pulse struct {
 	Source     string
 }
 
+type PulseMessage struct {
+	CsmID      int64
+	Week       string
+	Kind       string
+	Page       int32
+	ChannelID  string
+	Ts         string
+	AccountIds []int64
+	SentAt     time.Time
+}
+
 type RenewalSeen struct {
 	AccountID   int64
 	RenewalDate pgtype.Date
