@@ -1,0 +1,282 @@
+package bot
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+)
+
+// pulsePlan is one CSM's place in the weekly cycle at the time of a tick.
+type pulsePlan struct {
+	csm  scoring.CSM // SlackUserID resolved
+	occ  time.Time   // the latest weekly pulse time in the CSM's zone
+	week string      // its ISO week, in that zone: the week asked about
+}
+
+// Job names of the per-CSM claims; the slot is the ISO week.
+func checkinJob(csmID int64) string  { return "pulse:" + strconv.FormatInt(csmID, 10) }
+func reminderJob(csmID int64) string { return "pulse-reminder:" + strconv.FormatInt(csmID, 10) }
+
+// PulseTickSummary is what one Tick did.
+type PulseTickSummary struct {
+	CSMs      int // owners of live accounts reachable in Slack
+	Checkins  int // check-ins completed by this tick
+	Reminders int // reminders completed by this tick
+	Messages  int // DMs posted
+}
+
+// Tick sends the check-ins and reminders due at the current time. Each
+// CSM's check-in and reminder of a week are claimed in job_run
+// ("pulse:<csm id>" / "2026-W48") before anything is sent, so replicas and
+// restarts send each once; pages already delivered are never re-sent.
+func (p *Pulse) Tick(ctx context.Context) error {
+	_, err := p.RunTick(ctx)
+	return err
+}
+
+// RunTick is Tick with a summary, for tests and benchmarks.
+func (p *Pulse) RunTick(ctx context.Context) (PulseTickSummary, error) {
+	var sum PulseTickSummary
+	if p.slack == nil {
+		return sum, nil
+	}
+	now := p.now()
+	plans, err := p.plans(ctx, now)
+	if err != nil {
+		return sum, err
+	}
+	sum.CSMs = len(plans)
+	weeks := make([]string, 0, 2)
+	for _, pl := range plans {
+		if !slices.Contains(weeks, pl.week) {
+			weeks = append(weeks, pl.week)
+		}
+	}
+	done, err := p.store.PulseFinishedSlots(ctx, weeks)
+	if err != nil {
+		return sum, err
+	}
+	sentRows, err := p.store.PulseSentMessages(ctx, weeks)
+	if err != nil {
+		return sum, err
+	}
+	firstSent := map[string]time.Time{}
+	for _, s := range sentRows {
+		if s.Kind == store.PulseCheckin {
+			firstSent[strconv.FormatInt(s.CSMID, 10)+"|"+s.Week] = s.FirstSent
+		}
+	}
+	var errs []error
+	for _, pl := range plans {
+		if ctx.Err() != nil {
+			errs = append(errs, ctx.Err())
+			break
+		}
+		if !done[checkinJob(pl.csm.ID)+"|"+pl.week] {
+			if now.Sub(pl.occ) > p.maxLate {
+				continue // missed while the bot was down; next week's comes on time
+			}
+			n, ok, err := p.sendCheckin(ctx, pl, now)
+			sum.Messages += n
+			if ok {
+				sum.Checkins++
+			}
+			errs = append(errs, err)
+			continue
+		}
+		sent, ok := firstSent[strconv.FormatInt(pl.csm.ID, 10)+"|"+pl.week]
+		if !ok || done[reminderJob(pl.csm.ID)+"|"+pl.week] || now.Before(sent.Add(p.reminderAfter)) {
+			continue
+		}
+		n, ok, err := p.sendReminder(ctx, pl, now)
+		sum.Messages += n
+		if ok {
+			sum.Reminders++
+		}
+		errs = append(errs, err)
+	}
+	return sum, errors.Join(errs...)
+}
+
+// plans places every CSM who owns live accounts and can be reached in
+// Slack in their weekly cycle.
+func (p *Pulse) plans(ctx context.Context, now time.Time) ([]pulsePlan, error) {
+	owners, err := p.store.PulseOwners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]pulsePlan, 0, len(owners))
+	for _, o := range owners {
+		c := o.CSM
+		if p.owners != nil && c.SlackUserID == "" {
+			id, err := p.owners.SlackID(ctx, c)
+			if err != nil {
+				p.log.WarnContext(ctx, "cannot find the CSM in Slack; the pulse is tried again next run", "csm", c.ID, "err", err)
+				continue
+			}
+			c.SlackUserID = id
+		}
+		if c.SlackUserID == "" {
+			continue // no Slack user; the resolver has logged why
+		}
+		occ := p.cadence(p.zone(ctx, &c)).Prev(now)
+		out = append(out, pulsePlan{csm: c, occ: occ, week: scoring.ISOWeek(occ)})
+	}
+	return out, nil
+}
+
+// sendCheckin claims the CSM's check-in of the week and sends it. A
+// failure Slack may get over (network, 5xx, shutdown) leaves the claim
+// open, so a later tick resends the pages still missing once the lease
+// ends; a refusal (no such user) finishes it with the error.
+func (p *Pulse) sendCheckin(ctx context.Context, pl pulsePlan, now time.Time) (int, bool, error) {
+	job := checkinJob(pl.csm.ID)
+	won, err := p.store.ClaimJobRun(ctx, job, pl.week, p.instance, now, p.lease)
+	if err != nil || !won {
+		return 0, false, err
+	}
+	ids, err := p.store.PulseOwnedAccountIDs(ctx, pl.csm.ID)
+	var n int
+	if err == nil {
+		n, err = p.deliver(ctx, pl, store.PulseCheckin, ids)
+	}
+	if err != nil && transient(err) {
+		return n, false, fmt.Errorf("pulse check-in for csm %d (%s): %w", pl.csm.ID, pl.week, err)
+	}
+	if ferr := p.store.FinishJobRun(context.WithoutCancel(ctx), job, pl.week, p.instance, p.now(), err); ferr != nil {
+		p.log.ErrorContext(ctx, "pulse check-in sent but not recorded as done", "csm", pl.csm.ID, "week", pl.week, "err", ferr)
+	}
+	if err != nil {
+		return n, false, fmt.Errorf("pulse check-in for csm %d (%s) refused: %w", pl.csm.ID, pl.week, err)
+	}
+	p.log.InfoContext(ctx, "pulse check-in sent", "csm", pl.csm.ID, "week", pl.week, "messages", n)
+	p.refreshZone(ctx, pl.csm)
+	return n, true, nil
+}
+
+// deliver sends the pages of a check-in or reminder listing ids (worst
+// score first), skipping accounts on pages already sent, and records each
+// message right after Slack accepts it. It returns how many it posted.
+func (p *Pulse) deliver(ctx context.Context, pl pulsePlan, kind string, ids []int64) (int, error) {
+	prev, err := p.store.PulseMessagesOf(ctx, pl.csm.ID, pl.week)
+	if err != nil {
+		return 0, err
+	}
+	onPage := map[int64]bool{}
+	first := 0
+	for _, m := range prev {
+		if m.Kind != kind {
+			continue
+		}
+		first = max(first, m.Page+1)
+		for _, id := range m.AccountIDs {
+			onPage[id] = true
+		}
+	}
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return onPage[id] })
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	rows, err := p.store.PulseAccounts(ctx, ids, pl.week)
+	if err != nil {
+		return 0, err
+	}
+	if kind == store.PulseReminder {
+		rows = slices.DeleteFunc(rows, func(a store.PulseAccount) bool { return a.Answer != nil })
+	}
+	worstFirst(rows)
+	pages := chunk(rows, blocks.PulsePageSize)
+	sent := 0
+	for i, page := range pages {
+		msg := pulsePage(page, pl.week, kind, first+i, first+len(pages), p.now())
+		if err := p.pace.wait(ctx); err != nil {
+			return sent, err
+		}
+		var ch, ts string
+		err := p.retry.Do(ctx, func(ctx context.Context) error {
+			var err error
+			ch, ts, err = p.slack.PostMessageContext(ctx, pl.csm.SlackUserID, msgOptions(msg, "")...)
+			return err
+		})
+		if err != nil {
+			return sent, err
+		}
+		sent++
+		rec := store.PulseMessage{CSMID: pl.csm.ID, Week: pl.week, Kind: kind, Page: first + i, ChannelID: ch, TS: ts,
+			AccountIDs: accountIDs(page), SentAt: p.now()}
+		if err := p.store.SavePulseMessage(context.WithoutCancel(ctx), rec); err != nil {
+			// Sent but unrecorded: resending would duplicate it, so go on;
+			// clicks on it still record, they just cannot redraw it.
+			p.log.ErrorContext(ctx, "pulse message sent but not recorded", "csm", pl.csm.ID, "week", pl.week, "page", first+i, "err", err)
+		}
+	}
+	return sent, nil
+}
+
+// pulsePage renders one page of accounts as a message.
+func pulsePage(rows []store.PulseAccount, week, kind string, page, pages int, now time.Time) Message {
+	pp := blocks.PulsePage{Week: week, Reminder: kind == store.PulseReminder, Page: page, Pages: pages, Now: now,
+		Rows: make([]blocks.PulseRow, len(rows))}
+	for i, a := range rows {
+		pp.Rows[i] = blocks.PulseRow{AccountID: a.ID, Name: a.Name, Scored: a.Scored(), Score: a.Score, Band: a.Band, Last: a.Last, Answer: a.Answer}
+	}
+	return Message{Text: blocks.PulseText(pp), Blocks: blocks.PulseBlocks(pp)}
+}
+
+// worstFirst orders accounts by score, lowest first, unscored last, then by name.
+func worstFirst(rows []store.PulseAccount) {
+	slices.SortStableFunc(rows, func(a, b store.PulseAccount) int {
+		if a.Scored() != b.Scored() {
+			if a.Scored() {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(a.Score, b.Score), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+func chunk[T any](s []T, n int) [][]T {
+	var out [][]T
+	for len(s) > 0 {
+		k := min(n, len(s))
+		out = append(out, s[:k:k])
+		s = s[k:]
+	}
+	return out
+}
+
+func accountIDs(rows []store.PulseAccount) []int64 {
+	out := make([]int64, len(rows))
+	for i, a := range rows {
+		out[i] = a.ID
+	}
+	return out
+}
+
+// transient reports whether a failed send may succeed later: anything but
+// Slack refusing the call outright (no such user, bad blocks, bad token).
+func transient(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	se, ok := errors.AsType[slack.SlackErrorResponse](err)
+	if !ok {
+		return true
+	}
+	switch se.Err {
+	case "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited":
+		return true
+	}
+	return false
+}
