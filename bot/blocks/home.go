@@ -86,9 +86,8 @@ func rowBand(r Row) scoring.Band {
 // lowest score first within a band, then by name. It returns a new slice.
 func WorstFirst(rows []Row) []Row {
 	out := append([]Row(nil), rows...)
-	rank := map[scoring.Band]int{scoring.BandRed: 0, scoring.BandYellow: 1, scoring.BandGreen: 2, scoring.BandNone: 3}
 	sort.SliceStable(out, func(i, j int) bool {
-		bi, bj := rank[rowBand(out[i])], rank[rowBand(out[j])]
+		bi, bj := bandRank(rowBand(out[i])), bandRank(rowBand(out[j]))
 		if bi != bj {
 			return bi < bj
 		}
@@ -101,6 +100,19 @@ func WorstFirst(rows []Row) []Row {
 		return out[i].ID < out[j].ID
 	})
 	return out
+}
+
+// bandRank orders bands worst first.
+func bandRank(b scoring.Band) int {
+	switch b {
+	case scoring.BandRed:
+		return 0
+	case scoring.BandYellow:
+		return 1
+	case scoring.BandGreen:
+		return 2
+	}
+	return 3
 }
 
 // IDValue formats an account id for a button value.
