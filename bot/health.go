@@ -154,7 +154,13 @@ func (h *Health) dispatch(ctx context.Context, c HealthCall) (Message, error) {
 			}
 		}
 		c.Args = strings.TrimSpace(args)
-		return sc.Run(ctx, c)
+		m, err := sc.Run(ctx, c)
+		// "/health renewals at risk in the next 2 weeks": arguments the
+		// subcommand cannot read may still be a question.
+		if err != nil && c.Args != "" && h.Questioner != nil && ErrorCode(err) == "usage" {
+			return h.Questioner.Ask(ctx, c.Request)
+		}
+		return m, err
 	}
 	return h.accountOrQuestion(ctx, c.Request, text)
 }

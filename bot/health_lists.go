@@ -86,9 +86,9 @@ func (h *Health) portfolio(ctx context.Context, c HealthCall) (Message, error) {
 
 // atRisk lists red accounts and yellow ones falling fast.
 func (h *Health) atRisk(ctx context.Context, c HealthCall) (Message, error) {
-	seg, m, err := h.segmentArg(ctx, c.Args, false)
-	if m != nil || err != nil {
-		return derefMessage(m), err
+	seg, err := h.segmentArg(ctx, c.Args, false)
+	if err != nil {
+		return Message{}, err
 	}
 	lines, err := h.store.AccountLines(ctx, store.LineFilter{Segment: seg})
 	if err != nil {
@@ -224,9 +224,9 @@ func parseRenewalDays(arg string) (int, error) {
 
 // segment summarises one segment and lists its accounts worst first.
 func (h *Health) segment(ctx context.Context, c HealthCall) (Message, error) {
-	seg, m, err := h.segmentArg(ctx, c.Args, true)
-	if m != nil || err != nil {
-		return derefMessage(m), err
+	seg, err := h.segmentArg(ctx, c.Args, true)
+	if err != nil {
+		return Message{}, err
 	}
 	lines, err := h.store.AccountLines(ctx, store.LineFilter{Segment: seg})
 	if err != nil {
@@ -256,20 +256,20 @@ func (h *Health) segment(ctx context.Context, c HealthCall) (Message, error) {
 }
 
 // segmentArg resolves a segment name case-insensitively to its stored
-// spelling. An unknown name yields a message listing the segments.
-func (h *Health) segmentArg(ctx context.Context, arg string, required bool) (string, *Message, error) {
+// spelling. An unknown or missing name is a usage error listing the segments.
+func (h *Health) segmentArg(ctx context.Context, arg string, required bool) (string, error) {
 	arg = strings.TrimSpace(arg)
 	if arg == "" && !required {
-		return "", nil, nil
+		return "", nil
 	}
 	segs, err := h.store.LiveSegments(ctx)
 	if err != nil {
-		return "", nil, Wrap(err, "segment", "I could not load the segments just now. Please try again.")
+		return "", Wrap(err, "segment", "I could not load the segments just now. Please try again.")
 	}
 	names := make([]string, len(segs))
 	for i, s := range segs {
 		if foldName(s.Segment) == foldName(arg) {
-			return s.Segment, nil, nil
+			return s.Segment, nil
 		}
 		names[i] = fmt.Sprintf("`%s` (%d)", blocks.Esc(s.Segment), s.Accounts)
 	}
@@ -282,7 +282,7 @@ func (h *Health) segmentArg(ctx context.Context, arg string, required bool) (str
 	} else {
 		text += "Segments: " + strings.Join(names, ", ") + "."
 	}
-	return "", &Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
+	return "", &UserError{Code: "usage", Message: text}
 }
 
 // listMessage cuts one page out of rows and renders it.
@@ -320,11 +320,4 @@ func scoreDiff(cur float64, before *float64) *float64 {
 	}
 	d := cur - *before
 	return &d
-}
-
-func derefMessage(m *Message) Message {
-	if m != nil {
-		return *m
-	}
-	return Message{}
 }
