@@ -110,7 +110,7 @@ func (h *Health) atRisk(ctx context.Context, c HealthCall) (Message, error) {
 	intro := fmt.Sprintf("%d accounts · MRR %s · red, or yellow and down %s+ points in 28 days",
 		len(rows), blocks.Money(mrr), blocks.Score(RiskDrop))
 	return h.listMessage(blocks.List{
-		Title: title, Intro: intro, Style: blocks.StyleRisk, Empty: "No account is at risk. 🎉",
+		Title: title, Intro: intro, Style: blocks.StyleRisk, OneSegment: seg != "", Empty: "No account is at risk. 🎉",
 	}, rows, c), nil
 }
 
@@ -251,7 +251,7 @@ func (h *Health) segment(ctx context.Context, c HealthCall) (Message, error) {
 	intro := fmt.Sprintf("%s · %d live accounts · average score %s · MRR %s · MRR in red %s",
 		blocks.BandSummary(blocks.BandCounts(rows)), len(rows), avg, blocks.Money(mrr), blocks.Money(redMRR))
 	return h.listMessage(blocks.List{
-		Title: "Segment " + seg, Intro: intro, Style: blocks.StyleRisk, Empty: "No live accounts in this segment.",
+		Title: "Segment " + seg, Intro: intro, Style: blocks.StyleRisk, OneSegment: true, Empty: "No live accounts in this segment.",
 	}, rows, c), nil
 }
 

@@ -377,7 +377,7 @@ func TestSegment(t *testing.T) {
 	h, _ := setup(t)
 	got := render(t, ask(t, h, "U0JANE", "segment enterprise"))
 	contains(t, "segment", got, "Segment Enterprise", "4 live accounts", "MRR 86,000", "*Société Générale*", "*Acme Labs*", "*Umbrella*", "*Hooli*")
-	lacks(t, "segment", got, "*Acme*", "Globex")
+	lacks(t, "segment", got, "*Acme*", "Globex", "· Enterprise") // lines don't repeat the segment
 	_, err := h.HandleCommand(context.Background(), bot.Request{UserID: "U0JANE", Text: "segment"})
 	if bot.ErrorCode(err) != "usage" {
 		t.Errorf("segment without a name: %v", err)

@@ -48,8 +48,11 @@ type List struct {
 	Cmd    string // /health text that produced the list; page buttons run it again
 	Empty  string // said when Total is 0
 	Style  RowStyle
-	Week   string // current ISO week, for pulse status
-	Now    time.Time
+	// OneSegment: every row is in the same segment (a segment's list), so
+	// lines don't repeat it.
+	OneSegment bool
+	Week       string // current ISO week, for pulse status
+	Now        time.Time
 }
 
 // PageSize is how many rows a list page shows.
@@ -66,6 +69,9 @@ func ListBlocks(l List) []slack.Block {
 	}
 	lines := make([]string, len(l.Rows))
 	for i, r := range l.Rows {
+		if l.OneSegment {
+			r.Segment = ""
+		}
 		lines[i] = RowLine(r, l.Style, l.Week, l.Now)
 	}
 	out = append(out, Sections(lines)...)
