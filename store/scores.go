@@ -15,7 +15,8 @@ import (
 // UpsertScores writes one row per score, replacing any row of the same
 // account and as-of date, in one transaction: COPY into a temporary table,
 // then a single INSERT … ON CONFLICT. JSON is encoded row by row while
-// copying, so a large run never holds every encoded row at once.
+// copying (see appendContributions for its rounding), so a large run never
+// holds every encoded row at once.
 func (s *Store) UpsertScores(ctx context.Context, scores []scoring.Score) (int64, error) {
 	if len(scores) == 0 {
 		return 0, nil
@@ -53,11 +54,13 @@ var scoreColumns = []string{"account_id", "as_of", "scorecard", "score", "band",
 
 const scoreColumnList = "account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at"
 
-// scoreRows feeds scores to COPY one row at a time.
+// scoreRows feeds scores to COPY one row at a time. pgx encodes each row
+// before asking for the next, so the JSON buffers are reused.
 type scoreRows struct {
-	scores []scoring.Score
-	i      int
-	now    time.Time
+	scores         []scoring.Score
+	i              int
+	now            time.Time
+	subs, contribs []byte
 }
 
 func (r *scoreRows) Next() bool {
@@ -73,33 +76,16 @@ func (r *scoreRows) Values() ([]any, error) {
 	if sc.Band == "" {
 		return nil, fmt.Errorf("score of account %d on %s has no band", sc.AccountID, sc.AsOf.Format(time.DateOnly))
 	}
-	subs, err := json.Marshal(nonNilMap(sc.Subscores))
-	if err != nil {
-		return nil, err
-	}
-	drivers := sc.Drivers
-	if drivers == nil {
-		drivers = []scoring.Contribution{}
-	}
-	contribs, err := json.Marshal(drivers)
-	if err != nil {
-		return nil, err
-	}
+	r.subs = appendSubscores(r.subs[:0], sc.Subscores)
+	r.contribs = appendContributions(r.contribs[:0], sc.Drivers)
 	var value *float64
 	if sc.HasScore() {
 		value = &sc.Value
 	}
-	return []any{sc.AccountID, pgDate(sc.AsOf), sc.Scorecard, value, string(sc.Band), sc.Confidence, subs, contribs, r.now}, nil
+	return []any{sc.AccountID, pgDate(sc.AsOf), sc.Scorecard, value, string(sc.Band), sc.Confidence, r.subs, r.contribs, r.now}, nil
 }
 
 func (r *scoreRows) Err() error { return nil }
-
-func nonNilMap(m map[scoring.Family]float64) map[scoring.Family]float64 {
-	if m == nil {
-		return map[scoring.Family]float64{}
-	}
-	return m
-}
 
 // LatestScores is each account's newest score.
 func (s *Store) LatestScores(ctx context.Context) ([]scoring.Score, error) {
