@@ -76,9 +76,12 @@ type PulseConfig struct {
 	// OpenWeeks is how many weeks, the current one included, accept answers;
 	// a click on an older check-in says it has closed. Default 2.
 	OpenWeeks int
-	Instance  string        // this replica's name in job_run; default host-pid
-	Lease     time.Duration // a per-CSM claim left unfinished this long is retried; default 10m
-	Now       func() time.Time
+	// Workers is how many CSMs are sent to at once (their DMs still go out
+	// at the Pace); default 4.
+	Workers  int
+	Instance string        // this replica's name in job_run; default host-pid
+	Lease    time.Duration // a per-CSM claim left unfinished this long is retried; default 10m
+	Now      func() time.Time
 	// Sleep waits between paced DMs; nil means a real timer (tests inject one).
 	Sleep  func(ctx context.Context, d time.Duration) error
 	Retry  RateLimitRetrier // 429 handling; MaxRetries 0 here means retry until ctx ends
@@ -98,6 +101,7 @@ type Pulse struct {
 	interval      time.Duration
 	maxLate       time.Duration
 	openWeeks     int
+	workers       int
 	instance      string
 	lease         time.Duration
 	now           func() time.Time
@@ -114,7 +118,7 @@ func NewPulse(cfg PulseConfig) *Pulse {
 		store: cfg.Store, slack: cfg.Slack, owners: cfg.Owners,
 		at:  Weekly{Weekday: cfg.Weekday, Hour: cfg.Hour, Minute: cfg.Minute},
 		loc: cfg.Location, reminderAfter: cfg.ReminderAfter, interval: cfg.Interval, maxLate: cfg.MaxLate,
-		openWeeks: cfg.OpenWeeks, instance: cfg.Instance, lease: cfg.Lease, now: cfg.Now, retry: cfg.Retry, log: cfg.Logger,
+		openWeeks: cfg.OpenWeeks, workers: cfg.Workers, instance: cfg.Instance, lease: cfg.Lease, now: cfg.Now, retry: cfg.Retry, log: cfg.Logger,
 	}
 	if p.loc == nil {
 		p.loc = time.UTC
@@ -130,6 +134,9 @@ func NewPulse(cfg PulseConfig) *Pulse {
 	}
 	if p.openWeeks <= 0 {
 		p.openWeeks = 2
+	}
+	if p.workers <= 0 {
+		p.workers = 4
 	}
 	if p.instance == "" {
 		host, _ := os.Hostname()

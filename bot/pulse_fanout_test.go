@@ -87,6 +87,7 @@ func TestPulseFanOutSurvivesRateLimitsWithoutLosingOrDoublingDMs(t *testing.T) {
 	var calls atomic.Int64
 	var got delivered
 	e := newPulseEnv(t, pulseMonday, pulseOpts{
+		st: store.New(storetest.Schema(t)), // four CSMs at a time
 		reply: func(c bottest.Call) *bottest.Reply {
 			if calls.Add(1)%3 == 0 { // every third call of any method
 				return &bottest.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"2"}}, Body: map[string]any{"ok": false, "error": "ratelimited"}}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -76,36 +78,89 @@ func (p *Pulse) RunTick(ctx context.Context) (PulseTickSummary, error) {
 			firstSent[strconv.FormatInt(s.CSMID, 10)+"|"+s.Week] = s.FirstSent
 		}
 	}
-	var errs []error
+	// Decide first, then send in parallel: each send is its own claim.
+	type task struct {
+		pl       pulsePlan
+		reminder bool
+	}
+	var tasks []task
 	for _, pl := range plans {
-		if ctx.Err() != nil {
-			errs = append(errs, ctx.Err())
-			break
-		}
 		if !done[checkinJob(pl.csm.ID)+"|"+pl.week] {
-			if now.Sub(pl.occ) > p.maxLate {
-				continue // missed while the bot was down; next week's comes on time
+			if now.Sub(pl.occ) <= p.maxLate { // else missed while the bot was down; next week's comes on time
+				tasks = append(tasks, task{pl: pl})
 			}
-			n, ok, err := p.sendCheckin(ctx, pl, now)
-			sum.Messages += n
-			if ok {
-				sum.Checkins++
-			}
-			errs = append(errs, err)
 			continue
 		}
 		sent, ok := firstSent[strconv.FormatInt(pl.csm.ID, 10)+"|"+pl.week]
-		if !ok || done[reminderJob(pl.csm.ID)+"|"+pl.week] || now.Before(sent.Add(p.reminderAfter)) {
-			continue
+		if ok && !done[reminderJob(pl.csm.ID)+"|"+pl.week] && !now.Before(sent.Add(p.reminderAfter)) {
+			tasks = append(tasks, task{pl: pl, reminder: true})
 		}
-		n, ok, err := p.sendReminder(ctx, pl, now)
+	}
+	var mu sync.Mutex
+	err = p.parallel(ctx, len(tasks), func(ctx context.Context, i int) error {
+		t := tasks[i]
+		send := p.sendCheckin
+		if t.reminder {
+			send = p.sendReminder
+		}
+		n, ok, err := send(ctx, t.pl, now)
+		mu.Lock()
+		defer mu.Unlock()
 		sum.Messages += n
-		if ok {
+		switch {
+		case ok && t.reminder:
 			sum.Reminders++
+		case ok:
+			sum.Checkins++
 		}
+		return err
+	})
+	return sum, err
+}
+
+// parallel runs fn for 0..n-1 on the pulse's workers, recovering panics,
+// and joins the errors; it stops handing out work when ctx ends.
+func (p *Pulse) parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
 		errs = append(errs, err)
 	}
-	return sum, errors.Join(errs...)
+	next := make(chan int)
+	for range min(p.workers, n) {
+		wg.Go(func() {
+			for i := range next {
+				fail(pulseRecovered(func() error { return fn(ctx, i) }))
+			}
+		})
+	}
+hand:
+	for i := range n {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			fail(ctx.Err())
+			break hand
+		}
+	}
+	close(next)
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// pulseRecovered runs fn, turning a panic into an error with its stack.
+func pulseRecovered(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return fn()
 }
 
 // plans places every CSM who owns live accounts and can be reached in

@@ -89,8 +89,9 @@ type pulseEnv struct {
 	hooks  *bottest.Catcher
 }
 
-// pulseOpts changes the environment: a shared store (for several
-// instances), a Slack reply override, config tweaks.
+// pulseOpts changes the environment: a store on a committed schema (for
+// several instances, or sending to several CSMs at once), a Slack reply
+// override, config tweaks.
 type pulseOpts struct {
 	st    *store.Store
 	reply bottest.ReplyFunc
@@ -100,8 +101,10 @@ type pulseOpts struct {
 func newPulseEnv(t *testing.T, start time.Time, o pulseOpts) *pulseEnv {
 	t.Helper()
 	e := &pulseEnv{st: o.st, clock: &pulseClock{t: start}, waits: &waits{}, hooks: bottest.NewCatcher(t)}
+	workers := 0 // the default: several CSMs at once, on a pool
 	if e.st == nil {
-		e.st = storetest.Store(t)
+		e.st = storetest.Store(t) // one transaction: one CSM at a time
+		workers = 1
 	}
 	e.fx = healthtest.New(t, e.st, start)
 	e.slack = bottest.NewSlack(t, o.reply)
@@ -109,7 +112,7 @@ func newPulseEnv(t *testing.T, start time.Time, o pulseOpts) *pulseEnv {
 	e.api = bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: e.slack.APIURL()}, log)
 	cfg := bot.PulseConfig{
 		Store: e.st, Slack: e.api, Weekday: time.Monday, Hour: 10, Location: time.UTC,
-		Pace: -1, Instance: "test-a", Now: e.clock.Now, Sleep: e.waits.sleep,
+		Pace: -1, Workers: workers, Instance: "test-a", Now: e.clock.Now, Sleep: e.waits.sleep,
 		Retry: bot.RateLimitRetrier{MaxRetries: -1, Sleep: e.waits.sleep}, Logger: log,
 	}
 	if o.cfg != nil {
