@@ -36,6 +36,7 @@ type Config struct {
 	ScorecardsFile string
 	ScoreInterval  time.Duration
 	KeyFeatures    []string // track event names whose use key_feature_adoption measures
+	Charts         string   // "block": Block Kit line charts on cards; "text": sparklines only
 }
 
 // SlackEnabled reports whether the bot should talk to Slack at all.
@@ -109,6 +110,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		ScorecardsFile:     p.str("HEALTHBOT_SCORECARDS", ""),
 		ScoreInterval:      p.duration("HEALTHBOT_SCORE_INTERVAL", "24h"),
 		KeyFeatures:        splitList(p.str("HEALTHBOT_KEY_FEATURES", "")),
+		Charts:             p.oneOf("HEALTHBOT_CHARTS", "block", "block", "text"),
 	}
 	if cfg.SlackBotToken != "" && cfg.SlackAppToken == "" && cfg.SlackSigningSecret == "" {
 		p.fail("SLACK_SIGNING_SECRET", "is required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN selects Socket Mode")

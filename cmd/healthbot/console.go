@@ -19,7 +19,7 @@ func consoleCommand() command {
 		run: func(ctx context.Context, e *env, args []string) error {
 			fs := flags("console", e)
 			as := fs.String("as", "", "the user you type as: a Slack user id (U123…) or a CSM's email")
-			textCharts := fs.Bool("text-charts", false, "draw score history as a text sparkline, as Slack does without charts")
+			textCharts := fs.Bool("text-charts", false, "draw score history as a text sparkline (as HEALTHBOT_CHARTS=text does)")
 			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
@@ -33,7 +33,7 @@ func consoleCommand() command {
 			defer pool.Close()
 			st := store.New(pool)
 			h := bot.NewHealth(st, e.log, time.Now)
-			h.TextCharts = *textCharts
+			h.TextCharts = *textCharts || e.cfg.Charts == "text"
 			h.Location = e.cfg.TimeZone
 			user, dir, err := consoleUser(ctx, st, *as)
 			if err != nil {

@@ -23,10 +23,12 @@ func TestConsoleCommand(t *testing.T) {
 	healthtest.New(t, store.New(pool), time.Now()).Seed()
 
 	for _, tt := range []struct {
-		args  []string
-		input string
-		want  []string
-		code  int
+		args   []string
+		env    map[string]string
+		input  string
+		want   []string
+		stderr string
+		code   int
 	}{
 		{args: []string{"console", "--as", "bob@example.com"}, input: "/health\n", code: 0,
 			want: []string{"Portfolio of Bob Stone", "Globex Corporation"}}, // Bob has no Slack id: found by email
@@ -34,6 +36,9 @@ func TestConsoleCommand(t *testing.T) {
 			want: []string{"Acme\n====", "🔴 35 / 100", "`▆▆▆▅▅▅▄▄▃` 9 weeks", "[1: Share in channel]"}},
 		{args: []string{"console"}, input: "acmee\n", code: 0,
 			want: []string{"No account named “acmee”. Did you mean: Acme, Acme Labs?"}},
+		{args: []string{"console", "--as", "U0JANE"}, env: map[string]string{"HEALTHBOT_CHARTS": "text"}, input: "acme\n", code: 0,
+			want: []string{"`▆▆▆▅▅▅▄▄▃` 9 weeks"}},
+		{args: []string{"console"}, env: map[string]string{"HEALTHBOT_CHARTS": "pie"}, code: 1, stderr: "HEALTHBOT_CHARTS"},
 		{args: []string{"console", "--as", "nobody@example.com"}, code: 2},
 		{args: []string{"console", "extra"}, code: 2},
 	} {
@@ -43,10 +48,13 @@ func TestConsoleCommand(t *testing.T) {
 				if k == "DATABASE_URL" {
 					return url
 				}
-				return ""
+				return tt.env[k]
 			})
 		if code != tt.code {
 			t.Errorf("%v: exit %d, want %d; stderr: %s", tt.args, code, tt.code, errOut.String())
+		}
+		if !strings.Contains(errOut.String(), tt.stderr) {
+			t.Errorf("%v: stderr lacks %q: %s", tt.args, tt.stderr, errOut.String())
 		}
 		for _, w := range tt.want {
 			if !strings.Contains(out.String(), w) {
