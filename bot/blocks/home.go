@@ -3,7 +3,6 @@ package blocks
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -114,6 +113,3 @@ func bandRank(b scoring.Band) int {
 	}
 	return 3
 }
-
-// IDValue formats an account id for a button value.
-func IDValue(id int64) string { return strconv.FormatInt(id, 10) }
