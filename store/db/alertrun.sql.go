@@ -17,7 +17,7 @@ SELECT DISTINCT ON (p.account_id) p.id, p.account_id, p.csm_id, COALESCE(c.name,
        p.rating, p.reasons, p.note, p.week, p.answered_at, p.source
 FROM pulse p LEFT JOIN csm c ON c.id = p.csm_id
 WHERE p.answered_at <= $1::timestamptz AND p.answered_at > $2::timestamptz
-ORDER BY p.account_id, p.answered_at DESC, p.id DESC
+ORDER BY p.account_id, p.week DESC, p.answered_at DESC
 `
 
 type LatestPulsesParams struct {
@@ -38,7 +38,8 @@ type LatestPulsesRow struct {
 	Source     string
 }
 
-// Each account's newest pulse answered at or before a time, with its CSM's name.
+// Each account's newest pulse (latest week, as the card shows it) answered
+// in (since, at], with its CSM's name.
 func (q *Queries) LatestPulses(ctx context.Context, arg LatestPulsesParams) ([]LatestPulsesRow, error) {
 	rows, err := q.db.Query(ctx, latestPulses, arg.At, arg.Since)
 	if err != nil {

@@ -8,12 +8,13 @@ WHERE as_of >= sqlc.arg(from_date)::date AND as_of <= sqlc.arg(to_date)::date
 ORDER BY account_id, as_of;
 
 -- name: LatestPulses :many
--- Each account's newest pulse answered at or before a time, with its CSM's name.
+-- Each account's newest pulse (latest week, as the card shows it) answered
+-- in (since, at], with its CSM's name.
 SELECT DISTINCT ON (p.account_id) p.id, p.account_id, p.csm_id, COALESCE(c.name, '')::text AS csm_name,
        p.rating, p.reasons, p.note, p.week, p.answered_at, p.source
 FROM pulse p LEFT JOIN csm c ON c.id = p.csm_id
 WHERE p.answered_at <= sqlc.arg(at)::timestamptz AND p.answered_at > sqlc.arg(since)::timestamptz
-ORDER BY p.account_id, p.answered_at DESC, p.id DESC;
+ORDER BY p.account_id, p.week DESC, p.answered_at DESC;
 
 -- name: ModuleInterest :many
 -- Modules accounts showed interest in within (since, at]: signals keyed

@@ -1,0 +1,19 @@
+package bot
+
+import (
+	"context"
+
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+)
+
+// alertAck is the Acknowledge button: someone is on it.
+type alertAck struct{ a *Alerts }
+
+var _ ActionHandler = alertAck{}
+
+func (h alertAck) HandleAction(ctx context.Context, act Action) (Message, error) {
+	return h.a.change(ctx, act, func(cur store.AlertRecord) store.AlertChange {
+		return store.AlertChange{State: scoring.AlertAcknowledged, ActedBy: act.UserID, AssignedTo: cur.AssignedTo}
+	})
+}

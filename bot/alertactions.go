@@ -1,0 +1,85 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+)
+
+// CardMessenger renders an account card; *Health has it.
+type CardMessenger interface {
+	CardMessage(ctx context.Context, accountID int64, sharedBy string) (Message, error)
+}
+
+var _ CardMessenger = (*Health)(nil)
+
+// RegisterButtons routes the alert messages' buttons: Acknowledge, Snooze,
+// Assign to… and Open card (rendered by cards).
+func (a *Alerts) RegisterButtons(r *Router, cards CardMessenger) {
+	r.Action(blocks.ActionAlertAck, alertAck{a})
+	r.Action(blocks.ActionAlertSnooze, alertSnooze{a})
+	r.Action(blocks.ActionAlertAssign, alertAssign{a})
+	r.Action(blocks.ActionAlertOpen, alertOpen{a, cards})
+}
+
+// alreadyResolved is the answer to a click on an alert that resolved.
+const alreadyResolved = "That alert is already resolved, so there is nothing left to do."
+
+var errBadAlertButton = UserErrorf("bad_action", "That button no longer works. Open the account with /health instead.")
+
+// alertIDOf reads the alert id from a button's value, or from the block
+// ID of the Assign menu (which has no value).
+func alertIDOf(act Action) (int64, error) {
+	if id, err := strconv.ParseInt(act.Value, 10, 64); err == nil && id > 0 {
+		return id, nil
+	}
+	if id, ok := blocks.AlertIDFromBlock(act.BlockID); ok {
+		return id, nil
+	}
+	return 0, errBadAlertButton
+}
+
+// change applies a person's action to the alert behind act and rewrites
+// both of its messages (channel and DM) to show the new state. A resolved
+// alert is left alone and the clicker told so.
+func (a *Alerts) change(ctx context.Context, act Action, next func(cur store.AlertRecord) store.AlertChange) (Message, error) {
+	id, err := alertIDOf(act)
+	if err != nil {
+		return Message{}, err
+	}
+	cur, err := a.store.Alert(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Message{}, &UserError{Code: "not_found", Message: "That alert no longer exists.", Err: err}
+	}
+	if err != nil {
+		return Message{}, Wrap(err, "alert", "I could not load that alert just now. Please try again.")
+	}
+	if cur.State == scoring.AlertResolved {
+		return Message{Text: alreadyResolved}, nil
+	}
+	rec, err := a.store.ChangeAlert(ctx, id, next(cur), a.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return Message{Text: alreadyResolved}, nil // it resolved between the read and the write
+	}
+	if err != nil {
+		return Message{}, Wrap(err, "alert", "I could not update that alert just now. Please try again.")
+	}
+	a.refresh(ctx, rec, &messageRef{act.ChannelID, act.MessageTS})
+	return Message{}, nil
+}
+
+// refresh rewrites the alert's messages (and the clicked one) from the
+// store's current account and score.
+func (a *Alerts) refresh(ctx context.Context, rec store.AlertRecord, clicked *messageRef) {
+	card, err := a.store.Card(ctx, rec.AccountID, 0)
+	if err != nil {
+		a.log.ErrorContext(ctx, "alert changed but its messages not updated: account unreadable", "alert", rec.ID, "err", err)
+		return
+	}
+	var sum AlertRunSummary
+	a.updateAll(ctx, rec, a.message(rec, card.Account, card.Score), clicked, &sum)
+}

@@ -1,0 +1,198 @@
+package bot
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+)
+
+// deliver takes the run's stored decisions to Slack: new alerts are
+// posted, resolved ones updated, reopened ones updated and re-posted in
+// their threads.
+func (a *Alerts) deliver(ctx context.Context, w *alertWorld, changes []alertChange, sum *AlertRunSummary) {
+	for _, c := range changes {
+		acct := w.byID[c.rec.AccountID]
+		m := a.message(c.rec, acct, w.current(acct.ID))
+		switch c.action {
+		case scoring.ActionFire:
+			a.post(ctx, c.rec, m, acct.Owner, sum)
+		case scoring.ActionResolve:
+			m.Resolution = c.resolution
+			a.updateAll(ctx, c.rec, m, nil, sum)
+		case scoring.ActionReopen:
+			if c.rec.MessageTS == "" && c.rec.DMMessageTS == "" {
+				a.post(ctx, c.rec, m, acct.Owner, sum)
+				continue
+			}
+			m.Note = "snooze ended " + shortDay(a.now().In(a.loc))
+			a.updateAll(ctx, c.rec, m, nil, sum)
+			a.replyAll(ctx, c.rec, blocks.AlertStillText(m), sum)
+		}
+	}
+}
+
+// retryUnposted posts live alerts of the last RetryUnpostedDays whose
+// channel message or DM is missing (a failed post, or an owner reachable
+// only now); alerts this run already tried are left alone.
+func (a *Alerts) retryUnposted(ctx context.Context, w *alertWorld, changes []alertChange, now time.Time, sum *AlertRunSummary) {
+	recs, err := a.store.UnpostedAlerts(ctx, now.AddDate(0, 0, -RetryUnpostedDays))
+	if err != nil {
+		a.log.ErrorContext(ctx, "cannot list unposted alerts; they are tried again next run", "err", err)
+		return
+	}
+	tried := make(map[int64]bool, len(changes))
+	for _, c := range changes {
+		tried[c.rec.ID] = true
+	}
+	for _, rec := range recs {
+		if tried[rec.ID] {
+			continue
+		}
+		acct, ok := w.byID[rec.AccountID]
+		if !ok {
+			continue
+		}
+		a.post(ctx, rec, a.message(rec, acct, w.current(acct.ID)), acct.Owner, sum)
+	}
+}
+
+// post sends an alert where its rule routes it and it is not yet posted,
+// and records the messages.
+func (a *Alerts) post(ctx context.Context, rec store.AlertRecord, m blocks.AlertMessage, owner scoring.CSM, sum *AlertRunSummary) {
+	route := a.routes.For(rec.Kind)
+	text, bs := blocks.AlertText(m), blocks.AlertBlocks(m)
+	changed := false
+	if route.Channel() && a.channel != "" && rec.MessageTS == "" {
+		ch, ts, err := a.postTo(ctx, a.channel, text, bs, "")
+		if err != nil {
+			sum.Failed++
+			a.log.ErrorContext(ctx, "alert not posted to the alert channel; tried again next run", "alert", rec.ID, "channel", a.channel, "err", err)
+		} else {
+			rec.ChannelID, rec.MessageTS, changed = ch, ts, true
+			sum.Posted++
+		}
+	}
+	if route.DM() && rec.DMMessageTS == "" {
+		user, err := a.owners.SlackID(ctx, owner)
+		switch {
+		case err != nil:
+			sum.Failed++
+			a.log.ErrorContext(ctx, "cannot find the owner in Slack; DM tried again next run", "alert", rec.ID, "csm", owner.ID, "err", err)
+		case user == "":
+			a.log.DebugContext(ctx, "alert owner not reachable in Slack; no DM", "alert", rec.ID, "account", rec.AccountID)
+		default:
+			ch, ts, err := a.postTo(ctx, user, text, bs, "")
+			if err != nil {
+				sum.Failed++
+				a.log.ErrorContext(ctx, "alert DM not sent; tried again next run", "alert", rec.ID, "user", user, "err", err)
+			} else {
+				rec.DMChannelID, rec.DMMessageTS, changed = ch, ts, true
+				sum.Posted++
+			}
+		}
+	}
+	if !changed {
+		return
+	}
+	if err := a.store.SetAlertMessages(ctx, rec.ID, rec.ChannelID, rec.MessageTS, rec.DMChannelID, rec.DMMessageTS); err != nil {
+		a.log.ErrorContext(ctx, "alert posted but its messages not recorded; later changes will not update them", "alert", rec.ID, "err", err)
+	}
+}
+
+// messageRef is one posted Slack message.
+type messageRef struct{ channel, ts string }
+
+// refs lists where an alert was posted, plus extra (the clicked message,
+// should it be another), each once.
+func refs(rec store.AlertRecord, extra *messageRef) []messageRef {
+	rs := []messageRef{{rec.ChannelID, rec.MessageTS}, {rec.DMChannelID, rec.DMMessageTS}}
+	if extra != nil {
+		rs = append(rs, *extra)
+	}
+	return uniqueRefs(rs...)
+}
+
+// uniqueRefs drops empty and repeated message references.
+func uniqueRefs(rs ...messageRef) []messageRef {
+	var out []messageRef
+	for _, r := range rs {
+		if r.channel != "" && r.ts != "" && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// updateAll rewrites every message of the alert to m.
+func (a *Alerts) updateAll(ctx context.Context, rec store.AlertRecord, m blocks.AlertMessage, extra *messageRef, sum *AlertRunSummary) {
+	text, bs := blocks.AlertText(m), blocks.AlertBlocks(m)
+	for _, r := range refs(rec, extra) {
+		err := a.retry.Do(ctx, func(ctx context.Context) error {
+			_, _, _, err := a.slack.UpdateMessageContext(ctx, r.channel, r.ts, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(bs...))
+			return err
+		})
+		if err != nil {
+			sum.Failed++
+			a.log.ErrorContext(ctx, "alert message not updated", "alert", rec.ID, "channel", r.channel, "ts", r.ts, "err", err)
+			continue
+		}
+		sum.Updated++
+	}
+}
+
+// replyAll posts text in the thread of every message of the alert.
+func (a *Alerts) replyAll(ctx context.Context, rec store.AlertRecord, text string, sum *AlertRunSummary) {
+	for _, r := range refs(rec, nil) {
+		if _, _, err := a.postTo(ctx, r.channel, text, nil, r.ts); err != nil {
+			sum.Failed++
+			a.log.ErrorContext(ctx, "alert thread reply not posted", "alert", rec.ID, "channel", r.channel, "err", err)
+			continue
+		}
+		sum.Posted++
+	}
+}
+
+// postTo posts one message, waiting out rate limits.
+func (a *Alerts) postTo(ctx context.Context, channel, text string, bs []slack.Block, threadTS string) (string, string, error) {
+	var ch, ts string
+	err := a.retry.Do(ctx, func(ctx context.Context) error {
+		var err error
+		ch, ts, err = a.slack.PostMessageContext(ctx, channel, msgOptions(Message{Text: text, Blocks: bs}, threadTS)...)
+		return err
+	})
+	return ch, ts, err
+}
+
+// message is what the alert's Slack message shows.
+func (a *Alerts) message(rec store.AlertRecord, acct scoring.Account, score scoring.Score) blocks.AlertMessage {
+	in := func(t time.Time) time.Time {
+		if t.IsZero() {
+			return t
+		}
+		return t.In(a.loc)
+	}
+	return blocks.AlertMessage{
+		ID: rec.ID, Account: acct, Score: score, Kind: rec.Kind, Summary: rec.Summary, State: rec.State,
+		FiredAt: in(rec.FiredAt), SnoozedUntil: in(rec.SnoozedUntil), ResolvedAt: in(rec.ResolvedAt),
+		ActedBy: rec.ActedBy, AssignedTo: rec.AssignedTo,
+	}
+}
+
+// current is the account's score of the day, else its newest earlier one.
+func (w *alertWorld) current(id int64) scoring.Score {
+	if s, ok := w.today[id]; ok {
+		return s
+	}
+	if h := w.history[id]; len(h) > 0 {
+		return h[len(h)-1]
+	}
+	return scoring.Score{}
+}
+
+func shortDay(t time.Time) string { return t.Format("Jan 2") }

@@ -1,0 +1,262 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+)
+
+// AlertStore is what the alert run and the alert buttons need from the
+// store; *store.Store has it.
+type AlertStore interface {
+	alertReads
+	InsertAlert(ctx context.Context, accountID int64, kind scoring.AlertKind, dedupKey, summary string, payload map[string]any, firedAt time.Time) (store.AlertRecord, bool, error)
+	ResolveAlert(ctx context.Context, id int64, summary string, now time.Time) (store.AlertRecord, error)
+	ReopenAlert(ctx context.Context, id int64, summary string, now time.Time) (store.AlertRecord, error)
+	SetAlertMessages(ctx context.Context, id int64, channelID, ts, dmChannelID, dmTS string) error
+	ChangeAlert(ctx context.Context, id int64, c store.AlertChange, now time.Time) (store.AlertRecord, error)
+	Alert(ctx context.Context, id int64) (store.AlertRecord, error)
+	Card(ctx context.Context, accountID int64, historyDays int) (store.Card, error)
+	csmLinker
+}
+
+// alertReads are the set-based reads of one run: one query each for the
+// whole portfolio.
+type alertReads interface {
+	Accounts(ctx context.Context) ([]scoring.Account, error)
+	Features(ctx context.Context, asOf time.Time, metrics []scoring.Metric) (scoring.FeatureSet, error)
+	ScoresAt(ctx context.Context, day time.Time) ([]scoring.Score, error)
+	ScoresBetween(ctx context.Context, from, to time.Time) (map[int64][]scoring.Score, error)
+	LatestPulses(ctx context.Context, since, at time.Time) (map[int64]scoring.Pulse, error)
+	ModuleInterest(ctx context.Context, since, at time.Time) (map[int64][]string, error)
+	AlertsForEvaluation(ctx context.Context, resolvedSince time.Time) (map[int64][]scoring.Alert, error)
+	UnpostedAlerts(ctx context.Context, since time.Time) ([]store.AlertRecord, error)
+}
+
+var _ AlertStore = (*store.Store)(nil)
+
+// AlertSlack is the part of the Web API alerts use; *slack.Client has it.
+type AlertSlack interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
+}
+
+var _ AlertSlack = (*slack.Client)(nil)
+
+// AlertsConfig configures NewAlerts.
+type AlertsConfig struct {
+	Store      AlertStore
+	Slack      AlertSlack // nil: alerts are evaluated and stored; a later run with Slack posts them
+	Owners     *OwnerResolver
+	Scorecards scoring.Scorecards // zero: the built-in defaults
+	Channel    string             // HEALTHBOT_ALERT_CHANNEL; "" posts to owners only
+	Routes     AlertRoutes        // HEALTHBOT_ALERT_ROUTES
+	Location   *time.Location     // dates in messages; nil means UTC
+	Now        func() time.Time   // nil means time.Now
+	Logger     *slog.Logger
+	Retry      RateLimitRetrier // paces posts on 429s; MaxRetries 0 means DefaultAlertRetries
+}
+
+// DefaultAlertRetries is how many 429s in a row one alert post waits out.
+const DefaultAlertRetries = 20
+
+// RetryUnpostedDays is how far back a live alert whose post failed is
+// posted again.
+const RetryUnpostedDays = 7
+
+// Alerts raises, posts and keeps up to date the alerts of DESIGN §5: the
+// scoring job calls EvaluateAndPostAlerts after each run, and the buttons
+// on the messages change the alerts' state.
+type Alerts struct {
+	store   AlertStore
+	slack   AlertSlack
+	owners  *OwnerResolver
+	cards   scoring.Scorecards
+	channel string
+	routes  AlertRoutes
+	loc     *time.Location
+	now     func() time.Time
+	log     *slog.Logger
+	retry   RateLimitRetrier
+}
+
+// NewAlerts builds the alert job and button handlers.
+func NewAlerts(cfg AlertsConfig) *Alerts {
+	a := &Alerts{
+		store: cfg.Store, slack: cfg.Slack, owners: cfg.Owners, cards: cfg.Scorecards, channel: cfg.Channel,
+		routes: cfg.Routes, loc: cfg.Location, now: cfg.Now, log: cfg.Logger, retry: cfg.Retry,
+	}
+	if a.cards.IsZero() {
+		a.cards = scoring.DefaultScorecards()
+	}
+	if a.loc == nil {
+		a.loc = time.UTC
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.retry.MaxRetries == 0 {
+		a.retry.MaxRetries = DefaultAlertRetries
+	}
+	if a.retry.Log == nil {
+		a.retry.Log = a.log
+	}
+	if a.owners == nil {
+		a.owners = NewOwnerResolver(nil, cfg.Store, a.retry, a.log, a.now)
+	}
+	return a
+}
+
+// AlertRunSummary is what one run did.
+type AlertRunSummary struct {
+	Accounts int // alive accounts evaluated
+	Fired    int
+	Resolved int
+	Reopened int
+	Posted   int // new Slack messages (channel, DMs, thread replies)
+	Updated  int // Slack messages updated
+	Failed   int // posts or updates that failed; posts are tried again next run
+	Took     time.Duration
+}
+
+// EvaluateAndPostAlerts runs every alert rule over the portfolio as scored
+// on day (call it right after RunScoring for that day), stores the
+// decisions (each on its own; a live duplicate is never fired twice, so
+// replicas are safe), then posts what fired, updates the messages of what
+// resolved and re-posts what a snooze no longer hides. Slack failures do
+// not fail the run: failed posts are retried by the next one.
+func (a *Alerts) EvaluateAndPostAlerts(ctx context.Context, day time.Time) (AlertRunSummary, error) {
+	start := time.Now()
+	now := a.now()
+	w, err := a.gather(ctx, scoring.Day(day), now)
+	if err != nil {
+		return AlertRunSummary{}, fmt.Errorf("alerts for %s: %w", scoring.Day(day).Format(time.DateOnly), err)
+	}
+	sum := AlertRunSummary{Accounts: w.alive}
+	changes, err := a.apply(ctx, w, now, &sum)
+	if err != nil {
+		return sum, fmt.Errorf("alerts for %s: %w", scoring.Day(day).Format(time.DateOnly), err)
+	}
+	if a.slack != nil {
+		a.deliver(ctx, w, changes, &sum)
+		a.retryUnposted(ctx, w, changes, now, &sum)
+	}
+	sum.Took = time.Since(start)
+	a.log.InfoContext(ctx, "alerts evaluated", "day", scoring.Day(day).Format(time.DateOnly), "accounts", sum.Accounts,
+		"fired", sum.Fired, "resolved", sum.Resolved, "reopened", sum.Reopened, "posted", sum.Posted,
+		"updated", sum.Updated, "failed", sum.Failed, "took", sum.Took)
+	return sum, nil
+}
+
+// alertChange is one stored decision, waiting to reach Slack.
+type alertChange struct {
+	action     scoring.AlertAction
+	rec        store.AlertRecord
+	resolution string // resolve: why, in words
+}
+
+// apply evaluates every alive account and stores its decisions; live
+// alerts of accounts that churned resolve.
+func (a *Alerts) apply(ctx context.Context, w *alertWorld, now time.Time, sum *AlertRunSummary) ([]alertChange, error) {
+	var out []alertChange
+	for _, acct := range w.accounts {
+		var decisions []scoring.AlertDecision
+		if acct.AliveAt(w.at) {
+			decisions = scoring.EvaluateAlerts(w.input(acct, a.cards, now))
+		} else {
+			decisions = churnedResolutions(w.alerts[acct.ID])
+		}
+		for _, d := range decisions {
+			c, ok, err := a.store1(ctx, acct, d, w, now)
+			if err != nil {
+				return out, err
+			}
+			if !ok {
+				continue
+			}
+			switch d.Action {
+			case scoring.ActionFire:
+				sum.Fired++
+			case scoring.ActionResolve:
+				sum.Resolved++
+			case scoring.ActionReopen:
+				sum.Reopened++
+			}
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// resolvedChurned marks resolutions of accounts that are no longer customers.
+const resolvedChurned = "churned"
+
+func churnedResolutions(alerts []scoring.Alert) []scoring.AlertDecision {
+	var out []scoring.AlertDecision
+	for _, al := range alerts {
+		if al.Live() {
+			out = append(out, scoring.AlertDecision{Action: scoring.ActionResolve, Kind: al.Kind, DedupKey: al.DedupKey, AlertID: al.ID, Summary: resolvedChurned})
+		}
+	}
+	return out
+}
+
+// store1 stores one decision in its own statement (its own transaction);
+// ok is false when there is nothing to post (a replica fired it first, or
+// the alert resolved meanwhile).
+func (a *Alerts) store1(ctx context.Context, acct scoring.Account, d scoring.AlertDecision, w *alertWorld, now time.Time) (alertChange, bool, error) {
+	switch d.Action {
+	case scoring.ActionFire:
+		rec, ok, err := a.store.InsertAlert(ctx, acct.ID, d.Kind, d.DedupKey, d.Summary, d.Payload, now)
+		if err != nil {
+			return alertChange{}, false, err
+		}
+		return alertChange{action: d.Action, rec: rec}, ok, nil
+	case scoring.ActionResolve:
+		// The stored summary stays what fired; the message says why it resolved.
+		rec, err := a.store.ResolveAlert(ctx, d.AlertID, "", now)
+		if errors.Is(err, store.ErrNotFound) {
+			return alertChange{}, false, nil
+		}
+		if err != nil {
+			return alertChange{}, false, fmt.Errorf("resolve alert %d: %w", d.AlertID, err)
+		}
+		return alertChange{action: d.Action, rec: rec, resolution: resolution(d.Summary, w.today[acct.ID])}, true, nil
+	case scoring.ActionReopen:
+		rec, err := a.store.ReopenAlert(ctx, d.AlertID, d.Summary, now)
+		if errors.Is(err, store.ErrNotFound) {
+			return alertChange{}, false, nil
+		}
+		if err != nil {
+			return alertChange{}, false, fmt.Errorf("reopen alert %d: %w", d.AlertID, err)
+		}
+		return alertChange{action: d.Action, rec: rec}, true, nil
+	}
+	return alertChange{}, false, fmt.Errorf("unknown alert action %q", d.Action)
+}
+
+// resolution says in words why an alert resolved.
+func resolution(summary string, s scoring.Score) string {
+	switch summary {
+	case "superseded":
+		return "replaced by a newer alert"
+	case resolvedChurned:
+		return "the account churned"
+	}
+	r := "condition cleared"
+	if s.HasScore() {
+		r += fmt.Sprintf(" · score now %.0f (%s)", s.Value, blocks.BandName(s.Band))
+	}
+	return r
+}

@@ -1,0 +1,140 @@
+package bot_test
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+	"github.com/healthbot/healthbot/store/storetest"
+)
+
+// alertRunSetup is one red account over a rolled-back transaction and a
+// fake Slack whose answers the test chooses.
+type alertRunSetup struct {
+	st    *store.Store
+	fake  *bottest.Slack
+	api   bot.AlertSlack
+	clock *simClock
+	day   time.Time
+	acct  int64
+}
+
+func setupAlertRun(t *testing.T, reply bottest.ReplyFunc, ownerEmail, ownerSlack string) alertRunSetup {
+	t.Helper()
+	ctx := context.Background()
+	s := alertRunSetup{st: storetest.Store(t), fake: bottest.NewSlack(t, reply), clock: &simClock{}, day: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}
+	s.clock.Set(s.day.Add(6 * time.Hour))
+	s.api = bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: s.fake.APIURL()}, slog.New(slog.DiscardHandler))
+	owner, err := s.st.EnsureCSM(ctx, ownerEmail, ownerSlack, "Owner")
+	require.NoError(t, err)
+	s.acct, err = s.st.UpsertAccount(ctx, scoring.Account{ExternalID: "oak", Name: "Oak", OwnerID: owner})
+	require.NoError(t, err)
+	_, err = s.st.UpsertScores(ctx, []scoring.Score{score(s.acct, s.day.AddDate(0, 0, -1), 50), score(s.acct, s.day, 30)})
+	require.NoError(t, err)
+	return s
+}
+
+func (s alertRunSetup) alerts(slackAPI bot.AlertSlack, owners *bot.OwnerResolver) *bot.Alerts {
+	return bot.NewAlerts(bot.AlertsConfig{Store: s.st, Slack: slackAPI, Owners: owners, Channel: alertChannel, Now: s.clock.Now,
+		Retry: bot.RateLimitRetrier{Sleep: func(context.Context, time.Duration) error { return nil }}})
+}
+
+func TestAlertsStoredWithoutSlackArePostedLater(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := setupAlertRun(t, nil, "", "U_OWNER")
+
+	sum, err := s.alerts(nil, nil).EvaluateAndPostAlerts(ctx, s.day)
+	require.NoError(t, err)
+	require.Equal(t, 1, sum.Fired)
+	require.Zero(t, sum.Posted)
+	require.Empty(t, s.fake.Calls(""))
+
+	sum, err = s.alerts(s.api, nil).EvaluateAndPostAlerts(ctx, s.day)
+	require.NoError(t, err)
+	require.Zero(t, sum.Fired, "already fired")
+	require.Equal(t, 2, sum.Posted, "the stored alert reaches the channel and the owner")
+	require.ElementsMatch(t, []string{alertChannel, "U_OWNER"}, channels(s.fake.Calls("chat.postMessage")))
+}
+
+func TestAlertPostFailureIsRetriedNextRun(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var mu sync.Mutex
+	failing := true
+	s := setupAlertRun(t, func(c bottest.Call) *bottest.Reply {
+		mu.Lock()
+		defer mu.Unlock()
+		if c.Method == "chat.postMessage" && c.Param("channel") == alertChannel && failing {
+			return &bottest.Reply{Body: map[string]any{"ok": false, "error": "not_in_channel"}}
+		}
+		return nil
+	}, "", "U_OWNER")
+	a := s.alerts(s.api, nil)
+
+	sum, err := a.EvaluateAndPostAlerts(ctx, s.day)
+	require.NoError(t, err, "a Slack failure does not fail the run")
+	require.Equal(t, 1, sum.Fired)
+	require.Equal(t, 1, sum.Failed)
+	require.Equal(t, 1, sum.Posted, "the DM still went out")
+
+	mu.Lock()
+	failing = false
+	mu.Unlock()
+	s.clock.Set(s.day.AddDate(0, 0, 1).Add(6 * time.Hour))
+	_, err = s.st.UpsertScores(ctx, []scoring.Score{score(s.acct, s.day.AddDate(0, 0, 1), 31)})
+	require.NoError(t, err)
+	sum, err = a.EvaluateAndPostAlerts(ctx, s.day.AddDate(0, 0, 1))
+	require.NoError(t, err)
+	require.Zero(t, sum.Fired)
+	require.Equal(t, 1, sum.Posted, "the channel post is retried; the DM is not repeated")
+	posts := s.fake.Calls("chat.postMessage")
+	require.Equal(t, alertChannel, posts[len(posts)-1].Param("channel"))
+	live, err := s.st.LiveAlerts(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, live, 1)
+	require.NotEmpty(t, live[0].MessageTS)
+	require.NotEmpty(t, live[0].DMMessageTS)
+}
+
+func TestOwnerResolver(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := setupAlertRun(t, fakeReplies(0), "eli@example.com", "")
+	clock := &simClock{}
+	clock.Set(s.day)
+	lookup := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: s.fake.APIURL()}, slog.New(slog.DiscardHandler))
+	r := bot.NewOwnerResolver(lookup, s.st, bot.RateLimitRetrier{}, nil, clock.Now)
+
+	id, err := r.SlackID(ctx, scoring.CSM{ID: 1, SlackUserID: "U_KNOWN", Email: "x@example.com"})
+	require.NoError(t, err)
+	require.Equal(t, "U_KNOWN", id)
+	require.Empty(t, s.fake.Calls("users.lookupByEmail"), "a stored Slack id needs no lookup")
+
+	id, err = r.SlackID(ctx, scoring.CSM{ID: 2, Email: "eli@example.com"})
+	require.NoError(t, err)
+	require.Equal(t, "U_ELI", id)
+	eli, err := s.st.CSMByEmail(ctx, "eli@example.com")
+	require.NoError(t, err)
+	require.Equal(t, "U_ELI", eli.SlackUserID, "saved on the csm row")
+
+	ghost := scoring.CSM{ID: 3, Email: "Ghost@example.com"}
+	for range 3 {
+		id, err = r.SlackID(ctx, ghost)
+		require.NoError(t, err)
+		require.Empty(t, id)
+	}
+	require.Len(t, s.fake.Calls("users.lookupByEmail"), 2, "an unknown email is asked about once")
+	clock.Set(s.day.Add(bot.NotFoundTTL))
+	_, err = r.SlackID(ctx, ghost)
+	require.NoError(t, err)
+	require.Len(t, s.fake.Calls("users.lookupByEmail"), 3, "and again after NotFoundTTL")
+}

@@ -1,0 +1,226 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+)
+
+// OutcomeStore is what outcome capture needs from the store; *store.Store
+// has it.
+type OutcomeStore interface {
+	ChurnsWithoutOutcome(ctx context.Context, since time.Time) ([]store.ChurnCandidate, error)
+	RenewalDateChanges(ctx context.Context) ([]store.RenewalChange, error)
+	RecordOutcomes(ctx context.Context, outcomes []store.NewOutcome, seen []store.RenewalChange, at time.Time) error
+	ClaimUnaskedOutcomes(ctx context.Context, since, staleBefore, now time.Time) ([]store.Outcome, error)
+	MarkOutcomeAsked(ctx context.Context, id int64, slackUser, channelID, ts string, at time.Time) error
+	ReleaseOutcome(ctx context.Context, id int64) error
+	Outcome(ctx context.Context, id int64) (store.Outcome, error)
+	AnswerOutcome(ctx context.Context, id int64, reasons []string, note, by string, at time.Time) (store.Outcome, error)
+	Card(ctx context.Context, accountID int64, historyDays int) (store.Card, error)
+	csmLinker
+}
+
+var _ OutcomeStore = (*store.Store)(nil)
+
+// OutcomeSlack is the part of the Web API outcome capture uses; *slack.Client has it.
+type OutcomeSlack interface {
+	AlertSlack
+	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+}
+
+var _ OutcomeSlack = (*slack.Client)(nil)
+
+// OutcomesConfig configures NewOutcomes; zero values take defaults.
+type OutcomesConfig struct {
+	Store  OutcomeStore
+	Slack  OutcomeSlack
+	Owners *OwnerResolver
+	Now    func() time.Time
+	Logger *slog.Logger
+	Retry  RateLimitRetrier
+	// AskWithinDays: churns and renewals detected longer ago than this are
+	// no longer asked about (and a churn older than this when first seen
+	// is never asked about). Default 30.
+	AskWithinDays int
+}
+
+// Renewal detection: a renewal date moving later by at least
+// minRenewalStepDays, away from a date that was due within
+// renewalDueDays, is a renewal; a smaller move or one far from the due
+// date is a correction.
+const (
+	renewalDueDays     = 90
+	minRenewalStepDays = 28
+	outcomeClaimTTL    = 15 * time.Minute
+)
+
+// Outcomes asks an account's owner why it churned or renewed, once per
+// churn or renewal, and stores the answer for the backtest report.
+type Outcomes struct {
+	store  OutcomeStore
+	slack  OutcomeSlack
+	owners *OwnerResolver
+	now    func() time.Time
+	log    *slog.Logger
+	retry  RateLimitRetrier
+	within int
+}
+
+// NewOutcomes builds the daily outcome job and its buttons.
+func NewOutcomes(cfg OutcomesConfig) *Outcomes {
+	o := &Outcomes{store: cfg.Store, slack: cfg.Slack, owners: cfg.Owners, now: cfg.Now, log: cfg.Logger, retry: cfg.Retry, within: cfg.AskWithinDays}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	if o.log == nil {
+		o.log = slog.New(slog.DiscardHandler)
+	}
+	if o.retry.MaxRetries == 0 {
+		o.retry.MaxRetries = DefaultAlertRetries
+	}
+	if o.within <= 0 {
+		o.within = 30
+	}
+	if o.owners == nil {
+		o.owners = NewOwnerResolver(nil, cfg.Store, o.retry, o.log, o.now)
+	}
+	return o
+}
+
+// OutcomeRunSummary is what one AskOutcomes run did.
+type OutcomeRunSummary struct {
+	Churns   int // new churns recorded
+	Renewals int // new renewals recorded
+	Asked    int // questions sent
+	Waiting  int // questions that could not be sent yet (owner unknown to Slack, Slack failing); tried again next run
+}
+
+// AskOutcomes is the daily outcome job: it records accounts that churned
+// or renewed since the last run (comparing accounts with the outcome
+// table and the renewal dates seen last), then DMs each new one's owner
+// the question. Run it once a day; a second run the same day asks nothing
+// twice.
+func (o *Outcomes) AskOutcomes(ctx context.Context, now time.Time) (OutcomeRunSummary, error) {
+	var sum OutcomeRunSummary
+	today := scoring.Day(now)
+	churns, err := o.store.ChurnsWithoutOutcome(ctx, today.AddDate(0, 0, -o.within))
+	if err != nil {
+		return sum, err
+	}
+	changes, err := o.store.RenewalDateChanges(ctx)
+	if err != nil {
+		return sum, err
+	}
+	found := detectChurns(churns, today)
+	sum.Churns = len(found)
+	renewals := detectRenewals(changes, today)
+	sum.Renewals = len(renewals)
+	if err := o.store.RecordOutcomes(ctx, append(found, renewals...), changes, now); err != nil {
+		return sum, err
+	}
+	if o.slack == nil {
+		return sum, nil
+	}
+	pending, err := o.store.ClaimUnaskedOutcomes(ctx, now.AddDate(0, 0, -o.within), now.Add(-outcomeClaimTTL), now)
+	if err != nil {
+		return sum, err
+	}
+	for _, oc := range pending {
+		if o.ask(ctx, oc, now) {
+			sum.Asked++
+		} else {
+			sum.Waiting++
+		}
+	}
+	o.log.InfoContext(ctx, "outcomes checked", "churns", sum.Churns, "renewals", sum.Renewals, "asked", sum.Asked, "waiting", sum.Waiting)
+	return sum, nil
+}
+
+// detectChurns keeps churns that have happened by today.
+func detectChurns(cs []store.ChurnCandidate, today time.Time) []store.NewOutcome {
+	var out []store.NewOutcome
+	for _, c := range cs {
+		if !c.ChurnedAt.After(today) {
+			out = append(out, store.NewOutcome{AccountID: c.AccountID, Kind: store.OutcomeChurn, OccurredOn: c.ChurnedAt})
+		}
+	}
+	return out
+}
+
+// detectRenewals decides which renewal-date changes are renewals: the
+// account is a customer, the date it had was due (within renewalDueDays
+// of today, or past) and the new one is at least minRenewalStepDays
+// later. A first sighting is only a baseline.
+func detectRenewals(cs []store.RenewalChange, today time.Time) []store.NewOutcome {
+	var out []store.NewOutcome
+	for _, c := range cs {
+		if c.SeenDate.IsZero() || (!c.ChurnedAt.IsZero() && !c.ChurnedAt.After(today)) {
+			continue
+		}
+		due := !c.SeenDate.After(today.AddDate(0, 0, renewalDueDays))
+		if due && !c.RenewalDate.Before(c.SeenDate.AddDate(0, 0, minRenewalStepDays)) {
+			out = append(out, store.NewOutcome{AccountID: c.AccountID, Kind: store.OutcomeRenewal, OccurredOn: c.SeenDate, NextRenewal: c.RenewalDate})
+		}
+	}
+	return out
+}
+
+// ask DMs the owner one question and records it; false leaves it for the
+// next run.
+func (o *Outcomes) ask(ctx context.Context, oc store.Outcome, now time.Time) bool {
+	release := func(msg string, args ...any) bool {
+		o.log.WarnContext(ctx, msg, append(args, "outcome", oc.ID, "account", oc.AccountID)...)
+		if err := o.store.ReleaseOutcome(ctx, oc.ID); err != nil {
+			o.log.ErrorContext(ctx, "cannot release the outcome question; it is retried when its claim expires", "outcome", oc.ID, "err", err)
+		}
+		return false
+	}
+	card, err := o.store.Card(ctx, oc.AccountID, 0)
+	if err != nil {
+		return release("outcome question not sent: account unreadable", "err", err)
+	}
+	user, err := o.owners.SlackID(ctx, card.Account.Owner)
+	if err != nil {
+		return release("outcome question not sent: owner lookup failed", "err", err)
+	}
+	if user == "" {
+		return release("outcome question not sent: the account's owner is not reachable in Slack")
+	}
+	q := question(oc, card.Account)
+	var ch, ts string
+	err = o.retry.Do(ctx, func(ctx context.Context) error {
+		var err error
+		ch, ts, err = o.slack.PostMessageContext(ctx, user, msgOptions(Message{Text: blocks.OutcomeText(q), Blocks: blocks.OutcomeBlocks(q)}, "")...)
+		return err
+	})
+	if err != nil {
+		return release("outcome question not sent: Slack refused", "user", user, "err", err)
+	}
+	if err := o.store.MarkOutcomeAsked(ctx, oc.ID, user, ch, ts, now); err != nil {
+		o.log.ErrorContext(ctx, "outcome question sent but not recorded as asked", "outcome", oc.ID, "err", err)
+	}
+	return true
+}
+
+// question is the outcome as its DM shows it.
+func question(oc store.Outcome, acct scoring.Account) blocks.OutcomeQuestion {
+	return blocks.OutcomeQuestion{
+		ID: oc.ID, Account: acct, Kind: string(oc.Kind), OccurredOn: oc.OccurredOn, NextRenewal: oc.NextRenewal,
+		Reasons: oc.Reasons, Note: oc.Note, AnsweredBy: oc.AnsweredBy,
+	}
+}
+
+// errOutcomeGone answers clicks on an outcome that no longer exists.
+var errOutcomeGone = UserErrorf("not_found", "That question no longer exists (the account may have been deleted).")
+
+func outcomeErr(err error) error {
+	return Wrap(fmt.Errorf("outcome: %w", err), "outcome", "I could not save that just now. Please try again.")
+}
