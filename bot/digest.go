@@ -1,0 +1,140 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+)
+
+// DigestStore is what the digest reads; *store.Store has it.
+type DigestStore interface {
+	DigestInput(ctx context.Context, q store.DigestQuery) (scoring.DigestInput, error)
+}
+
+var _ DigestStore = (*store.Store)(nil)
+
+// DigestSlack is the part of the Web API the digest posts with.
+type DigestSlack interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+}
+
+var _ DigestSlack = (*slack.Client)(nil)
+
+// DigestConfig configures NewDigest.
+type DigestConfig struct {
+	Store     DigestStore
+	Slack     DigestSlack    // nil: the digest can be built but not posted
+	Channel   string         // HEALTHBOT_DIGEST_CHANNEL
+	Location  *time.Location // HEALTHBOT_TIMEZONE: the digest's day and dates; nil means UTC
+	TextChart bool           // sparklines instead of a Block Kit chart (console, demo)
+	Logger    *slog.Logger
+	Retry     RateLimitRetrier // paces the post on 429s; MaxRetries 0 means DefaultDigestRetries
+}
+
+// DefaultDigestRetries is how many 429s in a row the digest post waits out:
+// it is one message a week, worth waiting for.
+const DefaultDigestRetries = 20
+
+// Digest builds and posts the Monday digest (DESIGN §5); the scheduler runs
+// Post once per week, and `healthbot digest` prints Build's message.
+type Digest struct {
+	cfg DigestConfig
+}
+
+// NewDigest builds the digest job.
+func NewDigest(cfg DigestConfig) *Digest {
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Retry.MaxRetries == 0 {
+		cfg.Retry.MaxRetries = DefaultDigestRetries
+	}
+	if cfg.Retry.Log == nil {
+		cfg.Retry.Log = cfg.Logger
+	}
+	return &Digest{cfg: cfg}
+}
+
+// ErrNoDigestChannel is Post's error without a channel to post to.
+var ErrNoDigestChannel = errors.New("digest: HEALTHBOT_DIGEST_CHANNEL is not set")
+
+// Build gathers the portfolio as it stands at the moment at and renders
+// the digest of that moment: the scheduler passes the occurrence (Monday
+// 09:00), so a late catch-up run reports on the same week.
+func (d *Digest) Build(ctx context.Context, at time.Time) (scoring.Digest, Message, error) {
+	at = at.In(d.cfg.Location)
+	in, err := d.cfg.Store.DigestInput(ctx, store.DigestQuery{Now: at, Location: d.cfg.Location})
+	if err != nil {
+		return scoring.Digest{}, Message{}, fmt.Errorf("digest of %s: %w", at.Format(time.DateOnly), err)
+	}
+	dg := scoring.BuildDigest(in)
+	return dg, d.message(dg, at, d.cfg.TextChart), nil
+}
+
+func (d *Digest) message(dg scoring.Digest, at time.Time, textChart bool) Message {
+	return Message{
+		Text:      blocks.DigestText(dg),
+		Blocks:    blocks.DigestBlocks(blocks.DigestView{Digest: dg, Now: at, TextChart: textChart}),
+		InChannel: true,
+	}
+}
+
+// DigestPost says where a posted digest went.
+type DigestPost struct {
+	Digest    scoring.Digest
+	ChannelID string
+	TS        string
+}
+
+// Post builds the digest of the moment at and posts it to the digest
+// channel, waiting out rate limits. A workspace that refuses the chart
+// (invalid_blocks) gets the same digest with text sparklines instead.
+func (d *Digest) Post(ctx context.Context, at time.Time) (DigestPost, error) {
+	if d.cfg.Channel == "" {
+		return DigestPost{}, ErrNoDigestChannel
+	}
+	if d.cfg.Slack == nil {
+		return DigestPost{}, errors.New("digest: no Slack client")
+	}
+	dg, msg, err := d.Build(ctx, at)
+	if err != nil {
+		return DigestPost{}, err
+	}
+	ch, ts, err := d.post(ctx, msg)
+	if invalidBlocks(err) && !d.cfg.TextChart {
+		d.cfg.Logger.WarnContext(ctx, "digest: Slack refused the message; posting it with text charts", "err", err)
+		ch, ts, err = d.post(ctx, d.message(dg, at.In(d.cfg.Location), true))
+	}
+	if err != nil {
+		return DigestPost{}, fmt.Errorf("digest: posting to %s: %w", d.cfg.Channel, err)
+	}
+	d.cfg.Logger.InfoContext(ctx, "digest posted", "week", dg.Week, "channel", ch, "ts", ts,
+		"scored", dg.ScoredAccounts, "newly_red", len(dg.NewlyRed), "renewals_at_risk", len(dg.Renewals))
+	return DigestPost{Digest: dg, ChannelID: ch, TS: ts}, nil
+}
+
+func (d *Digest) post(ctx context.Context, msg Message) (string, string, error) {
+	var ch, ts string
+	err := d.cfg.Retry.Do(ctx, func(ctx context.Context) error {
+		var err error
+		ch, ts, err = d.cfg.Slack.PostMessageContext(ctx, d.cfg.Channel, msgOptions(msg, "")...)
+		return err
+	})
+	return ch, ts, err
+}
+
+func invalidBlocks(err error) bool {
+	var se slack.SlackErrorResponse
+	return errors.As(err, &se) && se.Err == "invalid_blocks"
+}
