@@ -159,6 +159,7 @@ type BacktestResult struct {
 	Shuffled         scoring.Evaluation `json:"shuffled_control"` // the same scores against randomly permuted labels
 	SuggestedFile    string             `json:"suggested_file,omitempty"`
 	Note             string             `json:"note,omitempty"`
+	Outcomes         outcomeCounts      `json:"outcomes"` // reasons owners gave (backtest_outcomes.go)
 }
 
 // Backtest scores every account alive at each month-end in [from, to]
@@ -196,7 +197,8 @@ func Backtest(ctx context.Context, st *store.Store, cards scoring.Scorecards, ho
 	}
 	res.BacktestReport = scoring.Backtest(examples, scoring.BacktestOptions{Scorecards: cards, Split: split})
 	res.Shuffled = scoring.Evaluate(scoring.ShuffleLabels(examples, shuffleSeed))
-	return res, nil
+	res.Outcomes, err = backtestOutcomes(ctx, st)
+	return res, err
 }
 
 // writeSuggested writes the fitted scorecard file and returns its absolute path.
@@ -228,6 +230,7 @@ func printBacktest(w io.Writer, r BacktestResult) {
 	fmt.Fprintf(w, "\nControl, labels shuffled at random: AUC %.2f (95%% CI %.2f–%.2f) — a score without signal looks like this.\n",
 		r.Shuffled.AUC, r.Shuffled.AUCCI[0], r.Shuffled.AUCCI[1])
 	printFit(w, r.Fit)
+	printOutcomes(w, r.Outcomes)
 	if r.Summary != "" {
 		fmt.Fprintf(w, "\n%s\n", r.Summary)
 	}
