@@ -176,8 +176,8 @@ func (c *ConversationLog) fromTeam(ctx context.Context, m *slackevents.MessageEv
 // exact time it names: seconds and microseconds, no float rounding, as it
 // is the message's identity.
 func ParseSlackTS(ts string) (time.Time, error) {
-	secs, frac, _ := strings.Cut(ts, ".")
-	if !digits(secs) || len(secs) > 12 || (frac != "" && !digits(frac)) || len(frac) > 9 {
+	secs, frac, dot := strings.Cut(ts, ".")
+	if !digits(secs) || len(secs) > 12 || (dot && !digits(frac)) || len(frac) > 9 {
 		return time.Time{}, fmt.Errorf("bad Slack ts %q", ts)
 	}
 	sec, _ := strconv.ParseInt(secs, 10, 64)

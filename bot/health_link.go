@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -110,6 +111,7 @@ func (c channelLinks) linkAccount(ctx context.Context, ch, account string) (Chan
 		for _, e := range res.Matches {
 			names = append(names, fmt.Sprintf("%s (`%s`)", e.Name, e.ExternalID))
 		}
+		slices.Sort(names)
 		return ChannelLink{}, UserErrorf("ambiguous_account", "Several accounts match “%s”: %s. Link with the id in backticks.",
 			account, strings.Join(names, ", "))
 	}
