@@ -67,6 +67,8 @@ type Scorecard struct {
 	CustomMetrics []Metric
 	Alerts        AlertRules // thresholds of the alert rules; defaults where the file is silent
 
+	Staleness StalenessByMetric // how long a metric's data counts, where the file overrides it
+
 	plan []planned // resolved metrics in catalog order
 }
 

@@ -89,6 +89,7 @@ func resolve(c Scorecard, base, catalog Catalog, fail func(card, field, format s
 	checkMatch(c, bad)
 	c.Families, c.Metrics = fams, metrics
 	c.plan = planFor(catalog, fams, metrics)
+	applyStaleness(&c, catalog, bad)
 	if totalWeight(c.plan, fams) == 0 {
 		bad("metrics", "no metric has a positive weight in a family with a positive weight")
 	}

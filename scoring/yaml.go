@@ -41,6 +41,7 @@ type scorecardYAML struct {
 	MinPeers      *int               `yaml:"min_peers,omitempty"`
 	CustomMetrics []metricYAML       `yaml:"custom_metrics,omitempty"`
 	Alerts        yaml.Node          `yaml:"alerts,omitempty"` // decoded onto DefaultAlertRules
+	Staleness     StalenessByMetric  `yaml:"staleness,omitempty"`
 }
 
 // metricYAML is a custom metric as written; pointers tell "unset" apart so
@@ -126,6 +127,7 @@ func (sy scorecardYAML) scorecard() (Scorecard, []*ScorecardError) {
 		}
 	}
 	c.Metrics = sy.Metrics
+	c.Staleness = sy.Staleness
 	var alertErr *ScorecardError
 	if c.Alerts, alertErr = decodeAlertRules(&sy.Alerts); alertErr != nil {
 		errs = append(errs, alertErr)

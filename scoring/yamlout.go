@@ -23,6 +23,8 @@ type scorecardOut struct {
 	MinPeers      int          `yaml:"min_peers"`
 	CustomMetrics []metricYAML `yaml:"custom_metrics,omitempty"`
 	Alerts        *AlertRules  `yaml:"alerts,omitempty"`
+
+	Staleness StalenessByMetric `yaml:"staleness,omitempty"`
 }
 
 type matchOut struct {
@@ -60,7 +62,7 @@ func FormatScorecards(cards []Scorecard, header string) ([]byte, error) {
 }
 
 func toOut(c Scorecard) scorecardOut {
-	o := scorecardOut{Name: c.Name, MinConfidence: c.MinConfidence, MinPeers: c.MinPeers}
+	o := scorecardOut{Name: c.Name, MinConfidence: c.MinConfidence, MinPeers: c.MinPeers, Staleness: c.Staleness}
 	if !reflect.DeepEqual(c.Alerts, DefaultAlertRules()) {
 		rules := c.Alerts
 		o.Alerts = &rules
