@@ -115,7 +115,7 @@ func TestConversationSignalsFromSlack(t *testing.T) {
 	events := []map[string]any{
 		customer,
 		message(map[string]any{"user": "UTEAM", "user_team": "T1", "text": "Looking into it", "ts": at("09:30")}), // a colleague: 30 minutes
-		message(map[string]any{"user": "U0DANA", "text": "Fixed, sorry about that", "ts": at("09:45")}),         // the CSM
+		message(map[string]any{"user": "U0DANA", "text": "Fixed, sorry about that", "ts": at("09:45")}),           // the CSM
 		message(map[string]any{"user": "UCUST", "user_team": "T2", "text": "Thanks, works now", "ts": at("10:00")}),
 		// not people talking, or not for this channel:
 		message(map[string]any{"subtype": "bot_message", "bot_id": "B0JIRA", "text": "JIRA-1 updated", "ts": at("09:10")}),
