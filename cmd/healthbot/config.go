@@ -37,6 +37,9 @@ type Config struct {
 	ScoreInterval  time.Duration
 	KeyFeatures    []string // track event names whose use key_feature_adoption measures
 	Charts         string   // "block": Block Kit line charts on cards; "text": sparklines only
+
+	PulseReminderAfter time.Duration // after the check-in, CSMs with unanswered accounts are reminded
+	PulsePace          time.Duration // least time between two pulse DMs (Slack: ~1 chat.postMessage/s)
 }
 
 // SlackEnabled reports whether the bot should talk to Slack at all.
@@ -107,6 +110,8 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		TimeZone:           p.location("HEALTHBOT_TIMEZONE", "UTC"),
 		DigestAt:           p.weekly("HEALTHBOT_DIGEST_AT", "Mon 09:00"),
 		PulseAt:            p.weekly("HEALTHBOT_PULSE_AT", "Mon 10:00"),
+		PulseReminderAfter: p.duration("HEALTHBOT_PULSE_REMINDER_AFTER", "48h"),
+		PulsePace:          p.duration("HEALTHBOT_PULSE_PACE", "1s"),
 		ScorecardsFile:     p.str("HEALTHBOT_SCORECARDS", ""),
 		ScoreInterval:      p.duration("HEALTHBOT_SCORE_INTERVAL", "24h"),
 		KeyFeatures:        splitList(p.str("HEALTHBOT_KEY_FEATURES", "")),

@@ -54,6 +54,8 @@ func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *
 	}
 	r.Event("app_home_opened", bot.HomeOpened{Health: health, Slack: api})
 	m.registerConversations(r, health, api) // /health link, channel messages (conversations.go)
+	// Weekly pulse: check-in buttons, note modal, /health pulse (pulse.go).
+	newPulse(m.Config, m.store, api, m.Logger.With("component", "pulse")).Register(r, health)
 }
 
 // startSocketMode runs the Socket Mode connection until Close; a fatal

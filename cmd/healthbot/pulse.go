@@ -1,0 +1,29 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/slack-go/slack"
+
+	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/store"
+)
+
+// newPulse builds the weekly pulse (issue 5) from the configuration:
+// HEALTHBOT_PULSE_AT in each CSM's zone (HEALTHBOT_TIMEZONE when Slack
+// gives none), HEALTHBOT_PULSE_REMINDER_AFTER, HEALTHBOT_PULSE_PACE.
+// Register its buttons with Register and give its Jobs to the scheduler;
+// without Slack (api nil) it has no jobs.
+func newPulse(cfg Config, st *store.Store, api *slack.Client, log *slog.Logger) *bot.Pulse {
+	retry := bot.RateLimitRetrier{MaxRetries: -1, Log: log} // a fan-out drops nothing
+	pc := bot.PulseConfig{
+		Store: st, Weekday: cfg.PulseAt.Weekday, Hour: cfg.PulseAt.Hour, Minute: cfg.PulseAt.Minute,
+		Location: cfg.TimeZone, ReminderAfter: cfg.PulseReminderAfter, Pace: cfg.PulsePace,
+		Retry: retry, Logger: log,
+	}
+	if api != nil { // a nil *slack.Client must not become a non-nil interface
+		pc.Slack = api
+		pc.Owners = bot.NewOwnerResolver(api, st, retry, log, nil)
+	}
+	return bot.NewPulse(pc)
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/store"
+)
+
+func TestPulseConfig(t *testing.T) {
+	t.Parallel()
+	cfg, err := ParseConfig(envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, 48*time.Hour, cfg.PulseReminderAfter)
+	require.Equal(t, time.Second, cfg.PulsePace)
+
+	cfg, err = ParseConfig(envOf(map[string]string{
+		"HEALTHBOT_PULSE_AT": "fri 16:30", "HEALTHBOT_PULSE_REMINDER_AFTER": "24h", "HEALTHBOT_PULSE_PACE": "250ms",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, WeeklyTime{Weekday: time.Friday, Hour: 16, Minute: 30}, cfg.PulseAt)
+	require.Equal(t, 24*time.Hour, cfg.PulseReminderAfter)
+	require.Equal(t, 250*time.Millisecond, cfg.PulsePace)
+
+	_, err = ParseConfig(envOf(map[string]string{"HEALTHBOT_PULSE_REMINDER_AFTER": "soon", "HEALTHBOT_PULSE_PACE": "0s"}))
+	require.ErrorContains(t, err, "HEALTHBOT_PULSE_REMINDER_AFTER")
+	require.ErrorContains(t, err, "HEALTHBOT_PULSE_PACE")
+}
+
+func TestNewPulseSchedulesOnlyWithSlack(t *testing.T) {
+	t.Parallel()
+	cfg, err := ParseConfig(envOf(nil))
+	require.NoError(t, err)
+	log := slog.New(slog.DiscardHandler)
+	st := store.New(nil) // nothing runs: only the wiring is looked at
+	require.Empty(t, newPulse(cfg, st, nil, log).Jobs(), "no Slack, no check-ins")
+
+	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-x", APIURL: "http://127.0.0.1:1/api/"}, log)
+	jobs := newPulse(cfg, st, api, log).Jobs()
+	require.Len(t, jobs, 1)
+	require.Equal(t, bot.PulseJobName, jobs[0].Name)
+	require.Equal(t, bot.Every{Interval: 10 * time.Minute}, jobs[0].Cadence)
+}
