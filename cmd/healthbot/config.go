@@ -29,6 +29,7 @@ type Config struct {
 	AskTimeout    time.Duration // deadline per question
 
 	AlertChannel   string
+	AlertRoutes    alertRoutes // HEALTHBOT_ALERT_ROUTES (alerts.go)
 	DigestChannel  string
 	TimeZone       *time.Location
 	DigestAt       WeeklyTime
@@ -106,6 +107,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		AskMaxRounds:       p.intIn("HEALTHBOT_ASK_MAX_ROUNDS", 5, 1, 20),
 		AskTimeout:         p.duration("HEALTHBOT_ASK_TIMEOUT", "30s"),
 		AlertChannel:       p.str("HEALTHBOT_ALERT_CHANNEL", ""),
+		AlertRoutes:        p.alertRoutes("HEALTHBOT_ALERT_ROUTES"),
 		DigestChannel:      p.str("HEALTHBOT_DIGEST_CHANNEL", ""),
 		TimeZone:           p.location("HEALTHBOT_TIMEZONE", "UTC"),
 		DigestAt:           p.weekly("HEALTHBOT_DIGEST_AT", "Mon 09:00"),

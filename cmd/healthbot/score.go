@@ -19,7 +19,7 @@ import (
 func scoreCommand() command {
 	return command{
 		summary: "score every account and store the scores (one row per account and day)",
-		usage:   "score [--as-of DATE | --from DATE [--to DATE]] [--scorecards FILE] [--dry-run]",
+		usage:   "score [--as-of DATE | --from DATE [--to DATE]] [--scorecards FILE] [--dry-run] [--alerts]",
 		run:     runScore,
 	}
 }
@@ -29,6 +29,7 @@ type scoreFlags struct {
 	days       []time.Time // the days to score, oldest first
 	scorecards string
 	dryRun     bool
+	alerts     bool // then run the alert rules on the last day (score_alerts.go)
 }
 
 func parseScoreFlags(e *env, args []string) (scoreFlags, error) {
@@ -38,6 +39,7 @@ func parseScoreFlags(e *env, args []string) (scoreFlags, error) {
 	to := fs.String("to", "", "backfill: last day to score, YYYY-MM-DD (default today)")
 	cards := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the built-in defaults)")
 	dry := fs.Bool("dry-run", false, "write nothing; list the accounts whose band the scorecard file would change")
+	alerts := fs.Bool("alerts", false, "then evaluate the alert rules for the last day scored (posted when SLACK_BOT_TOKEN is set)")
 	if err := parseFlags(fs, args); err != nil {
 		return scoreFlags{}, err
 	}
@@ -45,7 +47,10 @@ func parseScoreFlags(e *env, args []string) (scoreFlags, error) {
 		return scoreFlags{}, usagef("unexpected argument %q", fs.Arg(0))
 	}
 	today := scoring.Day(time.Now().In(e.cfg.TimeZone))
-	f := scoreFlags{scorecards: *cards, dryRun: *dry}
+	f := scoreFlags{scorecards: *cards, dryRun: *dry, alerts: *alerts}
+	if *alerts && *dry {
+		return f, usagef("--alerts acts on stored scores, so it cannot go with --dry-run")
+	}
 	switch {
 	case *asOf != "" && (*from != "" || *to != ""):
 		return f, usagef("--as-of and --from/--to exclude each other")
@@ -138,7 +143,10 @@ func runScore(ctx context.Context, e *env, args []string) error {
 		return dryRunScore(ctx, e.out, st, f.days[0], current, currentSrc, cards, src)
 	}
 	fmt.Fprintf(e.out, "Scoring with %s.\n", src)
-	return backfill(ctx, e, st, cards, f.days)
+	if err := backfill(ctx, e, st, cards, f.days); err != nil || !f.alerts {
+		return err
+	}
+	return scoreAlerts(ctx, e, st, cards, f.days[len(f.days)-1])
 }
 
 // backfill scores each day in turn; each day is written in one transaction.

@@ -65,6 +65,8 @@ type Main struct {
 
 	slack  *slack.Client // nil unless SLACK_BOT_TOKEN is set (slack.go)
 	router *bot.Router   // every Slack handler is registered here
+
+	alerting *alerting // alert and outcome jobs, built once by AlertJobs (alerts.go)
 }
 
 // NewMain prepares a Main; nothing starts until Run.

@@ -53,6 +53,8 @@ func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *
 		r.Action(id, health)
 	}
 	r.Event("app_home_opened", bot.HomeOpened{Health: health, Slack: api})
+	// Alert messages and outcome questions: their buttons (alerts.go).
+	m.registerAlertButtons(r, health)
 	m.registerConversations(r, health, api) // /health link, channel messages (conversations.go)
 	// Weekly pulse: check-in buttons, note modal, /health pulse (pulse.go).
 	newPulse(m.Config, m.store, api, m.Logger.With("component", "pulse")).Register(r, health)

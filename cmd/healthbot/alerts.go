@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/slack-go/slack"
+
+	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+)
+
+// alertRoutes is HEALTHBOT_ALERT_ROUTES, parsed.
+type alertRoutes = bot.AlertRoutes
+
+// alertRoutes reads "turned_red=both,expansion=dm,late_invoice=channel";
+// rules not named post to both the alert channel and the owner.
+func (p *parser) alertRoutes(name string) alertRoutes {
+	r, err := bot.ParseAlertRoutes(p.str(name, ""))
+	if err != nil {
+		p.fail(name, "%v", err)
+		return nil
+	}
+	return r
+}
+
+// alerting is the alert job, the outcome job and the owner lookups they
+// share with their buttons.
+type alerting struct {
+	Alerts   *bot.Alerts
+	Outcomes *bot.Outcomes
+}
+
+// AlertJobs builds the alert and outcome jobs once. The scheduler calls
+// Alerts.EvaluateAndPostAlerts(ctx, day) right after scoring day, and
+// Outcomes.AskOutcomes(ctx, now) once a day. Call it after startSlack so
+// they post; without Slack they evaluate and store, and a later run with
+// Slack posts what is pending.
+func (m *Main) AlertJobs() (*alerting, error) {
+	if m.alerting != nil {
+		return m.alerting, nil
+	}
+	cards, _, err := loadScorecards("", m.Config.ScorecardsFile)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: %w", err)
+	}
+	m.alerting = newAlerting(m.Config, m.store, m.slack, cards, m.Logger.With("component", "alerts"))
+	return m.alerting, nil
+}
+
+// registerAlertButtons routes the buttons of alert messages and outcome
+// questions; cards renders Open card.
+func (m *Main) registerAlertButtons(r *bot.Router, cards bot.CardMessenger) {
+	jobs, err := m.AlertJobs()
+	if err != nil {
+		m.Logger.Error("alert buttons not registered", "err", err)
+		return
+	}
+	jobs.Alerts.RegisterButtons(r, cards)
+	jobs.Outcomes.RegisterButtons(r)
+}
+
+// newAlerting wires the jobs to the store, Slack (nil: none) and config.
+func newAlerting(cfg Config, st *store.Store, api *slack.Client, cards scoring.Scorecards, log *slog.Logger) *alerting {
+	retry := bot.RateLimitRetrier{MaxRetries: bot.DefaultAlertRetries, Log: log}
+	var owners *bot.OwnerResolver
+	var alertAPI bot.AlertSlack
+	var outcomeAPI bot.OutcomeSlack
+	if api != nil { // a nil *slack.Client must not become a non-nil interface
+		owners = bot.NewOwnerResolver(api, st, retry, log, nil)
+		alertAPI, outcomeAPI = api, api
+	}
+	return &alerting{
+		Alerts: bot.NewAlerts(bot.AlertsConfig{
+			Store: st, Slack: alertAPI, Owners: owners, Scorecards: cards, Channel: cfg.AlertChannel,
+			Routes: cfg.AlertRoutes, Location: cfg.TimeZone, Logger: log, Retry: retry,
+		}),
+		Outcomes: bot.NewOutcomes(bot.OutcomesConfig{Store: st, Slack: outcomeAPI, Owners: owners, Logger: log.With("job", "outcomes"), Retry: retry}),
+	}
+}
