@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/scoring"
@@ -234,4 +236,27 @@ func TestParseSlackTS(t *testing.T) {
 		_, err := bot.ParseSlackTS(bad)
 		require.Error(t, err, bad)
 	}
+}
+
+// TestManifestSubscribesToChannelMessages keeps the Slack app able to see
+// linked channels: public and private channel messages, with their scopes.
+func TestManifestSubscribesToChannelMessages(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../slack/manifest.yaml")
+	require.NoError(t, err)
+	var m struct {
+		OAuth struct {
+			Scopes struct {
+				Bot []string `yaml:"bot"`
+			} `yaml:"scopes"`
+		} `yaml:"oauth_config"`
+		Settings struct {
+			Events struct {
+				Bot []string `yaml:"bot_events"`
+			} `yaml:"event_subscriptions"`
+		} `yaml:"settings"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &m))
+	require.Subset(t, m.Settings.Events.Bot, []string{"message.channels", "message.groups"})
+	require.Subset(t, m.OAuth.Scopes.Bot, []string{"channels:history", "groups:history", "channels:read", "groups:read", "users:read"})
 }
