@@ -9,12 +9,18 @@ import (
 	"github.com/healthbot/healthbot/store"
 )
 
-// newPulse builds the weekly pulse (issue 5) from the configuration:
-// HEALTHBOT_PULSE_AT in each CSM's zone (HEALTHBOT_TIMEZONE when Slack
-// gives none), HEALTHBOT_PULSE_REMINDER_AFTER, HEALTHBOT_PULSE_PACE.
-// Register its buttons with Register and give its Jobs to the scheduler;
-// without Slack (api nil) it has no jobs.
+// newPulse builds the weekly pulse (issue 5) from the configuration.
+// Register its buttons with Register; without Slack (api nil) it has no
+// jobs but still records `/health pulse`.
 func newPulse(cfg Config, st *store.Store, api *slack.Client, log *slog.Logger) *bot.Pulse {
+	return bot.NewPulse(pulseConfig(cfg, st, api, log))
+}
+
+// pulseConfig is the pulse's configuration: HEALTHBOT_PULSE_AT in each
+// CSM's zone (HEALTHBOT_TIMEZONE when Slack gives none),
+// HEALTHBOT_PULSE_REMINDER_AFTER, HEALTHBOT_PULSE_PACE; owners known only
+// by email are found in Slack by OwnerResolver.
+func pulseConfig(cfg Config, st *store.Store, api *slack.Client, log *slog.Logger) bot.PulseConfig {
 	retry := bot.RateLimitRetrier{MaxRetries: -1, Log: log} // a fan-out drops nothing
 	pc := bot.PulseConfig{
 		Store: st, Weekday: cfg.PulseAt.Weekday, Hour: cfg.PulseAt.Hour, Minute: cfg.PulseAt.Minute,
@@ -25,5 +31,5 @@ func newPulse(cfg Config, st *store.Store, api *slack.Client, log *slog.Logger) 
 		pc.Slack = api
 		pc.Owners = bot.NewOwnerResolver(api, st, retry, log, nil)
 	}
-	return bot.NewPulse(pc)
+	return pc
 }
