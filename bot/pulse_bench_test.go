@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -15,7 +16,8 @@ import (
 // BenchmarkPulseFanOut is the weekly check-in to 300 CSMs with 40 scored
 // accounts each (two DMs per CSM) against a fake Slack with no rate limit
 // and no pacing: claims, page reads, posts and message records, end to end.
-// It reports DMs/s and the run's total time.
+// It reports DMs/s and the run's total time, sending to one CSM at a time
+// and to four at once.
 func BenchmarkPulseFanOut(b *testing.B) {
 	const csms, perCSM = 300, 40
 	ctx := context.Background()
@@ -25,32 +27,35 @@ func BenchmarkPulseFanOut(b *testing.B) {
 	log := slog.New(slog.DiscardHandler)
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-bench", APIURL: fake.APIURL()}, log)
 	now := func() time.Time { return pulseMonday }
-	p := bot.NewPulse(bot.PulseConfig{Store: st, Slack: api, Weekday: time.Monday, Hour: 10, Location: time.UTC,
-		Pace: -1, Instance: "bench", Now: now, Logger: log})
-
-	var dms int
-	var elapsed time.Duration
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		for _, q := range []string{"DELETE FROM job_run WHERE name LIKE 'pulse%'", "DELETE FROM pulse_message"} {
-			if _, err := st.DB().Exec(ctx, q); err != nil {
-				b.Fatal(err)
+	for _, workers := range []int{1, 4} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			p := bot.NewPulse(bot.PulseConfig{Store: st, Slack: api, Weekday: time.Monday, Hour: 10, Location: time.UTC,
+				Pace: -1, Workers: workers, Instance: "bench", Now: now, Logger: log})
+			var dms int
+			var elapsed time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				for _, q := range []string{"DELETE FROM job_run WHERE name LIKE 'pulse%'", "DELETE FROM pulse_message"} {
+					if _, err := st.DB().Exec(ctx, q); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+				start := time.Now()
+				sum, err := p.RunTick(ctx)
+				elapsed += time.Since(start)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if sum.Checkins != csms || sum.Messages != 2*csms {
+					b.Fatalf("run sent %d check-ins in %d DMs, want %d in %d", sum.Checkins, sum.Messages, csms, 2*csms)
+				}
+				dms += sum.Messages
 			}
-		}
-		b.StartTimer()
-		start := time.Now()
-		sum, err := p.RunTick(ctx)
-		elapsed += time.Since(start)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if sum.Checkins != csms || sum.Messages != 2*csms {
-			b.Fatalf("run sent %d check-ins in %d DMs, want %d in %d", sum.Checkins, sum.Messages, csms, 2*csms)
-		}
-		dms += sum.Messages
+			b.ReportMetric(float64(dms)/elapsed.Seconds(), "DMs/s")
+			b.ReportMetric(elapsed.Seconds()*1000/float64(b.N), "ms/run")
+		})
 	}
-	b.ReportMetric(float64(dms)/elapsed.Seconds(), "DMs/s")
-	b.ReportMetric(elapsed.Seconds()*1000/float64(b.N), "ms/run")
 }
 
 // seedFanOut writes csms CSMs (zone cached) owning perCSM scored accounts each.
