@@ -39,6 +39,9 @@ type Config struct {
 	KeyFeatures    []string // track event names whose use key_feature_adoption measures
 	Charts         string   // "block": Block Kit line charts on cards; "text": sparklines only
 
+	CatchUpWindow time.Duration // a scheduled run missed by less than this runs when the bot starts
+	Instance      string        // this replica's name in job_run.claimed_by; "" means the host name
+
 	PulseReminderAfter time.Duration // after the check-in, CSMs with unanswered accounts are reminded
 	PulsePace          time.Duration // least time between two pulse DMs (Slack: ~1 chat.postMessage/s)
 }
@@ -118,6 +121,8 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		ScoreInterval:      p.duration("HEALTHBOT_SCORE_INTERVAL", "24h"),
 		KeyFeatures:        splitList(p.str("HEALTHBOT_KEY_FEATURES", "")),
 		Charts:             p.oneOf("HEALTHBOT_CHARTS", "block", "block", "text"),
+		CatchUpWindow:      p.duration("HEALTHBOT_CATCHUP_WINDOW", "12h"),
+		Instance:           p.str("HEALTHBOT_INSTANCE", ""),
 	}
 	if cfg.SlackBotToken != "" && cfg.SlackAppToken == "" && cfg.SlackSigningSecret == "" {
 		p.fail("SLACK_SIGNING_SECRET", "is required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN selects Socket Mode")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -53,6 +54,9 @@ type Main struct {
 	Config  Config
 	Logger  *slog.Logger
 	Migrate bool
+	Clock   clockwork.Clock // the scheduler's clock; nil means the real one (tests inject a fake)
+
+	claims bot.JobClaimer // the scheduler's job_run claims; nil means the store (tests wrap it)
 
 	pool     *pgxpool.Pool
 	store    *store.Store
@@ -94,6 +98,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.mux.Handle("POST /v1/", intake)
 	if err := m.startSlack(); err != nil {
+		return err
+	}
+	if err := m.startScheduler(ctx); err != nil { // jobs.go
 		return err
 	}
 
