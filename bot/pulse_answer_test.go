@@ -123,3 +123,20 @@ func TestPulseClickFromSomeoneUnknownRecordsNothing(t *testing.T) {
 	e.interact(t, e.click("UANN", forged, blocks.ActionPulsePoor, fmt.Sprint(acme.ID, "|2026-W99"), "bad"))
 	require.Contains(t, e.hooks.WaitFor(t, "bad").Message.Text, "no longer works")
 }
+
+func TestPulseAnswerIsKeptWhenTheMessageCannotBeUpdated(t *testing.T) {
+	t.Parallel()
+	e := newPulseEnv(t, pulseMonday, pulseOpts{reply: func(c bottest.Call) *bottest.Reply {
+		if c.Method == "chat.update" {
+			return &bottest.Reply{Body: map[string]any{"ok": false, "error": "message_not_found"}}
+		}
+		return nil
+	}})
+	ann := e.csm(t, "Ann", "UANN", "UTC")
+	acme := e.account(t, "Acme", ann, 30)
+	e.tick(t)
+	m := e.messages(t, ann, "2026-W48")[0]
+	e.interact(t, e.click("UANN", m, blocks.ActionPulseHealthy, blocks.PulseValue(acme.ID, "2026-W48"), "kept"))
+	require.Equal(t, scoring.RatingHealthy, e.answer(t, acme.ID, "2026-W48").Rating, "stored before the update was tried")
+	require.Contains(t, e.hooks.WaitFor(t, "kept").Message.Text, "Recorded 🙂 Healthy for 2026-W48")
+}

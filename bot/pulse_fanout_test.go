@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/bot"
@@ -173,4 +174,41 @@ func TestPulseReachesCSMsAtTheirOwnLocalHour(t *testing.T) {
 	c, err := e.st.CSMBySlackID(context.Background(), "UNY")
 	require.NoError(t, err)
 	require.Equal(t, "America/New_York", c.TZ, "Slack's zone is cached on the CSM")
+}
+
+func TestPulseJobOnTwoSchedulersSendsEachCheckinOnce(t *testing.T) {
+	t.Parallel()
+	st := store.New(storetest.Schema(t))
+	clock := clockwork.NewFakeClockAt(pulseMonday)
+	e := newPulseEnv(t, pulseMonday, pulseOpts{st: st})
+	var csms []scoring.CSM
+	for i := range 5 {
+		c := e.csm(t, fmt.Sprintf("CSM%d", i), fmt.Sprintf("U%d", i), "UTC")
+		csms = append(csms, c)
+		e.account(t, fmt.Sprintf("Acct %d", i), c, 50)
+	}
+	// Two replicas: each its own scheduler and pulse, one database.
+	var scheds []*bot.Scheduler
+	for _, instance := range []string{"a", "b"} {
+		s, err := bot.NewScheduler(bot.SchedulerConfig{Claims: st, Clock: clock, Location: time.UTC, Instance: instance})
+		require.NoError(t, err)
+		p := bot.NewPulse(bot.PulseConfig{Store: st, Slack: e.api, Weekday: time.Monday, Hour: 10, Location: time.UTC,
+			Pace: -1, Instance: instance, Now: clock.Now})
+		for _, j := range p.Jobs() {
+			require.NoError(t, s.Add(j))
+		}
+		scheds = append(scheds, s)
+	}
+	for _, s := range scheds {
+		require.NoError(t, s.Start(context.Background())) // catches up the current 10-minute slot at once
+	}
+	e.slack.WaitCalls(t, "chat.postMessage", len(csms))
+	require.NoError(t, clock.BlockUntilContext(context.Background(), 2))
+	clock.Advance(10 * time.Minute) // the next slot: due again, nothing new to send
+	for _, s := range scheds {
+		require.NoError(t, s.Shutdown()) // waits for running jobs
+	}
+	for _, c := range csms {
+		require.Len(t, e.postsTo(c.SlackUserID), 1, "%s gets one check-in", c.Name)
+	}
 }
