@@ -247,7 +247,8 @@ func expansionSection(d scoring.Digest, limit int) slack.Block {
 	es := d.Expansion
 	lines := make([]string, 0, min(limit, len(es)))
 	for _, e := range es[:min(limit, len(es))] {
-		lines = append(lines, fmt.Sprintf("*%s* · %s · MRR %s · %s", Esc(e.Account.Name), Esc(e.Reason),
+		reason, _ := strings.CutPrefix(e.Reason, "Expansion: ") // the alert's summary; the title says it
+		lines = append(lines, fmt.Sprintf("*%s* · %s · MRR %s · %s", Esc(e.Account.Name), Esc(reason),
 			Money(e.Account.MRR), csmName(e.Account.Owner)))
 	}
 	return listSection(fmt.Sprintf("*🌱 Expansion candidates (%d)*", len(es)), lines, len(es), "No expansion signals this week.")

@@ -52,7 +52,7 @@ func digestFixture() scoring.Digest {
 			2: {Rating: scoring.RatingPoor, Week: "2026-W48", AnsweredAt: digestNow.AddDate(0, 0, -5)},
 		},
 		CSMs:      []scoring.CSM{dana, lee},
-		Expansion: map[int64]string{4: "Green (75) and using 95 % of seats"},
+		Expansion: map[int64]string{4: "Expansion: green (75) and using 95 % of seats"},
 		History:   hist,
 	})
 }
