@@ -127,7 +127,7 @@ func NewPulse(cfg PulseConfig) *Pulse {
 		p.reminderAfter = 48 * time.Hour
 	}
 	if p.interval <= 0 {
-		p.interval = 10 * time.Minute
+		p.interval = PulseInterval
 	}
 	if p.maxLate <= 0 {
 		p.maxLate = 72 * time.Hour
@@ -166,8 +166,12 @@ func NewPulse(cfg PulseConfig) *Pulse {
 	return p
 }
 
-// PulseJobName is the scheduler job that sends check-ins and reminders.
-const PulseJobName = "pulse"
+// PulseJobName is the scheduler job that sends check-ins and reminders;
+// PulseInterval is its default cadence.
+const (
+	PulseJobName  = "pulse"
+	PulseInterval = 10 * time.Minute
+)
 
 // Jobs is the pulse's scheduled work for the Scheduler: one job every
 // Interval that sends whatever check-ins and reminders are due. None

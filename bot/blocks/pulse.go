@@ -129,7 +129,7 @@ func PulseText(p PulsePage) string {
 	if p.Reminder {
 		return fmt.Sprintf("Reminder: %s still without a pulse for %s", plural(n, "account"), p.Week)
 	}
-	return fmt.Sprintf("Weekly pulse for %s: how are your %s doing?", p.Week, plural(n, "account"))
+	return fmt.Sprintf("Weekly pulse for %s: %s to rate", p.Week, plural(n, "account"))
 }
 
 // PulseBlocks renders a page: a header, one line and one row of buttons per

@@ -44,6 +44,7 @@ func (m *Main) jobs() ([]scheduledJob, error) {
 		score,
 		m.outcomesJob(alerting),
 		m.digestJob(),
+		m.pulseJob(), // pulse.go
 	}, nil
 }
 

@@ -33,3 +33,15 @@ func pulseConfig(cfg Config, st *store.Store, api *slack.Client, log *slog.Logge
 	}
 	return pc
 }
+
+// pulseJob sends the weekly check-ins and reminders every 10 minutes, on
+// the scheduler's clock and instance name (jobs.go lists it).
+func (m *Main) pulseJob() scheduledJob {
+	pc := pulseConfig(m.Config, m.store, m.slack, m.Logger.With("component", "pulse"))
+	pc.Now, pc.Instance = m.now, instanceName(m.Config.Instance)
+	j := scheduledJob{NeedsSlack: true, Job: bot.Job{Name: bot.PulseJobName, Cadence: bot.Every{Interval: bot.PulseInterval}}}
+	if jobs := bot.NewPulse(pc).Jobs(); len(jobs) == 1 { // none without Slack
+		j.Job = jobs[0]
+	}
+	return j
+}

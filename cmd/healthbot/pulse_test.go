@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -8,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -44,4 +47,32 @@ func TestNewPulseSchedulesOnlyWithSlack(t *testing.T) {
 	require.Len(t, jobs, 1)
 	require.Equal(t, bot.PulseJobName, jobs[0].Name)
 	require.Equal(t, bot.Every{Interval: 10 * time.Minute}, jobs[0].Cadence)
+}
+
+// TestMainSendsThePulseOnceWithTwoBots: two bots started on Monday 10:05
+// (UTC, the CSM's zone per Slack) both run the pulse job; the CSM gets one
+// check-in.
+func TestMainSendsThePulseOnceWithTwoBots(t *testing.T) {
+	t.Parallel()
+	w := setupJobs(t, time.Date(2026, 11, 30, 10, 5, 0, 0, time.UTC))
+	ctx := context.Background()
+	csm, err := w.st.EnsureCSM(ctx, "ann@example.com", "UANN", "Ann")
+	require.NoError(t, err)
+	_, err = w.st.UpsertAccount(ctx, scoring.Account{ExternalID: "acme", Name: "Acme", OwnerID: csm})
+	require.NoError(t, err)
+
+	w.start(t, "bot-a", nil)
+	w.start(t, "bot-b", nil)
+	w.waitEvents(t, "the pulse run", 1, finishOf(bot.PulseJobName))
+	w.slack.WaitCalls(t, "chat.postMessage", 1)
+	var dms []string
+	for _, c := range w.slack.Calls("chat.postMessage") {
+		if c.Param("channel") == "UANN" {
+			dms = append(dms, c.Param("text"))
+		}
+	}
+	require.Equal(t, []string{"Weekly pulse for 2026-W49: 1 account to rate"}, dms)
+	run, err := w.st.JobRun(ctx, fmt.Sprintf("pulse:%d", csm), "2026-W49")
+	require.NoError(t, err)
+	require.False(t, run.FinishedAt.IsZero())
 }
