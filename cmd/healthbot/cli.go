@@ -51,6 +51,7 @@ func commands() map[string]command {
 		"backtest": backtestCommand(),
 		"version":  versionCommand(),
 		"console":  consoleCommand(),
+		"digest":   digestCommand(),
 	}
 }
 
