@@ -80,12 +80,8 @@ func (m *Main) startScheduler(ctx context.Context) error {
 		return err
 	}
 	for _, j := range jobs {
-		switch {
-		case j.NeedsSlack && m.slack == nil:
-			log.Info("scheduler: job not scheduled: Slack is not configured (SLACK_BOT_TOKEN)", "job", j.Name)
-			continue
-		case j.Off != "":
-			log.Info("scheduler: job not scheduled: "+j.Off, "job", j.Name)
+		if why := m.notScheduled(j); why != "" {
+			log.Info("scheduler: job not scheduled: "+why, "job", j.Name)
 			continue
 		}
 		if err := s.Add(j.Job); err != nil {
@@ -97,6 +93,17 @@ func (m *Main) startScheduler(ctx context.Context) error {
 	}
 	m.closers = append(m.closers, func(context.Context) error { return s.Shutdown() })
 	return nil
+}
+
+// notScheduled says why a job does not run here, or "".
+func (m *Main) notScheduled(j scheduledJob) string {
+	switch {
+	case j.NeedsSlack && m.slack == nil:
+		return "Slack is not configured (SLACK_BOT_TOKEN)"
+	case j.Off != "":
+		return j.Off
+	}
+	return ""
 }
 
 // instanceName is HEALTHBOT_INSTANCE, else the host name.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"regexp"
 	"slices"
 	"sync"
@@ -80,6 +81,7 @@ type jobsWorld struct {
 	mu      sync.Mutex
 	events  []claimEvent
 	changed chan struct{}
+	timers  int // jobs scheduled by the bots started, one timer each
 }
 
 func setupJobs(t *testing.T, start time.Time) *jobsWorld {
@@ -157,7 +159,35 @@ func (w *jobsWorld) start(t *testing.T, instance string, env map[string]string) 
 	m.claims = recordingClaims{st: w.st, w: w}
 	require.NoError(t, m.Run(context.Background()))
 	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	w.mu.Lock()
+	w.timers += scheduledCount(t, m)
+	w.mu.Unlock()
 	return m
+}
+
+// scheduledCount is how many jobs m scheduled: each keeps one timer armed
+// on the clock between runs.
+func scheduledCount(t *testing.T, m *Main) int {
+	t.Helper()
+	jobs, err := m.jobs()
+	require.NoError(t, err)
+	n := 0
+	for _, j := range jobs {
+		if m.notScheduled(j) == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// armed waits until every running bot's jobs wait on the clock again, so
+// an Advance fires each of them.
+func (w *jobsWorld) armed(t *testing.T) {
+	t.Helper()
+	w.mu.Lock()
+	n := w.timers
+	w.mu.Unlock()
+	require.NoError(t, w.clock.BlockUntilContext(context.Background(), n))
 }
 
 // digestPosts are the chat.postMessage calls to the digest channel.
@@ -191,10 +221,10 @@ func TestMainPostsTheDigestOnceOnMondayWithTwoBots(t *testing.T) {
 	w.start(t, "bot-a", nil)
 	w.start(t, "bot-b", nil)
 
-	// Starting, the bots score today's interval (one of them) and arm their
-	// timers: score, outcomes and digest each.
+	// Starting, the bots score today's interval (one of them) and arm a
+	// timer per job.
 	w.waitEvents(t, "score run", 1, finishOf("score"))
-	require.NoError(t, w.clock.BlockUntilContext(context.Background(), 6))
+	w.armed(t)
 	require.Empty(t, w.digestPosts(), "08:59: no digest yet")
 	w.clock.Advance(time.Minute)
 
@@ -246,7 +276,7 @@ func TestMainSkipsTheDigestPastItsCatchUpWindow(t *testing.T) {
 	require.Contains(t, w.logs.String(), "not running it")
 	require.Regexp(t, `job=digest slot=2026-W49 late=34h0m0s window=12h0m0s`, w.logs.String())
 	w.waitEvents(t, "the catch-up score run", 1, finishOf("score"))
-	require.NoError(t, w.clock.BlockUntilContext(context.Background(), 3))
+	w.armed(t)
 	require.Empty(t, w.digestPosts())
 
 	w.clock.Advance(time.Date(2026, 12, 7, 9, 0, 0, 0, newYork).Sub(w.clock.Now()))
@@ -293,7 +323,7 @@ func TestMainRunsScoringThenAlertsEachDay(t *testing.T) {
 	w.start(t, "bot-b", nil)
 	w.waitEvents(t, "the first score run", 1, finishOf("score"))
 	for day := 1; day < 7; day++ {
-		require.NoError(t, w.clock.BlockUntilContext(context.Background(), 6))
+		w.armed(t)
 		w.clock.Advance(24 * time.Hour)
 		w.waitEvents(t, fmt.Sprintf("score run of day %d", day), day+1, finishOf("score"))
 	}
@@ -341,4 +371,19 @@ func alertBlockID(blocksJSON string) string {
 		return m[1]
 	}
 	return ""
+}
+
+func TestSchedulerConfig(t *testing.T) {
+	t.Parallel()
+	cfg, err := ParseConfig(envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, 12*time.Hour, cfg.CatchUpWindow)
+	require.Empty(t, cfg.Instance)
+	host, err := os.Hostname()
+	require.NoError(t, err)
+	require.Equal(t, host, instanceName(""), "the host name names a replica by default")
+	require.Equal(t, "bot-7", instanceName("bot-7"))
+
+	_, err = ParseConfig(envOf(map[string]string{"HEALTHBOT_CATCHUP_WINDOW": "soon"}))
+	require.ErrorContains(t, err, "HEALTHBOT_CATCHUP_WINDOW")
 }
