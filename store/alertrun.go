@@ -3,26 +3,33 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store/db"
 )
 
-// ScoresBetween returns every score in [from, to] (days, inclusive), grouped
-// by account and oldest first: the history the alert rules compare with.
+// ScoresBetween returns every score in [from, to] (days, inclusive),
+// grouped by account and oldest first, value and band only (no
+// scorecard, subscores or drivers): the history the alert rules compare
+// with, for the whole portfolio.
 func (s *Store) ScoresBetween(ctx context.Context, from, to time.Time) (map[int64][]scoring.Score, error) {
 	rows, err := s.q.ScoresBetween(ctx, db.ScoresBetweenParams{FromDate: pgDate(from), ToDate: pgDate(to)})
 	if err != nil {
 		return nil, fmt.Errorf("scores between %s and %s: %w", from.Format(time.DateOnly), to.Format(time.DateOnly), err)
 	}
-	out := map[int64][]scoring.Score{}
+	out := make(map[int64][]scoring.Score, len(rows))
 	for _, r := range rows {
-		sc, err := scoreFromRow(r)
-		if err != nil {
-			return nil, err
+		if len(r.Vals) != len(r.Days) || len(r.Bands) != len(r.Days) {
+			return nil, fmt.Errorf("scores of account %d: arrays of different lengths", r.AccountID)
 		}
-		out[r.AccountID] = append(out[r.AccountID], sc)
+		hist := make([]scoring.Score, len(r.Days))
+		for i, d := range r.Days {
+			hist[i] = scoring.Score{AccountID: r.AccountID, AsOf: date(d), Value: r.Vals[i], Band: scoring.Band(r.Bands[i])}
+		}
+		slices.SortFunc(hist, func(a, b scoring.Score) int { return a.AsOf.Compare(b.AsOf) })
+		out[r.AccountID] = hist
 	}
 	return out, nil
 }

@@ -114,9 +114,13 @@ func (q *Queries) ModuleInterest(ctx context.Context, arg ModuleInterestParams) 
 
 const scoresBetween = `-- name: ScoresBetween :many
 
-SELECT account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at FROM score
+SELECT account_id,
+       array_agg(as_of)::date[] AS days,
+       array_agg(COALESCE(score, 0))::float8[] AS vals,
+       array_agg(band)::text[] AS bands
+FROM score
 WHERE as_of >= $1::date AND as_of <= $2::date
-ORDER BY account_id, as_of
+GROUP BY account_id
 `
 
 type ScoresBetweenParams struct {
@@ -124,28 +128,33 @@ type ScoresBetweenParams struct {
 	ToDate   pgtype.Date
 }
 
+type ScoresBetweenRow struct {
+	AccountID int64
+	Days      []pgtype.Date
+	Vals      []float64
+	Bands     []string
+}
+
 // Set-based reads of the daily alert run (bot.Alerts): one query per input
 // for the whole portfolio, never one per account.
-// Every score in [from, to], by account then day: the alert rules' history.
-func (q *Queries) ScoresBetween(ctx context.Context, arg ScoresBetweenParams) ([]Score, error) {
+// Every score in [from, to] as value and band only, one row of parallel
+// arrays per account (aggregates of one group see its rows in one order;
+// the store sorts by day): the alert rules' history for the whole
+// portfolio, without a sort per group.
+func (q *Queries) ScoresBetween(ctx context.Context, arg ScoresBetweenParams) ([]ScoresBetweenRow, error) {
 	rows, err := q.db.Query(ctx, scoresBetween, arg.FromDate, arg.ToDate)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Score
+	var items []ScoresBetweenRow
 	for rows.Next() {
-		var i Score
+		var i ScoresBetweenRow
 		if err := rows.Scan(
 			&i.AccountID,
-			&i.AsOf,
-			&i.Scorecard,
-			&i.Score,
-			&i.Band,
-			&i.Confidence,
-			&i.Subscores,
-			&i.Contributions,
-			&i.ComputedAt,
+			&i.Days,
+			&i.Vals,
+			&i.Bands,
 		); err != nil {
 			return nil, err
 		}

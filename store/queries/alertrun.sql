@@ -2,10 +2,17 @@
 -- for the whole portfolio, never one per account.
 
 -- name: ScoresBetween :many
--- Every score in [from, to], by account then day: the alert rules' history.
-SELECT * FROM score
+-- Every score in [from, to] as value and band only, one row of parallel
+-- arrays per account (aggregates of one group see its rows in one order;
+-- the store sorts by day): the alert rules' history for the whole
+-- portfolio, without a sort per group.
+SELECT account_id,
+       array_agg(as_of)::date[] AS days,
+       array_agg(COALESCE(score, 0))::float8[] AS vals,
+       array_agg(band)::text[] AS bands
+FROM score
 WHERE as_of >= sqlc.arg(from_date)::date AND as_of <= sqlc.arg(to_date)::date
-ORDER BY account_id, as_of;
+GROUP BY account_id;
 
 -- name: LatestPulses :many
 -- Each account's newest pulse (latest week, as the card shows it) answered
