@@ -167,14 +167,15 @@ type alertChange struct {
 }
 
 // apply evaluates every alive account and stores its decisions; live
-// alerts of accounts that churned resolve.
+// alerts of accounts that churned resolve; accounts not started yet wait.
 func (a *Alerts) apply(ctx context.Context, w *alertWorld, now time.Time, sum *AlertRunSummary) ([]alertChange, error) {
 	var out []alertChange
 	for _, acct := range w.accounts {
 		var decisions []scoring.AlertDecision
-		if acct.AliveAt(w.at) {
+		switch {
+		case acct.AliveAt(w.at):
 			decisions = scoring.EvaluateAlerts(w.input(acct, a.cards, now))
-		} else {
+		case !acct.ChurnedAt.IsZero():
 			decisions = churnedResolutions(w.alerts[acct.ID])
 		}
 		for _, d := range decisions {
