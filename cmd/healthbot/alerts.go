@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -45,7 +46,7 @@ func (m *Main) AlertJobs() (*alerting, error) {
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
 	}
-	m.alerting = newAlerting(m.Config, m.store, m.slack, cards, m.Logger.With("component", "alerts"))
+	m.alerting = newAlerting(m.Config, m.store, m.slack, cards, m.Logger.With("component", "alerts"), m.now)
 	return m.alerting, nil
 }
 
@@ -62,7 +63,8 @@ func (m *Main) registerAlertButtons(r *bot.Router, cards bot.CardMessenger) {
 }
 
 // newAlerting wires the jobs to the store, Slack (nil: none) and config.
-func newAlerting(cfg Config, st *store.Store, api *slack.Client, cards scoring.Scorecards, log *slog.Logger) *alerting {
+// now is the clock the jobs and buttons read (the scheduler's, in tests a fake).
+func newAlerting(cfg Config, st *store.Store, api *slack.Client, cards scoring.Scorecards, log *slog.Logger, now func() time.Time) *alerting {
 	retry := bot.RateLimitRetrier{MaxRetries: bot.DefaultAlertRetries, Log: log}
 	var owners *bot.OwnerResolver
 	var alertAPI bot.AlertSlack
@@ -74,8 +76,8 @@ func newAlerting(cfg Config, st *store.Store, api *slack.Client, cards scoring.S
 	return &alerting{
 		Alerts: bot.NewAlerts(bot.AlertsConfig{
 			Store: st, Slack: alertAPI, Owners: owners, Scorecards: cards, Channel: cfg.AlertChannel,
-			Routes: cfg.AlertRoutes, Location: cfg.TimeZone, Logger: log, Retry: retry,
+			Routes: cfg.AlertRoutes, Location: cfg.TimeZone, Logger: log, Retry: retry, Now: now,
 		}),
-		Outcomes: bot.NewOutcomes(bot.OutcomesConfig{Store: st, Slack: outcomeAPI, Owners: owners, Logger: log.With("job", "outcomes"), Retry: retry}),
+		Outcomes: bot.NewOutcomes(bot.OutcomesConfig{Store: st, Slack: outcomeAPI, Owners: owners, Logger: log.With("job", "outcomes"), Retry: retry, Now: now}),
 	}
 }
