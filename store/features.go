@@ -23,10 +23,9 @@ const PulseSignal = "pulse"
 // current state, and a daily run never scans all history.
 const MaxLookbackDays = 180
 
-// recentDays is the band before T (and before T−window for change) in which
-// the pass itself picks the value at the newest time. An older one (a
-// signal sent monthly, an account that stopped reporting) is fetched by one
-// indexed follow-up query. Keeping the band narrow keeps the costly
+// recentDays is the band before T in which the pass itself picks the value
+// at the newest time. An older one (a signal sent monthly, an account that
+// stopped reporting) is fetched by one indexed follow-up query. Keeping the band narrow keeps the costly
 // "value at the newest time" aggregate off most rows; a week covers
 // weekly signals.
 const recentDays = 8
@@ -67,7 +66,7 @@ func (s *Store) Features(ctx context.Context, asOf time.Time, metrics []scoring.
 		var pending []*featureGroup
 		err := tx.scanFeatureGroups(ctx, p, func(g *featureGroup) {
 			if len(g.lookups) > 0 {
-				pending = append(pending, g)
+				pending = append(pending, g.clone())
 				return
 			}
 			p.emit(out, g)
@@ -110,7 +109,7 @@ type featurePlan struct {
 	sumWindows  []int            // those a sum uses
 	meanWindows []int            // those a mean uses
 	chgWindows  []int            // distinct windows of change
-	daysSigs    []string         // signals a days_since metric reads
+	daysWindow  int              // the longest days_since window (0: none)
 	from        time.Time
 }
 
@@ -141,7 +140,7 @@ func newFeaturePlan(asOf time.Time, metrics []scoring.Metric) *featurePlan {
 			p.chgWindows = appendUnique(p.chgWindows, m.WindowDays)
 			p.chgSigs[m.WindowDays] = appendUnique(p.chgSigs[m.WindowDays], sig)
 		case scoring.FeatureDaysSince:
-			p.daysSigs = appendUnique(p.daysSigs, sig)
+			p.daysWindow = max(p.daysWindow, m.WindowDays)
 		}
 		lookback = max(lookback, lookbackDays(m))
 	}
@@ -171,21 +170,52 @@ func appendUnique[T comparable](xs []T, x T) []T {
 
 func (p *featurePlan) windowStart(days int) time.Time { return p.asOf.Add(-time.Duration(days) * day) }
 
-// query builds the one-pass aggregation. Every bound is a parameter; the
-// column list depends only on the distinct windows. "Value at the newest
-// time" is max([epoch, value]) over a narrow band and only for the signals
-// that need it (pulses, being few, are always in the band).
+// query builds the one-pass aggregation: the aggregates over signal, UNION
+// ALL the same aggregates over pulse. Aggregating each source on its own
+// keeps the 18M-row side free of the per-row projection a UNION below the
+// GROUP BY costs. Signals outside the catalog are dropped per group
+// (HAVING), not per row: hashing every row's metric costs more than
+// aggregating the few rows a catalog does not read. Every bound is a
+// parameter; the column list depends only on the distinct windows. "Value
+// at the newest time" is max([epoch, value]) over a narrow band and only
+// for the signals that need it (pulses, being few, are all in the band).
 func (p *featurePlan) query() (string, []any) {
-	args := []any{p.asOf, p.from, p.signals, p.windowStart(recentDays), p.latestSigs}
+	args := []any{p.asOf, p.from, p.signals}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	const pair = "max(ARRAY[date_part('epoch', observed_at), value])"
-	var b strings.Builder
-	b.WriteString("SELECT account_id, metric, max(observed_at), " + pair +
-		" FILTER (WHERE (observed_at > $4 OR dense) AND metric = ANY($5)), ")
-	if len(p.daysSigs) > 0 {
-		b.WriteString("max(observed_at) FILTER (WHERE metric = ANY(" + arg(p.daysSigs) + ") AND value > 0)")
+	signalAggs, pulseAggs := p.aggregates(arg)
+	q := "SELECT account_id, metric, " + signalAggs + " FROM signal" +
+		" WHERE observed_at > $2 AND observed_at <= $1 GROUP BY account_id, metric HAVING metric = ANY($3)"
+	if p.pulse {
+		q += fmt.Sprintf(" UNION ALL SELECT account_id, metric, %s FROM"+
+			" (SELECT account_id, '%s'::text AS metric, answered_at AS observed_at, %s AS value FROM pulse"+
+			" WHERE answered_at > $2 AND answered_at <= $1) p GROUP BY account_id, metric",
+			pulseAggs, PulseSignal, pulseValueSQL)
+	}
+	return q, args
+}
+
+// aggregates is the select list of the pass, for signal and for pulse
+// (whose rows are all in the bands).
+func (p *featurePlan) aggregates(arg func(any) string) (signal, pulse string) {
+	// pair is max([epoch, value]) under a filter, read as its two elements
+	// (Postgres computes the aggregate once) so Go decodes no arrays.
+	pair := func(sigFilter, pulseFilter string) (string, string) {
+		const agg = "(max(ARRAY[date_part('epoch', observed_at), value]) FILTER (WHERE %s))"
+		s, p := fmt.Sprintf(agg, sigFilter), fmt.Sprintf(agg, pulseFilter)
+		return s + "[1], " + s + "[2]", p + "[1], " + p + "[2]"
+	}
+	var sig, pul strings.Builder
+	both := func(s string) { sig.WriteString(s); pul.WriteString(s) }
+	latest := "metric = ANY(" + arg(p.latestSigs) + ")"
+	sp, pp := pair("observed_at > "+arg(p.windowStart(recentDays))+" AND "+latest, latest)
+	both("max(observed_at), ")
+	sig.WriteString(sp + ", ")
+	pul.WriteString(pp + ", ")
+	// days_since only needs the newest value > 0 inside its window.
+	if p.daysWindow > 0 {
+		both("max(observed_at) FILTER (WHERE observed_at > " + arg(p.windowStart(p.daysWindow)) + " AND value > 0)")
 	} else {
-		b.WriteString("NULL::timestamptz")
+		both("NULL::timestamptz")
 	}
 	// Per window one aggregate where one will do: sum for sums, avg for
 	// means, sum and count when both read the window.
@@ -193,25 +223,24 @@ func (p *featurePlan) query() (string, []any) {
 		filter := " FILTER (WHERE observed_at > " + arg(p.windowStart(w)) + ")"
 		switch sum, mean := slices.Contains(p.sumWindows, w), slices.Contains(p.meanWindows, w); {
 		case sum && mean:
-			b.WriteString(", sum(value)" + filter + ", count(*)" + filter)
+			both(", sum(value)" + filter + ", count(*)" + filter)
 		case sum:
-			b.WriteString(", sum(value)" + filter + ", 0::bigint")
+			both(", sum(value)" + filter + ", 0::bigint")
 		default:
-			b.WriteString(", avg(value)" + filter + ", 0::bigint")
+			both(", avg(value)" + filter + ", 0::bigint")
 		}
 	}
+	// The "then" of a change is the value at the newest time in
+	// (T−2w, T−w]. Filters test time before signal: a text comparison per
+	// row costs more than two time comparisons.
 	for _, w := range p.chgWindows {
-		lo, band, sigs := arg(p.windowStart(w)), arg(p.windowStart(w+recentDays)), arg(p.chgSigs[w])
-		fmt.Fprintf(&b, ", %s FILTER (WHERE observed_at <= %s AND (observed_at > %s OR dense) AND metric = ANY(%s))", pair, lo, band, sigs)
+		lo, lo2, sigs := arg(p.windowStart(w)), arg(p.windowStart(2*w)), arg(p.chgSigs[w])
+		sp, pp := pair("observed_at <= "+lo+" AND observed_at > "+lo2+" AND metric = ANY("+sigs+")",
+			"observed_at <= "+lo+" AND observed_at > "+lo2+" AND metric = ANY("+sigs+")")
+		sig.WriteString(", " + sp)
+		pul.WriteString(", " + pp)
 	}
-	b.WriteString(" FROM (SELECT account_id, metric, observed_at, value, false AS dense FROM signal" +
-		" WHERE observed_at > $2 AND observed_at <= $1 AND metric = ANY($3)")
-	if p.pulse {
-		fmt.Fprintf(&b, " UNION ALL SELECT account_id, '%s', answered_at, %s, true"+
-			" FROM pulse WHERE answered_at > $2 AND answered_at <= $1", PulseSignal, pulseValueSQL)
-	}
-	b.WriteString(") o GROUP BY account_id, metric")
-	return b.String(), args
+	return sig.String(), pul.String()
 }
 
 // featureGroup is one (account, signal) row of the pass.
@@ -251,21 +280,25 @@ func (s *Store) scanFeatureGroups(ctx context.Context, p *featurePlan, fn func(*
 		return fmt.Errorf("features: %w", err)
 	}
 	defer rows.Close()
+	// One row holder, reused: fn keeps a group only by copying it.
+	var (
+		g      = &featureGroup{sums: make([]windowSum, len(p.windows)), thens: make([]obsValue, len(p.chgWindows))}
+		recent nullPair
+		thens  = make([]nullPair, len(p.chgWindows))
+		dest   = []any{&g.account, &g.signal, &g.newest, &recent.epoch, &recent.value, &g.newestPos}
+	)
+	for i := range g.sums {
+		dest = append(dest, &g.sums[i].v, &g.sums[i].n)
+	}
+	for i := range thens {
+		dest = append(dest, &thens[i].epoch, &thens[i].value)
+	}
 	for rows.Next() {
-		var recent []float64
-		g := &featureGroup{sums: make([]windowSum, len(p.windows)), thens: make([]obsValue, len(p.chgWindows))}
-		thenPairs := make([][]float64, len(p.chgWindows))
-		dest := []any{&g.account, &g.signal, &g.newest, &recent, &g.newestPos}
-		for i := range g.sums {
-			dest = append(dest, &g.sums[i].v, &g.sums[i].n)
-		}
-		for i := range thenPairs {
-			dest = append(dest, &thenPairs[i])
-		}
+		g.lookups = g.lookups[:0]
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("features: scan: %w", err)
 		}
-		p.resolve(g, recent, thenPairs)
+		p.resolve(g, recent, thens)
 		fn(g)
 	}
 	if err := rows.Err(); err != nil {
@@ -274,35 +307,58 @@ func (s *Store) scanFeatureGroups(ctx context.Context, p *featurePlan, fn func(*
 	return nil
 }
 
-// resolve reads the [epoch, value] pairs of the pass into the group and
-// queues a lookup for each value it lacks.
-func (p *featurePlan) resolve(g *featureGroup, recent []float64, thenPairs [][]float64) {
+// nullPair is max([epoch, value]) read as two columns; NULL when no row
+// passed the filter.
+type nullPair struct{ epoch, value *float64 }
+
+func (n nullPair) obs() (obsValue, bool) {
+	if n.epoch == nil || n.value == nil {
+		return obsValue{}, false
+	}
+	at := time.UnixMicro(int64(math.Round(*n.epoch * 1e6))).UTC()
+	return obsValue{at: at, value: *n.value, ok: true}, true
+}
+
+// clone copies a group whose look-ups are pending, so the row holder can
+// be reused; look-ups are re-pointed at the copy.
+func (g *featureGroup) clone() *featureGroup {
+	c := *g
+	c.sums = slices.Clone(g.sums)
+	for i, w := range c.sums {
+		if w.v != nil { // pgx may reuse what a pointer destination points to
+			v := *w.v
+			c.sums[i].v = &v
+		}
+	}
+	c.thens = slices.Clone(g.thens)
+	if g.newestPos != nil {
+		t := *g.newestPos
+		c.newestPos = &t
+	}
+	c.lookups = make([]lookup, len(g.lookups))
+	for i, l := range g.lookups {
+		c.lookups[i] = l
+		if l.into == &g.latest {
+			c.lookups[i].into = &c.latest
+		}
+	}
+	return &c
+}
+
+// resolve reads the pass's [epoch, value] pairs into the group and queues
+// a look-up for a latest value older than the band.
+func (p *featurePlan) resolve(g *featureGroup, recent nullPair, thens []nullPair) {
+	g.latest = obsValue{}
 	if slices.Contains(p.latestSigs, g.signal) {
-		if v, ok := pairAt(recent); ok && v.at.Equal(g.newest) {
+		if v, ok := recent.obs(); ok && v.at.Equal(g.newest) {
 			g.latest = v
 		} else {
 			g.lookups = append(g.lookups, lookup{into: &g.latest, lo: g.newest.Add(-time.Microsecond), hi: g.newest})
 		}
 	}
-	for i, w := range p.chgWindows {
-		if !slices.Contains(p.chgSigs[w], g.signal) {
-			continue
-		}
-		if v, ok := pairAt(thenPairs[i]); ok {
-			g.thens[i] = v
-		} else {
-			g.lookups = append(g.lookups, lookup{into: &g.thens[i], lo: p.windowStart(2 * w), hi: p.windowStart(w)})
-		}
+	for i := range thens {
+		g.thens[i], _ = thens[i].obs()
 	}
-}
-
-// pairAt decodes max(ARRAY[epoch, value]).
-func pairAt(pair []float64) (obsValue, bool) {
-	if len(pair) != 2 {
-		return obsValue{}, false
-	}
-	at := time.UnixMicro(int64(math.Round(pair[0] * 1e6))).UTC()
-	return obsValue{at: at, value: pair[1], ok: true}, true
 }
 
 // lookUpOlder fetches, in one query of indexed look-ups, the values the
@@ -360,7 +416,7 @@ func (p *featurePlan) emit(out scoring.FeatureSet, g *featureGroup) {
 		}
 		acc := out[g.account]
 		if acc == nil {
-			acc = map[string]scoring.FeatureValue{}
+			acc = make(map[string]scoring.FeatureValue, len(p.metrics))
 			out[g.account] = acc
 		}
 		acc[m.Key] = scoring.FeatureValue{Value: v, AgeDays: age}

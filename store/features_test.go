@@ -211,3 +211,21 @@ func TestFeaturesEmptyCatalog(t *testing.T) {
 	f.signal(f.account("a"), "seats", 1, 5)
 	require.Empty(t, f.features())
 }
+
+func TestFeaturesOfManyAccountsFetchingOlderValues(t *testing.T) {
+	t.Parallel()
+	f := setupFeatures(t)
+	ids := make([]int64, 5)
+	for i := range ids {
+		ids[i] = f.account(fmt.Sprintf("acct-%d", i))
+		f.signal(ids[i], "mrr", 40, float64(100*i))    // monthly: outside the band,
+		f.signal(ids[i], "mrr", 12, float64(100*i+10)) // so the latest value is looked up
+	}
+	fs := f.features(featMetric("mrr", "", scoring.FeatureLatest, 0), featMetric("mrr_mean", "mrr", scoring.FeatureMean, 60),
+		featMetric("mrr_sum", "mrr", scoring.FeatureSum, 60))
+	for i, id := range ids {
+		require.Equal(t, scoring.FeatureValue{Value: float64(100*i + 10), AgeDays: 12}, fs[id]["mrr"])
+		require.Equal(t, float64(100*i+5), fs[id]["mrr_mean"].Value)
+		require.Equal(t, float64(200*i+10), fs[id]["mrr_sum"].Value)
+	}
+}

@@ -25,10 +25,10 @@ func (s *Store) UpsertScores(ctx context.Context, scores []scoring.Score) (int64
 	err := s.InTx(ctx, func(tx *Store) error {
 		if _, err := tx.db.Exec(ctx, `CREATE TEMP TABLE score_in
 			(LIKE score INCLUDING DEFAULTS EXCLUDING CONSTRAINTS) ON COMMIT DROP`); err != nil {
-			return fmt.Errorf("upsert scores: %w", err)
+			return fmt.Errorf("write scores: %w", err)
 		}
 		if _, err := tx.db.CopyFrom(ctx, pgx.Identifier{"score_in"}, scoreColumns, &scoreRows{scores: scores, i: -1}); err != nil {
-			return fmt.Errorf("upsert scores: copy: %w", err)
+			return fmt.Errorf("write scores: %w", err)
 		}
 		tag, err := tx.db.Exec(ctx, `INSERT INTO score AS s (`+scoreColumnList+`)
 			SELECT `+scoreColumnList+` FROM score_in
@@ -37,13 +37,13 @@ func (s *Store) UpsertScores(ctx context.Context, scores []scoring.Score) (int64
 				confidence = EXCLUDED.confidence, subscores = EXCLUDED.subscores,
 				contributions = EXCLUDED.contributions, computed_at = EXCLUDED.computed_at`)
 		if err != nil {
-			return fmt.Errorf("upsert scores: %w", err)
+			return fmt.Errorf("write scores: %w", err)
 		}
 		n = tag.RowsAffected()
 		// Dropped now rather than at commit, so a caller's outer
-		// transaction can upsert again.
+		// transaction can write again.
 		if _, err := tx.db.Exec(ctx, `DROP TABLE score_in`); err != nil {
-			return fmt.Errorf("upsert scores: %w", err)
+			return fmt.Errorf("write scores: %w", err)
 		}
 		return nil
 	})

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -137,4 +138,35 @@ func scoreBands(ss []scoring.Score) []scoring.Band {
 		out[i] = s.Band
 	}
 	return out
+}
+
+func TestUpsertScoresConcurrentWritersOfOneDayBothSucceed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := store.New(storetest.Schema(t))
+	var ids []int64
+	for i := range 50 {
+		id, err := s.UpsertAccount(ctx, scoring.Account{ExternalID: fmt.Sprintf("a%d", i), Name: fmt.Sprintf("A%d", i)})
+		require.NoError(t, err)
+		ids = append(ids, id)
+	}
+	batch := func(v float64) []scoring.Score {
+		out := make([]scoring.Score, len(ids))
+		for i, id := range ids {
+			out[i] = aScore(id, "2026-03-01", v, scoring.BandYellow)
+		}
+		return out
+	}
+	errs := make(chan error, 2)
+	for _, v := range []float64{50, 60} {
+		go func() {
+			_, err := s.UpsertScores(ctx, batch(v))
+			errs <- err
+		}()
+	}
+	require.NoError(t, <-errs)
+	require.NoError(t, <-errs)
+	all, err := s.ScoresAt(ctx, scoreDay("2026-03-01"))
+	require.NoError(t, err)
+	require.Len(t, all, len(ids), "one row per account, whichever writer came last")
 }
