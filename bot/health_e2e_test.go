@@ -18,6 +18,8 @@ import (
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/bot/healthtest"
+	"github.com/healthbot/healthbot/ingest/demo"
+	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
 )
@@ -36,7 +38,12 @@ type e2e struct {
 func setupE2E(t *testing.T) e2e {
 	t.Helper()
 	st := store.New(storetest.Schema(t))
-	w := healthtest.New(t, st, time.Now()).Seed()
+	return setupE2EOn(t, st, healthtest.New(t, st, time.Now()).Seed())
+}
+
+// setupE2EOn is setupE2E over a store the test has filled itself.
+func setupE2EOn(t *testing.T, st *store.Store, w healthtest.World) e2e {
+	t.Helper()
 	fake := bottest.NewSlack(t, nil)
 	log := slog.New(slog.DiscardHandler)
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, log)
@@ -190,5 +197,46 @@ func TestHomeOpenedPublishesTheView(t *testing.T) {
 	ev.Data = &slackevents.AppHomeOpenedEvent{Tab: "messages", User: "U0BOB"}
 	if err := opened.HandleEvent(context.Background(), ev); err != nil || len(fake.Calls("views.publish")) != 1 {
 		t.Errorf("messages tab: %v, %d publishes", err, len(fake.Calls("views.publish")))
+	}
+}
+
+// TestEndToEndHealthOnTheDemoPortfolio runs a signed /health for an account
+// of the generated demo portfolio, loaded and scored as `healthbot demo`
+// does, through the HTTP transport to the response_url.
+func TestEndToEndHealthOnTheDemoPortfolio(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := store.New(storetest.Schema(t))
+	asOf := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	p, err := demo.Generate(demo.Config{Seed: 1, Accounts: 40, AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.LoadDemo(ctx, store.DemoData{CSMs: p.CSMs, Accounts: p.Accounts, Signals: p.Signals, Pulses: p.Pulses}, false); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := bot.RunScoring(ctx, st, scoring.DefaultScorecards(), asOf.AddDate(0, 0, -1))
+	if err != nil || sum.Written == 0 {
+		t.Fatalf("scoring the demo: %d written, %v", sum.Written, err)
+	}
+	e := setupE2EOn(t, st, healthtest.World{})
+
+	var live string // the first account still a customer, so it has a score
+	for _, a := range p.Accounts {
+		if a.ChurnedAt.IsZero() {
+			live = a.Name
+			break
+		}
+	}
+	got := postJSON(t, e.command(t, live, "demo-card"))
+	for _, want := range []string{`"text":"` + live + `"`, "/ 100", "Share in channel", "What pulls it down"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("card of %s lacks %q: %s", live, want, got)
+		}
+	}
+	acme := p.Accounts[0].Name // the demo's first account is always "Acme Corp"
+	typo := postJSON(t, e.command(t, "acme crop", "demo-typo"))
+	if !strings.Contains(typo, acme) {
+		t.Errorf("a misspelt demo account should still lead to %s: %s", acme, typo)
 	}
 }
