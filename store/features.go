@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/healthbot/healthbot/scoring"
 )
@@ -91,10 +92,9 @@ func (s *Store) Features(ctx context.Context, asOf time.Time, metrics []scoring.
 // featureSettings tune the pass for its transaction: enough memory for a
 // hash table of every (account, signal) group, so it never spills to disk
 // (about 300 bytes a group: 64 MB × hash_mem_multiplier covers 200,000
-// groups), and JIT without inlining and optimisation, whose compile time
-// for a dozen filtered aggregates exceeded what it saved on 18M rows.
-const featureSettings = `SELECT set_config('work_mem', '64MB', true),
-	set_config('jit_inline_above_cost', '-1', true), set_config('jit_optimize_above_cost', '-1', true)`
+// groups), and JIT without inlining, whose compile time for a dozen
+// filtered aggregates did not pay off on 18M rows (optimisation did).
+const featureSettings = `SELECT set_config('work_mem', '64MB', true), set_config('jit_inline_above_cost', '-1', true)`
 
 // featurePlan is the generated query for one catalog at one as-of time.
 type featurePlan struct {
@@ -248,15 +248,15 @@ type featureGroup struct {
 	account   int64
 	signal    string
 	newest    time.Time
-	latest    obsValue // the value at newest
-	newestPos *time.Time
-	sums      []windowSum // per featurePlan.windows: sum or avg, and count when both are read
-	thens     []obsValue  // per featurePlan.chgWindows: newest in (T−2w, T−w]
-	lookups   []lookup    // values the pass did not carry
+	latest    obsValue           // the value at newest
+	newestPos pgtype.Timestamptz // newest time with a value > 0, in the days_since window
+	sums      []windowSum        // per featurePlan.windows: sum or avg, and count when both are read
+	thens     []obsValue         // per featurePlan.chgWindows: newest in (T−2w, T−w]
+	lookups   []lookup           // values the pass did not carry
 }
 
 type windowSum struct {
-	v *float64
+	v pgtype.Float8
 	n int64
 }
 
@@ -308,15 +308,15 @@ func (s *Store) scanFeatureGroups(ctx context.Context, p *featurePlan, fn func(*
 }
 
 // nullPair is max([epoch, value]) read as two columns; NULL when no row
-// passed the filter.
-type nullPair struct{ epoch, value *float64 }
+// passed the filter. Value types, so scanning allocates nothing.
+type nullPair struct{ epoch, value pgtype.Float8 }
 
 func (n nullPair) obs() (obsValue, bool) {
-	if n.epoch == nil || n.value == nil {
+	if !n.epoch.Valid || !n.value.Valid {
 		return obsValue{}, false
 	}
-	at := time.UnixMicro(int64(math.Round(*n.epoch * 1e6))).UTC()
-	return obsValue{at: at, value: *n.value, ok: true}, true
+	at := time.UnixMicro(int64(math.Round(n.epoch.Float64 * 1e6))).UTC()
+	return obsValue{at: at, value: n.value.Float64, ok: true}, true
 }
 
 // clone copies a group whose look-ups are pending, so the row holder can
@@ -324,17 +324,7 @@ func (n nullPair) obs() (obsValue, bool) {
 func (g *featureGroup) clone() *featureGroup {
 	c := *g
 	c.sums = slices.Clone(g.sums)
-	for i, w := range c.sums {
-		if w.v != nil { // pgx may reuse what a pointer destination points to
-			v := *w.v
-			c.sums[i].v = &v
-		}
-	}
 	c.thens = slices.Clone(g.thens)
-	if g.newestPos != nil {
-		t := *g.newestPos
-		c.newestPos = &t
-	}
 	c.lookups = make([]lookup, len(g.lookups))
 	for i, l := range g.lookups {
 		c.lookups[i] = l
@@ -434,12 +424,12 @@ func (p *featurePlan) feature(m scoring.Metric, g *featureGroup) (float64, bool)
 	case scoring.FeatureSum, scoring.FeatureMean:
 		ws := g.sums[slices.Index(p.windows, m.WindowDays)]
 		switch {
-		case ws.v == nil:
+		case !ws.v.Valid:
 			return 0, false // no observation in the window
 		case m.Feature == scoring.FeatureMean && slices.Contains(p.sumWindows, m.WindowDays):
-			return *ws.v / float64(ws.n), ws.n > 0 // sum and count
+			return ws.v.Float64 / float64(ws.n), ws.n > 0 // sum and count
 		}
-		return *ws.v, true // the sum, or avg for a mean-only window
+		return ws.v.Float64, true // the sum, or avg for a mean-only window
 	case scoring.FeatureChange:
 		then := g.thens[slices.Index(p.chgWindows, m.WindowDays)]
 		if !inWindow || !g.latest.ok || !then.ok || !then.at.After(p.windowStart(2*m.WindowDays)) {
@@ -447,10 +437,10 @@ func (p *featurePlan) feature(m scoring.Metric, g *featureGroup) (float64, bool)
 		}
 		return relativeChange(g.latest.value, then.value)
 	case scoring.FeatureDaysSince:
-		if g.newestPos == nil || !g.newestPos.After(p.windowStart(m.WindowDays)) {
+		if !g.newestPos.Valid || !g.newestPos.Time.After(p.windowStart(m.WindowDays)) {
 			return float64(m.WindowDays), true
 		}
-		return p.asOf.Sub(*g.newestPos).Hours() / 24, true
+		return p.asOf.Sub(g.newestPos.Time).Hours() / 24, true
 	}
 	return 0, false
 }
