@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -77,7 +78,8 @@ func BenchmarkScoringRun18M(b *testing.B) {
 
 	day := asOf
 	var scanTime, scoreTime time.Duration
-	var peakHeap uint64
+	var mem sbMem
+	var ratios []float64
 	rounds := 0
 	b.ResetTimer()
 	for b.Loop() {
@@ -88,13 +90,14 @@ func BenchmarkScoringRun18M(b *testing.B) {
 			var scan, score time.Duration
 			if r%2 == 0 {
 				scan = sbTimeScan(b, ctx, pool)
-				score = sbTimeScoring(b, ctx, st, cards, day, &peakHeap)
+				score = sbTimeScoring(b, ctx, st, cards, day, &mem)
 			} else {
-				score = sbTimeScoring(b, ctx, st, cards, day, &peakHeap)
+				score = sbTimeScoring(b, ctx, st, cards, day, &mem)
 				scan = sbTimeScan(b, ctx, pool)
 			}
 			b.Logf("round %d: scan %.2fs, scoring run %.2fs", r+1, scan.Seconds(), score.Seconds())
 			scanTime, scoreTime = scanTime+scan, scoreTime+score
+			ratios = append(ratios, score.Seconds()/scan.Seconds())
 			day = day.AddDate(0, 0, -1)
 			rounds++
 		}
@@ -105,7 +108,10 @@ func BenchmarkScoringRun18M(b *testing.B) {
 	b.ReportMetric(scanTime.Seconds()/n, "scan-s/run")
 	b.ReportMetric(scoreTime.Seconds()/n, "scoring-s/run")
 	b.ReportMetric(scoreTime.Seconds()/scanTime.Seconds(), "scoring/scan")
-	b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MB")
+	slices.Sort(ratios)
+	b.ReportMetric((ratios[(len(ratios)-1)/2]+ratios[len(ratios)/2])/2, "median-round-scoring/scan")
+	b.ReportMetric(float64(mem.peak)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(mem.alloc)/n/(1<<20), "alloc-MB/run")
 }
 
 func sbTimeScan(b *testing.B, ctx context.Context, pool *pgxpool.Pool) time.Duration {
@@ -118,16 +124,25 @@ func sbTimeScan(b *testing.B, ctx context.Context, pool *pgxpool.Pool) time.Dura
 	return took
 }
 
-// sbTimeScoring times one full scoring run of day and raises peakHeap to
-// the Go heap's peak during it.
-func sbTimeScoring(b *testing.B, ctx context.Context, st *store.Store, cards scoring.Scorecards, day time.Time, peakHeap *uint64) time.Duration {
+// sbMem is what the scoring runs did to the Go heap.
+type sbMem struct {
+	peak  uint64 // highest sampled live heap
+	alloc uint64 // bytes allocated, summed over runs
+}
+
+// sbTimeScoring times one full scoring run of day and records its heap use.
+func sbTimeScoring(b *testing.B, ctx context.Context, st *store.Store, cards scoring.Scorecards, day time.Time, mem *sbMem) time.Duration {
 	b.Helper()
 	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	stop := sbSampleHeap()
 	start := time.Now()
 	sum, err := bot.RunScoring(ctx, st, cards, day)
 	took := time.Since(start)
-	*peakHeap = max(*peakHeap, stop())
+	mem.peak = max(mem.peak, stop())
+	runtime.ReadMemStats(&after)
+	mem.alloc += after.TotalAlloc - before.TotalAlloc
 	require.NoError(b, err)
 	require.EqualValues(b, sbAccounts, sum.Written)
 	return took
