@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -374,7 +375,7 @@ func (a *Asker) accountText(d store.AskDetail, pulses []scoring.Pulse, alerts []
 	case !d.ChurnedAt.IsZero():
 		fmt.Fprintf(&b, "%s churned on %s.", name, date(d.ChurnedAt))
 	case d.Scored():
-		fmt.Fprintf(&b, "%s is %s %s at *%s*", name, emoji(d.Band), bandWord(d.Band), num(round1(d.Score)))
+		fmt.Fprintf(&b, "%s is %s %s at *%s*", name, blocks.BandEmoji(d.Band), bandWord(d.Band), num(round1(d.Score)))
 		if ch := changes(d.AskBrief); ch != "" {
 			b.WriteString(" (" + ch + ")")
 		}
@@ -447,7 +448,7 @@ func (a *Asker) lines(b *strings.Builder, rows []store.AskBrief, total int, o li
 		var facts []string
 		score := "no score yet"
 		if r.Scored() {
-			score = emoji(r.Band) + " " + num(round1(r.Score))
+			score = blocks.BandEmoji(r.Band) + " " + num(round1(r.Score))
 		}
 		switch {
 		case o.renewal && !r.RenewalDate.IsZero():
@@ -458,7 +459,7 @@ func (a *Asker) lines(b *strings.Builder, rows []store.AskBrief, total int, o li
 				ch = r.Change7d
 			}
 			if ch != nil {
-				facts = append(facts, signed(*ch)+" to "+num(round1(r.Score))+" "+emoji(r.Band))
+				facts = append(facts, signed(*ch)+" to "+num(round1(r.Score))+" "+blocks.BandEmoji(r.Band))
 			} else {
 				facts = append(facts, score)
 			}
@@ -527,18 +528,6 @@ func signed(v float64) string {
 		return "−" + num(-v)
 	}
 	return "±0"
-}
-
-func emoji(b scoring.Band) string {
-	switch b {
-	case scoring.BandGreen:
-		return "🟢"
-	case scoring.BandYellow:
-		return "🟡"
-	case scoring.BandRed:
-		return "🔴"
-	}
-	return "⚪"
 }
 
 // money writes an amount as "$12,345".
