@@ -191,6 +191,32 @@ func TestFeaturesPulses(t *testing.T) {
 	require.Equal(t, 1.0, fs[c]["usage"].Value)
 }
 
+// The pass aggregates every signal and drops, in Go, the ones the catalog
+// does not read; rows of the signal table under the pulse key never mix
+// with the pulse table's.
+func TestFeaturesReadOnlyTheCatalogsSignals(t *testing.T) {
+	t.Parallel()
+	f := setupFeatures(t)
+	a, b := f.account("a"), f.account("b")
+	f.signal(a, "usage", 1, 3)
+	f.signal(a, "not_in_catalog", 1, 9)
+	f.signal(a, store.PulseSignal, 1, 99) // someone sent a signal named "pulse"
+	f.signal(b, store.PulseSignal, 2, 99)
+	f.pulse(a, scoring.RatingConcerning, 40)
+	f.pulse(a, scoring.RatingHealthy, 5)
+
+	fs := f.features(featMetric("usage", "", scoring.FeatureLatest, 0),
+		scoring.Metric{Key: "pulse", Feature: scoring.FeatureLatest},
+		featMetric("pulse_change", store.PulseSignal, scoring.FeatureChange, 30))
+
+	require.Equal(t, map[string]scoring.FeatureValue{
+		"usage":        {Value: 3, AgeDays: 1},
+		"pulse":        {Value: scoring.PulseValueHealthy, AgeDays: 5},
+		"pulse_change": {Value: 1, AgeDays: 5}, // concerning (1) → healthy (2)
+	}, fs[a])
+	require.NotContains(t, fs, b, "signal rows named pulse are not pulses")
+}
+
 func TestFeaturesLookbackIsPerMetric(t *testing.T) {
 	t.Parallel()
 	f := setupFeatures(t)

@@ -7,52 +7,62 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store/db"
 )
 
 // UpsertScores writes one row per score, replacing any row of the same
-// account and as-of date, in one transaction: COPY into a temporary table,
-// then a single INSERT … ON CONFLICT. JSON is encoded row by row while
+// account and as-of date, in one transaction: the rows it replaces are
+// deleted, then the new ones are COPied straight into score. That parses
+// each row's jsonb once, where a staging table and INSERT … ON CONFLICT
+// wrote every row twice. A transaction-scoped advisory lock serialises
+// concurrent writers, so two runs of the same day replace each other's rows
+// instead of colliding on the primary key. JSON is encoded row by row while
 // copying (see appendContributions for its rounding), so a large run never
 // holds every encoded row at once.
 func (s *Store) UpsertScores(ctx context.Context, scores []scoring.Score) (int64, error) {
 	if len(scores) == 0 {
 		return 0, nil
 	}
+	accounts, days := make([]int64, len(scores)), make([]pgtype.Date, len(scores))
+	type key struct {
+		account int64
+		day     time.Time
+	}
+	seen := make(map[key]bool, len(scores))
+	for i, sc := range scores {
+		k := key{sc.AccountID, scoring.Day(sc.AsOf)}
+		if seen[k] {
+			return 0, fmt.Errorf("write scores: account %d has two scores for %s", sc.AccountID, k.day.Format(time.DateOnly))
+		}
+		seen[k] = true
+		accounts[i], days[i] = sc.AccountID, pgDate(sc.AsOf)
+	}
 	var n int64
 	err := s.InTx(ctx, func(tx *Store) error {
-		if _, err := tx.db.Exec(ctx, `CREATE TEMP TABLE score_in
-			(LIKE score INCLUDING DEFAULTS EXCLUDING CONSTRAINTS) ON COMMIT DROP`); err != nil {
+		if _, err := tx.db.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, scoreWriteLock); err != nil {
 			return fmt.Errorf("write scores: %w", err)
 		}
-		if _, err := tx.db.CopyFrom(ctx, pgx.Identifier{"score_in"}, scoreColumns, &scoreRows{scores: scores, i: -1}); err != nil {
+		if _, err := tx.db.Exec(ctx, `DELETE FROM score s USING unnest($1::bigint[], $2::date[]) AS k(account_id, as_of)
+			WHERE s.account_id = k.account_id AND s.as_of = k.as_of`, accounts, days); err != nil {
 			return fmt.Errorf("write scores: %w", err)
 		}
-		tag, err := tx.db.Exec(ctx, `INSERT INTO score AS s (`+scoreColumnList+`)
-			SELECT `+scoreColumnList+` FROM score_in
-			ON CONFLICT (account_id, as_of) DO UPDATE SET
-				scorecard = EXCLUDED.scorecard, score = EXCLUDED.score, band = EXCLUDED.band,
-				confidence = EXCLUDED.confidence, subscores = EXCLUDED.subscores,
-				contributions = EXCLUDED.contributions, computed_at = EXCLUDED.computed_at`)
+		copied, err := tx.db.CopyFrom(ctx, pgx.Identifier{"score"}, scoreColumns, &scoreRows{scores: scores, i: -1})
 		if err != nil {
 			return fmt.Errorf("write scores: %w", err)
 		}
-		n = tag.RowsAffected()
-		// Dropped now rather than at commit, so a caller's outer
-		// transaction can write again.
-		if _, err := tx.db.Exec(ctx, `DROP TABLE score_in`); err != nil {
-			return fmt.Errorf("write scores: %w", err)
-		}
+		n = copied
 		return nil
 	})
 	return n, err
 }
 
-var scoreColumns = []string{"account_id", "as_of", "scorecard", "score", "band", "confidence", "subscores", "contributions", "computed_at"}
+// scoreWriteLock is the advisory lock key of score writes ("hbscores").
+const scoreWriteLock int64 = 0x6862_7363_6f72_6573
 
-const scoreColumnList = "account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at"
+var scoreColumns = []string{"account_id", "as_of", "scorecard", "score", "band", "confidence", "subscores", "contributions", "computed_at"}
 
 // scoreRows feeds scores to COPY one row at a time. pgx encodes each row
 // before asking for the next, so the JSON buffers are reused.

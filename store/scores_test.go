@@ -124,6 +124,19 @@ func TestUpsertScoresRejectsScoreWithoutBandAndWritesNothing(t *testing.T) {
 	require.Empty(t, all)
 }
 
+func TestUpsertScoresRejectsTwoScoresOfOneAccountAndDay(t *testing.T) {
+	t.Parallel()
+	ctx, s, ids := setupScores(t)
+	_, err := s.UpsertScores(ctx, []scoring.Score{
+		aScore(ids[0], "2026-03-01", 50, scoring.BandYellow), aScore(ids[1], "2026-03-01", 50, scoring.BandYellow),
+		aScore(ids[0], "2026-03-01", 70, scoring.BandGreen),
+	})
+	require.EqualError(t, err, fmt.Sprintf("write scores: account %d has two scores for 2026-03-01", ids[0]))
+	all, err := s.LatestScores(ctx)
+	require.NoError(t, err)
+	require.Empty(t, all)
+}
+
 func scoreValues(ss []scoring.Score) []float64 {
 	out := make([]float64, len(ss))
 	for i, s := range ss {

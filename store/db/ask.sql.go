@@ -19,7 +19,7 @@ SELECT a.id, a.external_id, a.name, a.domain, a.segment, a.plan, a.mrr::float8 A
        l.as_of AS score_as_of, l.score AS score, coalesce(l.band, 'none')::text AS band,
        coalesce(l.confidence, 0)::float8 AS confidence, coalesce(l.scorecard, '')::text AS scorecard,
        coalesce(l.subscores, '{}'::jsonb)::jsonb AS subscores,
-       coalesce(l.contributions, '[]'::jsonb)::jsonb AS contributions,
+       coalesce(l.contributions, '[]'::json)::json AS contributions,
        p7.score AS score_7d_ago,
        p28.score AS score_28d_ago
 FROM account a
