@@ -16,7 +16,7 @@ import (
 // UpsertScores writes one row per score, replacing any row of the same
 // account and as-of date, in one transaction: the rows it replaces are
 // deleted, then the new ones are COPied straight into score. That parses
-// each row's jsonb once, where a staging table and INSERT … ON CONFLICT
+// each row once, where a staging table and INSERT … ON CONFLICT
 // wrote every row twice. A transaction-scoped advisory lock serialises
 // concurrent writers, so two runs of the same day replace each other's rows
 // instead of colliding on the primary key. JSON is encoded row by row while

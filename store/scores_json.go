@@ -15,7 +15,7 @@ import (
 // floats cost more than the run's scoring. Floats are rounded to what the
 // card, alerts and analyses can use — scores and contributions to 0.001,
 // weights and other values to 6 significant digits — which also shortens
-// the jsonb the database parses.
+// the JSON the database validates and stores.
 func appendContributions(b []byte, cs []scoring.Contribution) []byte {
 	b = append(b, '[')
 	for i, c := range cs {
