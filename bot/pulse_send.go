@@ -190,12 +190,21 @@ func (p *Pulse) plans(ctx context.Context, now time.Time) ([]pulsePlan, error) {
 	return out, nil
 }
 
-// sendCheckin claims the CSM's check-in of the week and sends it. A
+// sendCheckin claims the CSM's check-in of the week and sends it.
+func (p *Pulse) sendCheckin(ctx context.Context, pl pulsePlan, now time.Time) (int, bool, error) {
+	n, done, err := p.sendClaimed(ctx, pl, now, checkinJob(pl.csm.ID), store.PulseCheckin, "check-in")
+	if done {
+		p.refreshZone(ctx, pl.csm)
+	}
+	return n, done, err
+}
+
+// sendClaimed claims the CSM's check-in or reminder (kind, under job) of
+// the week and delivers its pages (see deliver). A
 // failure Slack may get over (network, 5xx, shutdown) leaves the claim
 // open, so a later tick resends the pages still missing once the lease
 // ends; a refusal (no such user) finishes it with the error.
-func (p *Pulse) sendCheckin(ctx context.Context, pl pulsePlan, now time.Time) (int, bool, error) {
-	job := checkinJob(pl.csm.ID)
+func (p *Pulse) sendClaimed(ctx context.Context, pl pulsePlan, now time.Time, job, kind, what string) (int, bool, error) {
 	won, err := p.store.ClaimJobRun(ctx, job, pl.week, p.instance, now, p.lease)
 	if err != nil || !won {
 		return 0, false, err
@@ -203,19 +212,20 @@ func (p *Pulse) sendCheckin(ctx context.Context, pl pulsePlan, now time.Time) (i
 	ids, err := p.store.PulseOwnedAccountIDs(ctx, pl.csm.ID)
 	var n int
 	if err == nil {
-		n, err = p.deliver(ctx, pl, store.PulseCheckin, ids)
+		n, err = p.deliver(ctx, pl, kind, ids)
 	}
 	if err != nil && transient(err) {
-		return n, false, fmt.Errorf("pulse check-in for csm %d (%s): %w", pl.csm.ID, pl.week, err)
+		return n, false, fmt.Errorf("pulse %s for csm %d (%s): %w", what, pl.csm.ID, pl.week, err)
 	}
 	if ferr := p.store.FinishJobRun(context.WithoutCancel(ctx), job, pl.week, p.instance, p.now(), err); ferr != nil {
-		p.log.ErrorContext(ctx, "pulse check-in sent but not recorded as done", "csm", pl.csm.ID, "week", pl.week, "err", ferr)
+		p.log.ErrorContext(ctx, "pulse "+what+" handled but not recorded as done", "csm", pl.csm.ID, "week", pl.week, "err", ferr)
 	}
 	if err != nil {
-		return n, false, fmt.Errorf("pulse check-in for csm %d (%s) refused: %w", pl.csm.ID, pl.week, err)
+		return n, false, fmt.Errorf("pulse %s for csm %d (%s) refused: %w", what, pl.csm.ID, pl.week, err)
 	}
-	p.log.InfoContext(ctx, "pulse check-in sent", "csm", pl.csm.ID, "week", pl.week, "messages", n)
-	p.refreshZone(ctx, pl.csm)
+	if n > 0 {
+		p.log.InfoContext(ctx, "pulse "+what+" sent", "csm", pl.csm.ID, "week", pl.week, "messages", n)
+	}
 	return n, true, nil
 }
 
