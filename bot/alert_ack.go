@@ -15,5 +15,5 @@ var _ ActionHandler = alertAck{}
 func (h alertAck) HandleAction(ctx context.Context, act Action) (Message, error) {
 	return h.a.change(ctx, act, func(cur store.AlertRecord) store.AlertChange {
 		return store.AlertChange{State: scoring.AlertAcknowledged, ActedBy: act.UserID, AssignedTo: cur.AssignedTo}
-	})
+	}, nil)
 }

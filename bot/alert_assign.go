@@ -20,7 +20,23 @@ func (h alertAssign) HandleAction(ctx context.Context, act Action) (Message, err
 	}
 	return h.a.change(ctx, act, func(cur store.AlertRecord) store.AlertChange {
 		return store.AlertChange{State: cur.State, SnoozedUntil: cur.SnoozedUntil, ActedBy: cur.ActedBy, AssignedTo: user}
+	}, func(ctx context.Context, before, after store.AlertRecord, card store.Card) {
+		h.a.tellAssignee(ctx, act.UserID, before, after, card)
 	})
+}
+
+// tellAssignee DMs the person an alert was just assigned to, unless they
+// assigned it to themselves or already had it. The assignment is stored
+// either way; a failed DM is only logged.
+func (a *Alerts) tellAssignee(ctx context.Context, by string, before, after store.AlertRecord, card store.Card) {
+	to := after.AssignedTo
+	if to == "" || to == before.AssignedTo || to == by {
+		return
+	}
+	m := a.message(after, card.Account, card.Score)
+	if _, _, err := a.postTo(ctx, to, blocks.AlertAssignedText(m, by), blocks.AlertAssignedBlocks(m, by), ""); err != nil {
+		a.log.ErrorContext(ctx, "alert assigned but the assignee not told", "alert", after.ID, "user", to, "err", err)
+	}
 }
 
 // selectedUser is the user picked in the Assign menu of the click.

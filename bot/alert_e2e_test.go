@@ -440,11 +440,22 @@ func TestAlertWeek(t *testing.T) {
 	red = e.alertOf(t, "Redwood", scoring.AlertTurnedRed)
 	require.Equal(t, "U_ZOE", red.AssignedTo)
 	require.Equal(t, scoring.AlertAcknowledged, red.State, "assigning keeps the state")
-	ups = updatesOf(e.newCalls())
+	calls = e.newCalls()
+	ups = updatesOf(calls)
 	require.Len(t, ups, 2)
 	for _, b := range ups {
 		require.Contains(t, b, "Acknowledged by \\u003c@U_SAM\\u003e · 👤 Assigned to \\u003c@U_ZOE\\u003e")
 	}
+	told := only(calls, "chat.postMessage")
+	require.Equal(t, []string{"U_ZOE"}, channels(told), "the assignee hears of it")
+	require.Equal(t, "<@U_DANA> assigned you an alert: Redwood · Turned red", told[0].Param("text"))
+	// Picking Zoe again, or assigning to oneself, tells no one.
+	e.click(t, "U_DANA", red.DMChannelID, red.DMMessageTS, blocks.ActionAlertAssign, red.ID, "U_ZOE", "assign")
+	require.Empty(t, only(e.newCalls(), "chat.postMessage"))
+	e.click(t, "U_DANA", red.DMChannelID, red.DMMessageTS, blocks.ActionAlertAssign, red.ID, "U_DANA", "assign")
+	require.Empty(t, only(e.newCalls(), "chat.postMessage"))
+	e.click(t, "U_DANA", red.DMChannelID, red.DMMessageTS, blocks.ActionAlertAssign, red.ID, "U_ZOE", "assign")
+	require.Equal(t, []string{"U_ZOE"}, channels(only(e.newCalls(), "chat.postMessage")))
 
 	// Day 4: Cedar's pulse turns Poor (pulse_poor=dm); Redwood at 41 is
 	// above the red line but inside the hysteresis, so stays. Dana answers

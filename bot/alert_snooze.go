@@ -18,5 +18,5 @@ func (h alertSnooze) HandleAction(ctx context.Context, act Action) (Message, err
 	until := h.a.now().AddDate(0, 0, blocks.AlertSnoozeDays)
 	return h.a.change(ctx, act, func(cur store.AlertRecord) store.AlertChange {
 		return store.AlertChange{State: scoring.AlertSnoozed, SnoozedUntil: until, ActedBy: act.UserID, AssignedTo: cur.AssignedTo}
-	})
+	}, nil)
 }

@@ -43,10 +43,14 @@ func alertIDOf(act Action) (int64, error) {
 	return 0, errBadAlertButton
 }
 
+// afterChange runs once an action changed an alert and its messages were
+// rewritten, with the alert before and after and the account's card.
+type afterChange func(ctx context.Context, before, after store.AlertRecord, card store.Card)
+
 // change applies a person's action to the alert behind act and rewrites
-// both of its messages (channel and DM) to show the new state. A resolved
-// alert is left alone and the clicker told so.
-func (a *Alerts) change(ctx context.Context, act Action, next func(cur store.AlertRecord) store.AlertChange) (Message, error) {
+// both of its messages (channel and DM) to show the new state, then runs
+// then (if any). A resolved alert is left alone and the clicker told so.
+func (a *Alerts) change(ctx context.Context, act Action, next func(cur store.AlertRecord) store.AlertChange, then afterChange) (Message, error) {
 	id, err := alertIDOf(act)
 	if err != nil {
 		return Message{}, err
@@ -68,18 +72,23 @@ func (a *Alerts) change(ctx context.Context, act Action, next func(cur store.Ale
 	if err != nil {
 		return Message{}, Wrap(err, "alert", "I could not update that alert just now. Please try again.")
 	}
-	a.refresh(ctx, rec, &messageRef{act.ChannelID, act.MessageTS})
+	card, ok := a.refresh(ctx, rec, &messageRef{act.ChannelID, act.MessageTS})
+	if ok && then != nil {
+		then(ctx, cur, rec, card)
+	}
 	return Message{}, nil
 }
 
 // refresh rewrites the alert's messages (and the clicked one) from the
-// store's current account and score.
-func (a *Alerts) refresh(ctx context.Context, rec store.AlertRecord, clicked *messageRef) {
+// store's current account and score, and returns the card it read them
+// from; ok is false when the account could not be read.
+func (a *Alerts) refresh(ctx context.Context, rec store.AlertRecord, clicked *messageRef) (card store.Card, ok bool) {
 	card, err := a.store.Card(ctx, rec.AccountID, 0)
 	if err != nil {
 		a.log.ErrorContext(ctx, "alert changed but its messages not updated: account unreadable", "alert", rec.ID, "err", err)
-		return
+		return store.Card{}, false
 	}
 	var sum AlertRunSummary
 	a.updateAll(ctx, rec, a.message(rec, card.Account, card.Score), clicked, &sum)
+	return card, true
 }

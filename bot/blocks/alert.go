@@ -115,6 +115,27 @@ func AlertBlocks(m AlertMessage) []slack.Block {
 	}
 }
 
+// AlertAssignedBlocks is the DM to the person an alert was just assigned
+// to: who assigned what, the rule's summary, and Open card. The buttons
+// that change the alert stay on its channel and owner messages, which the
+// bot keeps up to date; a copy here would go stale.
+func AlertAssignedBlocks(m AlertMessage, assignedBy string) []slack.Block {
+	head := Section("👤 <@" + Esc(assignedBy) + "> assigned you an alert: " + BandEmoji(m.Score.Band) + " *" +
+		Esc(m.Account.Name) + "* · " + Esc(AlertTitle(m.Kind)) + scoreWords(m.Score))
+	head.Accessory = slack.NewAccessory(Button(ActionAlertOpen, strconv.FormatInt(m.ID, 10), "Open card"))
+	return []slack.Block{
+		head,
+		Section(Esc(m.Summary)),
+		Context(alertFacts(m)),
+		Context(alertState(m) + " · Acknowledge or snooze it from the alert message."),
+	}
+}
+
+// AlertAssignedText is the notification text of AlertAssignedBlocks.
+func AlertAssignedText(m AlertMessage, assignedBy string) string {
+	return "<@" + assignedBy + "> assigned you an alert: " + m.Account.Name + " · " + AlertTitle(m.Kind)
+}
+
 // AlertText is the notification text of an alert message.
 func AlertText(m AlertMessage) string {
 	if m.State == scoring.AlertResolved {

@@ -72,6 +72,23 @@ func TestAlertContent(t *testing.T) {
 	require.NotContains(t, got, "<https://evil")
 }
 
+func TestAlertAssignedDM(t *testing.T) {
+	t.Parallel()
+	m := redAlert()
+	m.State, m.ActedBy, m.AssignedTo = scoring.AlertAcknowledged, "U0BOB", "U0ZOE"
+	bs := blocks.AlertAssignedBlocks(m, "U0BOB")
+	golden(t, "alert_assigned", bs, blocks.MaxBlocks)
+	got := dump(t, bs)
+	for _, want := range []string{
+		"👤 \u003c@U0BOB\u003e assigned you an alert: 🔴 *Acme Corp* · Turned red · 34 (Red)",
+		"Turned red at 34 (was 52 7 days ago)", `"action_id":"alert_open"`, `"value":"901"`,
+	} {
+		require.Contains(t, got, want)
+	}
+	require.NotContains(t, got, `"action_id":"alert_ack"`, "the DM has no buttons that would go stale")
+	require.Equal(t, "<@U0BOB> assigned you an alert: Acme Corp · Turned red", blocks.AlertAssignedText(m, "U0BOB"))
+}
+
 func TestAlertBlockID(t *testing.T) {
 	t.Parallel()
 	id, ok := blocks.AlertIDFromBlock(blocks.AlertBlockID(77))
