@@ -21,7 +21,9 @@ func (a *Alerts) deliver(ctx context.Context, w *alertWorld, changes []alertChan
 		m := a.message(c.rec, acct, w.current(acct.ID))
 		switch c.action {
 		case scoring.ActionFire:
-			a.post(ctx, c.rec, m, acct.Owner, sum)
+			if !c.rec.Quiet { // quiet ones are in the baseline summary
+				a.post(ctx, c.rec, m, acct.Owner, sum)
+			}
 		case scoring.ActionResolve:
 			m.Resolution = c.resolution
 			a.updateAll(ctx, c.rec, m, nil, sum)

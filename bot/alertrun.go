@@ -18,7 +18,8 @@ import (
 // store; *store.Store has it.
 type AlertStore interface {
 	alertReads
-	InsertAlert(ctx context.Context, accountID int64, kind scoring.AlertKind, dedupKey, summary string, payload map[string]any, firedAt time.Time) (store.AlertRecord, bool, error)
+	InsertAlert(ctx context.Context, a store.NewAlert) (store.AlertRecord, bool, error)
+	AnyAlert(ctx context.Context) (bool, error)
 	ResolveAlert(ctx context.Context, id int64, summary string, now time.Time) (store.AlertRecord, error)
 	ReopenAlert(ctx context.Context, id int64, summary string, now time.Time) (store.AlertRecord, error)
 	SetAlertMessages(ctx context.Context, id int64, channelID, ts, dmChannelID, dmTS string) error
@@ -63,6 +64,11 @@ type AlertsConfig struct {
 	Now        func() time.Time   // nil means time.Now
 	Logger     *slog.Logger
 	Retry      RateLimitRetrier // paces posts on 429s; MaxRetries 0 means DefaultAlertRetries
+	// PostFirstRun posts every alert of the first run on a portfolio on
+	// its own (HEALTHBOT_ALERT_FIRST_RUN=post). By default that run, which
+	// finds every condition already true, records them quietly and posts
+	// one summary to the alert channel.
+	PostFirstRun bool
 }
 
 // DefaultAlertRetries is how many 429s in a row one alert post waits out.
@@ -86,13 +92,15 @@ type Alerts struct {
 	now     func() time.Time
 	log     *slog.Logger
 	retry   RateLimitRetrier
+	// postFirst posts the first run's alerts one by one (AlertsConfig.PostFirstRun).
+	postFirst bool
 }
 
 // NewAlerts builds the alert job and button handlers.
 func NewAlerts(cfg AlertsConfig) *Alerts {
 	a := &Alerts{
 		store: cfg.Store, slack: cfg.Slack, owners: cfg.Owners, cards: cfg.Scorecards, channel: cfg.Channel,
-		routes: cfg.Routes, loc: cfg.Location, now: cfg.Now, log: cfg.Logger, retry: cfg.Retry,
+		routes: cfg.Routes, loc: cfg.Location, now: cfg.Now, log: cfg.Logger, retry: cfg.Retry, postFirst: cfg.PostFirstRun,
 	}
 	if a.cards.IsZero() {
 		a.cards = scoring.DefaultScorecards()
@@ -122,6 +130,7 @@ func NewAlerts(cfg AlertsConfig) *Alerts {
 type AlertRunSummary struct {
 	Accounts int // alive accounts evaluated
 	Fired    int
+	Quiet    int // of Fired, recorded by the first run and summed up instead of posted
 	Resolved int
 	Reopened int
 	Posted   int // new Slack messages (channel, DMs, thread replies)
@@ -135,7 +144,9 @@ type AlertRunSummary struct {
 // decisions (each on its own; a live duplicate is never fired twice, so
 // replicas are safe), then posts what fired, updates the messages of what
 // resolved and re-posts what a snooze no longer hides. Slack failures do
-// not fail the run: failed posts are retried by the next one.
+// not fail the run: failed posts are retried by the next one. The first
+// run on a portfolio (no alert ever recorded) records what fires quietly
+// and posts one summary instead, unless PostFirstRun is set.
 func (a *Alerts) EvaluateAndPostAlerts(ctx context.Context, day time.Time) (AlertRunSummary, error) {
 	start := time.Now()
 	now := a.now()
@@ -143,18 +154,29 @@ func (a *Alerts) EvaluateAndPostAlerts(ctx context.Context, day time.Time) (Aler
 	if err != nil {
 		return AlertRunSummary{}, fmt.Errorf("alerts for %s: %w", scoring.Day(day).Format(time.DateOnly), err)
 	}
+	quiet := false
+	if !a.postFirst {
+		seen, err := a.store.AnyAlert(ctx)
+		if err != nil {
+			return AlertRunSummary{}, fmt.Errorf("alerts for %s: %w", scoring.Day(day).Format(time.DateOnly), err)
+		}
+		quiet = !seen
+	}
 	sum := AlertRunSummary{Accounts: w.alive}
-	changes, err := a.apply(ctx, w, now, &sum)
+	changes, err := a.apply(ctx, w, now, quiet, &sum)
 	if err != nil {
 		return sum, fmt.Errorf("alerts for %s: %w", scoring.Day(day).Format(time.DateOnly), err)
 	}
 	if a.slack != nil {
+		if sum.Quiet > 0 {
+			a.announceBaseline(ctx, w, changes, &sum)
+		}
 		a.deliver(ctx, w, changes, &sum)
 		a.retryUnposted(ctx, w, changes, now, &sum)
 	}
 	sum.Took = time.Since(start)
 	a.log.InfoContext(ctx, "alerts evaluated", "day", scoring.Day(day).Format(time.DateOnly), "accounts", sum.Accounts,
-		"fired", sum.Fired, "resolved", sum.Resolved, "reopened", sum.Reopened, "posted", sum.Posted,
+		"fired", sum.Fired, "quiet", sum.Quiet, "resolved", sum.Resolved, "reopened", sum.Reopened, "posted", sum.Posted,
 		"updated", sum.Updated, "failed", sum.Failed, "took", sum.Took)
 	return sum, nil
 }
@@ -166,9 +188,10 @@ type alertChange struct {
 	resolution string // resolve: why, in words
 }
 
-// apply evaluates every alive account and stores its decisions; live
-// alerts of accounts that churned resolve; accounts not started yet wait.
-func (a *Alerts) apply(ctx context.Context, w *alertWorld, now time.Time, sum *AlertRunSummary) ([]alertChange, error) {
+// apply evaluates every alive account and stores its decisions (fired
+// alerts quiet if quiet); live alerts of accounts that churned resolve;
+// accounts not started yet wait.
+func (a *Alerts) apply(ctx context.Context, w *alertWorld, now time.Time, quiet bool, sum *AlertRunSummary) ([]alertChange, error) {
 	var out []alertChange
 	for _, acct := range w.accounts {
 		var decisions []scoring.AlertDecision
@@ -179,7 +202,7 @@ func (a *Alerts) apply(ctx context.Context, w *alertWorld, now time.Time, sum *A
 			decisions = churnedResolutions(w.alerts[acct.ID])
 		}
 		for _, d := range decisions {
-			c, ok, err := a.store1(ctx, acct, d, w, now)
+			c, ok, err := a.store1(ctx, acct, d, w, now, quiet)
 			if err != nil {
 				return out, err
 			}
@@ -189,6 +212,9 @@ func (a *Alerts) apply(ctx context.Context, w *alertWorld, now time.Time, sum *A
 			switch d.Action {
 			case scoring.ActionFire:
 				sum.Fired++
+				if c.rec.Quiet {
+					sum.Quiet++
+				}
 			case scoring.ActionResolve:
 				sum.Resolved++
 			case scoring.ActionReopen:
@@ -216,10 +242,11 @@ func churnedResolutions(alerts []scoring.Alert) []scoring.AlertDecision {
 // store1 stores one decision in its own statement (its own transaction);
 // ok is false when there is nothing to post (a replica fired it first, or
 // the alert resolved meanwhile).
-func (a *Alerts) store1(ctx context.Context, acct scoring.Account, d scoring.AlertDecision, w *alertWorld, now time.Time) (alertChange, bool, error) {
+func (a *Alerts) store1(ctx context.Context, acct scoring.Account, d scoring.AlertDecision, w *alertWorld, now time.Time, quiet bool) (alertChange, bool, error) {
 	switch d.Action {
 	case scoring.ActionFire:
-		rec, ok, err := a.store.InsertAlert(ctx, acct.ID, d.Kind, d.DedupKey, d.Summary, d.Payload, now)
+		rec, ok, err := a.store.InsertAlert(ctx, store.NewAlert{AccountID: acct.ID, Kind: d.Kind, DedupKey: d.DedupKey,
+			Summary: d.Summary, Payload: d.Payload, FiredAt: now, Quiet: quiet})
 		if err != nil {
 			return alertChange{}, false, err
 		}

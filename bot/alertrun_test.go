@@ -42,9 +42,54 @@ func setupAlertRun(t *testing.T, reply bottest.ReplyFunc, ownerEmail, ownerSlack
 	return s
 }
 
+// alerts posts every alert of the first run too: these tests are about
+// posting (the quiet first run is TestFirstAlertRunIsSummedUpNotPosted).
 func (s alertRunSetup) alerts(slackAPI bot.AlertSlack, owners *bot.OwnerResolver) *bot.Alerts {
 	return bot.NewAlerts(bot.AlertsConfig{Store: s.st, Slack: slackAPI, Owners: owners, Channel: alertChannel, Now: s.clock.Now,
-		Retry: bot.RateLimitRetrier{Sleep: func(context.Context, time.Duration) error { return nil }}})
+		Retry: bot.RateLimitRetrier{Sleep: func(context.Context, time.Duration) error { return nil }}, PostFirstRun: true})
+}
+
+func TestFirstAlertRunIsSummedUpNotPosted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := setupAlertRun(t, nil, "", "U_OWNER")
+	a := bot.NewAlerts(bot.AlertsConfig{Store: s.st, Slack: s.api, Channel: alertChannel, Now: s.clock.Now})
+
+	sum, err := a.EvaluateAndPostAlerts(ctx, s.day)
+	require.NoError(t, err)
+	require.Equal(t, 1, sum.Fired)
+	require.Equal(t, 1, sum.Quiet)
+	require.Equal(t, 1, sum.Posted)
+	posts := s.fake.Calls("chat.postMessage")
+	require.Equal(t, []string{alertChannel}, channels(posts), "one summary in the channel, no DM to the owner")
+	require.Equal(t, "healthbot is now watching 1 account: 1 alert condition already holds (recorded, not posted one by one).",
+		posts[0].Param("text"))
+	live, err := s.st.AlertsForEvaluation(ctx, s.day)
+	require.NoError(t, err)
+	require.Len(t, live[s.acct], 1, "the alert is recorded, so it does not fire again")
+	unposted, err := s.st.UnpostedAlerts(ctx, s.day.AddDate(0, 0, -7))
+	require.NoError(t, err)
+	require.Empty(t, unposted, "and it is not posted later as a failed post")
+
+	// The next day a second account turns red: that one is news, posted
+	// to the channel and its owner as usual.
+	owner, err := s.st.EnsureCSM(ctx, "", "U_OWNER", "Owner")
+	require.NoError(t, err)
+	elm, err := s.st.UpsertAccount(ctx, scoring.Account{ExternalID: "elm", Name: "Elm", OwnerID: owner})
+	require.NoError(t, err)
+	next := s.day.AddDate(0, 0, 1)
+	_, err = s.st.UpsertScores(ctx, []scoring.Score{score(s.acct, next, 30), score(elm, s.day, 50), score(elm, next, 30)})
+	require.NoError(t, err)
+	s.clock.Set(next.Add(6 * time.Hour))
+	sum, err = a.EvaluateAndPostAlerts(ctx, next)
+	require.NoError(t, err)
+	require.Equal(t, 1, sum.Fired)
+	require.Zero(t, sum.Quiet)
+	posts = s.fake.Calls("chat.postMessage")[1:]
+	require.ElementsMatch(t, []string{alertChannel, "U_OWNER"}, channels(posts))
+	for _, p := range posts {
+		require.Contains(t, p.Param("text"), "Elm · Turned red")
+	}
 }
 
 func TestAlertsStoredWithoutSlackArePostedLater(t *testing.T) {

@@ -73,7 +73,7 @@ func TestUnpostedAlerts(t *testing.T) {
 	acct, err := s.UpsertAccount(ctx, scoring.Account{ExternalID: "a", Name: "A"})
 	require.NoError(t, err)
 	fire := func(key string, at time.Time) int64 {
-		a, ok, err := s.InsertAlert(ctx, acct, scoring.AlertTrendDrop, key, "x", nil, at)
+		a, ok, err := s.InsertAlert(ctx, store.NewAlert{AccountID: acct, Kind: scoring.AlertTrendDrop, DedupKey: key, Summary: "x", FiredAt: at})
 		require.NoError(t, err)
 		require.True(t, ok)
 		return a.ID
@@ -87,6 +87,10 @@ func TestUnpostedAlerts(t *testing.T) {
 	resolved := fire("k5", now)
 	_, err = s.ResolveAlert(ctx, resolved, "", now)
 	require.NoError(t, err)
+	quiet, ok, err := s.InsertAlert(ctx, store.NewAlert{AccountID: acct, Kind: scoring.AlertTurnedRed, DedupKey: "k6", Summary: "x", FiredAt: now, Quiet: true})
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.True(t, quiet.Quiet)
 
 	got, err := s.UnpostedAlerts(ctx, now.AddDate(0, 0, -7))
 	require.NoError(t, err)
@@ -94,5 +98,23 @@ func TestUnpostedAlerts(t *testing.T) {
 	for _, a := range got {
 		ids = append(ids, a.ID)
 	}
-	require.Equal(t, []int64{bare, half}, ids)
+	require.Equal(t, []int64{bare, half}, ids, "posted, too old, resolved and quiet alerts are not retried")
+}
+
+func TestAnyAlert(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storetest.Store(t)
+	acct, err := s.UpsertAccount(ctx, scoring.Account{ExternalID: "a", Name: "A"})
+	require.NoError(t, err)
+	anyAlert, err := s.AnyAlert(ctx)
+	require.NoError(t, err)
+	require.False(t, anyAlert)
+	a, _, err := s.InsertAlert(ctx, store.NewAlert{AccountID: acct, Kind: scoring.AlertTurnedRed, DedupKey: "k", Summary: "x", FiredAt: time.Now()})
+	require.NoError(t, err)
+	_, err = s.ResolveAlert(ctx, a.ID, "", time.Now())
+	require.NoError(t, err)
+	anyAlert, err = s.AnyAlert(ctx)
+	require.NoError(t, err)
+	require.True(t, anyAlert, "a resolved alert still counts: the portfolio has been watched")
 }

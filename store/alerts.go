@@ -19,6 +19,7 @@ type AlertRecord struct {
 	MessageTS   string
 	DMChannelID string
 	DMMessageTS string
+	Quiet       bool // recorded by the first run, summed up instead of posted
 }
 
 // AlertsForEvaluation returns every live alert and those resolved since the
@@ -35,26 +36,50 @@ func (s *Store) AlertsForEvaluation(ctx context.Context, resolvedSince time.Time
 	return out, nil
 }
 
+// NewAlert is an alert a rule fired.
+type NewAlert struct {
+	AccountID int64
+	Kind      scoring.AlertKind
+	DedupKey  string
+	Summary   string
+	Payload   map[string]any
+	FiredAt   time.Time
+	// Quiet alerts are recorded but not posted one by one: the first run
+	// on a portfolio sums them up in one message.
+	Quiet bool
+}
+
 // InsertAlert stores a fired alert. ok is false when a live alert with the
 // same dedup key exists already (another replica fired it first).
-func (s *Store) InsertAlert(ctx context.Context, accountID int64, kind scoring.AlertKind, dedupKey, summary string, payload map[string]any, firedAt time.Time) (AlertRecord, bool, error) {
-	b, err := json.Marshal(payload)
+func (s *Store) InsertAlert(ctx context.Context, a NewAlert) (AlertRecord, bool, error) {
+	b, err := json.Marshal(a.Payload)
 	if err != nil {
 		return AlertRecord{}, false, fmt.Errorf("alert payload: %w", err)
 	}
-	if payload == nil {
+	if a.Payload == nil {
 		b = []byte("{}")
 	}
 	r, err := s.q.InsertAlert(ctx, db.InsertAlertParams{
-		AccountID: accountID, Kind: string(kind), DedupKey: dedupKey, FiredAt: firedAt, Summary: summary, Payload: b,
+		AccountID: a.AccountID, Kind: string(a.Kind), DedupKey: a.DedupKey, FiredAt: a.FiredAt, Summary: a.Summary,
+		Payload: b, Quiet: a.Quiet,
 	})
 	if err = notFound(err); errors.Is(err, ErrNotFound) {
 		return AlertRecord{}, false, nil
 	}
 	if err != nil {
-		return AlertRecord{}, false, fmt.Errorf("insert alert %s: %w", dedupKey, err)
+		return AlertRecord{}, false, fmt.Errorf("insert alert %s: %w", a.DedupKey, err)
 	}
 	return alertFromRow(r), true, nil
+}
+
+// AnyAlert reports whether any alert was ever recorded; none means the
+// next alert run is the first on this portfolio.
+func (s *Store) AnyAlert(ctx context.Context) (bool, error) {
+	exists, err := s.q.AnyAlert(ctx)
+	if err != nil {
+		return false, fmt.Errorf("any alert: %w", err)
+	}
+	return exists, nil
 }
 
 // ResolveAlert resolves a live alert; ErrNotFound when it is gone or resolved.
@@ -135,5 +160,6 @@ func alertFromRow(r db.Alert) AlertRecord {
 			ActedBy: r.ActedBy, AssignedTo: r.AssignedTo, ResolvedAt: deref(r.ResolvedAt),
 		},
 		Payload: jsonMap(r.Payload), ChannelID: r.ChannelID, MessageTS: r.MessageTs, DMChannelID: r.DmChannelID, DMMessageTS: r.DmMessageTs,
+		Quiet: r.Quiet,
 	}
 }

@@ -20,12 +20,12 @@ func TestAlertLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	now := time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC)
 
-	a, ok, err := s.InsertAlert(ctx, acct, scoring.AlertTurnedRed, "turned_red:1", "Turned red at 38", map[string]any{"score": 38}, now)
+	a, ok, err := s.InsertAlert(ctx, store.NewAlert{AccountID: acct, Kind: scoring.AlertTurnedRed, DedupKey: "turned_red:1", Summary: "Turned red at 38", Payload: map[string]any{"score": 38}, FiredAt: now})
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Equal(t, scoring.AlertOpen, a.State)
 
-	_, ok, err = s.InsertAlert(ctx, acct, scoring.AlertTurnedRed, "turned_red:1", "again", nil, now.Add(time.Hour))
+	_, ok, err = s.InsertAlert(ctx, store.NewAlert{AccountID: acct, Kind: scoring.AlertTurnedRed, DedupKey: "turned_red:1", Summary: "again", FiredAt: now.Add(time.Hour)})
 	require.NoError(t, err)
 	require.False(t, ok, "a live alert with the same key is not fired twice")
 
@@ -48,7 +48,7 @@ func TestAlertLifecycle(t *testing.T) {
 	_, err = s.ResolveAlert(ctx, a.ID, "", now)
 	require.ErrorIs(t, err, store.ErrNotFound)
 
-	again, ok, err := s.InsertAlert(ctx, acct, scoring.AlertTurnedRed, "turned_red:1", "Turned red at 35", nil, now.AddDate(0, 0, 5))
+	again, ok, err := s.InsertAlert(ctx, store.NewAlert{AccountID: acct, Kind: scoring.AlertTurnedRed, DedupKey: "turned_red:1", Summary: "Turned red at 35", FiredAt: now.AddDate(0, 0, 5)})
 	require.NoError(t, err)
 	require.True(t, ok, "after resolving, the key may fire again")
 	require.NotEqual(t, a.ID, again.ID)

@@ -53,10 +53,10 @@ func TestDigestInput(t *testing.T) {
 	} {
 		require.NoError(t, s.IntakePulse(ctx, p))
 	}
-	_, ok, err := s.InsertAlert(ctx, a, scoring.AlertExpansion, "expansion:a", "using 95 % of seats", nil, sunday)
+	_, ok, err := s.InsertAlert(ctx, store.NewAlert{AccountID: a, Kind: scoring.AlertExpansion, DedupKey: "expansion:a", Summary: "using 95 % of seats", FiredAt: sunday})
 	require.NoError(t, err)
 	require.True(t, ok)
-	_, ok, err = s.InsertAlert(ctx, b, scoring.AlertTurnedRed, "red:b", "turned red", nil, sunday)
+	_, ok, err = s.InsertAlert(ctx, store.NewAlert{AccountID: b, Kind: scoring.AlertTurnedRed, DedupKey: "red:b", Summary: "turned red", FiredAt: sunday})
 	require.NoError(t, err)
 	require.True(t, ok)
 

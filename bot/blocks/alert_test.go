@@ -151,3 +151,21 @@ func TestOutcomeContent(t *testing.T) {
 	require.EqualValues(t, 5, id)
 	require.Equal(t, "Product gaps", blocks.ReasonLabel("product_gaps"))
 }
+
+func TestAlertBaseline(t *testing.T) {
+	t.Parallel()
+	b := blocks.AlertBaseline{Accounts: 264, Kinds: []blocks.AlertKindCount{
+		{Kind: scoring.AlertTurnedRed, Alerts: 53}, {Kind: scoring.AlertRenewalRisk, Alerts: 12}, {Kind: scoring.AlertPulsePoor, Alerts: 1},
+	}}
+	golden(t, "alert_baseline", blocks.AlertBaselineBlocks(b), blocks.MaxBlocks)
+	require.Equal(t, 66, b.Total())
+	require.Equal(t, "healthbot is now watching 264 accounts: 66 alert conditions already hold (recorded, not posted one by one).",
+		blocks.AlertBaselineText(b))
+	got := dump(t, blocks.AlertBaselineBlocks(b))
+	for _, want := range []string{"• Turned red: 53", "• Renewal at risk: 12", "• Pulse Poor: 1", "/health at-risk"} {
+		require.Contains(t, got, want)
+	}
+	one := blocks.AlertBaseline{Accounts: 1, Kinds: []blocks.AlertKindCount{{Kind: scoring.AlertTurnedRed, Alerts: 1}}}
+	require.Equal(t, "healthbot is now watching 1 account: 1 alert condition already holds (recorded, not posted one by one).",
+		blocks.AlertBaselineText(one))
+}

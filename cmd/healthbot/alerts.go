@@ -77,6 +77,7 @@ func newAlerting(cfg Config, st *store.Store, api *slack.Client, cards scoring.S
 		Alerts: bot.NewAlerts(bot.AlertsConfig{
 			Store: st, Slack: alertAPI, Owners: owners, Scorecards: cards, Channel: cfg.AlertChannel,
 			Routes: cfg.AlertRoutes, Location: cfg.TimeZone, Logger: log, Retry: retry, Now: now,
+			PostFirstRun: cfg.AlertFirstRun == "post",
 		}),
 		Outcomes: bot.NewOutcomes(bot.OutcomesConfig{Store: st, Slack: outcomeAPI, Owners: owners, Logger: log.With("job", "outcomes"), Retry: retry, Now: now}),
 	}

@@ -30,6 +30,7 @@ type Config struct {
 
 	AlertChannel   string
 	AlertRoutes    alertRoutes // HEALTHBOT_ALERT_ROUTES (alerts.go)
+	AlertFirstRun  string      // "summary": the first alert run posts one summary; "post": every alert
 	DigestChannel  string
 	TimeZone       *time.Location
 	DigestAt       WeeklyTime
@@ -111,6 +112,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		AskTimeout:         p.duration("HEALTHBOT_ASK_TIMEOUT", "30s"),
 		AlertChannel:       p.str("HEALTHBOT_ALERT_CHANNEL", ""),
 		AlertRoutes:        p.alertRoutes("HEALTHBOT_ALERT_ROUTES"),
+		AlertFirstRun:      p.oneOf("HEALTHBOT_ALERT_FIRST_RUN", "summary", "summary", "post"),
 		DigestChannel:      p.str("HEALTHBOT_DIGEST_CHANNEL", ""),
 		TimeZone:           p.location("HEALTHBOT_TIMEZONE", "UTC"),
 		DigestAt:           p.weekly("HEALTHBOT_DIGEST_AT", "Mon 09:00"),

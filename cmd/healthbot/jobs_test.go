@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -335,17 +336,31 @@ func TestMainRunsScoringThenAlertsEachDay(t *testing.T) {
 	}
 	require.Len(t, slices.Compact(slices.Clone(slots)), 7, "one run per day across two bots: %v", slots)
 
-	var alerts int
-	require.NoError(t, w.st.DB().QueryRow(context.Background(), "SELECT count(*) FROM alert WHERE message_ts <> ''").Scan(&alerts))
-	require.Positive(t, alerts, "the demo's decliners raise alerts")
-	t.Logf("%d alerts posted over the week; score slots %v", alerts, slots)
+	// The first run records what already holds and posts one summary; the
+	// alerts of later days are posted one by one, each once.
+	var alerts, quiet, quietPosted int
+	require.NoError(t, w.st.DB().QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE message_ts <> ''),
+		count(*) FILTER (WHERE quiet), count(*) FILTER (WHERE quiet AND (message_ts <> '' OR dm_message_ts <> '')) FROM alert`).
+		Scan(&alerts, &quiet, &quietPosted))
+	require.Positive(t, quiet, "the first run finds conditions that already hold")
+	require.Zero(t, quietPosted, "and posts none of them on its own")
+	require.Positive(t, alerts, "the demo's decliners raise alerts after the first day")
+	t.Logf("%d alerts recorded quietly on the first day, %d posted over the week; score slots %v", quiet, alerts, slots)
 	seen := map[string]int{}
+	summaries := 0
 	for _, c := range w.slack.Calls("chat.postMessage") {
-		if c.Param("channel") == jobsAlertChannel && c.Param("thread_ts") == "" {
-			seen[alertBlockID(c.Param("blocks"))]++
+		if c.Param("channel") != jobsAlertChannel || c.Param("thread_ts") != "" {
+			continue
 		}
+		if strings.Contains(c.Param("text"), "healthbot is now watching") {
+			summaries++
+			require.Contains(t, c.Param("text"), fmt.Sprintf("%d alert conditions already hold", quiet))
+			continue
+		}
+		seen[alertBlockID(c.Param("blocks"))]++
 	}
-	require.Len(t, seen, alerts, "every alert posted to the channel")
+	require.Equal(t, 1, summaries, "one summary of the first run")
+	require.Len(t, seen, alerts, "every later alert posted to the channel")
 	for id, n := range seen {
 		require.Equal(t, 1, n, "alert %s posted once", id)
 	}

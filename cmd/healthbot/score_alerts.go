@@ -28,7 +28,13 @@ func scoreAlerts(ctx context.Context, e *env, st *store.Store, cards scoring.Sco
 	}
 	fmt.Fprintf(e.out, "Alerts for %s: %d fired, %d resolved, %d re-opened (%d live accounts).\n",
 		day.Format(time.DateOnly), sum.Fired, sum.Resolved, sum.Reopened, sum.Accounts)
+	if sum.Quiet > 0 {
+		fmt.Fprintf(e.out, "First alert run on this portfolio: the %d alerts that hold already are recorded without a message each"+
+			" (HEALTHBOT_ALERT_FIRST_RUN=post posts them all); new alerts are posted from the next run on.\n", sum.Quiet)
+	}
 	switch {
+	case api == nil && sum.Fired == sum.Quiet:
+		fmt.Fprintln(e.out, "Nothing posted: SLACK_BOT_TOKEN is not set.")
 	case api == nil:
 		fmt.Fprintln(e.out, "Not posted: SLACK_BOT_TOKEN is not set; the bot posts pending alerts on its next run.")
 	case sum.Failed > 0:

@@ -167,14 +167,15 @@ func (q *Queries) ScoresBetween(ctx context.Context, arg ScoresBetweenParams) ([
 }
 
 const unpostedAlerts = `-- name: UnpostedAlerts :many
-SELECT id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at FROM alert
+SELECT id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at, quiet FROM alert
 WHERE state <> 'resolved' AND fired_at >= $1::timestamptz
-  AND (message_ts = '' OR dm_message_ts = '')
+  AND (message_ts = '' OR dm_message_ts = '') AND NOT quiet
 ORDER BY fired_at, id
 `
 
 // Live alerts fired since a time that lack a channel or a DM message: a
-// post that failed is tried again on the next run.
+// post that failed is tried again on the next run. Quiet alerts were never
+// meant to be posted.
 func (q *Queries) UnpostedAlerts(ctx context.Context, since time.Time) ([]Alert, error) {
 	rows, err := q.db.Query(ctx, unpostedAlerts, since)
 	if err != nil {
@@ -202,6 +203,7 @@ func (q *Queries) UnpostedAlerts(ctx context.Context, since time.Time) ([]Alert,
 			&i.DmChannelID,
 			&i.DmMessageTs,
 			&i.UpdatedAt,
+			&i.Quiet,
 		); err != nil {
 			return nil, err
 		}

@@ -11,7 +11,7 @@ import (
 )
 
 const alertsForEvaluation = `-- name: AlertsForEvaluation :many
-SELECT id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at FROM alert WHERE state <> 'resolved' OR resolved_at >= $1::timestamptz
+SELECT id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at, quiet FROM alert WHERE state <> 'resolved' OR resolved_at >= $1::timestamptz
 ORDER BY account_id, id
 `
 
@@ -43,6 +43,7 @@ func (q *Queries) AlertsForEvaluation(ctx context.Context, resolvedSince time.Ti
 			&i.DmChannelID,
 			&i.DmMessageTs,
 			&i.UpdatedAt,
+			&i.Quiet,
 		); err != nil {
 			return nil, err
 		}
@@ -54,8 +55,20 @@ func (q *Queries) AlertsForEvaluation(ctx context.Context, resolvedSince time.Ti
 	return items, nil
 }
 
+const anyAlert = `-- name: AnyAlert :one
+SELECT EXISTS (SELECT 1 FROM alert)
+`
+
+// Whether any alert was ever recorded: none means the next run is the first.
+func (q *Queries) AnyAlert(ctx context.Context) (bool, error) {
+	row := q.db.QueryRow(ctx, anyAlert)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const getAlert = `-- name: GetAlert :one
-SELECT id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at FROM alert WHERE id = $1
+SELECT id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at, quiet FROM alert WHERE id = $1
 `
 
 func (q *Queries) GetAlert(ctx context.Context, id int64) (Alert, error) {
@@ -79,15 +92,16 @@ func (q *Queries) GetAlert(ctx context.Context, id int64) (Alert, error) {
 		&i.DmChannelID,
 		&i.DmMessageTs,
 		&i.UpdatedAt,
+		&i.Quiet,
 	)
 	return i, err
 }
 
 const insertAlert = `-- name: InsertAlert :one
-INSERT INTO alert (account_id, kind, dedup_key, fired_at, summary, payload, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $4)
+INSERT INTO alert (account_id, kind, dedup_key, fired_at, summary, payload, updated_at, quiet)
+VALUES ($1, $2, $3, $4, $5, $6, $4, $7)
 ON CONFLICT (dedup_key) WHERE state <> 'resolved' DO NOTHING
-RETURNING id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at
+RETURNING id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at, quiet
 `
 
 type InsertAlertParams struct {
@@ -97,6 +111,7 @@ type InsertAlertParams struct {
 	FiredAt   time.Time
 	Summary   string
 	Payload   []byte
+	Quiet     bool
 }
 
 // The partial unique index on live dedup keys makes a second fire a no-op.
@@ -108,6 +123,7 @@ func (q *Queries) InsertAlert(ctx context.Context, arg InsertAlertParams) (Alert
 		arg.FiredAt,
 		arg.Summary,
 		arg.Payload,
+		arg.Quiet,
 	)
 	var i Alert
 	err := row.Scan(
@@ -128,12 +144,13 @@ func (q *Queries) InsertAlert(ctx context.Context, arg InsertAlertParams) (Alert
 		&i.DmChannelID,
 		&i.DmMessageTs,
 		&i.UpdatedAt,
+		&i.Quiet,
 	)
 	return i, err
 }
 
 const listLiveAlerts = `-- name: ListLiveAlerts :many
-SELECT id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at FROM alert WHERE state <> 'resolved' ORDER BY fired_at DESC, id DESC LIMIT $1
+SELECT id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at, quiet FROM alert WHERE state <> 'resolved' ORDER BY fired_at DESC, id DESC LIMIT $1
 `
 
 func (q *Queries) ListLiveAlerts(ctx context.Context, limit int32) ([]Alert, error) {
@@ -163,6 +180,7 @@ func (q *Queries) ListLiveAlerts(ctx context.Context, limit int32) ([]Alert, err
 			&i.DmChannelID,
 			&i.DmMessageTs,
 			&i.UpdatedAt,
+			&i.Quiet,
 		); err != nil {
 			return nil, err
 		}
@@ -178,7 +196,7 @@ const reopenAlert = `-- name: ReopenAlert :one
 UPDATE alert SET state = 'open', snoozed_until = NULL, updated_at = $1::timestamptz,
     summary = CASE WHEN $2::text <> '' THEN $2::text ELSE summary END
 WHERE id = $3 AND state <> 'resolved'
-RETURNING id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at
+RETURNING id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at, quiet
 `
 
 type ReopenAlertParams struct {
@@ -208,6 +226,7 @@ func (q *Queries) ReopenAlert(ctx context.Context, arg ReopenAlertParams) (Alert
 		&i.DmChannelID,
 		&i.DmMessageTs,
 		&i.UpdatedAt,
+		&i.Quiet,
 	)
 	return i, err
 }
@@ -216,7 +235,7 @@ const resolveAlert = `-- name: ResolveAlert :one
 UPDATE alert SET state = 'resolved', resolved_at = $1::timestamptz, updated_at = $1::timestamptz,
     summary = CASE WHEN $2::text <> '' THEN $2::text ELSE summary END
 WHERE id = $3 AND state <> 'resolved'
-RETURNING id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at
+RETURNING id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at, quiet
 `
 
 type ResolveAlertParams struct {
@@ -246,6 +265,7 @@ func (q *Queries) ResolveAlert(ctx context.Context, arg ResolveAlertParams) (Ale
 		&i.DmChannelID,
 		&i.DmMessageTs,
 		&i.UpdatedAt,
+		&i.Quiet,
 	)
 	return i, err
 }
@@ -278,7 +298,7 @@ const setAlertState = `-- name: SetAlertState :one
 UPDATE alert SET state = $1, snoozed_until = $2,
     acted_by = $3, assigned_to = $4, updated_at = $5::timestamptz
 WHERE id = $6 AND state <> 'resolved'
-RETURNING id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at
+RETURNING id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at, quiet
 `
 
 type SetAlertStateParams struct {
@@ -319,6 +339,7 @@ func (q *Queries) SetAlertState(ctx context.Context, arg SetAlertStateParams) (A
 		&i.DmChannelID,
 		&i.DmMessageTs,
 		&i.UpdatedAt,
+		&i.Quiet,
 	)
 	return i, err
 }

@@ -55,6 +55,7 @@ type Alert struct {
 	DmChannelID  string
 	DmMessageTs  string
 	UpdatedAt    time.Time
+	Quiet        bool
 }
 
 type ApiKey struct {

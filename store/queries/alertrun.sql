@@ -35,8 +35,9 @@ ORDER BY account_id, module;
 
 -- name: UnpostedAlerts :many
 -- Live alerts fired since a time that lack a channel or a DM message: a
--- post that failed is tried again on the next run.
+-- post that failed is tried again on the next run. Quiet alerts were never
+-- meant to be posted.
 SELECT * FROM alert
 WHERE state <> 'resolved' AND fired_at >= sqlc.arg(since)::timestamptz
-  AND (message_ts = '' OR dm_message_ts = '')
+  AND (message_ts = '' OR dm_message_ts = '') AND NOT quiet
 ORDER BY fired_at, id;

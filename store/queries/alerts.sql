@@ -5,10 +5,14 @@ ORDER BY account_id, id;
 
 -- name: InsertAlert :one
 -- The partial unique index on live dedup keys makes a second fire a no-op.
-INSERT INTO alert (account_id, kind, dedup_key, fired_at, summary, payload, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $4)
+INSERT INTO alert (account_id, kind, dedup_key, fired_at, summary, payload, updated_at, quiet)
+VALUES ($1, $2, $3, $4, $5, $6, $4, $7)
 ON CONFLICT (dedup_key) WHERE state <> 'resolved' DO NOTHING
 RETURNING *;
+
+-- name: AnyAlert :one
+-- Whether any alert was ever recorded: none means the next run is the first.
+SELECT EXISTS (SELECT 1 FROM alert);
 
 -- name: ResolveAlert :one
 UPDATE alert SET state = 'resolved', resolved_at = sqlc.arg(now)::timestamptz, updated_at = sqlc.arg(now)::timestamptz,
