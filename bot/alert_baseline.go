@@ -13,12 +13,12 @@ import (
 // how many accounts are watched and how many alerts of each rule hold
 // already, recorded without a message each. Without an alert channel the
 // owners get nothing either: their cards and App Home show the alerts.
-func (a *Alerts) announceBaseline(ctx context.Context, w *alertWorld, changes []alertChange, sum *AlertRunSummary) {
+func (a *Alerts) announceBaseline(ctx context.Context, sum *AlertRunSummary) {
 	if a.channel == "" {
 		a.log.InfoContext(ctx, "first alert run: alerts recorded without posting (no HEALTHBOT_ALERT_CHANNEL for the summary)", "alerts", sum.Quiet)
 		return
 	}
-	b := baselineOf(w.alive, changes)
+	b := sum.Baseline
 	if _, _, err := a.postTo(ctx, a.channel, blocks.AlertBaselineText(b), blocks.AlertBaselineBlocks(b), ""); err != nil {
 		sum.Failed++
 		a.log.ErrorContext(ctx, "first alert run: summary not posted; its alerts stay recorded without messages", "channel", a.channel, "alerts", sum.Quiet, "err", err)

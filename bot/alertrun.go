@@ -131,6 +131,9 @@ type AlertRunSummary struct {
 	Accounts int // alive accounts evaluated
 	Fired    int
 	Quiet    int // of Fired, recorded by the first run and summed up instead of posted
+	// Baseline sums up the quiet alerts per rule: the first run's one
+	// message (posted when there is Slack and an alert channel).
+	Baseline blocks.AlertBaseline
 	Resolved int
 	Reopened int
 	Posted   int // new Slack messages (channel, DMs, thread replies)
@@ -167,9 +170,12 @@ func (a *Alerts) EvaluateAndPostAlerts(ctx context.Context, day time.Time) (Aler
 	if err != nil {
 		return sum, fmt.Errorf("alerts for %s: %w", scoring.Day(day).Format(time.DateOnly), err)
 	}
+	if sum.Quiet > 0 {
+		sum.Baseline = baselineOf(w.alive, changes)
+	}
 	if a.slack != nil {
 		if sum.Quiet > 0 {
-			a.announceBaseline(ctx, w, changes, &sum)
+			a.announceBaseline(ctx, &sum)
 		}
 		a.deliver(ctx, w, changes, &sum)
 		a.retryUnposted(ctx, w, changes, now, &sum)

@@ -113,7 +113,9 @@ func TestRenderEveryBlockType(t *testing.T) {
 		slack.NewDividerBlock(),
 		slack.NewImageBlock("https://example.com/i.png", "a picture", "", nil),
 		chart, pie,
-		slack.NewActionBlock("a", blocks.Button("x", "1", "One"), blocks.Button("y", "2", "Two")),
+		slack.NewActionBlock("a", blocks.Button("x", "1", "One"), blocks.Button("y", "2", "Two"),
+			slack.NewOptionsSelectBlockElement(slack.OptTypeUser, slack.NewTextBlockObject(slack.PlainTextType, "Assign to…", false, false), "z"),
+			slack.NewOptionsSelectBlockElement(slack.OptTypeUser, nil, "w")),
 		slack.NewRichTextBlock("r"),
 	}
 	var out bytes.Buffer
@@ -129,7 +131,7 @@ func TestRenderEveryBlockType(t *testing.T) {
 		"[image: a picture]\n" +
 		"[chart] Score\n  Score ▇▂  Jan 7 80 → Jan 14 20  (low 20, high 80)\n" +
 		"[chart] Bands: green 3, red 1\n" +
-		"[1: One] [2: Two]\n" +
+		"[1: One] [2: Two] [Assign to… ▾] [users_select ▾]\n" +
 		"[rich_text block]\n"
 	if out.String() != want {
 		t.Errorf("Render =\n%s\nwant\n%s", out.String(), want)

@@ -79,9 +79,12 @@ func (r *renderer) block(b slack.Block) {
 	case *slack.ActionBlock:
 		var parts []string
 		for _, e := range b.Elements.ElementSet {
-			if btn, ok := e.(*slack.ButtonBlockElement); ok {
-				parts = append(parts, r.button(btn, b.BlockID))
-			} else {
+			switch el := e.(type) {
+			case *slack.ButtonBlockElement:
+				parts = append(parts, r.button(el, b.BlockID))
+			case *slack.SelectBlockElement:
+				parts = append(parts, "["+selectLabel(el)+" ▾]")
+			default:
 				parts = append(parts, "["+string(e.ElementType())+"]")
 			}
 		}
@@ -95,6 +98,15 @@ func (r *renderer) block(b slack.Block) {
 	default:
 		r.printf("[%s block]\n", b.BlockType())
 	}
+}
+
+// selectLabel is what a menu shows before a pick: its placeholder, else
+// its kind.
+func selectLabel(s *slack.SelectBlockElement) string {
+	if s.Placeholder != nil && s.Placeholder.Text != "" {
+		return s.Placeholder.Text
+	}
+	return s.Type
 }
 
 func (r *renderer) button(b *slack.ButtonBlockElement, blockID string) string {

@@ -39,4 +39,18 @@ func TestDemoScoresShowsCardsAndBacktest(t *testing.T) {
 		"SELECT count(*) FROM account WHERE churned_at IS NULL OR churned_at > '2026-06-29'").Scan(&live))
 	require.Equal(t, demoHistoryWeeks+1, days, "weekly history plus the last day")
 	require.Contains(t, section, fmt.Sprintf("Scored %d live accounts", live))
+
+	// Alerts: a quiet first run a week before the last day, then that
+	// week's new alerts as posted.
+	alerts := out[strings.Index(out, "\nAlerts\n"):strings.Index(out, "The Monday digest")]
+	var quiet, fresh int
+	require.NoError(t, p.pool.QueryRow(context.Background(),
+		"SELECT count(*) FILTER (WHERE quiet), count(*) FILTER (WHERE NOT quiet) FROM alert").Scan(&quiet, &fresh))
+	require.Positive(t, quiet)
+	require.Contains(t, alerts, fmt.Sprintf("The first run (2026-06-22) found %d conditions already true", quiet))
+	require.Contains(t, alerts, "healthbot is now watching")
+	require.Regexp(t, fmt.Sprintf(`The run of 2026-06-29 raised %d new alerts`, fresh), alerts)
+	if fresh > 0 {
+		require.Contains(t, alerts, "[2: Acknowledge] [3: Snooze 7 days] [Assign to… ▾]", "a new alert as the channel shows it")
+	}
 }

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/console"
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+)
+
+// demoAlertsShown is how many of the week's new alerts the demo prints in
+// full; the rest are counted per rule.
+const demoAlertsShown = 3
+
+// alerts is the demo's alert section: the alert rules run a week before
+// the last day (the first run: what already holds is recorded and summed
+// up in one message) and on the last day (what is new that week, as the
+// alert channel would show it). The week's alerts stay stored, so a bot
+// started on the demo posts them.
+func (r demoReport) alerts(ctx context.Context) error {
+	ww := &wrapWriter{w: r.w, width: reportWidth}
+	defer ww.Close()
+	r.w = ww
+	last := r.asOf.AddDate(0, 0, -1)
+	first := last.AddDate(0, 0, -7)
+	now := bot.ScoreTime(first)
+	a := bot.NewAlerts(bot.AlertsConfig{Store: r.st, Now: func() time.Time { return now }})
+	r.heading("Alerts")
+	base, err := a.EvaluateAndPostAlerts(ctx, first)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(r.w, "  The first run (%s) found %d conditions already true; the alert channel gets one message:\n\n",
+		first.Format(time.DateOnly), base.Quiet)
+	if err := r.render(blocks.AlertBaselineBlocks(base.Baseline)); err != nil {
+		return err
+	}
+	now = bot.ScoreTime(last)
+	week, err := a.EvaluateAndPostAlerts(ctx, last)
+	if err != nil {
+		return err
+	}
+	fresh, err := r.st.UnpostedAlerts(ctx, bot.ScoreTime(first).Add(time.Microsecond))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(r.w, "\n  The run of %s raised %d new alerts and resolved %d.", last.Format(time.DateOnly), week.Fired, week.Resolved)
+	if len(fresh) == 0 {
+		fmt.Fprintln(r.w)
+		return nil
+	}
+	return r.freshAlerts(ctx, fresh)
+}
+
+// freshAlerts prints the new alerts of the largest accounts as posted,
+// and counts the others per rule.
+func (r demoReport) freshAlerts(ctx context.Context, recs []store.AlertRecord) error {
+	msgs := make([]blocks.AlertMessage, 0, len(recs))
+	for _, rec := range recs {
+		card, err := r.st.Card(ctx, rec.AccountID, 0)
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, blocks.AlertMessage{ID: rec.ID, Account: card.Account, Score: card.Score, Kind: rec.Kind,
+			Summary: rec.Summary, State: rec.State, FiredAt: rec.FiredAt})
+	}
+	slices.SortStableFunc(msgs, func(x, y blocks.AlertMessage) int {
+		return cmp.Or(cmp.Compare(y.Account.MRR, x.Account.MRR), cmp.Compare(x.ID, y.ID))
+	})
+	shown := min(len(msgs), demoAlertsShown)
+	fmt.Fprintf(r.w, " Those of the %d largest accounts, as posted:\n", shown)
+	for _, m := range msgs[:shown] {
+		fmt.Fprintln(r.w)
+		if err := r.render(blocks.AlertBlocks(m)); err != nil {
+			return err
+		}
+	}
+	if rest := msgs[shown:]; len(rest) > 0 {
+		fmt.Fprintf(r.w, "\n  …and %d more: %s.\n", len(rest), kindCounts(rest))
+	}
+	return nil
+}
+
+// render prints blocks as the console shows them, indented.
+func (r demoReport) render(bs []slack.Block) error {
+	ww := &wrapWriter{w: r.w, width: reportWidth, indent: "  "}
+	if _, err := console.Render(ww, bs); err != nil {
+		return err
+	}
+	return ww.Close()
+}
+
+// kindCounts is "4 turned red, 2 score dropping", most first.
+func kindCounts(msgs []blocks.AlertMessage) string {
+	counts := map[scoring.AlertKind]int{}
+	for _, m := range msgs {
+		counts[m.Kind]++
+	}
+	kinds := make([]scoring.AlertKind, 0, len(counts))
+	for k := range counts {
+		kinds = append(kinds, k)
+	}
+	slices.SortFunc(kinds, func(x, y scoring.AlertKind) int { return cmp.Or(counts[y]-counts[x], cmp.Compare(x, y)) })
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = fmt.Sprintf("%d %s", counts[k], strings.ToLower(blocks.AlertTitle(k)))
+	}
+	return strings.Join(parts, ", ")
+}
