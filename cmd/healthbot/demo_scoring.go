@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/healthbot/healthbot/bot"
-	"github.com/healthbot/healthbot/bot/console"
 	"github.com/healthbot/healthbot/scoring"
 )
 
@@ -95,11 +94,7 @@ func (r demoReport) cards(ctx context.Context, sum bot.ScoreSummary, last time.T
 		if err != nil {
 			return err
 		}
-		ww := &wrapWriter{w: r.w, width: reportWidth, indent: "  "}
-		if _, err := console.Render(ww, msg.Blocks); err != nil {
-			return err
-		}
-		if err := ww.Close(); err != nil {
+		if err := r.render(msg.Blocks); err != nil {
 			return err
 		}
 	}
