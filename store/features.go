@@ -429,8 +429,32 @@ func (p *featurePlan) emit(out scoring.FeatureSet, g *featureGroup) {
 			acc = make(map[string]scoring.FeatureValue, len(p.metrics))
 			out[g.account] = acc
 		}
-		acc[m.Key] = scoring.FeatureValue{Value: v, AgeDays: age}
+		acc[m.Key] = scoring.FeatureValue{Value: roundSig(v, featureDigits), AgeDays: age}
 	}
+}
+
+// featureDigits is how many significant digits a feature keeps. Postgres
+// sums in whatever order it reads rows (parallel workers included), so the
+// same observations can give sums a few ulps apart, and peer percentiles
+// compare exactly: equal accounts would rank as unequal, and a re-run could
+// move a score. No signal is measured to 12 digits.
+const featureDigits = 12
+
+// roundSig rounds v to digits significant digits.
+func roundSig(v float64, digits int) float64 {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return v
+	}
+	exp := digits - 1 - int(math.Floor(math.Log10(math.Abs(v))))
+	if exp > 300 || exp < -300 {
+		return v // beyond Pow10's range: nothing that small or large is a measurement
+	}
+	if exp >= 0 {
+		p := math.Pow10(exp)
+		return math.Round(v*p) / p
+	}
+	p := math.Pow10(-exp)
+	return math.Round(v/p) * p
 }
 
 func (p *featurePlan) feature(m scoring.Metric, g *featureGroup) (float64, bool) {

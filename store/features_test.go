@@ -217,6 +217,26 @@ func TestFeaturesReadOnlyTheCatalogsSignals(t *testing.T) {
 	require.NotContains(t, fs, b, "signal rows named pulse are not pulses")
 }
 
+// Postgres adds in the order it reads: 0.1+0.2+0.3 and 0.3+0.2+0.1 differ
+// in the last bit. Equal observations must still give equal features, or
+// peer percentiles would rank equal accounts apart.
+func TestFeaturesDoNotDependOnSummationOrder(t *testing.T) {
+	t.Parallel()
+	f := setupFeatures(t)
+	a, b := f.account("a"), f.account("b")
+	for i, v := range []float64{0.1, 0.2, 0.3} {
+		f.signal(a, "usage", float64(3-i), v)
+	}
+	for i, v := range []float64{0.3, 0.2, 0.1} {
+		f.signal(b, "usage", float64(3-i), v)
+	}
+	x := []float64{0.1, 0.2, 0.3}
+	require.NotEqual(t, x[0]+x[1]+x[2], x[2]+x[1]+x[0], "the premise")
+	fs := f.features(featMetric("usage_sum", "usage", scoring.FeatureSum, 7), featMetric("usage_mean", "usage", scoring.FeatureMean, 7))
+	require.Equal(t, fs[a], fs[b])
+	require.InDelta(t, 0.6, fs[a]["usage_sum"].Value, 1e-12)
+}
+
 func TestFeaturesLookbackIsPerMetric(t *testing.T) {
 	t.Parallel()
 	f := setupFeatures(t)
