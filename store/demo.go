@@ -8,12 +8,18 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store/db"
 )
 
 // DemoSlackIDPrefix starts the Slack user id of every demo CSM; together with
 // accounts whose attributes hold {"demo": true} it tells demo rows from real
 // ones.
 const DemoSlackIDPrefix = "U0DEMO"
+
+// DemoEmailDomain is the email domain of every demo CSM (ingest/demo uses
+// it too). A demo CSM played by a real Slack user (demo --slack-user) is
+// told from real ones by it.
+const DemoEmailDomain = "healthbot-demo.example"
 
 // DemoData is a generated portfolio to load. Its IDs are local: an account's
 // ID is its position in Accounts plus one, a CSM's likewise, and OwnerID,
@@ -53,7 +59,7 @@ func (s *Store) LoadDemo(ctx context.Context, d DemoData, reset bool) (DemoLoad,
 	var res DemoLoad
 	err := s.InTx(ctx, func(tx *Store) error {
 		if !reset {
-			n, err := tx.q.CountNonDemoData(ctx, DemoSlackIDPrefix)
+			n, err := tx.q.CountNonDemoData(ctx, db.CountNonDemoDataParams{DemoSlackPrefix: DemoSlackIDPrefix, DemoEmailDomain: DemoEmailDomain})
 			if err != nil {
 				return fmt.Errorf("check for non-demo data: %w", err)
 			}

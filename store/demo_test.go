@@ -148,6 +148,9 @@ func TestLoadDemoRefusesToDeleteRealDataUnlessReset(t *testing.T) {
 	require.NoError(t, err)
 	_, err = st.EnsureCSM(ctx, "real@corp.example", "UREAL1", "Real CSM")
 	require.NoError(t, err)
+	// A demo CSM played by a real Slack user (demo --slack-user) is demo data.
+	_, err = st.EnsureCSM(ctx, "maya.chen@"+store.DemoEmailDomain, "UTRIER1", "Maya Chen")
+	require.NoError(t, err)
 
 	_, err = st.LoadDemo(ctx, demoFixture(), false)
 	var nd *store.NonDemoDataError

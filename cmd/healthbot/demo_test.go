@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/ingest/demo"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -133,6 +136,7 @@ func TestDemoRejectsBadFlags(t *testing.T) {
 		{"--accounts", "many"},
 		{"--as-of", "30/06/2026"},
 		{"extra"},
+		{"--slack-user", "maya"},
 	} {
 		res := b.run(args...)
 		require.Equal(t, 2, res.code, "args %v: %s", args, res.err)
@@ -152,4 +156,63 @@ func TestDemoRefusesOutdatedSchemaWithoutMigrate(t *testing.T) {
 	res = b.run(append(demoArgs, "--migrate")...)
 	require.Equal(t, 0, res.code, res.err)
 	require.Equal(t, int64(40), b.count(t, "SELECT count(*) FROM account"))
+}
+
+// signalWriter is a stringsBuilder that closes seen once the output
+// contains marker.
+type signalWriter struct {
+	stringsBuilder
+	marker string
+	seen   chan struct{}
+	once   sync.Once
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	n, err := w.stringsBuilder.Write(p)
+	if strings.Contains(w.String(), w.marker) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return n, err
+}
+
+// With Slack configured the demo goes on to run the bot on the portfolio
+// until interrupted, and --slack-user makes the trier the first demo CSM.
+func TestDemoWithSlackRunsTheBotAndCastsTheSlackUser(t *testing.T) {
+	t.Parallel()
+	b := setupDemo(t)
+	fake := bottest.NewSlack(t, nil)
+	ctx, cancel := context.WithCancel(b.ctx)
+	defer cancel()
+	out := &signalWriter{marker: "The bot is running on the demo portfolio", seen: make(chan struct{})}
+	var errOut stringsBuilder
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"demo", "--slack-user", "U0TRY1"}, demoArgs...), ioStreams{out: out, err: &errOut},
+			envOf(map[string]string{
+				"DATABASE_URL": b.url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret",
+				"SLACK_API_URL": fake.APIURL(), "HEALTHBOT_HTTP_ADDR": "127.0.0.1:0",
+			}))
+	}()
+	select {
+	case <-out.seen:
+	case code := <-done:
+		t.Fatalf("demo ended (%d) before the bot ran:\n%s\n%s", code, out.String(), errOut.String())
+	case <-time.After(bottest.Timeout):
+		t.Fatalf("the bot did not start:\n%s\n%s", out.String(), errOut.String())
+	}
+	require.Contains(t, out.String(), "You (<@U0TRY1>) play Maya Chen, the owner of")
+	require.Equal(t, int64(1), b.count(t, "SELECT count(*) FROM csm WHERE slack_user_id = 'U0TRY1' AND name = 'Maya Chen'"))
+	cancel()
+	select {
+	case code := <-done:
+		require.Equal(t, 0, code, errOut.String())
+	case <-time.After(bottest.Timeout):
+		t.Fatal("the bot did not stop on interrupt")
+	}
+
+	// The cast CSM is still demo data: the demo replaces itself again.
+	again := b.run(demoArgs...)
+	require.Equal(t, 0, again.code, again.err)
+	require.Contains(t, again.out, "`healthbot demo`\ngoes on to run the bot on this portfolio")
+	require.Equal(t, store.DemoEmailDomain, demo.EmailDomain, "the store tells demo CSMs by the generator's domain")
 }

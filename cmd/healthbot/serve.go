@@ -34,18 +34,27 @@ func serveCommand() command {
 			if fs.NArg() > 0 {
 				return usagef("unexpected argument %q", fs.Arg(0))
 			}
-			m := NewMain(e.cfg, e.log)
-			m.Migrate = *migrate
-			if err := m.Run(ctx); err != nil {
-				_ = m.Close()
-				return err
-			}
-			e.log.Info("healthbot serving", "addr", m.Addr())
-			<-ctx.Done()
-			e.log.Info("shutting down")
-			return m.Close()
+			return serveUntilDone(ctx, e, *migrate, nil)
 		},
 	}
+}
+
+// serveUntilDone runs Main until ctx ends (SIGINT, SIGTERM), then shuts it
+// down in order. started, if set, runs once everything is up.
+func serveUntilDone(ctx context.Context, e *env, migrate bool, started func(m *Main)) error {
+	m := NewMain(e.cfg, e.log)
+	m.Migrate = migrate
+	if err := m.Run(ctx); err != nil {
+		_ = m.Close()
+		return err
+	}
+	e.log.Info("healthbot serving", "addr", m.Addr())
+	if started != nil {
+		started(m)
+	}
+	<-ctx.Done()
+	e.log.Info("shutting down")
+	return m.Close()
 }
 
 // Main is the running server. Run starts every piece and returns; Close

@@ -13,9 +13,15 @@ import (
 
 const countNonDemoData = `-- name: CountNonDemoData :one
 SELECT (SELECT count(*) FROM account WHERE NOT attributes @> '{"demo": true}'::jsonb)::bigint AS accounts,
-       (SELECT count(*) FROM csm WHERE slack_user_id IS NULL
-            OR NOT starts_with(slack_user_id, $1::text))::bigint AS csms
+       (SELECT count(*) FROM csm
+        WHERE NOT coalesce(starts_with(slack_user_id, $1::text), false)
+          AND NOT coalesce(email LIKE '%@' || $2::text, false))::bigint AS csms
 `
+
+type CountNonDemoDataParams struct {
+	DemoSlackPrefix string
+	DemoEmailDomain string
+}
 
 type CountNonDemoDataRow struct {
 	Accounts int64
@@ -23,9 +29,10 @@ type CountNonDemoDataRow struct {
 }
 
 // Rows `healthbot demo` would destroy that it did not write: accounts not
-// marked {"demo": true} and CSMs whose Slack id lacks the demo prefix.
-func (q *Queries) CountNonDemoData(ctx context.Context, demoSlackPrefix string) (CountNonDemoDataRow, error) {
-	row := q.db.QueryRow(ctx, countNonDemoData, demoSlackPrefix)
+// marked {"demo": true} and CSMs with neither the demo Slack id prefix nor
+// the demo email domain (a demo CSM played by a real Slack user keeps it).
+func (q *Queries) CountNonDemoData(ctx context.Context, arg CountNonDemoDataParams) (CountNonDemoDataRow, error) {
+	row := q.db.QueryRow(ctx, countNonDemoData, arg.DemoSlackPrefix, arg.DemoEmailDomain)
 	var i CountNonDemoDataRow
 	err := row.Scan(&i.Accounts, &i.Csms)
 	return i, err

@@ -1,9 +1,11 @@
 -- name: CountNonDemoData :one
 -- Rows `healthbot demo` would destroy that it did not write: accounts not
--- marked {"demo": true} and CSMs whose Slack id lacks the demo prefix.
+-- marked {"demo": true} and CSMs with neither the demo Slack id prefix nor
+-- the demo email domain (a demo CSM played by a real Slack user keeps it).
 SELECT (SELECT count(*) FROM account WHERE NOT attributes @> '{"demo": true}'::jsonb)::bigint AS accounts,
-       (SELECT count(*) FROM csm WHERE slack_user_id IS NULL
-            OR NOT starts_with(slack_user_id, sqlc.arg(demo_slack_prefix)::text))::bigint AS csms;
+       (SELECT count(*) FROM csm
+        WHERE NOT coalesce(starts_with(slack_user_id, sqlc.arg(demo_slack_prefix)::text), false)
+          AND NOT coalesce(email LIKE '%@' || sqlc.arg(demo_email_domain)::text, false))::bigint AS csms;
 
 -- name: PortfolioSegments :many
 -- Accounts, churned accounts and live MRR per segment.
