@@ -11,8 +11,8 @@ import (
 
 // announceBaseline posts the first run's summary to the alert channel:
 // how many accounts are watched and how many alerts of each rule hold
-// already, recorded without a message each. Without an alert channel the
-// owners get nothing either: their cards and App Home show the alerts.
+// already, recorded without a message each. Without an alert channel
+// nothing is posted: the alerts show on the accounts' cards.
 func (a *Alerts) announceBaseline(ctx context.Context, sum *AlertRunSummary) {
 	if a.channel == "" {
 		a.log.InfoContext(ctx, "first alert run: alerts recorded without posting (no HEALTHBOT_ALERT_CHANNEL for the summary)", "alerts", sum.Quiet)

@@ -186,7 +186,7 @@ func (p *featurePlan) query() (string, []any) {
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	signalAggs, pulseAggs := p.aggregates(arg)
 	q := "SELECT account_id, metric, " + signalAggs + " FROM signal" +
-		" WHERE observed_at > $2 AND observed_at <= $1 GROUP BY account_id, metric"
+		" WHERE observed_at > $2 AND observed_at <= $1" + p.noSignals() + " GROUP BY account_id, metric"
 	if p.pulse {
 		q += fmt.Sprintf(" UNION ALL SELECT account_id, metric, %s FROM"+
 			" (SELECT account_id, ''::text AS metric, answered_at AS observed_at, %s AS value FROM pulse"+
@@ -194,6 +194,16 @@ func (p *featurePlan) query() (string, []any) {
 			pulseAggs, pulseValueSQL)
 	}
 	return q, args
+}
+
+// noSignals skips the scan of signal when the catalog reads only pulses
+// (a constant false; the side stays in the query so every parameter keeps
+// its type).
+func (p *featurePlan) noSignals() string {
+	if len(p.signals) == 0 {
+		return " AND false"
+	}
+	return ""
 }
 
 // aggregates is the select list of the pass, for signal and for pulse

@@ -215,6 +215,9 @@ func TestFeaturesReadOnlyTheCatalogsSignals(t *testing.T) {
 		"pulse_change": {Value: 1, AgeDays: 5}, // concerning (1) → healthy (2)
 	}, fs[a])
 	require.NotContains(t, fs, b, "signal rows named pulse are not pulses")
+
+	fs = f.features(scoring.Metric{Key: "pulse", Feature: scoring.FeatureLatest})
+	require.Equal(t, scoring.FeatureSet{a: {"pulse": {Value: scoring.PulseValueHealthy, AgeDays: 5}}}, fs, "a pulse-only catalog")
 }
 
 // Postgres adds in the order it reads: 0.1+0.2+0.3 and 0.3+0.2+0.1 differ
