@@ -131,8 +131,8 @@ type AlertRunSummary struct {
 	Accounts int // alive accounts evaluated
 	Fired    int
 	Quiet    int // of Fired, recorded by the first run and summed up instead of posted
-	// Baseline sums up the quiet alerts per rule: the first run's one
-	// message (posted when there is Slack and an alert channel).
+	// Baseline sums up the quiet alerts routed to the channel per rule:
+	// the first run's one channel message (owners get their own DM).
 	Baseline blocks.AlertBaseline
 	Resolved int
 	Reopened int
@@ -171,11 +171,13 @@ func (a *Alerts) EvaluateAndPostAlerts(ctx context.Context, day time.Time) (Aler
 		return sum, fmt.Errorf("alerts for %s: %w", scoring.Day(day).Format(time.DateOnly), err)
 	}
 	if sum.Quiet > 0 {
-		sum.Baseline = baselineOf(w.alive, changes)
+		sum.Baseline = baselineOf(w.alive, changes, func(c alertChange) bool {
+			return a.quietFire(c) && a.routes.For(c.rec.Kind).Channel()
+		})
 	}
 	if a.slack != nil {
 		if sum.Quiet > 0 {
-			a.announceBaseline(ctx, &sum)
+			a.announceBaseline(ctx, w, changes, &sum)
 		}
 		a.deliver(ctx, w, changes, &sum)
 		a.retryUnposted(ctx, w, changes, now, &sum)

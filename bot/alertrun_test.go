@@ -55,15 +55,19 @@ func TestFirstAlertRunIsSummedUpNotPosted(t *testing.T) {
 	s := setupAlertRun(t, nil, "", "U_OWNER")
 	a := bot.NewAlerts(bot.AlertsConfig{Store: s.st, Slack: s.api, Channel: alertChannel, Now: s.clock.Now})
 
+	// The default routes send every rule to both the channel and the owner,
+	// so each gets a summary (TestFirstAlertRunFollowsRoutes for the others).
 	sum, err := a.EvaluateAndPostAlerts(ctx, s.day)
 	require.NoError(t, err)
 	require.Equal(t, 1, sum.Fired)
 	require.Equal(t, 1, sum.Quiet)
-	require.Equal(t, 1, sum.Posted)
+	require.Equal(t, 2, sum.Posted)
 	posts := s.fake.Calls("chat.postMessage")
-	require.Equal(t, []string{alertChannel}, channels(posts), "one summary in the channel, no DM to the owner")
+	require.Equal(t, []string{alertChannel, "U_OWNER"}, channels(posts), "one summary in the channel, one to the owner")
 	require.Equal(t, "healthbot is now watching 1 account: 1 alert condition already holds (recorded, not posted one by one).",
 		posts[0].Param("text"))
+	require.Equal(t, "healthbot is now watching your 1 account: 1 alert condition already holds (recorded, not posted one by one).",
+		posts[1].Param("text"))
 	live, err := s.st.AlertsForEvaluation(ctx, s.day)
 	require.NoError(t, err)
 	require.Len(t, live[s.acct], 1, "the alert is recorded, so it does not fire again")
@@ -85,7 +89,7 @@ func TestFirstAlertRunIsSummedUpNotPosted(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, sum.Fired)
 	require.Zero(t, sum.Quiet)
-	posts = s.fake.Calls("chat.postMessage")[1:]
+	posts = s.fake.Calls("chat.postMessage")[2:]
 	require.ElementsMatch(t, []string{alertChannel, "U_OWNER"}, channels(posts))
 	for _, p := range posts {
 		require.Contains(t, p.Param("text"), "Elm · Turned red")
@@ -182,4 +186,27 @@ func TestOwnerResolver(t *testing.T) {
 	_, err = r.SlackID(ctx, ghost)
 	require.NoError(t, err)
 	require.Len(t, s.fake.Calls("users.lookupByEmail"), 3, "and again after NotFoundTTL")
+}
+
+func TestFirstAlertRunFollowsRoutes(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		routes, owner string
+		want          []string
+	}{
+		{"turned_red=channel", "U_CHANNEL_ONLY", []string{alertChannel}},
+		{"turned_red=dm", "U_DM_ONLY", []string{"U_DM_ONLY"}},
+	} {
+		t.Run(c.routes, func(t *testing.T) {
+			t.Parallel()
+			s := setupAlertRun(t, nil, "", c.owner)
+			routes, err := bot.ParseAlertRoutes(c.routes)
+			require.NoError(t, err)
+			a := bot.NewAlerts(bot.AlertsConfig{Store: s.st, Slack: s.api, Channel: alertChannel, Routes: routes, Now: s.clock.Now})
+			sum, err := a.EvaluateAndPostAlerts(context.Background(), s.day)
+			require.NoError(t, err)
+			require.Equal(t, 1, sum.Quiet)
+			require.Equal(t, c.want, channels(s.fake.Calls("chat.postMessage")))
+		})
+	}
 }

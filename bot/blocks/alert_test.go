@@ -165,6 +165,12 @@ func TestAlertBaseline(t *testing.T) {
 	for _, want := range []string{"• Turned red: 53", "• Renewal at risk: 12", "• Pulse Poor: 1", "/health at-risk"} {
 		require.Contains(t, got, want)
 	}
+	yours := b
+	yours.Accounts, yours.Yours = 33, true
+	golden(t, "alert_baseline_owner", blocks.AlertBaselineBlocks(yours), blocks.MaxBlocks)
+	require.Equal(t, "healthbot is now watching your 33 accounts: 66 alert conditions already hold (recorded, not posted one by one).",
+		blocks.AlertBaselineText(yours))
+
 	one := blocks.AlertBaseline{Accounts: 1, Kinds: []blocks.AlertKindCount{{Kind: scoring.AlertTurnedRed, Alerts: 1}}}
 	require.Equal(t, "healthbot is now watching 1 account: 1 alert condition already holds (recorded, not posted one by one).",
 		blocks.AlertBaselineText(one))
