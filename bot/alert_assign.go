@@ -33,7 +33,7 @@ func (a *Alerts) tellAssignee(ctx context.Context, by string, before, after stor
 	if to == "" || to == before.AssignedTo || to == by {
 		return
 	}
-	m := a.message(after, card.Account, card.Score)
+	m := a.Message(after, card.Account, card.Score)
 	if _, _, err := a.postTo(ctx, to, blocks.AlertAssignedText(m, by), blocks.AlertAssignedBlocks(m, by), ""); err != nil {
 		a.log.ErrorContext(ctx, "alert assigned but the assignee not told", "alert", after.ID, "user", to, "err", err)
 	}

@@ -26,7 +26,7 @@ func (a *Alerts) announceBaseline(ctx context.Context, w *alertWorld, changes []
 	}
 	byOwner := map[int64][]alertChange{}
 	for _, c := range changes {
-		if owner := w.byID[c.rec.AccountID].Owner; owner.ID != 0 && a.quietFire(c) && a.routes.For(c.rec.Kind).DM() {
+		if owner := w.byID[c.rec.AccountID].Owner; owner.ID != 0 && quietFire(c) && a.routes.For(c.rec.Kind).DM() {
 			byOwner[owner.ID] = append(byOwner[owner.ID], c)
 		}
 	}
@@ -37,7 +37,7 @@ func (a *Alerts) announceBaseline(ctx context.Context, w *alertWorld, changes []
 			a.log.InfoContext(ctx, "first alert run: owner not reachable in Slack; no summary DM", "csm", id, "err", err)
 			continue
 		}
-		b := baselineOf(w.ownedAlive(id), byOwner[id], a.quietFire)
+		b := baselineOf(w.ownedAlive(id), byOwner[id], quietFire)
 		b.Yours = true
 		if _, _, err := a.postTo(ctx, user, blocks.AlertBaselineText(b), blocks.AlertBaselineBlocks(b), ""); err != nil {
 			sum.Failed++
@@ -49,7 +49,7 @@ func (a *Alerts) announceBaseline(ctx context.Context, w *alertWorld, changes []
 }
 
 // quietFire reports whether c is an alert the first run recorded quietly.
-func (a *Alerts) quietFire(c alertChange) bool { return c.action == scoring.ActionFire && c.rec.Quiet }
+func quietFire(c alertChange) bool { return c.action == scoring.ActionFire && c.rec.Quiet }
 
 // baselineOf counts the changes keep accepts per rule, most first.
 func baselineOf(accounts int, changes []alertChange, keep func(alertChange) bool) blocks.AlertBaseline {

@@ -89,6 +89,6 @@ func (a *Alerts) refresh(ctx context.Context, rec store.AlertRecord, clicked *me
 		return store.Card{}, false
 	}
 	var sum AlertRunSummary
-	a.updateAll(ctx, rec, a.message(rec, card.Account, card.Score), clicked, &sum)
+	a.updateAll(ctx, rec, a.Message(rec, card.Account, card.Score), clicked, &sum)
 	return card, true
 }

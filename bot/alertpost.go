@@ -18,7 +18,7 @@ import (
 func (a *Alerts) deliver(ctx context.Context, w *alertWorld, changes []alertChange, sum *AlertRunSummary) {
 	for _, c := range changes {
 		acct := w.byID[c.rec.AccountID]
-		m := a.message(c.rec, acct, w.current(acct.ID))
+		m := a.Message(c.rec, acct, w.current(acct.ID))
 		switch c.action {
 		case scoring.ActionFire:
 			if !c.rec.Quiet { // quiet ones are in the baseline summary
@@ -60,7 +60,7 @@ func (a *Alerts) retryUnposted(ctx context.Context, w *alertWorld, changes []ale
 		if !ok {
 			continue
 		}
-		a.post(ctx, rec, a.message(rec, acct, w.current(acct.ID)), acct.Owner, sum)
+		a.post(ctx, rec, a.Message(rec, acct, w.current(acct.ID)), acct.Owner, sum)
 	}
 }
 
@@ -171,8 +171,9 @@ func (a *Alerts) postTo(ctx context.Context, channel, text string, bs []slack.Bl
 	return ch, ts, err
 }
 
-// message is what the alert's Slack message shows.
-func (a *Alerts) message(rec store.AlertRecord, acct scoring.Account, score scoring.Score) blocks.AlertMessage {
+// Message is what the alert's Slack message shows, times in the alerts'
+// zone; the demo prints alerts with it too.
+func (a *Alerts) Message(rec store.AlertRecord, acct scoring.Account, score scoring.Score) blocks.AlertMessage {
 	in := func(t time.Time) time.Time {
 		if t.IsZero() {
 			return t

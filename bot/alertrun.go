@@ -172,7 +172,7 @@ func (a *Alerts) EvaluateAndPostAlerts(ctx context.Context, day time.Time) (Aler
 	}
 	if sum.Quiet > 0 {
 		sum.Baseline = baselineOf(w.alive, changes, func(c alertChange) bool {
-			return a.quietFire(c) && a.routes.For(c.rec.Kind).Channel()
+			return quietFire(c) && a.routes.For(c.rec.Kind).Channel()
 		})
 	}
 	if a.slack != nil {

@@ -88,7 +88,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if o.slackUser != "" && len(p.CSMs) > 0 {
+	cast := o.slackUser != "" && len(p.CSMs) > 0
+	if cast {
 		p.CSMs[0].SlackUserID = o.slackUser
 	}
 	generated := time.Since(started)
@@ -105,7 +106,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if res.RemovedAccounts > 0 {
 		fmt.Fprintf(e.out, "It replaced the previous portfolio of %s accounts.\n", thousands(res.RemovedAccounts))
 	}
-	if o.slackUser != "" && len(p.CSMs) > 0 {
+	if cast {
 		fmt.Fprintf(e.out, "You (<@%s>) play %s, the owner of %d accounts.\n", o.slackUser, p.CSMs[0].Name, ownedBy(p.Accounts, p.CSMs[0].ID))
 	}
 	if err := (demoReport{st: st, w: e.out, seed: o.seed, asOf: o.asOf}).print(ctx); err != nil {

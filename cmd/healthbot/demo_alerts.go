@@ -58,20 +58,31 @@ func (r demoReport) alerts(ctx context.Context) error {
 		fmt.Fprintln(r.w)
 		return nil
 	}
-	return r.freshAlerts(ctx, fresh)
+	return r.freshAlerts(ctx, a, last, fresh)
 }
 
 // freshAlerts prints the new alerts of the largest accounts as posted,
 // and counts the others per rule.
-func (r demoReport) freshAlerts(ctx context.Context, recs []store.AlertRecord) error {
-	msgs := make([]blocks.AlertMessage, 0, len(recs))
-	for _, rec := range recs {
-		card, err := r.st.Card(ctx, rec.AccountID, 0)
-		if err != nil {
-			return err
-		}
-		msgs = append(msgs, blocks.AlertMessage{ID: rec.ID, Account: card.Account, Score: card.Score, Kind: rec.Kind,
-			Summary: rec.Summary, State: rec.State, FiredAt: rec.FiredAt})
+func (r demoReport) freshAlerts(ctx context.Context, a *bot.Alerts, day time.Time, recs []store.AlertRecord) error {
+	accounts, err := r.st.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	scores, err := r.st.ScoresAt(ctx, day)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]scoring.Account, len(accounts))
+	for _, acct := range accounts {
+		byID[acct.ID] = acct
+	}
+	scoreOf := make(map[int64]scoring.Score, len(scores))
+	for _, sc := range scores {
+		scoreOf[sc.AccountID] = sc
+	}
+	msgs := make([]blocks.AlertMessage, len(recs))
+	for i, rec := range recs {
+		msgs[i] = a.Message(rec, byID[rec.AccountID], scoreOf[rec.AccountID])
 	}
 	slices.SortStableFunc(msgs, func(x, y blocks.AlertMessage) int {
 		return cmp.Or(cmp.Compare(y.Account.MRR, x.Account.MRR), cmp.Compare(x.ID, y.ID))
