@@ -18,6 +18,33 @@ const (
 	FeatureDaysSince Feature = "days_since"
 )
 
+// Origin says where a metric's definition came from.
+type Origin string
+
+const (
+	// OriginBuiltin is a metric of DefaultCatalog.
+	OriginBuiltin Origin = "built-in"
+	// OriginDeclared is a custom metric written in a scorecard file or version.
+	OriginDeclared Origin = "declared"
+	// OriginDiscovered is a signal (or product event) found in the data that
+	// no scorecard declares; its definition is inferred from the data.
+	OriginDiscovered Origin = "discovered"
+)
+
+// DirectionSource says how a metric's direction (HigherIsBetter) is known.
+// A metric whose direction is unknown is shown as context and never moves
+// a score: guessing it would be a hand-written rule nobody wrote.
+type DirectionSource string
+
+const (
+	// DirectionDeclared: built in, or written in a scorecard by a person.
+	DirectionDeclared DirectionSource = "declared"
+	// DirectionLearned: fitted from the portfolio's churn history.
+	DirectionLearned DirectionSource = "learned"
+	// DirectionUnknown: discovered, and no churn evidence for a direction yet.
+	DirectionUnknown DirectionSource = "unknown"
+)
+
 // Normalisation turns a feature value into a 0–100 metric score.
 type Normalisation string
 
@@ -56,7 +83,19 @@ type Metric struct {
 	// Text phrases the value for people, e.g. "{value} of seats active";
 	// {value} is the value formatted by Unit, {seats} adds " (4 of 40 seats)".
 	Text string `yaml:"text" json:"text,omitempty"`
+	// Origin and DirectionFrom say where the definition and the direction
+	// came from; "" reads as built-in / declared.
+	Origin        Origin          `yaml:"-" json:"origin,omitempty"`
+	DirectionFrom DirectionSource `yaml:"-" json:"direction_from,omitempty"`
+	// Candidate marks an alternative feature of a discovered signal (e.g.
+	// its 28-day change beside its 28-day mean) that only the fit reads;
+	// cards and drivers in words leave it out.
+	Candidate bool `yaml:"-" json:"candidate,omitempty"`
 }
+
+// DirectionKnown reports whether the metric's direction was declared or
+// learned, i.e. whether it may move a score.
+func (m Metric) DirectionKnown() bool { return m.DirectionFrom != DirectionUnknown }
 
 // SignalKey is the signal metric this catalog metric reads.
 func (m Metric) SignalKey() string {
