@@ -45,6 +45,10 @@ type Config struct {
 
 	PulseReminderAfter time.Duration // after the check-in, CSMs with unanswered accounts are reminded
 	PulsePace          time.Duration // least time between two pulse DMs (Slack: ~1 chat.postMessage/s)
+
+	AllowedGroups  []string      // HEALTHBOT_ALLOWED_GROUPS: Slack user groups who may see account data; empty: every full member
+	Managers       string        // HEALTHBOT_MANAGERS: the managers' user group
+	AuditRetention time.Duration // HEALTHBOT_AUDIT_RETENTION: how long access audit rows are kept
 }
 
 // SlackEnabled reports whether the bot should talk to Slack at all.
@@ -125,6 +129,9 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		Charts:             p.oneOf("HEALTHBOT_CHARTS", "block", "block", "text"),
 		CatchUpWindow:      p.duration("HEALTHBOT_CATCHUP_WINDOW", "12h"),
 		Instance:           p.str("HEALTHBOT_INSTANCE", ""),
+		AllowedGroups:      p.userGroups("HEALTHBOT_ALLOWED_GROUPS"),
+		Managers:           p.userGroup("HEALTHBOT_MANAGERS"),
+		AuditRetention:     p.days("HEALTHBOT_AUDIT_RETENTION", "90d"),
 	}
 	if cfg.SlackBotToken != "" && cfg.SlackAppToken == "" && cfg.SlackSigningSecret == "" {
 		p.fail("SLACK_SIGNING_SECRET", "is required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN selects Socket Mode")

@@ -78,6 +78,7 @@ type Main struct {
 
 	slack  *slack.Client // nil unless SLACK_BOT_TOKEN is set (slack.go)
 	router *bot.Router   // every Slack handler is registered here
+	gate   *bot.Gate     // who may see account data (access.go); nil without Slack
 
 	alerting *alerting // alert and outcome jobs, built once by AlertJobs (alerts.go)
 }
@@ -107,6 +108,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.mux.Handle("POST /v1/", intake)
 	if err := m.startSlack(); err != nil {
+		return err
+	}
+	if err := m.checkPostChannels(ctx); err != nil { // access.go
 		return err
 	}
 	if err := m.startScheduler(ctx); err != nil { // jobs.go
