@@ -329,6 +329,15 @@ func (g *Gate) failed(ctx context.Context, call string, c Caller, err error) Dec
 	return Decision{Reason: ReasonLookupFailed}
 }
 
+// ChannelGuard says whether account data may be posted for a whole
+// channel to read; *Gate is one. Alerts and the digest check their channel
+// with it before every post.
+type ChannelGuard interface {
+	CheckChannel(ctx context.Context, channelID string) error
+}
+
+var _ ChannelGuard = (*Gate)(nil)
+
 // ErrSharedChannel is CheckChannel's error for a channel shared with
 // another organisation.
 var ErrSharedChannel = errors.New("the channel is shared with another organisation (Slack Connect)")

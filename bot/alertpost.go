@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -160,8 +161,14 @@ func (a *Alerts) replyAll(ctx context.Context, rec store.AlertRecord, text strin
 	}
 }
 
-// postTo posts one message, waiting out rate limits.
+// postTo posts one message, waiting out rate limits. Nothing goes to the
+// alert channel once it is shared with another organisation.
 func (a *Alerts) postTo(ctx context.Context, channel, text string, bs []slack.Block, threadTS string) (string, string, error) {
+	if a.guard != nil && channel == a.channel {
+		if err := a.guard.CheckChannel(ctx, channel); err != nil {
+			return "", "", fmt.Errorf("HEALTHBOT_ALERT_CHANNEL: %w", err)
+		}
+	}
 	var ch, ts string
 	err := a.retry.Do(ctx, func(ctx context.Context) error {
 		var err error

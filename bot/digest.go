@@ -37,6 +37,7 @@ type DigestConfig struct {
 	TextChart bool           // sparklines instead of a Block Kit chart (console, demo)
 	Logger    *slog.Logger
 	Retry     RateLimitRetrier // paces the post on 429s; MaxRetries 0 means DefaultDigestRetries
+	Guard     ChannelGuard     // checks the channel is not shared with another organisation; nil: no check
 }
 
 // DefaultDigestRetries is how many 429s in a row the digest post waits out:
@@ -106,6 +107,11 @@ func (d *Digest) Post(ctx context.Context, at time.Time) (DigestPost, error) {
 	}
 	if d.cfg.Slack == nil {
 		return DigestPost{}, errors.New("digest: no Slack client")
+	}
+	if d.cfg.Guard != nil {
+		if err := d.cfg.Guard.CheckChannel(ctx, d.cfg.Channel); err != nil {
+			return DigestPost{}, fmt.Errorf("digest: not posted to HEALTHBOT_DIGEST_CHANNEL: %w", err)
+		}
 	}
 	dg, msg, err := d.Build(ctx, at)
 	if err != nil {

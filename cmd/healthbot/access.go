@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/healthbot/healthbot/bot"
 )
 
@@ -69,6 +71,24 @@ func (m *Main) newGate() *bot.Gate {
 		AllowedGroups: m.Config.AllowedGroups, Managers: m.Config.Managers,
 		Logger: m.Logger.With("component", "access"), Registerer: m.registry, Now: m.now,
 	})
+}
+
+// channelGuard checks the alert and digest channels before each post: the
+// Gate when Slack is on, nothing without Slack (nothing is posted).
+func (m *Main) channelGuard() bot.ChannelGuard {
+	if m.gate == nil {
+		return nil // a nil *bot.Gate must not become a non-nil interface
+	}
+	return m.gate
+}
+
+// guardFor is the channel check of one-off commands that post (digest
+// --post, score --alerts): a Gate of their own over api; nil without Slack.
+func guardFor(api *slack.Client) bot.ChannelGuard {
+	if api == nil {
+		return nil
+	}
+	return bot.NewGate(bot.GateConfig{Directory: bot.SlackAccess{API: api}})
 }
 
 // checkPostChannels refuses to start when the alert or digest channel is

@@ -44,7 +44,8 @@ func (m *Main) jobs() ([]scheduledJob, error) {
 		score,
 		m.outcomesJob(alerting),
 		m.digestJob(),
-		m.pulseJob(), // pulse.go
+		m.pulseJob(),          // pulse.go
+		m.auditRetentionJob(), // audit.go
 	}, nil
 }
 
@@ -218,12 +219,12 @@ func (m *Main) newDigest() *bot.Digest {
 	if m.slack != nil { // a nil *slack.Client must not become a non-nil interface
 		api = m.slack
 	}
-	return newDigest(m.Config, m.store, api, m.Logger.With("component", "digest"))
+	return newDigest(m.Config, m.store, api, m.channelGuard(), m.Logger.With("component", "digest"))
 }
 
-func newDigest(cfg Config, st *store.Store, api bot.DigestSlack, log *slog.Logger) *bot.Digest {
+func newDigest(cfg Config, st *store.Store, api bot.DigestSlack, guard bot.ChannelGuard, log *slog.Logger) *bot.Digest {
 	return bot.NewDigest(bot.DigestConfig{
 		Store: st, Slack: api, Channel: cfg.DigestChannel, Location: cfg.TimeZone,
-		TextChart: cfg.Charts == "text", Logger: log,
+		TextChart: cfg.Charts == "text", Logger: log, Guard: guard,
 	})
 }
