@@ -330,10 +330,12 @@ func (g *Gate) failed(ctx context.Context, call string, c Caller, err error) Dec
 }
 
 // ChannelGuard says whether account data may be posted for a whole
-// channel to read; *Gate is one. Alerts and the digest check their channel
-// with it before every post.
+// channel to read, or sent to a user; *Gate is one. Alerts and the digest
+// check their channel with it before every post, alerts their DMs and
+// assignees too.
 type ChannelGuard interface {
 	CheckChannel(ctx context.Context, channelID string) error
+	CheckUser(ctx context.Context, userID string) error
 }
 
 var _ ChannelGuard = (*Gate)(nil)
@@ -356,6 +358,26 @@ func (g *Gate) CheckChannel(ctx context.Context, channelID string) error {
 		return fmt.Errorf("%s: %w", channelID, ErrSharedChannel)
 	}
 	return nil
+}
+
+// RefusedError is CheckUser's error: the user may not see account data.
+type RefusedError struct {
+	UserID string
+	Reason Reason
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("%s may not see account data (%s)", e.UserID, e.Reason)
+}
+
+// CheckUser returns nil when userID may be sent account data (an alert DM,
+// an assignment), else a *RefusedError (counted).
+func (g *Gate) CheckUser(ctx context.Context, userID string) error {
+	d := g.Decide(ctx, Caller{UserID: userID, Surface: SurfaceAlert})
+	if d.Allowed {
+		return nil
+	}
+	return &RefusedError{UserID: userID, Reason: d.Reason}
 }
 
 // Record writes e to the audit log, if any; a failure is logged, never

@@ -89,6 +89,8 @@ func (a *Alerts) post(ctx context.Context, rec store.AlertRecord, m blocks.Alert
 			a.log.ErrorContext(ctx, "cannot find the owner in Slack; DM tried again next run", "alert", rec.ID, "csm", owner.ID, "err", err)
 		case user == "":
 			a.log.DebugContext(ctx, "alert owner not reachable in Slack; no DM", "alert", rec.ID, "account", rec.AccountID)
+		case a.guard != nil && a.guard.CheckUser(ctx, user) != nil:
+			a.log.WarnContext(ctx, "alert owner may not see account data in Slack (guest or outsider); no DM", "alert", rec.ID, "user", user)
 		default:
 			ch, ts, err := a.postTo(ctx, user, text, bs, "")
 			if err != nil {

@@ -72,5 +72,23 @@ func TestManifestMatchesTheTransports(t *testing.T) {
 	require.Subset(t, m.OAuth.Scopes.Bot, []string{
 		"commands", "chat:write", "chat:write.public", "im:write", "im:history", "app_mentions:read",
 		"users:read", "users:read.email", "channels:history", "groups:history", "channels:read",
+		// Who sees what (access.go): users.info, usergroups.*, conversations.info.
+		"usergroups:read", "groups:read", "im:read", "mpim:read",
 	})
+	// Slack rejects a manifest naming a scope it does not know, or one twice.
+	seen := map[string]bool{}
+	for _, s := range m.OAuth.Scopes.Bot {
+		require.Contains(t, slackBotScopes, s, "not a Slack bot scope")
+		require.False(t, seen[s], "scope %s listed twice", s)
+		seen[s] = true
+	}
+}
+
+// slackBotScopes are the bot token scopes Slack's manifest schema accepts
+// that healthbot could plausibly need (https://api.slack.com/scopes).
+var slackBotScopes = []string{
+	"app_mentions:read", "channels:history", "channels:join", "channels:read", "chat:write", "chat:write.customize",
+	"chat:write.public", "commands", "groups:history", "groups:read", "im:history", "im:read", "im:write",
+	"links:read", "links:write", "mpim:history", "mpim:read", "mpim:write", "team:read", "usergroups:read",
+	"users:read", "users:read.email", "users.profile:read", "assistant:write",
 }
