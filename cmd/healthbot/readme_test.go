@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/healthbot/healthbot/ingest"
 )
 
 // readmeConfigVars is the first column of the README's configuration table:
@@ -56,6 +58,31 @@ func TestREADMEConfigTableListsEveryVariable(t *testing.T) {
 	for name := range documented {
 		if !slices.Contains(read, name) {
 			t.Errorf("%s is in README's configuration table but the binary does not read it", name)
+		}
+	}
+}
+
+// TestREADMESendingDataCoversTheContract fails when openapi.yaml gains an
+// endpoint the README's "Sending data" section does not mention.
+func TestREADMESendingDataCoversTheContract(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatalf("read README: %v", err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n## Sending data\n")
+	if !ok {
+		t.Fatal(`README has no "## Sending data" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	paths := regexp.MustCompile(`(?m)^  (/v1/[a-z./]+):`).FindAllStringSubmatch(string(ingest.OpenAPI()), -1)
+	if len(paths) < 5 {
+		t.Fatalf("found only %d paths in openapi.yaml", len(paths))
+	}
+	for _, p := range paths {
+		short := strings.TrimPrefix(p[1], "/v1")
+		if !strings.Contains(section, p[1]) && !strings.Contains(section, "`"+short+"`") && !strings.Contains(section, "`/v1"+short+"`") {
+			t.Errorf("README's Sending data section does not mention %s", p[1])
 		}
 	}
 }
