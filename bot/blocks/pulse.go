@@ -277,7 +277,10 @@ func PulseNoteModal(n PulseNote) slack.ModalViewRequest {
 	text := slack.NewPlainTextInputBlockElement(plain("What changed, in a sentence or two"), PulseNoteInput)
 	text.Multiline = true
 	text.MaxLength = MaxPulseNote
-	text.InitialValue = n.Note
+	// A note stored from /health pulse may be longer than the field takes
+	// (https://docs.slack.dev/reference/block-kit/block-elements/plain-text-input-element):
+	// pre-fill what fits.
+	text.InitialValue = Truncate(n.Note, MaxPulseNote)
 	note := slack.NewInputBlock(PulseNoteBlock, plain("Note"), nil, text)
 	note.Optional = true
 
