@@ -264,3 +264,18 @@ func TestAccessContext(t *testing.T) {
 		t.Errorf("noted = %v, want [3 1]", got)
 	}
 }
+
+// BenchmarkGateDecideCached is the Gate's cost on a request once its
+// lookups are cached (the common case): what every Slack request pays.
+func BenchmarkGateDecideCached(b *testing.B) {
+	g := NewGate(GateConfig{Directory: newFakeDirectory(), AllowedGroups: []string{"cs-team"}, Managers: "cs-managers"})
+	ctx := context.Background()
+	c := Caller{UserID: "UCS", TeamID: "T1", ChannelID: "CINT", Surface: SurfaceMention}
+	if d := g.Decide(ctx, c); !d.Allowed {
+		b.Fatalf("refused: %+v", d)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		g.Decide(ctx, c)
+	}
+}
