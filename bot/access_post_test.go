@@ -101,3 +101,25 @@ func TestAlertsAreAssignedOnlyToInsidersByManagers(t *testing.T) {
 		require.NotEqual(t, "U_GUEST", c.Param("channel"), "nothing was sent to the guest")
 	}
 }
+
+func TestPulseIsNotSentToGuests(t *testing.T) {
+	t.Parallel()
+	e := newPulseEnv(t, pulseMonday, pulseOpts{cfg: func(c *bot.PulseConfig) {
+		c.Guard = guardFunc(func(_ context.Context, id string) error {
+			if id == "UGUEST" {
+				return &bot.RefusedError{UserID: id, Reason: bot.ReasonGuest}
+			}
+			return nil
+		})
+	}})
+	ann, guest := e.csm(t, "Ann", "UANN", "UTC"), e.csm(t, "Gus", "UGUEST", "UTC")
+	e.account(t, "Ann Co", ann, 50)
+	e.account(t, "Gus Co", guest, 30)
+	sum := e.tick(t)
+	require.Equal(t, 1, sum.Messages)
+	require.Len(t, e.postsTo("UANN"), 1)
+	require.Empty(t, e.postsTo("UGUEST"))
+	e.clock.Advance(time.Hour)
+	e.tick(t)
+	require.Empty(t, e.postsTo("UGUEST"), "nor later in the week")
+}

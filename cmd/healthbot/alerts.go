@@ -79,6 +79,6 @@ func newAlerting(cfg Config, st *store.Store, api *slack.Client, guard bot.Chann
 			Routes: cfg.AlertRoutes, Location: cfg.TimeZone, Logger: log, Retry: retry, Now: now,
 			PostFirstRun: cfg.AlertFirstRun == "post", Guard: guard,
 		}),
-		Outcomes: bot.NewOutcomes(bot.OutcomesConfig{Store: st, Slack: outcomeAPI, Owners: owners, Logger: log.With("job", "outcomes"), Retry: retry, Now: now}),
+		Outcomes: bot.NewOutcomes(bot.OutcomesConfig{Store: st, Slack: outcomeAPI, Owners: owners, Logger: log.With("job", "outcomes"), Retry: retry, Now: now, Guard: guard}),
 	}
 }
