@@ -291,6 +291,14 @@ func TestAccessAllowedGroups(t *testing.T) {
 	if !strings.Contains(in, `"text":"Globex Corporation"`) {
 		t.Errorf("a member of @cs-team: %s", in)
 	}
+	// A list is audited with the accounts it showed.
+	a.commandAs(t, "U1", "T1", "C1", "at-risk", "list")
+	a.idle(t)
+	rows := a.audit(t, "U1")
+	if len(rows) != 2 || !slices.Equal(rows[0].AccountIDs, []int64{a.world.Globex.ID}) ||
+		!slices.Contains(rows[1].AccountIDs, a.world.Acme.ID) || slices.Contains(rows[1].AccountIDs, a.world.AcmeLabs.ID) {
+		t.Errorf("member's audit rows = %+v, want the Globex card, then at-risk with Acme (red) and not Acme Labs (green)", rows)
+	}
 }
 
 // TestAccessSharedChannels: a member may look at cards in a Slack Connect
