@@ -27,7 +27,7 @@ type RefusedEventHandler interface {
 // admit asks the Gate about req before its handler runs. Allowed: the
 // context carries the Decision (IsManager, NoteAccounts). Refused: the
 // refusal is recorded and answered, and ok is false.
-func (r *Router) admit(ctx context.Context, surface Surface, req Request) (_ context.Context, _ *accessState, ok bool) {
+func (r *Router) admit(ctx context.Context, kind string, surface Surface, req Request) (_ context.Context, _ *accessState, ok bool) {
 	if r.access == nil {
 		return ctx, nil, true
 	}
@@ -37,7 +37,7 @@ func (r *Router) admit(ctx context.Context, surface Surface, req Request) (_ con
 		return ctx, s, true
 	}
 	r.access.Record(ctx, auditOf(surface, req, d.Reason))
-	r.metrics.handled.WithLabelValues(string(surface), "refused").Inc()
+	r.metrics.handled.WithLabelValues(kind, "refused").Inc()
 	r.log.InfoContext(ctx, "slack request refused", "surface", surface, "reason", d.Reason, "user", req.UserID, "team", req.TeamID, "channel", req.ChannelID)
 	var msg Message
 	switch {

@@ -252,7 +252,7 @@ const lateReplyTimeout = 10 * time.Second
 // handler if so and delivers its Message (or a user-safe failure text with
 // the detail logged); a refused caller gets the refusal instead.
 func (r *Router) answer(ctx context.Context, kind string, surface Surface, req Request, call func(context.Context) (Message, error)) {
-	ctx, access, ok := r.admit(ctx, surface, req)
+	ctx, access, ok := r.admit(ctx, kind, surface, req)
 	if !ok {
 		return
 	}
