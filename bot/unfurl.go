@@ -21,8 +21,9 @@ type unfurlSlack interface {
 	GetConversationInfoContext(ctx context.Context, input *slack.GetConversationInfoInput) (*slack.Channel, error)
 }
 
-// Unfurls is the link_shared EventHandler: a link to an account's domain
-// (or a subdomain of it) posted where the bot is gets the account's health
+// Unfurls is the link_shared EventHandler: a link to an account's CRM record
+// (its crm_url attribute) or domain (or a subdomain of it) posted where the
+// bot is gets the account's health
 // as its preview, through one chat.unfurl call per message. Register it
 // with Router.Event("link_shared", …).
 type Unfurls struct {
@@ -50,11 +51,10 @@ func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
 	}
 	unfurls := map[string]slack.Attachment{}
 	for _, l := range e.Links {
-		host, ok := u.host(l)
-		if !ok {
+		if _, ok := u.host(l); !ok {
 			continue
 		}
-		acct, found, err := u.Health.Lookup().ByDomain(ctx, host)
+		acct, found, err := u.Health.Lookup().ByURL(ctx, l.URL)
 		if err != nil {
 			return err
 		}

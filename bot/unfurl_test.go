@@ -25,6 +25,11 @@ func setupUnfurls(t *testing.T, shared ...string) (string, *bottest.Slack, *bot.
 	st := store.New(storetest.Schema(t))
 	now := time.Date(2026, 1, 14, 15, 30, 0, 0, time.UTC)
 	healthtest.New(t, st, now).Seed()
+	// Globex's CRM record, as an import would store the column.
+	if _, err := st.DB().Exec(context.Background(),
+		`UPDATE account SET attributes = '{"crm_url": "https://crm.example.com/companies/42/"}' WHERE external_id = 'crm-4'`); err != nil {
+		t.Fatal(err)
+	}
 	fake := bottest.NewSlack(t, func(c bottest.Call) *bottest.Reply {
 		if c.Method == "conversations.info" {
 			ext := false
@@ -117,5 +122,21 @@ func TestLinkSharedInAnExternallySharedChannelIsNotUnfurled(t *testing.T) {
 	}
 	if n := len(fake.Calls("chat.unfurl")); n != 0 {
 		t.Fatalf("%d unfurls in an externally shared channel", n)
+	}
+}
+
+// A link to an account's CRM record (its crm_url attribute, any page under
+// it) unfurls that account; a record id that only starts the same does not.
+func TestLinkSharedUnfurlsACRMRecord(t *testing.T) {
+	t.Parallel()
+	base, fake, _ := setupUnfurls(t)
+	linkShared(t, base, "Ev4", "C1", "https://crm.example.com/companies/42/deals?tab=open", "https://crm.example.com/companies/421")
+	c := fake.WaitCalls(t, "chat.unfurl", 1)[0]
+	var unfurls map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(c.Param("unfurls")), &unfurls); err != nil {
+		t.Fatal(err)
+	}
+	if len(unfurls) != 1 || !strings.Contains(string(unfurls["https://crm.example.com/companies/42/deals?tab=open"]), "*Globex Corporation*") {
+		t.Errorf("unfurls = %s", c.Param("unfurls"))
 	}
 }
