@@ -27,6 +27,18 @@ func hostileRows() []blocks.Row {
 	return rs
 }
 
+// hostileCard is the full card with hostile text in every field.
+func hostileCard() blocks.Card {
+	card := fullCard()
+	card.Account.Name, card.Account.Domain, card.Account.Segment, card.Account.Plan = hostile(200), hostile(200), hostile(200), hostile(200)
+	for i := range card.Score.Drivers {
+		card.Score.Drivers[i].Label, card.Score.Drivers[i].Detail = hostile(200), hostile(500)
+	}
+	card.LastPulse.Note, card.LastPulse.CSMName = hostile(5000), hostile(200)
+	card.Alerts[0].Summary = hostile(3000)
+	return card
+}
+
 // Every surface rendered with hostile data stays within Slack's limits, and
 // App Home still shows accounts when one band alone would not fit.
 func TestSurfacesWithHostileDataStayWithinLimits(t *testing.T) {
