@@ -47,6 +47,8 @@ func accessSlack(c bottest.Call) *bottest.Reply {
 			ch["is_channel"], ch["is_shared"], ch["is_ext_shared"] = true, true, true
 		case "DEXT":
 			ch["is_im"], ch["is_ext_shared"] = true, true
+		case "COLD": // shared with another organisation, as Slack reported it before is_ext_shared
+			ch["is_channel"], ch["is_shared"] = true, true
 		}
 		return ok(map[string]any{"channel": ch})
 	case "usergroups.list":
@@ -83,6 +85,7 @@ func setupAccessE2E(t *testing.T, allowedGroups ...string) accessE2E {
 		router.Action(id, h)
 	}
 	router.Event("app_home_opened", bot.HomeOpened{Health: h, Slack: api})
+	router.Event("link_shared", bot.Unfurls{Health: h, Slack: api, Log: log})
 	mux := http.NewServeMux()
 	bot.NewHTTPTransport(router, e2eSecret, bot.HTTPOptions{}).Mount(mux)
 	srv := httptest.NewServer(mux)
@@ -336,5 +339,35 @@ func TestAccessSharedChannels(t *testing.T) {
 	posts := a.fake.WaitCalls(t, "chat.postMessage", 1)
 	if posts[0].Param("channel") != "C1" || !strings.Contains(unescape(posts[0]), "Acme") {
 		t.Errorf("mention in an internal channel: %q", brief(posts))
+	}
+}
+
+// TestAccessUnfurls: a guest's link to a customer's domain is not
+// unfurled, nor is a member's in a channel shared the old way (is_shared
+// without is_org_shared); a member's in an internal channel is, and audited.
+func TestAccessUnfurls(t *testing.T) {
+	t.Parallel()
+	a := setupAccessE2E(t)
+	link := func(id, user, channel string) {
+		a.event(t, id, map[string]any{"type": "link_shared", "channel": channel, "user": user, "message_ts": "1768400000.000100",
+			"links": []map[string]string{{"url": "https://app.acme.io/settings", "domain": "acme.io"}}})
+	}
+	link("Ev1", "UGUEST", "C1")
+	link("Ev2", "U1", "COLD")
+	a.idle(t)
+	if n := len(a.fake.Calls("chat.unfurl")); n != 0 {
+		t.Fatalf("%d chat.unfurl calls for a guest and a shared channel", n)
+	}
+	if leaked := a.leaks(t); len(leaked) > 0 {
+		t.Fatalf("account data reached Slack: %q", leaked)
+	}
+	wantRefusal(t, a.audit(t, "UGUEST"), bot.SurfaceEvent, bot.ReasonGuest)
+
+	link("Ev3", "U1", "C1")
+	a.fake.WaitCalls(t, "chat.unfurl", 1)
+	a.idle(t)
+	rows := a.audit(t, "U1")
+	if last := rows[len(rows)-1]; !last.Allowed || last.Surface != "event" || !slices.Equal(last.AccountIDs, []int64{a.world.Acme.ID}) {
+		t.Errorf("member's unfurl audit = %+v", last)
 	}
 }

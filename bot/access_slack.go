@@ -58,10 +58,15 @@ func (s SlackAccess) Channel(ctx context.Context, id string) (DirectoryChannel, 
 	if err != nil {
 		return DirectoryChannel{}, fmt.Errorf("conversations.info %s: %w", id, err)
 	}
+	return directoryChannel(c), nil
+}
+
+// directoryChannel is what the access rules read of conversations.info.
+func directoryChannel(c *slack.Channel) DirectoryChannel {
 	return DirectoryChannel{
 		ID: c.ID, IM: c.IsIM, Shared: c.IsShared, ExtShared: c.IsExtShared, OrgShared: c.IsOrgShared,
 		PendingExt: c.IsPendingExtShared, SharedTeams: len(c.ConnectedTeamIDs) + len(c.SharedTeamIDs),
-	}, nil
+	}
 }
 
 // GroupID finds a user group by its handle (usergroups.list).

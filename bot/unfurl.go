@@ -65,6 +65,7 @@ func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
 		if err != nil {
 			return fmt.Errorf("unfurl %s: %w", acct.ExternalID, err)
 		}
+		NoteAccounts(ctx, acct.ID) // the access audit
 		unfurls[l.URL] = slack.Attachment{Blocks: slack.Blocks{BlockSet: blocks.UnfurlBlocks(cardView(c, u.Health.now()))}}
 	}
 	if len(unfurls) == 0 {
@@ -74,7 +75,7 @@ func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
 	if err != nil {
 		return fmt.Errorf("unfurl: conversations.info %s: %w", e.Channel, err)
 	}
-	if info.IsExtShared || info.IsPendingExtShared {
+	if directoryChannel(info).External() { // the access rule (access.go)
 		u.log().DebugContext(ctx, "no unfurl in an externally shared channel", "channel", e.Channel)
 		return nil
 	}
