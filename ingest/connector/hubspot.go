@@ -27,6 +27,7 @@ type HubSpotConfig struct {
 	Map        map[string]string // HEALTHBOT_HUBSPOT_MAP: account field (or attribute) → company property
 	HTTPClient *http.Client      // nil: a client with a 60s timeout
 	PageSize   int               // search page size; 0 means 100 (HubSpot allows 200)
+	SearchCap  int               // results one search can page through; 0 means HubSpot's 10,000
 }
 
 // hubspotSearchCap is how many results one search query pages through:
@@ -77,6 +78,9 @@ func NewHubSpotSource(cfg HubSpotConfig) *HubSpotSource {
 	}
 	if cfg.PageSize == 0 {
 		cfg.PageSize = 100
+	}
+	if cfg.SearchCap == 0 {
+		cfg.SearchCap = hubspotSearchCap
 	}
 	return &HubSpotSource{cfg: cfg}
 }
@@ -168,7 +172,7 @@ func (h *HubSpotSource) advance(c *hubspotCursor, res hubspotSearchResult) {
 	if res.Paging != nil && res.Paging.Next != nil {
 		next = res.Paging.Next.After
 	}
-	if n, err := strconv.Atoi(next); next != "" && err == nil && n+h.cfg.PageSize > hubspotSearchCap {
+	if n, err := strconv.Atoi(next); next != "" && err == nil && n+h.cfg.PageSize > h.cfg.SearchCap {
 		// Restart from the latest modification read; the records at that
 		// instant are read again and stay unchanged.
 		c.From, c.After = c.Max, ""
