@@ -90,7 +90,7 @@ func syncSources(cfg Config, kind string, names []string) ([]connector.Source, e
 		if why := connectorOff(cfg, kind); why != "" {
 			return nil, errors.New(why)
 		}
-		return []connector.Source{newConnector(cfg, kind, "")}, nil
+		return []connector.Source{newConnector(cfg, kind, "", time.Now)}, nil
 	case "sql":
 		if len(cfg.SQLSources) == 0 {
 			return nil, errors.New(connectorOff(cfg, "sql"))
@@ -98,7 +98,7 @@ func syncSources(cfg Config, kind string, names []string) ([]connector.Source, e
 		var out []connector.Source
 		for _, q := range cfg.SQLSources {
 			if len(names) == 0 || slices.Contains(names, q.Name) {
-				out = append(out, newConnector(cfg, "sql", q.Name))
+				out = append(out, newConnector(cfg, "sql", q.Name, time.Now))
 			}
 		}
 		for _, n := range names {
@@ -124,11 +124,12 @@ func connectorOff(cfg Config, kind string) string {
 	return ""
 }
 
-// newConnector builds a fresh source (sources keep per-run state).
-func newConnector(cfg Config, kind, query string) connector.Source {
+// newConnector builds a fresh source (sources keep per-run state); now
+// dates the day's Stripe signals.
+func newConnector(cfg Config, kind, query string, now func() time.Time) connector.Source {
 	switch kind {
 	case "stripe":
-		return connector.NewStripeSource(connector.StripeConfig{APIKey: cfg.StripeAPIKey, APIURL: cfg.StripeAPIURL, Match: cfg.StripeMatch})
+		return connector.NewStripeSource(connector.StripeConfig{APIKey: cfg.StripeAPIKey, APIURL: cfg.StripeAPIURL, Match: cfg.StripeMatch, Now: now})
 	case "hubspot":
 		return connector.NewHubSpotSource(connector.HubSpotConfig{Token: cfg.HubSpotToken, APIURL: cfg.HubSpotAPIURL, Map: cfg.HubSpotMap})
 	}
@@ -238,7 +239,7 @@ func (m *Main) syncJobs() []scheduledJob {
 		}
 		log := m.Logger.With("component", "sync", "source", name)
 		j.Run = func(ctx context.Context, occ time.Time) error {
-			sum, err := syncRunner(m.Config, m.store, m.Clock, m.Logger).Run(ctx, newConnector(m.Config, kind, query), false)
+			sum, err := syncRunner(m.Config, m.store, m.Clock, m.Logger).Run(ctx, newConnector(m.Config, kind, query, m.now), false)
 			if err != nil {
 				return err
 			}
