@@ -77,7 +77,7 @@ func (w *syncWorld) waitOut(t *testing.T, d time.Duration) {
 
 // warehouse creates a second database on the test server, standing for a
 // customer's warehouse, and returns its URL; it is dropped afterwards.
-func warehouse(t *testing.T) string {
+func warehouse(t testing.TB) string {
 	t.Helper()
 	ctx := context.Background()
 	b := make([]byte, 6)
