@@ -158,3 +158,43 @@ func TestStripeSyncErrors(t *testing.T) {
 	require.ErrorContains(t, err, "check STRIPE_API_URL and the network")
 	require.Zero(t, w.count(t, `SELECT count(*) FROM account`))
 }
+
+// TestStripeSyncResumesFromItsCursor pages one customer at a time; the
+// proxy ends the list after stripe-mock's customer (stripe-mock ignores
+// starting_after) and fails that second page once.
+func TestStripeSyncResumesFromItsCursor(t *testing.T) {
+	t.Parallel()
+	w := newSyncWorld(t)
+	proxy, apiURL := newStripeProxy(t)
+	var queries []string
+	failed := false
+	proxy.set(func(rw http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/v1/customers" || r.URL.Query().Get("starting_after") == "" {
+			return false
+		}
+		queries = append(queries, r.URL.Query().Get("starting_after"))
+		rw.Header().Set("Content-Type", "application/json")
+		if !failed {
+			failed = true
+			rw.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = rw.Write([]byte(`{"error":{"type":"api_error","message":"Service unavailable"}}`))
+			return true
+		}
+		_, _ = rw.Write([]byte(`{"object":"list","data":[],"has_more":false,"url":"/v1/customers"}`))
+		return true
+	})
+	src := func() *StripeSource {
+		return NewStripeSource(StripeConfig{APIKey: "sk_test_123", APIURL: apiURL, PageSize: 1, Now: w.clock.Now})
+	}
+
+	_, err := w.run(t, src(), false)
+	require.EqualError(t, err, "sync stripe: Stripe answered 503 on customers: Service unavailable")
+	require.Equal(t, 1, w.count(t, `SELECT count(*) FROM account`), "the first page is kept")
+	require.Equal(t, stripeMockCustomer, w.state(t, "stripe").Cursor)
+
+	sum, err := w.run(t, src(), false)
+	require.NoError(t, err)
+	require.Equal(t, []string{stripeMockCustomer, stripeMockCustomer}, queries, "the rerun starts after the last customer written")
+	require.Zero(t, sum.Read, "nothing read twice")
+	require.Empty(t, w.state(t, "stripe").Cursor, "the pass is over")
+}
