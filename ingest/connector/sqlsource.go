@@ -101,7 +101,6 @@ type SQLSource struct {
 	start, latest     time.Time
 	ordered           bool
 	line              int64
-	account, metric   string
 	source            *string
 	observedAt        time.Time
 	value             *float64
@@ -243,18 +242,11 @@ func (s *SQLSource) row() (store.SignalRow, error) {
 	case math.IsNaN(*s.value) || math.IsInf(*s.value, 0):
 		return store.SignalRow{}, fmt.Errorf("value is %v, not a finite number", *s.value)
 	}
-	// Reuse the previous string when the account repeats, as aggregates do.
-	if *s.accountV != s.account {
-		s.account = *s.accountV
-	}
-	if *s.metricV != s.metric {
-		s.metric = *s.metricV
-	}
 	src := ""
 	if s.source != nil {
 		src = *s.source
 	}
-	return store.SignalRow{Line: s.line, Account: s.account, Metric: s.metric, ObservedAt: s.observedAt, Value: *s.value, Source: src}, nil
+	return store.SignalRow{Line: s.line, Account: *s.accountV, Metric: *s.metricV, ObservedAt: s.observedAt, Value: *s.value, Source: src}, nil
 }
 
 // Close ends the query and the connection; Fetch calls it at the end.
