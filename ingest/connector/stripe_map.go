@@ -60,7 +60,9 @@ type stripeAccount struct {
 }
 
 // MapStripe turns one page of customers into accounts and signals as of
-// now. Customers mapping to one account add up (MRR, seats, invoices).
+// now. Customers of one page mapping to one account add up (MRR, seats,
+// invoices); across pages the later page's account row replaces the
+// earlier one (a known limitation).
 // Signals: mrr and seats (observed at now's UTC day, so a second run that
 // day changes nothing), days_invoice_overdue (the oldest open past-due
 // invoice, 0 when none) and late_invoices (1 per past-due or uncollectible
