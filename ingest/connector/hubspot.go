@@ -174,8 +174,9 @@ func (h *HubSpotSource) advance(c *hubspotCursor, res hubspotSearchResult) {
 	}
 	if n, err := strconv.Atoi(next); next != "" && err == nil && n+h.cfg.PageSize > h.cfg.SearchCap {
 		// Restart from the latest modification read; the records at that
-		// instant are read again and stay unchanged.
-		c.From, c.After = c.Max, ""
+		// instant are read again and stay unchanged. Should a whole search
+		// share one instant, move past it rather than loop.
+		c.From, c.After = max(c.Max, c.From+1), ""
 		return
 	}
 	if next != "" {
