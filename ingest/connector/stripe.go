@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -75,18 +76,66 @@ func (s *StripeSource) Fetch(ctx context.Context, cursor string) (Page, error) {
 			break
 		}
 	}
-	for i := range page {
-		if err := s.details(ctx, &page[i]); err != nil {
+	siblings, err := s.siblings(ctx, page)
+	if err != nil {
+		return Page{}, err
+	}
+	all := append(page[:len(page):len(page)], siblings...)
+	for i := range all {
+		if err := s.details(ctx, &all[i]); err != nil {
 			return Page{}, err
 		}
 	}
-	p := MapStripe(page, s.cfg.Match, s.cfg.Now())
+	p := MapStripe(all, s.cfg.Match, s.cfg.Now())
 	if int64(len(page)) < s.cfg.PageSize {
 		p.Done = true // the pass is over: the next run starts again
 		return p, nil
 	}
 	p.Next = page[len(page)-1].Customer.ID
 	return p, nil
+}
+
+// siblings finds, with Stripe's customer search, the other customers of
+// the accounts a page's customers map to by metadata or email domain, so
+// an account's figures add up all of its customers whichever page they are
+// listed on. Customers matched by their own id have none.
+func (s *StripeSource) siblings(ctx context.Context, page []StripeCustomer) ([]StripeCustomer, error) {
+	onPage := map[string]bool{}
+	for _, c := range page {
+		onPage[c.Customer.ID] = true
+	}
+	searched := map[string]bool{}
+	var out []StripeCustomer
+	for _, c := range page {
+		key, how := stripeAccountMatch(c.Customer, s.cfg.Match)
+		var query string
+		switch how {
+		case MatchMetadata:
+			query = fmt.Sprintf("metadata[%q]:%q", StripeMetadataKey, key)
+		case MatchDomain:
+			query = fmt.Sprintf("email~%q", "@"+key)
+		default:
+			continue
+		}
+		if searched[key] {
+			continue
+		}
+		searched[key] = true
+		params := &stripe.CustomerSearchParams{SearchParams: stripe.SearchParams{Query: query, Limit: stripe.Int64(100)}}
+		for sib, err := range s.client.V1Customers.Search(ctx, params) {
+			if err != nil {
+				return nil, stripeError(err, "customer search")
+			}
+			if onPage[sib.ID] {
+				continue
+			}
+			if k, _ := stripeAccountMatch(sib, s.cfg.Match); k == key { // search matches substrings
+				onPage[sib.ID] = true
+				out = append(out, StripeCustomer{Customer: sib, Sibling: true})
+			}
+		}
+	}
+	return out, nil
 }
 
 // details reads a customer's subscriptions (every status, with their

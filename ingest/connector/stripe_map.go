@@ -47,6 +47,7 @@ type StripeCustomer struct {
 	Customer      *stripe.Customer
 	Subscriptions []*stripe.Subscription
 	Invoices      []*stripe.Invoice
+	Sibling       bool // listed on another page, read to complete its account
 }
 
 // stripeAccount accumulates the customers that map to one account.
@@ -60,9 +61,9 @@ type stripeAccount struct {
 }
 
 // MapStripe turns one page of customers into accounts and signals as of
-// now. Customers of one page mapping to one account add up (MRR, seats,
-// invoices); across pages the later page's account row replaces the
-// earlier one (a known limitation).
+// now. Customers mapping to one account add up (MRR, seats, invoices);
+// the source adds each account's customers listed on other pages as
+// siblings, so every page writes whole accounts.
 // Signals: mrr and seats (observed at now's UTC day, so a second run that
 // day changes nothing), days_invoice_overdue (the oldest open past-due
 // invoice, 0 when none) and late_invoices (1 per past-due or uncollectible
@@ -73,14 +74,18 @@ func MapStripe(customers []StripeCustomer, match []string, now time.Time) Page {
 	byKey := map[string]*stripeAccount{}
 	var order []string
 	for _, c := range customers {
-		p.Read++
+		if !c.Sibling {
+			p.Read++
+		}
 		key := stripeAccountKey(c.Customer, match)
 		switch {
 		case key == "":
 			p.Skip("customers without an account key (metadata." + StripeMetadataKey + " or a company email)")
 			continue
 		case len(c.Subscriptions) == 0:
-			p.Skip("customers without subscriptions")
+			if !c.Sibling { // counted on its own page
+				p.Skip("customers without subscriptions")
+			}
 			continue
 		}
 		a := byKey[key]
@@ -122,21 +127,27 @@ func MapStripe(customers []StripeCustomer, match []string, now time.Time) Page {
 // stripeAccountKey finds a customer's account external id by the match
 // order, "" when none applies.
 func stripeAccountKey(c *stripe.Customer, match []string) string {
+	key, _ := stripeAccountMatch(c, match)
+	return key
+}
+
+// stripeAccountMatch is stripeAccountKey and the match step that found it.
+func stripeAccountMatch(c *stripe.Customer, match []string) (key, how string) {
 	for _, m := range match {
 		switch m {
 		case MatchMetadata:
 			if v := strings.TrimSpace(c.Metadata[StripeMetadataKey]); v != "" {
-				return v
+				return v, m
 			}
 		case MatchDomain:
 			if d := companyDomain(c.Email); d != "" {
-				return d
+				return d, m
 			}
 		case MatchID:
-			return c.ID
+			return c.ID, m
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // companyDomain is email's domain, "" for none or a personal mailbox.

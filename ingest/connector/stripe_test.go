@@ -198,3 +198,51 @@ func TestStripeSyncResumesFromItsCursor(t *testing.T) {
 	require.Zero(t, sum.Read, "nothing read twice")
 	require.Empty(t, w.state(t, "stripe").Cursor, "the pass is over")
 }
+
+// TestStripeSyncAddsUpAnAccountsCustomersAcrossPages: two customers of
+// acme.io are listed on two pages; each page finds the other with the
+// customer search, so the account's MRR is both subscriptions' whichever
+// page is written last.
+func TestStripeSyncAddsUpAnAccountsCustomersAcrossPages(t *testing.T) {
+	t.Parallel()
+	w := newSyncWorld(t)
+	proxy, apiURL := newStripeProxy(t)
+	customer := func(id, email string) string {
+		return `{"id":"` + id + `","object":"customer","email":"` + email + `","name":"Acme","metadata":{}}`
+	}
+	list := func(items ...string) string {
+		return `{"object":"list","url":"/v1/customers","has_more":false,"data":[` + strings.Join(items, ",") + `]}`
+	}
+	var searches []string
+	proxy.set(func(rw http.ResponseWriter, r *http.Request) bool {
+		rw.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == "/v1/customers" && r.URL.Query().Get("starting_after") == "":
+			_, _ = rw.Write([]byte(list(customer("cus_a", "ana@acme.io"))))
+		case r.URL.Path == "/v1/customers" && r.URL.Query().Get("starting_after") == "cus_a":
+			_, _ = rw.Write([]byte(list(customer("cus_b", "bo@acme.io"))))
+		case r.URL.Path == "/v1/customers":
+			_, _ = rw.Write([]byte(list()))
+		case r.URL.Path == "/v1/customers/search":
+			searches = append(searches, r.URL.Query().Get("query"))
+			_, _ = rw.Write([]byte(`{"object":"search_result","url":"/v1/customers/search","has_more":false,"data":[` +
+				customer("cus_a", "ana@acme.io") + "," + customer("cus_b", "bo@acme.io") + "," +
+				customer("cus_x", "x@acme.io.example.com") + `]}`))
+		default:
+			return false // subscriptions and invoices: stripe-mock's
+		}
+		return true
+	})
+	src := NewStripeSource(StripeConfig{APIKey: "sk_test_123", APIURL: apiURL, PageSize: 1, Now: w.clock.Now})
+	sum, err := w.run(t, src, false)
+	require.NoError(t, err)
+	require.Equal(t, []string{`email~"@acme.io"`, `email~"@acme.io"`}, searches)
+	require.Equal(t, int64(2), sum.Read, "siblings are not counted as read")
+	var mrr float64
+	var seats int
+	require.NoError(t, w.st.DB().QueryRow(context.Background(),
+		`SELECT mrr::float8, seats FROM account WHERE external_id = 'acme.io'`).Scan(&mrr, &seats))
+	require.Equal(t, 40.0, mrr, "both customers' $20 subscriptions, not the last page's alone")
+	require.Equal(t, 2, seats)
+	require.Equal(t, 1, w.count(t, `SELECT count(*) FROM account`), "x@acme.io.example.com is another domain")
+}
