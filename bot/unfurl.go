@@ -18,6 +18,7 @@ import (
 // has it.
 type unfurlSlack interface {
 	UnfurlMessageContext(ctx context.Context, channelID, timestamp string, unfurls map[string]slack.Attachment, options ...slack.MsgOption) (string, string, string, error)
+	UnfurlMessageWorkObjectContext(ctx context.Context, channelID, timestamp string, unfurls map[string]slack.Attachment, metadata slack.WorkObjectMetadata, options ...slack.MsgOption) (string, string, string, error)
 	GetConversationInfoContext(ctx context.Context, input *slack.GetConversationInfoInput) (*slack.Channel, error)
 }
 
@@ -50,6 +51,7 @@ func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
 		return nil // a link in the composer: no message to unfurl yet
 	}
 	unfurls := map[string]slack.Attachment{}
+	var entities []slack.WorkObjectEntity
 	for _, l := range e.Links {
 		if _, ok := u.host(l); !ok {
 			continue
@@ -66,7 +68,9 @@ func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
 			return fmt.Errorf("unfurl %s: %w", acct.ExternalID, err)
 		}
 		NoteAccounts(ctx, acct.ID) // the access audit
-		unfurls[l.URL] = slack.Attachment{Blocks: slack.Blocks{BlockSet: blocks.UnfurlBlocks(cardView(c, u.Health.now()))}}
+		v := cardView(c, u.Health.now())
+		unfurls[l.URL] = slack.Attachment{Blocks: slack.Blocks{BlockSet: blocks.UnfurlBlocks(v)}}
+		entities = append(entities, blocks.UnfurlEntity(l.URL, v))
 	}
 	if len(unfurls) == 0 {
 		return nil
@@ -79,7 +83,15 @@ func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
 		u.log().DebugContext(ctx, "no unfurl in an externally shared channel", "channel", e.Channel)
 		return nil
 	}
-	if _, _, _, err := u.Slack.UnfurlMessageContext(ctx, e.Channel, e.MessageTimeStamp, unfurls); err != nil {
+	// A Work Object where the app has Work Object previews enabled; Slack
+	// refuses the metadata otherwise, and the plain Block Kit unfurl goes.
+	_, _, _, err = u.Slack.UnfurlMessageWorkObjectContext(ctx, e.Channel, e.MessageTimeStamp, unfurls, slack.WorkObjectMetadata{Entities: entities})
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		u.log().DebugContext(ctx, "Work Object unfurl refused; unfurling with blocks", "error", se.Err)
+		_, _, _, err = u.Slack.UnfurlMessageContext(ctx, e.Channel, e.MessageTimeStamp, unfurls)
+	}
+	if err != nil {
 		return fmt.Errorf("chat.unfurl in %s: %w", e.Channel, err)
 	}
 	return nil

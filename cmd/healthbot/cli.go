@@ -53,6 +53,7 @@ func commands() map[string]command {
 		"console":  consoleCommand(),
 		"digest":   digestCommand(),
 		"audit":    auditCommand(),
+		"sync":     syncCommand(),
 	}
 }
 
