@@ -462,3 +462,21 @@ func round1p(p *float64) *float64 {
 	v := round1(*p)
 	return &v
 }
+
+type metricOut struct {
+	Key       string `json:"key"`
+	Family    string `json:"family"`
+	Label     string `json:"label"`
+	Direction string `json:"direction"`
+	Feature   string `json:"feature"`
+}
+
+// metrics is the configured catalog, as the system prompt words it.
+func (s *session) metrics() map[string]any {
+	lines := metricLines(s.a.cfg.Metrics)
+	out := make([]metricOut, len(lines))
+	for i, l := range lines {
+		out[i] = metricOut{Key: l.Key, Family: l.Family, Label: clip(l.Label, nameChars), Direction: l.Direction, Feature: l.Feature}
+	}
+	return map[string]any{"metrics": out}
+}
