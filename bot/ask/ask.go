@@ -64,7 +64,8 @@ type Asker struct {
 	store  Store
 	client ChatClient // nil without a model
 	log    *slog.Logger
-	tools  []openai.Tool
+	tools  []openai.Tool  // for the model
+	defs   []prompts.Tool // the same, for outside clients
 }
 
 // New builds an Asker; client may be nil (or cfg.Model empty) to answer with
@@ -91,11 +92,11 @@ func New(st Store, client ChatClient, cfg Config, log *slog.Logger) (*Asker, err
 	if cfg.Model == "" {
 		client = nil
 	}
-	tools, err := toolDefinitions()
+	defs, err := toolDefs()
 	if err != nil {
 		return nil, err
 	}
-	return &Asker{cfg: cfg, store: st, client: client, log: log, tools: tools}, nil
+	return &Asker{cfg: cfg, store: st, client: client, log: log, tools: toolDefinitions(defs), defs: defs}, nil
 }
 
 // ModelEnabled reports whether questions go to a language model.

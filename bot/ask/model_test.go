@@ -74,7 +74,7 @@ func TestModelAnswersFromTools(t *testing.T) {
 				d["name"], d["score"], d["change_28d"], d["renewal_date"], d["mrr"], d["weakest_drivers"].([]any)[0].(map[string]any)["label"])
 		}),
 	}})
-	acmeID = strconv.FormatInt(b.fx.ids["acme"], 10)
+	acmeID = strconv.FormatInt(b.fx.IDs["acme"], 10)
 
 	msg, err := b.asker.Answer(context.Background(), ask.Question{Text: "Which accounts are at risk and why?", UserID: "UDANA"})
 	require.NoError(t, err)

@@ -246,10 +246,16 @@ func (s *session) getAccount(ctx context.Context, ro *store.Store, name string) 
 	if err != nil {
 		return accountOut{}, err
 	}
-	d, err := ro.AskAccount(ctx, id, s.a.today())
+	out, err := s.accountByID(ctx, ro, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return accountOut{}, toolErrorf("no account matches %q", name)
 	}
+	return out, err
+}
+
+// accountByID is get_account's result for one account id.
+func (s *session) accountByID(ctx context.Context, ro *store.Store, id int64) (accountOut, error) {
+	d, err := ro.AskAccount(ctx, id, s.a.today())
 	if err != nil {
 		return accountOut{}, err
 	}

@@ -58,34 +58,24 @@ func lookupTool(name string) (toolSpec, bool) {
 // maxArgBytes bounds the arguments of one tool call.
 const maxArgBytes = 4096
 
-// toolDefinitions loads the tool schemas from prompts, refusing any tool
-// without an implementation (or the reverse).
-func toolDefinitions() ([]openai.Tool, error) {
-	defs, err := prompts.Tools()
-	if err != nil {
-		return nil, err
-	}
-	var names []string
+// toolDefinitions are the tools as the chat model gets them.
+func toolDefinitions(defs []prompts.Tool) []openai.Tool {
 	out := make([]openai.Tool, 0, len(defs))
 	for _, d := range defs {
-		names = append(names, d.Name)
 		out = append(out, openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
 			Name: d.Name, Description: d.Description, Strict: true, Parameters: d.Parameters,
 		}})
 	}
-	if !slices.Equal(names, toolNames) {
-		return nil, fmt.Errorf("ask: prompts define tools %v, ask implements %v", names, toolNames)
-	}
-	return out, nil
+	return out
 }
 
-// toolError is a mistake in a tool call, reported to the model (never to
+// ToolError is a mistake in a tool call, reported to the model (never to
 // the user) so it can correct itself.
-type toolError struct{ msg string }
+type ToolError struct{ msg string }
 
-func (e *toolError) Error() string { return e.msg }
+func (e *ToolError) Error() string { return e.msg }
 
-func toolErrorf(format string, args ...any) error { return &toolError{fmt.Sprintf(format, args...)} }
+func toolErrorf(format string, args ...any) error { return &ToolError{fmt.Sprintf(format, args...)} }
 
 // session is one question's tool state: who asks, and which accounts the
 // tools showed the model, so the answer can cite them.
@@ -131,7 +121,7 @@ func (s *session) sawName(id int64, name string) {
 func (s *session) call(ctx context.Context, name, args string) string {
 	var result any
 	err := s.dispatch(ctx, name, args, &result)
-	var te *toolError
+	var te *ToolError
 	switch {
 	case err == nil:
 	case errors.As(err, &te):
