@@ -122,7 +122,12 @@ func RequireKey(keys *store.Store, now func() time.Time, log *slog.Logger, next 
 	}
 	a := newAuthenticator(keys, now)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name, aerr := a.check(r.Context(), credential(r))
+		key := credential(r)
+		if key == "" {
+			writeError(w, errUnauthorized("an API key is required: send Authorization: Bearer <key> (healthbot apikey create makes one)"))
+			return
+		}
+		name, aerr := a.check(r.Context(), key)
 		if aerr != nil {
 			if aerr.Status >= 500 {
 				log.Error("api key check failed", "path", r.URL.Path, "err", aerr)

@@ -52,6 +52,7 @@ func commands() map[string]command {
 		"version":  versionCommand(),
 		"console":  consoleCommand(),
 		"digest":   digestCommand(),
+		"mcp":      mcpCommand(),
 	}
 }
 
