@@ -80,9 +80,11 @@ func toolErrorf(format string, args ...any) error { return &ToolError{fmt.Sprint
 // session is one question's tool state: who asks, and which accounts the
 // tools showed the model, so the answer can cite them.
 type session struct {
-	a     *Asker
-	asker string
-	seen  map[string]citation // by lower-cased name
+	a      *Asker
+	asker  string
+	seen   map[string]citation // by lower-cased name
+	calls  []string            // tools called, distinct, in order
+	onTool func(tool string)
 }
 
 // citation is an account the tools showed, with the numbers they showed.
@@ -119,6 +121,14 @@ func (s *session) sawName(id int64, name string) {
 // the model sends can reach anything but the fixed tools, and each runs in
 // a read-only transaction.
 func (s *session) call(ctx context.Context, name, args string) string {
+	if _, ok := lookupTool(name); ok {
+		if !slices.Contains(s.calls, name) {
+			s.calls = append(s.calls, name)
+		}
+		if s.onTool != nil {
+			s.onTool(name)
+		}
+	}
 	var result any
 	err := s.dispatch(ctx, name, args, &result)
 	var te *ToolError
