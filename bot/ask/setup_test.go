@@ -10,6 +10,7 @@ import (
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/ask"
 	"github.com/healthbot/healthbot/bot/ask/asktest"
+	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -23,6 +24,10 @@ type options struct {
 	tweak  func(*ask.Config)         // config changes
 	pool   bool                      // a fresh schema with its own pool instead of a rolled-back transaction
 	seed   func(*testing.T, fixture) // extra rows
+	// Slack end to end (setupSlack): the assistant pane, streaming and
+	// feedback on, and the fake Slack's answers.
+	assistant  bool
+	slackReply bottest.ReplyFunc
 }
 
 type bundle struct {
