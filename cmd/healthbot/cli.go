@@ -53,6 +53,7 @@ func commands() map[string]command {
 		"console":  consoleCommand(),
 		"digest":   digestCommand(),
 		"mcp":      mcpCommand(),
+		"ask":      askCommand(),
 	}
 }
 
