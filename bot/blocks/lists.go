@@ -85,6 +85,12 @@ func pager(l List) []slack.Block {
 		return nil
 	}
 	out := []slack.Block{Context(fmt.Sprintf("%d–%d of %d", l.Offset+1, end, l.Total))}
+	// A button carries the command to run again; one too long for a
+	// button's value (https://docs.slack.dev/reference/block-kit/block-elements/button-element)
+	// gets no pager rather than a message Slack refuses.
+	if Length(PageValue(l.Offset+PageSize, l.Cmd)) > MaxButtonValue {
+		return append(out, Context("The command is too long to page through; narrow it to see the rest."))
+	}
 	var btns []slack.BlockElement
 	if l.Offset > 0 {
 		btns = append(btns, Button(ActionPrev, PageValue(max(0, l.Offset-PageSize), l.Cmd), "‹ Previous"))

@@ -23,18 +23,6 @@ import (
 	"github.com/healthbot/healthbot/store/storetest"
 )
 
-// runMainEnv makes this test binary act as the healthbot binary (main with
-// its own arguments), so a child process can run "healthbot mcp".
-const runMainEnv = "HEALTHBOT_TEST_RUN_MAIN"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(runMainEnv) == "1" {
-		main()
-		return
-	}
-	os.Exit(m.Run())
-}
-
 // mcpClientDir holds the Node project with the official TypeScript MCP SDK.
 const mcpClientDir = "testdata/mcpclient"
 
@@ -157,7 +145,7 @@ func TestMCPWithTheTypeScriptSDKOverStdio(t *testing.T) {
 	st := seedForMCP(t, url)
 	self, err := os.Executable()
 	require.NoError(t, err)
-	got := runTSClient(t, []string{runMainEnv + "=1", "DATABASE_URL=" + url, "HEALTHBOT_LOG_LEVEL=warn"}, "stdio", self, "mcp")
+	got := runTSClient(t, []string{asCLI + "=1", "DATABASE_URL=" + url, "HEALTHBOT_LOG_LEVEL=warn"}, "stdio", self, "mcp")
 	checkTSResult(t, st, got)
 }
 
