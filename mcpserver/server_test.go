@@ -22,7 +22,7 @@ import (
 	"github.com/healthbot/healthbot/store/storetest"
 )
 
-func newAsker(t *testing.T, st *store.Store) *ask.Asker {
+func newAsker(t testing.TB, st *store.Store) *ask.Asker {
 	t.Helper()
 	a, err := ask.New(st, nil, ask.Config{
 		Metrics: []scoring.Metric{{Key: "active_user_ratio", Family: scoring.FamilyUsage, Label: "Active users", HigherIsBetter: true, Feature: scoring.FeatureLatest}},
@@ -33,7 +33,7 @@ func newAsker(t *testing.T, st *store.Store) *ask.Asker {
 }
 
 // connect runs the server over an in-memory pipe and returns a client.
-func connect(t *testing.T, st *store.Store) *mcp.ClientSession {
+func connect(t testing.TB, st *store.Store) *mcp.ClientSession {
 	t.Helper()
 	ctx := context.Background()
 	srv := mcpserver.New(newAsker(t, st), "test", nil)

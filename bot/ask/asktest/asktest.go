@@ -33,7 +33,7 @@ type Fixture struct {
 //	Globex          Enterprise  Fox   50 → 80 (green)    $8,000  renews in 200 days
 //	Initech         SMB         Dana  55 flat (yellow)     $500  renews in 45 days
 //	Hooli           SMB         Fox   48 → 42 (yellow)     $300  renews in 10 days
-func Seed(t *testing.T, st *store.Store) Fixture {
+func Seed(t testing.TB, st *store.Store) Fixture {
 	t.Helper()
 	ctx := context.Background()
 	fx := Fixture{St: st, IDs: map[string]int64{}}
@@ -66,7 +66,7 @@ func Seed(t *testing.T, st *store.Store) Fixture {
 }
 
 // Scores writes 29 daily scores moving linearly from → to.
-func (fx Fixture) Scores(t *testing.T, ext string, from, to float64, drivers []scoring.Contribution) {
+func (fx Fixture) Scores(t testing.TB, ext string, from, to float64, drivers []scoring.Contribution) {
 	t.Helper()
 	contrib, err := json.Marshal(drivers)
 	require.NoError(t, err)
@@ -91,7 +91,7 @@ func (fx Fixture) Scores(t *testing.T, ext string, from, to float64, drivers []s
 }
 
 // Pulse records this week's pulse by the owner.
-func (fx Fixture) Pulse(t *testing.T, ext, rating, note string) {
+func (fx Fixture) Pulse(t testing.TB, ext, rating, note string) {
 	t.Helper()
 	_, err := fx.St.DB().Exec(context.Background(),
 		`INSERT INTO pulse (account_id, csm_id, rating, note, week, answered_at)
@@ -101,7 +101,7 @@ func (fx Fixture) Pulse(t *testing.T, ext, rating, note string) {
 }
 
 // Alert fires an open alert a day ago.
-func (fx Fixture) Alert(t *testing.T, ext, kind, summary string) {
+func (fx Fixture) Alert(t testing.TB, ext, kind, summary string) {
 	t.Helper()
 	_, err := fx.St.DB().Exec(context.Background(),
 		`INSERT INTO alert (account_id, kind, dedup_key, fired_at, summary) VALUES ($1, $2, $3, $4, $5)`,

@@ -19,7 +19,7 @@ type Call struct {
 }
 
 // Snapshot is every table's row count and content checksum.
-func Snapshot(t *testing.T, st *store.Store) map[string]string {
+func Snapshot(t testing.TB, st *store.Store) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	rows, err := st.DB().Query(ctx, `SELECT table_name FROM information_schema.tables
