@@ -178,9 +178,14 @@ func reviewHandler(tools Tools) mcp.PromptHandler {
 // HTTPHandler serves the server over streamable HTTP, each request first
 // passing auth (the API key check). Sessions are stateless: any replica
 // can answer any request.
+//
+// The SDK's DNS-rebinding guard (refusing a non-localhost Host on a
+// loopback listener) is off: it protects servers without credentials from
+// web pages, while every request here carries a key no page has, and the
+// guard would refuse a reverse proxy on the same host.
 func HTTPHandler(s *mcp.Server, auth func(http.Handler) http.Handler, log *slog.Logger) http.Handler {
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, &mcp.StreamableHTTPOptions{
-		Stateless: true, JSONResponse: true, Logger: log,
+		Stateless: true, JSONResponse: true, Logger: log, DisableLocalhostProtection: true,
 	})
 	return auth(h)
 }

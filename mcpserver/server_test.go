@@ -196,6 +196,7 @@ func TestHTTPNeedsAnAPIKey(t *testing.T) {
 	post := func(bearer string) *http.Response {
 		req, err := http.NewRequest(http.MethodPost, hs.URL, strings.NewReader(init))
 		require.NoError(t, err)
+		req.Host = "healthbot.example.com" // as through a reverse proxy on the same host
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json, text/event-stream")
 		if bearer != "" {
