@@ -230,3 +230,33 @@ func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r.Header.Set("Authorization", "Bearer "+b.key)
 	return http.DefaultTransport.RoundTrip(r)
 }
+
+func TestBacktestSummaryReadsTheLastBacktest(t *testing.T) {
+	t.Parallel()
+	st := storetest.Store(t)
+	asktest.Seed(t, st)
+	cs := connect(t, st)
+	ctx := context.Background()
+
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "backtest_summary", Arguments: map[string]any{}})
+	require.NoError(t, err)
+	require.True(t, res.IsError)
+	require.Contains(t, res.Content[0].(*mcp.TextContent).Text, "healthbot backtest")
+
+	report := `{"auc":0.8123,"auc_ci":[0.75,0.87],"n_accounts":300,"n_churned_accounts":21,"churn_rate":0.0412,
+		"lift_worst_decile":3.456,"red_precision":0.31,"red_recall":0.62,"verdict":"the score separates churners well",
+		"summary":"AUC 0.81 against 0.50 shuffled.","as_of_dates":["2026-01-31","2026-02-28"],
+		"shuffled_control":{"auc":0.4987},"scorecards":[{"name":"default","auc":0.8,"auc_ci":[0.7,0.9],"verdict":"good"}],
+		"suggested_scorecards":"weights: …"}`
+	require.NoError(t, st.SaveBacktestRun(ctx, store.BacktestRun{RanAt: asktest.Now, HorizonDays: 90, Report: []byte(report)}))
+	got := callJSON(t, cs, "backtest_summary", map[string]any{})
+	require.Equal(t, 0.81, got["auc"])
+	require.Equal(t, []any{0.75, 0.87}, got["auc_ci"])
+	require.Equal(t, 0.5, got["shuffled_control_auc"])
+	require.Equal(t, 3.46, got["lift_worst_decile"])
+	require.EqualValues(t, 90, got["horizon_days"])
+	require.Equal(t, "2026-03-02", got["ran_on"])
+	require.Equal(t, "2026-02-28", got["last_as_of"])
+	require.Equal(t, "default", got["scorecards"].([]any)[0].(map[string]any)["name"])
+	require.NotContains(t, got, "suggested_scorecards", "only the numbers a reader needs")
+}

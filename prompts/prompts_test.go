@@ -72,5 +72,5 @@ func TestToolSchemasAreStrict(t *testing.T) {
 		require.ElementsMatch(t, props, s.Required, tool.Name+": strict mode needs every property required")
 		require.False(t, strings.Contains(tool.Description, "\n"), tool.Name)
 	}
-	require.Equal(t, []string{"get_account", "list_alerts", "list_pulses", "metrics", "portfolio_summary", "score_history", "search_accounts"}, names)
+	require.Equal(t, []string{"backtest_summary", "get_account", "list_alerts", "list_pulses", "metrics", "portfolio_summary", "score_history", "search_accounts"}, names)
 }

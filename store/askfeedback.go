@@ -123,3 +123,27 @@ func (s *Store) AskStats(ctx context.Context, since time.Time) (byModel, byTool 
 	}
 	return byModel, byTool, nil
 }
+
+// BacktestRun is a stored `healthbot backtest` report (its JSON).
+type BacktestRun struct {
+	RanAt       time.Time
+	HorizonDays int
+	Report      []byte
+}
+
+// SaveBacktestRun keeps a backtest's report.
+func (s *Store) SaveBacktestRun(ctx context.Context, r BacktestRun) error {
+	if err := s.q.InsertBacktestRun(ctx, db.InsertBacktestRunParams{RanAt: r.RanAt, HorizonDays: int32(r.HorizonDays), Report: r.Report}); err != nil {
+		return fmt.Errorf("save backtest run: %w", err)
+	}
+	return nil
+}
+
+// LatestBacktestRun returns the newest stored backtest, or ErrNotFound.
+func (s *Store) LatestBacktestRun(ctx context.Context) (BacktestRun, error) {
+	r, err := s.q.LatestBacktestRun(ctx)
+	if err != nil {
+		return BacktestRun{}, notFound(err)
+	}
+	return BacktestRun{RanAt: r.RanAt, HorizonDays: int(r.HorizonDays), Report: r.Report}, nil
+}

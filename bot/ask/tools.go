@@ -29,6 +29,7 @@ type toolSpec struct {
 
 // toolTable is every tool, sorted by name.
 var toolTable = []toolSpec{
+	{"backtest_summary", prepareBacktest},
 	{"get_account", prepareGetAccount},
 	{"list_alerts", prepareListAlerts},
 	{"list_pulses", prepareListPulses},
@@ -258,6 +259,14 @@ func preparePortfolio(ctx context.Context, s *session, args string) (read, error
 		return nil, err
 	}
 	return func(ro *store.Store) (any, error) { return s.portfolio(ctx, ro, groupBy, segment) }, nil
+}
+
+func prepareBacktest(ctx context.Context, s *session, args string) (read, error) {
+	var in struct{}
+	if err := decodeArgs(args, &in); err != nil {
+		return nil, err
+	}
+	return func(ro *store.Store) (any, error) { return s.backtestSummary(ctx, ro) }, nil
 }
 
 func prepareMetrics(_ context.Context, s *session, args string) (read, error) {

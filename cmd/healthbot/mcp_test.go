@@ -110,7 +110,7 @@ func checkTSResult(t *testing.T, st *store.Store, got tsClientResult) {
 		names = append(names, tl.Name)
 		require.True(t, tl.ReadOnly, tl.Name)
 	}
-	require.Equal(t, []string{"get_account", "list_alerts", "list_pulses", "metrics", "portfolio_summary", "score_history", "search_accounts"}, names)
+	require.Equal(t, []string{"backtest_summary", "get_account", "list_alerts", "list_pulses", "metrics", "portfolio_summary", "score_history", "search_accounts"}, names)
 
 	acme, err := st.AccountByExternalID(ctx, "acme")
 	require.NoError(t, err)

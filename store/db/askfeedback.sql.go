@@ -163,6 +163,38 @@ func (q *Queries) InsertAskAnswer(ctx context.Context, arg InsertAskAnswerParams
 	return id, err
 }
 
+const insertBacktestRun = `-- name: InsertBacktestRun :exec
+INSERT INTO backtest_run (ran_at, horizon_days, report) VALUES ($1, $2, $3)
+`
+
+type InsertBacktestRunParams struct {
+	RanAt       time.Time
+	HorizonDays int32
+	Report      []byte
+}
+
+func (q *Queries) InsertBacktestRun(ctx context.Context, arg InsertBacktestRunParams) error {
+	_, err := q.db.Exec(ctx, insertBacktestRun, arg.RanAt, arg.HorizonDays, arg.Report)
+	return err
+}
+
+const latestBacktestRun = `-- name: LatestBacktestRun :one
+SELECT ran_at, horizon_days, report FROM backtest_run ORDER BY ran_at DESC, id DESC LIMIT 1
+`
+
+type LatestBacktestRunRow struct {
+	RanAt       time.Time
+	HorizonDays int32
+	Report      []byte
+}
+
+func (q *Queries) LatestBacktestRun(ctx context.Context) (LatestBacktestRunRow, error) {
+	row := q.db.QueryRow(ctx, latestBacktestRun)
+	var i LatestBacktestRunRow
+	err := row.Scan(&i.RanAt, &i.HorizonDays, &i.Report)
+	return i, err
+}
+
 const markAskThreadTitled = `-- name: MarkAskThreadTitled :execrows
 UPDATE ask_thread SET titled = true WHERE channel_id = $1 AND thread_ts = $2 AND NOT titled
 `

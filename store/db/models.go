@@ -95,6 +95,13 @@ type AskThread struct {
 	StartedAt        time.Time
 }
 
+type BacktestRun struct {
+	ID          int64
+	RanAt       time.Time
+	HorizonDays int32
+	Report      []byte
+}
+
 type ChannelLink struct {
 	ChannelID string
 	AccountID int64

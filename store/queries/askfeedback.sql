@@ -41,3 +41,9 @@ LEFT JOIN ask_feedback f ON f.answer_id = a.id
 WHERE a.asked_at >= @since
 GROUP BY t.tool
 ORDER BY answers DESC, tool;
+
+-- name: InsertBacktestRun :exec
+INSERT INTO backtest_run (ran_at, horizon_days, report) VALUES (@ran_at, @horizon_days, @report);
+
+-- name: LatestBacktestRun :one
+SELECT ran_at, horizon_days, report FROM backtest_run ORDER BY ran_at DESC, id DESC LIMIT 1;
