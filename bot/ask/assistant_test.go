@@ -230,3 +230,21 @@ func stats(t *testing.T, st *store.Store) (byModel, byTool []store.AskStatRow) {
 	require.NoError(t, err)
 	return byModel, byTool
 }
+
+func TestAssistantWithoutModelAnswersInTheThread(t *testing.T) {
+	t.Parallel()
+	w := setupSlack(t, options{pool: true, assistant: true})
+	startThread(t, w)
+	w.slack.WaitCalls(t, "assistant.threads.setSuggestedPrompts", 1)
+	askInPane(t, w, "EvPane5", "who renews in the next 30 days?")
+
+	post := w.slack.WaitCalls(t, "chat.postMessage", 1)[0]
+	require.Equal(t, paneChannel, post.Param("channel"))
+	require.Equal(t, paneThread, post.Param("thread_ts"))
+	require.Contains(t, post.Param("text"), "2 accounts renew in the next month")
+	require.Contains(t, post.Param("blocks"), `"type":"feedback_buttons"`)
+	require.Empty(t, w.slack.Calls("chat.startStream"), "built-in answers are blocks: posted whole")
+	require.Equal(t, "is reading your accounts…", w.slack.Calls("assistant.threads.setStatus")[0].Param("status"))
+	_, byTool := stats(t, w.st)
+	require.Equal(t, []store.AskStatRow{{Tool: "builtin", Answers: 1}}, byTool)
+}
