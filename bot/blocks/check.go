@@ -112,6 +112,15 @@ func checkBlock(b slack.Block) error {
 		return checkInput(b)
 	case *slack.DataVisualizationBlock:
 		return b.Validate()
+	case *slack.DataTableBlock:
+		return checkDataTable(b)
+	case *slack.CarouselBlock:
+		return checkCarousel(b)
+	case *slack.ContainerBlock:
+		if err := b.Validate(); err != nil {
+			return err
+		}
+		return Check(b.ChildBlocks.BlockSet, 10)
 	}
 	return nil
 }

@@ -14,6 +14,9 @@ type Candidate struct {
 	Domain  string
 	Segment string
 	Churned bool
+	// Summary, when known, is a line for the account's card in a carousel,
+	// e.g. "🔴 35 · Red".
+	Summary string
 }
 
 // MaxChoices bounds how many accounts a chooser lists (one section each).
