@@ -53,6 +53,8 @@ func commands() map[string]command {
 		"console":  consoleCommand(),
 		"digest":   digestCommand(),
 		"sync":     syncCommand(),
+		"mcp":      mcpCommand(),
+		"ask":      askCommand(),
 	}
 }
 
