@@ -21,6 +21,9 @@ type manifest struct {
 			Home     bool `yaml:"home_tab_enabled"`
 			Messages bool `yaml:"messages_tab_enabled"`
 		} `yaml:"app_home"`
+		Assistant *struct {
+			Description string `yaml:"assistant_description"`
+		} `yaml:"assistant_view"`
 		SlashCommands []struct {
 			Command string `yaml:"command"`
 			URL     string `yaml:"url"`
@@ -79,22 +82,11 @@ func TestManifestMatchesTheTransports(t *testing.T) {
 		// Who sees what (access.go): users.info, usergroups.*, conversations.info.
 		"usergroups:read", "groups:read", "im:read", "mpim:read",
 	})
-	// Slack rejects a manifest naming a scope it does not know, or one twice.
-	seen := map[string]bool{}
-	for _, s := range m.OAuth.Scopes.Bot {
-		require.Contains(t, slackBotScopes, s, "not a Slack bot scope")
-		require.False(t, seen[s], "scope %s listed twice", s)
-		seen[s] = true
-	}
-}
-
-// slackBotScopes are the bot token scopes Slack's manifest schema accepts
-// that healthbot could plausibly need (https://api.slack.com/scopes).
-var slackBotScopes = []string{
-	"app_mentions:read", "channels:history", "channels:join", "channels:read", "chat:write", "chat:write.customize",
-	"chat:write.public", "commands", "groups:history", "groups:read", "im:history", "im:read", "im:write",
-	"links:read", "links:write", "mpim:history", "mpim:read", "mpim:write", "team:read", "usergroups:read",
-	"users:read", "users:read.email", "users.profile:read", "assistant:write",
+	// Slack's AI-app pane (bot/ask): the assistant view, its scope and events.
+	require.NotNil(t, m.Features.Assistant, "features.assistant_view")
+	require.NotEmpty(t, m.Features.Assistant.Description, "assistant_view needs assistant_description")
+	require.Contains(t, m.OAuth.Scopes.Bot, "assistant:write")
+	require.Subset(t, m.Settings.Events.Events, []string{"assistant_thread_started", "assistant_thread_context_changed"})
 }
 
 // TestManifestValidatesAgainstSlacksSchema checks slack/manifest.yaml

@@ -54,6 +54,8 @@ func commands() map[string]command {
 		"digest":   digestCommand(),
 		"audit":    auditCommand(),
 		"sync":     syncCommand(),
+		"mcp":      mcpCommand(),
+		"ask":      askCommand(),
 	}
 }
 
