@@ -56,5 +56,5 @@ func TestQuestionToolsAreAudited(t *testing.T) {
 	e := audit.entries[0]
 	require.True(t, e.Allowed)
 	require.Equal(t, bot.SurfaceCommand, e.Surface)
-	require.True(t, slices.Equal(e.AccountIDs, []int64{b.fx.ids["acme"]}), "accounts %v", e.AccountIDs)
+	require.True(t, slices.Equal(e.AccountIDs, []int64{b.fx.IDs["acme"]}), "accounts %v", e.AccountIDs)
 }
