@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -217,4 +218,24 @@ func waitingLine(waiting []scoring.Metric, churned, minChurned int) string {
 	return fmt.Sprintf("%s for a direction and do not move scores yet: %s. Give one: declare it in a scorecard "+
 		"(custom_metrics with higher_is_better), or let healthbot learn it from churn once %d accounts have churned (%d so far).",
 		what, strings.Join(keys, ", "), minChurned, churned)
+}
+
+// scoreDiscovering is the scheduled scoring run on the data's own metrics
+// too: discovery with the configured minimum of churned accounts and the
+// job's clock, then bot.RunScoring. It logs how many metrics wait for a
+// direction.
+func (m *Main) scoreDiscovering(ctx context.Context, log *slog.Logger, cards scoring.Scorecards, day time.Time) (bot.ScoreSummary, error) {
+	accounts, err := m.store.Accounts(ctx)
+	if err != nil {
+		return bot.ScoreSummary{}, err
+	}
+	d, err := bot.Discover(ctx, m.store, cards, accounts, bot.DiscoveryOptions{MinChurned: m.Config.MinChurned, AsOf: bot.ScoreTime(day), Now: m.now})
+	if err != nil {
+		return bot.ScoreSummary{}, err
+	}
+	if w := d.Waiting(); len(w) > 0 || d.Refreshed {
+		log.InfoContext(ctx, "metrics discovered", "discovered", d.Cards.Catalog().Len()-cards.Catalog().Len(),
+			"waiting_for_direction", len(w), "profiles_refreshed", d.Refreshed, "directions_learned", d.Learned)
+	}
+	return bot.RunScoring(ctx, m.store, d.Cards, day)
 }

@@ -92,3 +92,15 @@ func TestMetricsUsageErrors(t *testing.T) {
 	require.Equal(t, 2, b.run(nil, "metrics", "extra").code)
 	require.Equal(t, 2, b.run(nil, "metrics", "--as-of", "yesterday").code)
 }
+
+func TestMinChurnedConfig(t *testing.T) {
+	t.Parallel()
+	cfg, err := ParseConfig(envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, 20, cfg.MinChurned)
+	cfg, err = ParseConfig(envOf(map[string]string{"HEALTHBOT_MIN_CHURNED": "50"}))
+	require.NoError(t, err)
+	require.Equal(t, 50, cfg.MinChurned)
+	_, err = ParseConfig(envOf(map[string]string{"HEALTHBOT_MIN_CHURNED": "1"}))
+	require.ErrorContains(t, err, "HEALTHBOT_MIN_CHURNED")
+}
