@@ -60,6 +60,7 @@ func TestOwnMetricsFromCSVToScores(t *testing.T) {
 	require.Equal(t, 0, res.code, res.err)
 	require.Contains(t, res.out, "2026-12-06  35 accounts:")
 	require.NotContains(t, res.out, "not enough data")
+	require.Contains(t, res.out, "Learned from the churn of 25 accounts: logins higher is better.")
 	require.Contains(t, res.out, "2 metrics wait for a direction and do not move scores yet: pays_by_check, tickets_open. The churn of 25 accounts shows no clear direction")
 
 	res = b.run(nil, "metrics", "--as-of", "2026-12-06")
