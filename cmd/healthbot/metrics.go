@@ -191,7 +191,8 @@ func directionText(r metricRow) string {
 
 func directionFrom(r metricRow) string {
 	if r.DirectionFrom == scoring.DirectionLearned && r.Evidence != nil {
-		return fmt.Sprintf("learned, AUC %.2f, %d churned", r.Evidence.Separation(), r.Evidence.Churned)
+		ci := r.Evidence.SeparationCI()
+		return fmt.Sprintf("learned, AUC %.2f, CI %.2f–%.2f, %d churned", r.Evidence.Separation(), ci[0], ci[1], r.Evidence.Churned)
 	}
 	return string(r.DirectionFrom)
 }

@@ -65,7 +65,7 @@ func TestOwnMetricsFromCSVToScores(t *testing.T) {
 
 	res = b.run(nil, "metrics", "--as-of", "2026-12-06")
 	require.Equal(t, 0, res.code, res.err)
-	require.Regexp(t, `logins +discovered +usage +latest 365d +snapshot +60 +60 +2026-06-30 +2026-06-30 +higher \(learned, AUC 1\.00, 25 churned\)`, res.out)
+	require.Regexp(t, `logins +discovered +usage +latest 365d +snapshot +60 +60 +2026-06-30 +2026-06-30 +higher \(learned, AUC 1\.00, CI 1\.00–1\.00, 25 churned\)`, res.out)
 	require.Regexp(t, `active_user_ratio +built-in +usage +latest +– +0 +0`, res.out)
 	require.Contains(t, res.out, "14 metrics have no data in signal")
 
