@@ -237,3 +237,29 @@ func TestLearnDirectionsCorrectsForManyMetrics(t *testing.T) {
 		t.Fatal("no noise metric passed a 95% test by chance: this test shows nothing; pick another seed")
 	}
 }
+
+func TestWithDiscoveredKeepsStalenessOverrides(t *testing.T) {
+	t.Parallel()
+	scs, err := ParseScorecards([]byte(`
+scorecards:
+  - name: default
+    staleness:
+      pulse: {fresh_days: 21, stale_after_days: 45}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scs, err = scs.WithDiscovered(Discover(scs.Catalog(), []MetricProfile{profile("logins", nil)})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := account(1, "")
+	fs := FeatureSet{1: {"pulse": {Value: PulseValueHealthy, AgeDays: 40}, "logins": {Value: 3}}}
+	s := Compute(Input{AsOf: asOf, Accounts: []Account{a}, Features: fs, Scorecards: scs})[0]
+	if c := driver(t, s, "pulse"); c.Stale || c.StalenessFactor == 0 {
+		t.Fatalf("a 40-day-old pulse counts in this scorecard until 45 days: %+v", c)
+	}
+	if c := driver(t, s, "logins"); !c.DirectionUnknown || c.Weight != 0 {
+		t.Fatalf("logins: %+v", c)
+	}
+}
