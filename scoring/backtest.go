@@ -99,16 +99,16 @@ const DefaultMinChurned = 20
 // BacktestReport is the whole backtest; it marshals to the JSON that
 // `healthbot backtest --json` prints.
 type BacktestReport struct {
-	Evaluation                 // overall, the current scores: auc, auc_ci, n_accounts, n_churned …
-	AUCFitted         float64  `json:"auc_fitted"` // held-out AUC of the fitted score
-	AUCFittedCI       Interval `json:"auc_fitted_ci"`
-	AUCHeldOut        float64  `json:"auc_current_held_out"` // held-out AUC of the current weights, same split
-	AUCReference      float64  `json:"auc_reference"`        // held-out AUC of LR on the raw values, same split
-	AUCReferenceCI    Interval `json:"auc_reference_ci"`
-	Fit               FitReport         `json:"fit"`
-	Scorecards        []ScorecardReport `json:"scorecards"`
-	Summary           string            `json:"summary"`              // the verdict and the fit comparison in words
-	SuggestedYAML     string            `json:"suggested_scorecards"` // the fitted scorecards as a file; "" when none
+	Evaluation                       // overall, the current scores: auc, auc_ci, n_accounts, n_churned …
+	AUCFitted      float64           `json:"auc_fitted"` // held-out AUC of the fitted score
+	AUCFittedCI    Interval          `json:"auc_fitted_ci"`
+	AUCHeldOut     float64           `json:"auc_current_held_out"` // held-out AUC of the current weights, same split
+	AUCReference   float64           `json:"auc_reference"`        // held-out AUC of LR on the raw values, same split
+	AUCReferenceCI Interval          `json:"auc_reference_ci"`
+	Fit            FitReport         `json:"fit"`
+	Scorecards     []ScorecardReport `json:"scorecards"`
+	Summary        string            `json:"summary"`              // the verdict and the fit comparison in words
+	SuggestedYAML  string            `json:"suggested_scorecards"` // the fitted scorecards as a file; "" when none
 	// Fitted is SuggestedYAML parsed (so it is exactly what the file would
 	// score with); zero when nothing was fitted. Calibration stores and
 	// compares this value; Scorecards.WithDiscovered still adds the

@@ -51,9 +51,9 @@ type FittedWeight struct {
 	// SE is the coefficient's standard error, clustered by account. A
 	// direction is learned (or a declared one reversed) only when the
 	// coefficient is at least 1.96 SE from 0: noise must not set directions.
-	SE      float64 `json:"se"`
-	Current     float64 `json:"current_weight"`   // effective weight in the score now
-	Suggested   float64 `json:"suggested_weight"` // effective weight from the fit (|coefficient|, normalised)
+	SE        float64 `json:"se"`
+	Current   float64 `json:"current_weight"`   // effective weight in the score now
+	Suggested float64 `json:"suggested_weight"` // effective weight from the fit (|coefficient|, normalised)
 	// HigherIsBetter is the fitted direction; DirectionFrom is learned when
 	// the fit set it (an unknown direction) or flipped the declared one.
 	HigherIsBetter bool            `json:"higher_is_better"`
