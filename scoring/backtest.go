@@ -280,10 +280,13 @@ func summary(r BacktestReport) string {
 	}
 	if f.AUCReferenceCI != (Interval{}) {
 		fmt.Fprintf(&b, " A logistic regression on the raw values reaches %.2f (95%% CI %.2f–%.2f)", f.AUCReference, f.AUCReferenceCI[0], f.AUCReferenceCI[1])
-		if gap := f.AUCReference - f.AUCFitted; gap > MaxExplainabilityGap {
+		switch gap := f.AUCReference - f.AUCFitted; {
+		case gap > MaxExplainabilityGap:
 			fmt.Fprintf(&b, ": the explainable score trails it by %.2f, more than %.2f.", gap, MaxExplainabilityGap)
-		} else {
-			b.WriteString(": explainability costs no more than " + fmt.Sprintf("%.2f", MaxExplainabilityGap) + " AUC here.")
+		case gap > 0:
+			fmt.Fprintf(&b, ": explainability costs %.2f AUC here, within %.2f.", gap, MaxExplainabilityGap)
+		default:
+			b.WriteString(": the explainable score loses nothing to it here.")
 		}
 	}
 	return b.String()
