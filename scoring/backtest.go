@@ -191,7 +191,7 @@ func orient(ex []Example, scs Scorecards) []Example {
 	flips := map[string]map[string]bool{}
 	for _, c := range scs.cards {
 		for _, p := range c.plan {
-			if m, ok := scs.catalog.Metric(p.metric.Key); ok && m.HigherIsBetter != p.metric.HigherIsBetter {
+			if m, ok := scs.catalog.Metric(p.metric.Key); ok && scoredUpward(m) != scoredUpward(p.metric) {
 				if flips[c.Name] == nil {
 					flips[c.Name] = map[string]bool{}
 				}

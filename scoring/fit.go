@@ -385,6 +385,11 @@ func labels(ex []Example) []bool {
 	return y
 }
 
+// scoredUpward says which way a metric's score in the examples runs: its
+// direction when known, and low → high (context) when unknown, as Compute
+// ranks it. The fit reads coefficients against this orientation.
+func scoredUpward(m Metric) bool { return m.HigherIsBetter || !m.DirectionKnown() }
+
 // learnZ is how many standard errors from 0 a coefficient must lie for its
 // direction to count as demonstrated: Bonferroni over the k candidates, so
 // that on pure noise the chance of learning any direction at all is 5 %
@@ -415,8 +420,10 @@ func suggestWeights(m LogisticModel, se []float64, metrics []Metric, card Scorec
 			w.DirectionFrom = met.DirectionFrom
 		}
 		demonstrable := se[j] > 0 && math.Abs(m.Coef[j]) >= zLearn*se[j]
-		reversed := raw[j] > 0 // a better score went with more churn
-		higherMoreChurn := reversed == met.HigherIsBetter
+		upward := scoredUpward(met)
+		w.HigherIsBetter = upward
+		reversed := raw[j] > 0 // a higher score went with more churn
+		higherMoreChurn := reversed == upward
 		switch {
 		case m.Std[j] == 0:
 			w.Note = "no variation in the training data, so weight 0"
@@ -430,7 +437,7 @@ func suggestWeights(m LogisticModel, se []float64, metrics []Metric, card Scorec
 			w.Suggested = math.Abs(raw[j])
 			total += w.Suggested
 			if reversed {
-				w.HigherIsBetter = !met.HigherIsBetter
+				w.HigherIsBetter = !upward
 			}
 			switch {
 			case !met.DirectionKnown():

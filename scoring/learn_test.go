@@ -22,7 +22,7 @@ type genFeature struct {
 
 func discovered(key string, fam Family, unit string, feat Feature) Metric {
 	return Metric{Key: key, Family: fam, Label: key, Unit: unit, Feature: feat, WindowDays: 28, Normalisation: NormPeerPercentile,
-		HigherIsBetter: true, Origin: OriginDiscovered, DirectionFrom: DirectionUnknown}
+		Origin: OriginDiscovered, DirectionFrom: DirectionUnknown} // HigherIsBetter false, as discovery leaves it
 }
 
 // snapshotFeatures is a portfolio nothing in the repo shaped: warehouse
@@ -111,7 +111,7 @@ func generate(t *testing.T, feats []genFeature, nAccounts int, seed uint64) ([]E
 				if absent[i][j] {
 					continue
 				}
-				x.Features[f.metric.Key] = ranked[j].Percentile(vals[i][j], f.metric.HigherIsBetter)
+				x.Features[f.metric.Key] = ranked[j].Percentile(vals[i][j], scoredUpward(f.metric)) // as Compute ranks it
 				x.Raw[f.metric.Key] = vals[i][j]
 				if sd[j] > 0 {
 					logit += f.effect * (vals[i][j] - mean[j]) / sd[j]
