@@ -90,8 +90,9 @@ type planned struct {
 // Scorecards is a validated, resolved set of scorecards with the catalog
 // (built-ins plus custom metrics) they score with.
 type Scorecards struct {
-	cards   []Scorecard
-	catalog Catalog
+	cards      []Scorecard
+	catalog    Catalog
+	discovered bool // WithDiscovered added the data's own metrics
 }
 
 // ScorecardError is one validation problem, naming the scorecard and the
