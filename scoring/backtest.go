@@ -92,9 +92,6 @@ type BacktestOptions struct {
 	MinFitChurned int
 }
 
-// DefaultMinChurned is the churned accounts a fit needs by default: fewer
-// learn directions from noise.
-const DefaultMinChurned = 20
 
 // BacktestReport is the whole backtest; it marshals to the JSON that
 // `healthbot backtest --json` prints.

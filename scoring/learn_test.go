@@ -445,3 +445,30 @@ func TestSummarySaysWhatExplainabilityCosts(t *testing.T) {
 		}
 	}
 }
+
+// Adding discovered metrics keeps a scorecard's own overrides: its learned
+// directions and its staleness (the plan used to be rebuilt from the bare
+// catalog, and a fitted scorecard lost what the fit learned).
+func TestWithDiscoveredKeepsLearnedDirectionsAndStaleness(t *testing.T) {
+	t.Parallel()
+	scs, err := ParseScorecards([]byte(`scorecards:
+  - name: default
+    learned_directions:
+      support_tickets: higher_is_better
+    staleness:
+      pulse: {stale_after_days: 60}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	with, err := scs.WithDiscovered(discovered("logins", FamilyUsage, UnitCount, FeatureSum))
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := with.For(Account{})
+	tickets, _ := card.planned("support_tickets")
+	pulse, _ := card.planned("pulse")
+	if _, ok := card.planned("logins"); !ok || !tickets.HigherIsBetter || tickets.DirectionFrom != DirectionLearned || pulse.StaleAfterDays != 60 {
+		t.Fatalf("after WithDiscovered: support_tickets %+v, pulse stale after %d", tickets, pulse.StaleAfterDays)
+	}
+}

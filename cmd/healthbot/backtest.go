@@ -57,7 +57,11 @@ func parseBacktestFlags(e *env, args []string) (backtestFlags, error) {
 	cards := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the built-in defaults)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	write := fs.String("write", "", "write the fitted scorecards to this YAML file (default: write nothing, say where they would go)")
-	minChurned := fs.Int("min-churned", scoring.DefaultMinChurned, "churned accounts needed before directions and weights are learned")
+	minDefault := e.cfg.MinChurned // HEALTHBOT_MIN_CHURNED, as the scoring run uses
+	if minDefault < 1 {
+		minDefault = scoring.DefaultMinChurned
+	}
+	minChurned := fs.Int("min-churned", minDefault, "churned accounts needed before directions and weights are learned (default $HEALTHBOT_MIN_CHURNED, else 20)")
 	if err := parseFlags(fs, args); err != nil {
 		return backtestFlags{}, err
 	}
