@@ -92,7 +92,6 @@ type BacktestOptions struct {
 	MinFitChurned int
 }
 
-
 // BacktestReport is the whole backtest; it marshals to the JSON that
 // `healthbot backtest --json` prints.
 type BacktestReport struct {
