@@ -472,3 +472,22 @@ func TestWithDiscoveredKeepsLearnedDirectionsAndStaleness(t *testing.T) {
 		t.Fatalf("after WithDiscovered: support_tickets %+v, pulse stale after %d", tickets, pulse.StaleAfterDays)
 	}
 }
+
+// A direction learned before (by discovery's per-metric test, at 95 %)
+// gets no weight from the fit unless the fit demonstrates it again: on
+// noise it drops out instead of riding on its earlier luck.
+func TestEarlierLearnedDirectionsMustBeDemonstratedAgain(t *testing.T) {
+	t.Parallel()
+	feats := snapshotFeatures()
+	for i := range feats {
+		feats[i].effect = 0
+		feats[i].metric.DirectionFrom = DirectionLearned // as if discovery had learned them all
+	}
+	ex, scs := generate(t, feats, 600, 4)
+	rep := Backtest(ex, BacktestOptions{Scorecards: scs})
+	for _, w := range rep.Fit.Weights {
+		if w.Suggested > 0 {
+			t.Errorf("noise %s kept weight %.3f on an earlier-learned direction: %s", w.Metric, w.Suggested, w.Note)
+		}
+	}
+}
