@@ -491,3 +491,49 @@ func TestEarlierLearnedDirectionsMustBeDemonstratedAgain(t *testing.T) {
 		}
 	}
 }
+
+// The fitted scorecards, scored by Compute as they will be (missing
+// metrics re-weighted within their family, not imputed), rank the
+// held-out months as well as the fit said.
+func TestFittedScorecardsScoreAsTheFitSaid(t *testing.T) {
+	t.Parallel()
+	ex, scs := generate(t, snapshotFeatures(), 1000, 1)
+	rep := Backtest(ex, BacktestOptions{Scorecards: scs})
+	if rep.Fit.Err != "" || rep.Fitted.IsZero() {
+		t.Fatalf("no fit: %s", rep.Fit.Err)
+	}
+	byDate := map[time.Time][]Example{}
+	for _, x := range ex {
+		byDate[x.AsOf] = append(byDate[x.AsOf], x)
+	}
+	var risk []float64
+	var y []bool
+	var ids []int64
+	for T, xs := range byDate {
+		if T.Month() < 5 { // the time split holds out May and June
+			continue
+		}
+		var accts []Account
+		fs := FeatureSet{}
+		churned := map[int64]bool{}
+		for _, x := range xs {
+			accts = append(accts, Account{ID: x.AccountID})
+			fs[x.AccountID] = map[string]FeatureValue{}
+			for k, v := range x.Raw {
+				fs[x.AccountID][k] = FeatureValue{Value: v}
+			}
+			churned[x.AccountID] = x.Churned
+		}
+		for _, s := range Compute(Input{AsOf: T, Accounts: accts, Features: fs, Scorecards: rep.Fitted}) {
+			if s.Band == BandNone {
+				t.Fatalf("account %d not scored by the fitted scorecards: %+v", s.AccountID, s)
+			}
+			risk, y, ids = append(risk, -s.Value), append(y, churned[s.AccountID]), append(ids, s.AccountID)
+		}
+	}
+	auc, _ := ClusteredAUC(risk, y, ids)
+	t.Logf("held out: fitted scorecards %.4f, the fit %.4f, reference %.4f", auc, rep.Fit.AUCFitted, rep.Fit.AUCReference)
+	if math.Abs(auc-rep.Fit.AUCFitted) > 0.01 {
+		t.Errorf("the fitted scorecards rank at %.4f, the fit said %.4f", auc, rep.Fit.AUCFitted)
+	}
+}
