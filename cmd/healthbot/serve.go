@@ -106,18 +106,21 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.mux.Handle("POST /v1/", intake)
-	if err := m.startSlack(); err != nil {
-		return err
-	}
-	if err := m.startScheduler(ctx); err != nil { // jobs.go
-		return err
-	}
-
+	// Bind before anything claims a job slot: a taken port fails the start
+	// with nothing left behind.
 	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HEALTHBOT_HTTP_ADDR %s: %w", m.Config.HTTPAddr, err)
 	}
 	m.listener = ln
+	if err := m.startSlack(); err != nil {
+		_ = ln.Close()
+		return err
+	}
+	if err := m.startScheduler(ctx); err != nil { // jobs.go
+		_ = ln.Close()
+		return err
+	}
 	m.server = &http.Server{Handler: m.mux, ReadHeaderTimeout: 10 * time.Second}
 	m.serveErr = make(chan error, 1)
 	go func() { m.serveErr <- m.server.Serve(ln) }()

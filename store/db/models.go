@@ -106,12 +106,13 @@ type Event struct {
 }
 
 type JobRun struct {
-	Name       string
-	Slot       string
-	ClaimedBy  string
-	ClaimedAt  time.Time
-	FinishedAt *time.Time
-	Error      string
+	Name        string
+	Slot        string
+	ClaimedBy   string
+	ClaimedAt   time.Time
+	FinishedAt  *time.Time
+	Error       string
+	HeartbeatAt time.Time
 }
 
 type Outcome struct {
