@@ -14,9 +14,9 @@ import (
 
 // JobRun is one claimed occurrence of a scheduled job.
 type JobRun struct {
-	Name       string
-	Slot       string
-	ClaimedBy  string
+	Name        string
+	Slot        string
+	ClaimedBy   string
 	ClaimedAt   time.Time
 	HeartbeatAt time.Time // last sign of life of the claimant
 	FinishedAt  time.Time // zero while running
