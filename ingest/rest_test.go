@@ -248,7 +248,7 @@ func TestPulsesFromOtherTools(t *testing.T) {
 	require.Equal(t, 1, b.count("SELECT count(*) FROM pulse WHERE week = '2026-W10' AND rating = 'healthy'"))
 
 	r = b.post("/v1/pulses", map[string]any{"pulses": []any{
-		map[string]any{"account": "acme", "csm_email": "zed@example.com", "rating": "healthy", "week": "2026-W11"},
+		map[string]any{"account": "acme", "csm_email": "zed@example.com", "rating": "healthy", "week": "2026-W10"},
 		map[string]any{"account": "nope", "rating": "meh"},
 		map[string]any{"account": "acme", "rating": "poor", "week": "2026-W60"},
 	}})
