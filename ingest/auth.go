@@ -62,19 +62,21 @@ func credential(r *http.Request) string {
 	return ""
 }
 
-// check authenticates key and returns the key's name for the logs.
-func (a *authenticator) check(ctx context.Context, key string) (string, *apiError) {
+// check authenticates key for an endpoint that needs scope need and returns
+// the key's name for the logs. An unknown and a revoked key get the same
+// answer, so a caller cannot probe which keys existed.
+func (a *authenticator) check(ctx context.Context, key, endpoint string, need store.Scope) (string, *apiError) {
 	if key == "" {
 		return "", errUnauthorized("an API key is required: send Authorization: Bearer <key> (or, from Segment, the key as the basic-auth user)")
 	}
 	k, err := a.keys.APIKeyByKey(ctx, key)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound) || err == nil && k.Revoked():
 		return "", errUnauthorized("the API key is not valid")
 	case err != nil:
 		return "", errInternal(err)
-	case k.Revoked():
-		return "", errUnauthorized("the API key was revoked")
+	case !k.Scope.Allows(need):
+		return "", errForbidden("the API key's scope (%s) does not allow /v1/%s; it needs a key made with `healthbot apikey create --scope %s`", k.Scope, endpoint, need)
 	}
 	if err := a.touch(ctx, k.ID); err != nil {
 		return "", errInternal(err)

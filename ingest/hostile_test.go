@@ -1,10 +1,14 @@
 package ingest_test
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -161,4 +165,34 @@ func rejected(r response) []map[string]any {
 		out = append(out, m)
 	}
 	return out
+}
+
+// readTracker is a request body that records whether anything read it.
+type readTracker struct {
+	r    io.Reader
+	read atomic.Bool
+}
+
+func (t *readTracker) Read(p []byte) (int, error) {
+	t.read.Store(true)
+	return t.r.Read(p)
+}
+
+// curl sends "Expect: 100-continue": an oversized batch must get its 413
+// before the client sends the body, not a reset mid-upload.
+func TestOversizedBodyIsRefusedBeforeItIsSent(t *testing.T) {
+	t.Parallel()
+	b := setup(t, ingest.Limits{RESTBody: 1 << 10})
+	body := &readTracker{r: bytes.NewReader(bytes.Repeat([]byte(" "), 64<<10))}
+	req, err := http.NewRequest(http.MethodPost, b.url+"/v1/signals", body)
+	require.NoError(t, err)
+	req.ContentLength = 64 << 10
+	req.Header.Set("Authorization", "Bearer "+b.key)
+	req.Header.Set("Expect", "100-continue")
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	require.False(t, body.read.Load(), "the server answered before asking for the body")
 }

@@ -65,6 +65,7 @@ type ApiKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	Scope      string
 }
 
 type ChannelLink struct {
