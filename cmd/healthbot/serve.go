@@ -167,9 +167,13 @@ func (m *Main) mountOps() {
 	m.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := m.store.Ping(ctx); err != nil {
+		if err := m.store.CheckReady(ctx); err != nil {
 			m.Logger.Warn("readiness check failed", "err", err)
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			msg := "database unavailable"
+			if errors.Is(err, store.ErrSchemaOutdated) {
+				msg = "database schema is not migrated"
+			}
+			http.Error(w, msg, http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = w.Write([]byte("ready\n"))
