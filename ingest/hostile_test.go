@@ -196,3 +196,18 @@ func TestOversizedBodyIsRefusedBeforeItIsSent(t *testing.T) {
 	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 	require.False(t, body.read.Load(), "the server answered before asking for the body")
 }
+
+// A JSON array as the body was answered with a Go type
+// (map[string]json.RawMessage); the error says what the body must be.
+func TestBodyThatIsNotAnObjectGetsAPlainError(t *testing.T) {
+	t.Parallel()
+	b := setup(t, ingest.Limits{})
+	for _, body := range []string{`[{"external_id": "acme"}]`, `"accounts"`, `{"accounts": [}`} {
+		r := b.post("/v1/accounts", []byte(body))
+		require.Equal(t, http.StatusBadRequest, r.Status, body)
+		msg := fmt.Sprint(r.Body["error"].(map[string]any)["message"])
+		require.Contains(t, msg, `the body must be a JSON object {"accounts": [...]}`, body)
+		require.NotContains(t, msg, "Go ", body)
+		require.NotContains(t, msg, "map[", body)
+	}
+}

@@ -17,9 +17,22 @@ import (
 // Anything else is a malformed body: the client has to fix its code, and
 // retrying it will not help.
 func decodeEnvelope(body []byte, field string, maxItems int) ([]json.RawMessage, *apiError) {
+	shape := fmt.Sprintf(`the body must be a JSON object {"%s": [...]}`, field)
+	switch t := bytes.TrimLeft(body, " \t\r\n"); {
+	case len(t) == 0:
+		return nil, errMalformed("the body is empty; %s", shape)
+	case t[0] == '[':
+		return nil, errMalformed("the body is a JSON array; %s", shape)
+	case t[0] != '{':
+		return nil, errMalformed("the body is not a JSON object; %s", shape)
+	}
 	var env map[string]json.RawMessage
 	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, errMalformed("the body is not a JSON object: %v", err)
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, errMalformed("the body is not valid JSON (at byte %d: %s); %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "), shape)
+		}
+		return nil, errMalformed("the body is not valid JSON; %s", shape)
 	}
 	raw, ok := env[field]
 	if !ok {
