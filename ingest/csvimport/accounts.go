@@ -26,7 +26,11 @@ var accountSchema = schema{
 // account field become attributes. It is a store.AccountSource.
 type AccountReader struct {
 	rows
-	idx   map[string]int
+	// LastWins lets an external_id repeat (its last row wins); without it
+	// each repeat is a bad row naming the line it repeats.
+	LastWins bool
+	seen     map[string]int64 // external_id → first line
+	idx      map[string]int
 	attrs []byte // reused JSON buffer; a row's Attributes is valid until the next Next
 }
 
@@ -49,7 +53,7 @@ func NewAccountReader(r io.Reader, m Mapping) (*AccountReader, error) {
 	for _, f := range accountSchema.fields {
 		idx[f] = h.index(f)
 	}
-	return &AccountReader{rows: rows{cr: cr, h: h, sc: accountSchema, Now: time.Now()}, idx: idx}, nil
+	return &AccountReader{rows: rows{cr: cr, h: h, sc: accountSchema, Now: time.Now()}, idx: idx, seen: map[string]int64{}}, nil
 }
 
 // Fields lists the account fields the file carries.
@@ -103,6 +107,13 @@ func (a *AccountReader) parse(rec []string, line int64, row *store.AccountRow) b
 	}
 	a.attrs = a.appendAttributes(a.attrs[:0], rec)
 	row.Attributes = a.attrs
+	if id := row.ExternalID; id != "" && !a.LastWins {
+		if first, dup := a.seen[id]; dup {
+			c.bad("external_id", fmt.Sprintf("%q is also on line %d: keep one row per account, or import with --last-wins", id, first))
+		} else {
+			a.seen[id] = line
+		}
+	}
 	return c.good
 }
 

@@ -74,3 +74,25 @@ func TestCSVImportReportsHostileCellsWithLineAndColumn(t *testing.T) {
 	_, err = csvimport.NewAccountReader(strings.NewReader("external_id,name,no\x00te\n"), nil)
 	require.ErrorContains(t, err, "column 3 of the header contains a NUL character")
 }
+
+// Two rows for one external_id: the last silently won. Repeats are
+// reported with both lines; --last-wins (LastWins) keeps the old behaviour.
+func TestAccountReaderReportsRepeatedExternalIDs(t *testing.T) {
+	t.Parallel()
+	file := "external_id,name\nacme,Acme\nglobex,Globex\nacme,Acme Corp\n"
+	_, _, err := readAccounts(t, file, nil)
+	require.Equal(t, []store.RowError{
+		{Line: 4, Column: "external_id", Problem: `"acme" is also on line 2: keep one row per account, or import with --last-wins`},
+	}, badRows(t, err))
+
+	r, err := csvimport.NewAccountReader(strings.NewReader(file), nil)
+	require.NoError(t, err)
+	r.LastWins = true
+	var names []string
+	var row store.AccountRow
+	for r.Next(&row) {
+		names = append(names, row.Name)
+	}
+	require.NoError(t, r.Err())
+	require.Equal(t, []string{"Acme", "Globex", "Acme Corp"}, names)
+}
