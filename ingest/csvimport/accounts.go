@@ -31,7 +31,7 @@ type AccountReader struct {
 	LastWins bool
 	seen     map[string]int64 // external_id → first line
 	idx      map[string]int
-	attrs []byte // reused JSON buffer; a row's Attributes is valid until the next Next
+	attrs    []byte // reused JSON buffer; a row's Attributes is valid until the next Next
 }
 
 var _ store.AccountSource = (*AccountReader)(nil)
