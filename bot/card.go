@@ -23,7 +23,15 @@ func (h *Health) CardMessage(ctx context.Context, accountID int64, sharedBy stri
 	v := cardView(c, h.now())
 	v.TextChart = h.TextCharts
 	v.SharedBy = sharedBy
-	return Message{Text: blocks.CardText(v), Blocks: blocks.CardBlocks(v)}, nil
+	v.Containers = !h.TextTables
+	msg := Message{Text: blocks.CardText(v), Blocks: blocks.CardBlocks(v)}
+	if !v.TextChart || v.Containers {
+		// A workspace that refuses the chart or container blocks gets the
+		// sparkline and plain sections.
+		v.TextChart, v.Containers = true, false
+		msg.Fallback = blocks.CardBlocks(v)
+	}
+	return msg, nil
 }
 
 // cardView turns stored card data into what the renderer draws.

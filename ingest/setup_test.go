@@ -66,7 +66,8 @@ func setupOnClock(t *testing.T, s *store.Store, lim ingest.Limits, now func() ti
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/", h)
-	srv := httptest.NewServer(mux)
+	// Every request and response is checked against openapi.yaml.
+	srv := httptest.NewServer(conformance(mux, t.Errorf))
 	t.Cleanup(srv.Close)
 	b.url = srv.URL
 	return b

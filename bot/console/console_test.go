@@ -25,6 +25,7 @@ func setup(t *testing.T, input string) (*console.REPL, *bytes.Buffer, healthtest
 	st := storetest.Store(t)
 	w := healthtest.New(t, st, now).Seed()
 	h := bot.NewHealth(st, nil, func() time.Time { return now })
+	h.TextTables = true // a terminal shows lists as text
 	var out bytes.Buffer
 	return &console.REPL{Handler: h, Home: h, As: bot.Request{UserID: "U0JANE", ChannelID: "console"},
 		In: strings.NewReader(input), Out: &out}, &out, w
@@ -138,5 +139,19 @@ func TestRenderEveryBlockType(t *testing.T) {
 	}
 	if len(btns) != 2 || btns[1].ActionID != "y" || btns[1].Value != "2" || btns[1].BlockID != "a" {
 		t.Errorf("buttons = %+v", btns)
+	}
+}
+
+// With a directory of names the console shows the owner's name, as Slack
+// does, instead of the Slack id (the papercut "Owner: @U0DEMO02").
+func TestConsoleCardNamesTheOwner(t *testing.T) {
+	t.Parallel()
+	r, out, _ := setup(t, "/health acme\n")
+	r.Names = map[string]string{"U0JANE": "Jane Doe"}
+	if err := r.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); !strings.Contains(got, "Owner: @Jane Doe ·") || strings.Contains(got, "U0JANE") {
+		t.Errorf("card should name the owner, not show the id:\n%s", got)
 	}
 }

@@ -39,6 +39,7 @@ func consoleCommand() command {
 			}
 			h := bot.NewHealth(hs, e.log, time.Now)
 			h.TextCharts = *textCharts || e.cfg.Charts == "text"
+			h.TextTables = true // a terminal shows lists as text, not data tables
 			h.Location = e.cfg.TimeZone
 			user, dir, err := consoleUser(ctx, st, *as)
 			if err != nil {
@@ -46,7 +47,11 @@ func consoleCommand() command {
 			}
 			h.Directory = dir
 			h.Questioner = questioner(e.cfg, st, nil, nil, e.log)
-			r := &console.REPL{Handler: h, Home: h, As: user, In: e.in, Out: e.out, Log: e.log}
+			names, err := csmNames(ctx, st)
+			if err != nil {
+				return err
+			}
+			r := &console.REPL{Handler: h, Home: h, As: user, In: e.in, Out: e.out, Log: e.log, Names: names}
 			if isTerminal(e.out) {
 				r.Prompt = "healthbot> "
 				fmt.Fprintf(e.out, "healthbot console as %s — type /health help, or help for the console, Ctrl-D to leave.\n", user.UserName)
@@ -94,6 +99,22 @@ func (s readOnlyStore) EnsureCSM(ctx context.Context, email, slackID, name strin
 		}
 	}
 	return 0, bot.UserErrorf("read_only", "The console is read-only; start it with --write to record this.")
+}
+
+// csmNames maps each CSM's Slack id to their name, so the console prints
+// "Owner: @Maya Chen" where Slack would show the person, not "@U0DEMO02".
+func csmNames(ctx context.Context, st *store.Store) (map[string]string, error) {
+	csms, err := st.CSMs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(csms))
+	for _, c := range csms {
+		if c.SlackUserID != "" && c.Name != "" {
+			names[c.SlackUserID] = c.Name
+		}
+	}
+	return names, nil
 }
 
 // emailDirectory answers users.info's email for the console user.

@@ -152,13 +152,19 @@ func runScore(ctx context.Context, e *env, args []string) error {
 // backfill scores each day in turn; each day is written in one transaction.
 func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorecards, days []time.Time) error {
 	var written int64
+	bar := newDayProgress(e.err, len(days) > 1 && isTerminal(e.err), len(days), time.Now)
+	defer bar.clear()
 	for i, d := range days {
 		sum, err := bot.RunScoring(ctx, st, cards, d)
 		if err != nil {
 			return err
 		}
 		written += sum.Written
+		bar.day()
 		e.log.Debug("scored", "as_of", d.Format(time.DateOnly), "accounts", len(sum.Scores), "took", sum.Took)
+		if bar.on && i < len(days)-1 {
+			continue // the bar shows the days in between
+		}
 		if len(days) <= 31 || i%30 == 29 || i == len(days)-1 {
 			fmt.Fprintf(e.out, "%s  %d accounts: %s  (%.1fs)\n", d.Format(time.DateOnly), len(sum.Scores),
 				bandLine(sum.Bands), sum.Took.Seconds())

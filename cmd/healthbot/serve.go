@@ -106,6 +106,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.mux.Handle("POST /v1/", intake)
+	m.mux.Handle("GET /v1/openapi.yaml", ingest.OpenAPIHandler())
 	// Bind before anything claims a job slot: a taken port fails the start
 	// with nothing left behind.
 	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
