@@ -2,9 +2,12 @@ package ingest_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,7 +15,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/healthbot/healthbot/ingest"
+	"github.com/healthbot/healthbot/store"
+	"github.com/healthbot/healthbot/store/storetest"
 )
 
 // hostile is one request carrying one hostile value in one field.
@@ -182,12 +189,23 @@ func (t *readTracker) Read(p []byte) (int, error) {
 // before the client sends the body, not a reset mid-upload.
 func TestOversizedBodyIsRefusedBeforeItIsSent(t *testing.T) {
 	t.Parallel()
-	b := setup(t, ingest.Limits{RESTBody: 1 << 10})
+	// Straight to the handler: the contract checker in front of setup's
+	// server reads every body itself.
+	st := storetest.Store(t)
+	key, err := ingest.NewAPIKey()
+	require.NoError(t, err)
+	_, err = st.CreateAPIKey(context.Background(), "test", key)
+	require.NoError(t, err)
+	h, err := ingest.New(ingest.Config{Store: st, Limits: ingest.Limits{RESTBody: 1 << 10}, Registry: prometheus.NewRegistry(),
+		Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
 	body := &readTracker{r: bytes.NewReader(bytes.Repeat([]byte(" "), 64<<10))}
-	req, err := http.NewRequest(http.MethodPost, b.url+"/v1/signals", body)
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/v1/signals", body)
 	require.NoError(t, err)
 	req.ContentLength = 64 << 10
-	req.Header.Set("Authorization", "Bearer "+b.key)
+	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Expect", "100-continue")
 	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
 	resp, err := client.Do(req)
@@ -210,4 +228,22 @@ func TestBodyThatIsNotAnObjectGetsAPlainError(t *testing.T) {
 		require.NotContains(t, msg, "Go ", body)
 		require.NotContains(t, msg, "map[", body)
 	}
+}
+
+// An events key (the Segment write key embedded in web pages) sends events
+// and nothing else: the REST intake answers 403 naming the scope needed.
+func TestEventsKeyOnlySendsEvents(t *testing.T) {
+	t.Parallel()
+	b := setup(t, ingest.Limits{})
+	key, err := ingest.NewAPIKey()
+	require.NoError(t, err)
+	_, err = b.store.CreateScopedAPIKey(context.Background(), "website", key, store.ScopeEvents)
+	require.NoError(t, err)
+	auth := []string{"Authorization", "Bearer " + key}
+	r := b.post("/v1/accounts", map[string]any{"accounts": []any{map[string]any{"external_id": "acme", "name": "Pwned"}}}, auth...)
+	require.Equal(t, http.StatusForbidden, r.Status)
+	require.Contains(t, fmt.Sprint(r.Body["error"]), "--scope write")
+	require.Equal(t, 1, b.count("SELECT count(*) FROM account WHERE external_id = 'acme' AND name = 'Acme'"), "not overwritten")
+	r = b.post("/v1/batch", map[string]any{"batch": []any{track("u1", "Report Built", "m1")}}, "Authorization", basic(key))
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
 }
