@@ -327,3 +327,31 @@ func TestSchedulerRetakesSlotOfDeadClaimant(t *testing.T) {
 	default:
 	}
 }
+
+// A run cut short by a shutdown gives its slot back, so the next replica or
+// start runs it at once instead of finding it "done" with a cancel error.
+func TestClaimReleasesTheSlotOfARunCutShort(t *testing.T) {
+	t.Parallel()
+	b := setupSched(t, time.Date(2026, 11, 23, 9, 0, 0, 0, paris))
+	c := bot.Claim{Claims: b.store, Clock: b.clock, Instance: "a"}
+	ctx, cancel := context.WithCancel(context.Background())
+	out, err := c.Run(ctx, "digest", "2026-W48", func(ctx context.Context) error {
+		cancel() // SIGTERM mid-run
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	require.ErrorIs(t, err, context.Canceled)
+	require.True(t, out.Released)
+	_, err = b.store.JobRun(context.Background(), "digest", "2026-W48")
+	require.ErrorIs(t, err, store.ErrNotFound, "the slot is free again")
+
+	ran := false
+	out, err = bot.Claim{Claims: b.store, Clock: b.clock, Instance: "b"}.Run(context.Background(), "digest", "2026-W48",
+		func(context.Context) error { ran = true; return nil })
+	require.NoError(t, err)
+	require.True(t, out.Ran && ran, "the next claimant runs it at once")
+	jr, err := b.store.JobRun(context.Background(), "digest", "2026-W48")
+	require.NoError(t, err)
+	require.Equal(t, "b", jr.ClaimedBy)
+	require.False(t, jr.FinishedAt.IsZero())
+}
