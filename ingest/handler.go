@@ -199,7 +199,7 @@ func (h *Handler) run(ctx context.Context, e endpoint, r *http.Request, c *call)
 		return nil, errUnauthorized("an API key is required: send Authorization: Bearer <key>")
 	}
 	if key != "" {
-		name, aerr := h.auth.check(ctx, key, e.name, e.scope)
+		name, aerr := h.auth.check(ctx, key, "/v1/"+e.name, e.scope)
 		if aerr != nil {
 			return nil, aerr
 		}
@@ -211,7 +211,7 @@ func (h *Handler) run(ctx context.Context, e endpoint, r *http.Request, c *call)
 	}
 	c.body = body
 	if key == "" { // Segment: the write key may travel in the body
-		name, aerr := h.auth.check(ctx, writeKeyOf(body), e.name, e.scope)
+		name, aerr := h.auth.check(ctx, writeKeyOf(body), "/v1/"+e.name, e.scope)
 		if aerr != nil {
 			return nil, aerr
 		}
