@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/scoring"
 )
 
@@ -196,7 +197,7 @@ func (p *featurePlan) query() (string, []any) {
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	signalAggs, pulseAggs := p.aggregates(arg)
 	q := "SELECT account_id, metric, " + signalAggs + " FROM signal" +
-		" WHERE observed_at > $2 AND observed_at <= $1" + p.noSignals() + " GROUP BY account_id, metric"
+		" WHERE observed_at > $2 AND observed_at <= $1" + inRange + p.noSignals() + " GROUP BY account_id, metric"
 	if p.pulse {
 		q += fmt.Sprintf(" UNION ALL SELECT account_id, metric, %s FROM"+
 			" (SELECT account_id, ''::text AS metric, answered_at AS observed_at, %s AS value FROM pulse"+
@@ -205,6 +206,13 @@ func (p *featurePlan) query() (string, []any) {
 	}
 	return q, args
 }
+
+// inRange keeps values outside intake's range for signals (valid.Signal)
+// out of the pass: a row stored before that rule, or written around the
+// intake, must not overflow a sum (SQLSTATE 22003) and fail the scoring of
+// the whole portfolio. Such values are ignored; the account is scored on
+// the rest of its data.
+var inRange = fmt.Sprintf(" AND value BETWEEN (%g)::float8 AND (%g)::float8", valid.Signal.Min, valid.Signal.Max)
 
 // noSignals skips the scan of signal when the catalog reads only pulses
 // (a constant false; the side stays in the query so every parameter keeps
@@ -417,7 +425,7 @@ SELECT k.i, o.observed_at, o.value
 FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) WITH ORDINALITY AS k(account_id, metric, lo, hi, i)
 CROSS JOIN LATERAL (
 	SELECT s.observed_at, max(s.value) AS value FROM signal s
-	WHERE s.account_id = k.account_id AND s.metric = k.metric AND s.observed_at > k.lo AND s.observed_at <= k.hi
+	WHERE s.account_id = k.account_id AND s.metric = k.metric AND s.observed_at > k.lo AND s.observed_at <= k.hi`+inRange+`
 	GROUP BY s.observed_at ORDER BY s.observed_at DESC LIMIT 1
 ) o`, accounts, signals, los, his)
 	if err != nil {
@@ -444,8 +452,8 @@ func (p *featurePlan) emit(out scoring.FeatureSet, g *featureGroup) {
 	for _, i := range p.bySignal[g.signal] {
 		m := p.metrics[i]
 		v, ok := p.feature(m, g)
-		if !ok {
-			continue
+		if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+			continue // missing; a non-finite feature (a change from ~0) too
 		}
 		acc := out[g.account]
 		if acc == nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -115,7 +116,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 	p := parser{getenv: getenv}
 	cfg := Config{
 		DatabaseURL:        p.str("DATABASE_URL", ""),
-		HTTPAddr:           p.str("HEALTHBOT_HTTP_ADDR", ":8080"),
+		HTTPAddr:           p.listenAddr("HEALTHBOT_HTTP_ADDR", ":8080"),
 		LogLevel:           p.oneOf("HEALTHBOT_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		LogFormat:          p.oneOf("HEALTHBOT_LOG_FORMAT", "text", "text", "json"),
 		SlackBotToken:      p.prefixed("SLACK_BOT_TOKEN", "xoxb-"),
@@ -188,6 +189,18 @@ func (p *parser) str(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// listenAddr is a host:port to listen on (host may be empty), checked with
+// the other variables rather than when serve binds.
+func (p *parser) listenAddr(name, def string) string {
+	v := p.str(name, def)
+	_, port, err := net.SplitHostPort(v)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+		p.fail(name, "is %q; want host:port or :port, e.g. :8080", v)
+		return def
+	}
+	return v
 }
 
 func (p *parser) oneOf(name, def string, allowed ...string) string {

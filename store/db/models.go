@@ -65,6 +65,7 @@ type ApiKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	Scope      string
 }
 
 type AskAnswer struct {
@@ -141,12 +142,13 @@ type Event struct {
 }
 
 type JobRun struct {
-	Name       string
-	Slot       string
-	ClaimedBy  string
-	ClaimedAt  time.Time
-	FinishedAt *time.Time
-	Error      string
+	Name        string
+	Slot        string
+	ClaimedBy   string
+	ClaimedAt   time.Time
+	FinishedAt  *time.Time
+	Error       string
+	HeartbeatAt time.Time
 }
 
 type MetricProfile struct {
