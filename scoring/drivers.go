@@ -76,6 +76,9 @@ func detail(buf []byte, m Metric, c Contribution, a Account) ([]byte, string) {
 		}
 		b = append(b, ')')
 	}
+	if c.DirectionUnknown {
+		b = append(b, " (direction not known yet: not scored)"...)
+	}
 	return b, string(b)
 }
 
