@@ -92,8 +92,9 @@ type BacktestOptions struct {
 	MinFitChurned int
 }
 
-// DefaultMinChurned is the churned accounts a fit needs by default: fewer
-// learn directions from noise.
+// DefaultMinChurned is the churned accounts a fit needs by default, and
+// the portfolio before directions are learned from its churn
+// (HEALTHBOT_MIN_CHURNED): fewer learn directions from noise.
 const DefaultMinChurned = 20
 
 // BacktestReport is the whole backtest; it marshals to the JSON that
