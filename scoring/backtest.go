@@ -156,7 +156,7 @@ func Backtest(ex []Example, opt BacktestOptions) BacktestReport {
 	for _, name := range scorecardNames(ex, opt.Scorecards) {
 		sr := ScorecardReport{Name: name, Evaluation: Evaluate(filterCard(ex, name))}
 		if card, ok := opt.Scorecards.Get(name); ok {
-			if f, ok := ownFit(fitSet, split, name, metrics, card, opt); ok {
+			if f, ok := ownFit(fitSet, split, name, metrics, card, r.Fit, opt); ok {
 				sr.Fit, fits[name] = &f, &f
 			}
 		}

@@ -275,4 +275,3 @@ func (c Catalog) Waiting() []Metric {
 	}
 	return out
 }
-

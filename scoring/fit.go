@@ -50,7 +50,7 @@ type FittedWeight struct {
 	Coefficient float64 `json:"coefficient"`
 	// SE is the coefficient's standard error, clustered by account. A
 	// direction is learned (or a declared one reversed) only when the
-	// coefficient is at least 1.96 SE from 0: noise must not set directions.
+	// coefficient is learnZ SE from 0: noise must not set directions.
 	SE        float64 `json:"se"`
 	Current   float64 `json:"current_weight"`   // effective weight in the score now
 	Suggested float64 `json:"suggested_weight"` // effective weight from the fit (|coefficient|, normalised)
@@ -316,7 +316,7 @@ func fitSignal(ci Interval) Signal {
 
 // ownFit fits one scorecard's examples when its training part has at
 // least MinChurned churned and as many retained accounts.
-func ownFit(ex []Example, s split, name string, metrics []Metric, card Scorecard, opt BacktestOptions) (FitReport, bool) {
+func ownFit(ex []Example, s split, name string, metrics []Metric, card Scorecard, pooled FitReport, opt BacktestOptions) (FitReport, bool) {
 	var sub, train []Example
 	var inTrain []bool
 	for i, x := range ex {
@@ -330,6 +330,9 @@ func ownFit(ex []Example, s split, name string, metrics []Metric, card Scorecard
 	}
 	if churnedAccounts(train) < opt.MinChurned || retainedAccounts(train) < opt.MinChurned {
 		return FitReport{}, false
+	}
+	if len(sub) == len(ex) && pooled.Err == "" { // every example is this scorecard's: the pooled fit is its own
+		return pooled, true
 	}
 	f := fitAndCompare(sub, split{kind: s.kind, train: inTrain, note: s.note}, metrics, card, opt)
 	return f, f.Err == ""
@@ -382,9 +385,17 @@ func labels(ex []Example) []bool {
 	return y
 }
 
+// learnZ is how many standard errors from 0 a coefficient must lie for its
+// direction to count as demonstrated: Bonferroni over the k candidates, so
+// that on pure noise the chance of learning any direction at all is 5 %
+// (2.24 SE for 2 candidates, 2.73 for 8, 3.23 for 40), not 5 % per metric.
+func learnZ(k int) float64 {
+	return math.Sqrt2 * math.Erfinv(1-0.05/float64(max(1, k)))
+}
+
 // suggestWeights turns coefficients into effective weights |coefficient|
 // (normalised to sum to 1) and directions. A metric whose better score
-// demonstrably went with more churn (|coef| ≥ 1.96 SE) is scored the other
+// demonstrably went with more churn (|coef| ≥ learnZ SE) is scored the other
 // way round (DirectionLearned), and a discovered metric with a demonstrable
 // effect gets the direction its sign says. Without such evidence a metric
 // keeps its direction: declared and agreeing, it keeps its weight;
@@ -394,6 +405,7 @@ func suggestWeights(m LogisticModel, se []float64, metrics []Metric, card Scorec
 	current := card.EffectiveWeights()
 	out := make([]FittedWeight, len(metrics))
 	total := 0.0
+	zLearn := learnZ(len(metrics))
 	for j, met := range metrics {
 		w := FittedWeight{Metric: met.Key, Family: met.Family, Signal: met.SignalKey(), Feature: met.Feature, WindowDays: met.WindowDays,
 			Coefficient: m.Coef[j], SE: se[j], Current: current[met.Key], HigherIsBetter: met.HigherIsBetter, DirectionFrom: DirectionDeclared}
@@ -402,7 +414,7 @@ func suggestWeights(m LogisticModel, se []float64, metrics []Metric, card Scorec
 		} else if met.DirectionFrom != "" {
 			w.DirectionFrom = met.DirectionFrom
 		}
-		demonstrable := math.Abs(m.Coef[j]) >= 1.959964*se[j] && se[j] > 0
+		demonstrable := se[j] > 0 && math.Abs(m.Coef[j]) >= zLearn*se[j]
 		reversed := raw[j] > 0 // a better score went with more churn
 		higherMoreChurn := reversed == met.HigherIsBetter
 		switch {
