@@ -198,9 +198,9 @@ func unitFor(k Kind, key string) string {
 	return UnitCount
 }
 
-// skipSignal reports signals that are not health metrics of their own:
+// SkipSignal reports signals that are not health metrics of their own:
 // pulses (the pulse metric reads the pulse table) and module interest.
-func skipSignal(signal string) bool {
+func SkipSignal(signal string) bool {
 	return signal == "" || signal == "pulse" || strings.HasPrefix(signal, "interest:")
 }
 
@@ -216,7 +216,7 @@ func Discover(catalog Catalog, profiles []MetricProfile) []Metric {
 	slices.SortFunc(ps, func(a, b MetricProfile) int { return strings.Compare(a.Signal, b.Signal) })
 	var out []Metric
 	for _, p := range ps {
-		if read[p.Signal] || skipSignal(p.Signal) || p.Rows == 0 {
+		if read[p.Signal] || SkipSignal(p.Signal) || p.Rows == 0 {
 			continue
 		}
 		for _, m := range InferMetric(p) {

@@ -194,10 +194,11 @@ func newtonStep(Z [][]float64, y []bool, beta []float64, lambda float64) ([]floa
 		if y[i] {
 			r = 1 - p
 		}
-		for j := range z {
-			g[j] += z[j] * r
-			for k := 0; k <= j; k++ {
-				H[j][k] += w * z[j] * z[k]
+		for j, zj := range z {
+			g[j] += zj * r
+			wz, Hj := w*zj, H[j][:j+1]
+			for k, zk := range z[:j+1] {
+				Hj[k] += wz * zk
 			}
 		}
 	}
@@ -279,6 +280,7 @@ func chooseLambda(X [][]float64, y []bool, groups []int64, seed uint64) float64 
 	if len(X) == 0 || len(X[0]) == 0 {
 		return 1
 	}
+	X, y, groups = cvSample(X, y, groups, seed)
 	p := len(X[0])
 	mean, std := standardize(X, p)
 	std0 := LogisticModel{Mean: mean, Std: std}
@@ -289,7 +291,7 @@ func chooseLambda(X [][]float64, y []bool, groups []int64, seed uint64) float64 
 	fold := groupFolds(groups, seed)
 	loss := make([]float64, len(LambdaGrid))
 	usable := 0
-	opt := LogisticOptions{Tol: 1e-6}.withDefaults()
+	opt := LogisticOptions{Tol: 1e-4}.withDefaults() // the log-loss of a fold does not need more
 	for k := range CVFolds {
 		var zt [][]float64
 		var yt []bool
@@ -336,6 +338,43 @@ func chooseLambda(X [][]float64, y []bool, groups []int64, seed uint64) float64 
 		}
 	}
 	return LambdaGrid[best]
+}
+
+// CVMaxRows caps the rows cross-validation fits on: beyond tens of
+// thousands of rows the choice of penalty barely matters (the data swamp
+// it), while each of the len(LambdaGrid)×CVFolds fits costs a pass per
+// Newton step. Whole accounts are sampled, seeded.
+const CVMaxRows = 20000
+
+func cvSample(X [][]float64, y []bool, groups []int64, seed uint64) ([][]float64, []bool, []int64) {
+	if len(X) <= CVMaxRows {
+		return X, y, groups
+	}
+	ids := slices.Clone(groups)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	rows := map[int64]int{}
+	for _, g := range groups {
+		rows[g]++
+	}
+	r := rand.New(rand.NewPCG(seed, 0x5a3b))
+	r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	keep, n := map[int64]bool{}, 0
+	for _, id := range ids {
+		if n >= CVMaxRows {
+			break
+		}
+		keep[id], n = true, n+rows[id]
+	}
+	var xs [][]float64
+	var ys []bool
+	var gs []int64
+	for i, g := range groups {
+		if keep[g] {
+			xs, ys, gs = append(xs, X[i]), append(ys, y[i]), append(gs, g)
+		}
+	}
+	return xs, ys, gs
 }
 
 // groupFolds assigns each row the fold of its group: groups are sorted,
