@@ -140,8 +140,7 @@ type synthBacktest struct {
 // backtestJSON runs `healthbot backtest --json` with args and parses it.
 func backtestJSON(t *testing.T, db *scoringPortfolio, args ...string) synthBacktest {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "suggested.yaml")
-	code, stdout, errOut := db.run(t, nil, append([]string{"backtest", "--json", "--out", out}, args...)...)
+	code, stdout, errOut := db.run(t, nil, append([]string{"backtest", "--json"}, args...)...)
 	require.Equal(t, 0, code, "backtest: %s", errOut)
 	var r synthBacktest
 	require.NoError(t, json.Unmarshal([]byte(stdout), &r), stdout)
