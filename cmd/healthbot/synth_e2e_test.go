@@ -283,7 +283,13 @@ func TestSynthWithoutChurnHistory(t *testing.T) {
 	assert.Contains(t, line, "scorecard", "one way: declare the direction in a scorecard")
 	assert.Contains(t, line, "backtest", "the other: let the backtest learn it")
 
-	scores, err := store.New(db.pool).ScoresAt(ctx, day)
+	st := store.New(db.pool)
+	profiles, _, err := st.MetricProfiles(ctx)
+	require.NoError(t, err)
+	for _, pr := range profiles {
+		assert.False(t, pr.Direction != nil && pr.Direction.Learned(), "%s: no direction is learned without churn", pr.Signal)
+	}
+	scores, err := st.ScoresAt(ctx, day)
 	require.NoError(t, err)
 	require.Len(t, scores, len(p.Accounts))
 	for _, s := range scores {
