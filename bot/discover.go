@@ -27,6 +27,7 @@ type DiscoveryOptions struct {
 	HorizonDays int              // churn within this long after an as-of day labels it (90)
 	MaxAsOfs    int              // as-of days the directions are learned on, newest month-ends (24)
 	Force       bool             // refresh the profiles now
+	AsOf        time.Time        // learn from the churn known by this day (default: Now)
 	Now         func() time.Time // clock (time.Now)
 }
 
@@ -68,7 +69,8 @@ func (d Discovery) Waiting() []scoring.Metric { return d.Cards.Catalog().Waiting
 // Discover extends cards with a metric for every signal key no scorecard
 // reads, read from the cached profiles; it refreshes them (one scan of
 // signal) when none exist yet, they are older than MaxAgeDays or Force is
-// set, and then, with at least MinChurned churned accounts, (re)learns the
+// set, and then (or when a discovered metric has no evidence yet), with at
+// least MinChurned churned accounts, (re)learns the
 // directions of the discovered metrics from churn at the newest month-ends
 // and stores them with the profiles.
 func Discover(ctx context.Context, st ProfileStore, cards scoring.Scorecards, accounts []scoring.Account, o DiscoveryOptions) (Discovery, error) {
@@ -92,10 +94,14 @@ func Discover(ctx context.Context, st ProfileStore, cards scoring.Scorecards, ac
 	if d.Cards, err = cards.WithDiscovered(scoring.Discover(cards.Catalog(), ps)...); err != nil {
 		return d, err
 	}
-	if !d.Refreshed || d.Churned < o.MinChurned {
+	if d.Churned < o.MinChurned || !(d.Refreshed || neverLearned(d.Cards, ps)) {
 		return d, nil
 	}
-	if err := learn(ctx, st, &d, accounts, o, now); err != nil {
+	learnAt := now
+	if !o.AsOf.IsZero() {
+		learnAt = o.AsOf
+	}
+	if err := learn(ctx, st, &d, accounts, o, learnAt); err != nil {
 		return d, err
 	}
 	d.Cards, err = cards.WithDiscovered(scoring.Discover(cards.Catalog(), d.Profiles)...)
@@ -154,6 +160,22 @@ func learn(ctx context.Context, st ProfileStore, d *Discovery, accounts []scorin
 	}
 	d.Learned = true
 	return nil
+}
+
+// neverLearned reports whether a discovered metric's profile has no
+// direction evidence yet (churn arrived after the profiles were made).
+func neverLearned(cards scoring.Scorecards, ps []scoring.MetricProfile) bool {
+	for _, m := range cards.Catalog().Metrics() {
+		if m.Origin != scoring.OriginDiscovered || m.Candidate {
+			continue
+		}
+		for _, p := range ps {
+			if p.Signal == m.SignalKey() && p.Direction == nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func countChurned(accounts []scoring.Account) int {

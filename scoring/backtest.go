@@ -192,7 +192,7 @@ func orient(ex []Example, scs Scorecards) []Example {
 	flips := map[string]map[string]bool{}
 	for _, c := range scs.cards {
 		for _, p := range c.plan {
-			if m, ok := scs.catalog.Metric(p.metric.Key); ok && m.HigherIsBetter != p.metric.HigherIsBetter {
+			if m, ok := scs.catalog.Metric(p.metric.Key); ok && scoredUpward(m) != scoredUpward(p.metric) {
 				if flips[c.Name] == nil {
 					flips[c.Name] = map[string]bool{}
 				}
@@ -281,10 +281,13 @@ func summary(r BacktestReport) string {
 	}
 	if f.AUCReferenceCI != (Interval{}) {
 		fmt.Fprintf(&b, " A logistic regression on the raw values reaches %.2f (95%% CI %.2f–%.2f)", f.AUCReference, f.AUCReferenceCI[0], f.AUCReferenceCI[1])
-		if gap := f.AUCReference - f.AUCFitted; gap > MaxExplainabilityGap {
+		switch gap := f.AUCReference - f.AUCFitted; {
+		case gap > MaxExplainabilityGap:
 			fmt.Fprintf(&b, ": the explainable score trails it by %.2f, more than %.2f.", gap, MaxExplainabilityGap)
-		} else {
-			b.WriteString(": explainability costs no more than " + fmt.Sprintf("%.2f", MaxExplainabilityGap) + " AUC here.")
+		case gap > 0:
+			fmt.Fprintf(&b, ": explainability costs %.2f AUC here, within %.2f.", gap, MaxExplainabilityGap)
+		default:
+			b.WriteString(": the explainable score loses nothing to it here.")
 		}
 	}
 	return b.String()

@@ -2,6 +2,9 @@ package scoring
 
 import (
 	"fmt"
+	"maps"
+	"math"
+	"slices"
 	"time"
 )
 
@@ -20,10 +23,20 @@ type LearnedDirection struct {
 	LearnedAt      time.Time `json:"learned_at"`
 }
 
+// Separation is the AUC of the metric read in its learned direction
+// (worse values predicting churn): 0.5 is none, 1 perfect.
+func (d LearnedDirection) Separation() float64 {
+	if d.HigherIsBetter {
+		return 1 - d.AUC
+	}
+	return d.AUC
+}
+
 // Learned reports whether the evidence settled a direction.
 func (d LearnedDirection) Learned() bool { return d.Reason == "" }
 
-// Words says what was learned: "lower is better (AUC 0.71, 95% CI 0.64–0.78, 31 churned)".
+// Words says what was learned, with the AUC read in that direction:
+// "lower is better (AUC 0.71, 95% CI 0.64–0.78, 31 churned)".
 func (d LearnedDirection) Words() string {
 	if !d.Learned() {
 		return "unknown: " + d.Reason
@@ -32,7 +45,11 @@ func (d LearnedDirection) Words() string {
 	if d.HigherIsBetter {
 		dir = "higher is better"
 	}
-	return fmt.Sprintf("%s (AUC %.2f, 95%% CI %.2f–%.2f, %d churned)", dir, d.AUC, d.CI[0], d.CI[1], d.Churned)
+	lo, hi := d.CI[0], d.CI[1]
+	if d.HigherIsBetter {
+		lo, hi = 1-hi, 1-lo
+	}
+	return fmt.Sprintf("%s (AUC %.2f, 95%% CI %.2f–%.2f, %d churned)", dir, d.Separation(), lo, hi, d.Churned)
 }
 
 // LearnDirections learns, for each metric, its direction from the churn
@@ -49,7 +66,7 @@ func LearnDirections(examples []Example, metrics []Metric, minChurned int, now t
 	for _, m := range metrics {
 		var pred []float64
 		var churned []bool
-		var cluster []int64
+		var cluster, day []int64
 		accounts, lost := map[int64]bool{}, map[int64]bool{}
 		for _, x := range examples {
 			v, ok := x.Features[m.Key]
@@ -60,6 +77,7 @@ func LearnDirections(examples []Example, metrics []Metric, minChurned int, now t
 				v = 100 - v // back to the rank from low to high
 			}
 			pred, churned, cluster = append(pred, v), append(churned, x.Churned), append(cluster, x.AccountID)
+			day = append(day, x.AsOf.Unix())
 			accounts[x.AccountID] = true
 			if x.Churned {
 				lost[x.AccountID] = true
@@ -70,7 +88,7 @@ func LearnDirections(examples []Example, metrics []Metric, minChurned int, now t
 		case len(lost) < minChurned:
 			d.Reason = fmt.Sprintf("%d churned accounts have this metric; learning a direction needs %d", len(lost), minChurned)
 		default:
-			d.AUC, d.CI = ClusteredAUC(pred, churned, cluster)
+			d.AUC, d.CI = stratifiedAUC(pred, churned, cluster, day)
 			switch {
 			case d.CI[0] > 0.5:
 				d.HigherIsBetter = false
@@ -83,4 +101,57 @@ func LearnDirections(examples []Example, metrics []Metric, minChurned int, now t
 		out[m.Key] = d
 	}
 	return out
+}
+
+// stratifiedAUC is ClusteredAUC with pairs only within a stratum (one
+// as-of day): a metric's score is its rank among that day's peers, and the
+// same value ranks a little differently among the peers of different days
+// (75.8 of 60, 75.7 of 35), which must not decide a pair. The AUC pools the
+// pairs of every stratum holding both classes; the interval uses the
+// within-stratum placements, clustered by account.
+func stratifiedAUC(pred []float64, positive []bool, cluster, stratum []int64) (float64, Interval) {
+	byStratum := map[int64][]int{}
+	for i, s := range stratum {
+		byStratum[s] = append(byStratum[s], i)
+	}
+	var place []float64
+	var pos []bool
+	var clu []int64
+	var wins, pairs float64
+	n1, n0 := 0, 0
+	for _, s := range slices.Sorted(maps.Keys(byStratum)) {
+		var p1, p0 []float64
+		for _, i := range byStratum[s] {
+			if positive[i] {
+				p1 = append(p1, pred[i])
+			} else {
+				p0 = append(p0, pred[i])
+			}
+		}
+		if len(p1) == 0 || len(p0) == 0 {
+			continue
+		}
+		slices.Sort(p1)
+		slices.Sort(p0)
+		for _, i := range byStratum[s] {
+			x := pred[i]
+			if positive[i] {
+				below, equal := countBelow(p0, x), countEqual(p0, x)
+				place = append(place, (float64(below)+0.5*float64(equal))/float64(len(p0)))
+				wins += float64(below) + 0.5*float64(equal)
+			} else {
+				eq := countEqual(p1, x)
+				place = append(place, (float64(len(p1)-countBelow(p1, x)-eq)+0.5*float64(eq))/float64(len(p1)))
+			}
+			pos, clu = append(pos, positive[i]), append(clu, cluster[i])
+		}
+		n1, n0 = n1+len(p1), n0+len(p0)
+		pairs += float64(len(p1)) * float64(len(p0))
+	}
+	if pairs == 0 {
+		return 0.5, Interval{0, 1}
+	}
+	auc := wins / pairs
+	se := math.Sqrt(math.Max(0, clusteredVariance(place, pos, clu, auc, n1, n0)))
+	return auc, Interval{math.Max(0, auc-1.959964*se), math.Min(1, auc+1.959964*se)}
 }

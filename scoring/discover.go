@@ -255,7 +255,7 @@ func (s Scorecards) WithDiscovered(ms ...Metric) (Scorecards, error) {
 		for _, m := range add {
 			c.Metrics[m.Key] = m.Weight
 		}
-		c.plan = planFor(catalog, c.Families, c.Metrics)
+		c.replan(catalog, func(string, string, ...any) {}) // validated when the scorecards were built
 		out.cards[i] = c
 	}
 	return out, nil

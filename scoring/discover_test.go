@@ -151,7 +151,7 @@ func TestWithDiscoveredWithoutDirectionsExplainsTheWait(t *testing.T) {
 	t.Parallel()
 	scs, accts, fs := ownData(t, nil)
 	for _, s := range Compute(Input{AsOf: asOf, Accounts: accts, Features: fs, Scorecards: scs}) {
-		if s.HasScore() || s.Unscored == nil || len(s.Unscored.Waiting) != 2 || !strings.Contains(s.Unscored.Next, "backtest") {
+		if s.HasScore() || s.Unscored == nil || len(s.Unscored.Waiting) != 2 || !strings.Contains(s.Unscored.Next, "learn it from churn") {
 			t.Fatalf("account %d: %s %+v", s.AccountID, s.Band, s.Unscored)
 		}
 	}

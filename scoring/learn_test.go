@@ -22,7 +22,7 @@ type genFeature struct {
 
 func discovered(key string, fam Family, unit string, feat Feature) Metric {
 	return Metric{Key: key, Family: fam, Label: key, Unit: unit, Feature: feat, WindowDays: 28, Normalisation: NormPeerPercentile,
-		HigherIsBetter: true, Origin: OriginDiscovered, DirectionFrom: DirectionUnknown}
+		Origin: OriginDiscovered, DirectionFrom: DirectionUnknown} // HigherIsBetter false, as discovery leaves it
 }
 
 // snapshotFeatures is a portfolio nothing in the repo shaped: warehouse
@@ -111,7 +111,7 @@ func generate(t *testing.T, feats []genFeature, nAccounts int, seed uint64) ([]E
 				if absent[i][j] {
 					continue
 				}
-				x.Features[f.metric.Key] = ranked[j].Percentile(vals[i][j], f.metric.HigherIsBetter)
+				x.Features[f.metric.Key] = ranked[j].Percentile(vals[i][j], scoredUpward(f.metric)) // as Compute ranks it
 				x.Raw[f.metric.Key] = vals[i][j]
 				if sd[j] > 0 {
 					logit += f.effect * (vals[i][j] - mean[j]) / sd[j]
@@ -334,5 +334,141 @@ func TestLearnedDirectionsInTheFile(t *testing.T) {
 	_, err = ParseScorecards([]byte(strings.Replace(file, "nps: lower", "npx: lower", 1)))
 	if err == nil || !strings.Contains(err.Error(), "learned_directions.npx: unknown metric (did you mean nps?)") {
 		t.Errorf("unknown metric: %v", err)
+	}
+}
+
+// A segment whose churn runs the other way gets its own fit and its own
+// learned direction (learned_directions in its scorecard), while the
+// custom metric carries the pooled direction; a segment with too little
+// churn shares the pooled fit.
+func TestSegmentsWithEnoughChurnGetTheirOwnFit(t *testing.T) {
+	t.Parallel()
+	smb := snapshotFeatures()
+	ent := snapshotFeatures()
+	ent[2].effect = -1.2 // enterprise: open tickets mean an engaged customer
+	small := snapshotFeatures()
+	exSMB, _ := generate(t, smb, 700, 1)
+	exEnt, _ := generate(t, ent, 900, 2)
+	exSmall, _ := generate(t, small, 40, 3)
+	var ms []Metric
+	for _, f := range smb {
+		ms = append(ms, f.metric)
+	}
+	cat, err := DefaultCatalog().With(ms...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entCard, smallCard := DefaultScorecard(), DefaultScorecard()
+	entCard.Name, entCard.Match = "enterprise", Match{Segments: []string{"Enterprise"}}
+	smallCard.Name, smallCard.Match = "startup", Match{Segments: []string{"Startup"}}
+	scs, err := NewScorecards(cat, entCard, smallCard, DefaultScorecard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ex []Example
+	for _, part := range []struct {
+		ex     []Example
+		card   string
+		offset int64
+	}{{exSMB, "default", 0}, {exEnt, "enterprise", 10000}, {exSmall, "startup", 20000}} {
+		for _, x := range part.ex {
+			x.Scorecard, x.AccountID = part.card, x.AccountID+part.offset
+			ex = append(ex, x)
+		}
+	}
+	rep := Backtest(ex, BacktestOptions{Scorecards: scs})
+	own := map[string]*FitReport{}
+	for _, s := range rep.Scorecards {
+		own[s.Name] = s.Fit
+	}
+	if own["enterprise"] == nil || own["default"] == nil || own["startup"] != nil {
+		t.Fatalf("own fits: enterprise %v default %v startup %v", own["enterprise"] != nil, own["default"] != nil, own["startup"] != nil)
+	}
+	fitted, err := ParseScorecards([]byte(rep.SuggestedYAML))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, rep.SuggestedYAML)
+	}
+	want := map[string]bool{"enterprise": true, "default": false}
+	for name, hib := range want {
+		c, _ := fitted.Get(name)
+		m, ok := c.planned("tickets_open")
+		if !ok || m.HigherIsBetter != hib || m.DirectionFrom != DirectionLearned || c.Metrics["tickets_open"] <= 0 {
+			t.Errorf("%s: tickets_open %+v weight %v\n%s", name, m, c.Metrics["tickets_open"], rep.SuggestedYAML)
+		}
+	}
+	if !strings.Contains(rep.SuggestedYAML, "learned_directions:\n      tickets_open:") ||
+		!strings.Contains(rep.SuggestedYAML, `scorecard "startup": weights from the pooled fit`) ||
+		!strings.Contains(rep.SuggestedYAML, `scorecard "enterprise": weights from its own fit`) {
+		t.Errorf("the header says where each scorecard's weights come from:\n%s", rep.SuggestedYAML)
+	}
+}
+
+// Examples scored by a scorecard with a learned direction are turned back
+// to the catalog's direction before a pooled fit reads them.
+func TestOrientUndoesLearnedDirections(t *testing.T) {
+	t.Parallel()
+	flipped := DefaultScorecard()
+	flipped.Name, flipped.Match = "flipped", Match{Segments: []string{"X"}}
+	flipped.LearnedDirections = map[string]bool{"support_tickets": true}
+	scs, err := NewScorecards(Catalog{}, flipped, DefaultScorecard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := []Example{
+		{Scorecard: "flipped", Features: map[string]float64{"support_tickets": 30, "csat": 30}},
+		{Scorecard: "default", Features: map[string]float64{"support_tickets": 30}},
+	}
+	got := orient(ex, scs)
+	if got[0].Features["support_tickets"] != 70 || got[0].Features["csat"] != 30 || got[1].Features["support_tickets"] != 30 || ex[0].Features["support_tickets"] != 30 {
+		t.Fatalf("oriented %+v (input %+v)", got, ex)
+	}
+}
+
+func TestSummarySaysWhatExplainabilityCosts(t *testing.T) {
+	t.Parallel()
+	fit := func(fitted, ref float64, sig Signal) BacktestReport {
+		return BacktestReport{Fit: FitReport{SplitNote: "split", AUCFitted: fitted, AUCFittedCI: Interval{fitted - 0.03, fitted + 0.03},
+			AUCReference: ref, AUCReferenceCI: Interval{ref - 0.03, ref + 0.03}, Signal: sig, TestScored: 10, AUCCurrent: 0.7,
+			AUCCurrentCI: Interval{0.65, 0.75}}}
+	}
+	for _, tc := range []struct {
+		r    BacktestReport
+		want string
+	}{
+		{fit(0.80, 0.85, SignalPredictive), "the explainable score trails it by 0.05, more than 0.02."},
+		{fit(0.84, 0.85, SignalPredictive), "explainability costs 0.01 AUC here, within 0.02."},
+		{fit(0.86, 0.85, SignalPredictive), "the explainable score loses nothing to it here."},
+		{fit(0.52, 0.53, SignalNone), "no signal: the fitted score's interval includes 0.5"},
+	} {
+		if got := summary(tc.r); !strings.Contains(got, tc.want) {
+			t.Errorf("summary %q lacks %q", got, tc.want)
+		}
+	}
+}
+
+// Adding discovered metrics keeps a scorecard's own overrides: its learned
+// directions and its staleness (the plan used to be rebuilt from the bare
+// catalog, and a fitted scorecard lost what the fit learned).
+func TestWithDiscoveredKeepsLearnedDirectionsAndStaleness(t *testing.T) {
+	t.Parallel()
+	scs, err := ParseScorecards([]byte(`scorecards:
+  - name: default
+    learned_directions:
+      support_tickets: higher_is_better
+    staleness:
+      pulse: {stale_after_days: 60}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	with, err := scs.WithDiscovered(discovered("logins", FamilyUsage, UnitCount, FeatureSum))
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := with.For(Account{})
+	tickets, _ := card.planned("support_tickets")
+	pulse, _ := card.planned("pulse")
+	if _, ok := card.planned("logins"); !ok || !tickets.HigherIsBetter || tickets.DirectionFrom != DirectionLearned || pulse.StaleAfterDays != 60 {
+		t.Fatalf("after WithDiscovered: support_tickets %+v, pulse stale after %d", tickets, pulse.StaleAfterDays)
 	}
 }

@@ -88,9 +88,7 @@ func resolve(c Scorecard, base, catalog Catalog, fail func(card, field, format s
 	}
 	checkMatch(c, bad)
 	c.Families, c.Metrics = fams, metrics
-	c.plan = planFor(catalog, fams, metrics)
-	applyStaleness(&c, catalog, bad)
-	applyLearnedDirections(&c, catalog, bad)
+	c.replan(catalog, bad)
 	if totalWeight(c.plan, fams) == 0 {
 		bad("metrics", "no metric has a positive weight in a family with a positive weight")
 	}
@@ -177,4 +175,13 @@ func applyLearnedDirections(c *Scorecard, catalog Catalog, bad func(field, forma
 		}
 		m.DirectionFrom = DirectionLearned
 	}
+}
+
+// replan resolves the scorecard's plan over catalog with its own overrides
+// (staleness, learned directions) on top; every change of catalog goes
+// through here, so no override is lost when metrics are added.
+func (c *Scorecard) replan(catalog Catalog, bad func(field, format string, args ...any)) {
+	c.plan = planFor(catalog, c.Families, c.Metrics)
+	applyStaleness(c, catalog, bad)
+	applyLearnedDirections(c, catalog, bad)
 }

@@ -80,7 +80,7 @@ type metricYAML struct {
 func ParseScorecards(data []byte) (Scorecards, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return Scorecards{}, &ScorecardError{Problem: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		return Scorecards{}, syntaxError(data, err)
 	}
 	items := scorecardNodes(&root)
 	var file fileYAML

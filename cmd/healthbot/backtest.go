@@ -57,7 +57,11 @@ func parseBacktestFlags(e *env, args []string) (backtestFlags, error) {
 	cards := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the built-in defaults)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	write := fs.String("write", "", "write the fitted scorecards to this YAML file (default: write nothing, say where they would go)")
-	minChurned := fs.Int("min-churned", scoring.DefaultMinChurned, "churned accounts needed before directions and weights are learned")
+	minDefault := e.cfg.MinChurned // HEALTHBOT_MIN_CHURNED, as the scoring run uses
+	if minDefault < 1 {
+		minDefault = scoring.DefaultMinChurned
+	}
+	minChurned := fs.Int("min-churned", minDefault, "churned accounts needed before directions and weights are learned (default $HEALTHBOT_MIN_CHURNED, else 20)")
 	if err := parseFlags(fs, args); err != nil {
 		return backtestFlags{}, err
 	}
@@ -213,6 +217,20 @@ func BacktestWith(ctx context.Context, st *store.Store, cards scoring.Scorecards
 	}
 	for _, t := range monthEnds {
 		res.AsOfDates = append(res.AsOfDates, t.Format(time.DateOnly))
+	}
+	// The scorecards as scoring uses them, with the discovered metrics:
+	// the fit reads the extended catalog, or it could not weigh a metric
+	// nobody declared (ComputeScores would extend them anew per month-end).
+	if !cards.HasDiscovered() {
+		accounts, err := st.Accounts(ctx)
+		if err != nil {
+			return BacktestResult{}, err
+		}
+		d, err := bot.Discover(ctx, st, cards, accounts, bot.DiscoveryOptions{MinChurned: p.MinChurned})
+		if err != nil {
+			return BacktestResult{}, err
+		}
+		cards = d.Cards
 	}
 	examples, err := bot.BacktestExamples(ctx, st, cards, monthEnds, horizonDays)
 	if err != nil {
