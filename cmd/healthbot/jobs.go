@@ -140,7 +140,7 @@ func (m *Main) scoreJob(jobs *alerting) (scheduledJob, error) {
 				return aggregateConversations(ctx, rec, m.now())
 			}),
 		)
-		sum, err := bot.RunScoring(ctx, m.store, cards, day)
+		sum, err := m.scoreDiscovering(ctx, log, cards, day)
 		if err != nil {
 			return errors.Join(prep, err)
 		}
