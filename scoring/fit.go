@@ -438,8 +438,9 @@ func learnZ(k int) float64 {
 // demonstrably went with more churn (|coef| ≥ learnZ SE) is scored the other
 // way round (DirectionLearned), and a discovered metric with a demonstrable
 // effect gets the direction its sign says. Without such evidence a metric
-// keeps its direction: declared and agreeing, it keeps its weight;
-// disagreeing or of unknown direction, it gets weight 0.
+// keeps its direction: declared by a person and agreeing, it keeps its
+// weight; disagreeing, or of unknown or earlier-learned direction, it gets
+// weight 0 — unless its own association with churn passes the same bar.
 func suggestWeights(m LogisticModel, se []float64, uni []univariateEvidence, metrics []Metric, card Scorecard, notes []string) ([]FittedWeight, []string) {
 	raw := m.RawCoef()
 	current := card.EffectiveWeights()
@@ -464,10 +465,14 @@ func suggestWeights(m LogisticModel, se []float64, uni []univariateEvidence, met
 		// association with churn is demonstrable (same bar) and points the
 		// same way as its joint coefficient keeps its weight.
 		alone := uni[j].Z != 0 && math.Abs(uni[j].Z) >= zLearn && (uni[j].Z > 0) == (m.Coef[j] > 0)
+		// Only a person's direction is kept without evidence; one learned
+		// before (by discovery's per-metric test, or an earlier fit) must be
+		// demonstrated again here.
+		declared := met.DirectionKnown() && met.DirectionFrom != DirectionLearned
 		switch {
 		case m.Std[j] == 0:
 			w.Note = "no variation in the training data, so weight 0"
-		case !demonstrable && alone && !met.DirectionKnown():
+		case !demonstrable && alone && !declared:
 			w.Suggested = math.Abs(raw[j])
 			total += w.Suggested
 			if reversed {
@@ -476,9 +481,13 @@ func suggestWeights(m LogisticModel, se []float64, uni []univariateEvidence, met
 			w.DirectionFrom = DirectionLearned
 			w.Note = fmt.Sprintf("%s: learned from its own association with churn (AUC %.2f of its rank from low to high): %s; beside correlated metrics its share is %+.2f ± %.2f log-odds per SD",
 				labelOr(met, met.Key), uniAUCUpward(uni[j].AUC, upward), directionWords(higherMoreChurn, m.Coef[j]), m.Coef[j], 1.96*se[j])
-		case !demonstrable && !met.DirectionKnown():
-			w.Note = fmt.Sprintf("%s: no demonstrable effect on churn (%+.2f ± %.2f log-odds per SD), so weight 0 and the direction stays unknown",
-				labelOr(met, met.Key), m.Coef[j], 1.96*se[j])
+		case !demonstrable && !declared:
+			stays := "the direction stays unknown"
+			if met.DirectionKnown() {
+				stays = "its learned direction is not confirmed"
+			}
+			w.Note = fmt.Sprintf("%s: no demonstrable effect on churn (%+.2f ± %.2f log-odds per SD), so weight 0 and %s",
+				labelOr(met, met.Key), m.Coef[j], 1.96*se[j], stays)
 		case !demonstrable && reversed:
 			w.Note = fmt.Sprintf("%s: better scores went with slightly more churn, but not demonstrably (%+.2f ± %.2f log-odds per SD), so weight 0 and the declared direction stays",
 				labelOr(met, met.Key), m.Coef[j], 1.96*se[j])
@@ -489,7 +498,7 @@ func suggestWeights(m LogisticModel, se []float64, uni []univariateEvidence, met
 				w.HigherIsBetter = !upward
 			}
 			switch {
-			case !met.DirectionKnown():
+			case !declared:
 				w.DirectionFrom = DirectionLearned
 				w.Note = fmt.Sprintf("%s: learned: %s", labelOr(met, met.Key), directionWords(higherMoreChurn, m.Coef[j]))
 			case reversed:

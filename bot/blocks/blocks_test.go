@@ -366,3 +366,32 @@ func dump(t *testing.T, bs []slack.Block) string {
 	}
 	return sb.String()
 }
+
+// Truncate never cuts inside mrkdwn that would break, and counts what
+// Slack counts (UTF-16 code units: an emoji like 🔴 is two).
+func TestTruncateKeepsMrkdwnIntact(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"abcdefghij", 5, "abcd…"},
+		{"Tom &amp; Jerry", 8, "Tom …"},                  // not "Tom &am…"
+		{"ping <@U012345> now", 10, "ping …"},            // not "ping <@U0…"
+		{"see <https://x.example|the doc>", 12, "see …"}, // not inside the link
+		{"a *bold claim* here", 9, "a …"},                // not "a *bold …" (an open *)
+		{"🔴🔴🔴🔴", 5, "🔴🔴…"},                               // 2+2+1 units
+		{"x", 1, "x"},
+	}
+	for _, tc := range tests {
+		got := blocks.Truncate(tc.in, tc.n)
+		if got != tc.want {
+			t.Errorf("blocks.Truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+		if blocks.Length(got) > tc.n {
+			t.Errorf("blocks.Truncate(%q, %d) = %q is %d units long", tc.in, tc.n, got, blocks.Length(got))
+		}
+	}
+}

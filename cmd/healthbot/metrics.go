@@ -86,7 +86,20 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rows)
 	}
-	return printMetrics(e.out, rows, d, e.cfg.MinChurned)
+	if err := printMetrics(e.out, rows, d, e.cfg.MinChurned); err != nil {
+		return err
+	}
+	latest, err := st.LatestScores(ctx)
+	if err != nil {
+		return err
+	}
+	if lines := unscoredLines(latest, 5); len(lines) > 0 {
+		fmt.Fprintln(e.out, "Not enough data in the newest scores:")
+		for _, l := range lines {
+			fmt.Fprintln(e.out, "  "+l)
+		}
+	}
+	return nil
 }
 
 // metricRows lists the catalog of d with each metric's profile; candidate

@@ -51,6 +51,9 @@ func TestOwnMetricsFromCSVToScores(t *testing.T) {
 	require.Equal(t, 1, strings.Count(res.out, "wait for a direction"))
 	require.Contains(t, res.out, "60 accounts: 0 green · 0 yellow · 0 red · 60 not enough data")
 	require.Contains(t, res.out, "60 accounts — not enough data: no metric with a known direction has data; waiting for a direction: Logins, Pays by check, Tickets open. Next: give these metrics a direction")
+	res = b.run(nil, "metrics", "--as-of", "2026-12-06")
+	require.Equal(t, 0, res.code, res.err)
+	require.Contains(t, res.out, "Not enough data in the newest scores:\n  60 accounts — not enough data: no metric with a known direction has data")
 
 	// Churn arrives: directions are learned and every live account is scored.
 	accounts, _ = ownCSVs(true)
