@@ -399,3 +399,31 @@ func absInt(n int) int {
 	}
 	return n
 }
+
+// ByDomain finds the live account whose domain is host or a parent of it
+// (app.acme.com → acme.com; "www." ignored), exactly, never by a fuzzy
+// match: an unfurl must not show the wrong customer's health.
+func (l *Lookup) ByDomain(ctx context.Context, host string) (store.LookupEntry, bool, error) {
+	idx, err := l.index(ctx)
+	if err != nil {
+		return store.LookupEntry{}, false, err
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(host)), ".")
+	for host != "" && strings.Contains(host, ".") {
+		var found []store.LookupEntry
+		for _, i := range idx.exact[host] {
+			e := idx.entries[i]
+			if strings.EqualFold(strings.TrimPrefix(strings.TrimSpace(e.Domain), "www."), host) && !e.Churned {
+				found = append(found, e)
+			}
+		}
+		if len(found) == 1 {
+			return found[0], true, nil
+		}
+		if len(found) > 1 {
+			return store.LookupEntry{}, false, nil // two accounts share the domain: do not guess
+		}
+		_, host, _ = strings.Cut(host, ".")
+	}
+	return store.LookupEntry{}, false, nil
+}
