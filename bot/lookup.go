@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"math/bits"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -426,4 +427,49 @@ func (l *Lookup) ByDomain(ctx context.Context, host string) (store.LookupEntry, 
 		_, host, _ = strings.Cut(host, ".")
 	}
 	return store.LookupEntry{}, false, nil
+}
+
+// ByURL finds the account a link points to: its CRM record (the link
+// starts with the account's crm_url attribute) or, failing that, its
+// domain (see ByDomain). Exact matches only.
+func (l *Lookup) ByURL(ctx context.Context, raw string) (store.LookupEntry, bool, error) {
+	link, err := url.Parse(raw)
+	if err != nil || link.Hostname() == "" {
+		return store.LookupEntry{}, false, nil
+	}
+	idx, err := l.index(ctx)
+	if err != nil {
+		return store.LookupEntry{}, false, err
+	}
+	want := comparableURL(link)
+	var found []store.LookupEntry
+	for _, e := range idx.entries {
+		if e.CRMURL == "" || e.Churned {
+			continue
+		}
+		crm, err := url.Parse(strings.TrimSpace(e.CRMURL))
+		if err != nil || crm.Hostname() == "" {
+			continue
+		}
+		if c := comparableURL(crm); want == c || strings.HasPrefix(want, c+"/") || strings.HasPrefix(want, c+"?") {
+			found = append(found, e)
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true, nil
+	}
+	if len(found) > 1 {
+		return store.LookupEntry{}, false, nil
+	}
+	return l.ByDomain(ctx, link.Hostname())
+}
+
+// comparableURL is host (without www.) + path (without a trailing slash)
+// + query, lower-cased host: how two links to one record compare.
+func comparableURL(u *url.URL) string {
+	s := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.") + strings.TrimSuffix(u.EscapedPath(), "/")
+	if u.RawQuery != "" {
+		s += "?" + u.RawQuery
+	}
+	return s
 }

@@ -18,11 +18,13 @@ import (
 // has it.
 type unfurlSlack interface {
 	UnfurlMessageContext(ctx context.Context, channelID, timestamp string, unfurls map[string]slack.Attachment, options ...slack.MsgOption) (string, string, string, error)
+	UnfurlMessageWorkObjectContext(ctx context.Context, channelID, timestamp string, unfurls map[string]slack.Attachment, metadata slack.WorkObjectMetadata, options ...slack.MsgOption) (string, string, string, error)
 	GetConversationInfoContext(ctx context.Context, input *slack.GetConversationInfoInput) (*slack.Channel, error)
 }
 
-// Unfurls is the link_shared EventHandler: a link to an account's domain
-// (or a subdomain of it) posted where the bot is gets the account's health
+// Unfurls is the link_shared EventHandler: a link to an account's CRM record
+// (its crm_url attribute) or domain (or a subdomain of it) posted where the
+// bot is gets the account's health
 // as its preview, through one chat.unfurl call per message. Register it
 // with Router.Event("link_shared", …).
 type Unfurls struct {
@@ -49,12 +51,12 @@ func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
 		return nil // a link in the composer: no message to unfurl yet
 	}
 	unfurls := map[string]slack.Attachment{}
+	var entities []slack.WorkObjectEntity
 	for _, l := range e.Links {
-		host, ok := u.host(l)
-		if !ok {
+		if _, ok := u.host(l); !ok {
 			continue
 		}
-		acct, found, err := u.Health.Lookup().ByDomain(ctx, host)
+		acct, found, err := u.Health.Lookup().ByURL(ctx, l.URL)
 		if err != nil {
 			return err
 		}
@@ -65,7 +67,9 @@ func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
 		if err != nil {
 			return fmt.Errorf("unfurl %s: %w", acct.ExternalID, err)
 		}
-		unfurls[l.URL] = slack.Attachment{Blocks: slack.Blocks{BlockSet: blocks.UnfurlBlocks(cardView(c, u.Health.now()))}}
+		v := cardView(c, u.Health.now())
+		unfurls[l.URL] = slack.Attachment{Blocks: slack.Blocks{BlockSet: blocks.UnfurlBlocks(v)}}
+		entities = append(entities, blocks.UnfurlEntity(l.URL, v))
 	}
 	if len(unfurls) == 0 {
 		return nil
@@ -78,7 +82,15 @@ func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
 		u.log().DebugContext(ctx, "no unfurl in an externally shared channel", "channel", e.Channel)
 		return nil
 	}
-	if _, _, _, err := u.Slack.UnfurlMessageContext(ctx, e.Channel, e.MessageTimeStamp, unfurls); err != nil {
+	// A Work Object where the app has Work Object previews enabled; Slack
+	// refuses the metadata otherwise, and the plain Block Kit unfurl goes.
+	_, _, _, err = u.Slack.UnfurlMessageWorkObjectContext(ctx, e.Channel, e.MessageTimeStamp, unfurls, slack.WorkObjectMetadata{Entities: entities})
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		u.log().DebugContext(ctx, "Work Object unfurl refused; unfurling with blocks", "error", se.Err)
+		_, _, _, err = u.Slack.UnfurlMessageContext(ctx, e.Channel, e.MessageTimeStamp, unfurls)
+	}
+	if err != nil {
 		return fmt.Errorf("chat.unfurl in %s: %w", e.Channel, err)
 	}
 	return nil

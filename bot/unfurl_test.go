@@ -21,10 +21,20 @@ import (
 // over the healthtest World; shared lists the channels Slack reports as
 // shared with another organisation.
 func setupUnfurls(t *testing.T, shared ...string) (string, *bottest.Slack, *bot.Router) {
+	return setupUnfurlsWith(t, nil, shared...)
+}
+
+// setupUnfurlsWith is setupUnfurls with a reply override for the fake Slack.
+func setupUnfurlsWith(t *testing.T, reply bottest.ReplyFunc, shared ...string) (string, *bottest.Slack, *bot.Router) {
 	t.Helper()
 	st := store.New(storetest.Schema(t))
 	now := time.Date(2026, 1, 14, 15, 30, 0, 0, time.UTC)
 	healthtest.New(t, st, now).Seed()
+	// Globex's CRM record, as an import would store the column.
+	if _, err := st.DB().Exec(context.Background(),
+		`UPDATE account SET attributes = '{"crm_url": "https://crm.example.com/companies/42/"}' WHERE external_id = 'crm-4'`); err != nil {
+		t.Fatal(err)
+	}
 	fake := bottest.NewSlack(t, func(c bottest.Call) *bottest.Reply {
 		if c.Method == "conversations.info" {
 			ext := false
@@ -32,6 +42,9 @@ func setupUnfurls(t *testing.T, shared ...string) (string, *bottest.Slack, *bot.
 				ext = ext || c.Param("channel") == s
 			}
 			return &bottest.Reply{Body: map[string]any{"ok": true, "channel": map[string]any{"id": c.Param("channel"), "is_ext_shared": ext}}}
+		}
+		if reply != nil {
+			return reply(c)
 		}
 		return nil
 	})
@@ -93,6 +106,9 @@ func TestLinkSharedUnfurlsTheAccountsHealth(t *testing.T) {
 	if len(unfurls) != 1 {
 		t.Fatalf("unfurled %d links, want only the account's: %s", len(unfurls), c.Param("unfurls"))
 	}
+	if m := c.Param("metadata"); !strings.Contains(m, `"entity_type":"slack#/entities/item"`) || !strings.Contains(m, `"id":"crm-1"`) {
+		t.Errorf("the unfurl carries no Work Object for the account: %s", m)
+	}
 	got := string(unfurls["https://app.acme.io/settings"])
 	for _, want := range []string{"*Acme*", "🔴 *35* / 100", "Red", "Pulling it down: Active users", "health_open_card"} {
 		if !strings.Contains(got, want) {
@@ -117,5 +133,38 @@ func TestLinkSharedInAnExternallySharedChannelIsNotUnfurled(t *testing.T) {
 	}
 	if n := len(fake.Calls("chat.unfurl")); n != 0 {
 		t.Fatalf("%d unfurls in an externally shared channel", n)
+	}
+}
+
+// A link to an account's CRM record (its crm_url attribute, any page under
+// it) unfurls that account; a record id that only starts the same does not.
+func TestLinkSharedUnfurlsACRMRecord(t *testing.T) {
+	t.Parallel()
+	base, fake, _ := setupUnfurls(t)
+	linkShared(t, base, "Ev4", "C1", "https://crm.example.com/companies/42/deals?tab=open", "https://crm.example.com/companies/421")
+	c := fake.WaitCalls(t, "chat.unfurl", 1)[0]
+	var unfurls map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(c.Param("unfurls")), &unfurls); err != nil {
+		t.Fatal(err)
+	}
+	if len(unfurls) != 1 || !strings.Contains(string(unfurls["https://crm.example.com/companies/42/deals?tab=open"]), "*Globex Corporation*") {
+		t.Errorf("unfurls = %s", c.Param("unfurls"))
+	}
+}
+
+// A workspace whose app has no Work Object previews refuses the metadata;
+// the link is unfurled with blocks alone.
+func TestLinkSharedFallsBackToBlocksWithoutWorkObjects(t *testing.T) {
+	t.Parallel()
+	base, fake, _ := setupUnfurlsWith(t, func(c bottest.Call) *bottest.Reply {
+		if c.Method == "chat.unfurl" && c.Param("metadata") != "" {
+			return &bottest.Reply{Body: map[string]any{"ok": false, "error": "invalid_metadata"}}
+		}
+		return nil
+	})
+	linkShared(t, base, "Ev5", "C1", "https://acme.io/pricing")
+	calls := fake.WaitCalls(t, "chat.unfurl", 2)
+	if calls[1].Param("metadata") != "" || !strings.Contains(calls[1].Param("unfurls"), "*Acme*") {
+		t.Errorf("second unfurl: metadata %q, unfurls %s", calls[1].Param("metadata"), calls[1].Param("unfurls"))
 	}
 }

@@ -259,7 +259,6 @@ func (s Scorecards) WithDiscovered(ms ...Metric) (Scorecards, error) {
 			c.Metrics[m.Key] = m.Weight
 			c.plan = append(c.plan, planned{metric: m, weight: m.Weight, family: slices.Index(Families, m.Family), col: base + j})
 		}
-		c.replan(catalog, func(string, string, ...any) {}) // validated when the scorecards were built
 		out.cards[i] = c
 	}
 	return out, nil

@@ -33,3 +33,36 @@ func UnfurlBlocks(c Card) []slack.Block {
 	sec.Accessory = slack.NewAccessory(Button(ActionOpenCard, strconv.FormatInt(a.ID, 10), "Open card"))
 	return []slack.Block{sec, Context("healthbot · as of " + Date(c.Score.AsOf) + " · only people in this channel see it")}
 }
+
+// UnfurlEntity is the account as a Work Object entity for chat.unfurl's
+// metadata (https://docs.slack.dev/messaging/work-objects-implementation):
+// the posted link, the account's external id as the reference, its name as
+// the title and the score, band, trend and owner as fields.
+func UnfurlEntity(link string, c Card) slack.WorkObjectEntity {
+	a := c.Account
+	score := "not enough data"
+	if c.Score.HasScore() {
+		score = Score(c.Score.Value) + " / 100 · " + BandName(c.Score.Band)
+	}
+	trend := "–"
+	if c.Delta28 != nil {
+		trend = Delta(c.Delta28) + " in 28 days"
+	}
+	field := func(key, label, value string) map[string]any {
+		return map[string]any{"key": key, "label": label, "type": "string", "value": value}
+	}
+	return slack.WorkObjectEntity{
+		AppUnfurlURL: link,
+		URL:          link,
+		ExternalRef:  slack.WorkObjectExternalRef{ID: a.ExternalID, Type: "account"},
+		EntityType:   "slack#/entities/item",
+		EntityPayload: map[string]any{
+			"attributes": map[string]any{"title": map[string]any{"text": Truncate(a.Name, 150)}, "display_id": a.ExternalID},
+			"custom_fields": []map[string]any{
+				field("health_score", "Health score", score),
+				field("trend", "Trend", trend),
+				field("owner", "Owner", ownerName(a.Owner)),
+			},
+		},
+	}
+}
