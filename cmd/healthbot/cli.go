@@ -53,6 +53,9 @@ func commands() map[string]command {
 		"version":  versionCommand(),
 		"console":  consoleCommand(),
 		"digest":   digestCommand(),
+		"sync":     syncCommand(),
+		"mcp":      mcpCommand(),
+		"ask":      askCommand(),
 	}
 }
 
