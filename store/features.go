@@ -22,9 +22,8 @@ import (
 const PulseSignal = "pulse"
 
 // MaxLookbackDays is how far back a latest value without a window, and any
-// observation that makes days_since defined, may lie: older data is not
-// current state, and a daily run never scans all history.
-const MaxLookbackDays = 180
+// observation that makes days_since defined, may lie (scoring.MaxLookbackDays).
+const MaxLookbackDays = scoring.MaxLookbackDays
 
 // recentDays is the band before T in which the pass itself picks the value
 // at the newest time. An older one (a signal sent monthly, an account that
@@ -41,7 +40,8 @@ var pulseValueSQL = fmt.Sprintf("(CASE rating WHEN 'healthy' THEN %d WHEN 'conce
 
 // Features computes every metric's feature at asOf for every account with
 // data, in one pass of SQL aggregation over signal (and pulse), grouped by
-// account and signal. Semantics follow scoring.Feature; windows are
+// account and signal. It is the fast path of scoring.FeaturesOf, the
+// definition, and a property test holds the two equal; windows are
 // (asOf−window, asOf]:
 //   - latest: the newest value at or before asOf, within the window if set,
 //     else within MaxLookbackDays;
@@ -153,23 +153,10 @@ func newFeaturePlan(asOf time.Time, metrics []scoring.Metric) *featurePlan {
 		case scoring.FeatureDaysSince:
 			p.daysWindow = max(p.daysWindow, m.WindowDays)
 		}
-		lookback = max(lookback, lookbackDays(m))
+		lookback = max(lookback, scoring.LookbackDays(m))
 	}
 	p.from = asOf.Add(-time.Duration(lookback) * day)
 	return p
-}
-
-// lookbackDays is how far before T a metric's feature may read.
-func lookbackDays(m scoring.Metric) int {
-	switch {
-	case m.Feature == scoring.FeatureChange:
-		return 2 * m.WindowDays
-	case m.Feature == scoring.FeatureDaysSince:
-		return max(m.WindowDays, MaxLookbackDays)
-	case m.WindowDays <= 0:
-		return MaxLookbackDays
-	}
-	return m.WindowDays
 }
 
 func appendUnique[T comparable](xs []T, x T) []T {
@@ -489,7 +476,7 @@ func roundSig(v float64, digits int) float64 {
 }
 
 func (p *featurePlan) feature(m scoring.Metric, g *featureGroup) (float64, bool) {
-	if !g.newest.After(p.windowStart(lookbackDays(m))) {
+	if !g.newest.After(p.windowStart(scoring.LookbackDays(m))) {
 		return 0, false // the scan reached further back for another metric
 	}
 	inWindow := m.WindowDays <= 0 || g.newest.After(p.windowStart(m.WindowDays))
@@ -510,7 +497,7 @@ func (p *featurePlan) feature(m scoring.Metric, g *featureGroup) (float64, bool)
 		if !inWindow || !g.latest.ok || !then.ok || !then.at.After(p.windowStart(2*m.WindowDays)) {
 			return 0, false
 		}
-		return relativeChange(g.latest.value, then.value)
+		return scoring.RelativeChange(g.latest.value, then.value)
 	case scoring.FeatureDaysSince:
 		if !g.newestPos.Valid || !g.newestPos.Time.After(p.windowStart(m.WindowDays)) {
 			return float64(m.WindowDays), true
@@ -518,15 +505,6 @@ func (p *featurePlan) feature(m scoring.Metric, g *featureGroup) (float64, bool)
 		return p.asOf.Sub(g.newestPos.Time).Hours() / 24, true
 	}
 	return 0, false
-}
-
-// relativeChange is (now−then)/|then|; from zero it is undefined unless
-// nothing changed.
-func relativeChange(now, then float64) (float64, bool) {
-	if then == 0 {
-		return 0, now == 0
-	}
-	return (now - then) / math.Abs(then), true
 }
 
 // SignalSpan is the time of the oldest and the newest observation in
