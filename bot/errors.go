@@ -12,6 +12,9 @@ type UserError struct {
 	Code    string // stable, machine-readable: "not_found", "bad_input", "internal"…
 	Message string // user-safe, complete sentence
 	Err     error  // detail for the log; may be nil
+	// Internal marks a failure on our side (a database outage) dressed in
+	// a safe message: logged at ERROR and counted as failed, not declined.
+	Internal bool
 }
 
 func (e *UserError) Error() string {
@@ -28,9 +31,10 @@ func UserErrorf(code, format string, args ...any) *UserError {
 	return &UserError{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// Wrap attaches a user-safe message to an internal error.
+// Wrap attaches a user-safe message to an internal error; the failure
+// still counts as ours (Internal).
 func Wrap(err error, code, message string) *UserError {
-	return &UserError{Code: code, Message: message, Err: err}
+	return &UserError{Code: code, Message: message, Err: err, Internal: true}
 }
 
 // InternalMessage is what users see for any error that is not a UserError.

@@ -62,6 +62,9 @@ func (p *Pulse) command(ctx context.Context, h *Health, c HealthCall) (Message, 
 	week := scoring.ISOWeek(p.now().In(p.zones.load(csm.TZ)))
 	pulse := scoring.Pulse{AccountID: entry.ID, CSMID: csm.ID, Rating: args.rating, Reasons: args.reasons, Note: args.note,
 		Week: week, AnsweredAt: p.now(), Source: "slack"}
+	if err := pulseTextErr(pulse); err != nil {
+		return Message{}, err
+	}
 	if err := p.store.IntakePulse(ctx, pulse); err != nil {
 		return Message{}, pulseWriteErr(err)
 	}

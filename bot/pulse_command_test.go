@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -47,4 +48,21 @@ func TestHealthPulseCommandExplainsBadInput(t *testing.T) {
 
 	e.command(t, "U1", "pulse zzyzx poor", "unknown")
 	require.Contains(t, e.hooks.WaitFor(t, "unknown").Message.Text, "zzyzx")
+}
+
+// A 100,000-character note was stored from /health pulse while
+// /v1/pulses caps notes at 3,000: one cap for every path.
+func TestHealthPulseCommandCapsTheNoteLikeTheAPI(t *testing.T) {
+	t.Parallel()
+	e := newPulseEnv(t, pulseMonday, pulseOpts{})
+	ann := e.csm(t, "Ann", "U1", "UTC")
+	acme := e.account(t, "Acme Corp", ann, 80)
+
+	e.command(t, "U1", "pulse acme poor "+strings.Repeat("x", 100_000), "long")
+	require.Contains(t, e.hooks.WaitFor(t, "long").Message.Text, "the note is longer than 3000 characters")
+	require.Zero(t, pulseRows(t, e.st, acme.ID, "2026-W48"), "nothing stored")
+
+	e.command(t, "U1", "pulse acme poor a\x00b", "nul")
+	require.Contains(t, e.hooks.WaitFor(t, "nul").Message.Text, "contains a NUL character")
+	require.Zero(t, pulseRows(t, e.st, acme.ID, "2026-W48"))
 }

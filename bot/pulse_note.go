@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/scoring"
 )
 
@@ -65,6 +66,9 @@ func (p *Pulse) SubmitNote(ctx context.Context, act Action) (Message, error) {
 	}
 	pulse := scoring.Pulse{AccountID: n.AccountID, CSMID: csm.ID, Rating: rating, Reasons: reasons, Note: note,
 		Week: n.Week, AnsweredAt: p.now(), Source: "slack"}
+	if err := pulseTextErr(pulse); err != nil {
+		return Message{}, err
+	}
 	if err := p.store.IntakePulse(ctx, pulse); err != nil {
 		return Message{}, pulseWriteErr(err)
 	}
@@ -72,4 +76,19 @@ func (p *Pulse) SubmitNote(ctx context.Context, act Action) (Message, error) {
 		return Message{Text: "Your note is saved; I could not update the check-in message to show it."}, nil
 	}
 	return Message{}, nil
+}
+
+// pulseTextErr checks a pulse's note and reasons by the intake's text
+// policy (the same caps as /v1/pulses), so no path stores what another
+// refuses.
+func pulseTextErr(pl scoring.Pulse) error {
+	if why := valid.Text(valid.Note, pl.Note); why != "" {
+		return UserErrorf("bad_input", "Your pulse was not saved: the note %s.", why)
+	}
+	for _, r := range pl.Reasons {
+		if why := valid.Text(valid.Reason, r); why != "" {
+			return UserErrorf("bad_input", "Your pulse was not saved: a reason %s.", why)
+		}
+	}
+	return nil
 }

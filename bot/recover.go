@@ -37,8 +37,8 @@ const (
 // failureMessage turns a handler's error into what the user sees, and says
 // whether it was our fault (logged as an error) or an expected UserError.
 func failureMessage(err error) (msg Message, ours bool) {
-	if _, ok := errors.AsType[*UserError](err); ok {
-		return Message{Text: SafeMessage(err)}, false
+	if ue, ok := errors.AsType[*UserError](err); ok {
+		return Message{Text: SafeMessage(err)}, ue.Internal
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return Message{Text: TimeoutText}, true

@@ -288,7 +288,8 @@ func (r *Router) answer(ctx context.Context, kind string, surface Surface, req R
 // failed logs a handler's error and returns what the user should see.
 func (r *Router) failed(kind string, req Request, err error) Message {
 	msg, ours := failureMessage(err)
-	attrs := []any{"kind", kind, "command", req.Command, "text", req.Text, "user", req.UserID, "team", req.TeamID, "channel", req.ChannelID, "err", err}
+	// Ids and the command only: the text is the user's (DMs, pulse notes).
+	attrs := []any{"kind", kind, "command", req.Command, "user", req.UserID, "team", req.TeamID, "channel", req.ChannelID, "err", err}
 	if p, ok := errors.AsType[*PanicError](err); ok {
 		attrs = append(attrs, "stack", string(p.Stack))
 	}

@@ -2,8 +2,10 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/slack-go/slack"
@@ -65,4 +67,32 @@ func TestRouterDeliversDeleteOriginalWithoutText(t *testing.T) {
 	code, _ := b.post(t, "/slack/interactivity", bottest.FormContent, bottest.InteractionBody(t, blockAction("card:dismiss", "", b.hooks.URL("del"))))
 	require.Equal(t, http.StatusOK, code)
 	require.True(t, b.hooks.WaitFor(t, "del").Message.DeleteOriginal)
+}
+
+// A database outage wrapped in a safe message was logged at INFO as
+// "declined" (and the user's text with it): internal failures are ERROR and
+// counted as failed, a user's mistake is declined, and the log carries ids
+// and the command, never the text.
+func TestRouterLogsFailuresAsOursAndNeverTheText(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.router.Command("/health", CommandFunc(func(_ context.Context, c Request) (Message, error) {
+		if strings.Contains(c.Text, "outage") {
+			return Message{}, Wrap(errors.New("connection refused"), "card", "I could not load that account just now. Please try again.")
+		}
+		return Message{}, UserErrorf("bad_input", "Say which account.")
+	}))
+	code, _ := b.command(t, "outage: customer is about to sue us", "outage")
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "I could not load that account just now. Please try again.", b.hooks.WaitFor(t, "outage").Message.Text)
+	code, _ = b.command(t, "secret plans", "declined")
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "Say which account.", b.hooks.WaitFor(t, "declined").Message.Text)
+
+	logs := b.logs.String()
+	require.Regexp(t, `level=ERROR msg="slack handler failed" kind=command command=/health .*code=card`, logs)
+	require.Regexp(t, `level=INFO msg="slack handler declined" kind=command command=/health .*code=bad_input`, logs)
+	require.NotContains(t, logs, "sue us")
+	require.NotContains(t, logs, "secret plans")
+	// The outcome label follows the same branch as the log level.
 }

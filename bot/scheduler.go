@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
 	"github.com/jonboulle/clockwork"
+
+	"github.com/healthbot/healthbot/store"
 )
 
 // Job is one scheduled piece of work. Run receives the occurrence it serves
@@ -24,13 +27,6 @@ type Job struct {
 	Run     func(ctx context.Context, occ time.Time) error
 }
 
-// JobClaimer is the part of the store the scheduler needs: one claim per
-// (job, slot) across replicas and restarts.
-type JobClaimer interface {
-	ClaimJobRun(ctx context.Context, name, slot, instance string, now time.Time, lease time.Duration) (bool, error)
-	FinishJobRun(ctx context.Context, name, slot, instance string, now time.Time, runErr error) error
-}
-
 // SchedulerConfig configures a Scheduler.
 type SchedulerConfig struct {
 	Claims   JobClaimer
@@ -39,16 +35,27 @@ type SchedulerConfig struct {
 	Location *time.Location // zone of Weekly and Daily cadences; nil means UTC
 	Instance string         // names this replica in job_run.claimed_by
 	CatchUp  time.Duration  // default catch-up window; 0 means 12h
-	Lease    time.Duration  // an unfinished claim older than this may be retaken; 0 means 1h
+	// Lease: a claim not renewed by a heartbeat for this long is retaken
+	// (its claimant died); 0 means DefaultLease.
+	Lease time.Duration
 }
 
-// Scheduler runs jobs on gocron; each occurrence runs at most once across
-// every replica sharing the database, because it first claims its job_run
-// slot through gocron's distributed locker.
+// Scheduler runs jobs on gocron; each occurrence runs once across every
+// replica sharing the database, because it first claims its job_run slot
+// (see Claim). A slot held by another replica is looked at again when that
+// claim's lease would run out, so a claimant that died mid-run is replaced
+// within a lease, as long as the occurrence is within its catch-up window.
 type Scheduler struct {
-	cfg  SchedulerConfig
-	cron gocron.Scheduler
-	jobs []Job
+	cfg   SchedulerConfig
+	claim Claim
+	cron  gocron.Scheduler
+	jobs  []Job
+
+	mu      sync.Mutex
+	ctx     context.Context // cancelled by Shutdown; rechecks run under it
+	cancel  context.CancelFunc
+	timers  map[clockwork.Timer]bool
+	pending sync.WaitGroup
 }
 
 // NewScheduler builds a stopped scheduler.
@@ -65,8 +72,8 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 	if cfg.CatchUp == 0 {
 		cfg.CatchUp = 12 * time.Hour
 	}
-	if cfg.Lease == 0 {
-		cfg.Lease = time.Hour
+	if cfg.Lease <= 0 {
+		cfg.Lease = DefaultLease
 	}
 	if cfg.Instance == "" {
 		cfg.Instance = "healthbot"
@@ -78,7 +85,9 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)
 	}
-	return &Scheduler{cfg: cfg, cron: cron}, nil
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Scheduler{cfg: cfg, cron: cron, ctx: ctx, cancel: cancel, timers: map[clockwork.Timer]bool{},
+		claim: Claim{Claims: cfg.Claims, Clock: cfg.Clock, Logger: cfg.Logger, Instance: cfg.Instance, Lease: cfg.Lease}}, nil
 }
 
 // Add registers a job; call before Start.
@@ -109,8 +118,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 			window = s.cfg.CatchUp
 		}
 		if late > window {
-			s.cfg.Logger.Info("scheduler: last occurrence is past its catch-up window; not running it",
-				"job", job.Name, "slot", job.Cadence.Slot(occ), "late", late.Round(time.Minute), "window", window)
+			s.skipped(ctx, job, occ, late, window)
 			continue
 		}
 		_, err := s.cron.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartImmediately()),
@@ -134,72 +142,112 @@ func cadenceLocation(c Cadence) *time.Location {
 	return nil
 }
 
-// Shutdown stops firing jobs and waits for running ones.
-func (s *Scheduler) Shutdown() error { return s.cron.Shutdown() }
+// skipped logs, at WARN, an occurrence past its catch-up window that never
+// finished: that slot will not run. One that ran is only noted at DEBUG.
+func (s *Scheduler) skipped(ctx context.Context, job Job, occ time.Time, late, window time.Duration) {
+	slot := job.Cadence.Slot(occ)
+	jr, err := s.cfg.Claims.JobRun(ctx, job.Name, slot)
+	switch {
+	case err == nil && !jr.FinishedAt.IsZero():
+		s.cfg.Logger.Debug("scheduler: last occurrence already ran", "job", job.Name, "slot", slot)
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		s.cfg.Logger.Error("scheduler: reading the last occurrence's claim", "job", job.Name, "slot", slot, "err", err)
+	default:
+		s.cfg.Logger.Warn("scheduler: slot skipped: its occurrence never finished and is past its catch-up window",
+			"job", job.Name, "slot", slot, "late", late.Round(time.Minute), "window", window)
+	}
+}
+
+// Shutdown stops firing jobs, drops pending rechecks and waits for running
+// jobs; a run cut short releases its slot (see Claim.Run).
+func (s *Scheduler) Shutdown() error {
+	s.mu.Lock()
+	s.cancel()
+	for t := range s.timers {
+		if t.Stop() {
+			s.pending.Done()
+		}
+	}
+	clear(s.timers)
+	s.mu.Unlock()
+	err := s.cron.Shutdown()
+	s.pending.Wait()
+	return err
+}
 
 func (s *Scheduler) jobOptions(job Job) []gocron.JobOption {
 	return []gocron.JobOption{
 		gocron.WithName(job.Name),
-		gocron.WithDistributedJobLocker(&slotLocker{s: s, job: job}),
 		gocron.WithSingletonMode(gocron.LimitModeReschedule),
 	}
 }
 
-// task wraps a job's Run: it recovers panics and records the outcome on the
-// claimed slot. The locker has already claimed the slot when this runs.
+func (s *Scheduler) window(job Job) time.Duration {
+	if job.CatchUp != 0 {
+		return job.CatchUp
+	}
+	return s.cfg.CatchUp
+}
+
+// task is what gocron fires: the job's current occurrence, under its claim.
 func (s *Scheduler) task(job Job) func(ctx context.Context) {
 	return func(ctx context.Context) {
-		occ := job.Cadence.Prev(s.cfg.Clock.Now())
-		slot := job.Cadence.Slot(occ)
-		log := s.cfg.Logger.With("job", job.Name, "slot", slot)
-		err := runRecovered(ctx, job, occ)
-		if err != nil {
-			log.Error("scheduler: job failed", "err", err)
-		} else {
-			log.Info("scheduler: job done")
-		}
-		if ferr := s.cfg.Claims.FinishJobRun(context.WithoutCancel(ctx), job.Name, slot, s.cfg.Instance, s.cfg.Clock.Now(), err); ferr != nil {
-			log.Error("scheduler: recording job outcome", "err", ferr)
-		}
+		s.runSlot(ctx, job, job.Cadence.Prev(s.cfg.Clock.Now()))
 	}
 }
 
-func runRecovered(ctx context.Context, job Job, occ time.Time) (err error) {
+// runSlot runs one occurrence under its job_run claim. A slot held by
+// another claimant is looked at again when that claim's lease would run
+// out; a claim that fails (database unreachable) is retried a lease later.
+func (s *Scheduler) runSlot(ctx context.Context, job Job, occ time.Time) {
+	slot := job.Cadence.Slot(occ)
+	log := s.cfg.Logger.With("job", job.Name, "slot", slot)
+	out, err := s.claim.Run(ctx, job.Name, slot, func(ctx context.Context) error { return job.Run(ctx, occ) })
+	switch {
+	case out.Held:
+		s.recheck(job, occ, out.RetryAt)
+	case !out.Ran && err != nil:
+		log.Error("scheduler: claiming slot", "err", err)
+		s.recheck(job, occ, s.cfg.Clock.Now().Add(s.cfg.Lease))
+	case out.Released:
+	case err != nil:
+		log.Error("scheduler: job failed", "err", err)
+	case out.Ran:
+		log.Info("scheduler: job done")
+	}
+}
+
+// recheck runs occ again at `at`, unless that is past its catch-up
+// window (then the slot is skipped, at WARN) or the scheduler is shut down.
+func (s *Scheduler) recheck(job Job, occ, at time.Time) {
+	now := s.cfg.Clock.Now()
+	if late, window := at.Sub(occ), s.window(job); window > 0 && late > window {
+		s.cfg.Logger.Warn("scheduler: slot skipped: another replica still holds it and its catch-up window will have passed",
+			"job", job.Name, "slot", job.Cadence.Slot(occ), "window", window)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx.Err() != nil {
+		return
+	}
+	s.pending.Add(1)
+	var t clockwork.Timer
+	t = s.cfg.Clock.AfterFunc(max(at.Sub(now), 0), func() {
+		defer s.pending.Done()
+		s.mu.Lock()
+		delete(s.timers, t)
+		s.mu.Unlock()
+		s.runSlot(s.ctx, job, occ)
+	})
+	s.timers[t] = true
+}
+
+func runRecovered(ctx context.Context, fn func(context.Context) error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
 		}
 	}()
-	return job.Run(ctx, occ)
+	return fn(ctx)
 }
-
-// slotLocker is gocron's distributed locker: the lock for a run is the
-// claim of the job's current slot in job_run, and it is never released, so
-// the slot runs once even across restarts.
-type slotLocker struct {
-	s   *Scheduler
-	job Job
-}
-
-var errSlotTaken = errors.New("slot already claimed")
-
-// Lock claims the job's current slot; an error tells gocron to skip the run.
-func (l *slotLocker) Lock(ctx context.Context, key string) (gocron.Lock, error) {
-	now := l.s.cfg.Clock.Now()
-	slot := l.job.Cadence.Slot(l.job.Cadence.Prev(now))
-	ok, err := l.s.cfg.Claims.ClaimJobRun(ctx, l.job.Name, slot, l.s.cfg.Instance, now, l.s.cfg.Lease)
-	if err != nil {
-		l.s.cfg.Logger.Error("scheduler: claiming slot", "job", l.job.Name, "slot", slot, "err", err)
-		return nil, err
-	}
-	if !ok {
-		l.s.cfg.Logger.Debug("scheduler: slot already claimed", "job", l.job.Name, "slot", slot)
-		return nil, errSlotTaken
-	}
-	return slotLock{}, nil
-}
-
-// slotLock has nothing to release: the task records the outcome itself.
-type slotLock struct{}
-
-func (slotLock) Unlock(context.Context) error { return nil }

@@ -2,7 +2,11 @@ package bot_test
 
 import (
 	"context"
+	"errors"
+	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,10 +34,10 @@ func (c countingClaims) FinishJobRun(ctx context.Context, name, slot, instance s
 	return err
 }
 
-func (c countingClaims) ClaimJobRun(ctx context.Context, name, slot, instance string, now time.Time, lease time.Duration) (bool, error) {
-	ok, err := c.Store.ClaimJobRun(ctx, name, slot, instance, now, lease)
+func (c countingClaims) TakeJobRun(ctx context.Context, name, slot, instance string, now time.Time, lease time.Duration) (store.JobClaim, error) {
+	got, err := c.Store.TakeJobRun(ctx, name, slot, instance, now, lease)
 	c.attempts <- instance
-	return ok, err
+	return got, err
 }
 
 var _ bot.JobClaimer = countingClaims{}
@@ -199,4 +203,155 @@ func TestCadencePrevAndSlot(t *testing.T) {
 	}
 	e := bot.Every{Interval: 24 * time.Hour}
 	require.Equal(t, "2026-11-23T00:00:00Z", e.Slot(e.Prev(time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC))))
+}
+
+// killableClaims are the store's claims until the replica is killed: from
+// then on the claimant writes nothing (no heartbeat, no finish, no
+// release), as after kill -9.
+type killableClaims struct {
+	countingClaims
+	dead *atomic.Bool
+}
+
+var errKilled = errors.New("replica killed")
+
+func (c killableClaims) TakeJobRun(ctx context.Context, name, slot, instance string, now time.Time, lease time.Duration) (store.JobClaim, error) {
+	if c.dead.Load() {
+		return store.JobClaim{}, errKilled
+	}
+	return c.countingClaims.TakeJobRun(ctx, name, slot, instance, now, lease)
+}
+
+func (c killableClaims) HeartbeatJobRun(ctx context.Context, name, slot, instance string, now time.Time) (bool, error) {
+	if c.dead.Load() {
+		return false, errKilled
+	}
+	return c.countingClaims.HeartbeatJobRun(ctx, name, slot, instance, now)
+}
+
+func (c killableClaims) FinishJobRun(ctx context.Context, name, slot, instance string, now time.Time, runErr error) error {
+	if c.dead.Load() {
+		return errKilled
+	}
+	return c.countingClaims.FinishJobRun(ctx, name, slot, instance, now, runErr)
+}
+
+func (c killableClaims) ReleaseJobRun(ctx context.Context, name, slot, instance string) error {
+	if c.dead.Load() {
+		return errKilled
+	}
+	return c.countingClaims.ReleaseJobRun(ctx, name, slot, instance)
+}
+
+// lockedLog collects log output written from many goroutines.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// A replica dies (kill -9) while it holds the digest's slot: the other
+// replica retakes the slot once the dead one's lease runs out, minutes
+// later, logs that at WARN, and the digest runs once to completion.
+func TestSchedulerRetakesSlotOfDeadClaimant(t *testing.T) {
+	t.Parallel()
+	const lease = 2 * time.Minute
+	b := setupSched(t, time.Date(2026, 11, 23, 9, 0, 30, 0, paris)) // Monday, just after the 09:00 digest
+	logs := &lockedLog{}
+	started := make(chan string, 4)
+	start := func(instance string, dead *atomic.Bool) {
+		s, err := bot.NewScheduler(bot.SchedulerConfig{
+			Claims: killableClaims{countingClaims: countingClaims{Store: b.store, attempts: b.attempts, finished: b.finished}, dead: dead},
+			Clock:  b.clock, Location: paris, Instance: instance, CatchUp: 12 * time.Hour, Lease: lease,
+			Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		})
+		require.NoError(t, err)
+		require.NoError(t, s.Add(bot.Job{
+			Name:    "digest",
+			Cadence: bot.Weekly{Weekday: time.Monday, Hour: 9, Loc: paris},
+			Run: func(ctx context.Context, occ time.Time) error {
+				started <- instance
+				if instance == "a" {
+					<-ctx.Done() // a hangs mid-job until it is gone
+					return ctx.Err()
+				}
+				b.mu.Lock()
+				b.runs = append(b.runs, instance+"@"+occ.In(paris).Format("Mon 15:04"))
+				b.mu.Unlock()
+				return nil
+			},
+		}))
+		require.NoError(t, s.Start(context.Background()))
+		t.Cleanup(func() { require.NoError(t, s.Shutdown()) })
+	}
+	aDead, bDead := &atomic.Bool{}, &atomic.Bool{}
+	start("a", aDead)
+	require.Equal(t, "a", waitFor(t, b.attempts, "a's claim"))
+	require.Equal(t, "a", waitFor(t, started, "a's run"))
+	start("b", bDead)
+	require.Equal(t, "b", waitFor(t, b.attempts, "b's claim, lost to a"))
+
+	// Armed: each replica's weekly timer, a's heartbeat, b's recheck.
+	require.NoError(t, b.clock.BlockUntilContext(context.Background(), 4))
+	aDead.Store(true) // kill -9: a never heartbeats, finishes or releases again
+	b.clock.Advance(lease + 2*time.Second)
+
+	require.Equal(t, "b", waitFor(t, b.attempts, "b's recheck"))
+	require.Equal(t, "b", waitFor(t, started, "b's run"))
+	require.Equal(t, "2026-W48", waitFor(t, b.finished, "b's outcome recorded"))
+	require.Equal(t, []string{"b@Mon 09:00"}, b.recorded(), "the slot ran once to completion, on b")
+
+	jr, err := b.store.JobRun(context.Background(), "digest", "2026-W48")
+	require.NoError(t, err)
+	require.Equal(t, "b", jr.ClaimedBy)
+	require.False(t, jr.FinishedAt.IsZero())
+	require.LessOrEqual(t, jr.ClaimedAt.Sub(time.Date(2026, 11, 23, 9, 0, 30, 0, paris)), lease+2*time.Second, "retaken within the lease")
+	require.Regexp(t, `level=WARN msg="job_run: retaking a slot whose claimant stopped heartbeating[^"]*" job=digest slot=2026-W48 previous=a`, logs.String())
+
+	// Later ticks find the slot done: no second run.
+	b.clock.Advance(time.Hour)
+	select {
+	case who := <-started:
+		t.Fatalf("the slot ran again on %s", who)
+	default:
+	}
+}
+
+// A run cut short by a shutdown gives its slot back, so the next replica or
+// start runs it at once instead of finding it "done" with a cancel error.
+func TestClaimReleasesTheSlotOfARunCutShort(t *testing.T) {
+	t.Parallel()
+	b := setupSched(t, time.Date(2026, 11, 23, 9, 0, 0, 0, paris))
+	c := bot.Claim{Claims: b.store, Clock: b.clock, Instance: "a"}
+	ctx, cancel := context.WithCancel(context.Background())
+	out, err := c.Run(ctx, "digest", "2026-W48", func(ctx context.Context) error {
+		cancel() // SIGTERM mid-run
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	require.ErrorIs(t, err, context.Canceled)
+	require.True(t, out.Released)
+	_, err = b.store.JobRun(context.Background(), "digest", "2026-W48")
+	require.ErrorIs(t, err, store.ErrNotFound, "the slot is free again")
+
+	ran := false
+	out, err = bot.Claim{Claims: b.store, Clock: b.clock, Instance: "b"}.Run(context.Background(), "digest", "2026-W48",
+		func(context.Context) error { ran = true; return nil })
+	require.NoError(t, err)
+	require.True(t, out.Ran && ran, "the next claimant runs it at once")
+	jr, err := b.store.JobRun(context.Background(), "digest", "2026-W48")
+	require.NoError(t, err)
+	require.Equal(t, "b", jr.ClaimedBy)
+	require.False(t, jr.FinishedAt.IsZero())
 }

@@ -108,11 +108,13 @@ func (t *SocketTransport) interactive(ctx context.Context, evt socketmode.Event)
 	d.Start()
 }
 
-// eventsAPI acknowledges first: an event carries nothing to answer with.
+// eventsAPI acknowledges an event the router took (before its handler
+// runs); one the router is too busy to take is not acknowledged, so Slack
+// delivers it again, as the HTTP transport's 503 asks.
 func (t *SocketTransport) eventsAPI(ctx context.Context, evt socketmode.Event) {
-	t.acknowledge(ctx, evt, nil)
 	ev, ok := evt.Data.(slackevents.EventsAPIEvent)
 	if !ok {
+		t.acknowledge(ctx, evt, nil)
 		t.log.Warn("socket mode: events envelope without an event", "data_type", typeName(evt.Data))
 		return
 	}
@@ -121,8 +123,10 @@ func (t *SocketTransport) eventsAPI(ctx context.Context, evt socketmode.Event) {
 	}
 	d := t.router.EventsAPI(ev)
 	if d.Busy {
-		t.log.Warn("socket mode: event dropped, bot busy", "type", ev.InnerEvent.Type)
+		t.log.Warn("socket mode: bot busy; event not acknowledged, so Slack delivers it again", "type", ev.InnerEvent.Type)
+		return
 	}
+	t.acknowledge(ctx, evt, nil)
 	d.Start()
 }
 

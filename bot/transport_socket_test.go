@@ -51,9 +51,9 @@ func (a *ackLog) acked(id string) (any, bool) {
 // setupSocket builds a SocketTransport whose acks are recorded, routing to
 // the same fake Slack and catcher as the HTTP tests; events are fed to
 // handle directly, as socketmode.Client would deliver them.
-func setupSocket(t *testing.T) (*SocketTransport, bundle, *ackLog) {
+func setupSocket(t *testing.T, mutate ...func(*RouterOptions)) (*SocketTransport, bundle, *ackLog) {
 	t.Helper()
-	b := setup(t)
+	b := setup(t, mutate...)
 	acks := &ackLog{body: map[string]any{}}
 	st := &SocketTransport{ack: &fakeAcker{AckCtxFunc: acks.record}, router: b.router, log: slog.New(slog.NewTextHandler(b.logs, nil))}
 	return st, b, acks
@@ -158,4 +158,44 @@ func TestSocketModeEndToEnd(t *testing.T) {
 	call := b.slack.WaitCalls(t, "chat.postMessage", 1)[0]
 	require.Equal(t, "you said: renewals", call.Param("text"))
 	require.Equal(t, "2.2", call.Param("thread_ts"))
+}
+
+// Socket Mode acknowledged an event, then dropped it when the runner was
+// full, so Slack never sent it again. A busy bot leaves it unacknowledged:
+// Slack's redelivery is taken once there is room.
+func TestSocketBusyEventIsNotAckedSoSlackRetries(t *testing.T) {
+	t.Parallel()
+	st, b, acks := setupSocket(t, func(o *RouterOptions) { o.MaxInFlight = 1 })
+	release, started := make(chan struct{}), make(chan struct{})
+	b.router.Command("/health", CommandFunc(func(context.Context, Request) (Message, error) {
+		close(started)
+		<-release
+		return Message{Text: "done"}, nil
+	}))
+	handled := make(chan struct{}, 1)
+	b.router.Event("app_home_opened", EventFunc(func(context.Context, Event) error { handled <- struct{}{}; return nil }))
+	st.handle(context.Background(), envelope(socketmode.EventTypeSlashCommand, "c1", bottest.Command("slow", b.hooks.URL("slow"))))
+	<-started
+
+	ev := parseEvent(t, bottest.EventBody(t, "Ev20", map[string]any{"type": "app_home_opened", "user": "U1", "tab": "home"}))
+	st.handle(context.Background(), envelope(socketmode.EventTypeEventsAPI, "busy1", ev))
+	_, acked := acks.acked("busy1")
+	require.False(t, acked, "not acknowledged while busy")
+	require.Contains(t, b.logs.String(), "event not acknowledged, so Slack delivers it again")
+
+	close(release)
+	b.hooks.WaitFor(t, "slow")
+	ctx, cancel := context.WithTimeout(context.Background(), bottest.Timeout)
+	defer cancel()
+	require.NoError(t, b.router.Idle(ctx))
+	retry := envelope(socketmode.EventTypeEventsAPI, "busy2", ev)
+	retry.Request.RetryAttempt = 1
+	st.handle(context.Background(), retry)
+	_, acked = acks.acked("busy2")
+	require.True(t, acked)
+	select {
+	case <-handled:
+	case <-ctx.Done():
+		t.Fatal("the redelivered event was not handled")
+	}
 }

@@ -3,10 +3,10 @@ package ingest
 import (
 	"context"
 	"encoding/json"
-	"math"
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -35,7 +35,7 @@ type AccountPatch struct {
 type ownerRef struct{ Email, SlackID string }
 
 // ParseAccounts validates a /v1/accounts body. Problems name each bad item.
-func ParseAccounts(body []byte, maxItems int) ([]AccountPatch, []ItemError, *apiError) {
+func ParseAccounts(body []byte, maxItems int, now time.Time) ([]AccountPatch, []ItemError, *apiError) {
 	raws, aerr := decodeEnvelope(body, "accounts", maxItems)
 	if aerr != nil {
 		return nil, nil, aerr
@@ -43,12 +43,12 @@ func ParseAccounts(body []byte, maxItems int) ([]AccountPatch, []ItemError, *api
 	var p problems
 	out := make([]AccountPatch, len(raws))
 	for i, raw := range raws {
-		out[i] = p.account(i, raw)
+		out[i] = p.account(i, raw, now)
 	}
 	return out, p, nil
 }
 
-func (p *problems) account(i int, raw json.RawMessage) AccountPatch {
+func (p *problems) account(i int, raw json.RawMessage, now time.Time) AccountPatch {
 	it, _ := p.decodeRaw(i, raw, accountFields...)
 	a := AccountPatch{strs: map[string]*string{}, dates: map[string]*time.Time{}}
 	if it == nil {
@@ -57,7 +57,7 @@ func (p *problems) account(i int, raw json.RawMessage) AccountPatch {
 	before := len(*p)
 	p.field(i, it, "external_id", &a.ExternalID, "a string")
 	if len(*p) == before {
-		p.text(i, "external_id", a.ExternalID, true, 200)
+		p.text(i, "external_id", a.ExternalID, true, valid.ExternalID)
 	}
 	for _, f := range []string{"name", "domain", "segment", "outcome", "plan"} {
 		var v string
@@ -66,7 +66,7 @@ func (p *problems) account(i int, raw json.RawMessage) AccountPatch {
 		case f == "name" && present && (null || strings.TrimSpace(v) == ""):
 			p.add(i, f, "cannot be empty")
 		case present:
-			p.text(i, f, v, false, 500)
+			p.text(i, f, v, false, map[bool]valid.Field{true: valid.AccountName, false: valid.AccountText}[f == "name"])
 			a.strs[f] = &v
 		}
 	}
@@ -79,9 +79,11 @@ func (p *problems) account(i int, raw json.RawMessage) AccountPatch {
 		case null:
 			a.dates[f] = nil
 		case present:
-			if t, err := parseTime(v); err != nil {
-				p.add(i, f, "%v", err)
-			} else {
+			policy := valid.Happened
+			if f == "renewal_date" {
+				policy = valid.Planned
+			}
+			if t := p.timeFieldBy(i, f, v, true, now, policy); !t.IsZero() {
 				d := t.Truncate(24 * time.Hour)
 				a.dates[f] = &d
 			}
@@ -89,6 +91,9 @@ func (p *problems) account(i int, raw json.RawMessage) AccountPatch {
 	}
 	if present, null := p.field(i, it, "attributes", &a.attrs, "an object"); present && null {
 		a.clearAttrs = true
+	}
+	if why := valid.JSON(map[string]any(a.attrs)); why != "" {
+		p.add(i, "attributes", "%s", why)
 	}
 	return a
 }
@@ -103,8 +108,8 @@ func (p *problems) owner(i int, it rawItem) *ownerRef {
 	if o.Email != "" && !strings.Contains(o.Email, "@") {
 		p.add(i, "owner_email", "%q is not an email address", o.Email)
 	}
-	p.text(i, "owner_email", o.Email, false, 320)
-	p.text(i, "owner_slack_id", o.SlackID, false, 64)
+	p.text(i, "owner_email", o.Email, false, valid.Email)
+	p.text(i, "owner_slack_id", o.SlackID, false, valid.SlackID)
 	return &o
 }
 
@@ -114,8 +119,8 @@ func (p *problems) numbers(i int, it rawItem, a *AccountPatch) {
 		if null {
 			mrr = 0
 		}
-		if mrr < 0 || math.IsInf(mrr, 0) || mrr >= 1e12 {
-			p.add(i, "mrr", "must be between 0 and 1e12")
+		if why := valid.Number(valid.MRR, mrr); why != "" {
+			p.add(i, "mrr", "%s", why)
 		}
 		a.mrr = &mrr
 	}
@@ -124,8 +129,8 @@ func (p *problems) numbers(i int, it rawItem, a *AccountPatch) {
 		if null {
 			seats = 0
 		}
-		if seats < 0 || seats != math.Trunc(seats) || seats > math.MaxInt32 {
-			p.add(i, "seats", "must be a whole number of at least 0")
+		if why := valid.Number(valid.Seats, seats); why != "" {
+			p.add(i, "seats", "%s", why)
 		}
 		n := int(seats)
 		a.seats = &n
@@ -180,18 +185,16 @@ func deref[T any](p *T) T {
 
 // accounts serves POST /v1/accounts: upserts by external_id, all or nothing.
 func (h *Handler) accounts(ctx context.Context, c *call) (any, *apiError) {
-	patches, bad, aerr := ParseAccounts(c.body, h.limits.RESTItems)
+	patches, bad, aerr := ParseAccounts(c.body, h.limits.RESTItems, h.now())
 	if aerr != nil {
 		return nil, aerr
 	}
 	c.items = len(patches)
 	var created, updated int
 	err := h.store.InTx(ctx, func(tx *store.Store) error {
-		ids := make([]string, len(patches))
-		for i, a := range patches {
-			ids[i] = a.ExternalID
-		}
-		existing, err := tx.AccountsByExternalID(ctx, ids)
+		// Only ids that passed validation are looked up: a NUL must not reach Postgres.
+		extID := func(a AccountPatch) string { return a.ExternalID }
+		existing, err := tx.AccountsByExternalID(ctx, distinct(lookupValues(patches, failedFields(bad), "external_id", extID), extID))
 		if err != nil {
 			return err
 		}
@@ -224,8 +227,9 @@ func (h *Handler) accounts(ctx context.Context, c *call) (any, *apiError) {
 func mergePatches(patches []AccountPatch, existing map[string]scoring.Account, p *problems) (map[string]scoring.Account, []string) {
 	final := map[string]scoring.Account{}
 	var order []string
+	badIDs := failedFields(*p)
 	for i, a := range patches {
-		if a.ExternalID == "" {
+		if a.ExternalID == "" || badIDs.has(i, "external_id") {
 			continue
 		}
 		acc, seen := final[a.ExternalID]

@@ -63,19 +63,21 @@ func credential(r *http.Request) string {
 	return ""
 }
 
-// check authenticates key and returns the key's name for the logs.
-func (a *authenticator) check(ctx context.Context, key string) (string, *apiError) {
+// check authenticates key for an endpoint that needs scope need and returns
+// the key's name for the logs. An unknown and a revoked key get the same
+// answer, so a caller cannot probe which keys existed.
+func (a *authenticator) check(ctx context.Context, key, endpoint string, need store.Scope) (string, *apiError) {
 	if key == "" {
 		return "", errUnauthorized("an API key is required: send Authorization: Bearer <key> (or, from Segment, the key as the basic-auth user)")
 	}
 	k, err := a.keys.APIKeyByKey(ctx, key)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound) || err == nil && k.Revoked():
 		return "", errUnauthorized("the API key is not valid")
 	case err != nil:
 		return "", errInternal(err)
-	case k.Revoked():
-		return "", errUnauthorized("the API key was revoked")
+	case !k.Scope.Allows(need):
+		return "", errForbidden("the API key's scope (%s) does not allow %s; it needs a key made with `healthbot apikey create --scope %s`", k.Scope, endpoint, need)
 	}
 	if err := a.touch(ctx, k.ID); err != nil {
 		return "", errInternal(err)
@@ -113,7 +115,8 @@ func NewAPIKey() (string, error) {
 }
 
 // RequireKey serves next only to requests that carry a live healthbot API
-// key (Authorization: Bearer <key>), answering 401 in the intake's error
+// key (Authorization: Bearer <key>) of scope write or admin, answering 401
+// (or 403 for an events key) in the intake's error
 // format otherwise. Other endpoints on the intake's port (the MCP server)
 // use it, so keys are checked, revoked and touched in one place.
 func RequireKey(keys *store.Store, now func() time.Time, log *slog.Logger, next http.Handler) http.Handler {
@@ -127,7 +130,8 @@ func RequireKey(keys *store.Store, now func() time.Time, log *slog.Logger, next 
 			writeError(w, errUnauthorized("an API key is required: send Authorization: Bearer <key> (healthbot apikey create makes one)"))
 			return
 		}
-		name, aerr := a.check(r.Context(), key)
+		// Portfolio data: never for an events key (those sit in web pages).
+		name, aerr := a.check(r.Context(), key, r.URL.Path, store.ScopeWrite)
 		if aerr != nil {
 			if aerr.Status >= 500 {
 				log.Error("api key check failed", "path", r.URL.Path, "err", aerr)

@@ -41,6 +41,7 @@ func (e *apiError) Unwrap() error { return e.err }
 // Error codes, also the "reason" label of the rejected-items counter.
 const (
 	codeUnauthorized  = "unauthorized"
+	codeForbidden     = "forbidden"
 	codeMalformed     = "malformed"
 	codeInvalid       = "invalid"
 	codeTooLarge      = "too_large"
@@ -54,6 +55,10 @@ const (
 
 func errUnauthorized(msg string) *apiError {
 	return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: msg}
+}
+
+func errForbidden(format string, args ...any) *apiError {
+	return &apiError{Status: http.StatusForbidden, Code: codeForbidden, Message: fmt.Sprintf(format, args...)}
 }
 
 func errMalformed(format string, args ...any) *apiError {

@@ -65,7 +65,7 @@ func FuzzParseAccounts(f *testing.F) {
 	f.Add([]byte(`{"accounts":[{"external_id":null,"name":"","seats":1.5,"mrr":-1,"churned_at":null,"attributes":null,"owner_slack_id":7}]}`))
 	f.Add([]byte(`{"accounts":[[],"x",{"colour":"red"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		accs, problems, aerr := ingest.ParseAccounts(body, 1000)
+		accs, problems, aerr := ingest.ParseAccounts(body, 1000, time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC))
 		if aerr != nil {
 			return
 		}

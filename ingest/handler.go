@@ -83,6 +83,7 @@ type endpoint struct {
 	name    string
 	maxBody int64
 	segment bool
+	scope   store.Scope // what a key must be allowed to call it
 	serve   func(ctx context.Context, c *call) (any, *apiError)
 }
 
@@ -96,10 +97,10 @@ type call struct {
 
 func (h *Handler) routes() {
 	rest := func(name string, serve func(context.Context, *call) (any, *apiError)) endpoint {
-		return endpoint{name: name, maxBody: h.limits.RESTBody, serve: serve}
+		return endpoint{name: name, maxBody: h.limits.RESTBody, scope: store.ScopeWrite, serve: serve}
 	}
 	seg := func(name string, max int64) endpoint {
-		return endpoint{name: name, maxBody: max, segment: true, serve: h.segment(name)}
+		return endpoint{name: name, maxBody: max, segment: true, scope: store.ScopeEvents, serve: h.segment(name)}
 	}
 	for _, e := range []endpoint{
 		rest("accounts", h.accounts),
@@ -187,12 +188,18 @@ func (h *Handler) wrap(e endpoint) http.Handler {
 }
 
 func (h *Handler) run(ctx context.Context, e endpoint, r *http.Request, c *call) (any, *apiError) {
+	// A body announced as too large is refused before a byte of it is read,
+	// so a client waiting on "Expect: 100-continue" gets the 413 instead of
+	// a reset connection.
+	if r.ContentLength > e.maxBody {
+		return nil, errTooLarge("the body is larger than %d bytes", e.maxBody)
+	}
 	key := credential(r)
 	if key == "" && !e.segment {
 		return nil, errUnauthorized("an API key is required: send Authorization: Bearer <key>")
 	}
 	if key != "" {
-		name, aerr := h.auth.check(ctx, key)
+		name, aerr := h.auth.check(ctx, key, "/v1/"+e.name, e.scope)
 		if aerr != nil {
 			return nil, aerr
 		}
@@ -204,7 +211,7 @@ func (h *Handler) run(ctx context.Context, e endpoint, r *http.Request, c *call)
 	}
 	c.body = body
 	if key == "" { // Segment: the write key may travel in the body
-		name, aerr := h.auth.check(ctx, writeKeyOf(body))
+		name, aerr := h.auth.check(ctx, writeKeyOf(body), "/v1/"+e.name, e.scope)
 		if aerr != nil {
 			return nil, aerr
 		}

@@ -9,16 +9,30 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/healthbot/healthbot/ingest/valid"
 )
 
 // decodeEnvelope reads {"<field>": [item, ...]} and returns the raw items.
 // Anything else is a malformed body: the client has to fix its code, and
 // retrying it will not help.
 func decodeEnvelope(body []byte, field string, maxItems int) ([]json.RawMessage, *apiError) {
+	shape := fmt.Sprintf(`the body must be a JSON object {"%s": [...]}`, field)
+	switch t := bytes.TrimLeft(body, " \t\r\n"); {
+	case len(t) == 0:
+		return nil, errMalformed("the body is empty; %s", shape)
+	case t[0] == '[':
+		return nil, errMalformed("the body is a JSON array; %s", shape)
+	case t[0] != '{':
+		return nil, errMalformed("the body is not a JSON object; %s", shape)
+	}
 	var env map[string]json.RawMessage
 	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, errMalformed("the body is not a JSON object: %v", err)
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, errMalformed("the body is not valid JSON (at byte %d: %s); %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "), shape)
+		}
+		return nil, errMalformed("the body is not valid JSON; %s", shape)
 	}
 	raw, ok := env[field]
 	if !ok {
@@ -100,25 +114,19 @@ func (p *problems) add(i int, field, format string, args ...any) {
 	*p = append(*p, ItemError{Index: i, Field: field, Why: fmt.Sprintf(format, args...)})
 }
 
-// text checks a string field: required or not, no longer than max runes and
-// storable (Postgres text holds no NUL).
-func (p *problems) text(i int, field, v string, required bool, max int) {
-	switch {
-	case v == "" && required:
+// text checks a string field, required or not, by the intake policy for
+// its kind (valid.Text: storable, capped). It reports whether it is fine.
+func (p *problems) text(i int, field, v string, required bool, f valid.Field) bool {
+	if v == "" && required {
 		p.add(i, field, "is required")
-	case utf8.RuneCountInString(v) > max:
-		p.add(i, field, "is longer than %d characters", max)
-	case strings.IndexByte(v, 0) >= 0:
-		p.add(i, field, "contains a NUL character")
+		return false
 	}
+	if why := valid.Text(f, v); why != "" {
+		p.add(i, field, "%s", why)
+		return false
+	}
+	return true
 }
-
-// earliest and latest bound accepted timestamps: anything outside is a
-// typo or a unit mistake (seconds sent as milliseconds), not an observation.
-var (
-	earliest = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
-	latestIn = 366 * 24 * time.Hour
-)
 
 // parseTime reads an RFC 3339 timestamp or a plain date (midnight UTC).
 func parseTime(s string) (time.Time, error) {
@@ -131,8 +139,14 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time (2026-03-02T15:04:05Z) or a date (2026-03-02)", s)
 }
 
-// timeField checks a required or optional time field against now.
+// timeField checks a required or optional time of something that happened
+// (valid.Happened).
 func (p *problems) timeField(i int, field, v string, required bool, now time.Time) time.Time {
+	return p.timeFieldBy(i, field, v, required, now, valid.Happened)
+}
+
+// timeFieldBy checks a required or optional time field by a date policy.
+func (p *problems) timeFieldBy(i int, field, v string, required bool, now time.Time, policy func(t, now time.Time) string) time.Time {
 	if v == "" {
 		if required {
 			p.add(i, field, "is required")
@@ -144,8 +158,8 @@ func (p *problems) timeField(i int, field, v string, required bool, now time.Tim
 		p.add(i, field, "%v", err)
 		return time.Time{}
 	}
-	if t.Before(earliest) || t.After(now.Add(latestIn)) {
-		p.add(i, field, "%s is out of range (1900 to a year from now)", v)
+	if why := policy(t, now); why != "" {
+		p.add(i, field, "%s", why)
 		return time.Time{}
 	}
 	return t

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -65,13 +66,13 @@ func (p *problems) pulse(i int, j pulseJSON, now time.Time) Pulse {
 	if out.Source == "" {
 		out.Source = DefaultSignalSource
 	}
-	p.text(i, "account", j.Account, true, 200)
-	p.text(i, "csm_email", j.CSMEmail, false, 320)
-	p.text(i, "csm_slack_id", j.CSMSlackID, false, 64)
-	p.text(i, "note", j.Note, false, 3000)
-	p.text(i, "source", out.Source, false, 100)
+	p.text(i, "account", j.Account, true, valid.ExternalID)
+	p.text(i, "csm_email", j.CSMEmail, false, valid.Email)
+	p.text(i, "csm_slack_id", j.CSMSlackID, false, valid.SlackID)
+	p.text(i, "note", j.Note, false, valid.Note)
+	p.text(i, "source", out.Source, false, valid.Source)
 	for k, r := range j.Reasons {
-		p.text(i, fmt.Sprintf("reasons[%d]", k), r, true, 200)
+		p.text(i, fmt.Sprintf("reasons[%d]", k), r, true, valid.Reason)
 	}
 	if len(j.Reasons) > 20 {
 		p.add(i, "reasons", "has more than 20 entries")
@@ -85,6 +86,12 @@ func (p *problems) pulse(i int, j pulseJSON, now time.Time) Pulse {
 	switch {
 	case j.Week != "" && !weekPattern.MatchString(j.Week):
 		p.add(i, "week", "%q is not an ISO week like 2026-W09", j.Week)
+	case j.Week != "":
+		if start, ok := scoring.ParseISOWeek(j.Week); !ok {
+			p.add(i, "week", "%q is not an ISO week like 2026-W09", j.Week)
+		} else if why := valid.Happened(start, now); why != "" {
+			p.add(i, "week", "%s: the week starting %s", "is out of range (1900 to this week)", start.Format(time.DateOnly))
+		}
 	case j.Week == "" && j.AnsweredAt == "":
 		p.add(i, "week", "week or answered_at is required")
 	case j.Week == "" && !out.AnsweredAt.IsZero():
@@ -128,24 +135,29 @@ func (h *Handler) pulses(ctx context.Context, c *call) (any, *apiError) {
 
 // resolvePulses maps accounts and CSMs to ids, naming the unknown ones.
 func resolvePulses(ctx context.Context, tx *store.Store, ps []Pulse, p *problems) ([]scoring.Pulse, error) {
-	accounts, err := tx.AccountIDsByExternalID(ctx, distinct(ps, func(x Pulse) string { return x.Account }))
+	bad := failedFields(*p)
+	account := func(x Pulse) string { return x.Account }
+	email := func(x Pulse) string { return x.CSMEmail }
+	slackID := func(x Pulse) string { return x.CSMSlackID }
+	accounts, err := tx.AccountIDsByExternalID(ctx, distinct(lookupValues(ps, bad, "account", account), account))
 	if err != nil {
 		return nil, err
 	}
 	byEmail, bySlack, err := tx.CSMIDs(ctx,
-		distinct(ps, func(x Pulse) string { return x.CSMEmail }),
-		distinct(ps, func(x Pulse) string { return x.CSMSlackID }))
+		distinct(lookupValues(ps, bad, "csm_email", email), email),
+		distinct(lookupValues(ps, bad, "csm_slack_id", slackID), slackID))
 	if err != nil {
 		return nil, err
 	}
 	out := make([]scoring.Pulse, 0, len(ps))
 	for i, x := range ps {
 		acc, ok := accounts[x.Account]
-		if !ok && x.Account != "" {
+		if !ok && x.Account != "" && !bad.has(i, "account") {
 			*p = append(*p, ItemError{Index: i, Field: "account", Why: fmt.Sprintf("no account %q", x.Account), reason: reasonUnknownAcct})
 		}
 		var csm int64
 		switch {
+		case bad.has(i, "csm_email") || bad.has(i, "csm_slack_id"): // reported already
 		case x.CSMEmail != "":
 			if csm, ok = byEmail[x.CSMEmail]; !ok {
 				*p = append(*p, ItemError{Index: i, Field: "csm_email", Why: fmt.Sprintf("no CSM with email %q", x.CSMEmail), reason: reasonUnknownCSM})

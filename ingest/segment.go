@@ -7,9 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -149,19 +151,20 @@ func (p *problems) segmentEvent(i int, raw json.RawMessage, kind string, batchCt
 	switch typ {
 	case "track":
 		ev.Name = j.Event
-		p.text(i, "event", j.Event, true, 200)
+		p.text(i, "event", j.Event, true, valid.EventName)
 	case "group":
 		ev.GroupID = p.segmentID(i, "groupId", j.GroupID)
 		if ev.GroupID == "" {
 			p.add(i, "groupId", "is required for a group call")
 		}
+		p.text(i, "name", j.Name, false, valid.AccountName)
 	default:
-		p.text(i, "name", j.Name, false, 200)
+		p.text(i, "name", j.Name, false, valid.EventName)
 	}
 	if ev.GroupID == "" {
 		ev.GroupID = contextGroupID(j.Context, batchCtx)
 	}
-	p.text(i, "messageId", j.MessageID, false, 200)
+	p.text(i, "messageId", j.MessageID, false, valid.Key)
 	if ev.MessageID == "" {
 		sum := sha256.Sum256(raw)
 		ev.MessageID = "hb-" + hex.EncodeToString(sum[:16])
@@ -189,7 +192,7 @@ func (p *problems) segmentID(i int, field string, raw json.RawMessage) string {
 		}
 		s = n.String()
 	}
-	p.text(i, field, s, false, 200)
+	p.text(i, field, s, false, valid.ExternalID)
 	return s
 }
 
@@ -235,12 +238,48 @@ func (p *problems) object(i int, field string, raw json.RawMessage) []byte {
 		p.add(i, field, "must be an object")
 		return nil
 	}
-	b, err := json.Marshal(stripNUL(m))
+	clean := stripNUL(m).(map[string]any)
+	if field == "traits" {
+		if name, ok := clean["name"].(string); ok {
+			if why := valid.Text(valid.AccountName, name); why != "" {
+				p.add(i, "traits.name", "%s", why)
+				return nil
+			}
+		}
+		if why := valid.JSON(numbersAsFloats(clean)); why != "" {
+			p.add(i, field, "%s", why)
+			return nil
+		}
+	}
+	b, err := json.Marshal(clean)
 	if err != nil {
 		p.add(i, field, "cannot be stored: %v", err)
 		return nil
 	}
 	return b
+}
+
+// numbersAsFloats turns the json.Numbers of a decoded object into float64
+// for valid.JSON (a number too large for float64 becomes ±Inf and is refused).
+func numbersAsFloats(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		f, _ := strconv.ParseFloat(string(x), 64)
+		return f
+	case []any:
+		out := make([]any, len(x))
+		for k := range x {
+			out[k] = numbersAsFloats(x[k])
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = numbersAsFloats(e)
+		}
+		return out
+	}
+	return v
 }
 
 func stripNUL(v any) any {

@@ -27,8 +27,10 @@ func TestRealSegmentLibraryDelivers(t *testing.T) {
 	defer cancel()
 	npmInstall(ctx, t, npm, dir)
 
-	// A real pool: the library may send batches concurrently.
-	b := setupOn(t, store.New(storetest.Schema(t)), ingest.Limits{})
+	// A real pool: the library may send batches concurrently. The library
+	// stamps calls without a timestamp with its wall clock, so the intake
+	// reads the same clock (a fixed one would see them as in the future).
+	b := setupOnClock(t, store.New(storetest.Schema(t)), ingest.Limits{}, time.Now)
 	cmd := exec.CommandContext(ctx, node, "send.mjs", b.url, b.key)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()

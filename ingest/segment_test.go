@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/ingest"
+	"github.com/healthbot/healthbot/store"
 )
 
 func track(user, event, msgID string) map[string]any {
@@ -164,4 +166,30 @@ func TestIdentifyAfterGroupUpdatesAdmin(t *testing.T) {
 	require.Equal(t, 0, isAdmin())
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM product_user WHERE user_id = 'u1' AND traits = '{"is_admin": false, "role": "member", "plan": "pro"}'`),
 		"traits of one batch merge in order")
+}
+
+// The Segment library sends batches concurrently: a user's track calls can
+// be stored before the batch holding their group call. Sent in that order
+// on purpose, every track call still counts for the account once the
+// rollup runs (attribution through user → account membership).
+func TestTrackBeforeGroupIsAttributedAtRollup(t *testing.T) {
+	t.Parallel()
+	b := setup(t, ingest.Limits{})
+	auth := []string{"Authorization", basic(b.key)}
+	r := b.post("/v1/batch", map[string]any{"batch": []any{
+		track("late", "Report Built", "l1"), track("late", "Report Built", "l2"), track("late", "Dashboard Viewed", "l3"),
+	}}, auth...)
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	require.Zero(t, b.count("SELECT count(*) FROM event WHERE user_id = 'late' AND account_id IS NOT NULL"), "no account known yet")
+
+	r = b.post("/v1/batch", map[string]any{"batch": []any{
+		map[string]any{"type": "group", "userId": "late", "groupId": "acme", "messageId": "lg", "timestamp": "2026-03-01T12:00:00Z"},
+	}}, auth...)
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+
+	res, err := b.store.RollupUsage(context.Background(), store.RollupOptions{AsOf: fixedNow})
+	require.NoError(t, err)
+	require.EqualValues(t, 3, res.Attributed)
+	acme := b.count("SELECT id FROM account WHERE external_id = 'acme'")
+	require.Equal(t, 3, b.count("SELECT count(*) FROM event WHERE type = 'track' AND user_id = 'late' AND account_id = $1", acme))
 }

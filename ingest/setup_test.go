@@ -44,6 +44,12 @@ func setup(t *testing.T, lim ingest.Limits) *bundle {
 
 func setupOn(t *testing.T, s *store.Store, lim ingest.Limits) *bundle {
 	t.Helper()
+	return setupOnClock(t, s, lim, func() time.Time { return fixedNow })
+}
+
+// setupOnClock is setupOn with the intake's clock.
+func setupOnClock(t *testing.T, s *store.Store, lim ingest.Limits, now func() time.Time) *bundle {
+	t.Helper()
 	ctx := context.Background()
 	key, err := ingest.NewAPIKey()
 	require.NoError(t, err)
@@ -55,7 +61,7 @@ func setupOn(t *testing.T, s *store.Store, lim ingest.Limits) *bundle {
 	b := &bundle{t: t, store: s, key: key, reg: prometheus.NewRegistry(), logs: &syncWriter{w: &bytes.Buffer{}}}
 	h, err := ingest.New(ingest.Config{
 		Store: s, Logger: slog.New(slog.NewTextHandler(b.logs, nil)), Registry: b.reg,
-		Now: func() time.Time { return fixedNow }, Limits: lim,
+		Now: now, Limits: lim,
 	})
 	require.NoError(t, err)
 	mux := http.NewServeMux()

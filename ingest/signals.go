@@ -3,9 +3,9 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 
+	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -64,16 +64,16 @@ func (p *problems) signal(i int, j signalJSON, now time.Time) Signal {
 	if s.Source == "" {
 		s.Source = DefaultSignalSource
 	}
-	p.text(i, "account", s.Account, true, 200)
-	p.text(i, "metric", s.Metric, true, 200)
-	p.text(i, "source", s.Source, false, 100)
-	p.text(i, "key", s.Key, false, 500)
+	p.text(i, "account", s.Account, true, valid.ExternalID)
+	p.text(i, "metric", s.Metric, true, valid.Metric)
+	p.text(i, "source", s.Source, false, valid.Source)
+	p.text(i, "key", s.Key, false, valid.Key)
 	s.ObservedAt = p.timeField(i, "observed_at", j.ObservedAt, true, now)
 	switch {
 	case j.Value == nil:
 		p.add(i, "value", "is required (a number)")
-	case math.IsNaN(*j.Value) || math.IsInf(*j.Value, 0):
-		p.add(i, "value", "must be a finite number")
+	case valid.Number(valid.Signal, *j.Value) != "":
+		p.add(i, "value", "%s", valid.Number(valid.Signal, *j.Value))
 	default:
 		s.Value = *j.Value
 	}
@@ -88,13 +88,11 @@ func (h *Handler) signals(ctx context.Context, c *call) (any, *apiError) {
 		return nil, aerr
 	}
 	c.items = len(sigs)
-	ids, err := h.store.AccountIDsByExternalID(ctx, distinct(sigs, func(s Signal) string { return s.Account }))
+	failed := failedItems(bad)
+	account := func(s Signal) string { return s.Account }
+	ids, err := h.store.AccountIDsByExternalID(ctx, distinct(lookupValues(sigs, failedFields(bad), "account", account), account))
 	if err != nil {
 		return nil, errInternal(err)
-	}
-	failed := map[int]bool{}
-	for _, b := range bad {
-		failed[b.Index] = true
 	}
 	for i, s := range sigs {
 		if _, ok := ids[s.Account]; !ok && !failed[i] {
@@ -129,6 +127,40 @@ func signalRows(sigs []Signal, ids map[string]int64) []store.IntakeSignal {
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// failedItems is the set of item indexes with a problem.
+func failedItems(bad []ItemError) map[int]bool {
+	failed := map[int]bool{}
+	for _, b := range bad {
+		failed[b.Index] = true
+	}
+	return failed
+}
+
+// badFields is the set of (item, field) with a problem.
+type badFields map[string]bool
+
+func failedFields(bad []ItemError) badFields {
+	out := badFields{}
+	for _, b := range bad {
+		out[fmt.Sprint(b.Index, "/", b.Field)] = true
+	}
+	return out
+}
+
+func (b badFields) has(i int, field string) bool { return b[fmt.Sprint(i, "/", field)] }
+
+// lookupValues are the values of field to look up: only those that passed
+// validation (a NUL in an id must not reach Postgres).
+func lookupValues[T any](items []T, bad badFields, field string, value func(T) string) []T {
+	out := make([]T, 0, len(items))
+	for i, it := range items {
+		if !bad.has(i, field) && value(it) != "" {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 func distinct[T any](items []T, key func(T) string) []string {

@@ -1,20 +1,24 @@
 package scoring
 
 // Feature says how a metric's observations become one number at as-of T.
+// FeatureOf (feature.go) is the definition; these are its summaries.
 type Feature string
 
 const (
-	// FeatureLatest is the newest observation at or before T (within the window, if one is set).
+	// FeatureLatest is the newest observation at or before T (within the
+	// window if one is set, else within MaxLookbackDays).
 	FeatureLatest Feature = "latest"
 	// FeatureSum adds the observations in (T-window, T].
 	FeatureSum Feature = "sum"
 	// FeatureMean averages the observations in (T-window, T].
 	FeatureMean Feature = "mean"
-	// FeatureChange is the relative change of the latest value at T against
-	// the latest value at or before T-window: (now-then)/|then|.
+	// FeatureChange is the relative change (now-then)/|then| of the latest
+	// value in (T-window, T] against the latest in (T-2·window, T-window].
 	FeatureChange Feature = "change"
 	// FeatureDaysSince counts days from the newest observation with a value
-	// > 0 to T; with none in the window it is the window length.
+	// > 0 in the window to T; with none in the window it is the window
+	// length, and missing when nothing was observed within
+	// max(window, MaxLookbackDays).
 	FeatureDaysSince Feature = "days_since"
 )
 

@@ -23,7 +23,34 @@ type APIKey struct {
 	CreatedAt  time.Time
 	LastUsedAt time.Time // zero: never used
 	RevokedAt  time.Time // zero: live
+	Scope      Scope
 }
+
+// Scope is what an API key may do. Each scope includes the ones before it.
+type Scope string
+
+const (
+	// ScopeEvents may only send events to the Segment-compatible
+	// endpoints: a Segment write key lives in web pages.
+	ScopeEvents Scope = "events"
+	// ScopeWrite may also write accounts, signals and pulses (/v1/...).
+	ScopeWrite Scope = "write"
+	// ScopeAdmin may do everything; keys made before scopes are admin keys.
+	ScopeAdmin Scope = "admin"
+)
+
+var scopeRank = map[Scope]int{ScopeEvents: 1, ScopeWrite: 2, ScopeAdmin: 3}
+
+// ParseScope reads "events", "write" or "admin".
+func ParseScope(s string) (Scope, error) {
+	if _, ok := scopeRank[Scope(s)]; !ok {
+		return "", fmt.Errorf("scope %q: want events, write or admin", s)
+	}
+	return Scope(s), nil
+}
+
+// Allows reports whether a key of scope k may do what need requires.
+func (k Scope) Allows(need Scope) bool { return scopeRank[k] >= scopeRank[need] && scopeRank[need] > 0 }
 
 // Revoked reports whether the key was revoked.
 func (k APIKey) Revoked() bool { return !k.RevokedAt.IsZero() }
@@ -34,10 +61,18 @@ func HashAPIKey(key string) []byte {
 	return h[:]
 }
 
-// CreateAPIKey stores the hash of key under name; a live key with the same
-// name gives ErrAPIKeyExists.
+// CreateAPIKey stores the hash of key under name with ScopeWrite; a live
+// key with the same name gives ErrAPIKeyExists.
 func (s *Store) CreateAPIKey(ctx context.Context, name, key string) (APIKey, error) {
-	row, err := s.q.CreateAPIKey(ctx, db.CreateAPIKeyParams{Name: name, Hash: HashAPIKey(key)})
+	return s.CreateScopedAPIKey(ctx, name, key, ScopeWrite)
+}
+
+// CreateScopedAPIKey is CreateAPIKey with a scope.
+func (s *Store) CreateScopedAPIKey(ctx context.Context, name, key string, scope Scope) (APIKey, error) {
+	if _, err := ParseScope(string(scope)); err != nil {
+		return APIKey{}, err
+	}
+	row, err := s.q.CreateAPIKey(ctx, db.CreateAPIKeyParams{Name: name, Hash: HashAPIKey(key), Scope: string(scope)})
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "api_key_live_name_idx" {
@@ -45,7 +80,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, name, key string) (APIKey, err
 		}
 		return APIKey{}, fmt.Errorf("create api key %q: %w", name, err)
 	}
-	return APIKey{ID: row.ID, Name: row.Name, CreatedAt: row.CreatedAt}, nil
+	return APIKey{ID: row.ID, Name: row.Name, CreatedAt: row.CreatedAt, Scope: Scope(row.Scope)}, nil
 }
 
 // APIKeyByKey finds a key (live or revoked) by its plain text, or ErrNotFound.
@@ -54,7 +89,7 @@ func (s *Store) APIKeyByKey(ctx context.Context, key string) (APIKey, error) {
 	if err != nil {
 		return APIKey{}, notFound(err)
 	}
-	return APIKey{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt, LastUsedAt: deref(r.LastUsedAt), RevokedAt: deref(r.RevokedAt)}, nil
+	return APIKey{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt, LastUsedAt: deref(r.LastUsedAt), RevokedAt: deref(r.RevokedAt), Scope: Scope(r.Scope)}, nil
 }
 
 // APIKeys lists every key, live ones first.
@@ -65,7 +100,7 @@ func (s *Store) APIKeys(ctx context.Context) ([]APIKey, error) {
 	}
 	out := make([]APIKey, len(rows))
 	for i, r := range rows {
-		out[i] = APIKey{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt, LastUsedAt: deref(r.LastUsedAt), RevokedAt: deref(r.RevokedAt)}
+		out[i] = APIKey{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt, LastUsedAt: deref(r.LastUsedAt), RevokedAt: deref(r.RevokedAt), Scope: Scope(r.Scope)}
 	}
 	return out, nil
 }

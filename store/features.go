@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/scoring"
 )
 
@@ -20,9 +22,8 @@ import (
 const PulseSignal = "pulse"
 
 // MaxLookbackDays is how far back a latest value without a window, and any
-// observation that makes days_since defined, may lie: older data is not
-// current state, and a daily run never scans all history.
-const MaxLookbackDays = 180
+// observation that makes days_since defined, may lie (scoring.MaxLookbackDays).
+const MaxLookbackDays = scoring.MaxLookbackDays
 
 // recentDays is the band before T in which the pass itself picks the value
 // at the newest time. An older one (a signal sent monthly, an account that
@@ -39,7 +40,8 @@ var pulseValueSQL = fmt.Sprintf("(CASE rating WHEN 'healthy' THEN %d WHEN 'conce
 
 // Features computes every metric's feature at asOf for every account with
 // data, in one pass of SQL aggregation over signal (and pulse), grouped by
-// account and signal. Semantics follow scoring.Feature; windows are
+// account and signal. It is the fast path of scoring.FeaturesOf, the
+// definition, and a property test holds the two equal; windows are
 // (asOf−window, asOf]:
 //   - latest: the newest value at or before asOf, within the window if set,
 //     else within MaxLookbackDays;
@@ -55,10 +57,18 @@ var pulseValueSQL = fmt.Sprintf("(CASE rating WHEN 'healthy' THEN %d WHEN 'conce
 // as "the value at a time" the largest wins. AgeDays is the age at asOf of
 // the newest observation of the signal.
 func (s *Store) Features(ctx context.Context, asOf time.Time, metrics []scoring.Metric) (scoring.FeatureSet, error) {
+	fs, _, err := s.FeaturesSeen(ctx, asOf, metrics)
+	return fs, err
+}
+
+// FeaturesSeen is Features, and also lists the signal keys the pass met
+// in its window that no metric reads, sorted: metric discovery learns of a
+// new signal from the daily pass at no extra scan.
+func (s *Store) FeaturesSeen(ctx context.Context, asOf time.Time, metrics []scoring.Metric) (scoring.FeatureSet, []string, error) {
 	p := newFeaturePlan(asOf, metrics)
 	out := scoring.FeatureSet{}
 	if len(p.signals) == 0 && !p.pulse {
-		return out, nil
+		return out, nil, nil
 	}
 	err := s.InTx(ctx, func(tx *Store) error {
 		if _, err := tx.db.Exec(ctx, featureSettings); err != nil {
@@ -84,9 +94,9 @@ func (s *Store) Features(ctx context.Context, asOf time.Time, metrics []scoring.
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, slices.Sorted(maps.Keys(p.unread)), nil
 }
 
 // featureSettings tune the pass for its transaction: enough memory for a
@@ -111,10 +121,11 @@ type featurePlan struct {
 	chgWindows  []int            // distinct windows of change
 	daysWindow  int              // the longest days_since window (0: none)
 	from        time.Time
+	unread      map[string]bool // signals the pass met that no metric reads
 }
 
 func newFeaturePlan(asOf time.Time, metrics []scoring.Metric) *featurePlan {
-	p := &featurePlan{asOf: asOf, metrics: metrics, bySignal: map[string][]int{}, chgSigs: map[int][]string{}}
+	p := &featurePlan{asOf: asOf, metrics: metrics, bySignal: map[string][]int{}, chgSigs: map[int][]string{}, unread: map[string]bool{}}
 	lookback := 0
 	for i, m := range metrics {
 		sig := m.SignalKey()
@@ -142,23 +153,10 @@ func newFeaturePlan(asOf time.Time, metrics []scoring.Metric) *featurePlan {
 		case scoring.FeatureDaysSince:
 			p.daysWindow = max(p.daysWindow, m.WindowDays)
 		}
-		lookback = max(lookback, lookbackDays(m))
+		lookback = max(lookback, scoring.LookbackDays(m))
 	}
 	p.from = asOf.Add(-time.Duration(lookback) * day)
 	return p
-}
-
-// lookbackDays is how far before T a metric's feature may read.
-func lookbackDays(m scoring.Metric) int {
-	switch {
-	case m.Feature == scoring.FeatureChange:
-		return 2 * m.WindowDays
-	case m.Feature == scoring.FeatureDaysSince:
-		return max(m.WindowDays, MaxLookbackDays)
-	case m.WindowDays <= 0:
-		return MaxLookbackDays
-	}
-	return m.WindowDays
 }
 
 func appendUnique[T comparable](xs []T, x T) []T {
@@ -186,7 +184,7 @@ func (p *featurePlan) query() (string, []any) {
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	signalAggs, pulseAggs := p.aggregates(arg)
 	q := "SELECT account_id, metric, " + signalAggs + " FROM signal" +
-		" WHERE observed_at > $2 AND observed_at <= $1" + p.noSignals() + " GROUP BY account_id, metric"
+		" WHERE observed_at > $2 AND observed_at <= $1" + inRange + p.noSignals() + " GROUP BY account_id, metric"
 	if p.pulse {
 		q += fmt.Sprintf(" UNION ALL SELECT account_id, metric, %s FROM"+
 			" (SELECT account_id, ''::text AS metric, answered_at AS observed_at, %s AS value FROM pulse"+
@@ -195,6 +193,13 @@ func (p *featurePlan) query() (string, []any) {
 	}
 	return q, args
 }
+
+// inRange keeps values outside intake's range for signals (valid.Signal)
+// out of the pass: a row stored before that rule, or written around the
+// intake, must not overflow a sum (SQLSTATE 22003) and fail the scoring of
+// the whole portfolio. Such values are ignored; the account is scored on
+// the rest of its data.
+var inRange = fmt.Sprintf(" AND value BETWEEN (%g)::float8 AND (%g)::float8", valid.Signal.Min, valid.Signal.Max)
 
 // noSignals skips the scan of signal when the catalog reads only pulses
 // (a constant false; the side stays in the query so every parameter keeps
@@ -326,6 +331,9 @@ func (s *Store) scanFeatureGroups(ctx context.Context, p *featurePlan, fn func(*
 			continue // signal rows under the pulse key are not read
 		}
 		if _, read := p.bySignal[g.signal]; !read {
+			if !p.unread[g.signal] {
+				p.unread[strings.Clone(g.signal)] = true
+			}
 			continue // a signal the catalog does not read
 		}
 		p.resolve(g, recent, thens)
@@ -404,7 +412,7 @@ SELECT k.i, o.observed_at, o.value
 FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) WITH ORDINALITY AS k(account_id, metric, lo, hi, i)
 CROSS JOIN LATERAL (
 	SELECT s.observed_at, max(s.value) AS value FROM signal s
-	WHERE s.account_id = k.account_id AND s.metric = k.metric AND s.observed_at > k.lo AND s.observed_at <= k.hi
+	WHERE s.account_id = k.account_id AND s.metric = k.metric AND s.observed_at > k.lo AND s.observed_at <= k.hi`+inRange+`
 	GROUP BY s.observed_at ORDER BY s.observed_at DESC LIMIT 1
 ) o`, accounts, signals, los, his)
 	if err != nil {
@@ -431,8 +439,8 @@ func (p *featurePlan) emit(out scoring.FeatureSet, g *featureGroup) {
 	for _, i := range p.bySignal[g.signal] {
 		m := p.metrics[i]
 		v, ok := p.feature(m, g)
-		if !ok {
-			continue
+		if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+			continue // missing; a non-finite feature (a change from ~0) too
 		}
 		acc := out[g.account]
 		if acc == nil {
@@ -468,7 +476,7 @@ func roundSig(v float64, digits int) float64 {
 }
 
 func (p *featurePlan) feature(m scoring.Metric, g *featureGroup) (float64, bool) {
-	if !g.newest.After(p.windowStart(lookbackDays(m))) {
+	if !g.newest.After(p.windowStart(scoring.LookbackDays(m))) {
 		return 0, false // the scan reached further back for another metric
 	}
 	inWindow := m.WindowDays <= 0 || g.newest.After(p.windowStart(m.WindowDays))
@@ -489,7 +497,7 @@ func (p *featurePlan) feature(m scoring.Metric, g *featureGroup) (float64, bool)
 		if !inWindow || !g.latest.ok || !then.ok || !then.at.After(p.windowStart(2*m.WindowDays)) {
 			return 0, false
 		}
-		return relativeChange(g.latest.value, then.value)
+		return scoring.RelativeChange(g.latest.value, then.value)
 	case scoring.FeatureDaysSince:
 		if !g.newestPos.Valid || !g.newestPos.Time.After(p.windowStart(m.WindowDays)) {
 			return float64(m.WindowDays), true
@@ -497,15 +505,6 @@ func (p *featurePlan) feature(m scoring.Metric, g *featureGroup) (float64, bool)
 		return p.asOf.Sub(g.newestPos.Time).Hours() / 24, true
 	}
 	return 0, false
-}
-
-// relativeChange is (now−then)/|then|; from zero it is undefined unless
-// nothing changed.
-func relativeChange(now, then float64) (float64, bool) {
-	if then == 0 {
-		return 0, now == 0
-	}
-	return (now - then) / math.Abs(then), true
 }
 
 // SignalSpan is the time of the oldest and the newest observation in

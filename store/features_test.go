@@ -278,3 +278,32 @@ func TestFeaturesOfManyAccountsFetchingOlderValues(t *testing.T) {
 		require.Equal(t, float64(200*i+10), fs[id]["mrr_sum"].Value)
 	}
 }
+
+// Two stored values of 1.7e308 overflowed the sum (SQLSTATE 22003) and
+// failed the feature pass, so no account was scored that day. Values
+// outside intake's signal range are ignored, a non-finite feature is
+// missing, and every other account still gets its features.
+func TestFeaturesSurviveValuesOutsideTheSignalRange(t *testing.T) {
+	t.Parallel()
+	f := setupFeatures(t)
+	bad, good, tiny := f.account("bad"), f.account("good"), f.account("tiny")
+	f.signal(bad, "logins", 2, 1.7e308)
+	f.signal(bad, "logins", 1, 1.7e308)
+	f.signal(bad, "logins", 1.5, -1e308)
+	f.signal(bad, "logins", 3, 5)
+	f.signal(good, "logins", 1, 4)
+	f.signal(tiny, "logins", 10, 1e-300) // a change from ~0 to 1e15 is +Inf
+	f.signal(tiny, "logins", 1, 1e15)
+
+	fs := f.features(featMetric("logins_sum", "logins", scoring.FeatureSum, 7),
+		featMetric("logins_mean", "logins", scoring.FeatureMean, 7),
+		featMetric("logins_latest", "logins", scoring.FeatureLatest, 0),
+		featMetric("logins_change", "logins", scoring.FeatureChange, 7))
+
+	require.Equal(t, 5.0, fs[bad]["logins_sum"].Value, "out-of-range values are ignored, the rest counts")
+	require.Equal(t, 5.0, fs[bad]["logins_mean"].Value)
+	require.Equal(t, 5.0, fs[bad]["logins_latest"].Value)
+	require.Equal(t, 4.0, fs[good]["logins_sum"].Value)
+	require.Equal(t, 1e15, fs[tiny]["logins_latest"].Value)
+	require.NotContains(t, fs[tiny], "logins_change", "an infinite change is no data")
+}

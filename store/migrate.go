@@ -7,7 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
+	"strings"
+	"sync"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -97,3 +101,43 @@ func CheckSchema(ctx context.Context, pool *pgxpool.Pool) error {
 
 // Migrations exposes the embedded migration files (read-only).
 func Migrations() fs.FS { return migrationFS }
+
+// latestVersion is the newest embedded migration's version.
+var latestVersion = sync.OnceValues(func() (int64, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return 0, err
+	}
+	var latest int64
+	for _, e := range entries {
+		digits := strings.SplitN(e.Name(), "_", 2)[0]
+		v, err := strconv.ParseInt(digits, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("migration %s: no version", e.Name())
+		}
+		latest = max(latest, v)
+	}
+	return latest, nil
+})
+
+// CheckReady is the readiness check: the database answers and its schema
+// is the one this binary needs. A recreated, unmigrated database is not
+// ready, since every intake would fail on a missing table. One cheap query.
+func (s *Store) CheckReady(ctx context.Context) error {
+	latest, err := latestVersion()
+	if err != nil {
+		return err
+	}
+	var cur *int64
+	err = s.db.QueryRow(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&cur)
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "42P01": // undefined_table
+		return fmt.Errorf("%w (the database has no schema)", ErrSchemaOutdated)
+	case err != nil:
+		return fmt.Errorf("readiness: %w", err)
+	case cur == nil || *cur < latest:
+		return fmt.Errorf("%w (database at version %d, binary needs %d)", ErrSchemaOutdated, deref(cur), latest)
+	}
+	return nil
+}

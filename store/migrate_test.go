@@ -34,3 +34,19 @@ func TestMigrateFromEmpty(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, again, "a second migrate applies nothing")
 }
+
+// /readyz said ready on a recreated, unmigrated database while every
+// intake failed on a missing table: readiness checks the schema version.
+func TestCheckReadyNeedsTheMigratedSchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := storetest.EmptySchema(t)
+	s := store.New(pool)
+	require.ErrorIs(t, s.CheckReady(ctx), store.ErrSchemaOutdated, "no schema at all")
+	_, err := store.Migrate(ctx, pool)
+	require.NoError(t, err)
+	require.NoError(t, s.CheckReady(ctx))
+	_, err = pool.Exec(ctx, `DELETE FROM goose_db_version WHERE version_id = (SELECT max(version_id) FROM goose_db_version)`)
+	require.NoError(t, err)
+	require.ErrorIs(t, s.CheckReady(ctx), store.ErrSchemaOutdated, "a migration behind")
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/healthbot/healthbot/ingest/connector"
+	"github.com/healthbot/healthbot/scoring"
 )
 
 // Config is everything healthbot reads from its environment, parsed and
@@ -39,6 +41,7 @@ type Config struct {
 	DigestAt       WeeklyTime
 	PulseAt        WeeklyTime
 	ScorecardsFile string
+	MinChurned     int // churned accounts needed before directions are learned from churn
 	ScoreInterval  time.Duration
 	KeyFeatures    []string // track event names whose use key_feature_adoption measures
 	Charts         string   // "block": Block Kit line charts on cards; "text": sparklines only
@@ -116,7 +119,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 	p := parser{getenv: getenv}
 	cfg := Config{
 		DatabaseURL:        p.str("DATABASE_URL", ""),
-		HTTPAddr:           p.str("HEALTHBOT_HTTP_ADDR", ":8080"),
+		HTTPAddr:           p.listenAddr("HEALTHBOT_HTTP_ADDR", ":8080"),
 		LogLevel:           p.oneOf("HEALTHBOT_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		LogFormat:          p.oneOf("HEALTHBOT_LOG_FORMAT", "text", "text", "json"),
 		SlackBotToken:      p.prefixed("SLACK_BOT_TOKEN", "xoxb-"),
@@ -138,6 +141,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		PulseReminderAfter: p.duration("HEALTHBOT_PULSE_REMINDER_AFTER", "48h"),
 		PulsePace:          p.duration("HEALTHBOT_PULSE_PACE", "1s"),
 		ScorecardsFile:     p.str("HEALTHBOT_SCORECARDS", ""),
+		MinChurned:         p.intIn("HEALTHBOT_MIN_CHURNED", scoring.DefaultMinChurned, 2, 1_000_000),
 		ScoreInterval:      p.duration("HEALTHBOT_SCORE_INTERVAL", "24h"),
 		KeyFeatures:        splitList(p.str("HEALTHBOT_KEY_FEATURES", "")),
 		Charts:             p.oneOf("HEALTHBOT_CHARTS", "block", "block", "text"),
@@ -191,6 +195,18 @@ func (p *parser) str(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// listenAddr is a host:port to listen on (host may be empty), checked with
+// the other variables rather than when serve binds.
+func (p *parser) listenAddr(name, def string) string {
+	v := p.str(name, def)
+	_, port, err := net.SplitHostPort(v)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+		p.fail(name, "is %q; want host:port or :port, e.g. :8080", v)
+		return def
+	}
+	return v
 }
 
 func (p *parser) oneOf(name, def string, allowed ...string) string {

@@ -47,6 +47,21 @@ func TestParseWeeklyTime(t *testing.T) {
 	require.Equal(t, "Tue 14:30", w.String())
 }
 
+// HEALTHBOT_HTTP_ADDR was only checked when serve bound the port; it is
+// checked with the other variables.
+func TestParseConfigChecksTheHTTPAddress(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"8080", "localhost", ":http-ish", ":99999", "host:port:x"} {
+		_, err := ParseConfig(envOf(map[string]string{"HEALTHBOT_HTTP_ADDR": bad}))
+		require.ErrorContains(t, err, "HEALTHBOT_HTTP_ADDR", bad)
+	}
+	for _, good := range []string{":8080", "127.0.0.1:0", "[::1]:9000", "localhost:8080"} {
+		cfg, err := ParseConfig(envOf(map[string]string{"HEALTHBOT_HTTP_ADDR": good}))
+		require.NoError(t, err, good)
+		require.Equal(t, good, cfg.HTTPAddr)
+	}
+}
+
 func TestParseConfigConnectors(t *testing.T) {
 	t.Parallel()
 	cfg, err := ParseConfig(envOf(nil))

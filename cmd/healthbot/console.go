@@ -15,11 +15,12 @@ import (
 func consoleCommand() command {
 	return command{
 		summary: "type /health commands and see what Slack would show, without Slack",
-		usage:   "console [--as SLACK_USER_ID|EMAIL] [--text-charts]",
+		usage:   "console [--as SLACK_USER_ID|EMAIL] [--text-charts] [--write]",
 		run: func(ctx context.Context, e *env, args []string) error {
 			fs := flags("console", e)
 			as := fs.String("as", "", "the user you type as: a Slack user id (U123…) or a CSM's email")
 			textCharts := fs.Bool("text-charts", false, "draw score history as a text sparkline (as HEALTHBOT_CHARTS=text does)")
+			write := fs.Bool("write", false, "let the console write (link --as to its CSM, record who you are); read-only without it")
 			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
@@ -32,7 +33,11 @@ func consoleCommand() command {
 			}
 			defer pool.Close()
 			st := store.New(pool)
-			h := bot.NewHealth(st, e.log, time.Now)
+			var hs bot.HealthStore = readOnlyStore{st}
+			if *write {
+				hs = st
+			}
+			h := bot.NewHealth(hs, e.log, time.Now)
 			h.TextCharts = *textCharts || e.cfg.Charts == "text"
 			h.TextTables = true // a terminal shows lists as text, not data tables
 			h.Location = e.cfg.TimeZone
@@ -80,6 +85,20 @@ func consoleUser(ctx context.Context, st *store.Store, as string) (bot.Request, 
 		return req, nil, nil
 	}
 	return req, emailDirectory{req.UserID: as}, nil
+}
+
+// readOnlyStore is the console's store unless --write: it reads, and
+// writes nothing. Linking --as to its CSM happens for the session only (a
+// "U0CONSOLE" CSM must never become the owner of real accounts).
+type readOnlyStore struct{ *store.Store }
+
+func (s readOnlyStore) EnsureCSM(ctx context.Context, email, slackID, name string) (int64, error) {
+	if email != "" {
+		if c, err := s.CSMByEmail(ctx, email); err == nil {
+			return c.ID, nil
+		}
+	}
+	return 0, bot.UserErrorf("read_only", "The console is read-only; start it with --write to record this.")
 }
 
 // csmNames maps each CSM's Slack id to their name, so the console prints

@@ -62,4 +62,14 @@ func TestConsoleCommand(t *testing.T) {
 			}
 		}
 	}
+
+	// The console is read-only: --as an email never links "U0CONSOLE" to
+	// the CSM (it would show up as the owner of real accounts).
+	bob, err := store.New(pool).CSMByEmail(ctx, "bob@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bob.SlackUserID != "" {
+		t.Errorf("the console wrote Slack id %q onto Bob", bob.SlackUserID)
+	}
 }

@@ -35,12 +35,14 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 type importArgs struct {
 	kind, file string
 	mapping    csvimport.Mapping
+	lastWins   bool
 }
 
 func parseImportArgs(e *env, args []string) (importArgs, error) {
 	fs := flags("import", e)
 	var maps stringList
 	fs.Var(&maps, "map", "rename a CSV column to a field: csvcol=field (repeatable)")
+	lastWins := fs.Bool("last-wins", false, "accounts: when an external_id repeats, keep its last row (without it, repeats are reported with their lines)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return importArgs{}, err
@@ -59,7 +61,7 @@ func parseImportArgs(e *env, args []string) (importArgs, error) {
 	if err != nil {
 		return importArgs{}, usagef("%v", err)
 	}
-	return importArgs{kind: pos[0], file: pos[1], mapping: m}, nil
+	return importArgs{kind: pos[0], file: pos[1], mapping: m, lastWins: *lastWins}, nil
 }
 
 // parseInterleaved lets flags follow positional arguments, as in
@@ -99,6 +101,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		r.LastWins = a.lastWins
 		note(e, "stored as attributes", r.Attributes())
 		run = func(s *store.Store) (store.ImportSummary, error) { return s.ImportAccounts(ctx, accountFeed{r, prog}) }
 	default:

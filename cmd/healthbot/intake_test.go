@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -52,7 +53,7 @@ func TestAPIKeysAndIntakeThroughServe(t *testing.T) {
 
 	code, out, _ = runCLI(t, m, "apikey", "list")
 	require.Equal(t, 0, code)
-	require.Regexp(t, `crm-sync\s+\S+ \S+\s+\d{4}-\d\d-\d\d \S+\s+live`, out, "last use recorded")
+	require.Regexp(t, `crm-sync\s+write\s+\S+ \S+\s+\d{4}-\d\d-\d\d \S+\s+live`, out, "last use recorded")
 	require.NotContains(t, out, key)
 
 	code, out, _ = runCLI(t, m, "rollup", "--as-of", "2026-03-02")
@@ -70,4 +71,61 @@ func TestAPIKeysAndIntakeThroughServe(t *testing.T) {
 	require.Equal(t, 2, code)
 	code, _, _ = runCLI(t, m, "rollup", "--as-of", "yesterday")
 	require.Equal(t, 2, code)
+}
+
+// Any key was also a Segment write key, and write keys sit in web pages: a
+// key lifted from a page could overwrite accounts. An events key only
+// sends events; existing keys keep working as admin keys.
+func TestAPIKeyScopes(t *testing.T) {
+	t.Parallel()
+	m := setupMain(t, nil)
+	base := "http://" + m.Addr()
+
+	code, out, errOut := runCLI(t, m, "apikey", "create", "--scope", "events", "website")
+	require.Equal(t, 0, code, errOut)
+	events := strings.TrimSpace(out)
+	require.Contains(t, errOut, "scope events")
+	code, out, errOut = runCLI(t, m, "apikey", "create", "crm", "--scope=write")
+	require.Equal(t, 0, code, errOut)
+	write := strings.TrimSpace(out)
+	code, _, errOut = runCLI(t, m, "apikey", "create", "--scope", "root", "x")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "want events, write or admin")
+
+	require.Equal(t, http.StatusForbidden, postJSON(t, base+"/v1/accounts", events, `{"accounts": [{"external_id": "acme", "name": "Pwned"}]}`))
+	require.Equal(t, http.StatusForbidden, postJSON(t, base+"/v1/signals", events, `{"signals": []}`))
+	require.Equal(t, http.StatusOK, postJSON(t, base+"/v1/track", events, `{"userId": "u1", "event": "Export", "timestamp": "2026-03-01T09:00:00Z"}`))
+	require.Equal(t, http.StatusOK, postJSON(t, base+"/v1/accounts", write, `{"accounts": [{"external_id": "acme", "name": "Acme"}]}`))
+	require.Equal(t, http.StatusOK, postJSON(t, base+"/v1/track", write, `{"userId": "u1", "event": "Export", "timestamp": "2026-03-01T09:00:00Z"}`))
+
+	code, out, _ = runCLI(t, m, "apikey", "list")
+	require.Equal(t, 0, code)
+	require.Regexp(t, `website\s+events\s`, out)
+	require.Regexp(t, `crm\s+write\s`, out)
+
+	// A revoked key and one that never existed get the same answer.
+	code, _, _ = runCLI(t, m, "apikey", "revoke", "crm")
+	require.Equal(t, 0, code)
+	revoked := postRaw(t, base+"/v1/signals", write)
+	unknown := postRaw(t, base+"/v1/signals", "hb_neverexisted")
+	require.Equal(t, http.StatusUnauthorized, revoked.status)
+	require.Equal(t, revoked, unknown)
+}
+
+type rawAnswer struct {
+	status int
+	body   string
+}
+
+func postRaw(t *testing.T, url, key string) rawAnswer {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"signals": []}`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return rawAnswer{resp.StatusCode, strings.TrimSpace(string(b))}
 }

@@ -141,7 +141,7 @@ func (m *Main) scoreJob(jobs *alerting) (scheduledJob, error) {
 				return aggregateConversations(ctx, rec, m.now())
 			}),
 		)
-		sum, err := bot.RunScoring(ctx, m.store, cards, day)
+		sum, err := m.scoreDiscovering(ctx, log, cards, day)
 		if err != nil {
 			return errors.Join(prep, err)
 		}
@@ -161,19 +161,30 @@ func aggregateConversations(ctx context.Context, rec *conversations.Recorder, no
 }
 
 // oncePerDay runs fn unless another run (this replica or another) already
-// claimed name's slot for day; the outcome is recorded on the slot.
+// claimed name's slot for day; the outcome is recorded on the slot, under
+// the same lease and heartbeat as the scheduler's jobs (bot.Claim).
 func (m *Main) oncePerDay(ctx context.Context, name string, day time.Time, fn func(context.Context) error) error {
 	slot := day.Format(time.DateOnly)
-	instance := instanceName(m.Config.Instance)
-	ok, err := m.claims.ClaimJobRun(ctx, name, slot, instance, m.now(), time.Hour)
-	if err != nil || !ok {
-		return err
+	_, err := m.claim().Run(ctx, name, slot, func(ctx context.Context) error {
+		if err := fn(ctx); err != nil {
+			return fmt.Errorf("%s %s: %w", name, slot, err)
+		}
+		return nil
+	})
+	return err
+}
+
+// claim is the job_run claim protocol over Main's claims, clock and logger.
+func (m *Main) claim() bot.Claim {
+	if m.claims == nil {
+		m.claims = m.store
 	}
-	runErr := fn(ctx)
-	if runErr != nil {
-		runErr = fmt.Errorf("%s %s: %w", name, slot, runErr)
+	var clock clockwork.Clock
+	if m.Clock != nil {
+		clock = m.Clock
 	}
-	return errors.Join(runErr, m.claims.FinishJobRun(context.WithoutCancel(ctx), name, slot, instance, m.now(), runErr))
+	return bot.Claim{Claims: m.claims, Clock: clock, Logger: m.Logger.With("component", "scheduler"),
+		Instance: instanceName(m.Config.Instance)}
 }
 
 // outcomesJob records churns and renewals daily and, with Slack, asks each

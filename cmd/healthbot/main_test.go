@@ -4,12 +4,14 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/ingest"
+	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
 )
 
@@ -76,4 +78,27 @@ func TestServeRefusesOutdatedSchema(t *testing.T) {
 		envOf(map[string]string{"DATABASE_URL": url, "HEALTHBOT_HTTP_ADDR": "127.0.0.1:0"}))
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut.String(), "healthbot migrate")
+}
+
+// serve that cannot bind its port (already taken) used to fail after the
+// scheduler had claimed a job slot; it binds first, so it claims nothing.
+func TestMainOnATakenPortClaimsNothing(t *testing.T) {
+	t.Parallel()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+	url := storetest.SchemaURL(t)
+	cfg, err := ParseConfig(envOf(map[string]string{"DATABASE_URL": url, "HEALTHBOT_HTTP_ADDR": taken.Addr().String()}))
+	require.NoError(t, err)
+	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	err = m.Run(context.Background())
+	require.ErrorContains(t, err, "HEALTHBOT_HTTP_ADDR")
+	require.NoError(t, m.Close())
+
+	pool, err := store.Open(context.Background(), url)
+	require.NoError(t, err)
+	defer pool.Close()
+	var n int
+	require.NoError(t, pool.QueryRow(context.Background(), "SELECT count(*) FROM job_run").Scan(&n))
+	require.Zero(t, n, "no job slot claimed")
 }

@@ -143,6 +143,9 @@ func runScore(ctx context.Context, e *env, args []string) error {
 		return dryRunScore(ctx, e.out, st, f.days[0], current, currentSrc, cards, src)
 	}
 	fmt.Fprintf(e.out, "Scoring with %s.\n", src)
+	if cards, err = discoverMetrics(ctx, e, st, cards, f.days[len(f.days)-1]); err != nil {
+		return err
+	}
 	if err := backfill(ctx, e, st, cards, f.days); err != nil || !f.alerts {
 		return err
 	}
@@ -169,12 +172,77 @@ func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorec
 			fmt.Fprintf(e.out, "%s  %d accounts: %s  (%.1fs)\n", d.Format(time.DateOnly), len(sum.Scores),
 				bandLine(sum.Bands), sum.Took.Seconds())
 		}
+		if i == len(days)-1 {
+			for _, line := range unscoredLines(sum.Scores, 3) {
+				fmt.Fprintln(e.out, "  "+line)
+			}
+		}
 	}
 	if len(days) > 1 {
 		fmt.Fprintf(e.out, "Backfilled %d days from %s to %s: %d score rows written.\n", len(days),
 			days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly), written)
 	}
 	return nil
+}
+
+// discoverMetrics adds the signals no scorecard reads to cards (learning
+// their directions when the profiles refresh and enough accounts churned)
+// and prints one line naming the metrics that wait for a direction.
+func discoverMetrics(ctx context.Context, e *env, st *store.Store, cards scoring.Scorecards, day time.Time) (scoring.Scorecards, error) {
+	accounts, err := st.Accounts(ctx)
+	if err != nil {
+		return cards, err
+	}
+	d, err := bot.Discover(ctx, st, cards, accounts, bot.DiscoveryOptions{MinChurned: e.cfg.MinChurned, AsOf: bot.ScoreTime(day)})
+	if err != nil {
+		return cards, err
+	}
+	if d.Learned {
+		fmt.Fprintln(e.out, learnedLine(d))
+	}
+	if line := waitingLine(d.Waiting(), d.Churned, e.cfg.MinChurned); line != "" {
+		fmt.Fprintln(e.out, line)
+	}
+	return d.Cards, nil
+}
+
+// unscoredLines explains the "not enough data" scores, the most common
+// explanations first, at most n lines: "12 accounts: not enough data: … Next: …".
+func unscoredLines(scores []scoring.Score, n int) []string {
+	type group struct {
+		count int
+		words string
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, s := range scores {
+		u := s.Unscored
+		if s.HasScore() || u == nil {
+			continue
+		}
+		key := strings.Join(u.Missing, ",") + "|" + strings.Join(u.TooOld, ",") + "|" + strings.Join(u.Waiting, ",") + "|" + u.Next
+		g, ok := byKey[key]
+		if !ok {
+			g = &group{words: u.Words()}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.count++
+	}
+	slices.SortStableFunc(groups, func(a, b *group) int { return cmp.Compare(b.count, a.count) })
+	var out []string
+	for i, g := range groups {
+		if i == n {
+			out = append(out, fmt.Sprintf("… and %d more kinds of gap", len(groups)-n))
+			break
+		}
+		what := "accounts"
+		if g.count == 1 {
+			what = "account"
+		}
+		out = append(out, fmt.Sprintf("%d %s — %s", g.count, what, g.words))
+	}
+	return out
 }
 
 // bandLine is "12 green · 7 yellow · 3 red · 1 not enough data".

@@ -111,21 +111,25 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.mountMCP(); err != nil { // mcp.go
 		return err
 	}
-	if err := m.startSlack(); err != nil {
-		return err
-	}
-	if err := m.checkPostChannels(ctx); err != nil { // access.go
-		return err
-	}
-	if err := m.startScheduler(ctx); err != nil { // jobs.go
-		return err
-	}
-
+	// Bind before anything claims a job slot: a taken port fails the start
+	// with nothing left behind.
 	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HEALTHBOT_HTTP_ADDR %s: %w", m.Config.HTTPAddr, err)
 	}
 	m.listener = ln
+	if err := m.startSlack(); err != nil {
+		_ = ln.Close()
+		return err
+	}
+	if err := m.checkPostChannels(ctx); err != nil { // access.go
+		_ = ln.Close()
+		return err
+	}
+	if err := m.startScheduler(ctx); err != nil { // jobs.go
+		_ = ln.Close()
+		return err
+	}
 	m.server = &http.Server{Handler: m.mux, ReadHeaderTimeout: 10 * time.Second}
 	m.serveErr = make(chan error, 1)
 	go func() { m.serveErr <- m.server.Serve(ln) }()
@@ -172,9 +176,13 @@ func (m *Main) mountOps() {
 	m.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := m.store.Ping(ctx); err != nil {
+		if err := m.store.CheckReady(ctx); err != nil {
 			m.Logger.Warn("readiness check failed", "err", err)
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			msg := "database unavailable"
+			if errors.Is(err, store.ErrSchemaOutdated) {
+				msg = "database schema is not migrated"
+			}
+			http.Error(w, msg, http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = w.Write([]byte("ready\n"))

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -16,17 +17,21 @@ var accountSchema = schema{
 	kind:     "accounts",
 	fields:   store.AccountFields,
 	required: []string{"external_id", "name"},
+	text: map[string]valid.Field{"external_id": valid.ExternalID, "name": valid.AccountName, "domain": valid.AccountText,
+		"segment": valid.AccountText, "plan": valid.AccountText, "outcome": valid.AccountText,
+		"owner_email": valid.Email, "owner_slack_id": valid.SlackID},
 }
-
-// maxMRR keeps MRR inside the stored numeric(14, 2).
-const maxMRR = 1e12
 
 // AccountReader reads an accounts CSV one row at a time; columns that are no
 // account field become attributes. It is a store.AccountSource.
 type AccountReader struct {
 	rows
-	idx   map[string]int
-	attrs []byte // reused JSON buffer; a row's Attributes is valid until the next Next
+	// LastWins lets an external_id repeat (its last row wins); without it
+	// each repeat is a bad row naming the line it repeats.
+	LastWins bool
+	seen     map[string]int64 // external_id → first line
+	idx      map[string]int
+	attrs    []byte // reused JSON buffer; a row's Attributes is valid until the next Next
 }
 
 var _ store.AccountSource = (*AccountReader)(nil)
@@ -48,7 +53,7 @@ func NewAccountReader(r io.Reader, m Mapping) (*AccountReader, error) {
 	for _, f := range accountSchema.fields {
 		idx[f] = h.index(f)
 	}
-	return &AccountReader{rows: rows{cr: cr, h: h}, idx: idx}, nil
+	return &AccountReader{rows: rows{cr: cr, h: h, sc: accountSchema, Now: time.Now()}, idx: idx, seen: map[string]int64{}}, nil
 }
 
 // Fields lists the account fields the file carries.
@@ -96,12 +101,19 @@ func (a *AccountReader) parse(rec []string, line int64, row *store.AccountRow) b
 		Plan:         c.text("plan"),
 		MRR:          c.mrr("mrr"),
 		Seats:        c.seats("seats"),
-		RenewalDate:  c.date("renewal_date"),
-		StartedAt:    c.date("started_at"),
-		ChurnedAt:    c.date("churned_at"),
+		RenewalDate:  c.date("renewal_date", valid.Planned),
+		StartedAt:    c.date("started_at", valid.Happened),
+		ChurnedAt:    c.date("churned_at", valid.Happened),
 	}
 	a.attrs = a.appendAttributes(a.attrs[:0], rec)
 	row.Attributes = a.attrs
+	if id := row.ExternalID; id != "" && !a.LastWins {
+		if first, dup := a.seen[id]; dup {
+			c.bad("external_id", fmt.Sprintf("%q is also on line %d: keep one row per account, or import with --last-wins", id, first))
+		} else {
+			a.seen[id] = line
+		}
+	}
 	return c.good
 }
 
@@ -183,14 +195,9 @@ func (c *cells) mrr(field string) float64 {
 	if s == "" {
 		return 0
 	}
-	v, problem := parseNumber(s)
-	switch {
-	case problem != "":
+	v, problem := parseNumber(s, valid.MRR)
+	if problem != "" {
 		c.bad(field, problem)
-	case v < 0:
-		c.bad(field, fmt.Sprintf("%q is negative", s))
-	case v >= maxMRR:
-		c.bad(field, fmt.Sprintf("%q is too large", s))
 	}
 	return v
 }
@@ -212,7 +219,7 @@ func (c *cells) seats(field string) int32 {
 	return int32(v)
 }
 
-func (c *cells) date(field string) time.Time {
+func (c *cells) date(field string, policy func(t, now time.Time) string) time.Time {
 	s := c.text(field)
 	if s == "" {
 		return time.Time{}
@@ -220,6 +227,8 @@ func (c *cells) date(field string) time.Time {
 	t, problem := parseDate(s)
 	if problem != "" {
 		c.bad(field, problem)
+	} else if !c.r.date(c.line, field, t, policy) {
+		c.good = false
 	}
 	return t
 }

@@ -196,10 +196,10 @@ func TestAccountReaderReportsBadCells(t *testing.T) {
 		{Line: 2, Column: "name", Problem: "is empty"},
 		{Line: 2, Column: "owner_email", Problem: `"dana" is not an email address`},
 		{Line: 2, Column: "owner_slack_id", Problem: `"@dana" is not a Slack user id (like U024BE7LH)`},
-		{Line: 2, Column: "mrr", Problem: `"-1" is negative`},
+		{Line: 2, Column: "mrr", Problem: `"-1" must be between 0 and 999999999999.99`},
 		{Line: 2, Column: "seats", Problem: `"4.5" is not a whole number`},
 		{Line: 2, Column: "started_at", Problem: `"yesterday" is not a date (use YYYY-MM-DD or RFC 3339)`},
-		{Line: 3, Column: "mrr", Problem: `"1e13" is too large`},
+		{Line: 3, Column: "mrr", Problem: `"1e13" must be between 0 and 999999999999.99`},
 		{Line: 3, Column: "seats", Problem: `"99999999999" is too large`},
 	}, importError(t, err).Rows)
 }

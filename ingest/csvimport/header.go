@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -43,6 +44,20 @@ type schema struct {
 	kind     string
 	fields   []string
 	required []string
+	text     map[string]valid.Field // each field's text policy; others (attributes) are valid.AttributeStr
+}
+
+// textPolicy is the text policy of column i.
+func (h *header) textPolicy(sc schema, i int) valid.Field {
+	for field, c := range h.col {
+		if c == i {
+			if f, ok := sc.text[field]; ok {
+				return f
+			}
+			break
+		}
+	}
+	return valid.AttributeStr
 }
 
 // header is a resolved CSV header: where each field is, and the columns no
@@ -113,6 +128,9 @@ func readHeader(cr *csv.Reader, sc schema, m Mapping) (*header, error) {
 			name = strings.TrimPrefix(name, "\uFEFF") // spreadsheet exports start with a byte-order mark
 		}
 		name = strings.TrimSpace(name)
+		if why := valid.Text(valid.AttributeKey, name); why != "" {
+			return nil, headerError("column %d of the header %s", i+1, why)
+		}
 		h.names[i] = name
 		key := strings.ToLower(name)
 		field, mapped := m[key]

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -17,8 +18,12 @@ import (
 // first bad row it keeps reading only to report more (up to
 // store.MaxRowErrors), handing out no rows, since nothing will be written.
 type rows struct {
-	cr    *csv.Reader
-	h     *header
+	cr *csv.Reader
+	h  *header
+	sc schema
+	// Now is the time dates are checked against (valid.Happened,
+	// valid.Planned); zero means the wall clock when the reader was made.
+	Now   time.Time
 	bad   []store.RowError
 	more  bool
 	fatal error
@@ -38,9 +43,34 @@ func (r *rows) next() ([]string, int64, bool) {
 			r.add(store.RowError{Line: int64(line), Problem: fmt.Sprintf("%d fields, but the header has %d", len(rec), len(r.h.names))})
 			continue
 		}
+		if !r.storable(rec, int64(line)) {
+			continue
+		}
 		return rec, int64(line), true
 	}
 	return nil, 0, false
+}
+
+// storable checks every cell by its field's text policy (valid.Text: no
+// NUL, valid UTF-8, the field's length cap), naming line and column.
+func (r *rows) storable(rec []string, line int64) bool {
+	ok := true
+	for i, v := range rec {
+		if why := valid.Text(r.h.textPolicy(r.sc, i), strings.TrimSpace(v)); why != "" {
+			r.add(store.RowError{Line: line, Column: r.h.names[i], Problem: why})
+			ok = false
+		}
+	}
+	return ok
+}
+
+// date checks a date cell's value by a date policy.
+func (r *rows) date(line int64, field string, t time.Time, policy func(t, now time.Time) string) bool {
+	if why := policy(t, r.Now); why != "" {
+		r.cell(line, field, why)
+		return false
+	}
+	return true
 }
 
 // stop ends the walk on end of file, malformed CSV (reported on its line)
@@ -92,14 +122,17 @@ func get(rec []string, i int) string {
 	return strings.TrimSpace(rec[i])
 }
 
-// parseNumber accepts any finite decimal number.
-func parseNumber(s string) (float64, string) {
+// parseNumber accepts a finite decimal number in k's range.
+func parseNumber(s string, k valid.Kind) (float64, string) {
 	if s == "" {
 		return 0, "is empty"
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+	if err != nil && !errors.Is(err, strconv.ErrRange) || math.IsNaN(v) {
 		return 0, fmt.Sprintf("%q is not a number", s)
+	}
+	if why := valid.Number(k, v); why != "" {
+		return 0, fmt.Sprintf("%q %s", s, why)
 	}
 	return v, ""
 }

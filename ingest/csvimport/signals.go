@@ -2,7 +2,9 @@ package csvimport
 
 import (
 	"io"
+	"time"
 
+	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -10,6 +12,7 @@ var signalSchema = schema{
 	kind:     "signals",
 	fields:   []string{"account", "metric", "observed_at", "value", "source"},
 	required: []string{"account", "metric", "observed_at", "value"},
+	text:     map[string]valid.Field{"account": valid.ExternalID, "metric": valid.Metric, "source": valid.Source},
 }
 
 // SignalReader reads a signals CSV (account,metric,observed_at,value[,source])
@@ -30,7 +33,7 @@ func NewSignalReader(r io.Reader, m Mapping) (*SignalReader, error) {
 		return nil, err
 	}
 	return &SignalReader{
-		rows:    rows{cr: cr, h: h},
+		rows:    rows{cr: cr, h: h, sc: signalSchema, Now: time.Now()},
 		account: h.index("account"), metric: h.index("metric"), observedAt: h.index("observed_at"),
 		value: h.index("value"), source: h.index("source"),
 	}, nil
@@ -76,8 +79,10 @@ func (s *SignalReader) parse(rec []string, line int64, row *store.SignalRow) boo
 	if row.ObservedAt, problem = parseTime(get(rec, s.observedAt)); problem != "" {
 		s.cell(line, "observed_at", problem)
 		good = false
+	} else if !s.date(line, "observed_at", row.ObservedAt, valid.Happened) {
+		good = false
 	}
-	if row.Value, problem = parseNumber(get(rec, s.value)); problem != "" {
+	if row.Value, problem = parseNumber(get(rec, s.value), valid.Signal); problem != "" {
 		s.cell(line, "value", problem)
 		good = false
 	}

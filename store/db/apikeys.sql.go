@@ -11,30 +11,37 @@ import (
 )
 
 const createAPIKey = `-- name: CreateAPIKey :one
-INSERT INTO api_key (name, hash) VALUES ($1, $2)
-RETURNING id, name, created_at
+INSERT INTO api_key (name, hash, scope) VALUES ($1, $2, $3)
+RETURNING id, name, created_at, scope
 `
 
 type CreateAPIKeyParams struct {
-	Name string
-	Hash []byte
+	Name  string
+	Hash  []byte
+	Scope string
 }
 
 type CreateAPIKeyRow struct {
 	ID        int64
 	Name      string
 	CreatedAt time.Time
+	Scope     string
 }
 
 func (q *Queries) CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (CreateAPIKeyRow, error) {
-	row := q.db.QueryRow(ctx, createAPIKey, arg.Name, arg.Hash)
+	row := q.db.QueryRow(ctx, createAPIKey, arg.Name, arg.Hash, arg.Scope)
 	var i CreateAPIKeyRow
-	err := row.Scan(&i.ID, &i.Name, &i.CreatedAt)
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.CreatedAt,
+		&i.Scope,
+	)
 	return i, err
 }
 
 const getAPIKeyByHash = `-- name: GetAPIKeyByHash :one
-SELECT id, name, created_at, last_used_at, revoked_at FROM api_key WHERE hash = $1
+SELECT id, name, created_at, last_used_at, revoked_at, scope FROM api_key WHERE hash = $1
 `
 
 type GetAPIKeyByHashRow struct {
@@ -43,6 +50,7 @@ type GetAPIKeyByHashRow struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	Scope      string
 }
 
 func (q *Queries) GetAPIKeyByHash(ctx context.Context, hash []byte) (GetAPIKeyByHashRow, error) {
@@ -54,12 +62,13 @@ func (q *Queries) GetAPIKeyByHash(ctx context.Context, hash []byte) (GetAPIKeyBy
 		&i.CreatedAt,
 		&i.LastUsedAt,
 		&i.RevokedAt,
+		&i.Scope,
 	)
 	return i, err
 }
 
 const listAPIKeys = `-- name: ListAPIKeys :many
-SELECT id, name, created_at, last_used_at, revoked_at FROM api_key
+SELECT id, name, created_at, last_used_at, revoked_at, scope FROM api_key
 ORDER BY revoked_at IS NOT NULL, name, created_at
 `
 
@@ -69,6 +78,7 @@ type ListAPIKeysRow struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	Scope      string
 }
 
 func (q *Queries) ListAPIKeys(ctx context.Context) ([]ListAPIKeysRow, error) {
@@ -86,6 +96,7 @@ func (q *Queries) ListAPIKeys(ctx context.Context) ([]ListAPIKeysRow, error) {
 			&i.CreatedAt,
 			&i.LastUsedAt,
 			&i.RevokedAt,
+			&i.Scope,
 		); err != nil {
 			return nil, err
 		}

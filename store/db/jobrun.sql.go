@@ -13,12 +13,16 @@ import (
 )
 
 const claimJobRun = `-- name: ClaimJobRun :one
-INSERT INTO job_run AS j (name, slot, claimed_by, claimed_at)
-VALUES ($1, $2, $3, $4::timestamptz)
+WITH prev AS (
+    SELECT p.claimed_by FROM job_run p WHERE p.name = $1 AND p.slot = $2
+)
+INSERT INTO job_run AS j (name, slot, claimed_by, claimed_at, heartbeat_at)
+VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz)
 ON CONFLICT (name, slot) DO UPDATE
-    SET claimed_by = EXCLUDED.claimed_by, claimed_at = EXCLUDED.claimed_at, error = ''
-    WHERE j.finished_at IS NULL AND j.claimed_at < $4::timestamptz - $5::interval
-RETURNING claimed_at
+    SET claimed_by = EXCLUDED.claimed_by, claimed_at = EXCLUDED.claimed_at,
+        heartbeat_at = EXCLUDED.heartbeat_at, error = ''
+    WHERE j.finished_at IS NULL AND j.heartbeat_at < $4::timestamptz - $5::interval
+RETURNING claimed_at, COALESCE((SELECT claimed_by FROM prev), '')::text AS previous_claimant
 `
 
 type ClaimJobRunParams struct {
@@ -29,9 +33,16 @@ type ClaimJobRunParams struct {
 	Lease     pgtype.Interval
 }
 
-// Claims (name, slot) for one instance. A claim left unfinished for longer
-// than the lease (its runner died) may be taken over; a finished one never.
-func (q *Queries) ClaimJobRun(ctx context.Context, arg ClaimJobRunParams) (time.Time, error) {
+type ClaimJobRunRow struct {
+	ClaimedAt        time.Time
+	PreviousClaimant string
+}
+
+// Claims (name, slot) for one instance. A claim left unfinished whose
+// heartbeat is older than the lease (its runner died) may be taken over; a
+// finished one never. previous_claimant names the claimant taken over, ”
+// for a fresh claim.
+func (q *Queries) ClaimJobRun(ctx context.Context, arg ClaimJobRunParams) (ClaimJobRunRow, error) {
 	row := q.db.QueryRow(ctx, claimJobRun,
 		arg.Name,
 		arg.Slot,
@@ -39,9 +50,9 @@ func (q *Queries) ClaimJobRun(ctx context.Context, arg ClaimJobRunParams) (time.
 		arg.Now,
 		arg.Lease,
 	)
-	var claimed_at time.Time
-	err := row.Scan(&claimed_at)
-	return claimed_at, err
+	var i ClaimJobRunRow
+	err := row.Scan(&i.ClaimedAt, &i.PreviousClaimant)
+	return i, err
 }
 
 const finishJobRun = `-- name: FinishJobRun :exec
@@ -71,7 +82,7 @@ func (q *Queries) FinishJobRun(ctx context.Context, arg FinishJobRunParams) erro
 }
 
 const getJobRun = `-- name: GetJobRun :one
-SELECT name, slot, claimed_by, claimed_at, finished_at, error FROM job_run WHERE name = $1 AND slot = $2
+SELECT name, slot, claimed_by, claimed_at, finished_at, error, heartbeat_at FROM job_run WHERE name = $1 AND slot = $2
 `
 
 type GetJobRunParams struct {
@@ -89,6 +100,52 @@ func (q *Queries) GetJobRun(ctx context.Context, arg GetJobRunParams) (JobRun, e
 		&i.ClaimedAt,
 		&i.FinishedAt,
 		&i.Error,
+		&i.HeartbeatAt,
 	)
 	return i, err
+}
+
+const heartbeatJobRun = `-- name: HeartbeatJobRun :execrows
+UPDATE job_run SET heartbeat_at = $1::timestamptz
+WHERE name = $2 AND slot = $3 AND claimed_by = $4 AND finished_at IS NULL
+`
+
+type HeartbeatJobRunParams struct {
+	Now       time.Time
+	Name      string
+	Slot      string
+	ClaimedBy string
+}
+
+// Refreshes a running claim; 0 rows means the claim is no longer this
+// instance's (it was retaken after its lease ran out) or already finished.
+func (q *Queries) HeartbeatJobRun(ctx context.Context, arg HeartbeatJobRunParams) (int64, error) {
+	result, err := q.db.Exec(ctx, heartbeatJobRun,
+		arg.Now,
+		arg.Name,
+		arg.Slot,
+		arg.ClaimedBy,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const releaseJobRun = `-- name: ReleaseJobRun :exec
+DELETE FROM job_run
+WHERE name = $1 AND slot = $2 AND claimed_by = $3 AND finished_at IS NULL
+`
+
+type ReleaseJobRunParams struct {
+	Name      string
+	Slot      string
+	ClaimedBy string
+}
+
+// Gives an unfinished claim up (its run was interrupted by a shutdown), so
+// the next replica or restart claims the slot at once.
+func (q *Queries) ReleaseJobRun(ctx context.Context, arg ReleaseJobRunParams) error {
+	_, err := q.db.Exec(ctx, releaseJobRun, arg.Name, arg.Slot, arg.ClaimedBy)
+	return err
 }

@@ -77,6 +77,7 @@ type ApiKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	Scope      string
 }
 
 type AskAnswer struct {
@@ -153,12 +154,29 @@ type Event struct {
 }
 
 type JobRun struct {
-	Name       string
-	Slot       string
-	ClaimedBy  string
-	ClaimedAt  time.Time
-	FinishedAt *time.Time
-	Error      string
+	Name        string
+	Slot        string
+	ClaimedBy   string
+	ClaimedAt   time.Time
+	FinishedAt  *time.Time
+	Error       string
+	HeartbeatAt time.Time
+}
+
+type MetricProfile struct {
+	Signal        string
+	Accounts      int32
+	RowCount      int64
+	FirstAt       time.Time
+	LastAt        time.Time
+	MinValue      float64
+	MaxValue      float64
+	IntegerValued bool
+	BinaryValued  bool
+	PerAccount    float64
+	GapDays       float64
+	Direction     []byte
+	ProfiledAt    time.Time
 }
 
 type Outcome struct {
@@ -224,6 +242,7 @@ type Score struct {
 	Subscores     []byte
 	Contributions []byte
 	ComputedAt    time.Time
+	Unscored      []byte
 }
 
 type Signal struct {

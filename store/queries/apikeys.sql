@@ -1,12 +1,12 @@
 -- name: CreateAPIKey :one
-INSERT INTO api_key (name, hash) VALUES ($1, $2)
-RETURNING id, name, created_at;
+INSERT INTO api_key (name, hash, scope) VALUES ($1, $2, $3)
+RETURNING id, name, created_at, scope;
 
 -- name: GetAPIKeyByHash :one
-SELECT id, name, created_at, last_used_at, revoked_at FROM api_key WHERE hash = $1;
+SELECT id, name, created_at, last_used_at, revoked_at, scope FROM api_key WHERE hash = $1;
 
 -- name: ListAPIKeys :many
-SELECT id, name, created_at, last_used_at, revoked_at FROM api_key
+SELECT id, name, created_at, last_used_at, revoked_at, scope FROM api_key
 ORDER BY revoked_at IS NOT NULL, name, created_at;
 
 -- name: RevokeAPIKey :execrows
