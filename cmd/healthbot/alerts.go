@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -42,7 +43,10 @@ func (m *Main) AlertJobs() (*alerting, error) {
 	if m.alerting != nil {
 		return m.alerting, nil
 	}
-	cards, _, err := loadScorecards("", m.Config.ScorecardsFile)
+	// Alert rules and band lines come from the scorecards in force at start;
+	// a newly approved version's rules apply after a restart (calibration
+	// changes weights only, never rules or bands).
+	cards, _, err := loadScorecards(context.Background(), m.store, "", m.Config.ScorecardsFile)
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
 	}

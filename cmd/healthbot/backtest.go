@@ -121,16 +121,17 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cards, src, err := loadScorecards(f.scorecards, e.cfg.ScorecardsFile)
-	if err != nil {
-		return err
-	}
 	pool, err := openDB(ctx, e, false)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	res, err := Backtest(ctx, store.New(pool), cards, f.horizonDays, f.from, f.to, f.split)
+	st := store.New(pool)
+	cards, src, err := loadScorecards(ctx, st, f.scorecards, e.cfg.ScorecardsFile)
+	if err != nil {
+		return err
+	}
+	res, err := Backtest(ctx, st, cards, f.horizonDays, f.from, f.to, f.split)
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,10 @@ func commands() map[string]command {
 		"version":  versionCommand(),
 		"console":  consoleCommand(),
 		"digest":   digestCommand(),
+
+		// Scorecard versions (calibrate.go, scorecards.go).
+		"calibrate":  calibrateCommand(),
+		"scorecards": scorecardsCommand(),
 	}
 }
 

@@ -45,6 +45,11 @@ type Config struct {
 
 	PulseReminderAfter time.Duration // after the check-in, CSMs with unanswered accounts are reminded
 	PulsePace          time.Duration // least time between two pulse DMs (Slack: ~1 chat.postMessage/s)
+
+	// Calibration (calibrate_job.go): "monthly" re-fits on the 1st and posts
+	// the diff to OpsChannel for Approve / Dismiss; "off" never does.
+	Calibrate  string
+	OpsChannel string
 }
 
 // SlackEnabled reports whether the bot should talk to Slack at all.
@@ -125,12 +130,18 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		Charts:             p.oneOf("HEALTHBOT_CHARTS", "block", "block", "text"),
 		CatchUpWindow:      p.duration("HEALTHBOT_CATCHUP_WINDOW", "12h"),
 		Instance:           p.str("HEALTHBOT_INSTANCE", ""),
+
+		Calibrate:  p.oneOf("HEALTHBOT_CALIBRATE", "off", "off", "monthly"),
+		OpsChannel: p.str("HEALTHBOT_OPS_CHANNEL", ""),
 	}
 	if cfg.SlackBotToken != "" && cfg.SlackAppToken == "" && cfg.SlackSigningSecret == "" {
 		p.fail("SLACK_SIGNING_SECRET", "is required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN selects Socket Mode")
 	}
 	if cfg.SlackAppToken != "" && cfg.SlackBotToken == "" {
 		p.fail("SLACK_BOT_TOKEN", "is required when SLACK_APP_TOKEN is set")
+	}
+	if cfg.Calibrate == "monthly" && cfg.OpsChannel == "" {
+		p.fail("HEALTHBOT_OPS_CHANNEL", "is required with HEALTHBOT_CALIBRATE=monthly: the proposed scorecards are posted there for Approve / Dismiss")
 	}
 	if cfg.OpenAIModel != "" && cfg.OpenAIAPIKey == "" && cfg.OpenAIBaseURL == "" {
 		p.fail("OPENAI_API_KEY", "is required with OPENAI_MODEL unless OPENAI_BASE_URL points at a server without keys")
