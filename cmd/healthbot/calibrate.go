@@ -255,6 +255,9 @@ func weightChanges(ws []scoring.FittedWeight) string {
 	}
 	var out []wc
 	for _, w := range ws {
+		if w.Coefficient == 0 && w.Suggested == 0 {
+			continue // no data to fit: nobody sends it, so it never weighed anything
+		}
 		if d := w.Suggested - w.Current; d >= 0.01 || d <= -0.01 {
 			out = append(out, wc{w.Metric, w.Current, w.Suggested})
 		}
