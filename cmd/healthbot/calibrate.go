@@ -130,12 +130,13 @@ func Calibrate(ctx context.Context, st *store.Store, in bot.InForce, horizonDays
 		return Calibration{}, err
 	}
 	res.ScorecardsSource = in.Source
-	return calibrationFrom(ctx, st, in, res, day)
+	return calibrationFrom(ctx, st, in, res, day, nil)
 }
 
 // calibrationFrom diffs a backtest's fitted scorecards against the ones in
-// force on day (the demo reuses the backtest it already ran).
-func calibrationFrom(ctx context.Context, st *store.Store, in bot.InForce, res BacktestResult, day time.Time) (Calibration, error) {
+// force on day. The demo passes the backtest it already ran and the scores
+// of day it already computed with in (current; nil computes them).
+func calibrationFrom(ctx context.Context, st *store.Store, in bot.InForce, res BacktestResult, day time.Time, current []scoring.Score) (Calibration, error) {
 	c := Calibration{Current: in, Backtest: res, Day: scoring.Day(day)}
 	switch {
 	case res.SuggestedYAML == "":
@@ -153,7 +154,12 @@ func calibrationFrom(ctx context.Context, st *store.Store, in bot.InForce, res B
 		return c, fmt.Errorf("calibrate: the fitted scorecards do not parse: %w", err)
 	}
 	c.YAML, c.Fitted = res.SuggestedYAML, fitted
-	oldScores, accounts, err := bot.ComputeScores(ctx, st, in.Cards, c.Day)
+	oldScores, accounts := current, []scoring.Account(nil)
+	if current == nil {
+		oldScores, accounts, err = bot.ComputeScores(ctx, st, in.Cards, c.Day)
+	} else {
+		accounts, err = st.Accounts(ctx)
+	}
 	if err != nil {
 		return c, err
 	}

@@ -21,7 +21,7 @@ const scorecardsListed = 20
 func scorecardsCommand() command {
 	return command{
 		summary: "the scorecards in force and their stored versions: list, export FILE, import FILE",
-		usage:   "scorecards list | export [FILE] | import FILE [--by NAME]",
+		usage:   "scorecards list | export [FILE] | import [--by NAME] FILE",
 		run:     runScorecards,
 	}
 }
