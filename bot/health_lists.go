@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -143,11 +142,14 @@ func (h *Health) movers(ctx context.Context, c HealthCall) (Message, error) {
 	}
 	var drops, rises []blocks.Row
 	for _, r := range rowsOf(lines) {
-		switch d := delta(r); {
-		case d == nil:
-		case math.Round(*d) < 0:
+		d := delta(r)
+		if d == nil {
+			continue
+		}
+		switch scoring.Moved(*d) {
+		case -1:
 			drops = append(drops, r)
-		case math.Round(*d) > 0:
+		case 1:
 			rises = append(rises, r)
 		}
 	}

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/healthbot/healthbot/scoring"
@@ -34,6 +35,10 @@ type ScoreSummary struct {
 
 // ComputeScores scores every account alive on day, with features at the
 // end of that day, and writes nothing: the dry run and the backtest use it.
+// When st is a ProfileStore and cards were not extended yet, the signals no
+// scorecard reads join as discovered metrics (Discover, default options);
+// a signal key the feature pass meets that has no profile yet refreshes
+// the profiles and the pass runs again.
 func ComputeScores(ctx context.Context, st ScoringStore, cards scoring.Scorecards, day time.Time) ([]scoring.Score, []scoring.Account, error) {
 	if cards.IsZero() {
 		cards = scoring.DefaultScorecards()
@@ -42,13 +47,59 @@ func ComputeScores(ctx context.Context, st ScoringStore, cards scoring.Scorecard
 	if err != nil {
 		return nil, nil, err
 	}
+	ps, discovers := st.(ProfileStore)
+	if discovers && !cards.HasDiscovered() {
+		d, err := Discover(ctx, ps, cards, accounts, DiscoveryOptions{})
+		if err != nil {
+			return nil, nil, err
+		}
+		cards = d.Cards
+	}
 	at := ScoreTime(day)
-	features, err := st.Features(ctx, at, cards.Catalog().Metrics())
+	var features scoring.FeatureSet
+	if discovers {
+		var unread []string
+		if features, unread, err = ps.FeaturesSeen(ctx, at, cards.Catalog().Metrics()); err != nil {
+			return nil, nil, err
+		}
+		var fresh bool
+		if cards, fresh, err = discoverNew(ctx, ps, cards, accounts, unread); err != nil {
+			return nil, nil, err
+		}
+		if fresh {
+			features, err = st.Features(ctx, at, cards.Catalog().Metrics())
+		}
+	} else {
+		features, err = st.Features(ctx, at, cards.Catalog().Metrics())
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	scores := scoring.Compute(scoring.Input{AsOf: at, Accounts: accounts, Features: features, Scorecards: cards})
 	return scores, accounts, nil
+}
+
+// discoverNew refreshes the profiles when the feature pass met a signal
+// key that has none yet, and adds its metric to cards.
+func discoverNew(ctx context.Context, ps ProfileStore, cards scoring.Scorecards, accounts []scoring.Account, unread []string) (scoring.Scorecards, bool, error) {
+	unread = slices.DeleteFunc(unread, scoring.SkipSignal)
+	if len(unread) == 0 {
+		return cards, false, nil
+	}
+	profiles, _, err := ps.MetricProfiles(ctx)
+	if err != nil {
+		return cards, false, err
+	}
+	if !slices.ContainsFunc(unread, func(sig string) bool {
+		return !slices.ContainsFunc(profiles, func(p scoring.MetricProfile) bool { return p.Signal == sig })
+	}) {
+		return cards, false, nil // profiled, and left out on purpose (a key taken by another signal)
+	}
+	d, err := Discover(ctx, ps, cards, accounts, DiscoveryOptions{Force: true})
+	if err != nil {
+		return cards, false, err
+	}
+	return d.Cards, true, nil
 }
 
 // RunScoring scores the portfolio on day and stores one row per account

@@ -60,7 +60,8 @@ func setupOn(t *testing.T, s *store.Store, lim ingest.Limits) *bundle {
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/", h)
-	srv := httptest.NewServer(mux)
+	// Every request and response is checked against openapi.yaml.
+	srv := httptest.NewServer(conformance(mux, t.Errorf))
 	t.Cleanup(srv.Close)
 	b.url = srv.URL
 	return b

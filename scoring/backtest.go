@@ -20,15 +20,18 @@ type Example struct {
 	// Features are the metric scores (0–100) the account had, by metric key;
 	// the regression reads them, imputing 50 for a metric that is missing.
 	Features map[string]float64 `json:"features"`
+	// Raw are the same metrics' feature values before normalisation
+	// (Contribution.Value); the reference model reads them.
+	Raw map[string]float64 `json:"raw,omitempty"`
 }
 
 // NewExample labels a score; metrics too stale to count are left out.
 func NewExample(s Score, churned bool) Example {
 	x := Example{AccountID: s.AccountID, AsOf: s.AsOf, Scorecard: s.Scorecard, Score: s.Value, Band: s.Band,
-		Churned: churned, Features: make(map[string]float64, len(s.Drivers))}
+		Churned: churned, Features: make(map[string]float64, len(s.Drivers)), Raw: make(map[string]float64, len(s.Drivers))}
 	for _, c := range s.Drivers {
 		if !c.Stale {
-			x.Features[c.Metric] = c.Score
+			x.Features[c.Metric], x.Raw[c.Metric] = c.Score, c.Value
 		}
 	}
 	return x
@@ -70,61 +73,91 @@ func ShuffleLabels(ex []Example, seed uint64) []Example {
 
 // BacktestOptions tune Backtest; the zero value is sensible.
 type BacktestOptions struct {
-	Scorecards    Scorecards // the scorecards that made the scores; zero: defaults
-	Split         Split      // SplitAuto: by time when history allows, else by accounts
-	HoldoutShare  float64    // share of examples (time) or accounts held out; default 0.3
-	Seed          uint64     // for the accounts split
-	Lambda        float64    // L2 penalty of the regression; default 1
-	Metrics       []string   // metrics to fit; default: those with a positive weight in some scorecard
-	MinFitChurned int        // a scorecard gets its own fit with this many churned and retained training examples; default 20
+	Scorecards   Scorecards // the scorecards that made the scores; zero: defaults
+	Split        Split      // SplitAuto: by time when history allows, else by accounts
+	HoldoutShare float64    // share of examples (time) or accounts held out; default 0.3
+	Seed         uint64     // for the accounts split and the cross-validation folds
+	// Lambda fixes the L2 penalty; 0 (the default) chooses it by
+	// cross-validation grouped by account on the training part.
+	Lambda float64
+	// Metrics restricts the fit to these keys; default: every metric with
+	// data except built-in/declared ones no scorecard weighs (fitCandidates).
+	Metrics []string
+	// MinChurned is how many churned accounts the training part needs before
+	// directions and weights are learned from it (the pooled fit), and how
+	// many churned and retained accounts a scorecard needs for a fit of its
+	// own (else it shares the pooled one); default DefaultMinChurned.
+	MinChurned int
+	// MinFitChurned is the former name of MinChurned, read when it is 0.
+	MinFitChurned int
 }
 
 // BacktestReport is the whole backtest; it marshals to the JSON that
 // `healthbot backtest --json` prints.
 type BacktestReport struct {
-	Evaluation                      // overall: auc, auc_ci, n_accounts, n_churned …
-	AUCFitted     float64           `json:"auc_fitted"` // held-out AUC of the fitted weights
-	AUCFittedCI   Interval          `json:"auc_fitted_ci"`
-	AUCHeldOut    float64           `json:"auc_current_held_out"` // held-out AUC of the current weights, same examples
-	Fit           FitReport         `json:"fit"`
-	Scorecards    []ScorecardReport `json:"scorecards"`
-	Summary       string            `json:"summary"`              // the verdict and the fit comparison in words
-	SuggestedYAML string            `json:"suggested_scorecards"` // fitted weights as a scorecard file; "" when none
+	Evaluation                       // overall, the current scores: auc, auc_ci, n_accounts, n_churned …
+	AUCFitted      float64           `json:"auc_fitted"` // held-out AUC of the fitted score
+	AUCFittedCI    Interval          `json:"auc_fitted_ci"`
+	AUCHeldOut     float64           `json:"auc_current_held_out"` // held-out AUC of the current weights, same split
+	AUCReference   float64           `json:"auc_reference"`        // held-out AUC of LR on the raw values, same split
+	AUCReferenceCI Interval          `json:"auc_reference_ci"`
+	Fit            FitReport         `json:"fit"`
+	Scorecards     []ScorecardReport `json:"scorecards"`
+	Summary        string            `json:"summary"`              // the verdict and the fit comparison in words
+	SuggestedYAML  string            `json:"suggested_scorecards"` // the fitted scorecards as a file; "" when none
+	// Fitted is SuggestedYAML parsed (so it is exactly what the file would
+	// score with); zero when nothing was fitted. Calibration stores and
+	// compares this value; Scorecards.WithDiscovered still adds the
+	// discovered metrics the fit did not pick, as context.
+	Fitted Scorecards `json:"-"`
 }
 
 // ScorecardReport is the backtest of one scorecard's accounts.
 type ScorecardReport struct {
 	Name string `json:"name"`
 	Evaluation
-	Fit *FitReport `json:"fit,omitempty"` // its own fit, when it had enough data
+	Fit *FitReport `json:"fit,omitempty"` // its own fit, when it had enough churn
 }
 
-// Backtest evaluates the scores against churn overall and per scorecard,
-// fits weights by regularised logistic regression on held-in examples and
-// compares both weightings on the held-out ones.
+// Backtest evaluates the current scores against churn overall and per
+// scorecard, then fits a score on the held-in examples — one coefficient
+// per candidate metric score, sign free, so a metric whose better score
+// went with more churn has its direction learned instead of being dropped —
+// and compares the current score, the fitted one and the raw-value
+// reference model on the same held-out examples. Scorecards whose
+// training part has MinChurned churned accounts get their own fit; the
+// rest share the pooled one. The fit reads every example with a candidate
+// metric, scored or not (a discovered metric waiting for a direction
+// leaves an account at "not enough data", yet its features are evidence).
 func Backtest(ex []Example, opt BacktestOptions) BacktestReport {
 	opt = opt.withDefaults()
 	r := BacktestReport{Evaluation: Evaluate(ex)}
-	scored := slices.DeleteFunc(slices.Clone(ex), func(x Example) bool { return x.Band == BandNone })
-	split := splitExamples(scored, opt)
-	metrics := opt.Metrics
-	if len(metrics) == 0 {
-		metrics = fitMetrics(opt.Scorecards)
+	ex = orient(ex, opt.Scorecards)
+	var metrics []Metric
+	if len(opt.Metrics) > 0 {
+		metrics = metricsByKey(opt.Scorecards.Catalog(), opt.Metrics)
+	} else {
+		metrics = fitCandidates(ex, opt.Scorecards)
 	}
+	fitSet := slices.DeleteFunc(slices.Clone(ex), func(x Example) bool {
+		return !slices.ContainsFunc(metrics, func(m Metric) bool { _, ok := x.Features[m.Key]; return ok })
+	})
+	split := splitExamples(fitSet, opt)
 	catchAll := opt.Scorecards.For(Account{})
-	r.Fit = fitAndCompare(scored, split, metrics, catchAll, opt)
+	r.Fit = fitAndCompare(fitSet, split, metrics, catchAll, opt)
 	r.AUCFitted, r.AUCFittedCI, r.AUCHeldOut = r.Fit.AUCFitted, r.Fit.AUCFittedCI, r.Fit.AUCCurrent
+	r.AUCReference, r.AUCReferenceCI = r.Fit.AUCReference, r.Fit.AUCReferenceCI
 	fits := map[string]*FitReport{}
 	for _, name := range scorecardNames(ex, opt.Scorecards) {
 		sr := ScorecardReport{Name: name, Evaluation: Evaluate(filterCard(ex, name))}
 		if card, ok := opt.Scorecards.Get(name); ok {
-			if f, ok := ownFit(scored, split, name, metrics, card, opt); ok {
+			if f, ok := ownFit(fitSet, split, name, metrics, card, r.Fit, opt); ok {
 				sr.Fit, fits[name] = &f, &f
 			}
 		}
 		r.Scorecards = append(r.Scorecards, sr)
 	}
-	r.SuggestedYAML = suggestedYAML(opt.Scorecards, r.Fit, fits, split.note)
+	r.Fitted, r.SuggestedYAML = fittedScorecards(opt.Scorecards, r.Fit, fits, split.note)
 	r.Summary = summary(r)
 	return r
 }
@@ -136,25 +169,49 @@ func (o BacktestOptions) withDefaults() BacktestOptions {
 	if o.HoldoutShare <= 0 || o.HoldoutShare >= 1 {
 		o.HoldoutShare = 0.3
 	}
-	if o.Lambda <= 0 {
-		o.Lambda = 1
+	if o.MinChurned <= 0 {
+		o.MinChurned = o.MinFitChurned
 	}
-	if o.MinFitChurned <= 0 {
-		o.MinFitChurned = 20
+	if o.MinChurned <= 0 {
+		o.MinChurned = DefaultMinChurned
 	}
 	return o
 }
 
-// fitMetrics are the catalog metrics with a positive weight in some scorecard.
-func fitMetrics(scs Scorecards) []string {
-	var out []string
-	for _, m := range scs.Catalog().metrics {
-		for _, c := range scs.cards {
-			if c.Metrics[m.Key] > 0 && c.Families[m.Family] > 0 {
-				out = append(out, m.Key)
-				break
+// orient rescores every example's metric scores in the catalog's
+// direction: a scorecard with a learned direction override scored its
+// accounts the other way round (100 − score, exactly, for mid-rank
+// percentiles and for the mirrored absolute mapping), and a pooled fit
+// must read one direction per metric.
+func orient(ex []Example, scs Scorecards) []Example {
+	flips := map[string]map[string]bool{}
+	for _, c := range scs.cards {
+		for _, p := range c.plan {
+			if m, ok := scs.catalog.Metric(p.metric.Key); ok && scoredUpward(m) != scoredUpward(p.metric) {
+				if flips[c.Name] == nil {
+					flips[c.Name] = map[string]bool{}
+				}
+				flips[c.Name][p.metric.Key] = true
 			}
 		}
+	}
+	if len(flips) == 0 {
+		return ex
+	}
+	out := slices.Clone(ex)
+	for i, x := range out {
+		f := flips[x.Scorecard]
+		if f == nil {
+			continue
+		}
+		feats := make(map[string]float64, len(x.Features))
+		for k, v := range x.Features {
+			if f[k] {
+				v = 100 - v
+			}
+			feats[k] = v
+		}
+		out[i].Features = feats
 	}
 	return out
 }
@@ -200,11 +257,16 @@ func summary(r BacktestReport) string {
 		fmt.Fprintf(&b, " No weights were fitted: %s.", f.Err)
 		return b.String()
 	}
-	fmt.Fprintf(&b, " On held-out data (%s) the current weights reach AUC %.2f and the fitted weights %.2f (95%% CI %.2f–%.2f)",
-		f.SplitNote, f.AUCCurrent, f.AUCFitted, f.AUCFittedCI[0], f.AUCFittedCI[1])
+	fmt.Fprintf(&b, " On held-out data (%s) the fitted score reaches AUC %.2f (95%% CI %.2f–%.2f)",
+		f.SplitNote, f.AUCFitted, f.AUCFittedCI[0], f.AUCFittedCI[1])
+	if f.TestScored > 0 {
+		fmt.Fprintf(&b, " against %.2f for the current weights", f.AUCCurrent)
+	}
 	switch {
-	case f.AUCFittedCI[0] <= 0.5:
-		b.WriteString("; the fitted weights show no demonstrable signal either.")
+	case f.Signal != SignalPredictive:
+		b.WriteString("; no signal: the fitted score's interval includes 0.5, so nothing here demonstrably predicts churn.")
+	case f.TestScored == 0:
+		b.WriteString("; the current weights scored none of the held-out examples.")
 	case f.AUCCurrentCI.Contains(f.AUCFitted) || f.AUCFittedCI.Contains(f.AUCCurrent):
 		b.WriteString("; the difference is within the noise.")
 	case f.AUCFitted > f.AUCCurrent:
@@ -212,5 +274,20 @@ func summary(r BacktestReport) string {
 	default:
 		b.WriteString("; the current weights rank churn better.")
 	}
+	if f.AUCReferenceCI != (Interval{}) {
+		fmt.Fprintf(&b, " A logistic regression on the raw values reaches %.2f (95%% CI %.2f–%.2f)", f.AUCReference, f.AUCReferenceCI[0], f.AUCReferenceCI[1])
+		switch gap := f.AUCReference - f.AUCFitted; {
+		case gap > MaxExplainabilityGap:
+			fmt.Fprintf(&b, ": the explainable score trails it by %.2f, more than %.2f.", gap, MaxExplainabilityGap)
+		case gap > 0:
+			fmt.Fprintf(&b, ": explainability costs %.2f AUC here, within %.2f.", gap, MaxExplainabilityGap)
+		default:
+			b.WriteString(": the explainable score loses nothing to it here.")
+		}
+	}
 	return b.String()
 }
+
+// MaxExplainabilityGap is how far the fitted score's held-out AUC may
+// trail the raw-value reference before the summary says so.
+const MaxExplainabilityGap = 0.02

@@ -210,14 +210,16 @@ func TestBacktestFindsSignalAndSuggestsWeights(t *testing.T) {
 	for _, w := range f.Weights {
 		weights[w.Metric] = w
 	}
-	if w := weights["customer_messages"]; w.Suggested != 0 || w.Coefficient <= 0 || !strings.Contains(w.Note, "Customer conversations: better scores went with more churn") {
+	// The declared direction is wrong: the fit reverses it and weighs it.
+	if w := weights["customer_messages"]; w.Suggested <= 0.1 || w.Coefficient <= 0 || w.HigherIsBetter || !w.Flipped ||
+		w.DirectionFrom != DirectionLearned || !strings.Contains(w.Note, "Customer conversations: declared higher is better, but higher values went with more churn") {
 		t.Fatalf("the wrong-signed metric: %+v", w)
 	}
 	if w := weights["active_user_ratio"]; w.Suggested <= 0.1 || w.Coefficient >= 0 || !near(w.Current, 0.4*3/9) {
 		t.Fatalf("active users: %+v", w)
 	}
-	if w := weights["licence_change"]; w.Suggested != 0 || !strings.HasPrefix(w.Note, "no data") {
-		t.Fatalf("a metric nobody reported: %+v", w)
+	if w, fitted := weights["licence_change"]; fitted {
+		t.Fatalf("a metric nobody reported is no candidate: %+v", w)
 	}
 	if _, fitted := weights["days_to_renewal"]; fitted {
 		t.Fatal("weight-0 metrics are not fitted by default")
@@ -234,8 +236,15 @@ func TestBacktestFindsSignalAndSuggestsWeights(t *testing.T) {
 			t.Errorf("%s: suggested %v, file gives %v", k, w.Suggested, eff[k])
 		}
 	}
-	if !strings.Contains(rep.SuggestedYAML, "customer_messages: 0") || !strings.Contains(rep.SuggestedYAML, "# customer_messages: Customer conversations: better scores went with more churn") {
-		t.Fatalf("suggested file should zero and explain the wrong-signed metric:\n%s", rep.SuggestedYAML)
+	if !strings.Contains(rep.SuggestedYAML, "learned_directions:\n      customer_messages: lower_is_better") ||
+		!strings.Contains(rep.SuggestedYAML, "# customer_messages: Customer conversations: declared higher is better, but higher values went with more churn") {
+		t.Fatalf("suggested file should reverse and explain the wrong-signed metric:\n%s", rep.SuggestedYAML)
+	}
+	if m, _ := sug.For(Account{}).planned("customer_messages"); m.HigherIsBetter || m.DirectionFrom != DirectionLearned {
+		t.Fatalf("parsed back, customer_messages is %+v", m)
+	}
+	if rep.Fitted.IsZero() || rep.Fitted.For(Account{}).LearnedDirections["customer_messages"] {
+		t.Fatalf("the fitted value: %+v", rep.Fitted.For(Account{}))
 	}
 	if len(rep.Scorecards) != 1 || rep.Scorecards[0].Name != "default" || rep.Scorecards[0].Fit == nil {
 		t.Fatalf("per scorecard: %+v", rep.Scorecards)

@@ -58,6 +58,7 @@ type table struct {
 	metrics []Metric
 	vals    []FeatureValue // len(accts) × len(metrics)
 	has     []bool
+	held    []bool   // metric column → some account of the run has it
 	groupOf []int    // account → segment group index (-1: no segment)
 	groups  []string // group index → segment label
 	buf     []byte   // scratch for driver words
@@ -66,7 +67,7 @@ type table struct {
 func newTable(accts []Account, fs FeatureSet, scs Scorecards) *table {
 	t := &table{accts: accts, cards: scs.cards, metrics: scs.catalog.metrics}
 	n, k := len(accts), len(t.metrics)
-	t.vals, t.has = make([]FeatureValue, n*k), make([]bool, n*k)
+	t.vals, t.has, t.held = make([]FeatureValue, n*k), make([]bool, n*k), make([]bool, k)
 	t.cardOf, t.groupOf = make([]int, n), make([]int, n)
 	cardCache, groupIdx := map[[2]string]int{}, map[string]int{}
 	for i, a := range accts {
@@ -90,7 +91,7 @@ func newTable(accts []Account, fs FeatureSet, scs Scorecards) *table {
 		row := fs[a.ID]
 		for j, m := range t.metrics {
 			if fv, ok := row[m.Key]; ok && !math.IsNaN(fv.Value) && !math.IsInf(fv.Value, 0) {
-				t.vals[i*k+j], t.has[i*k+j] = fv, true
+				t.vals[i*k+j], t.has[i*k+j], t.held[j] = fv, true, true
 			}
 		}
 	}
@@ -147,23 +148,37 @@ func (t *table) used(j int) bool {
 
 // famAcc accumulates one family's metrics for one account.
 type famAcc struct {
-	nominal float64 // Σ w over the scorecard's metrics (for confidence)
+	nominal float64 // Σ w over the scorecard's metrics with data in the run (for confidence)
 	present float64 // Σ w over metrics with data
 	fresh   float64 // Σ w·staleness over metrics with data
 	sum     float64 // Σ w·staleness·score
 }
 
-// score computes one account's score from its scorecard's plan.
+// score computes one account's score from its scorecard's plan. A metric
+// counts towards confidence only when some account of the run has it: a
+// metric nobody sends is not missing for anyone. A metric whose direction
+// is unknown is context: weight 0, however the scorecard weighs it.
 func (t *table) score(i int, peers peerRanks, asOf time.Time) Score {
 	card := t.cards[t.cardOf[i]]
 	a := t.accts[i]
 	k := len(t.metrics)
 	var fam [4]famAcc
+	var gaps gapList
 	drivers := make([]Contribution, 0, len(card.plan))
 	for _, p := range card.plan {
-		fam[p.family].nominal += p.weight
 		j := p.col
+		known := p.metric.DirectionKnown()
+		weight := p.weight
+		if !known {
+			weight = 0
+		}
+		if t.held[j] {
+			fam[p.family].nominal += weight
+		}
 		if !t.has[i*k+j] {
+			if t.held[j] && weight > 0 {
+				gaps.missing = append(gaps.missing, p)
+			}
 			continue
 		}
 		fv := t.vals[i*k+j]
@@ -178,20 +193,45 @@ func (t *table) score(i int, peers peerRanks, asOf time.Time) Score {
 				r, c.PeerGroup = peers.bySegment[j][g], t.groups[g]
 			}
 			c.PeerCount = r.Len()
-			c.Score = r.Percentile(fv.Value, p.metric.HigherIsBetter)
+			// Unknown direction: the rank from low to high, for context only.
+			c.Score = r.Percentile(fv.Value, p.metric.HigherIsBetter || !known)
 		}
 		if stale < 1 {
 			c.StalenessFactor, c.Stale = stale, stale == 0
 		}
-		c.Weight = p.weight * stale // within the family for now
+		if stale == 0 && weight > 0 {
+			gaps.stale = append(gaps.stale, p)
+		}
+		c.Candidate = p.metric.Candidate
+		if !known {
+			c.DirectionUnknown = true
+			gaps.waiting = append(gaps.waiting, p)
+		}
+		c.Weight = weight * stale // within the family for now
 		f := &fam[p.family]
-		f.present += p.weight
+		f.present += weight
 		f.fresh += c.Weight
 		f.sum += c.Weight * c.Score
 		t.buf, c.Detail = detail(t.buf, p.metric, c, a)
 		drivers = append(drivers, c)
 	}
-	return finish(card, a.ID, asOf, drivers, fam)
+	s := finish(card, a.ID, asOf, drivers, fam)
+	if !s.HasScore() {
+		s.Unscored = gaps.explain(card, s.Confidence, fam, t.anyWaiting(card))
+	}
+	return s
+}
+
+// anyWaiting lists the labels of the card's metrics that some account has
+// but whose direction is unknown.
+func (t *table) anyWaiting(card Scorecard) []string {
+	var out []string
+	for _, p := range card.plan {
+		if !p.metric.DirectionKnown() && !p.metric.Candidate && t.held[p.col] {
+			out = append(out, p.metric.Label)
+		}
+	}
+	return out
 }
 
 // finish combines family subscores into the score and turns within-family

@@ -161,6 +161,20 @@ func (d *Digest) addRenewal(in DigestInput, a Account, s Score) {
 	d.MRRAtRisk += a.MRR
 }
 
+// Moved says whether a score change counts as a move, and which way: −1, 0
+// or +1. A change counts when it shows as at least one whole point, so a
+// list of movers never shows "59 → 59 (± 0)". The digest and /health
+// movers both ask here.
+func Moved(delta float64) int {
+	switch r := math.Round(delta); {
+	case r < 0:
+		return -1
+	case r > 0:
+		return 1
+	}
+	return 0
+}
+
 // topMovers returns the biggest drops and rises, largest first; ties break
 // by account id so the digest is stable.
 func topMovers(moves []Mover, n int) (down, up []Mover) {
@@ -171,12 +185,12 @@ func topMovers(moves []Mover, n int) (down, up []Mover) {
 		return moves[i].Account.ID < moves[j].Account.ID
 	})
 	for _, m := range moves {
-		if m.Delta < 0 && len(down) < n {
+		if Moved(m.Delta) < 0 && len(down) < n {
 			down = append(down, m)
 		}
 	}
 	for i := len(moves) - 1; i >= 0 && len(up) < n; i-- {
-		if moves[i].Delta > 0 {
+		if Moved(moves[i].Delta) > 0 {
 			up = append(up, moves[i])
 		}
 	}

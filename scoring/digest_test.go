@@ -108,3 +108,28 @@ func TestPulseDisagrees(t *testing.T) {
 		require.Equal(t, c.want, got, "%s with %+v", c.band, c.pulse)
 	}
 }
+
+// A change that rounds to no whole point is not a move: the digest's
+// "Biggest drops" never shows "59 → 59 (± 0)".
+func TestDigestMoversSkipChangesUnderAPoint(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	s := func(id int64, v float64) Score { return Score{AccountID: id, AsOf: now, Value: v, Band: BandYellow} }
+	in := DigestInput{
+		Now:      now,
+		Accounts: []Account{{ID: 1, Name: "Still"}, {ID: 2, Name: "Down"}, {ID: 3, Name: "Flat"}},
+		Today:    map[int64]Score{1: s(1, 59.1), 2: s(2, 50), 3: s(3, 60.3)},
+		LastWeek: map[int64]Score{1: s(1, 59.4), 2: s(2, 58), 3: s(3, 60)},
+	}
+	d := BuildDigest(in)
+	require.Len(t, d.Down, 1, "only Down moved by a whole point")
+	require.Equal(t, "Down", d.Down[0].Account.Name)
+	require.Empty(t, d.Up, "Flat rose by 0.3, which shows as ± 0")
+}
+
+func TestMoved(t *testing.T) {
+	t.Parallel()
+	for delta, want := range map[float64]int{-0.3: 0, 0.49: 0, -0.5: -1, 0.5: 1, -13: -1, 2: 1, 0: 0} {
+		require.Equal(t, want, Moved(delta), "delta %v", delta)
+	}
+}

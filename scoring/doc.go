@@ -57,15 +57,49 @@
 // Series(scores) → []SeriesPoint; TrendAt / Delta for 7- and 28-day deltas;
 // Daily + Sparkline / SparklineRange for the text chart of the card.
 //
-// # Backtest (backtest.go, evaluate.go, auc.go, split.go, fit.go, logistic.go)
+// # Backtest (backtest.go, evaluate.go, auc.go, split.go, fit.go, fitted.go, reference.go, logistic.go)
 //
 // Build one Example per account and month-end (NewExample(score,
 // ChurnedWithin(acct, T, horizonDays)); MonthEnds lists the dates), then
 // Backtest(examples, BacktestOptions{Scorecards: scs}) returns a
-// BacktestReport (JSON-ready: auc, auc_ci, auc_fitted, n_accounts,
-// n_churned, scorecards) with a plain-words Verdict and SuggestedYAML.
-// ShuffleLabels makes the no-signal control. AUC intervals are clustered by
-// account (ClusteredAUC), since one account seen at many month-ends is not
-// many independent accounts. For honest labels pick month-ends at least the
-// horizon before today. AUC, Evaluate and FitLogistic are usable on their own.
+// BacktestReport (JSON-ready: auc, auc_ci, auc_fitted, auc_reference,
+// n_accounts, n_churned, scorecards) with a plain-words Verdict, Summary,
+// SuggestedYAML and the Fitted scorecards. ShuffleLabels makes the
+// no-signal control. AUC intervals are clustered by account
+// (ClusteredAUC), since one account seen at many month-ends is not many
+// independent accounts. For honest labels pick month-ends at least the
+// horizon before today. AUC, Evaluate, FitLogistic and FitLogisticCV are
+// usable on their own.
+//
+// The fit (fit.go) learns what a person would otherwise guess:
+//
+//   - Candidates: every metric with data in the examples, except built-in
+//     or declared metrics no scorecard weighs (days_to_renewal is context);
+//     discovered metrics and their Candidate alternatives always.
+//   - One coefficient per candidate's peer-percentile score, sign free
+//     (L2 logistic regression, λ by 5-fold cross-validation grouped by
+//     account on the training part only). Split by time when history
+//     allows, else by accounts (split.go).
+//   - Where discovered features of one signal compete (28-day mean vs
+//     change), the strongest is kept and the fit is redone without the rest
+//     (FitReport.Choices); the written scorecard declares the kept feature.
+//   - A coefficient at least learnZ clustered standard errors from 0
+//     (Bonferroni over the candidates) demonstrates a direction: a declared
+//     one it contradicts is reversed, an unknown one is set, both marked
+//     DirectionLearned. Weight = |coefficient|. Without such evidence a
+//     metric keeps its direction, and weight 0 unless its sign agrees.
+//   - The reference (reference.go): the same candidates' RAW values,
+//     standardised, same split and penalty choice. The fitted score's
+//     held-out AUC is compared with it (auc_reference); the summary says so
+//     when the gap exceeds MaxExplainabilityGap. The fitted interval
+//     containing 0.5 is the "no signal" verdict (FitReport.Signal).
+//
+// For calibration (fitted.go): BacktestReport.Fitted is the fitted
+// Scorecards value, parsed from SuggestedYAML so both always agree. A
+// scorecard whose training part has MinChurned churned (and retained)
+// accounts gets its own fit; the others share the pooled one; with fewer
+// than MinChurned churned accounts overall nothing is fitted (Fit.Err
+// says why). In the file, a discovered metric the fit weighs is a custom
+// metric with direction_from: learned, and a scorecard's own reversals are
+// its learned_directions section (Scorecard.LearnedDirections).
 package scoring

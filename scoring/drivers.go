@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"bytes"
 	"cmp"
 	"math"
 	"slices"
@@ -76,6 +77,9 @@ func detail(buf []byte, m Metric, c Contribution, a Account) ([]byte, string) {
 		}
 		b = append(b, ')')
 	}
+	if c.DirectionUnknown {
+		b = append(b, " (direction not known yet: not scored)"...)
+	}
 	return b, string(b)
 }
 
@@ -94,7 +98,9 @@ func appendPhrase(b []byte, m Metric, v float64, a Account) []byte {
 		b, text = append(b, text[:i]...), text[i:]
 		switch {
 		case strings.HasPrefix(text, "{value}"):
+			start := len(b)
 			b, text = appendValue(b, m.Unit, v), text[len("{value}"):]
+			text = skipRepeatedUnit(b[start:], text)
 		case strings.HasPrefix(text, "{seats}"):
 			if a.Seats > 0 && m.Unit == UnitRatio {
 				b = append(b, " ("...)
@@ -110,6 +116,29 @@ func appendPhrase(b []byte, m Metric, v float64, a Account) []byte {
 	}
 	return b
 }
+
+// skipRepeatedUnit drops a unit word the template repeats after {value}:
+// the formatted value already carries it, and people write "{value} days
+// overdue" for a metric in days ("37 days overdue", not "37 days days").
+func skipRepeatedUnit(value []byte, text string) string {
+	sp := bytes.LastIndexByte(value, ' ')
+	if sp < 0 {
+		return text
+	}
+	word := string(value[sp+1:]) // "days", "day", "min", "h"
+	rest, ok := strings.CutPrefix(text, " ")
+	if !ok {
+		return text
+	}
+	for _, w := range []string{word, strings.TrimSuffix(word, "s"), word + "s"} {
+		if after, ok := strings.CutPrefix(rest, w); ok && w != "" && (after == "" || !isLetter(after[0])) {
+			return after
+		}
+	}
+	return text
+}
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // FormatValue formats a value by its unit for people: ratio 0.1 → "10%",
 // change -0.2 → "−20%", days 12 → "12 days", minutes 150 → "2.5 h",

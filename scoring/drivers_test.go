@@ -125,3 +125,28 @@ func TestOrdinal(t *testing.T) {
 		}
 	}
 }
+
+// A custom metric's text that repeats the unit after {value} does not say it
+// twice: {value} already carries the unit ("37 days overdue").
+func TestPhraseSkipsRepeatedUnit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		unit, text string
+		v          float64
+		want       string
+	}{
+		{UnitDays, "{value} days overdue", 37, "37 days overdue"},
+		{UnitDays, "{value} day overdue", 37, "37 days overdue"},
+		{UnitDays, "{value} days overdue", 1, "1 day overdue"},
+		{UnitMinutes, "{value} min to answer", 12, "12 min to answer"},
+		{UnitDays, "{value} daystar", 3, "3 days daystar"}, // another word, kept
+		{UnitCount, "{value} tickets", 4, "4 tickets"},
+		{UnitDays, "overdue {value}", 3, "overdue 3 days"},
+	}
+	for _, tc := range tests {
+		m := Metric{Key: "x", Unit: tc.unit, Text: tc.text}
+		if got := string(appendPhrase(nil, m, tc.v, Account{})); got != tc.want {
+			t.Errorf("%q with %v %s: got %q, want %q", tc.text, tc.v, tc.unit, got, tc.want)
+		}
+	}
+}

@@ -1,38 +1,72 @@
 package scoring
 
 import (
+	"cmp"
 	"fmt"
 	"math"
-	"strings"
+	"slices"
 )
 
-// FitReport compares the current weights with fitted ones on held-out data.
+// FitReport compares, on the same held-out examples, the current score,
+// the fitted score (one coefficient per candidate metric score, sign free)
+// and the reference model on the raw values (reference.go).
 type FitReport struct {
-	Split        Split          `json:"split"`
-	SplitNote    string         `json:"split_note"`
-	TrainN       int            `json:"train_n"`
-	TrainChurned int            `json:"train_churned"`
-	TestN        int            `json:"test_n"`
-	TestChurned  int            `json:"test_churned"`
-	AUCCurrent   float64        `json:"auc_current"` // held out, the scores as computed
-	AUCCurrentCI Interval       `json:"auc_current_ci"`
-	AUCFitted    float64        `json:"auc_fitted"` // held out, the fitted model
-	AUCFittedCI  Interval       `json:"auc_fitted_ci"`
-	Weights      []FittedWeight `json:"weights"`
-	Notes        []string       `json:"notes,omitempty"`
-	Err          string         `json:"error,omitempty"` // why nothing was fitted
+	Split        Split  `json:"split"`
+	SplitNote    string `json:"split_note"`
+	TrainN       int    `json:"train_n"`
+	TrainChurned int    `json:"train_churned"`
+	// TrainChurnedAccounts is what MinChurned is compared with: examples of
+	// one account at several month-ends are one piece of evidence.
+	TrainChurnedAccounts int             `json:"train_churned_accounts"`
+	TestN                int             `json:"test_n"`
+	TestChurned          int             `json:"test_churned"`
+	TestScored           int             `json:"test_scored"` // held-out examples with a current score (BandNone has none)
+	Lambda               float64         `json:"lambda"`      // L2 penalty, chosen by cross-validation on the training part
+	AUCCurrent           float64         `json:"auc_current"` // held out, the scores as computed (over TestScored)
+	AUCCurrentCI         Interval        `json:"auc_current_ci"`
+	AUCFitted            float64         `json:"auc_fitted"` // held out, the fitted model on metric scores
+	AUCFittedCI          Interval        `json:"auc_fitted_ci"`
+	AUCReference         float64         `json:"auc_reference"` // held out, LR on standardised raw values
+	AUCReferenceCI       Interval        `json:"auc_reference_ci"`
+	ReferenceLambda      float64         `json:"reference_lambda"`
+	Signal               Signal          `json:"signal"` // of the fitted score: none when its CI contains 0.5
+	Weights              []FittedWeight  `json:"weights"`
+	Choices              []FeatureChoice `json:"feature_choices,omitempty"`
+	Notes                []string        `json:"notes,omitempty"`
+	Err                  string          `json:"error,omitempty"` // why nothing was fitted
 }
 
-// FittedWeight is one metric's fitted effect and its weights.
+// FittedWeight is one metric's fitted effect, its weight and the direction
+// the fitted scorecard scores it with.
 type FittedWeight struct {
-	Metric string `json:"metric"`
-	Family Family `json:"family"`
+	Metric     string  `json:"metric"`
+	Family     Family  `json:"family"`
+	Signal     string  `json:"signal"` // the signal it reads
+	Feature    Feature `json:"feature"`
+	WindowDays int     `json:"window_days,omitempty"`
 	// Coefficient is the change in churn log-odds per standard deviation of
-	// the metric score: negative means a better metric score, less churn.
+	// the metric score (scored in the catalog's direction): negative means
+	// a better metric score, less churn; positive flips the direction.
 	Coefficient float64 `json:"coefficient"`
-	Current     float64 `json:"current_weight"`   // effective weight in the score now
-	Suggested   float64 `json:"suggested_weight"` // effective weight from the fit
-	Note        string  `json:"note,omitempty"`
+	// SE is the coefficient's standard error, clustered by account. A
+	// direction is learned (or a declared one reversed) only when the
+	// coefficient is learnZ SE from 0: noise must not set directions.
+	SE        float64 `json:"se"`
+	Current   float64 `json:"current_weight"`   // effective weight in the score now
+	Suggested float64 `json:"suggested_weight"` // effective weight from the fit (|coefficient|, normalised)
+	// HigherIsBetter is the fitted direction; DirectionFrom is learned when
+	// the fit set it (an unknown direction) or flipped the declared one.
+	HigherIsBetter bool            `json:"higher_is_better"`
+	DirectionFrom  DirectionSource `json:"direction_from"`
+	Flipped        bool            `json:"flipped,omitempty"` // the fit reversed a declared direction
+	Note           string          `json:"note,omitempty"`
+}
+
+// FeatureChoice records which of several features of one signal the fit kept.
+type FeatureChoice struct {
+	Signal  string   `json:"signal"`
+	Chosen  string   `json:"chosen"`  // metric key kept
+	Dropped []string `json:"dropped"` // alternatives left out
 }
 
 // EffectiveWeights is each metric's nominal share of the total score
@@ -58,13 +92,54 @@ func (c Scorecard) EffectiveWeights() map[string]float64 {
 	return out
 }
 
-// design is the regression input: metric scores, 50 where missing.
-func design(ex []Example, metrics []string) [][]float64 {
+// fitCandidates are the metrics the fit may weigh: every catalog metric
+// with data in the examples, except a built-in or declared metric that no
+// scorecard weighs (days_to_renewal is context on purpose). Discovered
+// metrics are candidates whatever their weight: their direction and weight
+// are what the fit is for.
+func fitCandidates(ex []Example, scs Scorecards) []Metric {
+	has := map[string]bool{}
+	for _, x := range ex {
+		for k := range x.Features {
+			has[k] = true
+		}
+	}
+	var out []Metric
+	for _, m := range scs.catalog.metrics {
+		if !has[m.Key] {
+			continue
+		}
+		weighted := m.Origin == OriginDiscovered
+		for _, c := range scs.cards {
+			weighted = weighted || (c.Metrics[m.Key] > 0 && c.Families[m.Family] > 0)
+		}
+		if weighted {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// metricsByKey returns the catalog metrics with these keys, in the catalog's order.
+func metricsByKey(cat Catalog, keys []string) []Metric {
+	var out []Metric
+	for _, m := range cat.metrics {
+		if slices.Contains(keys, m.Key) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// scoreColumns is the regression input of the fitted score: metric scores,
+// 50 (the peer median) where missing, which is how a missing metric moves
+// a weighted mean of scores least.
+func scoreColumns(ex []Example, metrics []Metric) [][]float64 {
 	X := make([][]float64, len(ex))
 	for i, x := range ex {
 		row := make([]float64, len(metrics))
 		for j, m := range metrics {
-			v, ok := x.Features[m]
+			v, ok := x.Features[m.Key]
 			if !ok {
 				v = 50
 			}
@@ -76,7 +151,7 @@ func design(ex []Example, metrics []string) [][]float64 {
 }
 
 // fitAndCompare fits on the held-in examples and compares on the held-out.
-func fitAndCompare(ex []Example, s split, metrics []string, card Scorecard, opt BacktestOptions) FitReport {
+func fitAndCompare(ex []Example, s split, metrics []Metric, card Scorecard, opt BacktestOptions) FitReport {
 	f := FitReport{Split: s.kind, SplitNote: s.note}
 	var train, test []Example
 	for i, x := range ex {
@@ -86,11 +161,11 @@ func fitAndCompare(ex []Example, s split, metrics []string, card Scorecard, opt 
 			test = append(test, x)
 		}
 	}
-	f.TrainN, f.TrainChurned = len(train), countChurned(train)
+	f.TrainN, f.TrainChurned, f.TrainChurnedAccounts = len(train), countChurned(train), churnedAccounts(train)
 	f.TestN, f.TestChurned = len(test), countChurned(test)
 	switch {
 	case len(metrics) == 0:
-		f.Err = "no metric to fit"
+		f.Err = "no metric to fit (no candidate metric has data)"
 		return f
 	case f.TrainChurned == 0 || f.TrainChurned == f.TrainN:
 		f.Err = "the training examples need both churned and retained accounts"
@@ -98,42 +173,168 @@ func fitAndCompare(ex []Example, s split, metrics []string, card Scorecard, opt 
 	case f.TestChurned == 0 || f.TestChurned == f.TestN:
 		f.Err = "the held-out examples need both churned and retained accounts"
 		return f
+	case f.TrainChurnedAccounts < opt.MinChurned:
+		f.Err = fmt.Sprintf("only %d churned accounts in the training part; learning directions and weights needs at least %d", f.TrainChurnedAccounts, opt.MinChurned)
+		return f
 	}
-	model, err := FitLogistic(design(train, metrics), labels(train), LogisticOptions{Lambda: opt.Lambda})
+	model, err := fitScores(train, metrics, opt)
 	if err != nil {
 		f.Err = err.Error()
 		return f
 	}
-	risk, current := make([]float64, len(test)), make([]float64, len(test))
-	for i, row := range design(test, metrics) {
-		risk[i], current[i] = model.Logit(row), -test[i].Score
+	kept, choices := chooseFeatures(metrics, model)
+	if len(kept) < len(metrics) {
+		if model, err = fitScores(train, kept, opt); err != nil {
+			f.Err = err.Error()
+			return f
+		}
+	}
+	f.Lambda, f.Choices = model.Lambda, choices
+	se := model.ClusterSE(scoreColumns(train, kept), labels(train), accountIDs(train))
+	f.Weights, f.Notes = suggestWeights(model, se, kept, card, choiceNotes(choices))
+	// The held-out AUC is that of the score as it will be written: the
+	// metrics the fit leaves at weight 0 do not rank anything.
+	written := model
+	written.Coef = slices.Clone(model.Coef)
+	for j, w := range f.Weights {
+		if w.Suggested == 0 {
+			written.Coef[j] = 0
+		}
+	}
+	risk := make([]float64, len(test))
+	for i, row := range scoreColumns(test, kept) {
+		risk[i] = written.Logit(row)
 	}
 	f.AUCFitted, f.AUCFittedCI = ClusteredAUC(risk, labels(test), accountIDs(test))
-	f.AUCCurrent, f.AUCCurrentCI = ClusteredAUC(current, labels(test), accountIDs(test))
-	f.Weights, f.Notes = suggestWeights(model, metrics, card, opt.Scorecards.Catalog())
+	f.Signal = fitSignal(f.AUCFittedCI)
+	var cur []float64
+	var curY []bool
+	var curIDs []int64
+	for _, x := range test {
+		if x.Band != BandNone {
+			cur, curY, curIDs = append(cur, -x.Score), append(curY, x.Churned), append(curIDs, x.AccountID)
+		}
+	}
+	f.TestScored = len(cur)
+	f.AUCCurrent, f.AUCCurrentCI = ClusteredAUC(cur, curY, curIDs)
+	if ref, err := fitReference(train, metrics, opt.Seed); err == nil {
+		f.ReferenceLambda = ref.model.Lambda
+		f.AUCReference, f.AUCReferenceCI = ClusteredAUC(ref.risk(test), labels(test), accountIDs(test))
+	} else {
+		f.Notes = append(f.Notes, "reference model: "+err.Error())
+	}
 	return f
 }
 
-// ownFit fits one scorecard's examples when it has enough of both outcomes.
-func ownFit(ex []Example, s split, name string, metrics []string, card Scorecard, opt BacktestOptions) (FitReport, bool) {
-	var sub []Example
-	var train []bool
-	churned, retained := 0, 0
+// fitScores fits the churn log-odds on metric scores with the penalty
+// chosen by account-grouped cross-validation (or opt.Lambda when set).
+func fitScores(train []Example, metrics []Metric, opt BacktestOptions) (LogisticModel, error) {
+	X := scoreColumns(train, metrics)
+	if opt.Lambda > 0 {
+		return FitLogistic(X, labels(train), LogisticOptions{Lambda: opt.Lambda})
+	}
+	return FitLogisticCV(X, labels(train), accountIDs(train), opt.Seed)
+}
+
+// chooseFeatures keeps, among discovered metrics that read the same signal
+// (its 28-day mean beside its change, say), the one with the largest
+// effect per standard deviation: correlated alternatives would otherwise
+// split one effect between them, and a scorecard that counts one signal
+// twice is harder to explain. Built-in and declared metrics are all kept.
+func chooseFeatures(metrics []Metric, m LogisticModel) ([]Metric, []FeatureChoice) {
+	bySignal := map[string][]int{}
+	for j, x := range metrics {
+		if x.Origin == OriginDiscovered {
+			bySignal[x.SignalKey()] = append(bySignal[x.SignalKey()], j)
+		}
+	}
+	drop := map[int]bool{}
+	var choices []FeatureChoice
+	for _, sig := range sortedKeys(bySignal) {
+		js := bySignal[sig]
+		if len(js) < 2 {
+			continue
+		}
+		best := slices.MaxFunc(js, func(a, b int) int { return cmp.Compare(math.Abs(m.Coef[a]), math.Abs(m.Coef[b])) })
+		c := FeatureChoice{Signal: sig, Chosen: metrics[best].Key}
+		for _, j := range js {
+			if j != best {
+				drop[j] = true
+				c.Dropped = append(c.Dropped, metrics[j].Key)
+			}
+		}
+		choices = append(choices, c)
+	}
+	var kept []Metric
+	for j, x := range metrics {
+		if !drop[j] {
+			kept = append(kept, x)
+		}
+	}
+	return kept, choices
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func choiceNotes(cs []FeatureChoice) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, fmt.Sprintf("%s: of its features %s kept %s (the strongest in the fit)", c.Signal, joinKeys(append([]string{c.Chosen}, c.Dropped...)), c.Chosen))
+	}
+	return out
+}
+
+func joinKeys(keys []string) string {
+	s := ""
+	for i, k := range keys {
+		if i > 0 {
+			s += ", "
+		}
+		s += k
+	}
+	return s
+}
+
+// fitSignal judges the fitted score's held-out interval like the verdict
+// judges the current one.
+func fitSignal(ci Interval) Signal {
+	switch {
+	case ci[0] > 0.5:
+		return SignalPredictive
+	case ci[1] < 0.5:
+		return SignalInverse
+	}
+	return SignalNone
+}
+
+// ownFit fits one scorecard's examples when its training part has at
+// least MinChurned churned and as many retained accounts.
+func ownFit(ex []Example, s split, name string, metrics []Metric, card Scorecard, pooled FitReport, opt BacktestOptions) (FitReport, bool) {
+	var sub, train []Example
+	var inTrain []bool
 	for i, x := range ex {
 		if x.Scorecard != name {
 			continue
 		}
-		sub, train = append(sub, x), append(train, s.train[i])
-		if s.train[i] && x.Churned {
-			churned++
-		} else if s.train[i] {
-			retained++
+		sub, inTrain = append(sub, x), append(inTrain, s.train[i])
+		if s.train[i] {
+			train = append(train, x)
 		}
 	}
-	if churned < opt.MinFitChurned || retained < opt.MinFitChurned {
+	if churnedAccounts(train) < opt.MinChurned || retainedAccounts(train) < opt.MinChurned {
 		return FitReport{}, false
 	}
-	f := fitAndCompare(sub, split{kind: s.kind, train: train, note: s.note}, metrics, card, opt)
+	if len(sub) == len(ex) && pooled.Err == "" { // every example is this scorecard's: the pooled fit is its own
+		return pooled, true
+	}
+	f := fitAndCompare(sub, split{kind: s.kind, train: inTrain, note: s.note}, metrics, card, opt)
 	return f, f.Err == ""
 }
 
@@ -145,6 +346,27 @@ func countChurned(ex []Example) int {
 		}
 	}
 	return n
+}
+
+func churnedAccounts(ex []Example) int {
+	ids := map[int64]bool{}
+	for _, x := range ex {
+		if x.Churned {
+			ids[x.AccountID] = true
+		}
+	}
+	return len(ids)
+}
+
+// retainedAccounts counts accounts with at least one retained example.
+func retainedAccounts(ex []Example) int {
+	ids := map[int64]bool{}
+	for _, x := range ex {
+		if !x.Churned {
+			ids[x.AccountID] = true
+		}
+	}
+	return len(ids)
 }
 
 func accountIDs(ex []Example) []int64 {
@@ -163,33 +385,77 @@ func labels(ex []Example) []bool {
 	return y
 }
 
-// suggestWeights turns coefficients into non-negative effective weights: a
-// metric whose better score went with more churn gets 0, and a note.
-func suggestWeights(m LogisticModel, metrics []string, card Scorecard, cat Catalog) ([]FittedWeight, []string) {
+// scoredUpward says which way a metric's score in the examples runs: its
+// direction when known, and low → high (context) when unknown, as Compute
+// ranks it. The fit reads coefficients against this orientation.
+func scoredUpward(m Metric) bool { return m.HigherIsBetter || !m.DirectionKnown() }
+
+// learnZ is how many standard errors from 0 a coefficient must lie for its
+// direction to count as demonstrated: Bonferroni over the k candidates, so
+// that on pure noise the chance of learning any direction at all is 5 %
+// (2.24 SE for 2 candidates, 2.73 for 8, 3.23 for 40), not 5 % per metric.
+func learnZ(k int) float64 {
+	return math.Sqrt2 * math.Erfinv(1-0.05/float64(max(1, k)))
+}
+
+// suggestWeights turns coefficients into effective weights |coefficient|
+// (normalised to sum to 1) and directions. A metric whose better score
+// demonstrably went with more churn (|coef| ≥ learnZ SE) is scored the other
+// way round (DirectionLearned), and a discovered metric with a demonstrable
+// effect gets the direction its sign says. Without such evidence a metric
+// keeps its direction: declared and agreeing, it keeps its weight;
+// disagreeing or of unknown direction, it gets weight 0.
+func suggestWeights(m LogisticModel, se []float64, metrics []Metric, card Scorecard, notes []string) ([]FittedWeight, []string) {
 	raw := m.RawCoef()
 	current := card.EffectiveWeights()
 	out := make([]FittedWeight, len(metrics))
-	var notes []string
 	total := 0.0
-	for j, key := range metrics {
-		met, _ := cat.Metric(key)
-		w := FittedWeight{Metric: key, Family: met.Family, Coefficient: m.Coef[j], Current: current[key]}
+	zLearn := learnZ(len(metrics))
+	for j, met := range metrics {
+		w := FittedWeight{Metric: met.Key, Family: met.Family, Signal: met.SignalKey(), Feature: met.Feature, WindowDays: met.WindowDays,
+			Coefficient: m.Coef[j], SE: se[j], Current: current[met.Key], HigherIsBetter: met.HigherIsBetter, DirectionFrom: DirectionDeclared}
+		if !met.DirectionKnown() {
+			w.DirectionFrom = DirectionUnknown
+		} else if met.DirectionFrom != "" {
+			w.DirectionFrom = met.DirectionFrom
+		}
+		demonstrable := se[j] > 0 && math.Abs(m.Coef[j]) >= zLearn*se[j]
+		upward := scoredUpward(met)
+		w.HigherIsBetter = upward
+		reversed := raw[j] > 0 // a higher score went with more churn
+		higherMoreChurn := reversed == upward
 		switch {
 		case m.Std[j] == 0:
-			w.Note = "no data or no variation in the training data, so weight 0"
-		case raw[j] >= 0:
-			w.Note = fmt.Sprintf("%s: better scores went with more churn (%+.2f log-odds per SD), so weight 0", labelOr(met, key), m.Coef[j])
+			w.Note = "no variation in the training data, so weight 0"
+		case !demonstrable && !met.DirectionKnown():
+			w.Note = fmt.Sprintf("%s: no demonstrable effect on churn (%+.2f ± %.2f log-odds per SD), so weight 0 and the direction stays unknown",
+				labelOr(met, met.Key), m.Coef[j], 1.96*se[j])
+		case !demonstrable && reversed:
+			w.Note = fmt.Sprintf("%s: better scores went with slightly more churn, but not demonstrably (%+.2f ± %.2f log-odds per SD), so weight 0 and the declared direction stays",
+				labelOr(met, met.Key), m.Coef[j], 1.96*se[j])
 		default:
-			w.Suggested = -raw[j]
+			w.Suggested = math.Abs(raw[j])
 			total += w.Suggested
+			if reversed {
+				w.HigherIsBetter = !upward
+			}
+			switch {
+			case !met.DirectionKnown():
+				w.DirectionFrom = DirectionLearned
+				w.Note = fmt.Sprintf("%s: learned: %s", labelOr(met, met.Key), directionWords(higherMoreChurn, m.Coef[j]))
+			case reversed:
+				w.DirectionFrom, w.Flipped = DirectionLearned, true
+				w.Note = fmt.Sprintf("%s: declared %s, but %s; the fitted scorecard scores it the other way round",
+					labelOr(met, met.Key), directionName(met.HigherIsBetter), directionWords(higherMoreChurn, m.Coef[j]))
+			}
 		}
 		if w.Note != "" {
-			notes = append(notes, key+": "+w.Note)
+			notes = append(notes, met.Key+": "+w.Note)
 		}
 		out[j] = w
 	}
 	if total == 0 {
-		return out, append(notes, "no metric went with less churn in the training data; no weights to suggest")
+		return out, append(notes, "no metric went demonstrably with churn in the training data; no weights to suggest")
 	}
 	for j := range out {
 		out[j].Suggested /= total
@@ -197,72 +463,26 @@ func suggestWeights(m LogisticModel, metrics []string, card Scorecard, cat Catal
 	return out, notes
 }
 
+// directionWords says which way a metric went with churn, with the effect.
+func directionWords(higherMoreChurn bool, coefPerSD float64) string {
+	if higherMoreChurn {
+		return fmt.Sprintf("higher values went with more churn (%.2f log-odds per SD), so lower is better", math.Abs(coefPerSD))
+	}
+	return fmt.Sprintf("higher values went with less churn (%.2f log-odds per SD), so higher is better", math.Abs(coefPerSD))
+}
+
+func directionName(higherIsBetter bool) string {
+	if higherIsBetter {
+		return "higher is better"
+	}
+	return "lower is better"
+}
+
 func labelOr(m Metric, key string) string {
 	if m.Label != "" {
 		return m.Label
 	}
 	return key
-}
-
-// suggestedYAML writes every scorecard with its fitted weights (its own fit
-// or the overall one); "" when there is no usable fit at all.
-func suggestedYAML(scs Scorecards, overall FitReport, own map[string]*FitReport, note string) string {
-	var cards []Scorecard
-	var lines []string
-	used := false
-	for _, c := range scs.All() {
-		f, src := &overall, "the overall fit"
-		if o := own[c.Name]; o != nil {
-			f, src = o, "its own fit"
-		}
-		if nc, ok := applyWeights(c, f.Weights); ok && f.Err == "" {
-			cards, used = append(cards, nc), true
-			lines = append(lines, fmt.Sprintf("scorecard %q: weights from %s (held-out AUC %.2f vs %.2f now)", c.Name, src, f.AUCFitted, f.AUCCurrent))
-		} else {
-			cards = append(cards, c)
-			lines = append(lines, fmt.Sprintf("scorecard %q: unchanged (no usable fit)", c.Name))
-		}
-	}
-	if !used {
-		return ""
-	}
-	header := "Weights fitted by healthbot backtest: L2-regularised logistic regression on\n" +
-		"the metric scores, " + note + ".\nMetrics with the wrong sign get weight 0.\n" + strings.Join(lines, "\n")
-	for _, n := range overall.Notes {
-		header += "\n" + n
-	}
-	b, err := FormatScorecards(cards, header)
-	if err != nil {
-		return ""
-	}
-	return string(b)
-}
-
-// applyWeights sets family and metric weights so that each metric's
-// effective weight equals its suggested weight; metrics not fitted get 0.
-func applyWeights(c Scorecard, ws []FittedWeight) (Scorecard, bool) {
-	fam := map[Family]float64{}
-	met := map[string]float64{}
-	for k := range c.Metrics {
-		met[k] = 0
-	}
-	for f := range c.Families {
-		fam[f] = 0
-	}
-	positive := false
-	for _, w := range ws {
-		if _, ok := c.Metrics[w.Metric]; !ok || w.Suggested <= 0 {
-			continue
-		}
-		met[w.Metric] = round(100*w.Suggested, 2)
-		fam[w.Family] += 100 * w.Suggested
-		positive = positive || met[w.Metric] > 0
-	}
-	for f, v := range fam {
-		fam[f] = round(v, 2)
-	}
-	c.Families, c.Metrics = fam, met
-	return c, positive
 }
 
 func round(v float64, digits int) float64 {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 )
 
 // LogisticOptions tune FitLogistic.
@@ -20,6 +22,7 @@ type LogisticModel struct {
 	Coef      []float64 // per standard deviation of the feature
 	Mean, Std []float64 // Std 0: the feature was constant and is ignored
 	Iter      int
+	Lambda    float64 // the penalty it was fitted with (chosen by FitLogisticCV, or given)
 }
 
 // FitLogistic fits P(y) by Newton–Raphson (IRLS) with an L2 penalty; it is
@@ -52,10 +55,24 @@ func FitLogistic(X [][]float64, y []bool, opt LogisticOptions) (LogisticModel, e
 	}
 	beta := make([]float64, p+1)
 	beta[0] = math.Log(float64(pos) / float64(len(y)-pos))
-	for m.Iter = 1; m.Iter <= opt.MaxIter; m.Iter++ {
-		step, err := newtonStep(Z, y, beta, opt.Lambda)
+	iter, err := irls(Z, y, opt.Lambda, beta, opt)
+	if err != nil {
+		return LogisticModel{}, err
+	}
+	m.Iter, m.Lambda = iter, opt.Lambda
+	m.Intercept = beta[0]
+	copy(m.Coef, beta[1:])
+	return m, nil
+}
+
+// irls runs Newton–Raphson from beta (updated in place; a warm start from
+// a neighbouring penalty converges in a few steps) and returns the steps taken.
+func irls(Z [][]float64, y []bool, lambda float64, beta []float64, opt LogisticOptions) (int, error) {
+	iter := 1
+	for ; iter <= opt.MaxIter; iter++ {
+		step, err := newtonStep(Z, y, beta, lambda)
 		if err != nil {
-			return LogisticModel{}, err
+			return iter, err
 		}
 		moved := 0.0
 		for j := range beta {
@@ -66,9 +83,7 @@ func FitLogistic(X [][]float64, y []bool, opt LogisticOptions) (LogisticModel, e
 			break
 		}
 	}
-	m.Intercept = beta[0]
-	copy(m.Coef, beta[1:])
-	return m, nil
+	return iter, nil
 }
 
 func (o LogisticOptions) withDefaults() LogisticOptions {
@@ -179,10 +194,11 @@ func newtonStep(Z [][]float64, y []bool, beta []float64, lambda float64) ([]floa
 		if y[i] {
 			r = 1 - p
 		}
-		for j := range z {
-			g[j] += z[j] * r
-			for k := 0; k <= j; k++ {
-				H[j][k] += w * z[j] * z[k]
+		for j, zj := range z {
+			g[j] += zj * r
+			wz, Hj := w*zj, H[j][:j+1]
+			for k, zk := range z[:j+1] {
+				Hj[k] += wz * zk
 			}
 		}
 	}
@@ -231,4 +247,234 @@ func choleskySolve(H [][]float64, g []float64) ([]float64, error) {
 		x[i] = s / L[i][i]
 	}
 	return x, nil
+}
+
+// LambdaGrid is the set of L2 penalties FitLogisticCV chooses from, largest
+// first (each fit warm-starts from the previous one). The penalty is on
+// coefficients per standard deviation, so the same grid suits any units;
+// it spans "almost no shrinkage" to "shrink hard" for thousands of rows.
+var LambdaGrid = []float64{1000, 300, 100, 30, 10, 3, 1, 0.3, 0.1}
+
+// CVFolds is the number of folds of FitLogisticCV.
+const CVFolds = 5
+
+// FitLogisticCV fits like FitLogistic with the penalty chosen by k-fold
+// cross-validation (CVFolds, held-out log-loss). Folds are whole groups:
+// rows of one account seen at several month-ends are not independent, and
+// splitting them across folds would reward memorising accounts. Call it on
+// the training part only, so the held-out test never chooses the penalty.
+// groups[i] is row i's account; the folds are seeded and repeatable.
+func FitLogisticCV(X [][]float64, y []bool, groups []int64, seed uint64) (LogisticModel, error) {
+	if len(groups) != len(X) {
+		return LogisticModel{}, fmt.Errorf("logistic: %d rows and %d groups", len(X), len(groups))
+	}
+	lambda := chooseLambda(X, y, groups, seed)
+	m, err := FitLogistic(X, y, LogisticOptions{Lambda: lambda})
+	m.Lambda = lambda
+	return m, err
+}
+
+// chooseLambda returns the grid penalty with the least cross-validated
+// log-loss; 1 when the data are too few to cross-validate.
+func chooseLambda(X [][]float64, y []bool, groups []int64, seed uint64) float64 {
+	if len(X) == 0 || len(X[0]) == 0 {
+		return 1
+	}
+	X, y, groups = cvSample(X, y, groups, seed)
+	p := len(X[0])
+	mean, std := standardize(X, p)
+	std0 := LogisticModel{Mean: mean, Std: std}
+	Z := make([][]float64, len(X))
+	for i, row := range X {
+		Z[i] = std0.z(row)
+	}
+	fold := groupFolds(groups, seed)
+	loss := make([]float64, len(LambdaGrid))
+	usable := 0
+	opt := LogisticOptions{Tol: 1e-4}.withDefaults() // the log-loss of a fold does not need more
+	for k := range CVFolds {
+		var zt [][]float64
+		var yt []bool
+		var test []int
+		for i := range Z {
+			if fold[i] == k {
+				test = append(test, i)
+			} else {
+				zt, yt = append(zt, Z[i]), append(yt, y[i])
+			}
+		}
+		pos := countTrue(yt)
+		if len(test) == 0 || pos == 0 || pos == len(yt) {
+			continue
+		}
+		usable++
+		beta := make([]float64, p+1)
+		beta[0] = math.Log(float64(pos) / float64(len(yt)-pos))
+		for li, lambda := range LambdaGrid {
+			if _, err := irls(zt, yt, lambda, beta, opt); err != nil {
+				loss[li] = math.Inf(1)
+				continue
+			}
+			for _, i := range test {
+				l := 0.0
+				for j, z := range Z[i] {
+					l += z * beta[j]
+				}
+				q := sigmoid(l)
+				if !y[i] {
+					q = 1 - q
+				}
+				loss[li] -= math.Log(math.Max(q, 1e-15))
+			}
+		}
+	}
+	if usable < 2 {
+		return 1
+	}
+	best := 0
+	for li := range loss {
+		if loss[li] < loss[best] {
+			best = li
+		}
+	}
+	return LambdaGrid[best]
+}
+
+// CVMaxRows caps the rows cross-validation fits on: beyond tens of
+// thousands of rows the choice of penalty barely matters (the data swamp
+// it), while each of the len(LambdaGrid)×CVFolds fits costs a pass per
+// Newton step. Whole accounts are sampled, seeded.
+const CVMaxRows = 20000
+
+func cvSample(X [][]float64, y []bool, groups []int64, seed uint64) ([][]float64, []bool, []int64) {
+	if len(X) <= CVMaxRows {
+		return X, y, groups
+	}
+	ids := slices.Clone(groups)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	rows := map[int64]int{}
+	for _, g := range groups {
+		rows[g]++
+	}
+	r := rand.New(rand.NewPCG(seed, 0x5a3b))
+	r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	keep, n := map[int64]bool{}, 0
+	for _, id := range ids {
+		if n >= CVMaxRows {
+			break
+		}
+		keep[id], n = true, n+rows[id]
+	}
+	var xs [][]float64
+	var ys []bool
+	var gs []int64
+	for i, g := range groups {
+		if keep[g] {
+			xs, ys, gs = append(xs, X[i]), append(ys, y[i]), append(gs, g)
+		}
+	}
+	return xs, ys, gs
+}
+
+// groupFolds assigns each row the fold of its group: groups are sorted,
+// shuffled by seed and dealt round-robin.
+func groupFolds(groups []int64, seed uint64) []int {
+	ids := slices.Clone(groups)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	r := rand.New(rand.NewPCG(seed, 0xf01d))
+	r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	of := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		of[id] = i % CVFolds
+	}
+	out := make([]int, len(groups))
+	for i, g := range groups {
+		out[i] = of[g]
+	}
+	return out
+}
+
+func countTrue(y []bool) int {
+	n := 0
+	for _, v := range y {
+		if v {
+			n++
+		}
+	}
+	return n
+}
+
+// ClusterSE is the standard error of each coefficient (per SD, like Coef),
+// robust to rows that come in clusters (Liang–Zeger sandwich over
+// groups): an account seen at twelve month-ends is one piece of evidence,
+// not twelve, and the plain inverse-Hessian error would pretend otherwise.
+// X, y and groups are the rows the model was fitted on.
+func (m LogisticModel) ClusterSE(X [][]float64, y []bool, groups []int64) []float64 {
+	d := len(m.Coef) + 1
+	beta := append([]float64{m.Intercept}, m.Coef...)
+	H := make([][]float64, d)
+	for j := range H {
+		H[j] = make([]float64, d)
+	}
+	var score [][]float64 // per group, in order of first appearance (deterministic sums)
+	index := map[int64]int{}
+	for i, x := range X {
+		z := m.z(x)
+		l := 0.0
+		for j := range z {
+			l += z[j] * beta[j]
+		}
+		p := sigmoid(l)
+		w, r := p*(1-p), -p
+		if y[i] {
+			r = 1 - p
+		}
+		gi, ok := index[groups[i]]
+		if !ok {
+			gi = len(score)
+			index[groups[i]] = gi
+			score = append(score, make([]float64, d))
+		}
+		s := score[gi]
+		for j := range z {
+			s[j] += z[j] * r
+			for k := 0; k <= j; k++ {
+				H[j][k] += w * z[j] * z[k]
+			}
+		}
+	}
+	for j := 1; j < d; j++ {
+		H[j][j] += m.Lambda
+	}
+	// A = H⁻¹, column by column; meat = Σ_g s_g s_gᵀ; V = A·meat·A.
+	A := make([][]float64, d)
+	for k := range d {
+		e := make([]float64, d)
+		e[k] = 1
+		col, err := choleskySolve(H, e)
+		if err != nil {
+			return make([]float64, len(m.Coef))
+		}
+		A[k] = col // symmetric: column k is row k
+	}
+	g := float64(len(score))
+	adj := 1.0
+	if g > 1 {
+		adj = g / (g - 1)
+	}
+	out := make([]float64, len(m.Coef))
+	for j := 1; j < d; j++ {
+		v := 0.0
+		for _, s := range score {
+			t := 0.0 // (A s)_j
+			for k := range d {
+				t += A[j][k] * s[k]
+			}
+			v += t * t
+		}
+		out[j-1] = math.Sqrt(adj * v)
+	}
+	return out
 }

@@ -12,6 +12,8 @@ type Score struct {
 	Confidence float64 // share of the total weight that had data, 0–1
 	Subscores  map[Family]float64
 	Drivers    []Contribution // every metric present, most negative first
+	// Unscored says, when Band is BandNone, what is missing and the next step.
+	Unscored *NotEnoughData
 }
 
 // HasScore reports whether there was enough data to score.
@@ -33,4 +35,9 @@ type Contribution struct {
 	AgeDays         float64 `json:"age_days,omitempty"`   // age of the newest observation
 	StalenessFactor float64 `json:"staleness,omitempty"`  // 1 fresh … 0 ignored; 0 omitted means fresh
 	Stale           bool    `json:"stale,omitempty"`      // too old to count: weight 0 (StalenessFactor is then 0 too)
+	// DirectionUnknown: a discovered metric shown as context; Score is its
+	// rank from low to high and it has weight 0.
+	DirectionUnknown bool `json:"direction_unknown,omitempty"`
+	// Candidate: an alternative feature only the fit reads; not for people.
+	Candidate bool `json:"candidate,omitempty"`
 }

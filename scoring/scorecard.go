@@ -69,6 +69,13 @@ type Scorecard struct {
 
 	Staleness StalenessByMetric // how long a metric's data counts, where the file overrides it
 
+	// LearnedDirections overrides, in this scorecard, the direction of a
+	// metric it uses (key → higher is better), as learned from churn by
+	// the backtest fit; such a metric gets DirectionFrom = learned. Written
+	// as learned_directions, the section is the marker: it is per
+	// scorecard because segments with their own fit may learn differently.
+	LearnedDirections map[string]bool
+
 	plan []planned // resolved metrics in catalog order
 }
 
@@ -83,8 +90,9 @@ type planned struct {
 // Scorecards is a validated, resolved set of scorecards with the catalog
 // (built-ins plus custom metrics) they score with.
 type Scorecards struct {
-	cards   []Scorecard
-	catalog Catalog
+	cards      []Scorecard
+	catalog    Catalog
+	discovered bool // WithDiscovered added the data's own metrics
 }
 
 // ScorecardError is one validation problem, naming the scorecard and the
@@ -235,4 +243,15 @@ func familyNames() []string {
 		out[i] = string(f)
 	}
 	return out
+}
+
+// planned returns the metric as this scorecard scores it (with its
+// staleness and learned-direction overrides).
+func (c Scorecard) planned(key string) (Metric, bool) {
+	for _, p := range c.plan {
+		if p.metric.Key == key {
+			return p.metric, true
+		}
+	}
+	return Metric{}, false
 }

@@ -88,8 +88,7 @@ func resolve(c Scorecard, base, catalog Catalog, fail func(card, field, format s
 	}
 	checkMatch(c, bad)
 	c.Families, c.Metrics = fams, metrics
-	c.plan = planFor(catalog, fams, metrics)
-	applyStaleness(&c, catalog, bad)
+	c.replan(catalog, bad)
 	if totalWeight(c.plan, fams) == 0 {
 		bad("metrics", "no metric has a positive weight in a family with a positive weight")
 	}
@@ -147,4 +146,42 @@ func overlap(a, b []string) string {
 		}
 	}
 	return ""
+}
+
+// applyLearnedDirections puts the scorecard's learned directions on its
+// plan. An absolute mapping is mirrored (score → 100 − score), so that a
+// reversed direction reverses the score whatever the normalisation.
+func applyLearnedDirections(c *Scorecard, catalog Catalog, bad func(field, format string, args ...any)) {
+	for _, key := range slices.Sorted(maps.Keys(c.LearnedDirections)) {
+		i := slices.IndexFunc(c.plan, func(p planned) bool { return p.metric.Key == key })
+		if i < 0 {
+			if _, ok := catalog.Metric(key); ok {
+				bad("learned_directions."+key, "the scorecard does not use metric %s", key)
+			} else {
+				bad("learned_directions."+key, "unknown metric%s", didYouMean(key, catalog.Keys()))
+			}
+			continue
+		}
+		m := &c.plan[i].metric
+		if hib := c.LearnedDirections[key]; hib != m.HigherIsBetter {
+			m.HigherIsBetter = hib
+			if m.Normalisation == NormAbsolute {
+				mapping := slices.Clone(m.Mapping)
+				for j := range mapping {
+					mapping[j].Score = 100 - mapping[j].Score
+				}
+				m.Mapping = mapping
+			}
+		}
+		m.DirectionFrom = DirectionLearned
+	}
+}
+
+// replan resolves the scorecard's plan over catalog with its own overrides
+// (staleness, learned directions) on top; every change of catalog goes
+// through here, so no override is lost when metrics are added.
+func (c *Scorecard) replan(catalog Catalog, bad func(field, format string, args ...any)) {
+	c.plan = planFor(catalog, c.Families, c.Metrics)
+	applyStaleness(c, catalog, bad)
+	applyLearnedDirections(c, catalog, bad)
 }

@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -306,5 +307,38 @@ func TestScorecardAlertThresholdErrorsNameTheField(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `"ent"`) {
 			t.Errorf("alerts %q: error %v, want it to name scorecard \"ent\" and %s", body, err, want)
 		}
+	}
+}
+
+// A YAML syntax error names the line a person must fix, not the parser's
+// line (which was 1 for an indentation error and one short for others).
+func TestScorecardSyntaxErrorLine(t *testing.T) {
+	t.Parallel()
+	head := "scorecards:\n  - name: default\n    families:\n      usage: 40\n"
+	tests := []struct {
+		name, yaml string
+		line       int
+	}{
+		{"bad indentation", head + "   bad indent: 1\n", 5},
+		{"tab", head + "\tmetrics:\n      csat: 1\n", 5},
+		{"unclosed bracket", head + "    metrics:\n      csat: [1\n    bands:\n      green: 70\n", 6},
+		{"mapping in a value", head + "    metrics: a: b\n", 5},
+		{"unclosed quote", "scorecards:\n  - name: \"default\n    families:\n      usage: 40\n", 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseScorecards([]byte(tc.yaml))
+			var se *ScorecardError
+			if !errors.As(err, &se) {
+				t.Fatalf("error %v is not a *ScorecardError", err)
+			}
+			if se.Line != tc.line {
+				t.Errorf("line %d, want %d: %v", se.Line, tc.line, err)
+			}
+			if want := fmt.Sprintf("line %d: not valid YAML: ", tc.line); !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("error %q should start with %q", err, want)
+			}
+		})
 	}
 }

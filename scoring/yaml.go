@@ -26,6 +26,12 @@ func DefaultScorecards() Scorecards {
 	return s
 }
 
+// The values of learned_directions.
+const (
+	directionHigher = "higher_is_better"
+	directionLower  = "lower_is_better"
+)
+
 // fileYAML is the scorecard file as written.
 type fileYAML struct {
 	Scorecards []scorecardYAML `yaml:"scorecards"`
@@ -42,6 +48,8 @@ type scorecardYAML struct {
 	CustomMetrics []metricYAML       `yaml:"custom_metrics,omitempty"`
 	Alerts        yaml.Node          `yaml:"alerts,omitempty"` // decoded onto DefaultAlertRules
 	Staleness     StalenessByMetric  `yaml:"staleness,omitempty"`
+	// LearnedDirections: metric key → higher_is_better | lower_is_better.
+	LearnedDirections map[string]string `yaml:"learned_directions,omitempty"`
 }
 
 // metricYAML is a custom metric as written; pointers tell "unset" apart so
@@ -61,6 +69,9 @@ type metricYAML struct {
 	FreshDays      int      `yaml:"fresh_days,omitempty"`
 	Weight         *float64 `yaml:"weight,omitempty"`
 	Text           string   `yaml:"text,omitempty"`
+	// DirectionFrom "learned" marks a direction the backtest fit learned
+	// (DirectionLearned); absent, the direction is declared.
+	DirectionFrom string `yaml:"direction_from,omitempty"`
 }
 
 // ParseScorecards reads a scorecard file. Unknown keys, wrong types and
@@ -69,7 +80,7 @@ type metricYAML struct {
 func ParseScorecards(data []byte) (Scorecards, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return Scorecards{}, &ScorecardError{Problem: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		return Scorecards{}, syntaxError(data, err)
 	}
 	items := scorecardNodes(&root)
 	var file fileYAML
@@ -128,22 +139,36 @@ func (sy scorecardYAML) scorecard() (Scorecard, []*ScorecardError) {
 	}
 	c.Metrics = sy.Metrics
 	c.Staleness = sy.Staleness
+	for _, k := range sortedKeys(sy.LearnedDirections) {
+		if c.LearnedDirections == nil {
+			c.LearnedDirections = map[string]bool{}
+		}
+		switch v := sy.LearnedDirections[k]; v {
+		case directionHigher:
+			c.LearnedDirections[k] = true
+		case directionLower:
+			c.LearnedDirections[k] = false
+		default:
+			errs = append(errs, &ScorecardError{Field: "learned_directions." + k,
+				Problem: fmt.Sprintf("%q: want %s or %s", v, directionHigher, directionLower)})
+		}
+	}
 	var alertErr *ScorecardError
 	if c.Alerts, alertErr = decodeAlertRules(&sy.Alerts); alertErr != nil {
 		errs = append(errs, alertErr)
 	}
 	for i, my := range sy.CustomMetrics {
-		m, problem := my.metric()
+		m, field, problem := my.metric()
 		if problem != "" {
-			errs = append(errs, &ScorecardError{Field: fmt.Sprintf("custom_metrics[%d].%s", i, problem), Problem: "required"})
+			errs = append(errs, &ScorecardError{Field: fmt.Sprintf("custom_metrics[%d].%s", i, field), Problem: problem})
 		}
 		c.CustomMetrics = append(c.CustomMetrics, m)
 	}
 	return c, errs
 }
 
-// metric converts and fills defaults; problem names a missing required field.
-func (my metricYAML) metric() (Metric, string) {
+// metric converts and fills defaults; problem says what is wrong with field.
+func (my metricYAML) metric() (Metric, string, string) {
 	m := Metric{
 		Key: my.Key, Signal: my.Signal, Family: Family(my.Family), Label: my.Label, Unit: my.Unit,
 		Feature: Feature(my.Feature), WindowDays: my.WindowDays, Normalisation: Normalisation(my.Normalisation),
@@ -156,10 +181,17 @@ func (my metricYAML) metric() (Metric, string) {
 		m.Weight = *my.Weight
 	}
 	if my.HigherIsBetter == nil {
-		return m, "higher_is_better"
+		return m, "higher_is_better", "required"
 	}
 	m.HigherIsBetter = *my.HigherIsBetter
-	return m, ""
+	switch DirectionSource(my.DirectionFrom) {
+	case "", DirectionDeclared:
+	case DirectionLearned:
+		m.DirectionFrom = DirectionLearned
+	default:
+		return m, "direction_from", fmt.Sprintf("%q: want declared or learned", my.DirectionFrom)
+	}
+	return m, "", ""
 }
 
 func decodeMatch(n *yaml.Node) (Match, *ScorecardError) {

@@ -211,3 +211,37 @@ func keyNode(n *yaml.Node, key string) *yaml.Node {
 	}
 	return nil
 }
+
+// yamlLinePrefix is the "line N: " the YAML parser puts before a syntax
+// error; its N is often off (the line before, or 1 for an indentation
+// error), so syntaxError replaces it.
+var yamlLinePrefix = regexp.MustCompile(`^(yaml: )?line \d+: `)
+
+// syntaxError reports a YAML syntax error at the line where the file stops
+// being valid YAML: the first line whose prefix of the file no longer
+// parses. That is where a person has to look, which the parser's own line
+// number often is not.
+func syntaxError(data []byte, err error) *ScorecardError {
+	problem := yamlLinePrefix.ReplaceAllString(err.Error(), "")
+	return &ScorecardError{Problem: "not valid YAML: " + problem, Line: firstBadLine(data)}
+}
+
+// firstBadLine is the 1-based number of the first line at which the file's
+// prefix fails to parse; 0 if every prefix parses or the file is too long
+// to search (the parser's message still says what is wrong).
+func firstBadLine(data []byte) int {
+	const maxLines = 5000
+	lines := strings.SplitAfter(string(data), "\n")
+	if len(lines) > maxLines {
+		return 0
+	}
+	var n yaml.Node
+	prefix := 0
+	for i, l := range lines {
+		prefix += len(l)
+		if yaml.Unmarshal(data[:prefix], &n) != nil {
+			return i + 1
+		}
+	}
+	return 0
+}

@@ -25,6 +25,8 @@ type scorecardOut struct {
 	Alerts        *AlertRules  `yaml:"alerts,omitempty"`
 
 	Staleness StalenessByMetric `yaml:"staleness,omitempty"`
+
+	LearnedDirections yaml.Node `yaml:"learned_directions,omitempty"`
 }
 
 type matchOut struct {
@@ -85,7 +87,9 @@ func toOut(c Scorecard) scorecardOut {
 	o.Families = weightsNode(fams, famW)
 	keys := make([]string, 0, len(c.Metrics))
 	for _, p := range c.plan {
-		keys = append(keys, p.metric.Key)
+		if _, ok := c.Metrics[p.metric.Key]; ok {
+			keys = append(keys, p.metric.Key)
+		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Metrics)) {
 		if !slices.Contains(keys, k) {
@@ -95,6 +99,17 @@ func toOut(c Scorecard) scorecardOut {
 	o.Metrics = weightsNode(keys, c.Metrics)
 	for _, m := range c.CustomMetrics {
 		o.CustomMetrics = append(o.CustomMetrics, metricOut(m))
+	}
+	if len(c.LearnedDirections) > 0 {
+		o.LearnedDirections = yaml.Node{Kind: yaml.MappingNode}
+		for _, k := range sortedKeys(c.LearnedDirections) {
+			v := directionLower
+			if c.LearnedDirections[k] {
+				v = directionHigher
+			}
+			o.LearnedDirections.Content = append(o.LearnedDirections.Content,
+				&yaml.Node{Kind: yaml.ScalarNode, Value: k}, &yaml.Node{Kind: yaml.ScalarNode, Value: v})
+		}
 	}
 	return o
 }
@@ -116,6 +131,13 @@ func metricOut(m Metric) metricYAML {
 		Key: m.Key, Signal: m.Signal, Family: string(m.Family), Label: m.Label, Unit: m.Unit,
 		HigherIsBetter: &hib, Feature: string(m.Feature), WindowDays: m.WindowDays,
 		Normalisation: string(m.Normalisation), Mapping: m.Mapping, StaleAfterDays: m.StaleAfterDays,
-		FreshDays: m.FreshDays, Weight: &w, Text: m.Text,
+		FreshDays: m.FreshDays, Weight: &w, Text: m.Text, DirectionFrom: learnedMarker(m.DirectionFrom),
 	}
+}
+
+func learnedMarker(d DirectionSource) string {
+	if d == DirectionLearned {
+		return string(DirectionLearned)
+	}
+	return ""
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -55,10 +56,18 @@ var pulseValueSQL = fmt.Sprintf("(CASE rating WHEN 'healthy' THEN %d WHEN 'conce
 // as "the value at a time" the largest wins. AgeDays is the age at asOf of
 // the newest observation of the signal.
 func (s *Store) Features(ctx context.Context, asOf time.Time, metrics []scoring.Metric) (scoring.FeatureSet, error) {
+	fs, _, err := s.FeaturesSeen(ctx, asOf, metrics)
+	return fs, err
+}
+
+// FeaturesSeen is Features, and also lists the signal keys the pass met
+// in its window that no metric reads, sorted: metric discovery learns of a
+// new signal from the daily pass at no extra scan.
+func (s *Store) FeaturesSeen(ctx context.Context, asOf time.Time, metrics []scoring.Metric) (scoring.FeatureSet, []string, error) {
 	p := newFeaturePlan(asOf, metrics)
 	out := scoring.FeatureSet{}
 	if len(p.signals) == 0 && !p.pulse {
-		return out, nil
+		return out, nil, nil
 	}
 	err := s.InTx(ctx, func(tx *Store) error {
 		if _, err := tx.db.Exec(ctx, featureSettings); err != nil {
@@ -84,9 +93,9 @@ func (s *Store) Features(ctx context.Context, asOf time.Time, metrics []scoring.
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, slices.Sorted(maps.Keys(p.unread)), nil
 }
 
 // featureSettings tune the pass for its transaction: enough memory for a
@@ -111,10 +120,11 @@ type featurePlan struct {
 	chgWindows  []int            // distinct windows of change
 	daysWindow  int              // the longest days_since window (0: none)
 	from        time.Time
+	unread      map[string]bool // signals the pass met that no metric reads
 }
 
 func newFeaturePlan(asOf time.Time, metrics []scoring.Metric) *featurePlan {
-	p := &featurePlan{asOf: asOf, metrics: metrics, bySignal: map[string][]int{}, chgSigs: map[int][]string{}}
+	p := &featurePlan{asOf: asOf, metrics: metrics, bySignal: map[string][]int{}, chgSigs: map[int][]string{}, unread: map[string]bool{}}
 	lookback := 0
 	for i, m := range metrics {
 		sig := m.SignalKey()
@@ -326,6 +336,9 @@ func (s *Store) scanFeatureGroups(ctx context.Context, p *featurePlan, fn func(*
 			continue // signal rows under the pulse key are not read
 		}
 		if _, read := p.bySignal[g.signal]; !read {
+			if !p.unread[g.signal] {
+				p.unread[strings.Clone(g.signal)] = true
+			}
 			continue // a signal the catalog does not read
 		}
 		p.resolve(g, recent, thens)

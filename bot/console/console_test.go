@@ -140,3 +140,17 @@ func TestRenderEveryBlockType(t *testing.T) {
 		t.Errorf("buttons = %+v", btns)
 	}
 }
+
+// With a directory of names the console shows the owner's name, as Slack
+// does, instead of the Slack id (the papercut "Owner: @U0DEMO02").
+func TestConsoleCardNamesTheOwner(t *testing.T) {
+	t.Parallel()
+	r, out, _ := setup(t, "/health acme\n")
+	r.Names = map[string]string{"U0JANE": "Jane Doe"}
+	if err := r.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); !strings.Contains(got, "Owner: @Jane Doe ·") || strings.Contains(got, "U0JANE") {
+		t.Errorf("card should name the owner, not show the id:\n%s", got)
+	}
+}

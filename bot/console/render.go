@@ -26,8 +26,13 @@ type Button struct {
 
 // Render writes bs as readable text and returns the buttons it numbered.
 // Every block type healthbot emits is handled; others print as "[type]".
-func Render(w io.Writer, bs []slack.Block) ([]Button, error) {
-	r := renderer{w: w}
+// User mentions print as their Slack id; RenderNamed prints names.
+func Render(w io.Writer, bs []slack.Block) ([]Button, error) { return RenderNamed(w, bs, nil) }
+
+// RenderNamed is Render with a Slack user id → name directory, so that a
+// card says "Owner: @Maya Chen" as Slack would, not "@U0DEMO02".
+func RenderNamed(w io.Writer, bs []slack.Block, names map[string]string) ([]Button, error) {
+	r := renderer{w: w, names: names}
 	for _, b := range bs {
 		r.block(b)
 	}
@@ -36,6 +41,7 @@ func Render(w io.Writer, bs []slack.Block) ([]Button, error) {
 
 type renderer struct {
 	w       io.Writer
+	names   map[string]string // Slack user id → name
 	buttons []Button
 	err     error
 }
@@ -49,16 +55,16 @@ func (r *renderer) printf(format string, args ...any) {
 func (r *renderer) block(b slack.Block) {
 	switch b := b.(type) {
 	case *slack.HeaderBlock:
-		t := text(b.Text)
+		t := r.text(b.Text)
 		r.printf("%s\n%s\n", t, strings.Repeat("=", max(3, displayWidth(t))))
 	case *slack.SectionBlock:
 		if b.Text != nil {
-			r.printf("%s\n", text(b.Text))
+			r.printf("%s\n", r.text(b.Text))
 		}
 		if len(b.Fields) > 0 {
 			cells := make([]string, len(b.Fields))
 			for i, f := range b.Fields {
-				cells[i] = strings.ReplaceAll(text(f), "\n", " ")
+				cells[i] = strings.ReplaceAll(r.text(f), "\n", " ")
 			}
 			r.printf("  %s\n", strings.Join(cells, "   |   "))
 		}
@@ -70,7 +76,7 @@ func (r *renderer) block(b slack.Block) {
 		for _, e := range b.ContextElements.Elements {
 			switch e := e.(type) {
 			case *slack.TextBlockObject:
-				parts = append(parts, text(e))
+				parts = append(parts, r.text(e))
 			case *slack.ImageBlockElement:
 				parts = append(parts, "["+e.AltText+"]")
 			}
@@ -160,7 +166,7 @@ var (
 
 // text turns mrkdwn into plain text: links become their labels, mentions
 // "@U123", markup and entities are removed.
-func text(t *slack.TextBlockObject) string {
+func (r *renderer) text(t *slack.TextBlockObject) string {
 	if t == nil {
 		return ""
 	}
@@ -171,6 +177,9 @@ func text(t *slack.TextBlockObject) string {
 			p := mentionRe.FindStringSubmatch(m)
 			if p[3] != "" {
 				return p[1] + p[3]
+			}
+			if name, ok := r.names[p[2]]; ok && p[1] == "@" {
+				return "@" + name
 			}
 			return p[1] + p[2]
 		})

@@ -30,12 +30,13 @@ type HomeViewer interface {
 // REPL reads commands from In and prints what Slack would show on Out.
 type REPL struct {
 	Handler Handler
-	Home    HomeViewer   // nil: no "home" command
-	As      bot.Request  // who is typing: UserID, UserName, ChannelID
-	In      io.Reader    //
-	Out     io.Writer    //
-	Log     *slog.Logger // handler errors in detail; users see the safe message
-	Prompt  string       // printed before each line when interactive
+	Home    HomeViewer        // nil: no "home" command
+	As      bot.Request       // who is typing: UserID, UserName, ChannelID
+	In      io.Reader         //
+	Out     io.Writer         //
+	Log     *slog.Logger      // handler errors in detail; users see the safe message
+	Prompt  string            // printed before each line when interactive
+	Names   map[string]string // Slack user id → name, for mentions; nil: ids
 
 	buttons []Button
 }
@@ -146,7 +147,7 @@ func (r *REPL) show(ctx context.Context, msg bot.Message, err error) {
 		r.buttons = nil
 		return
 	}
-	btns, werr := Render(r.Out, msg.Blocks)
+	btns, werr := RenderNamed(r.Out, msg.Blocks, r.Names)
 	if werr != nil {
 		r.Log.WarnContext(ctx, "console output failed", "err", werr)
 	}

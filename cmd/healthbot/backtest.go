@@ -18,7 +18,8 @@ import (
 	"github.com/healthbot/healthbot/store"
 )
 
-// DefaultSuggestedFile is where backtest writes the fitted weights.
+// DefaultSuggestedFile is the file name backtest proposes for the fitted
+// scorecards; it writes one only when --write names it.
 const DefaultSuggestedFile = "scorecards.suggested.yaml"
 
 // backtestWarmupDays is how much history the default range leaves before
@@ -31,7 +32,7 @@ const shuffleSeed = 1
 func backtestCommand() command {
 	return command{
 		summary: "check whether the score predicts churn, and suggest fitted weights",
-		usage:   "backtest [--horizon 90d] [--from DATE] [--to DATE] [--split time|accounts] [--scorecards FILE] [--json] [--out FILE]",
+		usage:   "backtest [--horizon 90d] [--from DATE] [--to DATE] [--split time|accounts] [--scorecards FILE] [--min-churned N] [--json] [--write FILE]",
 		run:     runBacktest,
 	}
 }
@@ -43,7 +44,8 @@ type backtestFlags struct {
 	split       scoring.Split
 	scorecards  string
 	json        bool
-	out         string
+	write       string // "": print where the fitted scorecards would go, write nothing
+	minChurned  int
 }
 
 func parseBacktestFlags(e *env, args []string) (backtestFlags, error) {
@@ -54,14 +56,19 @@ func parseBacktestFlags(e *env, args []string) (backtestFlags, error) {
 	split := fs.String("split", "", "hold-out for the fitted weights: time or accounts (default: time when history allows)")
 	cards := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the built-in defaults)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	out := fs.String("out", DefaultSuggestedFile, "where to write the fitted weights as a scorecard file")
+	write := fs.String("write", "", "write the fitted scorecards to this YAML file (default: write nothing, say where they would go)")
+	minDefault := e.cfg.MinChurned // HEALTHBOT_MIN_CHURNED, as the scoring run uses
+	if minDefault < 1 {
+		minDefault = scoring.DefaultMinChurned
+	}
+	minChurned := fs.Int("min-churned", minDefault, "churned accounts needed before directions and weights are learned (default $HEALTHBOT_MIN_CHURNED, else 20)")
 	if err := parseFlags(fs, args); err != nil {
 		return backtestFlags{}, err
 	}
 	if fs.NArg() > 0 {
 		return backtestFlags{}, usagef("unexpected argument %q", fs.Arg(0))
 	}
-	f := backtestFlags{scorecards: *cards, json: *asJSON, out: *out}
+	f := backtestFlags{scorecards: *cards, json: *asJSON, write: *write, minChurned: *minChurned}
 	var err error
 	if f.horizonDays, err = parseHorizon(*horizon); err != nil {
 		return f, err
@@ -85,8 +92,8 @@ func parseBacktestFlags(e *env, args []string) (backtestFlags, error) {
 	if !f.from.IsZero() && !f.to.IsZero() && f.to.Before(f.from) {
 		return f, usagef("--from %s is after --to %s", *from, *to)
 	}
-	if f.out == "" {
-		return f, usagef("--out needs a file name")
+	if f.minChurned < 1 {
+		return f, usagef("--min-churned %d: want at least 1", f.minChurned)
 	}
 	return f, nil
 }
@@ -131,13 +138,13 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := Backtest(ctx, st, cards, f.horizonDays, f.from, f.to, f.split)
+	res, err := BacktestWith(ctx, st, cards, BacktestParams{HorizonDays: f.horizonDays, From: f.from, To: f.to, Split: f.split, MinChurned: f.minChurned})
 	if err != nil {
 		return err
 	}
 	res.ScorecardsSource = src
-	if res.SuggestedYAML != "" {
-		if res.SuggestedFile, err = writeSuggested(f.out, res.SuggestedYAML); err != nil {
+	if res.SuggestedYAML != "" && f.write != "" {
+		if res.SuggestedFile, err = writeSuggested(f.write, res.SuggestedYAML); err != nil {
 			return err
 		}
 	}
@@ -163,10 +170,25 @@ type BacktestResult struct {
 	Outcomes         outcomeCounts      `json:"outcomes"` // reasons owners gave (backtest_outcomes.go)
 }
 
+// BacktestParams say what Backtest runs over; zero From/To are derived
+// from the signal history, zero Split is automatic, zero MinChurned is
+// scoring.DefaultMinChurned.
+type BacktestParams struct {
+	HorizonDays int
+	From, To    time.Time
+	Split       scoring.Split
+	MinChurned  int
+}
+
 // Backtest scores every account alive at each month-end in [from, to]
 // (zero: derived from the signal history) without writing scores, labels it
 // by churn within horizonDays, and evaluates and fits the weights.
 func Backtest(ctx context.Context, st *store.Store, cards scoring.Scorecards, horizonDays int, from, to time.Time, split scoring.Split) (BacktestResult, error) {
+	return BacktestWith(ctx, st, cards, BacktestParams{HorizonDays: horizonDays, From: from, To: to, Split: split})
+}
+
+// BacktestWith is Backtest with every parameter, MinChurned included.
+func BacktestWith(ctx context.Context, st *store.Store, cards scoring.Scorecards, p BacktestParams) (BacktestResult, error) {
 	first, last, ok, err := st.SignalSpan(ctx)
 	if err != nil {
 		return BacktestResult{}, err
@@ -174,8 +196,10 @@ func Backtest(ctx context.Context, st *store.Store, cards scoring.Scorecards, ho
 	if !ok {
 		return BacktestResult{}, errors.New("there are no signals in the database, so nothing to backtest (import signals or run `healthbot demo`)")
 	}
+	horizonDays, from, to := p.HorizonDays, p.From, p.To
 	res := BacktestResult{HorizonDays: horizonDays}
 	lastLabel := scoring.Day(last).AddDate(0, 0, -horizonDays)
+	derived := from.IsZero() || to.IsZero()
 	if from.IsZero() {
 		from = scoring.Day(first).AddDate(0, 0, backtestWarmupDays)
 	}
@@ -186,8 +210,11 @@ func Backtest(ctx context.Context, st *store.Store, cards scoring.Scorecards, ho
 	}
 	monthEnds := scoring.MonthEnds(from, to)
 	if len(monthEnds) == 0 {
-		return BacktestResult{}, fmt.Errorf("no month-end between %s and %s to backtest: signals span %s to %s and each month-end needs %d days of history after it",
-			from.Format(time.DateOnly), to.Format(time.DateOnly), first.Format(time.DateOnly), last.Format(time.DateOnly), horizonDays)
+		if derived {
+			return BacktestResult{}, shortHistory(scoring.Day(first), scoring.Day(last), from, horizonDays)
+		}
+		return BacktestResult{}, fmt.Errorf("no month-end between --from %s and --to %s to backtest (signals span %s to %s)",
+			from.Format(time.DateOnly), to.Format(time.DateOnly), first.Format(time.DateOnly), last.Format(time.DateOnly))
 	}
 	for _, t := range monthEnds {
 		res.AsOfDates = append(res.AsOfDates, t.Format(time.DateOnly))
@@ -196,10 +223,26 @@ func Backtest(ctx context.Context, st *store.Store, cards scoring.Scorecards, ho
 	if err != nil {
 		return BacktestResult{}, err
 	}
-	res.BacktestReport = scoring.Backtest(examples, scoring.BacktestOptions{Scorecards: cards, Split: split})
+	res.BacktestReport = scoring.Backtest(examples, scoring.BacktestOptions{Scorecards: cards, Split: p.Split, MinChurned: p.MinChurned})
 	res.Shuffled = scoring.Evaluate(scoring.ShuffleLabels(examples, shuffleSeed))
 	res.Outcomes, err = backtestOutcomes(ctx, st)
 	return res, err
+}
+
+// shortHistory explains a history too short for the horizon: each
+// month-end needs backtestWarmupDays of history before it (so windowed
+// features have data) and the horizon after it (so churn is known). It
+// says how much history that takes and which --horizon would fit.
+func shortHistory(first, last, from time.Time, horizonDays int) error {
+	span := int(last.Sub(first).Hours()/24) + 1
+	firstEnd := from.AddDate(0, 1, -from.Day()) // the month-end on or after from
+	need := int(firstEnd.Sub(first).Hours()/24) + horizonDays
+	msg := fmt.Sprintf("the history is too short for a %d-day horizon: signals span %d days (%s to %s), and a backtest needs a month-end at least %d days into the history (%s) followed by the %d-day horizon, i.e. %d days of history",
+		horizonDays, span, first.Format(time.DateOnly), last.Format(time.DateOnly), backtestWarmupDays, firstEnd.Format(time.DateOnly), horizonDays, need)
+	if fits := int(last.Sub(firstEnd).Hours() / 24); fits >= 1 {
+		return fmt.Errorf("%s; try --horizon %dd (the longest this history allows) or import more history", msg, fits)
+	}
+	return fmt.Errorf("%s; import at least %d more days of history", msg, need-span+1)
 }
 
 // writeSuggested writes the fitted scorecard file and returns its absolute path.
@@ -228,18 +271,32 @@ func printBacktest(w io.Writer, r BacktestResult) {
 		evalRow(tw, s.Name, s.Evaluation)
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(w, "\nControl, labels shuffled at random: AUC %.2f (95%% CI %.2f–%.2f) — a score without signal looks like this.\n",
-		r.Shuffled.AUC, r.Shuffled.AUCCI[0], r.Shuffled.AUCCI[1])
+	fmt.Fprintf(w, "\n%s\n", controlLine(r.Shuffled))
 	printFit(w, r.Fit)
 	printOutcomes(w, r.Outcomes)
 	if r.Summary != "" {
 		fmt.Fprintf(w, "\n%s\n", r.Summary)
 	}
-	if r.SuggestedFile != "" {
-		fmt.Fprintf(w, "\nFitted weights written as a scorecard file to %s\n(try it: healthbot score --dry-run --scorecards %s).\n", r.SuggestedFile, r.SuggestedFile)
-	} else {
-		fmt.Fprintln(w, "\nNo scorecard file written: no weights could be fitted.")
+	switch {
+	case r.SuggestedFile != "":
+		fmt.Fprintf(w, "\nFitted scorecards written to %s\n(try them: healthbot score --dry-run --scorecards %s).\n", r.SuggestedFile, r.SuggestedFile)
+	case r.SuggestedYAML != "":
+		fmt.Fprintf(w, "\nFitted scorecards not written; to save them: healthbot backtest … --write %s\n", DefaultSuggestedFile)
+	default:
+		fmt.Fprintln(w, "\nNo fitted scorecards: no weights could be fitted.")
 	}
+}
+
+// controlLine is the shuffled-labels control in words. With fewer churned
+// examples than MinChurnedToJudge its AUC means nothing (one churned
+// example can only rank 0 or 1), so it says that instead of a number.
+func controlLine(e scoring.Evaluation) string {
+	if e.NChurned < scoring.MinChurnedToJudge || e.NChurned == e.N {
+		return fmt.Sprintf("Control, labels shuffled at random: not computed — %d churned of %d scored examples is too few (it needs at least %d churned and some retained).",
+			e.NChurned, e.N, scoring.MinChurnedToJudge)
+	}
+	return fmt.Sprintf("Control, labels shuffled at random: AUC %.2f (95%% CI %.2f–%.2f) — a score without signal looks like this.",
+		e.AUC, e.AUCCI[0], e.AUCCI[1])
 }
 
 func evalRow(w io.Writer, name string, e scoring.Evaluation) {
@@ -252,22 +309,71 @@ func evalRow(w io.Writer, name string, e scoring.Evaluation) {
 		100*e.RedRecall, e.NNotEnoughData)
 }
 
+// printFit shows the three held-out AUCs side by side (current, fitted,
+// raw-value reference), then per metric the fitted weight and direction
+// (learned ones marked), then which feature won where a signal had several.
 func printFit(w io.Writer, f scoring.FitReport) {
 	if f.Err != "" {
 		fmt.Fprintf(w, "\nFitted weights: none (%s).\n", f.Err)
 		return
 	}
-	fmt.Fprintf(w, "\nFitted weights (L2 logistic regression; %s split: %s)\n", f.Split, f.SplitNote)
-	fmt.Fprintf(w, "  held-out AUC: current weights %.2f (%.2f–%.2f), fitted %.2f (%.2f–%.2f); train %d (%d churned), test %d (%d churned)\n\n",
-		f.AUCCurrent, f.AUCCurrentCI[0], f.AUCCurrentCI[1], f.AUCFitted, f.AUCFittedCI[0], f.AUCFittedCI[1],
-		f.TrainN, f.TrainChurned, f.TestN, f.TestChurned)
+	fmt.Fprintf(w, "\nFitted weights (L2 logistic regression on peer percentiles, sign free, λ %g by cross-validation; %s split: %s)\n", f.Lambda, f.Split, f.SplitNote)
+	fmt.Fprintf(w, "  train %d examples (%d churned, %d churned accounts), test %d (%d churned)\n", f.TrainN, f.TrainChurned, f.TrainChurnedAccounts, f.TestN, f.TestChurned)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  METRIC\tFAMILY\tCURRENT\tSUGGESTED\tCOEFFICIENT")
+	fmt.Fprintln(tw, "  HELD-OUT AUC\t\t95% CI\t")
+	if f.TestScored > 0 {
+		fmt.Fprintf(tw, "  current weights\t%.2f\t%.2f–%.2f\t%d of %d held-out examples had a score\n", f.AUCCurrent, f.AUCCurrentCI[0], f.AUCCurrentCI[1], f.TestScored, f.TestN)
+	} else {
+		fmt.Fprintf(tw, "  current weights\t–\t–\tno held-out example had a score\n")
+	}
+	fmt.Fprintf(tw, "  fitted score\t%.2f\t%.2f–%.2f\t%s\n", f.AUCFitted, f.AUCFittedCI[0], f.AUCFittedCI[1], signalWords(f.Signal))
+	fmt.Fprintf(tw, "  reference (LR on raw values)\t%.2f\t%.2f–%.2f\tthe same metrics unranked; what explainability costs\n", f.AUCReference, f.AUCReferenceCI[0], f.AUCReferenceCI[1])
+	_ = tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  METRIC\tFAMILY\tFEATURE\tDIRECTION\tCURRENT\tFITTED\tCOEF ± SE")
 	for _, x := range f.Weights {
-		fmt.Fprintf(tw, "  %s\t%s\t%.3f\t%.3f\t%+.2f\n", x.Metric, x.Family, x.Current, x.Suggested, x.Coefficient)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%.3f\t%.3f\t%+.2f ± %.2f\n", x.Metric, x.Family, featureWords(x), directionWords(x), x.Current, x.Suggested, x.Coefficient, x.SE)
 	}
 	_ = tw.Flush()
+	for _, c := range f.Choices {
+		fmt.Fprintf(w, "  %s: kept %s of its features (left out %s)\n", c.Signal, c.Chosen, strings.Join(c.Dropped, ", "))
+	}
 	for _, n := range f.Notes {
 		fmt.Fprintf(w, "  %s\n", n)
 	}
+}
+
+func signalWords(s scoring.Signal) string {
+	switch s {
+	case scoring.SignalPredictive:
+		return "predicts churn"
+	case scoring.SignalInverse:
+		return "points the wrong way"
+	}
+	return "no signal: the interval includes 0.5"
+}
+
+func featureWords(x scoring.FittedWeight) string {
+	if x.WindowDays > 0 && x.Feature != scoring.FeatureLatest {
+		return fmt.Sprintf("%s %dd", x.Feature, x.WindowDays)
+	}
+	return string(x.Feature)
+}
+
+// directionWords is the fitted direction, "(learned)" when the fit set it.
+func directionWords(x scoring.FittedWeight) string {
+	d := "lower is better"
+	if x.HigherIsBetter {
+		d = "higher is better"
+	}
+	switch {
+	case x.DirectionFrom == scoring.DirectionUnknown:
+		return "unknown"
+	case x.Flipped:
+		return d + " (learned, reversed)"
+	case x.DirectionFrom == scoring.DirectionLearned:
+		return d + " (learned)"
+	}
+	return d
 }

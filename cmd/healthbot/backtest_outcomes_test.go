@@ -18,7 +18,7 @@ func TestBacktestShowsOutcomeReasons(t *testing.T) {
 	p := setupBacktest(t)
 	out := filepath.Join(t.TempDir(), "suggested.yaml")
 
-	code, stdout, errOut := p.run(t, nil, "backtest", "--horizon", "30d", "--out", out)
+	code, stdout, errOut := p.run(t, nil, "backtest", "--horizon", "30d", "--write", out)
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, stdout, "Reasons from owners: none yet")
 
@@ -42,12 +42,12 @@ func TestBacktestShowsOutcomeReasons(t *testing.T) {
 		}
 	}
 
-	code, stdout, errOut = p.run(t, nil, "backtest", "--horizon", "30d", "--out", out)
+	code, stdout, errOut = p.run(t, nil, "backtest", "--horizon", "30d", "--write", out)
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, stdout, "  churn    2 of 3 asked answered: Budget cut 2 · Champion left 1\n")
 	require.Contains(t, stdout, "  renewal  1 of 1 asked answered: Happy sponsor 1\n")
 
-	code, stdout, errOut = p.run(t, nil, "backtest", "--horizon", "30d", "--json", "--out", out)
+	code, stdout, errOut = p.run(t, nil, "backtest", "--horizon", "30d", "--json", "--write", out)
 	require.Equal(t, 0, code, errOut)
 	var got struct {
 		Outcomes map[string]store.OutcomeCounts `json:"outcomes"`

@@ -30,14 +30,14 @@ func TestBacktestJSONShapeAndWritesNoScores(t *testing.T) {
 	p := setupBacktest(t)
 	out := filepath.Join(t.TempDir(), "suggested.yaml")
 
-	code, stdout, errOut := p.run(t, nil, "backtest", "--horizon", "30d", "--json", "--out", out)
+	code, stdout, errOut := p.run(t, nil, "backtest", "--horizon", "30d", "--json", "--write", out)
 	require.Equal(t, 0, code, errOut)
 	require.Equal(t, 0, p.scoreRows(t), "the backtest never writes scores")
 
 	var got map[string]any
 	require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
 	for _, key := range []string{"auc", "auc_ci", "auc_fitted", "n_accounts", "n_churned", "scorecards", "lift_worst_decile",
-		"red_precision", "red_recall", "shuffled_control", "as_of_dates", "horizon_days", "verdict"} {
+		"red_precision", "red_recall", "shuffled_control", "as_of_dates", "horizon_days", "verdict", "auc_reference", "auc_reference_ci"} {
 		require.Contains(t, got, key)
 	}
 	require.Len(t, got["auc_ci"], 2)
@@ -65,7 +65,7 @@ func TestBacktestReportsInWords(t *testing.T) {
 	t.Parallel()
 	p := setupBacktest(t)
 	out := filepath.Join(t.TempDir(), "suggested.yaml")
-	code, stdout, errOut := p.run(t, nil, "backtest", "--horizon", "30d", "--out", out, "--split", "accounts")
+	code, stdout, errOut := p.run(t, nil, "backtest", "--horizon", "30d", "--write", out, "--split", "accounts")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, stdout, "churn within 30 days")
 	require.Contains(t, stdout, "labels shuffled at random")
@@ -78,7 +78,10 @@ func TestBacktestSaysWhenThereIsNoHistory(t *testing.T) {
 	p := seedScoringPortfolio(t, portfolioSpec{accounts: 3, days: 20})
 	code, _, errOut := p.run(t, nil, "backtest")
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "no month-end")
+	require.Contains(t, errOut, "the history is too short for a 90-day horizon: signals span 21 days (2026-03-11 to 2026-03-31)")
+	require.Contains(t, errOut, "a month-end at least 30 days into the history (2026-04-30) followed by the 90-day horizon, i.e. 140 days of history")
+	require.Contains(t, errOut, "import at least 120 more days of history")
+	require.NotContains(t, errOut, "no month-end between", "no reversed range")
 
 	code, _, errOut = p.run(t, nil, "backtest", "--horizon", "soon")
 	require.Equal(t, 2, code)
@@ -105,4 +108,54 @@ func TestBacktestOnTheDemoPortfolio(t *testing.T) {
 	require.Equal(t, scoring.SignalPredictive, res.Signal)
 	require.True(t, res.Shuffled.AUCCI.Contains(0.5), "shuffled labels: %v", res.Shuffled.AUCCI)
 	require.Equal(t, scoring.SignalNone, res.Shuffled.Signal)
+}
+
+// A history that is too short for the horizon says which horizon fits,
+// and that horizon works (#20: it printed a reversed date range).
+func TestBacktestShortHistorySuggestsAHorizon(t *testing.T) {
+	t.Parallel()
+	p := seedScoringPortfolio(t, portfolioSpec{accounts: 3, days: 70})
+	code, _, errOut := p.run(t, nil, "backtest")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "the history is too short for a 90-day horizon: signals span 71 days (2026-01-20 to 2026-03-31)")
+	require.Contains(t, errOut, "i.e. 129 days of history; try --horizon 31d (the longest this history allows)")
+	require.NotContains(t, errOut, "no month-end between")
+
+	code, stdout, errOut := p.run(t, nil, "backtest", "--horizon", "31d")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, stdout, "1 month-ends 2026-02-28 … 2026-02-28, churn within 31 days")
+}
+
+// One churned example: the shuffled control says it is too few instead of
+// printing "AUC 0.00 (95 % CI 0.00–0.00)" (#20).
+func TestBacktestControlNeedsEnoughChurn(t *testing.T) {
+	t.Parallel()
+	p := seedScoringPortfolio(t, portfolioSpec{accounts: 12, days: 120, churn: map[int]int{3: 45}})
+	code, stdout, errOut := p.run(t, nil, "backtest", "--horizon", "30d")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, stdout, "Control, labels shuffled at random: not computed — 1 churned of")
+	require.Contains(t, stdout, "is too few (it needs at least 10 churned and some retained)")
+	require.NotContains(t, stdout, "0.00–0.00")
+}
+
+// The fitted scorecards are written only with --write FILE; otherwise the
+// report says how to save them and nothing lands in the working directory
+// (#20: scorecards.suggested.yaml appeared unasked).
+func TestBacktestWritesTheFitOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
+	p := setupBacktest(t)
+	code, stdout, errOut := p.run(t, nil, "backtest", "--horizon", "30d", "--min-churned", "3", "--split", "accounts")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, stdout, "Fitted scorecards not written; to save them: healthbot backtest … --write scorecards.suggested.yaml")
+	_, err := os.Stat(DefaultSuggestedFile)
+	require.True(t, os.IsNotExist(err), "nothing is written to the working directory unasked")
+
+	out := filepath.Join(t.TempDir(), "fitted.yaml")
+	code, stdout, errOut = p.run(t, nil, "backtest", "--horizon", "30d", "--min-churned", "3", "--split", "accounts", "--write", out)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, stdout, "Fitted scorecards written to "+out)
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	_, err = scoring.ParseScorecards(b)
+	require.NoError(t, err)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -149,12 +150,11 @@ func calibrationFrom(ctx context.Context, st *store.Store, in bot.InForce, res B
 		c.Reason = "no weights could be fitted: " + res.Fit.Err
 		return c, nil
 	}
-	fitted, err := scoring.ParseScorecards([]byte(res.SuggestedYAML))
-	if err != nil {
-		return c, fmt.Errorf("calibrate: the fitted scorecards do not parse: %w", err)
+	c.YAML, c.Fitted = res.SuggestedYAML, res.Fitted
+	if c.Fitted.IsZero() {
+		return c, errors.New("calibrate: the backtest wrote fitted scorecards but returned none to compare")
 	}
-	c.YAML, c.Fitted = res.SuggestedYAML, fitted
-	oldScores, accounts := current, []scoring.Account(nil)
+	oldScores, accounts, err := current, []scoring.Account(nil), error(nil)
 	if current == nil {
 		oldScores, accounts, err = bot.ComputeScores(ctx, st, in.Cards, c.Day)
 	} else {
@@ -163,7 +163,7 @@ func calibrationFrom(ctx context.Context, st *store.Store, in bot.InForce, res B
 	if err != nil {
 		return c, err
 	}
-	newScores, _, err := bot.ComputeScores(ctx, st, fitted, c.Day)
+	newScores, _, err := bot.ComputeScores(ctx, st, c.Fitted, c.Day)
 	if err != nil {
 		return c, err
 	}
@@ -264,8 +264,16 @@ func weightChanges(ws []scoring.FittedWeight) string {
 		if w.Coefficient == 0 && w.Suggested == 0 {
 			continue // no data to fit: nobody sends it, so it never weighed anything
 		}
-		if d := w.Suggested - w.Current; d >= 0.01 || d <= -0.01 {
-			out = append(out, wc{w.Metric, w.Current, w.Suggested})
+		name := w.Metric
+		if w.Suggested > 0 && (w.Flipped || w.DirectionFrom == scoring.DirectionLearned) {
+			dir := "lower is better"
+			if w.HigherIsBetter {
+				dir = "higher is better"
+			}
+			name += " (" + dir + ", learned)"
+		}
+		if d := w.Suggested - w.Current; d >= 0.01 || d <= -0.01 || name != w.Metric {
+			out = append(out, wc{name, w.Current, w.Suggested})
 		}
 	}
 	for i := 1; i < len(out); i++ { // few entries: insertion sort by |change|

@@ -48,6 +48,7 @@ func commands() map[string]command {
 		"apikey":   apikeyCommand(),
 		"rollup":   rollupCommand(),
 		"score":    scoreCommand(),
+		"metrics":  metricsCommand(),
 		"backtest": backtestCommand(),
 		"version":  versionCommand(),
 		"console":  consoleCommand(),

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/healthbot/healthbot/scoring"
 )
 
 // Config is everything healthbot reads from its environment, parsed and
@@ -36,6 +38,7 @@ type Config struct {
 	DigestAt       WeeklyTime
 	PulseAt        WeeklyTime
 	ScorecardsFile string
+	MinChurned     int // churned accounts needed before directions are learned from churn
 	ScoreInterval  time.Duration
 	KeyFeatures    []string // track event names whose use key_feature_adoption measures
 	Charts         string   // "block": Block Kit line charts on cards; "text": sparklines only
@@ -125,6 +128,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		PulseReminderAfter: p.duration("HEALTHBOT_PULSE_REMINDER_AFTER", "48h"),
 		PulsePace:          p.duration("HEALTHBOT_PULSE_PACE", "1s"),
 		ScorecardsFile:     p.str("HEALTHBOT_SCORECARDS", ""),
+		MinChurned:         p.intIn("HEALTHBOT_MIN_CHURNED", scoring.DefaultMinChurned, 2, 1_000_000),
 		ScoreInterval:      p.duration("HEALTHBOT_SCORE_INTERVAL", "24h"),
 		KeyFeatures:        splitList(p.str("HEALTHBOT_KEY_FEATURES", "")),
 		Charts:             p.oneOf("HEALTHBOT_CHARTS", "block", "block", "text"),

@@ -41,7 +41,11 @@ func consoleCommand() command {
 			}
 			h.Directory = dir
 			h.Questioner = questioner(e.cfg, st, nil, nil, e.log)
-			r := &console.REPL{Handler: h, Home: h, As: user, In: e.in, Out: e.out, Log: e.log}
+			names, err := csmNames(ctx, st)
+			if err != nil {
+				return err
+			}
+			r := &console.REPL{Handler: h, Home: h, As: user, In: e.in, Out: e.out, Log: e.log, Names: names}
 			if isTerminal(e.out) {
 				r.Prompt = "healthbot> "
 				fmt.Fprintf(e.out, "healthbot console as %s — type /health help, or help for the console, Ctrl-D to leave.\n", user.UserName)
@@ -75,6 +79,22 @@ func consoleUser(ctx context.Context, st *store.Store, as string) (bot.Request, 
 		return req, nil, nil
 	}
 	return req, emailDirectory{req.UserID: as}, nil
+}
+
+// csmNames maps each CSM's Slack id to their name, so the console prints
+// "Owner: @Maya Chen" where Slack would show the person, not "@U0DEMO02".
+func csmNames(ctx context.Context, st *store.Store) (map[string]string, error) {
+	csms, err := st.CSMs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(csms))
+	for _, c := range csms {
+		if c.SlackUserID != "" && c.Name != "" {
+			names[c.SlackUserID] = c.Name
+		}
+	}
+	return names, nil
 }
 
 // emailDirectory answers users.info's email for the console user.

@@ -39,8 +39,8 @@ func (r demoReport) alerts(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(r.w, "  The first run (%s) found %d conditions already true; the alert channel gets one message:\n\n",
-		first.Format(time.DateOnly), base.Quiet)
+	fmt.Fprintf(r.w, "  The first run (%s), a week before the scores above, found %d conditions already true on the %d accounts live that day; the alert channel gets one message:\n\n",
+		first.Format(time.DateOnly), base.Quiet, base.Baseline.Accounts)
 	if err := r.render(blocks.AlertBaselineBlocks(base.Baseline)); err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (r demoReport) freshAlerts(ctx context.Context, a *bot.Alerts, day time.Tim
 // render prints blocks as the console shows them, indented.
 func (r demoReport) render(bs []slack.Block) error {
 	ww := &wrapWriter{w: r.w, width: reportWidth, indent: "  "}
-	if _, err := console.Render(ww, bs); err != nil {
+	if _, err := console.RenderNamed(ww, bs, r.names); err != nil {
 		return err
 	}
 	return ww.Close()

@@ -21,6 +21,9 @@ type demoReport struct {
 	w    io.Writer
 	seed int64
 	asOf time.Time
+	// names maps CSMs' Slack ids to names, so cards say "Owner: @Maya
+	// Chen" as Slack would; print fills it.
+	names map[string]string
 }
 
 // reportWidth is the column budget; output stays readable in 80–100 columns.
@@ -31,6 +34,11 @@ func (r demoReport) sections() []func(context.Context) error {
 }
 
 func (r demoReport) print(ctx context.Context) error {
+	names, err := csmNames(ctx, r.st)
+	if err != nil {
+		return err
+	}
+	r.names = names
 	fmt.Fprintf(r.w, "\nhealthbot demo portfolio, history up to %s (seed %d)\n", r.asOf.Format(time.DateOnly), r.seed)
 	for _, section := range r.sections() {
 		if err := section(ctx); err != nil {

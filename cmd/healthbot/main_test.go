@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/healthbot/healthbot/ingest"
 	"github.com/healthbot/healthbot/store/storetest"
 )
 
@@ -51,6 +52,9 @@ func TestMainServesOpsEndpoints(t *testing.T) {
 	code, body := get(t, base+"/metrics")
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, body, "go_goroutines")
+	code, body = get(t, base+"/v1/openapi.yaml")
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, string(ingest.OpenAPI()), body, "serve publishes the intake's contract")
 }
 
 func TestRunRejectsUnknownCommandAndBadFlags(t *testing.T) {

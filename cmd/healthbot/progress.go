@@ -98,3 +98,58 @@ func commas(n int64) string {
 	}
 	return b.String()
 }
+
+// dayProgress is a backfill's progress: on a terminal one self-overwriting
+// line with a bar over the days, days/s and the time left; elsewhere (a log
+// file, CI) nothing, and the caller prints plain lines.
+type dayProgress struct {
+	w     io.Writer
+	on    bool
+	total int
+	now   func() time.Time
+	start time.Time
+	done  int
+	drawn bool
+}
+
+func newDayProgress(w io.Writer, on bool, total int, now func() time.Time) *dayProgress {
+	p := &dayProgress{w: w, on: on, total: total, now: now}
+	if on {
+		p.start = now()
+	}
+	return p
+}
+
+// day counts one scored day and redraws.
+func (p *dayProgress) day() {
+	p.done++
+	if !p.on {
+		return
+	}
+	frac := float64(p.done) / float64(max(p.total, 1))
+	n := int(frac * barWidth)
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d days  %s\033[K", strings.Repeat("#", n), strings.Repeat(".", barWidth-n),
+		p.done, p.total, p.rate())
+	p.drawn = true
+}
+
+// rate is "3.2 days/s, 1m44s left" once a day has been timed.
+func (p *dayProgress) rate() string {
+	el := p.now().Sub(p.start)
+	if el <= 0 || p.done == 0 {
+		return ""
+	}
+	perSec := float64(p.done) / el.Seconds()
+	left := time.Duration(float64(p.total-p.done) / perSec * float64(time.Second)).Round(time.Second)
+	if p.done >= p.total {
+		return fmt.Sprintf("%.1f days/s", perSec)
+	}
+	return fmt.Sprintf("%.1f days/s, %s left", perSec, left)
+}
+
+// clear ends the progress line so what follows starts on its own line.
+func (p *dayProgress) clear() {
+	if p.drawn {
+		_, _ = io.WriteString(p.w, "\n")
+	}
+}

@@ -75,3 +75,27 @@ func TestCommas(t *testing.T) {
 		require.Equal(t, want, commas(n))
 	}
 }
+
+// A backfill draws a bar over the days with days/s and the time left.
+func TestDayProgressShowsDaysPerSecondAndTimeLeft(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	p := newDayProgress(&out, true, 10, func() time.Time { return now })
+	now = now.Add(2 * time.Second)
+	p.day()
+	p.day()
+	require.True(t, strings.HasSuffix(out.String(), "\r[######........................] 2/10 days  1.0 days/s, 8s left\033[K"), out.String())
+	for range 8 {
+		p.day()
+	}
+	require.True(t, strings.HasSuffix(out.String(), "\r[##############################] 10/10 days  5.0 days/s\033[K"), out.String())
+	p.clear()
+	require.True(t, strings.HasSuffix(out.String(), "\n"))
+
+	var off strings.Builder
+	q := newDayProgress(&off, false, 10, func() time.Time { return now })
+	q.day()
+	q.clear()
+	require.Empty(t, off.String(), "nothing off a terminal")
+}

@@ -134,6 +134,9 @@ func runScore(ctx context.Context, e *env, args []string) error {
 		return dryRunScore(ctx, e.out, st, f.days[0], current, currentSrc, cards, src)
 	}
 	fmt.Fprintf(e.out, "Scoring with %s.\n", src)
+	if cards, err = discoverMetrics(ctx, e, st, cards, f.days[len(f.days)-1]); err != nil {
+		return err
+	}
 	if err := backfill(ctx, e, st, cards, f.days); err != nil || !f.alerts {
 		return err
 	}
@@ -143,16 +146,27 @@ func runScore(ctx context.Context, e *env, args []string) error {
 // backfill scores each day in turn; each day is written in one transaction.
 func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorecards, days []time.Time) error {
 	var written int64
+	bar := newDayProgress(e.err, len(days) > 1 && isTerminal(e.err), len(days), time.Now)
+	defer bar.clear()
 	for i, d := range days {
 		sum, err := bot.RunScoring(ctx, st, cards, d)
 		if err != nil {
 			return err
 		}
 		written += sum.Written
+		bar.day()
 		e.log.Debug("scored", "as_of", d.Format(time.DateOnly), "accounts", len(sum.Scores), "took", sum.Took)
+		if bar.on && i < len(days)-1 {
+			continue // the bar shows the days in between
+		}
 		if len(days) <= 31 || i%30 == 29 || i == len(days)-1 {
 			fmt.Fprintf(e.out, "%s  %d accounts: %s  (%.1fs)\n", d.Format(time.DateOnly), len(sum.Scores),
 				bandLine(sum.Bands), sum.Took.Seconds())
+		}
+		if i == len(days)-1 {
+			for _, line := range unscoredLines(sum.Scores, 3) {
+				fmt.Fprintln(e.out, "  "+line)
+			}
 		}
 	}
 	if len(days) > 1 {
@@ -160,6 +174,63 @@ func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorec
 			days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly), written)
 	}
 	return nil
+}
+
+// discoverMetrics adds the signals no scorecard reads to cards (learning
+// their directions when the profiles refresh and enough accounts churned)
+// and prints one line naming the metrics that wait for a direction.
+func discoverMetrics(ctx context.Context, e *env, st *store.Store, cards scoring.Scorecards, day time.Time) (scoring.Scorecards, error) {
+	accounts, err := st.Accounts(ctx)
+	if err != nil {
+		return cards, err
+	}
+	d, err := bot.Discover(ctx, st, cards, accounts, bot.DiscoveryOptions{MinChurned: e.cfg.MinChurned, AsOf: bot.ScoreTime(day)})
+	if err != nil {
+		return cards, err
+	}
+	if line := waitingLine(d.Waiting(), d.Churned, e.cfg.MinChurned); line != "" {
+		fmt.Fprintln(e.out, line)
+	}
+	return d.Cards, nil
+}
+
+// unscoredLines explains the "not enough data" scores, the most common
+// explanations first, at most n lines: "12 accounts: not enough data: … Next: …".
+func unscoredLines(scores []scoring.Score, n int) []string {
+	type group struct {
+		count int
+		words string
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, s := range scores {
+		u := s.Unscored
+		if s.HasScore() || u == nil {
+			continue
+		}
+		key := strings.Join(u.Missing, ",") + "|" + strings.Join(u.TooOld, ",") + "|" + strings.Join(u.Waiting, ",") + "|" + u.Next
+		g, ok := byKey[key]
+		if !ok {
+			g = &group{words: u.Words()}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.count++
+	}
+	slices.SortStableFunc(groups, func(a, b *group) int { return cmp.Compare(b.count, a.count) })
+	var out []string
+	for i, g := range groups {
+		if i == n {
+			out = append(out, fmt.Sprintf("… and %d more kinds of gap", len(groups)-n))
+			break
+		}
+		what := "accounts"
+		if g.count == 1 {
+			what = "account"
+		}
+		out = append(out, fmt.Sprintf("%d %s — %s", g.count, what, g.words))
+	}
+	return out
 }
 
 // bandLine is "12 green · 7 yellow · 3 red · 1 not enough data".

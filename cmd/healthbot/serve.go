@@ -108,6 +108,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.mux.Handle("POST /v1/", intake)
+	m.mux.Handle("GET /v1/openapi.yaml", ingest.OpenAPIHandler())
 	if err := m.startSlack(); err != nil {
 		return err
 	}

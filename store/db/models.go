@@ -114,6 +114,22 @@ type JobRun struct {
 	Error      string
 }
 
+type MetricProfile struct {
+	Signal        string
+	Accounts      int32
+	RowCount      int64
+	FirstAt       time.Time
+	LastAt        time.Time
+	MinValue      float64
+	MaxValue      float64
+	IntegerValued bool
+	BinaryValued  bool
+	PerAccount    float64
+	GapDays       float64
+	Direction     []byte
+	ProfiledAt    time.Time
+}
+
 type Outcome struct {
 	ID          int64
 	AccountID   int64
