@@ -96,6 +96,20 @@ func (c *Calibrations) Propose(ctx context.Context, v store.NewScorecardVersion)
 	return rec, nil
 }
 
+// NoProposal tells the ops channel that a calibration ran and why it
+// proposes nothing (too little churn, no better fit), so a quiet month
+// reads as checked rather than as skipped.
+func (c *Calibrations) NoProposal(ctx context.Context, month time.Time, reason string) error {
+	if c.cfg.Slack == nil || c.cfg.Channel == "" {
+		return errors.New("calibration: no ops channel to post to (HEALTHBOT_OPS_CHANNEL)")
+	}
+	text := blocks.CalibrationNothingText(month, reason)
+	return c.cfg.Retry.Do(ctx, func(ctx context.Context) error {
+		_, _, err := c.cfg.Slack.PostMessageContext(ctx, c.cfg.Channel, msgOptions(Message{Text: text}, "")...)
+		return err
+	})
+}
+
 // calibrationView is a stored version as the ops channel shows it. The
 // message is rebuilt from the store alone, so a decision made on another
 // replica renders the same.

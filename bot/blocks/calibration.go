@@ -38,6 +38,13 @@ func CalibrationText(c Calibration) string {
 	return fmt.Sprintf("Calibration proposal %d: held-out AUC %.2f → %.2f. Approve or dismiss.", c.VersionID, c.AUCBefore, c.AUCAfter)
 }
 
+// CalibrationNothingText is the ops-channel note of a calibration that
+// proposes nothing; reason says why ("no weights could be fitted: …").
+func CalibrationNothingText(month time.Time, reason string) string {
+	return fmt.Sprintf("Scorecard calibration %s: nothing to propose, %s. The scorecards in force stay as they are.",
+		month.Format("January 2006"), Esc(reason))
+}
+
 // CalibrationAlreadyDecided answers a click on a proposal someone already
 // approved or dismissed.
 func CalibrationAlreadyDecided(c Calibration) string {

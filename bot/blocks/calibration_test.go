@@ -51,3 +51,10 @@ func TestCalibrationContent(t *testing.T) {
 	}
 	require.Equal(t, "Calibration proposal 7: held-out AUC 0.78 → 0.83. Approve or dismiss.", blocks.CalibrationText(proposal()))
 }
+
+func TestCalibrationNothingText(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "Scorecard calibration December 2026: nothing to propose, the fitted weights do not rank churn better on held-out data (AUC 0.91 against 0.94 now). The scorecards in force stay as they are.",
+		blocks.CalibrationNothingText(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC),
+			"the fitted weights do not rank churn better on held-out data (AUC 0.91 against 0.94 now)"))
+}

@@ -84,7 +84,7 @@ func runCalibrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cal, err := Calibrate(ctx, st, in, f.horizonDays, f.day)
+	cal, err := Calibrate(ctx, st, in, BacktestParams{HorizonDays: f.horizonDays, MinChurned: e.cfg.MinChurned}, f.day)
 	if err != nil {
 		return err
 	}
@@ -125,8 +125,10 @@ type Calibration struct {
 
 // Calibrate runs the backtest fit on the scorecards in force and diffs the
 // fitted ones against them on day. It writes nothing.
-func Calibrate(ctx context.Context, st *store.Store, in bot.InForce, horizonDays int, day time.Time) (Calibration, error) {
-	res, err := Backtest(ctx, st, in.Cards, horizonDays, time.Time{}, time.Time{}, scoring.SplitAuto)
+// p says the horizon and the churn needed (its range and split stay
+// automatic).
+func Calibrate(ctx context.Context, st *store.Store, in bot.InForce, p BacktestParams, day time.Time) (Calibration, error) {
+	res, err := BacktestWith(ctx, st, in.Cards, p)
 	if err != nil {
 		return Calibration{}, err
 	}

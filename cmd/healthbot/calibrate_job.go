@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -45,13 +46,15 @@ func (m *Main) calibrateJob() scheduledJob {
 		if err != nil {
 			return err
 		}
-		cal, err := Calibrate(ctx, m.store, in, calibrateHorizonDays, scoring.Day(occ.UTC()))
-		if err != nil {
-			return fmt.Errorf("calibrate: %w", err)
+		p := BacktestParams{HorizonDays: calibrateHorizonDays, MinChurned: m.Config.MinChurned}
+		cal, err := Calibrate(ctx, m.store, in, p, scoring.Day(occ.UTC()))
+		if err != nil { // too little history, most often: ops hear why
+			err = fmt.Errorf("calibrate: %w", err)
+			return errors.Join(err, cals.NoProposal(ctx, occ, err.Error()))
 		}
 		if !cal.Proposable() {
 			log.InfoContext(ctx, "calibration: nothing proposed", "reason", cal.Reason)
-			return nil
+			return cals.NoProposal(ctx, occ, cal.Reason)
 		}
 		_, err = cals.Propose(ctx, cal.Version("calibrate (monthly)", store.VersionProposed, ""))
 		return err

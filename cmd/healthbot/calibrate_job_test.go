@@ -162,3 +162,22 @@ func mustID(t *testing.T, s string) int64 {
 func rawOf(p bottest.Post) string {
 	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(p.Raw))
 }
+
+// TestMonthlyCalibrationWithoutHistoryTellsOps: a young portfolio has no
+// history to fit; the run says so in the ops channel and stores nothing.
+func TestMonthlyCalibrationWithoutHistoryTellsOps(t *testing.T) {
+	t.Parallel()
+	w := setupJobs(t, time.Date(2026, 12, 1, 6, 59, 0, 0, newYork))
+	w.start(t, "bot-a", map[string]string{"HEALTHBOT_CALIBRATE": "monthly", "HEALTHBOT_OPS_CHANNEL": jobsOpsChannel})
+	w.waitEvents(t, "score run", 1, finishOf("score"))
+	w.armed(t)
+	w.clock.Advance(time.Minute)
+	done := w.waitEvents(t, "the calibration run", 1, finishOf("calibrate"))
+	require.Contains(t, done[0].Err, "there are no signals in the database")
+	posts := w.opsPosts()
+	require.Len(t, posts, 1)
+	require.Contains(t, posts[0].Param("text"), "Scorecard calibration December 2026: nothing to propose, calibrate: there are no signals")
+	vs, err := w.st.ScorecardVersions(context.Background(), 10)
+	require.NoError(t, err)
+	require.Empty(t, vs)
+}

@@ -45,7 +45,7 @@ type metricRow struct {
 
 func runMetrics(ctx context.Context, e *env, args []string) error {
 	fs := flags("metrics", e)
-	cardsPath := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the built-in defaults)")
+	cardsPath := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the newest approved version, else the built-in defaults)")
 	asJSON := fs.Bool("json", false, "print a JSON array")
 	asOf := fs.String("as-of", "", "learn directions from the churn known by this day, YYYY-MM-DD (default today)")
 	if err := parseFlags(fs, args); err != nil {

@@ -36,7 +36,7 @@ func parseScoreFlags(e *env, args []string) (scoreFlags, error) {
 	asOf := fs.String("as-of", "", "the day to score, YYYY-MM-DD (default today)")
 	from := fs.String("from", "", "backfill: first day to score, YYYY-MM-DD")
 	to := fs.String("to", "", "backfill: last day to score, YYYY-MM-DD (default today)")
-	cards := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the built-in defaults)")
+	cards := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the newest approved version, else the built-in defaults)")
 	dry := fs.Bool("dry-run", false, "write nothing; list the accounts whose band the scorecard file would change")
 	alerts := fs.Bool("alerts", false, "then evaluate the alert rules for the last day scored (posted when SLACK_BOT_TOKEN is set)")
 	if err := parseFlags(fs, args); err != nil {
