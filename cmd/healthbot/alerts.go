@@ -43,9 +43,8 @@ func (m *Main) AlertJobs() (*alerting, error) {
 	if m.alerting != nil {
 		return m.alerting, nil
 	}
-	// Alert rules and band lines come from the scorecards in force at start;
-	// a newly approved version's rules apply after a restart (calibration
-	// changes weights only, never rules or bands).
+	// The scorecards in force at start; the scoring job hands the alerts the
+	// ones in force at each run (Alerts.UseScorecards).
 	cards, _, err := loadScorecards(context.Background(), m.store, "", m.Config.ScorecardsFile)
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)

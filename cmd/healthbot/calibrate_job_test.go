@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -145,6 +146,13 @@ func TestMonthlyCalibrationApproveOnceAcrossTwoBots(t *testing.T) {
 	late := clickOn(t, a, hooks, "U0OPS1", posts[1].Param("ts"), "approve-late", buttonOf(t, posts[1], blocks.ActionCalibrationApprove))
 	require.Contains(t, late.Message.Text, "was already dismissed by <@U0OPS2>")
 	require.False(t, strings.Contains(w.logs.String(), "level=ERROR"), w.logs.String())
+
+	// The next scoring run (a day later) scores, and evaluates alerts, with
+	// the approved version, read at the run; no restart.
+	w.armed(t)
+	w.clock.Advance(24 * time.Hour)
+	w.waitEvents(t, "the next day's score run", 2, finishOf("score"))
+	require.Contains(t, w.logs.String(), fmt.Sprintf(`scorecards="scorecard version %d (calibrate (monthly), approved by U0OPS1`, id))
 }
 
 func mustID(t *testing.T, s string) int64 {

@@ -152,6 +152,7 @@ func (m *Main) scoreJob(jobs *alerting) (scheduledJob, error) {
 		log.InfoContext(ctx, "portfolio scored", "day", day.Format(time.DateOnly), "scorecards", src, "accounts", len(sum.Scores),
 			"green", sum.Bands[scoring.BandGreen], "yellow", sum.Bands[scoring.BandYellow], "red", sum.Bands[scoring.BandRed],
 			"took", sum.Took.Round(time.Millisecond))
+		jobs.Alerts.UseScorecards(cards)
 		_, err = jobs.Alerts.EvaluateAndPostAlerts(ctx, day)
 		return errors.Join(prep, err)
 	}
