@@ -44,6 +44,10 @@ type Message struct {
 	InChannel       bool // visible to the channel, else ephemeral to the asker
 	ReplaceOriginal bool // update the message the action came from
 	DeleteOriginal  bool
+	// Fallback, when set, is sent instead of Blocks if Slack refuses them
+	// (invalid_blocks, or a 400 from a response_url): e.g. a card's text
+	// sparkline where a workspace does not take chart blocks.
+	Fallback []slack.Block
 }
 
 // CommandHandler answers a Request.

@@ -23,7 +23,12 @@ func (h *Health) CardMessage(ctx context.Context, accountID int64, sharedBy stri
 	v := cardView(c, h.now())
 	v.TextChart = h.TextCharts
 	v.SharedBy = sharedBy
-	return Message{Text: blocks.CardText(v), Blocks: blocks.CardBlocks(v)}, nil
+	msg := Message{Text: blocks.CardText(v), Blocks: blocks.CardBlocks(v)}
+	if !v.TextChart {
+		v.TextChart = true // a workspace that refuses the chart block gets the sparkline
+		msg.Fallback = blocks.CardBlocks(v)
+	}
+	return msg, nil
 }
 
 // cardView turns stored card data into what the renderer draws.

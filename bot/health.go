@@ -69,6 +69,10 @@ type Health struct {
 	// TextCharts draws score history as a sparkline instead of a Block Kit
 	// data-visualisation chart (for workspaces that cannot show charts).
 	TextCharts bool
+	// TextTables lists accounts as lines of text instead of data tables
+	// and carousels (HEALTHBOT_TABLES=text). Either way the text version
+	// is the fallback when Slack refuses the newer blocks.
+	TextTables bool
 	// Location is the zone "today" is reckoned in (renewal windows); UTC if nil.
 	Location *time.Location
 
@@ -121,7 +125,7 @@ func (h *Health) Lookup() *Lookup { return h.lookup }
 
 // ActionIDs are the action IDs HandleAction answers, for the router.
 func (h *Health) ActionIDs() []string {
-	return []string{blocks.ActionShare, blocks.ActionPick, blocks.ActionOpenCard, blocks.ActionPrev, blocks.ActionNext}
+	return []string{blocks.ActionShare, blocks.ActionPick, blocks.ActionOpenCard, blocks.ActionOpenCardTable, blocks.ActionPrev, blocks.ActionNext}
 }
 
 func (h *Health) subcommand(word string) (Subcommand, bool) {
@@ -190,7 +194,7 @@ func (h *Health) accountOrQuestion(ctx context.Context, req Request, text string
 	if h.Questioner != nil && len(res.Matches) == 0 && (len(res.Suggestions) == 0 || len(strings.Fields(text)) >= 3) {
 		return h.Questioner.Ask(ctx, req)
 	}
-	return unresolved(res), nil
+	return h.unresolved(res), nil
 }
 
 func (h *Health) find(ctx context.Context, name string) (LookupResult, error) {
@@ -212,18 +216,20 @@ func (h *Health) FindAccount(ctx context.Context, name string) (store.LookupEntr
 	if e, ok := res.One(); ok {
 		return e, nil, nil
 	}
-	m := unresolved(res)
+	m := h.unresolved(res)
 	return store.LookupEntry{}, &m, nil
 }
 
 // unresolved is the answer when a lookup found no single account.
-func unresolved(res LookupResult) Message {
+func (h *Health) unresolved(res LookupResult) Message {
 	if len(res.Matches) > 1 {
 		cands := candidatesOf(res.Matches)
-		return Message{
-			Text:   fmt.Sprintf("Several accounts match “%s”.", res.Query),
-			Blocks: blocks.ChooseBlocks(res.Query, cands, max(0, len(cands)-blocks.MaxChoices)),
+		more := max(0, len(cands)-blocks.MaxChoices)
+		m := Message{Text: fmt.Sprintf("Several accounts match “%s”.", res.Query), Blocks: blocks.ChooseBlocks(res.Query, cands, more)}
+		if !h.TextTables {
+			m.Blocks, m.Fallback = blocks.ChooseCarousel(res.Query, cands, more), m.Blocks
 		}
+		return m
 	}
 	cands := candidatesOf(res.Suggestions)
 	return Message{
@@ -244,7 +250,7 @@ func candidatesOf(es []store.LookupEntry) []blocks.Candidate {
 // HandleAction answers the buttons of /health messages (see ActionIDs).
 func (h *Health) HandleAction(ctx context.Context, act Action) (Message, error) {
 	switch act.ActionID {
-	case blocks.ActionShare, blocks.ActionPick, blocks.ActionOpenCard:
+	case blocks.ActionShare, blocks.ActionPick, blocks.ActionOpenCard, blocks.ActionOpenCardTable:
 		id, err := strconv.ParseInt(act.Value, 10, 64)
 		if err != nil || id <= 0 {
 			return Message{}, UserErrorf("bad_action", "That button no longer works; run the command again.")

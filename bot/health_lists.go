@@ -156,7 +156,11 @@ func (h *Health) movers(ctx context.Context, c HealthCall) (Message, error) {
 	sort.SliceStable(drops, func(i, j int) bool { return *delta(drops[i]) < *delta(drops[j]) })
 	sort.SliceStable(rises, func(i, j int) bool { return *delta(rises[i]) > *delta(rises[j]) })
 	mv := blocks.Movers{Days: days, Drops: firstRows(drops, MoversShown), Rises: firstRows(rises, MoversShown), Now: h.now()}
-	return Message{Text: fmt.Sprintf("Biggest movers, last %d days", days), Blocks: blocks.MoversBlocks(mv)}, nil
+	m := Message{Text: fmt.Sprintf("Biggest movers, last %d days", days), Blocks: blocks.MoversBlocks(mv)}
+	if !h.TextTables {
+		m.Blocks, m.Fallback = blocks.MoversCarousel(mv), m.Blocks
+	}
+	return m, nil
 }
 
 func firstRows(rows []blocks.Row, n int) []blocks.Row {
@@ -296,7 +300,13 @@ func (h *Health) listMessage(l blocks.List, rows []blocks.Row, c HealthCall) Mes
 	}
 	l.Offset = off
 	l.Rows = rows[off:min(len(rows), off+blocks.PageSize)]
-	return Message{Text: l.Title, Blocks: blocks.ListBlocks(l)}
+	m := Message{Text: l.Title, Blocks: blocks.ListBlocks(l)}
+	if !h.TextTables && l.Total > 0 {
+		t := l
+		t.Table, t.Rows = true, rows[off:min(len(rows), off+blocks.TableRows)]
+		m.Blocks, m.Fallback = blocks.ListBlocks(t), m.Blocks
+	}
+	return m
 }
 
 // rowsOf turns stored lines into list rows with their 7- and 28-day deltas.

@@ -34,6 +34,9 @@ func setup(t *testing.T) (*bot.Health, bundle) {
 	fix := healthtest.New(t, st, testNow)
 	w := fix.Seed()
 	h := bot.NewHealth(st, nil, func() time.Time { return testNow })
+	// These tests read the lists as text; the data tables and carousels
+	// that are the default have their own tests (health_tables_test.go).
+	h.TextTables = true
 	return h, bundle{world: w, store: st, fix: fix}
 }
 

@@ -195,6 +195,9 @@ func (p *Pulse) Register(r *Router, h *Health) {
 	}
 	r.Action(blocks.ActionPulseNote, ActionFunc(p.OpenNote))
 	r.ViewSubmission(blocks.CallbackPulseNote, ActionFunc(p.SubmitNote))
+	r.CheckViewSubmission(blocks.CallbackPulseNote, func(cb *slack.InteractionCallback) map[string]string {
+		return blocks.PulseNoteErrors(cb.View.State)
+	})
 	if h != nil {
 		h.Register(p.Subcommand(h))
 	}

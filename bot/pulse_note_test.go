@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,14 +80,37 @@ func TestPulseNoteWithoutARatingIsRefused(t *testing.T) {
 	e.tick(t)
 	m := e.messages(t, ann, "2026-W48")[0]
 	meta := blocks.PulseNoteMeta(blocks.PulseNote{AccountID: acme.ID, Week: "2026-W48", ChannelID: m.ChannelID, TS: m.TS})
-	e.interact(t, slack.InteractionCallback{
+	ack := e.interactAck(t, slack.InteractionCallback{
 		Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: "UANN"},
 		View: slack.View{CallbackID: blocks.CallbackPulseNote, PrivateMetadata: meta, State: &slack.ViewState{
 			Values: map[string]map[string]slack.BlockAction{blocks.PulseNoteBlock: {blocks.PulseNoteInput: {Value: "just a note"}}},
 		}},
 	})
 	require.Zero(t, pulseRows(t, e.st, acme.ID, "2026-W48"))
-	dms := e.postsTo("UANN")
-	require.Len(t, dms, 2, "the check-in, then the explanation in the DM")
-	require.Contains(t, dms[1].Param("text"), "pick Healthy, Concerning or Poor")
+	// The modal stays open with the error under the rating field
+	// (response_action: errors), instead of closing and explaining in a DM.
+	require.JSONEq(t, `{"response_action": "errors", "errors": {"`+blocks.PulseRatingBlock+`": "Pick Healthy, Concerning or Poor."}}`, ack)
+	require.Len(t, e.postsTo("UANN"), 1, "only the check-in: nothing to explain in a DM")
+}
+
+func TestPulseNoteTooLongKeepsTheModalOpen(t *testing.T) {
+	t.Parallel()
+	e := newPulseEnv(t, pulseMonday, pulseOpts{})
+	ann := e.csm(t, "Ann", "UANN", "UTC")
+	acme := e.account(t, "Acme", ann, 30)
+	e.tick(t)
+	m := e.messages(t, ann, "2026-W48")[0]
+	meta := blocks.PulseNoteMeta(blocks.PulseNote{AccountID: acme.ID, Week: "2026-W48", ChannelID: m.ChannelID, TS: m.TS})
+	ack := e.interactAck(t, slack.InteractionCallback{
+		Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: "UANN"},
+		View: slack.View{CallbackID: blocks.CallbackPulseNote, PrivateMetadata: meta, State: &slack.ViewState{
+			Values: map[string]map[string]slack.BlockAction{
+				blocks.PulseRatingBlock: {blocks.PulseRatingInput: {SelectedOption: slack.OptionBlockObject{Value: "poor"}}},
+				blocks.PulseNoteBlock:   {blocks.PulseNoteInput: {Value: strings.Repeat("x", blocks.MaxPulseNote+1)}},
+			},
+		}},
+	})
+	require.Contains(t, ack, `"response_action":"errors"`)
+	require.Contains(t, ack, blocks.PulseNoteBlock)
+	require.Zero(t, pulseRows(t, e.st, acme.ID, "2026-W48"), "nothing stored: the CSM shortens the note and submits again")
 }

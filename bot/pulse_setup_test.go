@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -207,12 +208,22 @@ func pulseRows(t *testing.T, st *store.Store, accountID int64, week string) int 
 // interact posts an interactivity payload and waits for its handler.
 func (e *pulseEnv) interact(t *testing.T, cb slack.InteractionCallback) {
 	t.Helper()
+	e.interactAck(t, cb)
+}
+
+// interactAck sends an interaction, waits for its handler and returns the
+// body of Slack's acknowledgement (empty, or a view's field errors).
+func (e *pulseEnv) interactAck(t *testing.T, cb slack.InteractionCallback) string {
+	t.Helper()
 	req := bottest.SignedRequest(t, e.base+"/slack/interactivity", pulseSecret, time.Now(), bottest.FormContent, bottest.InteractionBody(t, cb))
 	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	e.idle(t)
+	return string(body)
 }
 
 // command posts "/health text" as user and waits for its handler.

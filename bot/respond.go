@@ -57,6 +57,26 @@ func (s *SlackResponder) Received(req Request) { s.urls.received(req.ResponseURL
 //   - Without one (mentions, DMs, modals): chat.postMessage to req's channel,
 //     or the asker's DM, in req.ThreadTS's thread when set.
 func (s *SlackResponder) Respond(ctx context.Context, req Request, msg Message) error {
+	err := s.deliver(ctx, req, msg)
+	if len(msg.Fallback) > 0 && refusedBlocks(err) {
+		s.log.WarnContext(ctx, "Slack refused the message's blocks; sending the fallback", "user", req.UserID, "err", err)
+		msg.Blocks, msg.Fallback = msg.Fallback, nil
+		return s.deliver(ctx, req, msg)
+	}
+	return err
+}
+
+// refusedBlocks reports whether Slack rejected a message for its content:
+// invalid_blocks from the Web API, or 400 from a response_url (which
+// answers in a body slack-go does not read).
+func refusedBlocks(err error) bool {
+	var se slack.SlackErrorResponse
+	var sc slack.StatusCodeError
+	return errors.As(err, &se) && se.Err == "invalid_blocks" || errors.As(err, &sc) && sc.Code == http.StatusBadRequest
+}
+
+// deliver sends msg once by the best route (see Respond).
+func (s *SlackResponder) deliver(ctx context.Context, req Request, msg Message) error {
 	if req.ResponseURL != "" {
 		err := s.urls.use(req.ResponseURL)
 		if err == nil {

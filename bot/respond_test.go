@@ -2,8 +2,10 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,4 +112,45 @@ func TestRespondRetriesRateLimitedResponseURL(t *testing.T) {
 	require.NoError(t, r.Respond(context.Background(), Request{ResponseURL: b.hooks.URL("busy")}, Message{Text: "x"}))
 	require.Len(t, b.hooks.Posts(), 2)
 	require.Equal(t, []time.Duration{time.Second}, waits)
+}
+
+// A message with a fallback is re-sent with it when Slack refuses its
+// blocks, through a response_url (400) and through the Web API
+// (invalid_blocks); without a fallback the refusal is returned.
+func TestRespondSendsTheFallbackWhenSlackRefusesTheBlocks(t *testing.T) {
+	t.Parallel()
+	chart := []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "chart", false, false), nil, nil)}
+	spark := []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "▁▂▃", false, false), nil, nil)}
+	msg := Message{Text: "Acme", Blocks: chart, Fallback: spark}
+
+	// response_url: the first post gets a 400, the fallback a 200.
+	r, b := setupResponder(t)
+	b.hooks.RefuseBlocksWith(`"chart"`)
+	require.NoError(t, r.Respond(context.Background(), Request{ResponseURL: b.hooks.URL("card")}, msg))
+	posts := b.hooks.Posts()
+	require.Len(t, posts, 2)
+	require.Contains(t, mustMarshal(t, posts[1].Message.Blocks), "▁▂▃")
+
+	// Web API: invalid_blocks for the chart, ok for the sparkline.
+	api := bottest.NewSlack(t, func(c bottest.Call) *bottest.Reply {
+		if c.Method == "chat.postMessage" && strings.Contains(c.Param("blocks"), `"chart"`) {
+			return &bottest.Reply{Body: map[string]any{"ok": false, "error": "invalid_blocks"}}
+		}
+		return nil
+	})
+	r2 := NewSlackResponder(NewSlackClient(SlackConfig{BotToken: "xoxb-test", APIURL: api.APIURL()}, discardLogger()), nil, nil, discardLogger())
+	require.NoError(t, r2.Respond(context.Background(), Request{UserID: "U1", ChannelID: "C1"}, msg))
+	calls := api.WaitCalls(t, "chat.postMessage", 2)
+	require.Contains(t, calls[1].Param("blocks"), "▁▂▃")
+
+	noFallback := msg
+	noFallback.Fallback = nil
+	require.Error(t, r2.Respond(context.Background(), Request{UserID: "U1", ChannelID: "C1"}, noFallback))
+}
+
+func mustMarshal(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
 }

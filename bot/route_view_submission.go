@@ -11,6 +11,14 @@ import (
 // returns goes to the modal's response_url (if its blocks asked for one)
 // or to the user's DM with the app.
 func (r *Router) viewSubmission(cb slack.InteractionCallback) Dispatch {
+	r.mu.RLock()
+	check := r.checks[cb.View.CallbackID]
+	r.mu.RUnlock()
+	if check != nil {
+		if errs := check(&cb); len(errs) > 0 {
+			return Dispatch{Ack: Ack{Errors: errs}}
+		}
+	}
 	return r.viewEvent("view submission", r.submissions, cb)
 }
 

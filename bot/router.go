@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/slack-go/slack"
 )
 
 // Responder delivers a handler's answer: SlackResponder in production, a
@@ -58,6 +59,7 @@ type Router struct {
 	commands     map[string]CommandHandler
 	actions      []actionRoute // longest prefix first
 	submissions  map[string]ActionHandler
+	checks       map[string]SubmissionCheck
 	closings     map[string]ActionHandler
 	events       map[string]EventHandler
 	conversation CommandHandler
@@ -91,6 +93,7 @@ func NewRouter(opts RouterOptions) *Router {
 		metrics:     newRouterMetrics(opts.Registerer, runner),
 		commands:    make(map[string]CommandHandler),
 		submissions: make(map[string]ActionHandler),
+		checks:      make(map[string]SubmissionCheck),
 		closings:    make(map[string]ActionHandler),
 		events:      make(map[string]EventHandler),
 	}
@@ -127,6 +130,24 @@ func (r *Router) ViewSubmission(callbackID string, h ActionHandler) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	register(r.submissions, "view submission", callbackID, h)
+}
+
+// SubmissionCheck validates a modal's submitted values before the modal
+// closes: it returns an error per input block (block_id → what to fix),
+// which Slack shows under the fields, or nil to accept. It runs before the
+// acknowledgement, within Slack's 3 seconds, so it must not do I/O.
+type SubmissionCheck func(cb *slack.InteractionCallback) map[string]string
+
+// CheckViewSubmission makes the submissions of callbackID pass check first:
+// a submission it rejects keeps the modal open with the errors and never
+// reaches the handler (https://docs.slack.dev/surfaces/modals#displaying_errors).
+func (r *Router) CheckViewSubmission(callbackID string, check SubmissionCheck) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.checks[callbackID]; dup || check == nil {
+		panic(fmt.Sprintf("bot: view submission check %q registered twice or nil", callbackID))
+	}
+	r.checks[callbackID] = check
 }
 
 // ViewClosed routes view_closed (modals opened with notify_on_close) to h.
@@ -177,6 +198,9 @@ func (r *Router) Close(ctx context.Context) error { return r.runner.Wait(ctx) }
 // 200; Text becomes an ephemeral reply to a slash command.
 type Ack struct {
 	Text string
+	// Errors, for a view submission, keeps the modal open and shows each
+	// message under its input block (block_id → message).
+	Errors map[string]string
 }
 
 // Dispatch is a routing decision: what to answer Slack now, and the work to

@@ -107,7 +107,7 @@ func (t *HTTPTransport) interactivity(w http.ResponseWriter, r *http.Request, bo
 		return
 	}
 	d := t.router.Interaction(cb)
-	w.WriteHeader(http.StatusOK) // interactions want an empty 200
+	writeAck(w, d.Ack) // an empty 200, or a submission's field errors
 	d.Start()
 }
 
@@ -145,9 +145,10 @@ func (t *HTTPTransport) events(w http.ResponseWriter, r *http.Request, body []by
 	d.Start()
 }
 
-// writeAck answers a slash command: empty, or an ephemeral text.
+// writeAck answers a slash command (empty, or an ephemeral text) or an
+// interaction (empty, or a view submission's field errors).
 func writeAck(w http.ResponseWriter, ack Ack) {
-	if ack.Text == "" {
+	if ackPayload(ack) == nil {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -157,6 +158,9 @@ func writeAck(w http.ResponseWriter, ack Ack) {
 
 // ackPayload is ack as Slack reads it, over HTTP or Socket Mode.
 func ackPayload(ack Ack) any {
+	if len(ack.Errors) > 0 {
+		return map[string]any{"response_action": "errors", "errors": ack.Errors}
+	}
 	if ack.Text == "" {
 		return nil
 	}

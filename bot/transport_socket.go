@@ -104,7 +104,7 @@ func (t *SocketTransport) interactive(ctx context.Context, evt socketmode.Event)
 		return
 	}
 	d := t.router.Interaction(cb)
-	t.acknowledge(ctx, evt, nil)
+	t.acknowledge(ctx, evt, ackPayload(d.Ack))
 	d.Start()
 }
 

@@ -26,6 +26,16 @@ func AUC(pred []float64, positive []bool) (float64, Interval) {
 // names observation i's cluster (the account id); nil means every
 // observation is its own cluster, which is DeLong's interval.
 func ClusteredAUC(pred []float64, positive []bool, cluster []int64) (float64, Interval) {
+	auc, se, ok := clusteredAUCSE(pred, positive, cluster)
+	if !ok {
+		return 0.5, Interval{0, 1}
+	}
+	return auc, Interval{math.Max(0, auc-1.959964*se), math.Min(1, auc+1.959964*se)}
+}
+
+// clusteredAUCSE is ClusteredAUC's estimate and standard error; ok is
+// false without both classes.
+func clusteredAUCSE(pred []float64, positive []bool, cluster []int64) (auc, se float64, ok bool) {
 	var pos, neg []float64
 	for i, p := range pred {
 		if positive[i] {
@@ -36,7 +46,7 @@ func ClusteredAUC(pred []float64, positive []bool, cluster []int64) (float64, In
 	}
 	n1, n0 := len(pos), len(neg)
 	if n1 == 0 || n0 == 0 {
-		return 0.5, Interval{0, 1}
+		return 0.5, 0, false
 	}
 	slices.Sort(pos)
 	slices.Sort(neg)
@@ -54,15 +64,14 @@ func ClusteredAUC(pred []float64, positive []bool, cluster []int64) (float64, In
 			place[i] = (float64(above) + 0.5*float64(countEqual(pos, x))) / float64(n1)
 		}
 	}
-	auc := wins / (2 * float64(n1) * float64(n0))
+	auc = wins / (2 * float64(n1) * float64(n0))
 	var v float64
 	if cluster == nil {
 		v = delongVariance(place, positive, auc, n1, n0)
 	} else {
 		v = clusteredVariance(place, positive, cluster, auc, n1, n0)
 	}
-	se := math.Sqrt(math.Max(0, v))
-	return auc, Interval{math.Max(0, auc-1.959964*se), math.Min(1, auc+1.959964*se)}
+	return auc, math.Sqrt(math.Max(0, v)), true
 }
 
 func delongVariance(place []float64, positive []bool, auc float64, n1, n0 int) float64 {

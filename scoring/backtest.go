@@ -92,6 +92,11 @@ type BacktestOptions struct {
 	MinFitChurned int
 }
 
+// DefaultMinChurned is the churned accounts a fit needs by default, and
+// the portfolio before directions are learned from its churn
+// (HEALTHBOT_MIN_CHURNED): fewer learn directions from noise.
+const DefaultMinChurned = 20
+
 // BacktestReport is the whole backtest; it marshals to the JSON that
 // `healthbot backtest --json` prints.
 type BacktestReport struct {

@@ -32,6 +32,14 @@ func (d LearnedDirection) Separation() float64 {
 	return d.AUC
 }
 
+// SeparationCI is the interval of Separation.
+func (d LearnedDirection) SeparationCI() Interval {
+	if d.HigherIsBetter {
+		return Interval{1 - d.CI[1], 1 - d.CI[0]}
+	}
+	return d.CI
+}
+
 // Learned reports whether the evidence settled a direction.
 func (d LearnedDirection) Learned() bool { return d.Reason == "" }
 
@@ -45,11 +53,8 @@ func (d LearnedDirection) Words() string {
 	if d.HigherIsBetter {
 		dir = "higher is better"
 	}
-	lo, hi := d.CI[0], d.CI[1]
-	if d.HigherIsBetter {
-		lo, hi = 1-hi, 1-lo
-	}
-	return fmt.Sprintf("%s (AUC %.2f, 95%% CI %.2f–%.2f, %d churned)", dir, d.Separation(), lo, hi, d.Churned)
+	ci := d.SeparationCI()
+	return fmt.Sprintf("%s (AUC %.2f, 95%% CI %.2f–%.2f, %d churned)", dir, d.Separation(), ci[0], ci[1], d.Churned)
 }
 
 // LearnDirections learns, for each metric, its direction from the churn

@@ -31,8 +31,13 @@
 //   - Family subscore = weighted mean of present metric scores; score =
 //     weighted mean of present family subscores. Missing data re-weights among
 //     what is present. Confidence = share of the scorecard's nominal weight
-//     that was present (after staleness). Below MinConfidence the band is
-//     BandNone ("not enough data") and Value is 0 — never 50.
+//     that was present (after staleness), the nominal weight counting only
+//     metrics some account of the run has. Below MinConfidence the band is
+//     BandNone ("not enough data"), Value is 0 — never 50 — and
+//     Score.Unscored says what is missing and the next step.
+//   - A metric whose direction is unknown (Metric.DirectionKnown) has weight
+//     0 whatever the scorecard says: a context driver (DirectionUnknown),
+//     its Score the rank from low to high.
 //   - Contribution.Weight is the effective weight in the total (family share
 //     × metric share, after re-weighting), Contribution = Weight × (Score − 50),
 //     so the contributions sum to Value − 50. Drivers are sorted most negative
@@ -51,6 +56,16 @@
 // a file without a catch-all gets the built-in one. Scorecard.Alerts holds the
 // alert thresholds (AlertRules), the defaults where the file is silent.
 // FormatScorecards writes scorecards back as a file ParseScorecards accepts.
+//
+// # Discovery (discover.go, directions.go, unscored.go)
+//
+// A MetricProfile summarises one signal key as stored; InferMetric turns it
+// into a metric (kind, cadence, feature, family from the name, Candidate
+// alternatives) and Discover does so for every key a catalog does not
+// read. Scorecards.WithDiscovered adds them to the catalog and every
+// scorecard. LearnDirections learns directions from churn (within-day
+// clustered AUC whose 95 % interval excludes 0.5); a profile carrying a
+// learned direction yields a metric with DirectionFrom = learned.
 //
 // # Trend (trend.go)
 //

@@ -48,6 +48,10 @@ func sortDrivers(ds []Contribution) {
 	})
 }
 
+// DirectionUnknownNote ends the Detail of a metric whose direction is not
+// known yet.
+const DirectionUnknownNote = " (direction not known yet: not scored)"
+
 // detail says in words where the account stands on one metric. buf is
 // scratch space reused across calls (a scoring run makes ~150,000 of these).
 func detail(buf []byte, m Metric, c Contribution, a Account) ([]byte, string) {
@@ -78,7 +82,7 @@ func detail(buf []byte, m Metric, c Contribution, a Account) ([]byte, string) {
 		b = append(b, ')')
 	}
 	if c.DirectionUnknown {
-		b = append(b, " (direction not known yet: not scored)"...)
+		b = append(b, DirectionUnknownNote...)
 	}
 	return b, string(b)
 }

@@ -191,7 +191,7 @@ func fitAndCompare(ex []Example, s split, metrics []Metric, card Scorecard, opt 
 	}
 	f.Lambda, f.Choices = model.Lambda, choices
 	se := model.ClusterSE(scoreColumns(train, kept), labels(train), accountIDs(train))
-	f.Weights, f.Notes = suggestWeights(model, se, kept, card, choiceNotes(choices))
+	f.Weights, f.Notes = suggestWeights(model, se, univariate(train, kept), kept, card, choiceNotes(choices))
 	// The held-out AUC is that of the score as it will be written: the
 	// metrics the fit leaves at weight 0 do not rank anything.
 	written := model
@@ -390,6 +390,41 @@ func labels(ex []Example) []bool {
 // ranks it. The fit reads coefficients against this orientation.
 func scoredUpward(m Metric) bool { return m.HigherIsBetter || !m.DirectionKnown() }
 
+// univariateEvidence is one metric's own association with churn on the
+// training part: the clustered AUC of its score (as ranked in the
+// examples) as a churn predictor, over the examples that have it, as a z
+// statistic against 0.5 (positive: higher score, more churn).
+type univariateEvidence struct {
+	AUC, Z float64
+}
+
+func univariate(train []Example, metrics []Metric) []univariateEvidence {
+	out := make([]univariateEvidence, len(metrics))
+	for j, m := range metrics {
+		var pred []float64
+		var y []bool
+		var ids []int64
+		for _, x := range train {
+			if v, ok := x.Features[m.Key]; ok {
+				pred, y, ids = append(pred, v), append(y, x.Churned), append(ids, x.AccountID)
+			}
+		}
+		if auc, se, ok := clusteredAUCSE(pred, y, ids); ok && se > 0 {
+			out[j] = univariateEvidence{AUC: auc, Z: (auc - 0.5) / se}
+		}
+	}
+	return out
+}
+
+// uniAUCUpward is the univariate AUC of the metric's values from low to
+// high (the examples hold its score, which runs downward for lower-is-better).
+func uniAUCUpward(auc float64, upward bool) float64 {
+	if upward {
+		return auc
+	}
+	return 1 - auc
+}
+
 // learnZ is how many standard errors from 0 a coefficient must lie for its
 // direction to count as demonstrated: Bonferroni over the k candidates, so
 // that on pure noise the chance of learning any direction at all is 5 %
@@ -403,9 +438,10 @@ func learnZ(k int) float64 {
 // demonstrably went with more churn (|coef| ≥ learnZ SE) is scored the other
 // way round (DirectionLearned), and a discovered metric with a demonstrable
 // effect gets the direction its sign says. Without such evidence a metric
-// keeps its direction: declared and agreeing, it keeps its weight;
-// disagreeing or of unknown direction, it gets weight 0.
-func suggestWeights(m LogisticModel, se []float64, metrics []Metric, card Scorecard, notes []string) ([]FittedWeight, []string) {
+// keeps its direction: declared by a person and agreeing, it keeps its
+// weight; disagreeing, or of unknown or earlier-learned direction, it gets
+// weight 0 — unless its own association with churn passes the same bar.
+func suggestWeights(m LogisticModel, se []float64, uni []univariateEvidence, metrics []Metric, card Scorecard, notes []string) ([]FittedWeight, []string) {
 	raw := m.RawCoef()
 	current := card.EffectiveWeights()
 	out := make([]FittedWeight, len(metrics))
@@ -424,12 +460,34 @@ func suggestWeights(m LogisticModel, se []float64, metrics []Metric, card Scorec
 		w.HigherIsBetter = upward
 		reversed := raw[j] > 0 // a higher score went with more churn
 		higherMoreChurn := reversed == upward
+		// Correlated metrics (seats and spend) share one effect between them,
+		// so neither may be demonstrable beside the other: a metric whose own
+		// association with churn is demonstrable (same bar) and points the
+		// same way as its joint coefficient keeps its weight.
+		alone := uni[j].Z != 0 && math.Abs(uni[j].Z) >= zLearn && (uni[j].Z > 0) == (m.Coef[j] > 0)
+		// Only a person's direction is kept without evidence; one learned
+		// before (by discovery's per-metric test, or an earlier fit) must be
+		// demonstrated again here.
+		declared := met.DirectionKnown() && met.DirectionFrom != DirectionLearned
 		switch {
 		case m.Std[j] == 0:
 			w.Note = "no variation in the training data, so weight 0"
-		case !demonstrable && !met.DirectionKnown():
-			w.Note = fmt.Sprintf("%s: no demonstrable effect on churn (%+.2f ± %.2f log-odds per SD), so weight 0 and the direction stays unknown",
-				labelOr(met, met.Key), m.Coef[j], 1.96*se[j])
+		case !demonstrable && alone && !declared:
+			w.Suggested = math.Abs(raw[j])
+			total += w.Suggested
+			if reversed {
+				w.HigherIsBetter = !upward
+			}
+			w.DirectionFrom = DirectionLearned
+			w.Note = fmt.Sprintf("%s: learned from its own association with churn (AUC %.2f of its rank from low to high): %s; beside correlated metrics its share is %+.2f ± %.2f log-odds per SD",
+				labelOr(met, met.Key), uniAUCUpward(uni[j].AUC, upward), directionWords(higherMoreChurn, m.Coef[j]), m.Coef[j], 1.96*se[j])
+		case !demonstrable && !declared:
+			stays := "the direction stays unknown"
+			if met.DirectionKnown() {
+				stays = "its learned direction is not confirmed"
+			}
+			w.Note = fmt.Sprintf("%s: no demonstrable effect on churn (%+.2f ± %.2f log-odds per SD), so weight 0 and %s",
+				labelOr(met, met.Key), m.Coef[j], 1.96*se[j], stays)
 		case !demonstrable && reversed:
 			w.Note = fmt.Sprintf("%s: better scores went with slightly more churn, but not demonstrably (%+.2f ± %.2f log-odds per SD), so weight 0 and the declared direction stays",
 				labelOr(met, met.Key), m.Coef[j], 1.96*se[j])
@@ -440,7 +498,7 @@ func suggestWeights(m LogisticModel, se []float64, metrics []Metric, card Scorec
 				w.HigherIsBetter = !upward
 			}
 			switch {
-			case !met.DirectionKnown():
+			case !declared:
 				w.DirectionFrom = DirectionLearned
 				w.Note = fmt.Sprintf("%s: learned: %s", labelOr(met, met.Key), directionWords(higherMoreChurn, m.Coef[j]))
 			case reversed:

@@ -135,6 +135,6 @@ func declaredOnly(c Scorecard, cat Catalog) Scorecard {
 			met[k] = v
 		}
 	}
-	c.Metrics, c.plan = met, nil
+	c.Metrics = met // c.plan stays: FormatScorecards writes metrics in its (catalog) order
 	return c
 }

@@ -472,3 +472,68 @@ func TestWithDiscoveredKeepsLearnedDirectionsAndStaleness(t *testing.T) {
 		t.Fatalf("after WithDiscovered: support_tickets %+v, pulse stale after %d", tickets, pulse.StaleAfterDays)
 	}
 }
+
+// A direction learned before (by discovery's per-metric test, at 95 %)
+// gets no weight from the fit unless the fit demonstrates it again: on
+// noise it drops out instead of riding on its earlier luck.
+func TestEarlierLearnedDirectionsMustBeDemonstratedAgain(t *testing.T) {
+	t.Parallel()
+	feats := snapshotFeatures()
+	for i := range feats {
+		feats[i].effect = 0
+		feats[i].metric.DirectionFrom = DirectionLearned // as if discovery had learned them all
+	}
+	ex, scs := generate(t, feats, 600, 4)
+	rep := Backtest(ex, BacktestOptions{Scorecards: scs})
+	for _, w := range rep.Fit.Weights {
+		if w.Suggested > 0 {
+			t.Errorf("noise %s kept weight %.3f on an earlier-learned direction: %s", w.Metric, w.Suggested, w.Note)
+		}
+	}
+}
+
+// The fitted scorecards, scored by Compute as they will be (missing
+// metrics re-weighted within their family, not imputed), rank the
+// held-out months as well as the fit said.
+func TestFittedScorecardsScoreAsTheFitSaid(t *testing.T) {
+	t.Parallel()
+	ex, scs := generate(t, snapshotFeatures(), 1000, 1)
+	rep := Backtest(ex, BacktestOptions{Scorecards: scs})
+	if rep.Fit.Err != "" || rep.Fitted.IsZero() {
+		t.Fatalf("no fit: %s", rep.Fit.Err)
+	}
+	byDate := map[time.Time][]Example{}
+	for _, x := range ex {
+		byDate[x.AsOf] = append(byDate[x.AsOf], x)
+	}
+	var risk []float64
+	var y []bool
+	var ids []int64
+	for T, xs := range byDate {
+		if T.Month() < 5 { // the time split holds out May and June
+			continue
+		}
+		var accts []Account
+		fs := FeatureSet{}
+		churned := map[int64]bool{}
+		for _, x := range xs {
+			accts = append(accts, Account{ID: x.AccountID})
+			fs[x.AccountID] = map[string]FeatureValue{}
+			for k, v := range x.Raw {
+				fs[x.AccountID][k] = FeatureValue{Value: v}
+			}
+			churned[x.AccountID] = x.Churned
+		}
+		for _, s := range Compute(Input{AsOf: T, Accounts: accts, Features: fs, Scorecards: rep.Fitted}) {
+			if s.Band == BandNone {
+				t.Fatalf("account %d not scored by the fitted scorecards: %+v", s.AccountID, s)
+			}
+			risk, y, ids = append(risk, -s.Value), append(y, churned[s.AccountID]), append(ids, s.AccountID)
+		}
+	}
+	auc, _ := ClusteredAUC(risk, y, ids)
+	t.Logf("held out: fitted scorecards %.4f, the fit %.4f, reference %.4f", auc, rep.Fit.AUCFitted, rep.Fit.AUCReference)
+	if math.Abs(auc-rep.Fit.AUCFitted) > 0.01 {
+		t.Errorf("the fitted scorecards rank at %.4f, the fit said %.4f", auc, rep.Fit.AUCFitted)
+	}
+}

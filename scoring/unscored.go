@@ -6,10 +6,6 @@ import (
 	"strings"
 )
 
-// DefaultMinChurned is how many churned accounts the portfolio needs
-// before directions are learned from its churn (HEALTHBOT_MIN_CHURNED).
-const DefaultMinChurned = 20
-
 // NotEnoughData says why an account has no score (BandNone) and what to
 // do about it. Metrics are named by label, families by name.
 type NotEnoughData struct {

@@ -92,7 +92,7 @@ func cardAccountFromRow(r db.CardAccountRow) scoring.Account {
 func cardScoreFromRow(r db.CardAccountRow) (scoring.Score, error) {
 	return scoreFromRow(db.Score{
 		AccountID: r.ID, AsOf: r.ScoreAsOf, Scorecard: r.ScoreScorecard, Score: r.ScoreValue, Band: r.ScoreBand,
-		Confidence: r.ScoreConfidence, Subscores: r.ScoreSubscores, Contributions: r.ScoreContributions,
+		Confidence: r.ScoreConfidence, Subscores: r.ScoreSubscores, Contributions: r.ScoreContributions, Unscored: r.ScoreUnscored,
 	})
 }
 

@@ -16,6 +16,10 @@ const (
 	MetricDaysSinceAdminSeen = "days_since_admin_seen"
 	MetricKeyFeatureAdoption = "key_feature_adoption"
 	MetricSessionGapDays     = "session_gap_days"
+	MetricDailyActiveUsers   = "daily_active_users"
+	// EventMetricPrefix starts the signal key of a product event's daily
+	// count: "event_" + the event name in lower_snake_case.
+	EventMetricPrefix = "event_"
 )
 
 // RollupSource is the source of every signal the usage rollup writes.
@@ -28,7 +32,11 @@ const RollupSource = "rollup"
 // as of D knows nothing of D itself, like a score as of D. Activity means
 // track, page and screen events (identify and group calls are often sent by
 // server-side syncs, not by people using the product). A session is a day
-// with activity (UTC).
+// with activity (UTC). Besides the window metrics, each as-of day D gets
+// the counts of the whole day before it: daily_active_users (every account
+// rolled up, 0 included) and, per track event name, event_<name> (for
+// every event the account sent in the window, 0 on days without it), which
+// metric discovery reads as daily counts.
 type RollupOptions struct {
 	AsOf              time.Time // the last as-of day (its UTC date is used)
 	Days              int       // as-of days ending at AsOf; 0 means 1
@@ -140,7 +148,7 @@ WHERE e.account_id IS NULL AND m.user_id = ` + actorSQL
 // @window window days, @features key features (lower case), @lookback admin
 // look-back days.
 var rollupPrepare = []string{
-	`DROP TABLE IF EXISTS rollup_day, rollup_user_day, rollup_account`,
+	`DROP TABLE IF EXISTS rollup_day, rollup_user_day, rollup_event_day, rollup_account`,
 	`CREATE TEMP TABLE rollup_day (day date PRIMARY KEY, ts timestamptz NOT NULL) ON COMMIT DROP`,
 	`INSERT INTO rollup_day
 	 SELECT d::date, (d::date::timestamp AT TIME ZONE 'UTC') FROM generate_series(@from::date, @to::date, interval '1 day') d`,
@@ -152,6 +160,15 @@ var rollupPrepare = []string{
 	   AND e.occurred_at >= ((@from::date - greatest(@window::int, @lookback::int))::timestamp AT TIME ZONE 'UTC')
 	   AND e.occurred_at < (@to::date::timestamp AT TIME ZONE 'UTC')`,
 	`CREATE INDEX ON rollup_user_day (account_id, day)`,
+	`CREATE TEMP TABLE rollup_event_day (account_id bigint, metric text, day date, n bigint) ON COMMIT DROP`,
+	`INSERT INTO rollup_event_day
+	 SELECT e.account_id, '` + EventMetricPrefix + `' || s.slug, (e.occurred_at AT TIME ZONE 'UTC')::date, count(*)
+	 FROM event e CROSS JOIN LATERAL (SELECT trim(both '_' FROM regexp_replace(lower(e.name), '[^a-z0-9]+', '_', 'g')) AS slug) s
+	 WHERE e.account_id IS NOT NULL AND e.type = 'track' AND s.slug <> ''
+	   AND e.occurred_at >= ((@from::date - @window::int)::timestamp AT TIME ZONE 'UTC')
+	   AND e.occurred_at < (@to::date::timestamp AT TIME ZONE 'UTC')
+	 GROUP BY 1, 2, 3`,
+	`CREATE INDEX ON rollup_event_day (account_id, day)`,
 	// The accounts to roll up per as-of day: alive, and sending events by then.
 	`CREATE TEMP TABLE rollup_account (id bigint, external_id text, seats int, day date, ts timestamptz) ON COMMIT DROP`,
 	`INSERT INTO rollup_account
@@ -159,7 +176,7 @@ var rollupPrepare = []string{
 	 FROM account a CROSS JOIN rollup_day d
 	 WHERE (a.churned_at IS NULL OR a.churned_at > d.day)
 	   AND EXISTS (SELECT 1 FROM event e WHERE e.account_id = a.id AND e.occurred_at < d.ts)`,
-	`ANALYZE rollup_user_day, rollup_account`,
+	`ANALYZE rollup_user_day, rollup_event_day, rollup_account`,
 }
 
 // rollupStep is one metric statement; it yields (metric, written) rows.
@@ -173,6 +190,8 @@ func rollupSteps(withFeatures bool) []rollupStep {
 		{name: "active users", sql: writeSignals(activeUsersSQL)},
 		{name: "admin seen", sql: writeSignals(adminSeenSQL)},
 		{name: "session gaps", sql: writeSignals(sessionGapSQL)},
+		{name: "daily active users", sql: writeSignals(dailyActiveUsersSQL)},
+		{name: "event counts", sql: writeSignals(eventCountsSQL)},
 	}
 	if withFeatures {
 		steps = append(steps, rollupStep{name: "key features", sql: writeSignals(keyFeaturesSQL)})
@@ -264,3 +283,18 @@ SELECT ra.id AS account_id, ra.external_id AS account, '` + MetricKeyFeatureAdop
           AND e.occurred_at >= ra.ts - make_interval(days => @window::int) AND e.occurred_at < ra.ts
        )::float8 / cardinality(@features::text[]) AS value
 FROM rollup_account ra`
+
+// dailyActiveUsersSQL: distinct active users on the day before the as-of day.
+const dailyActiveUsersSQL = `
+SELECT ra.id AS account_id, ra.external_id AS account, '` + MetricDailyActiveUsers + `' AS metric, ra.ts AS observed_at,
+       (SELECT count(DISTINCT ud.actor) FROM rollup_user_day ud WHERE ud.account_id = ra.id AND ud.day = ra.day - 1)::float8 AS value
+FROM rollup_account ra`
+
+// eventCountsSQL: per track event name the account sent in the window, its
+// count on the day before the as-of day (0 when none).
+const eventCountsSQL = `
+SELECT ra.id AS account_id, ra.external_id AS account, m.metric, ra.ts AS observed_at, coalesce(c.n, 0)::float8 AS value
+FROM rollup_account ra
+CROSS JOIN LATERAL (SELECT DISTINCT ed.metric FROM rollup_event_day ed
+                    WHERE ed.account_id = ra.id AND ed.day >= ra.day - @window::int AND ed.day < ra.day) m
+LEFT JOIN rollup_event_day c ON c.account_id = ra.id AND c.metric = m.metric AND c.day = ra.day - 1`

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,13 +109,23 @@ func TestRollupTurnsEventsIntoUsageSignals(t *testing.T) {
 		"acme key_feature_adoption":  2.0 / 3, // Report Built (u1), Invite Sent (u5)
 		"beta active_users":          1,       // no seats, no admin, one active day: no ratio, admin or gap
 		"beta key_feature_adoption":  1.0 / 3, // names match case-insensitively
+		// The day before the as-of day (03-01) had no activity: zeros for
+		// every account rolled up and every event it sent in the window.
+		"acme daily_active_users":     0,
+		"beta daily_active_users":     0,
+		"acme event_report_built":     0,
+		"acme event_settings_saved":   0,
+		"acme event_dashboard_viewed": 0,
+		"acme event_invite_sent":      0,
+		"beta event_report_built":     0, // "report built" and "Report Built" are one event
 	}
 	require.Len(t, got, len(want), "%v", got)
 	for k, v := range want {
 		require.InDelta(t, v, got[k], 1e-9, k)
 	}
 	require.Equal(t, map[string]int64{"active_users": 2, "active_user_ratio": 1, "days_since_admin_seen": 1,
-		"session_gap_days": 1, "key_feature_adoption": 2}, res.Written)
+		"session_gap_days": 1, "key_feature_adoption": 2, "daily_active_users": 2, "event_report_built": 2,
+		"event_settings_saved": 1, "event_dashboard_viewed": 1, "event_invite_sent": 1}, res.Written)
 
 	again, err := s.RollupUsage(ctx, store.RollupOptions{AsOf: asOf, KeyFeatures: []string{"Report Built", "Export", "Invite Sent"}})
 	require.NoError(t, err)
@@ -126,6 +137,19 @@ func TestRollupTurnsEventsIntoUsageSignals(t *testing.T) {
 	require.NoError(t, s.DB().QueryRow(ctx, `SELECT idempotency_key FROM signal sg JOIN account a ON a.id = sg.account_id
 		WHERE a.external_id = 'acme' AND metric = 'active_user_ratio'`).Scan(&key))
 	require.Equal(t, store.SignalKey("acme", "active_user_ratio", asOf, "rollup"), key)
+
+	// As of 02-11, the counts are those of 02-10.
+	_, err = s.RollupUsage(ctx, store.RollupOptions{AsOf: time.Date(2026, 2, 11, 0, 0, 0, 0, time.UTC)})
+	require.NoError(t, err)
+	daily := map[string]float64{}
+	for k, v := range signalsAt(t, s, time.Date(2026, 2, 11, 0, 0, 0, 0, time.UTC)) {
+		if strings.Contains(k, " event_") || strings.Contains(k, " daily_") {
+			daily[k] = v
+		}
+	}
+	require.Equal(t, map[string]float64{"acme daily_active_users": 1, "acme event_report_built": 1, "acme event_dashboard_viewed": 0,
+		"acme event_export":        0, // 01-20, inside the window
+		"delta daily_active_users": 1, "delta event_report_built": 1}, daily)
 }
 
 func TestRollupBackfillsDaysAndLinksGroupsOfLateAccounts(t *testing.T) {
@@ -150,9 +174,9 @@ func TestRollupBackfillsDaysAndLinksGroupsOfLateAccounts(t *testing.T) {
 	require.Equal(t, int64(1), res.Linked)
 	require.Equal(t, int64(3), res.Attributed)
 	d := func(s string) time.Time { return morning(s).Truncate(24 * time.Hour) }
-	require.Equal(t, map[string]float64{"late active_users": 1, "late active_user_ratio": 0.5, "late days_since_admin_seen": 2},
-		signalsAt(t, s, d("2026-02-04")))
+	require.Equal(t, map[string]float64{"late active_users": 1, "late active_user_ratio": 0.5, "late days_since_admin_seen": 2,
+		"late daily_active_users": 0, "late event_a": 0}, signalsAt(t, s, d("2026-02-04")))
 	require.Equal(t, map[string]float64{"late active_users": 1, "late active_user_ratio": 0.5, "late days_since_admin_seen": 1,
-		"late session_gap_days": 3}, signalsAt(t, s, d("2026-02-06")))
-	require.Len(t, signalsAt(t, s, d("2026-02-05")), 3)
+		"late session_gap_days": 3, "late daily_active_users": 1, "late event_a": 1}, signalsAt(t, s, d("2026-02-06")))
+	require.Len(t, signalsAt(t, s, d("2026-02-05")), 5)
 }

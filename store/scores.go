@@ -62,7 +62,7 @@ func (s *Store) UpsertScores(ctx context.Context, scores []scoring.Score) (int64
 // scoreWriteLock is the advisory lock key of score writes ("hbscores").
 const scoreWriteLock int64 = 0x6862_7363_6f72_6573
 
-var scoreColumns = []string{"account_id", "as_of", "scorecard", "score", "band", "confidence", "subscores", "contributions", "computed_at"}
+var scoreColumns = []string{"account_id", "as_of", "scorecard", "score", "band", "confidence", "subscores", "contributions", "computed_at", "unscored"}
 
 // scoreRows feeds scores to COPY one row at a time. pgx encodes each row
 // before asking for the next, so the JSON buffers are reused.
@@ -92,7 +92,14 @@ func (r *scoreRows) Values() ([]any, error) {
 	if sc.HasScore() {
 		value = &sc.Value
 	}
-	return []any{sc.AccountID, pgDate(sc.AsOf), sc.Scorecard, value, string(sc.Band), sc.Confidence, r.subs, r.contribs, r.now}, nil
+	var unscored []byte // NULL when scored
+	if sc.Unscored != nil && !sc.HasScore() {
+		var err error
+		if unscored, err = json.Marshal(sc.Unscored); err != nil {
+			return nil, fmt.Errorf("score of account %d: explanation: %w", sc.AccountID, err)
+		}
+	}
+	return []any{sc.AccountID, pgDate(sc.AsOf), sc.Scorecard, value, string(sc.Band), sc.Confidence, r.subs, r.contribs, r.now, unscored}, nil
 }
 
 func (r *scoreRows) Err() error { return nil }
@@ -175,6 +182,12 @@ func scoreFromRow(r db.Score) (scoring.Score, error) {
 	}
 	if err := json.Unmarshal(r.Contributions, &sc.Drivers); err != nil {
 		return scoring.Score{}, fmt.Errorf("score of account %d: contributions: %w", r.AccountID, err)
+	}
+	if len(r.Unscored) > 0 {
+		sc.Unscored = &scoring.NotEnoughData{}
+		if err := json.Unmarshal(r.Unscored, sc.Unscored); err != nil {
+			return scoring.Score{}, fmt.Errorf("score of account %d: explanation: %w", r.AccountID, err)
+		}
 	}
 	return sc, nil
 }

@@ -57,6 +57,12 @@ func appendContributions(b []byte, cs []scoring.Contribution) []byte {
 		if c.Stale {
 			b = append(b, `,"stale":true`...)
 		}
+		if c.DirectionUnknown {
+			b = append(b, `,"direction_unknown":true`...)
+		}
+		if c.Candidate {
+			b = append(b, `,"candidate":true`...)
+		}
 		b = append(b, '}')
 	}
 	return append(b, ']')

@@ -183,3 +183,24 @@ func TestUpsertScoresConcurrentWritersOfOneDayBothSucceed(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, all, len(ids), "one row per account, whichever writer came last")
 }
+
+func TestANotEnoughDataScoreKeepsItsExplanation(t *testing.T) {
+	t.Parallel()
+	ctx, s, ids := setupScores(t)
+	unscored := aScore(ids[0], "2026-03-02", 0, scoring.BandNone)
+	unscored.Unscored = &scoring.NotEnoughData{Confidence: 0.2, MinConfidence: 0.5, Missing: []string{"CSAT"},
+		Families: []scoring.Family{scoring.FamilyEngagement}, Waiting: []string{"Logins"}, Next: "send CSAT for this account"}
+	scored := aScore(ids[1], "2026-03-02", 60, scoring.BandYellow)
+	_, err := s.UpsertScores(ctx, []scoring.Score{unscored, scored})
+	require.NoError(t, err)
+
+	got, err := s.LatestScore(ctx, ids[0])
+	require.NoError(t, err)
+	require.Equal(t, unscored.Unscored, got.Unscored)
+	card, err := s.Card(ctx, ids[0], 28)
+	require.NoError(t, err)
+	require.Equal(t, unscored.Unscored, card.Score.Unscored, "the card reads the explanation")
+	got, err = s.LatestScore(ctx, ids[1])
+	require.NoError(t, err)
+	require.Nil(t, got.Unscored)
+}

@@ -38,6 +38,7 @@ const (
 	MaxSectionText   = 3000
 	MaxHeaderText    = 150
 	MaxButtonText    = 75
+	MaxButtonValue   = 2000
 	maxSectionBudget = 2900 // headroom under MaxSectionText for joins and escapes
 )
 
@@ -99,13 +100,63 @@ func Esc(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// Truncate shortens s to at most n runes, ending in "…" when cut.
+// Truncate shortens s to at most n characters, ending in "…" when cut.
+// Characters are counted as UTF-16 code units, as Slack's limits are (an
+// emoji outside the Basic Multilingual Plane counts twice), so a text that
+// passes here never trips Slack's count. A cut never lands inside mrkdwn
+// that would break: an entity (&amp;), a <@U…> mention or <url|link>, or
+// between the two marks of *bold*, _italic_, ~strike~ or `code` — it backs
+// off to before the construct instead. Safe on escaped and plain text.
 func Truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+	if Length(s) <= n {
 		return s
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	if n <= 1 {
+		return "…"
+	}
+	cut, units := 0, 0
+	for i, r := range s {
+		w := utf16Len(r)
+		if units+w > n-1 {
+			break
+		}
+		units += w
+		cut = i + utf8.RuneLen(r)
+	}
+	return safeCut(s[:cut]) + "…"
+}
+
+// Length is s's length as Slack counts it, in UTF-16 code units.
+func Length(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16Len(r)
+	}
+	return n
+}
+
+func utf16Len(r rune) int {
+	if r >= 0x10000 {
+		return 2
+	}
+	return 1
+}
+
+// safeCut shortens a prefix of mrkdwn so that it ends outside any entity,
+// <…> construct or open pair of formatting marks.
+func safeCut(p string) string {
+	if i := strings.LastIndexByte(p, '&'); i >= 0 && !strings.Contains(p[i:], ";") && len(p)-i <= 6 {
+		p = p[:i]
+	}
+	if i := strings.LastIndexByte(p, '<'); i >= 0 && !strings.Contains(p[i:], ">") {
+		p = p[:i]
+	}
+	for _, mark := range []byte{'`', '*', '_', '~'} {
+		if strings.Count(p, string(mark))%2 == 1 {
+			p = p[:strings.LastIndexByte(p, mark)]
+		}
+	}
+	return p
 }
 
 // Score formats a 0–100 score as a whole number.

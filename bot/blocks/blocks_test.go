@@ -25,6 +25,39 @@ func TestCardGolden(t *testing.T) {
 
 	unscored := blocks.Card{Account: acme(), Now: now}
 	golden(t, "card_unscored", blocks.CardBlocks(unscored), blocks.MaxBlocks)
+
+	golden(t, "card_not_enough_data", blocks.CardBlocks(notEnoughData()), blocks.MaxBlocks)
+}
+
+// notEnoughData is a card of an account scored "not enough data": its
+// own metric waits for a direction and a built-in others send is missing.
+func notEnoughData() blocks.Card {
+	c := blocks.Card{Account: acme(), Now: now, Score: scoring.Score{AccountID: 1, AsOf: now.AddDate(0, 0, -1), Scorecard: "default",
+		Band: scoring.BandNone, Confidence: 0.2,
+		Drivers: []scoring.Contribution{
+			{Metric: "logins", Family: scoring.FamilyUsage, Label: "Logins", Value: 12, Score: 20, DirectionUnknown: true,
+				Detail: "20th percentile of Enterprise peers — 12 logins in 28 days" + scoring.DirectionUnknownNote},
+			{Metric: "logins_change", Family: scoring.FamilyUsage, Label: "Logins (change)", Candidate: true, DirectionUnknown: true},
+		},
+		Unscored: &scoring.NotEnoughData{Confidence: 0.2, MinConfidence: 0.5, Missing: []string{"Active users", "CSAT"},
+			Families: []scoring.Family{scoring.FamilyUsage}, Waiting: []string{"Logins"},
+			Next: "send Active users, CSAT for this account, or lower min_confidence of scorecard default"}}}
+	return c
+}
+
+func TestCardExplainsNotEnoughData(t *testing.T) {
+	t.Parallel()
+	all := dump(t, blocks.CardBlocks(notEnoughData()))
+	for _, want := range []string{"*Not enough data*", "*Missing:* Active users, CSAT", "*No data in:* usage",
+		"*Waiting for a direction:* Logins", "*Next:* send Active users, CSAT for this account",
+		"Not scored until their direction is known: *Logins*: 20th percentile of Enterprise peers — 12 logins in 28 days"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("card lacks %q:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "Logins (change)") || strings.Contains(all, "direction not known yet: not scored") {
+		t.Errorf("a candidate feature or the scorer's note shows on the card:\n%s", all)
+	}
 }
 
 func TestCardContent(t *testing.T) {
@@ -332,4 +365,33 @@ func dump(t *testing.T, bs []slack.Block) string {
 		sb.WriteByte('\n')
 	}
 	return sb.String()
+}
+
+// Truncate never cuts inside mrkdwn that would break, and counts what
+// Slack counts (UTF-16 code units: an emoji like 🔴 is two).
+func TestTruncateKeepsMrkdwnIntact(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"abcdefghij", 5, "abcd…"},
+		{"Tom &amp; Jerry", 8, "Tom …"},                  // not "Tom &am…"
+		{"ping <@U012345> now", 10, "ping …"},            // not "ping <@U0…"
+		{"see <https://x.example|the doc>", 12, "see …"}, // not inside the link
+		{"a *bold claim* here", 9, "a …"},                // not "a *bold …" (an open *)
+		{"🔴🔴🔴🔴", 5, "🔴🔴…"},                               // 2+2+1 units
+		{"x", 1, "x"},
+	}
+	for _, tc := range tests {
+		got := blocks.Truncate(tc.in, tc.n)
+		if got != tc.want {
+			t.Errorf("blocks.Truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+		if blocks.Length(got) > tc.n {
+			t.Errorf("blocks.Truncate(%q, %d) = %q is %d units long", tc.in, tc.n, got, blocks.Length(got))
+		}
+	}
 }

@@ -43,6 +43,9 @@ const cardDrivers = 3
 func CardBlocks(c Card) []slack.Block {
 	a := c.Account
 	out := []slack.Block{Header(a.Name), Section(scoreLine(c)), Context(accountFacts(a, c.Now)...)}
+	if u := c.Score.Unscored; u != nil && !c.Score.HasScore() && !c.Score.AsOf.IsZero() {
+		out = append(out, Section(unscoredText(*u)))
+	}
 	if c.Score.HasScore() {
 		out = append(out, historyBlocks(c)...)
 		if f := subscoreFields(c.Score); len(f) > 0 {
@@ -54,6 +57,9 @@ func CardBlocks(c Card) []slack.Block {
 		if d := driverText(c.Score.Drivers, false); d != "" {
 			out = append(out, Section("*What holds it up*\n"+d))
 		}
+	}
+	if w := waitingText(c.Score.Drivers); w != "" {
+		out = append(out, Context(w))
 	}
 	out = append(out, Section(pulseText(c)))
 	if len(c.Alerts) > 0 {
@@ -81,6 +87,52 @@ func notScoredWords(s scoring.Score) string {
 		return "not scored yet"
 	}
 	return "not enough data to score"
+}
+
+// unscoredText says what a "not enough data" score lacks and the next step.
+func unscoredText(u scoring.NotEnoughData) string {
+	var lines []string
+	if len(u.Missing) > 0 {
+		lines = append(lines, "*Missing:* "+Esc(strings.Join(u.Missing, ", ")))
+	}
+	if len(u.TooOld) > 0 {
+		lines = append(lines, "*Too old to count:* "+Esc(strings.Join(u.TooOld, ", ")))
+	}
+	if len(u.Families) > 0 {
+		fs := make([]string, len(u.Families))
+		for i, f := range u.Families {
+			fs[i] = string(f)
+		}
+		lines = append(lines, "*No data in:* "+Esc(strings.Join(fs, ", ")))
+	}
+	if len(u.Waiting) > 0 {
+		lines = append(lines, "*Waiting for a direction:* "+Esc(strings.Join(u.Waiting, ", ")))
+	}
+	return strings.Join(append(lines, "*Next:* "+Esc(u.Next)), "\n")
+}
+
+// waitingText lists, as context, the discovered metrics the account has
+// whose direction is not known yet: shown, never scored.
+func waitingText(ds []scoring.Contribution) string {
+	var parts []string
+	for _, d := range ds {
+		if d.DirectionUnknown && !d.Candidate {
+			label := d.Label
+			if label == "" {
+				label = d.Metric
+			}
+			parts = append(parts, "*"+Esc(label)+"*: "+Esc(strings.TrimSuffix(d.Detail, scoring.DirectionUnknownNote)))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	more := ""
+	if len(parts) > cardDrivers+2 {
+		more = fmt.Sprintf(" · and %d more", len(parts)-cardDrivers-2)
+		parts = parts[:cardDrivers+2]
+	}
+	return "Not scored until their direction is known: " + strings.Join(parts, " · ") + more
 }
 
 func scoreLine(c Card) string {

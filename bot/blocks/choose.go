@@ -14,6 +14,9 @@ type Candidate struct {
 	Domain  string
 	Segment string
 	Churned bool
+	// Summary, when known, is a line for the account's card in a carousel,
+	// e.g. "🔴 35 · Red".
+	Summary string
 }
 
 // MaxChoices bounds how many accounts a chooser lists (one section each).
@@ -53,19 +56,24 @@ func NotFoundText(query string, cands []Candidate) string {
 	return s + " Did you mean: " + strings.Join(names, ", ") + "?"
 }
 
+// maxChoiceField caps each of a candidate's name, domain and segment, so a
+// chooser line stays readable and far inside a section's 3,000 characters
+// however long the stored values are.
+const maxChoiceField = 200
+
 func candidateBlocks(cands []Candidate) []slack.Block {
 	if len(cands) > MaxChoices {
 		cands = cands[:MaxChoices]
 	}
 	out := make([]slack.Block, 0, len(cands))
 	for _, c := range cands {
-		text := "*" + Esc(c.Name) + "*"
+		text := "*" + Esc(Truncate(c.Name, maxChoiceField)) + "*"
 		var facts []string
 		if c.Domain != "" {
-			facts = append(facts, Esc(c.Domain))
+			facts = append(facts, Esc(Truncate(c.Domain, maxChoiceField)))
 		}
 		if c.Segment != "" {
-			facts = append(facts, Esc(c.Segment))
+			facts = append(facts, Esc(Truncate(c.Segment, maxChoiceField)))
 		}
 		if c.Churned {
 			facts = append(facts, "churned")
@@ -74,7 +82,9 @@ func candidateBlocks(cands []Candidate) []slack.Block {
 			text += "  _" + strings.Join(facts, " · ") + "_"
 		}
 		btn := Button(ActionPick, strconv.FormatInt(c.ID, 10), "Show card")
-		out = append(out, slack.NewSectionBlock(md(text), nil, slack.NewAccessory(btn)))
+		sec := Section(text)
+		sec.Accessory = slack.NewAccessory(btn)
+		out = append(out, sec)
 	}
 	return out
 }

@@ -54,15 +54,23 @@ func HomeBlocks(h Home) []slack.Block {
 			title = fmt.Sprintf("⚪ *Not scored* (%d)", len(lines))
 		}
 		secs := Sections(append([]string{title}, lines...))
-		if len(secs)+1 > budget {
-			out = append(out, Context("…more accounts than fit here: use `"+h.Command+"` for the full list."))
-			return out
+		if budget < 2 { // a divider and one section
+			return append(out, moreThanFits(h.Command))
 		}
 		out = append(out, slack.NewDividerBlock())
+		budget--
+		if len(secs) > budget {
+			// Show as much of the band as fits (worst first), never none.
+			return append(append(out, secs[:budget-1]...), moreThanFits(h.Command))
+		}
 		out = append(out, secs...)
-		budget -= len(secs) + 1
+		budget -= len(secs)
 	}
 	return out
+}
+
+func moreThanFits(cmd string) slack.Block {
+	return Context("…more accounts than fit here: use `" + cmd + "` for the full list.")
 }
 
 // HomeView wraps HomeBlocks for views.publish.

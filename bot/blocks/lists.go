@@ -53,6 +53,9 @@ type List struct {
 	OneSegment bool
 	Week       string // current ISO week, for pulse status
 	Now        time.Time
+	// Table renders the rows (up to TableRows) as a data table that Slack
+	// sorts, filters and pages; false: lines of text, PageSize a page.
+	Table bool
 }
 
 // PageSize is how many rows a list page shows.
@@ -67,6 +70,9 @@ func ListBlocks(l List) []slack.Block {
 	if l.Total == 0 {
 		return append(out, Section(l.Empty))
 	}
+	if l.Table {
+		return append(append(out, ListTable(l)), pagerOf(l, TableRows)...)
+	}
 	lines := make([]string, len(l.Rows))
 	for i, r := range l.Rows {
 		if l.OneSegment {
@@ -75,19 +81,26 @@ func ListBlocks(l List) []slack.Block {
 		lines[i] = RowLine(r, l.Style, l.Week, l.Now)
 	}
 	out = append(out, Sections(lines)...)
-	out = append(out, pager(l)...)
+	out = append(out, pagerOf(l, PageSize)...)
 	return out
 }
 
-func pager(l List) []slack.Block {
+// pagerOf is the Previous/Next pager of a list shown size rows a page.
+func pagerOf(l List, size int) []slack.Block {
 	end := l.Offset + len(l.Rows)
 	if l.Offset == 0 && end >= l.Total {
 		return nil
 	}
 	out := []slack.Block{Context(fmt.Sprintf("%d–%d of %d", l.Offset+1, end, l.Total))}
+	// A button carries the command to run again; one too long for a
+	// button's value (https://docs.slack.dev/reference/block-kit/block-elements/button-element)
+	// gets no pager rather than a message Slack refuses.
+	if Length(PageValue(l.Offset+size, l.Cmd)) > MaxButtonValue {
+		return append(out, Context("The command is too long to page through; narrow it to see the rest."))
+	}
 	var btns []slack.BlockElement
 	if l.Offset > 0 {
-		btns = append(btns, Button(ActionPrev, PageValue(max(0, l.Offset-PageSize), l.Cmd), "‹ Previous"))
+		btns = append(btns, Button(ActionPrev, PageValue(max(0, l.Offset-size), l.Cmd), "‹ Previous"))
 	}
 	if end < l.Total {
 		btns = append(btns, Button(ActionNext, PageValue(end, l.Cmd), "Next ›"))

@@ -277,7 +277,10 @@ func PulseNoteModal(n PulseNote) slack.ModalViewRequest {
 	text := slack.NewPlainTextInputBlockElement(plain("What changed, in a sentence or two"), PulseNoteInput)
 	text.Multiline = true
 	text.MaxLength = MaxPulseNote
-	text.InitialValue = n.Note
+	// A note stored from /health pulse may be longer than the field takes
+	// (https://docs.slack.dev/reference/block-kit/block-elements/plain-text-input-element):
+	// pre-fill what fits.
+	text.InitialValue = Truncate(n.Note, MaxPulseNote)
 	note := slack.NewInputBlock(PulseNoteBlock, plain("Note"), nil, text)
 	note.Optional = true
 
@@ -310,6 +313,27 @@ func PulseNoteForm(state *slack.ViewState) (scoring.Rating, []string, string) {
 	}
 	note := strings.TrimSpace(state.Values[PulseNoteBlock][PulseNoteInput].Value)
 	return rating, reasons, Truncate(note, MaxPulseNote)
+}
+
+// PulseNoteErrors are the note modal's field errors (block_id → message),
+// nil when the form can be saved: a rating is required, and a note longer
+// than the field allows (a client that skips the field's own limit) is
+// refused rather than cut.
+func PulseNoteErrors(state *slack.ViewState) map[string]string {
+	errs := map[string]string{}
+	if state == nil {
+		return map[string]string{PulseRatingBlock: "Pick Healthy, Concerning or Poor."}
+	}
+	if _, ok := scoring.ParseRating(state.Values[PulseRatingBlock][PulseRatingInput].SelectedOption.Value); !ok {
+		errs[PulseRatingBlock] = "Pick Healthy, Concerning or Poor."
+	}
+	if n := Length(strings.TrimSpace(state.Values[PulseNoteBlock][PulseNoteInput].Value)); n > MaxPulseNote {
+		errs[PulseNoteBlock] = fmt.Sprintf("The note is %d characters; keep it to %d.", n, MaxPulseNote)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
 }
 
 // IsReason reports whether code is one of PulseReasons.

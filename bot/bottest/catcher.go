@@ -1,6 +1,7 @@
 package bottest
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -24,6 +25,7 @@ type Catcher struct {
 	server  *httptest.Server
 	mu      sync.Mutex
 	status  int
+	refuse  string
 	posts   []Post
 	changed broadcast
 }
@@ -33,6 +35,14 @@ func (c *Catcher) SetStatus(status int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.status = status
+}
+
+// RefuseBlocksWith makes posts whose body contains substr fail as Slack
+// answers a response_url message it cannot render: 400, "invalid_blocks".
+func (c *Catcher) RefuseBlocksWith(substr string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.refuse = substr
 }
 
 // NewCatcher starts a Catcher, closed at the end of the test.
@@ -60,8 +70,12 @@ func (c *Catcher) serve(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	c.posts = append(c.posts, p)
 	c.changed.fire()
-	status := c.status
+	status, refuse := c.status, c.refuse
 	c.mu.Unlock()
+	if refuse != "" && bytes.Contains(raw, []byte(refuse)) {
+		http.Error(w, "invalid_blocks", http.StatusBadRequest)
+		return
+	}
 	if status == 0 {
 		status = http.StatusOK
 	}

@@ -25,6 +25,7 @@ func setup(t *testing.T, input string) (*console.REPL, *bytes.Buffer, healthtest
 	st := storetest.Store(t)
 	w := healthtest.New(t, st, now).Seed()
 	h := bot.NewHealth(st, nil, func() time.Time { return now })
+	h.TextTables = true // a terminal shows lists as text
 	var out bytes.Buffer
 	return &console.REPL{Handler: h, Home: h, As: bot.Request{UserID: "U0JANE", ChannelID: "console"},
 		In: strings.NewReader(input), Out: &out}, &out, w

@@ -219,6 +219,20 @@ func BacktestWith(ctx context.Context, st *store.Store, cards scoring.Scorecards
 	for _, t := range monthEnds {
 		res.AsOfDates = append(res.AsOfDates, t.Format(time.DateOnly))
 	}
+	// The scorecards as scoring uses them, with the discovered metrics:
+	// the fit reads the extended catalog, or it could not weigh a metric
+	// nobody declared (ComputeScores would extend them anew per month-end).
+	if !cards.HasDiscovered() {
+		accounts, err := st.Accounts(ctx)
+		if err != nil {
+			return BacktestResult{}, err
+		}
+		d, err := bot.Discover(ctx, st, cards, accounts, bot.DiscoveryOptions{MinChurned: p.MinChurned})
+		if err != nil {
+			return BacktestResult{}, err
+		}
+		cards = d.Cards
+	}
 	examples, err := bot.BacktestExamples(ctx, st, cards, monthEnds, horizonDays)
 	if err != nil {
 		return BacktestResult{}, err

@@ -159,3 +159,28 @@ func TestBacktestWritesTheFitOnlyWhenAsked(t *testing.T) {
 	_, err = scoring.ParseScorecards(b)
 	require.NoError(t, err)
 }
+
+// A signal nobody declared is discovered and fitted: the fit reads the
+// scorecards extended with the discovered metrics, learns the direction
+// and weighs it (it used to see only the declared catalog).
+func TestBacktestFitsDiscoveredMetrics(t *testing.T) {
+	t.Parallel()
+	p := setupBacktest(t)
+	_, err := p.pool.Exec(context.Background(), `INSERT INTO signal (account_id, metric, observed_at, value, source, idempotency_key)
+		SELECT account_id, 'widgets_built', observed_at, round(value * 100), source, idempotency_key || '/w'
+		FROM signal WHERE metric = 'active_user_ratio'`)
+	require.NoError(t, err)
+	code, stdout, errOut := p.run(t, nil, "backtest", "--horizon", "30d", "--min-churned", "3", "--split", "accounts", "--json")
+	require.Equal(t, 0, code, errOut)
+	var res BacktestResult
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	require.Empty(t, res.Fit.Err)
+	var found bool
+	for _, w := range res.Fit.Weights {
+		if w.Signal == "widgets_built" {
+			found = true
+			t.Logf("%+v", w)
+		}
+	}
+	require.True(t, found, "widgets_built is a candidate of the fit: %+v", res.Fit.Weights)
+}

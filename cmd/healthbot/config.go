@@ -42,6 +42,7 @@ type Config struct {
 	ScoreInterval  time.Duration
 	KeyFeatures    []string // track event names whose use key_feature_adoption measures
 	Charts         string   // "block": Block Kit line charts on cards; "text": sparklines only
+	Tables         string   // "block": data tables and carousels for lists; "text": lines of text
 
 	CatchUpWindow time.Duration // a scheduled run missed by less than this runs when the bot starts
 	Instance      string        // this replica's name in job_run.claimed_by; "" means the host name
@@ -132,6 +133,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		ScoreInterval:      p.duration("HEALTHBOT_SCORE_INTERVAL", "24h"),
 		KeyFeatures:        splitList(p.str("HEALTHBOT_KEY_FEATURES", "")),
 		Charts:             p.oneOf("HEALTHBOT_CHARTS", "block", "block", "text"),
+		Tables:             p.oneOf("HEALTHBOT_TABLES", "block", "block", "text"),
 		CatchUpWindow:      p.duration("HEALTHBOT_CATCHUP_WINDOW", "12h"),
 		Instance:           p.str("HEALTHBOT_INSTANCE", ""),
 

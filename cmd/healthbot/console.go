@@ -34,6 +34,7 @@ func consoleCommand() command {
 			st := store.New(pool)
 			h := bot.NewHealth(st, e.log, time.Now)
 			h.TextCharts = *textCharts || e.cfg.Charts == "text"
+			h.TextTables = true // a terminal shows lists as text, not data tables
 			h.Location = e.cfg.TimeZone
 			user, dir, err := consoleUser(ctx, st, *as)
 			if err != nil {

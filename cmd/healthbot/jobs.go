@@ -145,7 +145,7 @@ func (m *Main) scoreJob(jobs *alerting) (scheduledJob, error) {
 		if err != nil {
 			return errors.Join(prep, err)
 		}
-		sum, err := bot.RunScoring(ctx, m.store, cards, day)
+		sum, err := m.scoreDiscovering(ctx, log, cards, day)
 		if err != nil {
 			return errors.Join(prep, err)
 		}

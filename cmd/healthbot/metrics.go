@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -85,7 +86,20 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rows)
 	}
-	return printMetrics(e.out, rows, d, e.cfg.MinChurned)
+	if err := printMetrics(e.out, rows, d, e.cfg.MinChurned); err != nil {
+		return err
+	}
+	latest, err := st.LatestScores(ctx)
+	if err != nil {
+		return err
+	}
+	if lines := unscoredLines(latest, 5); len(lines) > 0 {
+		fmt.Fprintln(e.out, "Not enough data in the newest scores:")
+		for _, l := range lines {
+			fmt.Fprintln(e.out, "  "+l)
+		}
+	}
+	return nil
 }
 
 // metricRows lists the catalog of d with each metric's profile; candidate
@@ -190,7 +204,8 @@ func directionText(r metricRow) string {
 
 func directionFrom(r metricRow) string {
 	if r.DirectionFrom == scoring.DirectionLearned && r.Evidence != nil {
-		return fmt.Sprintf("learned, AUC %.2f, %d churned", r.Evidence.Separation(), r.Evidence.Churned)
+		ci := r.Evidence.SeparationCI()
+		return fmt.Sprintf("learned, AUC %.2f, CI %.2f–%.2f, %d churned", r.Evidence.Separation(), ci[0], ci[1], r.Evidence.Churned)
 	}
 	return string(r.DirectionFrom)
 }
@@ -205,16 +220,56 @@ func waitingLine(waiting []scoring.Metric, churned, minChurned int) string {
 	for i, m := range waiting {
 		keys[i] = m.Key
 	}
-	what := fmt.Sprintf("%d metrics wait", len(keys))
+	what, verb := fmt.Sprintf("%d metrics wait", len(keys)), "do"
 	if len(keys) == 1 {
-		what = "1 metric waits"
+		what, verb = "1 metric waits", "does"
 	}
 	if churned >= minChurned {
-		return fmt.Sprintf("%s for a direction and do not move scores yet: %s. The churn of %d accounts shows no clear direction for them "+
+		return fmt.Sprintf("%s for a direction and %s not move scores yet: %s. The churn of %d accounts shows no clear direction "+
 			"(`healthbot metrics` has the evidence): declare one in a scorecard (custom_metrics with higher_is_better), or wait for more churn.",
-			what, strings.Join(keys, ", "), churned)
+			what, verb, strings.Join(keys, ", "), churned)
 	}
-	return fmt.Sprintf("%s for a direction and do not move scores yet: %s. Give one: declare it in a scorecard "+
+	return fmt.Sprintf("%s for a direction and %s not move scores yet: %s. Give one: declare it in a scorecard "+
 		"(custom_metrics with higher_is_better), or let healthbot learn it from churn once %d accounts have churned (%d so far).",
-		what, strings.Join(keys, ", "), minChurned, churned)
+		what, verb, strings.Join(keys, ", "), minChurned, churned)
+}
+
+// scoreDiscovering is the scheduled scoring run on the data's own metrics
+// too: discovery with the configured minimum of churned accounts and the
+// job's clock, then bot.RunScoring. It logs how many metrics wait for a
+// direction.
+func (m *Main) scoreDiscovering(ctx context.Context, log *slog.Logger, cards scoring.Scorecards, day time.Time) (bot.ScoreSummary, error) {
+	accounts, err := m.store.Accounts(ctx)
+	if err != nil {
+		return bot.ScoreSummary{}, err
+	}
+	d, err := bot.Discover(ctx, m.store, cards, accounts, bot.DiscoveryOptions{MinChurned: m.Config.MinChurned, AsOf: bot.ScoreTime(day), Now: m.now})
+	if err != nil {
+		return bot.ScoreSummary{}, err
+	}
+	if w := d.Waiting(); len(w) > 0 || d.Refreshed {
+		log.InfoContext(ctx, "metrics discovered", "discovered", d.Cards.Catalog().Len()-cards.Catalog().Len(),
+			"waiting_for_direction", len(w), "profiles_refreshed", d.Refreshed, "directions_learned", d.Learned)
+	}
+	return bot.RunScoring(ctx, m.store, d.Cards, day)
+}
+
+// learnedLine says which directions the churn taught:
+// "Learned from the churn of 39 accounts: logins higher is better, tickets_open lower is better."
+func learnedLine(d bot.Discovery) string {
+	var parts []string
+	for _, m := range d.Cards.Catalog().Metrics() {
+		if m.DirectionFrom != scoring.DirectionLearned || m.Candidate {
+			continue
+		}
+		dir := "lower is better"
+		if m.HigherIsBetter {
+			dir = "higher is better"
+		}
+		parts = append(parts, m.Key+" "+dir)
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("The churn of %d accounts shows no clear direction for any discovered metric yet.", d.Churned)
+	}
+	return fmt.Sprintf("Learned from the churn of %d accounts: %s.", d.Churned, strings.Join(parts, ", "))
 }

@@ -51,6 +51,9 @@ func TestOwnMetricsFromCSVToScores(t *testing.T) {
 	require.Equal(t, 1, strings.Count(res.out, "wait for a direction"))
 	require.Contains(t, res.out, "60 accounts: 0 green · 0 yellow · 0 red · 60 not enough data")
 	require.Contains(t, res.out, "60 accounts — not enough data: no metric with a known direction has data; waiting for a direction: Logins, Pays by check, Tickets open. Next: give these metrics a direction")
+	res = b.run(nil, "metrics", "--as-of", "2026-12-06")
+	require.Equal(t, 0, res.code, res.err)
+	require.Contains(t, res.out, "Not enough data in the newest scores:\n  60 accounts — not enough data: no metric with a known direction has data")
 
 	// Churn arrives: directions are learned and every live account is scored.
 	accounts, _ = ownCSVs(true)
@@ -60,11 +63,12 @@ func TestOwnMetricsFromCSVToScores(t *testing.T) {
 	require.Equal(t, 0, res.code, res.err)
 	require.Contains(t, res.out, "2026-12-06  35 accounts:")
 	require.NotContains(t, res.out, "not enough data")
+	require.Contains(t, res.out, "Learned from the churn of 25 accounts: logins higher is better.")
 	require.Contains(t, res.out, "2 metrics wait for a direction and do not move scores yet: pays_by_check, tickets_open. The churn of 25 accounts shows no clear direction")
 
 	res = b.run(nil, "metrics", "--as-of", "2026-12-06")
 	require.Equal(t, 0, res.code, res.err)
-	require.Regexp(t, `logins +discovered +usage +latest 365d +snapshot +60 +60 +2026-06-30 +2026-06-30 +higher \(learned, AUC 1\.00, 25 churned\)`, res.out)
+	require.Regexp(t, `logins +discovered +usage +latest 365d +snapshot +60 +60 +2026-06-30 +2026-06-30 +higher \(learned, AUC 1\.00, CI 1\.00–1\.00, 25 churned\)`, res.out)
 	require.Regexp(t, `active_user_ratio +built-in +usage +latest +– +0 +0`, res.out)
 	require.Contains(t, res.out, "14 metrics have no data in signal")
 
@@ -91,4 +95,16 @@ func TestMetricsUsageErrors(t *testing.T) {
 	b := setupImport(t)
 	require.Equal(t, 2, b.run(nil, "metrics", "extra").code)
 	require.Equal(t, 2, b.run(nil, "metrics", "--as-of", "yesterday").code)
+}
+
+func TestMinChurnedConfig(t *testing.T) {
+	t.Parallel()
+	cfg, err := ParseConfig(envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, 20, cfg.MinChurned)
+	cfg, err = ParseConfig(envOf(map[string]string{"HEALTHBOT_MIN_CHURNED": "50"}))
+	require.NoError(t, err)
+	require.Equal(t, 50, cfg.MinChurned)
+	_, err = ParseConfig(envOf(map[string]string{"HEALTHBOT_MIN_CHURNED": "1"}))
+	require.ErrorContains(t, err, "HEALTHBOT_MIN_CHURNED")
 }

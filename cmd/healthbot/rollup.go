@@ -12,7 +12,7 @@ import (
 
 func rollupCommand() command {
 	return command{
-		summary: "roll product events up into usage signals (active users, admin seen, key features, session gaps)",
+		summary: "roll product events up into usage signals (active users, admin seen, key features, session gaps, daily event counts)",
 		usage:   "rollup [--as-of YYYY-MM-DD] [--days N] [--window N] [--key-features \"Event A,Event B\"]",
 		run: func(ctx context.Context, e *env, args []string) error {
 			fs := flags("rollup", e)

@@ -188,6 +188,9 @@ func discoverMetrics(ctx context.Context, e *env, st *store.Store, cards scoring
 	if err != nil {
 		return cards, err
 	}
+	if d.Learned {
+		fmt.Fprintln(e.out, learnedLine(d))
+	}
 	if line := waitingLine(d.Waiting(), d.Churned, e.cfg.MinChurned); line != "" {
 		fmt.Fprintln(e.out, line)
 	}

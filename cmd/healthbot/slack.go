@@ -45,6 +45,7 @@ func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *
 	health := bot.NewHealth(m.store, m.Logger.With("component", "health"), time.Now)
 	health.Location = m.Config.TimeZone
 	health.TextCharts = m.Config.Charts == "text"
+	health.TextTables = m.Config.Tables == "text"
 	health.Directory = bot.SlackDirectory{Client: api}
 	health.Questioner = questioner(m.Config, m.store, api, bot.NewSlackResponder(api, nil, nil, m.Logger), m.Logger.With("component", "ask"))
 	r.Command(bot.HelpCommand, health)

@@ -19,6 +19,7 @@ SELECT a.id, a.external_id, a.name, a.domain, a.segment, a.outcome, a.owner_id, 
        s.as_of AS score_as_of, COALESCE(s.scorecard, '')::text AS score_scorecard, s.score AS score_value,
        COALESCE(s.band, '')::text AS score_band, COALESCE(s.confidence, 0)::float8 AS score_confidence,
        COALESCE(s.subscores, '{}')::jsonb AS score_subscores, COALESCE(s.contributions, '[]')::json AS score_contributions,
+       s.unscored AS score_unscored,
        COALESCE(p.id, 0)::bigint AS pulse_id, p.csm_id AS pulse_csm_id, pc.name AS pulse_csm_name,
        COALESCE(p.rating, '')::text AS pulse_rating, COALESCE(p.reasons, '{}')::text[] AS pulse_reasons,
        COALESCE(p.note, '')::text AS pulse_note, COALESCE(p.week, '')::text AS pulse_week,
@@ -26,7 +27,7 @@ SELECT a.id, a.external_id, a.name, a.domain, a.segment, a.outcome, a.owner_id, 
 FROM account a
 LEFT JOIN csm c ON c.id = a.owner_id
 LEFT JOIN LATERAL (
-    SELECT account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at FROM score WHERE score.account_id = a.id ORDER BY score.as_of DESC LIMIT 1
+    SELECT account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at, unscored FROM score WHERE score.account_id = a.id ORDER BY score.as_of DESC LIMIT 1
 ) s ON true
 LEFT JOIN LATERAL (
     SELECT id, account_id, csm_id, rating, reasons, note, week, answered_at, source FROM pulse WHERE pulse.account_id = a.id ORDER BY pulse.week DESC LIMIT 1
@@ -61,6 +62,7 @@ type CardAccountRow struct {
 	ScoreConfidence    float64
 	ScoreSubscores     []byte
 	ScoreContributions []byte
+	ScoreUnscored      []byte
 	PulseID            int64
 	PulseCsmID         *int64
 	PulseCsmName       *string
@@ -102,6 +104,7 @@ func (q *Queries) CardAccount(ctx context.Context, id int64) (CardAccountRow, er
 		&i.ScoreConfidence,
 		&i.ScoreSubscores,
 		&i.ScoreContributions,
+		&i.ScoreUnscored,
 		&i.PulseID,
 		&i.PulseCsmID,
 		&i.PulseCsmName,

@@ -193,6 +193,7 @@ type Score struct {
 	Subscores     []byte
 	Contributions []byte
 	ComputedAt    time.Time
+	Unscored      []byte
 }
 
 type ScorecardVersion struct {

@@ -12,7 +12,7 @@ import (
 )
 
 const latestScore = `-- name: LatestScore :one
-SELECT account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at FROM score WHERE account_id = $1 ORDER BY as_of DESC LIMIT 1
+SELECT account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at, unscored FROM score WHERE account_id = $1 ORDER BY as_of DESC LIMIT 1
 `
 
 func (q *Queries) LatestScore(ctx context.Context, accountID int64) (Score, error) {
@@ -28,13 +28,14 @@ func (q *Queries) LatestScore(ctx context.Context, accountID int64) (Score, erro
 		&i.Subscores,
 		&i.Contributions,
 		&i.ComputedAt,
+		&i.Unscored,
 	)
 	return i, err
 }
 
 const latestScores = `-- name: LatestScores :many
 
-SELECT DISTINCT ON (account_id) account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at FROM score
+SELECT DISTINCT ON (account_id) account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at, unscored FROM score
 ORDER BY account_id, as_of DESC
 `
 
@@ -60,6 +61,7 @@ func (q *Queries) LatestScores(ctx context.Context) ([]Score, error) {
 			&i.Subscores,
 			&i.Contributions,
 			&i.ComputedAt,
+			&i.Unscored,
 		); err != nil {
 			return nil, err
 		}
@@ -72,7 +74,7 @@ func (q *Queries) LatestScores(ctx context.Context) ([]Score, error) {
 }
 
 const scoreAt = `-- name: ScoreAt :one
-SELECT account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at FROM score WHERE account_id = $1 AND as_of = $2::date
+SELECT account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at, unscored FROM score WHERE account_id = $1 AND as_of = $2::date
 `
 
 type ScoreAtParams struct {
@@ -93,6 +95,7 @@ func (q *Queries) ScoreAt(ctx context.Context, arg ScoreAtParams) (Score, error)
 		&i.Subscores,
 		&i.Contributions,
 		&i.ComputedAt,
+		&i.Unscored,
 	)
 	return i, err
 }
@@ -130,7 +133,7 @@ func (q *Queries) ScoreDates(ctx context.Context, arg ScoreDatesParams) ([]pgtyp
 }
 
 const scoreHistory = `-- name: ScoreHistory :many
-SELECT account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at FROM score
+SELECT account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at, unscored FROM score
 WHERE account_id = $1 AND as_of >= $2::date AND as_of <= $3::date
 ORDER BY as_of
 `
@@ -161,6 +164,7 @@ func (q *Queries) ScoreHistory(ctx context.Context, arg ScoreHistoryParams) ([]S
 			&i.Subscores,
 			&i.Contributions,
 			&i.ComputedAt,
+			&i.Unscored,
 		); err != nil {
 			return nil, err
 		}
@@ -173,7 +177,7 @@ func (q *Queries) ScoreHistory(ctx context.Context, arg ScoreHistoryParams) ([]S
 }
 
 const scoresAt = `-- name: ScoresAt :many
-SELECT account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at FROM score WHERE as_of = $1::date ORDER BY account_id
+SELECT account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at, unscored FROM score WHERE as_of = $1::date ORDER BY account_id
 `
 
 func (q *Queries) ScoresAt(ctx context.Context, asOf pgtype.Date) ([]Score, error) {
@@ -195,6 +199,7 @@ func (q *Queries) ScoresAt(ctx context.Context, asOf pgtype.Date) ([]Score, erro
 			&i.Subscores,
 			&i.Contributions,
 			&i.ComputedAt,
+			&i.Unscored,
 		); err != nil {
 			return nil, err
 		}
@@ -207,7 +212,7 @@ func (q *Queries) ScoresAt(ctx context.Context, asOf pgtype.Date) ([]Score, erro
 }
 
 const scoresOnOrBefore = `-- name: ScoresOnOrBefore :many
-SELECT DISTINCT ON (account_id) account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at FROM score
+SELECT DISTINCT ON (account_id) account_id, as_of, scorecard, score, band, confidence, subscores, contributions, computed_at, unscored FROM score
 WHERE as_of <= $1::date
 ORDER BY account_id, as_of DESC
 `
@@ -232,6 +237,7 @@ func (q *Queries) ScoresOnOrBefore(ctx context.Context, asOf pgtype.Date) ([]Sco
 			&i.Subscores,
 			&i.Contributions,
 			&i.ComputedAt,
+			&i.Unscored,
 		); err != nil {
 			return nil, err
 		}
