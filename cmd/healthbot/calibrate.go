@@ -203,6 +203,9 @@ func (c Calibration) Summary() string {
 	fmt.Fprintf(&b, "Held-out AUC %.2f (95%% CI %.2f–%.2f) → %.2f (%.2f–%.2f); trained on %d examples (%d churned), tested on %d (%d churned), %s.\n",
 		f.AUCCurrent, f.AUCCurrentCI[0], f.AUCCurrentCI[1], f.AUCFitted, f.AUCFittedCI[0], f.AUCFittedCI[1],
 		f.TrainN, f.TrainChurned, f.TestN, f.TestChurned, f.SplitNote)
+	if f.AUCCurrentCI.Contains(f.AUCFitted) || f.AUCFittedCI.Contains(f.AUCCurrent) {
+		b.WriteString("The gain is within the noise (one AUC lies inside the other's 95% interval): weigh the band changes below before approving.\n")
+	}
 	day := c.Day.Format(time.DateOnly)
 	if len(c.Changes) == 0 {
 		fmt.Fprintf(&b, "On %s no account would change band (%d scored).\n", day, c.Accounts)
