@@ -23,9 +23,12 @@ func (h *Health) CardMessage(ctx context.Context, accountID int64, sharedBy stri
 	v := cardView(c, h.now())
 	v.TextChart = h.TextCharts
 	v.SharedBy = sharedBy
+	v.Containers = !h.TextTables
 	msg := Message{Text: blocks.CardText(v), Blocks: blocks.CardBlocks(v)}
-	if !v.TextChart {
-		v.TextChart = true // a workspace that refuses the chart block gets the sparkline
+	if !v.TextChart || v.Containers {
+		// A workspace that refuses the chart or container blocks gets the
+		// sparkline and plain sections.
+		v.TextChart, v.Containers = true, false
 		msg.Fallback = blocks.CardBlocks(v)
 	}
 	return msg, nil

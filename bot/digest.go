@@ -35,6 +35,7 @@ type DigestConfig struct {
 	Channel   string         // HEALTHBOT_DIGEST_CHANNEL
 	Location  *time.Location // HEALTHBOT_TIMEZONE: the digest's day and dates; nil means UTC
 	TextChart bool           // sparklines instead of a Block Kit chart (console, demo)
+	Tables    bool           // newly red and renewals as data tables (serve, unless HEALTHBOT_TABLES=text)
 	Logger    *slog.Logger
 	Retry     RateLimitRetrier // paces the post on 429s; MaxRetries 0 means DefaultDigestRetries
 }
@@ -79,13 +80,15 @@ func (d *Digest) Build(ctx context.Context, at time.Time) (scoring.Digest, Messa
 		return scoring.Digest{}, Message{}, fmt.Errorf("digest of %s: %w", at.Format(time.DateOnly), err)
 	}
 	dg := scoring.BuildDigest(in)
-	return dg, d.message(dg, at, d.cfg.TextChart), nil
+	return dg, d.message(dg, at, false), nil
 }
 
-func (d *Digest) message(dg scoring.Digest, at time.Time, textChart bool) Message {
+// message renders the digest; plain (the fallback for a workspace that
+// refused the first post) draws sparklines and text lists only.
+func (d *Digest) message(dg scoring.Digest, at time.Time, plain bool) Message {
 	return Message{
 		Text:      blocks.DigestText(dg),
-		Blocks:    blocks.DigestBlocks(blocks.DigestView{Digest: dg, Now: at, TextChart: textChart}),
+		Blocks:    blocks.DigestBlocks(blocks.DigestView{Digest: dg, Now: at, TextChart: d.cfg.TextChart || plain, Tables: d.cfg.Tables && !plain}),
 		InChannel: true,
 	}
 }
@@ -99,7 +102,8 @@ type DigestPost struct {
 
 // Post builds the digest of the moment at and posts it to the digest
 // channel, waiting out rate limits. A workspace that refuses the chart
-// (invalid_blocks) gets the same digest with text sparklines instead.
+// (invalid_blocks) gets the same digest with text sparklines and lists
+// instead.
 func (d *Digest) Post(ctx context.Context, at time.Time) (DigestPost, error) {
 	if d.cfg.Channel == "" {
 		return DigestPost{}, ErrNoDigestChannel
@@ -112,7 +116,7 @@ func (d *Digest) Post(ctx context.Context, at time.Time) (DigestPost, error) {
 		return DigestPost{}, err
 	}
 	ch, ts, err := d.post(ctx, msg)
-	if invalidBlocks(err) && !d.cfg.TextChart {
+	if invalidBlocks(err) && (!d.cfg.TextChart || d.cfg.Tables) {
 		d.cfg.Logger.WarnContext(ctx, "digest: Slack refused the message; posting it with text charts", "err", err)
 		ch, ts, err = d.post(ctx, d.message(dg, at.In(d.cfg.Location), true))
 	}

@@ -120,3 +120,22 @@ func TestDigestSlackErrorsAreErrors(t *testing.T) {
 	_, err := d.Post(context.Background(), digestAt)
 	require.ErrorContains(t, err, "channel_not_found")
 }
+
+// With tables on, the digest's lists go out as data tables; a workspace
+// that refuses them gets the text lists.
+func TestDigestFallsBackToTextListsWhenSlackRefusesTables(t *testing.T) {
+	t.Parallel()
+	d, b := setupDigest(t, func(c bottest.Call) *bottest.Reply {
+		if strings.Contains(c.Param("blocks"), `"data_table"`) {
+			return &bottest.Reply{Body: map[string]any{"ok": false, "error": "invalid_blocks"}}
+		}
+		return nil
+	}, func(c *bot.DigestConfig) { c.Tables, c.TextChart = true, true })
+	_, err := d.Post(context.Background(), digestAt)
+	require.NoError(t, err)
+	calls := b.slack.Calls("chat.postMessage")
+	require.Len(t, calls, 2)
+	require.Contains(t, calls[0].Param("blocks"), `"data_table"`, "the tables were tried first")
+	require.NotContains(t, calls[1].Param("blocks"), `"data_table"`)
+	require.Contains(t, calls[1].Param("blocks"), "Renewals in the next 90 days")
+}

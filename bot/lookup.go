@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"math/bits"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -398,4 +399,77 @@ func absInt(n int) int {
 		return -n
 	}
 	return n
+}
+
+// ByDomain finds the live account whose domain is host or a parent of it
+// (app.acme.com → acme.com; "www." ignored), exactly, never by a fuzzy
+// match: an unfurl must not show the wrong customer's health.
+func (l *Lookup) ByDomain(ctx context.Context, host string) (store.LookupEntry, bool, error) {
+	idx, err := l.index(ctx)
+	if err != nil {
+		return store.LookupEntry{}, false, err
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(host)), ".")
+	for host != "" && strings.Contains(host, ".") {
+		var found []store.LookupEntry
+		for _, i := range idx.exact[host] {
+			e := idx.entries[i]
+			if strings.EqualFold(strings.TrimPrefix(strings.TrimSpace(e.Domain), "www."), host) && !e.Churned {
+				found = append(found, e)
+			}
+		}
+		if len(found) == 1 {
+			return found[0], true, nil
+		}
+		if len(found) > 1 {
+			return store.LookupEntry{}, false, nil // two accounts share the domain: do not guess
+		}
+		_, host, _ = strings.Cut(host, ".")
+	}
+	return store.LookupEntry{}, false, nil
+}
+
+// ByURL finds the account a link points to: its CRM record (the link
+// starts with the account's crm_url attribute) or, failing that, its
+// domain (see ByDomain). Exact matches only.
+func (l *Lookup) ByURL(ctx context.Context, raw string) (store.LookupEntry, bool, error) {
+	link, err := url.Parse(raw)
+	if err != nil || link.Hostname() == "" {
+		return store.LookupEntry{}, false, nil
+	}
+	idx, err := l.index(ctx)
+	if err != nil {
+		return store.LookupEntry{}, false, err
+	}
+	want := comparableURL(link)
+	var found []store.LookupEntry
+	for _, e := range idx.entries {
+		if e.CRMURL == "" || e.Churned {
+			continue
+		}
+		crm, err := url.Parse(strings.TrimSpace(e.CRMURL))
+		if err != nil || crm.Hostname() == "" {
+			continue
+		}
+		if c := comparableURL(crm); want == c || strings.HasPrefix(want, c+"/") || strings.HasPrefix(want, c+"?") {
+			found = append(found, e)
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true, nil
+	}
+	if len(found) > 1 {
+		return store.LookupEntry{}, false, nil
+	}
+	return l.ByDomain(ctx, link.Hostname())
+}
+
+// comparableURL is host (without www.) + path (without a trailing slash)
+// + query, lower-cased host: how two links to one record compare.
+func comparableURL(u *url.URL) string {
+	s := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.") + strings.TrimSuffix(u.EscapedPath(), "/")
+	if u.RawQuery != "" {
+		s += "?" + u.RawQuery
+	}
+	return s
 }

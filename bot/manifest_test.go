@@ -1,11 +1,15 @@
 package bot
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"os"
 	"testing"
 
+	"github.com/dlclark/regexp2"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 )
@@ -74,3 +78,65 @@ func TestManifestMatchesTheTransports(t *testing.T) {
 		"users:read", "users:read.email", "channels:history", "groups:history", "channels:read",
 	})
 }
+
+// TestManifestValidatesAgainstSlacksSchema checks slack/manifest.yaml
+// against Slack's own app manifest JSON schema (version 1), committed as
+// slack/manifest.schema.json from github.com/slackapi/manifest-schema (MIT):
+// a misspelt key, a scope or event Slack does not know, or a value of the
+// wrong type fails here instead of in Slack's "Create app" form.
+func TestManifestValidatesAgainstSlacksSchema(t *testing.T) {
+	t.Parallel()
+	schemaFile, err := os.Open("../slack/manifest.schema.json")
+	require.NoError(t, err)
+	defer schemaFile.Close()
+	doc, err := jsonschema.UnmarshalJSON(schemaFile)
+	require.NoError(t, err)
+	c := jsonschema.NewCompiler()
+	c.UseRegexpEngine(ecmaRegexp) // the schema's patterns use lookaheads, which Go's regexp lacks
+	require.NoError(t, c.AddResource("manifest.schema.json", doc))
+	schema, err := c.Compile("manifest.schema.json")
+	require.NoError(t, err)
+
+	raw, err := os.ReadFile("../slack/manifest.yaml")
+	require.NoError(t, err)
+	var m any
+	require.NoError(t, yaml.Unmarshal(raw, &m))
+	// Round-trip through JSON so numbers and maps have the types the
+	// validator expects.
+	j, err := json.Marshal(m)
+	require.NoError(t, err)
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(j))
+	require.NoError(t, err)
+	if err := schema.Validate(inst); err != nil {
+		t.Errorf("slack/manifest.yaml does not validate against Slack's manifest schema:\n%v", err)
+	}
+
+	// The check can fail: an unknown key is refused.
+	var bad map[string]any
+	require.NoError(t, json.Unmarshal(j, &bad))
+	bad["display_informations"] = bad["display_information"]
+	jb, err := json.Marshal(bad)
+	require.NoError(t, err)
+	badInst, err := jsonschema.UnmarshalJSON(bytes.NewReader(jb))
+	require.NoError(t, err)
+	require.Error(t, schema.Validate(badInst), "a misspelt key must fail the schema")
+}
+
+// ecmaRegexp compiles a schema pattern as JSON Schema means it: an ECMA 262
+// regular expression (Go's RE2 has no lookahead).
+func ecmaRegexp(s string) (jsonschema.Regexp, error) {
+	re, err := regexp2.Compile(s, regexp2.ECMAScript)
+	if err != nil {
+		return nil, err
+	}
+	return ecmaRE{re}, nil
+}
+
+type ecmaRE struct{ re *regexp2.Regexp }
+
+func (r ecmaRE) MatchString(s string) bool {
+	ok, err := r.re.MatchString(s)
+	return err == nil && ok
+}
+
+func (r ecmaRE) String() string { return r.re.String() }

@@ -167,6 +167,7 @@ type LookupEntry struct {
 	Domain     string
 	Segment    string
 	Churned    bool
+	CRMURL     string // the account's "crm_url" attribute, "" when unset
 }
 
 // LookupEntries lists every account (churned ones too) by id.
@@ -177,7 +178,7 @@ func (s *Store) LookupEntries(ctx context.Context) ([]LookupEntry, error) {
 	}
 	out := make([]LookupEntry, len(rows))
 	for i, r := range rows {
-		out[i] = LookupEntry{ID: r.ID, ExternalID: r.ExternalID, Name: r.Name, Domain: r.Domain, Segment: r.Segment, Churned: r.ChurnedAt.Valid}
+		out[i] = LookupEntry{ID: r.ID, ExternalID: r.ExternalID, Name: r.Name, Domain: r.Domain, Segment: r.Segment, Churned: r.ChurnedAt.Valid, CRMURL: r.CrmUrl}
 	}
 	return out, nil
 }

@@ -15,6 +15,10 @@ func TestCardGolden(t *testing.T) {
 	t.Parallel()
 	golden(t, "card", blocks.CardBlocks(fullCard()), blocks.MaxBlocks)
 
+	boxed := fullCard()
+	boxed.Containers = true
+	golden(t, "card_containers", blocks.CardBlocks(boxed), blocks.MaxBlocks)
+
 	text := fullCard()
 	text.TextChart = true
 	golden(t, "card_text_chart", blocks.CardBlocks(text), blocks.MaxBlocks)

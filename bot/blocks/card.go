@@ -25,6 +25,10 @@ type Card struct {
 	TextChart bool   // draw history as a sparkline only, no data-visualisation block
 	SharedBy  string // Slack user id: rendered for the channel, without the Share button
 	Now       time.Time
+	// Containers groups the drivers and the open alerts in collapsible
+	// container blocks (https://docs.slack.dev/reference/block-kit/blocks/container-block);
+	// false: plain sections, for Slack clients that refuse containers.
+	Containers bool
 }
 
 // Alert is an open alert as the card lists it.
@@ -51,19 +55,22 @@ func CardBlocks(c Card) []slack.Block {
 		if f := subscoreFields(c.Score); len(f) > 0 {
 			out = append(out, slack.NewSectionBlock(nil, f, nil))
 		}
+		var drivers []slack.Block
 		if d := driverText(c.Score.Drivers, true); d != "" {
-			out = append(out, Section("*What pulls it down*\n"+d))
+			drivers = append(drivers, Section("*What pulls it down*\n"+d))
 		}
 		if d := driverText(c.Score.Drivers, false); d != "" {
-			out = append(out, Section("*What holds it up*\n"+d))
+			drivers = append(drivers, Section("*What holds it up*\n"+d))
 		}
+		out = append(out, group(c.Containers, "Drivers", "what moves the score, in words", false, drivers)...)
 	}
 	if w := waitingText(c.Score.Drivers); w != "" {
 		out = append(out, Context(w))
 	}
 	out = append(out, Section(pulseText(c)))
 	if len(c.Alerts) > 0 {
-		out = append(out, Section(alertText(c.Alerts, c.Now)))
+		title := fmt.Sprintf("Open alerts (%d)", len(c.Alerts))
+		out = append(out, group(c.Containers, title, "", true, []slack.Block{Section(alertText(c.Alerts, c.Now))})...)
 	}
 	if c.SharedBy != "" {
 		out = append(out, Context("Shared by <@"+Esc(c.SharedBy)+">"))
@@ -72,6 +79,21 @@ func CardBlocks(c Card) []slack.Block {
 			Button(ActionShare, strconv.FormatInt(a.ID, 10), "Share in channel")))
 	}
 	return out
+}
+
+// group returns bs in one collapsible container titled title when
+// containers is set (collapsed at first when collapsed), else bs as they are.
+func group(containers bool, title, subtitle string, collapsed bool, bs []slack.Block) []slack.Block {
+	if !containers || len(bs) == 0 {
+		return bs
+	}
+	c := slack.NewContainerBlock(bs...)
+	c.Title = slack.NewTextBlockObject(slack.PlainTextType, Truncate(title, 150), false, false)
+	if subtitle != "" {
+		c.Subtitle = slack.NewTextBlockObject(slack.PlainTextType, Truncate(subtitle, 150), false, false)
+	}
+	c.IsCollapsible, c.DefaultCollapsed = true, collapsed
+	return []slack.Block{c}
 }
 
 // CardText is the notification/fallback text of a card.

@@ -46,9 +46,24 @@ func ChooseCarousel(query string, cands []Candidate, more int) []slack.Block {
 }
 
 // MoversCarousel shows the biggest drops as cards (score, change, owner,
-// Show card) above the rises as text; MoversBlocks is its fallback.
+// Show card) and the rises as a data table (sortable by change or MRR);
+// MoversBlocks is its fallback.
 func MoversCarousel(m Movers) []slack.Block {
 	out := MoversBlocks(Movers{Days: m.Days, Rises: m.Rises, Now: m.Now})
+	if len(m.Rises) > 0 {
+		rises := make([]Row, len(m.Rises))
+		for i, r := range m.Rises {
+			rises[i] = r
+			if m.Days == 7 {
+				rises[i].Delta28 = r.Delta7 // the table's change column shows the window asked for
+			}
+		}
+		t := ListTable(List{Title: fmt.Sprintf("Biggest rises, last %d days", m.Days), Rows: rises})
+		t.BlockID = "movers_rises"
+		// MoversBlocks' rises start after the header, the context and the
+		// (empty) drops section.
+		out = append(out[:3:3], Section("*📈 Biggest rises*"), t)
+	}
 	if len(m.Drops) == 0 {
 		return out
 	}

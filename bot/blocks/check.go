@@ -3,6 +3,7 @@ package blocks
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/slack-go/slack"
 )
@@ -267,4 +268,45 @@ func textLen(t *slack.TextBlockObject, limit int) error {
 		return fmt.Errorf("text of %d characters, limit %d", n, limit)
 	}
 	return nil
+}
+
+// Surface is where blocks are shown; some blocks exist on some only.
+type Surface string
+
+const (
+	SurfaceMessage Surface = "message"
+	SurfaceHome    Surface = "home"
+	SurfaceModal   Surface = "modal"
+)
+
+// surfaces lists where each newer block may go; blocks not listed go
+// anywhere. Data tables and carousels: messages and Home
+// (https://docs.slack.dev/reference/block-kit/blocks/data-table-block,
+// https://docs.slack.dev/reference/block-kit/blocks/carousel-block);
+// containers and charts: messages
+// (https://docs.slack.dev/reference/block-kit/blocks/container-block).
+var surfaces = map[slack.MessageBlockType][]Surface{
+	slack.MBTDataTable:         {SurfaceMessage, SurfaceHome},
+	slack.MBTCarousel:          {SurfaceMessage, SurfaceHome},
+	slack.MBTContainer:         {SurfaceMessage},
+	slack.MBTDataVisualization: {SurfaceMessage},
+}
+
+// CheckOn is Check with the surface's block limit (50 in a message, 100 in
+// Home and modals) and the rule of which blocks the surface takes.
+func CheckOn(s Surface, bs []slack.Block) error {
+	limit := MaxBlocks
+	if s != SurfaceMessage {
+		limit = MaxHomeBlocks
+	}
+	var errs []error
+	if err := Check(bs, limit); err != nil {
+		errs = append(errs, err)
+	}
+	for i, b := range bs {
+		if allowed, ok := surfaces[b.BlockType()]; ok && !slices.Contains(allowed, s) {
+			errs = append(errs, fmt.Errorf("block %d: %s blocks are not allowed in a %s", i, b.BlockType(), s))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -18,6 +18,9 @@ type DigestView struct {
 	Now       time.Time // the digest's moment, in the zone to show it in
 	TextChart bool      // draw the band history as sparklines only, no data-visualisation block
 	Limit     int       // accounts per list before "…and N more"; 0 means DigestListLimit
+	// Tables shows the newly red accounts and the renewals at risk as data
+	// tables (every one of them, up to TableRows), sortable by MRR or date.
+	Tables bool
 }
 
 // DigestListLimit is how many accounts each digest list shows.
@@ -45,8 +48,13 @@ func DigestBlocks(v DigestView) []slack.Block {
 	out = append(out,
 		moverSection("📉 Biggest drops this week", d.Down, "No account dropped."),
 		moverSection("📈 Biggest rises this week", d.Up, "No account rose."),
-		newlyRedSection(d, v.Limit),
-		renewalSection(d, v),
+	)
+	if v.Tables {
+		out = append(out, digestTables(d)...)
+	} else {
+		out = append(out, newlyRedSection(d, v.Limit), renewalSection(d, v))
+	}
+	out = append(out,
 		expansionSection(d, v.Limit),
 		pulseSection(d, v.Limit),
 		disagreementSection(d, v.Limit),
@@ -234,6 +242,42 @@ func renewalSection(d scoring.Digest, v DigestView) slack.Block {
 	}
 	title := fmt.Sprintf("*📅 Renewals in the next 90 days, not green (%d)* · MRR at risk *%s*", len(rs), Money(d.MRRAtRisk))
 	return listSection(title, lines, len(rs), "Every renewal in the next 90 days is green.")
+}
+
+// digestTables are the newly red accounts and the renewals at risk as data
+// tables, each under its title; an empty list keeps its sentence.
+func digestTables(d scoring.Digest) []slack.Block {
+	var out []slack.Block
+	red := make([]Row, len(d.NewlyRed))
+	for i, m := range d.NewlyRed {
+		delta := m.Delta
+		red[i] = digestRow(m.Account, m.To, m.Band)
+		red[i].Delta28 = &delta // the week's change, in the change column
+	}
+	out = append(out, digestTable("newly_red", fmt.Sprintf("*🚨 Newly red (%d)*", len(red)), "Newly red this week", red, "No account turned red this week.")...)
+	ren := make([]Row, len(d.Renewals))
+	for i, r := range d.Renewals {
+		ren[i] = digestRow(r.Account, r.Score, r.Band)
+	}
+	title := fmt.Sprintf("*📅 Renewals in the next 90 days, not green (%d)* · MRR at risk *%s*", len(ren), Money(d.MRRAtRisk))
+	return append(out, digestTable("renewals", title, "Renewals in the next 90 days, not green", ren, "Every renewal in the next 90 days is green.")...)
+}
+
+func digestRow(a scoring.Account, score float64, band scoring.Band) Row {
+	return Row{ID: a.ID, Name: a.Name, Owner: a.Owner, Scored: true, Score: score, Band: band, MRR: a.MRR, RenewalDate: a.RenewalDate}
+}
+
+func digestTable(id, title, caption string, rows []Row, none string) []slack.Block {
+	if len(rows) == 0 {
+		return []slack.Block{Section(title + "\n" + none)}
+	}
+	t := ListTable(List{Title: caption, Rows: rows})
+	t.BlockID = "digest_" + id
+	out := []slack.Block{Section(title), t}
+	if more := len(rows) - TableRows; more > 0 {
+		out = append(out, Context("…and "+strconv.Itoa(more)+" more"))
+	}
+	return out
 }
 
 func inDays(n int) string {

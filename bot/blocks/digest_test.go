@@ -63,6 +63,7 @@ func TestDigestGolden(t *testing.T) {
 	golden(t, "digest", blocks.DigestBlocks(v), blocks.MaxBlocks)
 	v.TextChart = true
 	golden(t, "digest_text_chart", blocks.DigestBlocks(v), blocks.MaxBlocks)
+	golden(t, "digest_tables", blocks.DigestBlocks(blocks.DigestView{Digest: digestFixture(), Now: digestNow, Tables: true}), blocks.MaxBlocks)
 	golden(t, "digest_empty", blocks.DigestBlocks(blocks.DigestView{
 		Digest: scoring.BuildDigest(scoring.DigestInput{Now: digestNow}), Now: digestNow,
 	}), blocks.MaxBlocks)

@@ -27,6 +27,18 @@ func hostileRows() []blocks.Row {
 	return rs
 }
 
+// hostileCard is the full card with hostile text in every field.
+func hostileCard() blocks.Card {
+	card := fullCard()
+	card.Account.Name, card.Account.Domain, card.Account.Segment, card.Account.Plan = hostile(200), hostile(200), hostile(200), hostile(200)
+	for i := range card.Score.Drivers {
+		card.Score.Drivers[i].Label, card.Score.Drivers[i].Detail = hostile(200), hostile(500)
+	}
+	card.LastPulse.Note, card.LastPulse.CSMName = hostile(5000), hostile(200)
+	card.Alerts[0].Summary = hostile(3000)
+	return card
+}
+
 // Every surface rendered with hostile data stays within Slack's limits, and
 // App Home still shows accounts when one band alone would not fit.
 func TestSurfacesWithHostileDataStayWithinLimits(t *testing.T) {
@@ -60,13 +72,14 @@ func TestSurfacesWithHostileDataStayWithinLimits(t *testing.T) {
 		name string
 		err  error
 	}{
-		{"card", blocks.Check(blocks.CardBlocks(card), blocks.MaxBlocks)},
+		{"card", blocks.CheckOn(blocks.SurfaceMessage, blocks.CardBlocks(card))},
 		{"chooser", blocks.Check(blocks.ChooseBlocks(hostile(500), cands, 40), blocks.MaxBlocks)},
 		{"at-risk list", blocks.Check(blocks.ListBlocks(list), blocks.MaxBlocks)},
 		{"movers", blocks.Check(blocks.MoversBlocks(blocks.Movers{Days: 28, Drops: rs[:10], Rises: rs[10:20], Now: now}), blocks.MaxBlocks)},
-		{"home", blocks.Check(blocks.HomeBlocks(home), blocks.MaxHomeBlocks)},
+		{"home", blocks.CheckOn(blocks.SurfaceHome, blocks.HomeBlocks(home))},
 		{"alert", blocks.Check(blocks.AlertBlocks(alert), blocks.MaxBlocks)},
 		{"pulse note modal", blocks.CheckModal(blocks.PulseNoteModal(note))},
+		{"pulse note modal blocks", blocks.CheckOn(blocks.SurfaceModal, blocks.PulseNoteModal(note).Blocks.BlockSet)},
 	}
 	for _, s := range surfaces {
 		if s.err != nil {
@@ -76,5 +89,22 @@ func TestSurfacesWithHostileDataStayWithinLimits(t *testing.T) {
 	homeJSON := mustJSON(t, blocks.HomeBlocks(home))
 	if n := strings.Count(homeJSON, "🔴 ` 10`"); n < 10 {
 		t.Errorf("App Home with 1,000 red accounts shows %d of them; it must show as many as fit", n)
+	}
+}
+
+// CheckOn refuses a block on a surface that does not take it.
+func TestCheckOnRefusesBlocksTheSurfaceDoesNotTake(t *testing.T) {
+	t.Parallel()
+	card := fullCard()
+	card.Containers = true
+	if err := blocks.CheckOn(blocks.SurfaceMessage, blocks.CardBlocks(card)); err != nil {
+		t.Errorf("a card with containers is a valid message: %v", err)
+	}
+	if err := blocks.CheckOn(blocks.SurfaceModal, blocks.CardBlocks(card)); err == nil || !strings.Contains(err.Error(), "container blocks are not allowed in a modal") {
+		t.Errorf("containers in a modal: %v", err)
+	}
+	table := blocks.ListBlocks(blocks.List{Title: "t", Rows: rows(3), Total: 3, Table: true, Now: now})
+	if err := blocks.CheckOn(blocks.SurfaceHome, table); err != nil {
+		t.Errorf("a data table is fine in Home: %v", err)
 	}
 }

@@ -16,6 +16,7 @@ func TestNewSurfacesGolden(t *testing.T) {
 		{ID: 2, Name: "Acme Labs", Domain: "acmelabs.io", Segment: "SMB", Churned: true},
 	}
 	golden(t, "choose_carousel", blocks.ChooseCarousel("acme", cands, 0), blocks.MaxBlocks)
+	golden(t, "unfurl", blocks.UnfurlBlocks(fullCard()), blocks.MaxBlocks)
 	golden(t, "movers_carousel", blocks.MoversCarousel(blocks.Movers{Days: 28, Drops: rs[:3], Rises: rs[3:5], Now: now}), blocks.MaxBlocks)
 }
 
@@ -31,6 +32,7 @@ func TestNewSurfacesWithHostileData(t *testing.T) {
 	for name, bs := range map[string]error{
 		"list table":      blocks.Check(blocks.ListBlocks(blocks.List{Title: hostile(300), Rows: rs, Total: len(rs), Cmd: "at-risk", Style: blocks.StyleRisk, Now: now, Table: true}), blocks.MaxBlocks),
 		"choose carousel": blocks.Check(blocks.ChooseCarousel(hostile(500), cands, 15), blocks.MaxBlocks),
+		"unfurl":          blocks.Check(blocks.UnfurlBlocks(hostileCard()), blocks.MaxBlocks),
 		"movers carousel": blocks.Check(blocks.MoversCarousel(blocks.Movers{Days: 7, Drops: rs[:40], Rises: rs[40:80], Now: now}), blocks.MaxBlocks),
 	} {
 		if bs != nil {

@@ -43,6 +43,7 @@ type Config struct {
 	KeyFeatures    []string // track event names whose use key_feature_adoption measures
 	Charts         string   // "block": Block Kit line charts on cards; "text": sparklines only
 	Tables         string   // "block": data tables and carousels for lists; "text": lines of text
+	UnfurlDomains  []string // link domains whose account links are unfurled; none: any account domain
 
 	CatchUpWindow time.Duration // a scheduled run missed by less than this runs when the bot starts
 	Instance      string        // this replica's name in job_run.claimed_by; "" means the host name
@@ -134,6 +135,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		KeyFeatures:        splitList(p.str("HEALTHBOT_KEY_FEATURES", "")),
 		Charts:             p.oneOf("HEALTHBOT_CHARTS", "block", "block", "text"),
 		Tables:             p.oneOf("HEALTHBOT_TABLES", "block", "block", "text"),
+		UnfurlDomains:      splitList(p.str("HEALTHBOT_UNFURL_DOMAINS", "")),
 		CatchUpWindow:      p.duration("HEALTHBOT_CATCHUP_WINDOW", "12h"),
 		Instance:           p.str("HEALTHBOT_INSTANCE", ""),
 

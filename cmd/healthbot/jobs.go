@@ -230,6 +230,6 @@ func (m *Main) newDigest() *bot.Digest {
 func newDigest(cfg Config, st *store.Store, api bot.DigestSlack, log *slog.Logger) *bot.Digest {
 	return bot.NewDigest(bot.DigestConfig{
 		Store: st, Slack: api, Channel: cfg.DigestChannel, Location: cfg.TimeZone,
-		TextChart: cfg.Charts == "text", Logger: log,
+		TextChart: cfg.Charts == "text", Tables: cfg.Tables != "text", Logger: log,
 	})
 }

@@ -54,6 +54,7 @@ func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *
 		r.Action(id, health)
 	}
 	r.Event("app_home_opened", bot.HomeOpened{Health: health, Slack: api})
+	r.Event("link_shared", bot.Unfurls{Health: health, Slack: api, Domains: m.Config.UnfurlDomains, Log: m.Logger.With("component", "unfurl")})
 	// Alert messages and outcome questions: their buttons (alerts.go).
 	m.registerAlertButtons(r, health)
 	m.registerConversations(r, health, api) // /health link, channel messages (conversations.go)

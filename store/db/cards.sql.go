@@ -139,7 +139,9 @@ func (q *Queries) CardAccountsVersion(ctx context.Context) (CardAccountsVersionR
 
 const cardLookupAccounts = `-- name: CardLookupAccounts :many
 
-SELECT id, external_id, name, domain, segment, churned_at FROM account ORDER BY id
+SELECT id, external_id, name, domain, segment, churned_at,
+       COALESCE(attributes->>'crm_url', '')::text AS crm_url
+FROM account ORDER BY id
 `
 
 type CardLookupAccountsRow struct {
@@ -149,12 +151,14 @@ type CardLookupAccountsRow struct {
 	Domain     string
 	Segment    string
 	ChurnedAt  pgtype.Date
+	CrmUrl     string
 }
 
 // Read queries behind /health: the account card, lists and App Home.
 // Every query is bounded and uses an index: score by its (account_id, as_of)
 // primary key, pulse by (account_id, week), alert by (account_id, fired_at).
 // The whole name list for in-memory fuzzy lookup; small columns only.
+// crm_url is the account's CRM record (an attribute), for unfurling links to it.
 func (q *Queries) CardLookupAccounts(ctx context.Context) ([]CardLookupAccountsRow, error) {
 	rows, err := q.db.Query(ctx, cardLookupAccounts)
 	if err != nil {
@@ -171,6 +175,7 @@ func (q *Queries) CardLookupAccounts(ctx context.Context) ([]CardLookupAccountsR
 			&i.Domain,
 			&i.Segment,
 			&i.ChurnedAt,
+			&i.CrmUrl,
 		); err != nil {
 			return nil, err
 		}

@@ -4,7 +4,10 @@
 
 -- name: CardLookupAccounts :many
 -- The whole name list for in-memory fuzzy lookup; small columns only.
-SELECT id, external_id, name, domain, segment, churned_at FROM account ORDER BY id;
+-- crm_url is the account's CRM record (an attribute), for unfurling links to it.
+SELECT id, external_id, name, domain, segment, churned_at,
+       COALESCE(attributes->>'crm_url', '')::text AS crm_url
+FROM account ORDER BY id;
 
 -- name: CardAccountsVersion :one
 -- Moves whenever an account is added or updated (two index look-ups), so the
