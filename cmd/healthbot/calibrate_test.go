@@ -167,4 +167,7 @@ func TestScorecardsExportImportRoundTrip(t *testing.T) {
 	code, _, errOut = p.run(t, nil, "scorecards", "import")
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "import needs the YAML file")
+	code, out, _ = p.run(t, nil, "scorecards", "-h")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "usage: healthbot scorecards list | export [FILE] | import [--by NAME] FILE")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,6 +30,9 @@ func scorecardsCommand() command {
 func runScorecards(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
 		return usagef("want a subcommand: list, export or import")
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		return flag.ErrHelp
 	}
 	sub, rest := args[0], args[1:]
 	fs := flags("scorecards "+sub, e)
