@@ -60,14 +60,18 @@ func (d LearnedDirection) Words() string {
 // LearnDirections learns, for each metric, its direction from the churn
 // labels of examples (Example.Features holds each metric's 0–100 score).
 // It needs at least minChurned churned accounts among the examples holding
-// the metric, and a clustered 95% interval of the AUC that excludes 0.5;
-// otherwise the direction stays unknown, with the reason. The result is
-// keyed by metric key.
+// the metric, and an AUC whose clustered interval excludes 0.5. The
+// interval reported is the 95 % one; the decision widens it for the number
+// of metrics tested at once (Bonferroni: 5 % over all of them), so that
+// among twenty metrics unrelated to churn none gets a direction by chance,
+// where a 95 % test per metric would give one. Otherwise the direction
+// stays unknown, with the reason. The result is keyed by metric key.
 func LearnDirections(examples []Example, metrics []Metric, minChurned int, now time.Time) map[string]LearnedDirection {
 	if minChurned <= 0 {
 		minChurned = DefaultMinChurned
 	}
 	out := make(map[string]LearnedDirection, len(metrics))
+	ses := map[string]float64{}
 	for _, m := range metrics {
 		var pred []float64
 		var churned []bool
@@ -89,32 +93,52 @@ func LearnDirections(examples []Example, metrics []Metric, minChurned int, now t
 			}
 		}
 		d := LearnedDirection{Churned: len(lost), Accounts: len(accounts), Examples: len(pred), LearnedAt: now, AUC: 0.5, CI: Interval{0, 1}}
-		switch {
-		case len(lost) < minChurned:
+		if len(lost) < minChurned {
 			d.Reason = fmt.Sprintf("%d churned accounts have this metric; learning a direction needs %d", len(lost), minChurned)
-		default:
-			d.AUC, d.CI = stratifiedAUC(pred, churned, cluster, day)
-			switch {
-			case d.CI[0] > 0.5:
-				d.HigherIsBetter = false
-			case d.CI[1] < 0.5:
-				d.HigherIsBetter = true
-			default:
-				d.Reason = fmt.Sprintf("no clear link with churn (AUC %.2f, 95%% CI %.2f–%.2f contains 0.5)", d.AUC, d.CI[0], d.CI[1])
-			}
+		} else {
+			var se float64
+			d.AUC, se = stratifiedAUC(pred, churned, cluster, day)
+			d.CI = aucInterval(d.AUC, se, z95)
+			ses[m.Key] = se
 		}
 		out[m.Key] = d
 	}
+	z := z95
+	if k := len(ses); k > 1 {
+		z = math.Sqrt2 * math.Erfinv(1-0.05/float64(k))
+	}
+	for key, se := range ses {
+		d := out[key]
+		switch wide := aucInterval(d.AUC, se, z); {
+		case wide[0] > 0.5:
+			d.HigherIsBetter = false
+		case wide[1] < 0.5:
+			d.HigherIsBetter = true
+		case len(ses) > 1 && !d.CI.Contains(0.5):
+			d.Reason = fmt.Sprintf("no clear link with churn (AUC %.2f, 95%% CI %.2f–%.2f; with %d metrics tested, the %.1f%% interval %.2f–%.2f contains 0.5)",
+				d.AUC, d.CI[0], d.CI[1], len(ses), 100*(1-0.05/float64(len(ses))), wide[0], wide[1])
+		default:
+			d.Reason = fmt.Sprintf("no clear link with churn (AUC %.2f, 95%% CI %.2f–%.2f contains 0.5)", d.AUC, d.CI[0], d.CI[1])
+		}
+		out[key] = d
+	}
 	return out
+}
+
+// z95 is the normal quantile of a two-sided 95 % interval.
+const z95 = 1.959964
+
+func aucInterval(auc, se, z float64) Interval {
+	return Interval{math.Max(0, auc-z*se), math.Min(1, auc+z*se)}
 }
 
 // stratifiedAUC is ClusteredAUC with pairs only within a stratum (one
 // as-of day): a metric's score is its rank among that day's peers, and the
 // same value ranks a little differently among the peers of different days
 // (75.8 of 60, 75.7 of 35), which must not decide a pair. The AUC pools the
-// pairs of every stratum holding both classes; the interval uses the
+// pairs of every stratum holding both classes; its standard error uses the
 // within-stratum placements, clustered by account.
-func stratifiedAUC(pred []float64, positive []bool, cluster, stratum []int64) (float64, Interval) {
+func stratifiedAUC(pred []float64, positive []bool, cluster, stratum []int64) (auc, se float64) {
 	byStratum := map[int64][]int{}
 	for i, s := range stratum {
 		byStratum[s] = append(byStratum[s], i)
@@ -154,9 +178,8 @@ func stratifiedAUC(pred []float64, positive []bool, cluster, stratum []int64) (f
 		pairs += float64(len(p1)) * float64(len(p0))
 	}
 	if pairs == 0 {
-		return 0.5, Interval{0, 1}
+		return 0.5, 0.5 / z95 // no pair: the interval is [0, 1]
 	}
-	auc := wins / pairs
-	se := math.Sqrt(math.Max(0, clusteredVariance(place, pos, clu, auc, n1, n0)))
-	return auc, Interval{math.Max(0, auc-1.959964*se), math.Min(1, auc+1.959964*se)}
+	auc = wins / pairs
+	return auc, math.Sqrt(math.Max(0, clusteredVariance(place, pos, clu, auc, n1, n0)))
 }

@@ -250,12 +250,15 @@ func (s Scorecards) WithDiscovered(ms ...Metric) (Scorecards, error) {
 		return Scorecards{}, fmt.Errorf("discovered metrics: %w", err)
 	}
 	out := Scorecards{cards: make([]Scorecard, len(s.cards)), catalog: catalog, discovered: true}
+	base := s.catalog.Len()
 	for i, c := range s.cards {
-		c.Metrics = maps.Clone(c.Metrics)
-		for _, m := range add {
+		// The plan keeps what resolving the scorecard put there (staleness
+		// overrides); the new metrics follow at their catalog columns.
+		c.Metrics, c.plan = maps.Clone(c.Metrics), slices.Clone(c.plan)
+		for j, m := range add {
 			c.Metrics[m.Key] = m.Weight
+			c.plan = append(c.plan, planned{metric: m, weight: m.Weight, family: slices.Index(Families, m.Family), col: base + j})
 		}
-		c.replan(catalog, func(string, string, ...any) {}) // validated when the scorecards were built
 		out.cards[i] = c
 	}
 	return out, nil

@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -191,5 +192,74 @@ func TestLearnDirections(t *testing.T) {
 	}
 	if d := got["rare"]; d.Learned() || !strings.Contains(d.Reason, "2 churned accounts") {
 		t.Fatalf("rare: %+v", d)
+	}
+}
+
+func TestLearnDirectionsCorrectsForManyMetrics(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	const noise = 40
+	var ex []Example
+	metrics := []Metric{{Key: "logins", DirectionFrom: DirectionUnknown}}
+	for k := range noise {
+		metrics = append(metrics, Metric{Key: fmt.Sprintf("noise_%d", k), DirectionFrom: DirectionUnknown})
+	}
+	for a := range 300 {
+		churned := a%4 == 0
+		x := Example{AccountID: int64(a), AsOf: asOf, Churned: churned, Features: map[string]float64{}}
+		x.Features["logins"] = rng.Float64() * 100
+		if churned {
+			x.Features["logins"] *= 0.5
+		}
+		for k := range noise {
+			x.Features[fmt.Sprintf("noise_%d", k)] = rng.Float64() * 100
+		}
+		ex = append(ex, x)
+	}
+	got := LearnDirections(ex, metrics, 20, asOf)
+	if d := got["logins"]; !d.Learned() || !d.HigherIsBetter {
+		t.Fatalf("logins: %+v", d)
+	}
+	chance := 0
+	for k := range noise {
+		d := got[fmt.Sprintf("noise_%d", k)]
+		if d.Learned() {
+			t.Fatalf("noise_%d got a direction: %s", k, d.Words())
+		}
+		if !d.CI.Contains(0.5) {
+			chance++
+			if !strings.Contains(d.Reason, "41 metrics tested") {
+				t.Fatalf("reason %q does not say why a 95%% interval without 0.5 is not enough", d.Reason)
+			}
+		}
+	}
+	if chance == 0 {
+		t.Fatal("no noise metric passed a 95% test by chance: this test shows nothing; pick another seed")
+	}
+}
+
+func TestWithDiscoveredKeepsStalenessOverrides(t *testing.T) {
+	t.Parallel()
+	scs, err := ParseScorecards([]byte(`
+scorecards:
+  - name: default
+    staleness:
+      pulse: {fresh_days: 21, stale_after_days: 45}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scs, err = scs.WithDiscovered(Discover(scs.Catalog(), []MetricProfile{profile("logins", nil)})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := account(1, "")
+	fs := FeatureSet{1: {"pulse": {Value: PulseValueHealthy, AgeDays: 40}, "logins": {Value: 3}}}
+	s := Compute(Input{AsOf: asOf, Accounts: []Account{a}, Features: fs, Scorecards: scs})[0]
+	if c := driver(t, s, "pulse"); c.Stale || c.StalenessFactor == 0 {
+		t.Fatalf("a 40-day-old pulse counts in this scorecard until 45 days: %+v", c)
+	}
+	if c := driver(t, s, "logins"); !c.DirectionUnknown || c.Weight != 0 {
+		t.Fatalf("logins: %+v", c)
 	}
 }

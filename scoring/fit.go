@@ -455,7 +455,8 @@ func suggestWeights(m LogisticModel, se []float64, uni []univariateEvidence, met
 		} else if met.DirectionFrom != "" {
 			w.DirectionFrom = met.DirectionFrom
 		}
-		demonstrable := se[j] > 0 && math.Abs(m.Coef[j]) >= zLearn*se[j]
+		// SE 0 with a coefficient is a perfect separation: demonstrated.
+		demonstrable := m.Coef[j] != 0 && math.Abs(m.Coef[j]) >= zLearn*se[j]
 		upward := scoredUpward(met)
 		w.HigherIsBetter = upward
 		reversed := raw[j] > 0 // a higher score went with more churn

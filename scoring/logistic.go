@@ -253,7 +253,7 @@ func choleskySolve(H [][]float64, g []float64) ([]float64, error) {
 // first (each fit warm-starts from the previous one). The penalty is on
 // coefficients per standard deviation, so the same grid suits any units;
 // it spans "almost no shrinkage" to "shrink hard" for thousands of rows.
-var LambdaGrid = []float64{1000, 300, 100, 30, 10, 3, 1, 0.3, 0.1}
+var LambdaGrid = []float64{1000, 100, 10, 1, 0.1}
 
 // CVFolds is the number of folds of FitLogisticCV.
 const CVFolds = 5

@@ -89,8 +89,8 @@ func (g gapList) explain(card Scorecard, confidence float64, fam [4]famAcc, port
 		if len(n.Waiting) == 0 {
 			n.Waiting = slices.Clone(portfolioWaiting)
 		}
-		n.Next = fmt.Sprintf("give these metrics a direction: declare it in a scorecard (higher_is_better), "+
-			"or let healthbot learn it from churn once %d accounts have churned", DefaultMinChurned)
+		n.Next = "give these metrics a direction: declare it in a scorecard (higher_is_better), " +
+			"or let healthbot learn it from churn once enough accounts have churned (HEALTHBOT_MIN_CHURNED)"
 	case nominal == 0:
 		n.Next = "no account has data for any metric of scorecard " + card.Name + ": import signals (`healthbot import signals`)"
 	case len(n.Missing)+len(n.TooOld) > 0:

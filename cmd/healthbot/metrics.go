@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -93,6 +94,11 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	alive := map[int64]bool{}
+	for _, a := range accounts {
+		alive[a.ID] = a.AliveAt(bot.ScoreTime(day))
+	}
+	latest = slices.DeleteFunc(latest, func(sc scoring.Score) bool { return !alive[sc.AccountID] }) // churned accounts keep their last rows
 	if lines := unscoredLines(latest, 5); len(lines) > 0 {
 		fmt.Fprintln(e.out, "Not enough data in the newest scores:")
 		for _, l := range lines {
