@@ -39,6 +39,13 @@ type AccountSource interface {
 	Fields() []string
 }
 
+// InsertOnlySource is an AccountSource some of whose Fields are set only on
+// the accounts an import creates (a connector's name for an account that
+// another source already names).
+type InsertOnlySource interface {
+	InsertOnly() []string
+}
+
 // accountCopy adapts an AccountSource to pgx's CopyFromSource. Accounts are
 // few, so it boxes values per row for the NULL dates' sake.
 type accountCopy struct {
@@ -103,7 +110,11 @@ func (s *Store) ImportAccounts(ctx context.Context, src AccountSource) (ImportSu
 				return err
 			}
 		}
-		err = tx.db.QueryRow(ctx, mergeAccountsSQL(fields, owned)).Scan(&sum.Inserted, &sum.Updated)
+		var insertOnly []string
+		if io, ok := src.(InsertOnlySource); ok {
+			insertOnly = io.InsertOnly()
+		}
+		err = tx.db.QueryRow(ctx, mergeAccountsSQL(fields, insertOnly, owned)).Scan(&sum.Inserted, &sum.Updated)
 		if err != nil {
 			return fmt.Errorf("merge accounts: %w", err)
 		}
@@ -168,12 +179,15 @@ var accountColumns = []struct{ field, expr string }{
 
 // mergeAccountsSQL builds the upsert for the fields the file carries (names
 // come from accountColumns, never from the file). A stored account is
-// rewritten only when something changed.
-func mergeAccountsSQL(fields []string, owned bool) string {
+// rewritten only when something changed; insertOnly fields are left alone.
+func mergeAccountsSQL(fields, insertOnly []string, owned bool) string {
 	cols, exprs := []string{"external_id"}, []string{"s.external_id"}
 	var sets, olds, news []string
 	add := func(col, expr string) {
 		cols, exprs = append(cols, col), append(exprs, expr)
+		if slices.Contains(insertOnly, col) {
+			return
+		}
 		sets = append(sets, col+" = EXCLUDED."+col)
 		olds, news = append(olds, "t."+col), append(news, "EXCLUDED."+col)
 	}

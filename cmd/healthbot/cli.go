@@ -53,6 +53,7 @@ func commands() map[string]command {
 		"version":  versionCommand(),
 		"console":  consoleCommand(),
 		"digest":   digestCommand(),
+		"sync":     syncCommand(),
 
 		// Scorecard versions (calibrate.go, scorecards.go).
 		"calibrate":  calibrateCommand(),

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot/ingest/connector"
 	"github.com/healthbot/healthbot/scoring"
 )
 
@@ -51,6 +53,15 @@ type Config struct {
 	PulseReminderAfter time.Duration // after the check-in, CSMs with unanswered accounts are reminded
 	PulsePace          time.Duration // least time between two pulse DMs (Slack: ~1 chat.postMessage/s)
 
+	// Connectors (sync.go): each is off until its credentials are set.
+	SyncInterval  time.Duration        // how often serve runs each configured sync
+	StripeAPIKey  string               // STRIPE_API_KEY
+	StripeAPIURL  string               // STRIPE_API_URL (tests: stripe-mock)
+	StripeMatch   []string             // HEALTHBOT_STRIPE_MATCH: how customers find their account
+	HubSpotToken  string               // HUBSPOT_TOKEN
+	HubSpotAPIURL string               // HUBSPOT_API_URL (tests)
+	HubSpotMap    map[string]string    // HEALTHBOT_HUBSPOT_MAP: account field → company property
+	SQLSources    []connector.SQLQuery // HEALTHBOT_SOURCES: the warehouse queries
 	// Calibration (calibrate_job.go): "monthly" re-fits on the 1st and posts
 	// the diff to OpsChannel for Approve / Dismiss; "off" never does.
 	Calibrate  string
@@ -138,6 +149,14 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		UnfurlDomains:      splitList(p.str("HEALTHBOT_UNFURL_DOMAINS", "")),
 		CatchUpWindow:      p.duration("HEALTHBOT_CATCHUP_WINDOW", "12h"),
 		Instance:           p.str("HEALTHBOT_INSTANCE", ""),
+		SyncInterval:       p.duration("HEALTHBOT_SYNC_INTERVAL", "1h"),
+		StripeAPIKey:       p.str("STRIPE_API_KEY", ""),
+		StripeAPIURL:       p.url("STRIPE_API_URL", "https://api.stripe.com/"),
+		StripeMatch:        p.stripeMatch("HEALTHBOT_STRIPE_MATCH"),
+		HubSpotToken:       p.str("HUBSPOT_TOKEN", ""),
+		HubSpotAPIURL:      p.url("HUBSPOT_API_URL", "https://api.hubapi.com/"),
+		HubSpotMap:         p.hubspotMap("HEALTHBOT_HUBSPOT_MAP"),
+		SQLSources:         p.sqlSources("HEALTHBOT_SOURCES"),
 
 		Calibrate:  p.oneOf("HEALTHBOT_CALIBRATE", "off", "off", "monthly"),
 		OpsChannel: p.str("HEALTHBOT_OPS_CHANNEL", ""),
@@ -253,4 +272,44 @@ func (p *parser) intIn(name string, def, lo, hi int) int {
 		return def
 	}
 	return n
+}
+
+// stripeMatch reads the order in which a Stripe customer's account is
+// looked for: metadata, domain, id.
+func (p *parser) stripeMatch(name string) []string {
+	v := splitList(p.str(name, strings.Join(connector.DefaultStripeMatch, ",")))
+	allowed := []string{connector.MatchMetadata, connector.MatchDomain, connector.MatchID}
+	for _, m := range v {
+		if !slices.Contains(allowed, m) {
+			p.fail(name, "has %q; want a comma-separated order of %s", m, strings.Join(allowed, ", "))
+			return connector.DefaultStripeMatch
+		}
+	}
+	if len(v) == 0 {
+		return connector.DefaultStripeMatch
+	}
+	return v
+}
+
+func (p *parser) hubspotMap(name string) map[string]string {
+	m, err := connector.ParseHubSpotMap(p.str(name, ""))
+	if err != nil {
+		p.fail(name, "%v (want field=property pairs such as segment=industry,renewal_date=contract_end_date)", err)
+	}
+	return m
+}
+
+// sqlSources reads the HEALTHBOT_SOURCES file; each query's database URL
+// comes from the environment variable it names.
+func (p *parser) sqlSources(name string) []connector.SQLQuery {
+	path := p.str(name, "")
+	if path == "" {
+		return nil
+	}
+	qs, err := connector.ParseSQLQueries(path, p.getenv)
+	if err != nil {
+		p.fail(name, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+		return nil
+	}
+	return qs
 }

@@ -40,13 +40,13 @@ func (m *Main) jobs() ([]scheduledJob, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []scheduledJob{
+	return append([]scheduledJob{
 		score,
 		m.outcomesJob(alerting),
 		m.digestJob(),
 		m.pulseJob(), // pulse.go
 		m.calibrateJob(),
-	}, nil
+	}, m.syncJobs()...), nil // sync.go
 }
 
 // now is the time every job reads: Main.Clock's, else the real one.

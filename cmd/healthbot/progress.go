@@ -48,6 +48,18 @@ func (p *progress) row() {
 	}
 }
 
+// set shows n rows read so far, for a sync that reports once per page.
+func (p *progress) set(n int64) {
+	p.rows = n
+	if !p.on {
+		return
+	}
+	if t := p.now(); t.Sub(p.last) >= progressEvery {
+		p.last = t
+		p.draw(t, "")
+	}
+}
+
 // merging shows the final count while the database validates and merges.
 func (p *progress) merging() {
 	if !p.on || p.mergingStarted {

@@ -76,6 +76,18 @@ func TestCommas(t *testing.T) {
 	}
 }
 
+func TestProgressSetShowsASyncsCount(t *testing.T) {
+	t.Parallel()
+	p, b := setupProgress(t, true, 0)
+	p.set(100)
+	require.Empty(t, b.out.String(), "throttled like rows")
+	b.now = b.now.Add(2 * time.Second)
+	p.set(1000)
+	require.Equal(t, "\r1,000 rows  500 rows/s\033[K", b.out.String())
+	p.clear()
+	require.True(t, strings.HasSuffix(b.out.String(), "\n"))
+}
+
 // A backfill draws a bar over the days with days/s and the time left.
 func TestDayProgressShowsDaysPerSecondAndTimeLeft(t *testing.T) {
 	t.Parallel()

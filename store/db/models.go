@@ -221,3 +221,15 @@ type Signal struct {
 	IdempotencyKey string
 	IngestedAt     time.Time
 }
+
+type SyncSource struct {
+	Name         string
+	Cursor       string
+	RunBy        string
+	RunAt        *time.Time
+	LastStarted  *time.Time
+	LastFinished *time.Time
+	LastOk       *time.Time
+	LastSummary  string
+	LastError    string
+}

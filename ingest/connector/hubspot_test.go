@@ -1,0 +1,374 @@
+package connector
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+const hubspotTestToken = "pat-na1-test"
+
+// fakeHubSpot speaks the CRM v3 wire format the sync uses: the search
+// endpoints (filters on hs_lastmodifieddate, ascending sort, paging with
+// `after`, and a cap on how far `after` may go, as HubSpot's 10,000),
+// owners, v4 association batch reads and company batch reads; 401 on a
+// bad token. fail, when set, answers a request itself.
+type fakeHubSpot struct {
+	mu        sync.Mutex
+	cap       int
+	objects   map[string][]fakeObject // by type
+	owners    map[string]string
+	assoc     map[string]string // ticket/deal id → company id
+	fail      func(w http.ResponseWriter, r *http.Request) bool
+	calls     []string
+	lastLimit int
+}
+
+type fakeObject struct {
+	id       string
+	modified int64 // ms
+	props    map[string]string
+}
+
+func newFakeHubSpot(t *testing.T) (*fakeHubSpot, string) {
+	t.Helper()
+	f := &fakeHubSpot{cap: 10_000, objects: map[string][]fakeObject{}, owners: map[string]string{}, assoc: map[string]string{}}
+	srv := httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(srv.Close)
+	return f, srv.URL
+}
+
+func (f *fakeHubSpot) add(kind, id string, modified int64, props map[string]string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	props["hs_lastmodifieddate"] = time.UnixMilli(modified).UTC().Format("2006-01-02T15:04:05.000Z")
+	f.objects[kind] = append(f.objects[kind], fakeObject{id: id, modified: modified, props: props})
+}
+
+func hubspotError(w http.ResponseWriter, status int, category, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"status": "error", "message": msg, "correlationId": "c0ffee", "category": category})
+}
+
+func (f *fakeHubSpot) serve(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, r.Method+" "+r.URL.Path)
+	if f.fail != nil && f.fail(w, r) {
+		return
+	}
+	if r.Header.Get("Authorization") != "Bearer "+hubspotTestToken {
+		hubspotError(w, http.StatusUnauthorized, "INVALID_AUTHENTICATION",
+			"Authentication credentials not found. This API supports OAuth 2.0 authentication.")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	path := r.URL.Path
+	switch {
+	case r.Method == http.MethodGet && path == "/crm/v3/owners":
+		var res []map[string]any
+		for id, email := range f.owners {
+			res = append(res, map[string]any{"id": id, "email": email, "firstName": "", "lastName": "", "archived": false})
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"results": res})
+	case r.Method == http.MethodPost && strings.HasSuffix(path, "/search"):
+		f.search(w, r, strings.TrimSuffix(strings.TrimPrefix(path, "/crm/v3/objects/"), "/search"))
+	case r.Method == http.MethodPost && strings.HasPrefix(path, "/crm/v4/associations/"):
+		var body struct{ Inputs []struct{ ID string } }
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		var res []map[string]any
+		for _, in := range body.Inputs {
+			if c, ok := f.assoc[in.ID]; ok {
+				n, _ := strconv.ParseInt(c, 10, 64)
+				res = append(res, map[string]any{"from": map[string]string{"id": in.ID},
+					"to": []map[string]any{{"toObjectId": n, "associationTypes": []map[string]any{{"category": "HUBSPOT_DEFINED", "typeId": 26, "label": nil}}}}})
+			}
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": "COMPLETE", "results": res})
+	case r.Method == http.MethodPost && path == "/crm/v3/objects/companies/batch/read":
+		var body struct{ Inputs []struct{ ID string } }
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		var res []map[string]any
+		for _, in := range body.Inputs {
+			for _, o := range f.objects["companies"] {
+				if o.id == in.ID {
+					res = append(res, map[string]any{"id": o.id, "properties": map[string]string{"domain": o.props["domain"]}, "archived": false})
+				}
+			}
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": "COMPLETE", "results": res})
+	default:
+		hubspotError(w, http.StatusNotFound, "OBJECT_NOT_FOUND", "no such endpoint "+path)
+	}
+}
+
+func (f *fakeHubSpot) search(w http.ResponseWriter, r *http.Request, kind string) {
+	var body struct {
+		FilterGroups []struct {
+			Filters []hubspotFilter `json:"filters"`
+		} `json:"filterGroups"`
+		Sorts []struct {
+			PropertyName, Direction string
+		} `json:"sorts"`
+		Properties []string `json:"properties"`
+		Limit      int      `json:"limit"`
+		After      string   `json:"after"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.Limit < 1 || body.Limit > 200 {
+		hubspotError(w, http.StatusBadRequest, "VALIDATION_ERROR", "limit must be between 1 and 200")
+		return
+	}
+	f.lastLimit = body.Limit
+	after, _ := strconv.Atoi(cmpOr(body.After, "0"))
+	if after+body.Limit > f.cap {
+		hubspotError(w, http.StatusBadRequest, "VALIDATION_ERROR", fmt.Sprintf("paging beyond %d results is not supported", f.cap))
+		return
+	}
+	var match []fakeObject
+	for _, o := range f.objects[kind] {
+		ok := true
+		for _, g := range body.FilterGroups {
+			for _, flt := range g.Filters {
+				switch {
+				case flt.PropertyName == "hs_lastmodifieddate" && flt.Operator == "GTE":
+					v, _ := strconv.ParseInt(flt.Value, 10, 64)
+					ok = ok && o.modified >= v
+				case flt.Operator == "EQ":
+					ok = ok && o.props[flt.PropertyName] == flt.Value
+				}
+			}
+		}
+		if ok {
+			match = append(match, o)
+		}
+	}
+	if len(body.Sorts) != 1 || body.Sorts[0].PropertyName != "hs_lastmodifieddate" || body.Sorts[0].Direction != "ASCENDING" {
+		hubspotError(w, http.StatusBadRequest, "VALIDATION_ERROR", "the fake sorts by hs_lastmodifieddate only")
+		return
+	}
+	slices.SortStableFunc(match, func(a, b fakeObject) int { return int(a.modified - b.modified) })
+	res := []map[string]any{}
+	for _, o := range match[min(after, len(match)):min(after+body.Limit, len(match))] {
+		props := map[string]string{"hs_object_id": o.id}
+		for _, p := range body.Properties {
+			if v, ok := o.props[p]; ok {
+				props[p] = v
+			}
+		}
+		res = append(res, map[string]any{"id": o.id, "properties": props, "createdAt": "2025-01-01T00:00:00Z",
+			"updatedAt": o.props["hs_lastmodifieddate"], "archived": false})
+	}
+	out := map[string]any{"total": len(match), "results": res}
+	if after+body.Limit < len(match) {
+		next := strconv.Itoa(after + body.Limit)
+		out["paging"] = map[string]any{"next": map[string]string{"after": next, "link": "?after=" + next}}
+	}
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (f *fakeHubSpot) callsTo(prefix string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, c := range f.calls {
+		if strings.HasPrefix(c, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// portfolio: five companies (one without a domain, one without an
+// owner), two owners, four tickets (one on no company), three deals (two won).
+func (f *fakeHubSpot) portfolio() {
+	base := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	f.owners["11"], f.owners["12"] = "ana@vendor.com", "ben@vendor.com"
+	companies := []struct{ id, name, domain, owner, industry, end string }{
+		{"101", "Acme", "acme.io", "11", "SaaS", "2026-03-01"},
+		{"102", "Globex", "Globex.com", "12", "Retail", ""},
+		{"103", "Initech", "initech.com", "11", "", "2026-06-30"},
+		{"104", "No Domain Ltd", "", "12", "Energy", ""},
+		{"105", "Umbrella", "umbrella.com", "", "Pharma", ""},
+	}
+	for i, c := range companies {
+		f.add("companies", c.id, base+int64(i)*1000, map[string]string{"name": c.name, "domain": c.domain,
+			"hubspot_owner_id": c.owner, "industry": c.industry, "contract_end_date": c.end, "lifecyclestage": "customer"})
+	}
+	tickets := []struct{ id, company, created string }{
+		{"201", "101", "2025-11-20T10:00:00Z"}, {"202", "101", "2025-11-21T10:00:00Z"},
+		{"203", "104", "2025-11-22T10:00:00Z"}, {"204", "", "2025-11-23T10:00:00Z"},
+	}
+	for i, tk := range tickets {
+		f.add("tickets", tk.id, base+int64(i)*1000, map[string]string{"createdate": tk.created})
+		if tk.company != "" {
+			f.assoc[tk.id] = tk.company
+		}
+	}
+	deals := []struct{ id, company, stage, amount, closed string }{
+		{"301", "101", "closedwon", "12000", "2025-10-01"}, {"302", "102", "closedlost", "5000", "2025-10-02"},
+		{"303", "103", "closedwon", "8000.50", "2025-10-03T00:00:00Z"},
+	}
+	for i, d := range deals {
+		f.add("deals", d.id, base+int64(i)*1000, map[string]string{"dealstage": d.stage, "amount": d.amount, "closedate": d.closed})
+		f.assoc[d.id] = d.company
+	}
+}
+
+func hubspotSource(apiURL string) *HubSpotSource {
+	return NewHubSpotSource(HubSpotConfig{Token: hubspotTestToken, APIURL: apiURL, PageSize: 2, SearchCap: 4,
+		Map: map[string]string{"segment": "industry", "renewal_date": "contract_end_date"}})
+}
+
+func TestHubSpotSync(t *testing.T) {
+	t.Parallel()
+	w := newSyncWorld(t)
+	f, apiURL := newFakeHubSpot(t)
+	f.portfolio()
+
+	sum, err := w.run(t, hubspotSource(apiURL), false)
+	require.NoError(t, err)
+	require.Equal(t, int64(5), sum.Accounts.Inserted)
+	require.Equal(t, int64(5), sum.Signals.Inserted, "three tickets on companies and two won deals")
+	require.Equal(t, map[string]int{"tickets without a company": 1}, sum.Skipped)
+	require.Equal(t, 2, f.lastLimit)
+
+	type acct struct {
+		ID, Name, Domain, Segment, Owner, Renewal, Stage string
+	}
+	rows, err := w.st.DB().Query(context.Background(), `SELECT a.external_id, a.name, a.domain, a.segment, coalesce(c.email, ''),
+		coalesce(a.renewal_date::text, ''), a.attributes->>'hubspot_lifecycle_stage'
+		FROM account a LEFT JOIN csm c ON c.id = a.owner_id ORDER BY a.external_id`)
+	require.NoError(t, err)
+	var got []acct
+	for rows.Next() {
+		var a acct
+		require.NoError(t, rows.Scan(&a.ID, &a.Name, &a.Domain, &a.Segment, &a.Owner, &a.Renewal, &a.Stage))
+		got = append(got, a)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, []acct{
+		{"acme.io", "Acme", "acme.io", "SaaS", "ana@vendor.com", "2026-03-01", "customer"},
+		{"globex.com", "Globex", "globex.com", "Retail", "ben@vendor.com", "", "customer"},
+		{"hubspot-104", "No Domain Ltd", "", "Energy", "ben@vendor.com", "", "customer"},
+		{"initech.com", "Initech", "initech.com", "", "ana@vendor.com", "2026-06-30", "customer"},
+		{"umbrella.com", "Umbrella", "umbrella.com", "Pharma", "", "", "customer"},
+	}, got)
+	require.Equal(t, 2, w.count(t, `SELECT count(*) FROM signal s JOIN account a ON a.id = s.account_id
+		WHERE a.external_id = 'acme.io' AND s.metric = 'support_tickets' AND s.source = 'hubspot'`))
+	require.Equal(t, 1, w.count(t, `SELECT count(*) FROM signal WHERE metric = 'renewal_won' AND value = 8000.5`))
+
+	// The second run searches from each object type's watermark: only the
+	// last modified records come back, unchanged.
+	sum, err = w.run(t, hubspotSource(apiURL), false)
+	require.NoError(t, err)
+	require.Zero(t, sum.Accounts.Inserted+sum.Accounts.Updated+sum.Signals.Inserted+sum.Signals.Updated, "nothing changes")
+	require.Equal(t, int64(3), sum.Read, "one company, one ticket, one deal at the watermarks")
+
+	// An edit in HubSpot moves the company past the watermark.
+	f.mu.Lock()
+	f.objects["companies"][1].modified += 60_000
+	f.objects["companies"][1].props["industry"] = "Wholesale"
+	f.mu.Unlock()
+	sum, err = w.run(t, hubspotSource(apiURL), false)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), sum.Accounts.Updated)
+	require.Equal(t, 1, w.count(t, `SELECT count(*) FROM account WHERE segment = 'Wholesale'`))
+}
+
+func TestHubSpotSyncFailingHalfWayResumes(t *testing.T) {
+	t.Parallel()
+	w := newSyncWorld(t)
+	f, apiURL := newFakeHubSpot(t)
+	f.portfolio()
+	f.fail = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/crm/v3/objects/tickets/search" {
+			return false
+		}
+		hubspotError(w, http.StatusBadGateway, "", "upstream timed out")
+		return true
+	}
+
+	_, err := w.run(t, hubspotSource(apiURL), false)
+	require.EqualError(t, err, "sync hubspot: HubSpot answered 502 on crm/v3/objects/tickets/search: upstream timed out")
+	require.Equal(t, 5, w.count(t, `SELECT count(*) FROM account`), "the company pages before the failure are kept")
+	require.Zero(t, w.count(t, `SELECT count(*) FROM signal`))
+	require.Contains(t, w.state(t, "hubspot").Cursor, `"phase":"tickets"`)
+
+	f.mu.Lock()
+	f.fail = nil
+	f.mu.Unlock()
+	companySearches := f.callsTo("POST /crm/v3/objects/companies/search")
+	sum, err := w.run(t, hubspotSource(apiURL), false)
+	require.NoError(t, err)
+	require.Equal(t, companySearches, f.callsTo("POST /crm/v3/objects/companies/search"), "resumes at the tickets")
+	require.Equal(t, int64(5), sum.Signals.Inserted)
+
+	sum, err = w.run(t, hubspotSource(apiURL), true)
+	require.NoError(t, err)
+	// Past the search cap (4 here) the search restarts from the latest
+	// modification read, so the fourth company is read twice.
+	require.Equal(t, int64(6), sum.Accounts.Unchanged)
+	require.Zero(t, sum.Accounts.Inserted+sum.Accounts.Updated)
+	require.Equal(t, int64(5), sum.Signals.Unchanged, "a full rerun is idempotent")
+}
+
+func TestHubSpotSyncRateLimitAndBadToken(t *testing.T) {
+	t.Parallel()
+	w := newSyncWorld(t)
+	f, apiURL := newFakeHubSpot(t)
+	f.portfolio()
+	limited := false
+	f.fail = func(w http.ResponseWriter, r *http.Request) bool {
+		if limited || r.URL.Path != "/crm/v3/objects/deals/search" {
+			return false
+		}
+		limited = true
+		w.Header().Set("Retry-After", "2")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"status":"error","message":"You have reached your secondly limit.","errorType":"RATE_LIMIT","correlationId":"c0ffee","policyName":"SECONDLY"}`))
+		return true
+	}
+	start := w.clock.Now()
+	w.waitOut(t, 2*time.Second)
+	sum, err := w.run(t, hubspotSource(apiURL), false)
+	require.NoError(t, err)
+	require.Equal(t, 2*time.Second, w.clock.Since(start))
+	require.Equal(t, int64(5), sum.Signals.Inserted)
+
+	bad := NewHubSpotSource(HubSpotConfig{Token: "pat-wrong", APIURL: apiURL})
+	_, err = w.run(t, bad, true)
+	require.EqualError(t, err, "sync hubspot: HubSpot rejected HUBSPOT_TOKEN (401): set a private app access token")
+
+	_, err = w.run(t, NewHubSpotSource(HubSpotConfig{Token: hubspotTestToken, APIURL: "http://127.0.0.1:1/"}), true)
+	require.ErrorContains(t, err, "sync hubspot: cannot reach HubSpot")
+}
+
+func TestParseHubSpotMap(t *testing.T) {
+	t.Parallel()
+	m, err := ParseHubSpotMap(" segment=industry, renewal_date=contract_end_date,tier=hs_tier ")
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"segment": "industry", "renewal_date": "contract_end_date", "tier": "hs_tier"}, m)
+	_, err = ParseHubSpotMap("segment")
+	require.ErrorContains(t, err, `"segment" is not field=hubspot_property`)
+	_, err = ParseHubSpotMap("name=company_name")
+	require.ErrorContains(t, err, "name comes from the company itself")
+}

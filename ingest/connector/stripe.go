@@ -1,0 +1,181 @@
+package connector
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stripe/stripe-go/v82"
+)
+
+// StripeConfig configures the Stripe sync.
+type StripeConfig struct {
+	APIKey     string       // STRIPE_API_KEY: a restricted key reading Customers, Subscriptions, Invoices is enough
+	APIURL     string       // STRIPE_API_URL; "" is Stripe's
+	Match      []string     // HEALTHBOT_STRIPE_MATCH; nil is DefaultStripeMatch
+	HTTPClient *http.Client // nil: a client with a 60s timeout
+	Now        func() time.Time
+	PageSize   int64 // customers per page; 0 means 100, Stripe's maximum
+}
+
+// StripeSource pages through Stripe's customers (by id, newest first, as
+// Stripe lists them) and reads each one's subscriptions and late
+// invoices. Stripe's lists have no updated-since filter, so each run is a
+// full pass; the cursor is the last customer written (starting_after), so
+// a pass that fails resumes where it stopped, and a finished pass resets it.
+type StripeSource struct {
+	cfg    StripeConfig
+	client *stripe.Client
+}
+
+// NewStripeSource builds the source. stripe-go's own retries are off: the
+// runner waits out 429s, so a page is retried whole.
+func NewStripeSource(cfg StripeConfig) *StripeSource {
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	retries := int64(0)
+	bc := &stripe.BackendConfig{HTTPClient: hc, MaxNetworkRetries: &retries,
+		LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull}}
+	if cfg.APIURL != "" {
+		u := strings.TrimSuffix(cfg.APIURL, "/")
+		bc.URL = &u
+	}
+	if cfg.Match == nil {
+		cfg.Match = DefaultStripeMatch
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.PageSize == 0 {
+		cfg.PageSize = 100
+	}
+	return &StripeSource{cfg: cfg, client: stripe.NewClient(cfg.APIKey, stripe.WithBackends(stripe.NewBackendsWithConfig(bc)))}
+}
+
+// Name implements Source.
+func (s *StripeSource) Name() string { return "stripe" }
+
+// Fetch implements Source: one page of customers, mapped by MapStripe.
+func (s *StripeSource) Fetch(ctx context.Context, cursor string) (Page, error) {
+	params := &stripe.CustomerListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(s.cfg.PageSize)}}
+	if cursor != "" {
+		params.StartingAfter = stripe.String(cursor)
+	}
+	var page []StripeCustomer
+	for c, err := range s.client.V1Customers.List(ctx, params) {
+		if err != nil {
+			return Page{}, stripeError(err, "customers")
+		}
+		page = append(page, StripeCustomer{Customer: c})
+		if int64(len(page)) == s.cfg.PageSize {
+			break
+		}
+	}
+	siblings, err := s.siblings(ctx, page)
+	if err != nil {
+		return Page{}, err
+	}
+	all := append(page[:len(page):len(page)], siblings...)
+	for i := range all {
+		if err := s.details(ctx, &all[i]); err != nil {
+			return Page{}, err
+		}
+	}
+	p := MapStripe(all, s.cfg.Match, s.cfg.Now())
+	if int64(len(page)) < s.cfg.PageSize {
+		p.Done = true // the pass is over: the next run starts again
+		return p, nil
+	}
+	p.Next = page[len(page)-1].Customer.ID
+	return p, nil
+}
+
+// siblings finds, with Stripe's customer search, the other customers of
+// the accounts a page's customers map to by metadata or email domain, so
+// an account's figures add up all of its customers whichever page they are
+// listed on. Customers matched by their own id have none.
+func (s *StripeSource) siblings(ctx context.Context, page []StripeCustomer) ([]StripeCustomer, error) {
+	onPage := map[string]bool{}
+	for _, c := range page {
+		onPage[c.Customer.ID] = true
+	}
+	searched := map[string]bool{}
+	var out []StripeCustomer
+	for _, c := range page {
+		key, how := stripeAccountMatch(c.Customer, s.cfg.Match)
+		var query string
+		switch how {
+		case MatchMetadata:
+			query = fmt.Sprintf("metadata[%q]:%q", StripeMetadataKey, key)
+		case MatchDomain:
+			query = fmt.Sprintf("email~%q", "@"+key)
+		default:
+			continue
+		}
+		if searched[key] {
+			continue
+		}
+		searched[key] = true
+		params := &stripe.CustomerSearchParams{SearchParams: stripe.SearchParams{Query: query, Limit: stripe.Int64(100)}}
+		for sib, err := range s.client.V1Customers.Search(ctx, params) {
+			if err != nil {
+				return nil, stripeError(err, "customer search")
+			}
+			if onPage[sib.ID] {
+				continue
+			}
+			if k, _ := stripeAccountMatch(sib, s.cfg.Match); k == key { // search matches substrings
+				onPage[sib.ID] = true
+				out = append(out, StripeCustomer{Customer: sib, Sibling: true})
+			}
+		}
+	}
+	return out, nil
+}
+
+// details reads a customer's subscriptions (every status, with their
+// discounts) and its open and uncollectible invoices.
+func (s *StripeSource) details(ctx context.Context, c *StripeCustomer) error {
+	sp := &stripe.SubscriptionListParams{Customer: stripe.String(c.Customer.ID), Status: stripe.String("all")}
+	sp.Limit = stripe.Int64(100)
+	sp.AddExpand("data.discounts")
+	sp.AddExpand("data.items.data.discounts")
+	for sub, err := range s.client.V1Subscriptions.List(ctx, sp) {
+		if err != nil {
+			return stripeError(err, "subscriptions")
+		}
+		c.Subscriptions = append(c.Subscriptions, sub)
+	}
+	for _, status := range []string{"open", "uncollectible"} {
+		ip := &stripe.InvoiceListParams{Customer: stripe.String(c.Customer.ID), Status: stripe.String(status)}
+		ip.Limit = stripe.Int64(100)
+		for in, err := range s.client.V1Invoices.List(ctx, ip) {
+			if err != nil {
+				return stripeError(err, "invoices")
+			}
+			c.Invoices = append(c.Invoices, in)
+		}
+	}
+	return nil
+}
+
+// retryAfter reads a response's Retry-After seconds; 1s when absent.
+func retryAfter(r *stripe.APIResponse) time.Duration {
+	if r == nil {
+		return time.Second
+	}
+	return parseRetryAfter(r.Header.Get("Retry-After"))
+}
+
+// parseRetryAfter reads Retry-After in seconds; 1s when absent or odd.
+func parseRetryAfter(v string) time.Duration {
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+		return time.Duration(n) * time.Second
+	}
+	return time.Second
+}
