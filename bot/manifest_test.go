@@ -21,6 +21,9 @@ type manifest struct {
 			Home     bool `yaml:"home_tab_enabled"`
 			Messages bool `yaml:"messages_tab_enabled"`
 		} `yaml:"app_home"`
+		Assistant *struct {
+			Description string `yaml:"assistant_description"`
+		} `yaml:"assistant_view"`
 		SlashCommands []struct {
 			Command string `yaml:"command"`
 			URL     string `yaml:"url"`
@@ -77,6 +80,11 @@ func TestManifestMatchesTheTransports(t *testing.T) {
 		"commands", "chat:write", "chat:write.public", "im:write", "im:history", "app_mentions:read",
 		"users:read", "users:read.email", "channels:history", "groups:history", "channels:read",
 	})
+	// Slack's AI-app pane (bot/ask): the assistant view, its scope and events.
+	require.NotNil(t, m.Features.Assistant, "features.assistant_view")
+	require.NotEmpty(t, m.Features.Assistant.Description, "assistant_view needs assistant_description")
+	require.Contains(t, m.OAuth.Scopes.Bot, "assistant:write")
+	require.Subset(t, m.Settings.Events.Events, []string{"assistant_thread_started", "assistant_thread_context_changed"})
 }
 
 // TestManifestValidatesAgainstSlacksSchema checks slack/manifest.yaml

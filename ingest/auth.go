@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -109,4 +110,39 @@ func NewAPIKey() (string, error) {
 		return "", fmt.Errorf("make api key: %w", err)
 	}
 	return APIKeyPrefix + base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// RequireKey serves next only to requests that carry a live healthbot API
+// key (Authorization: Bearer <key>), answering 401 in the intake's error
+// format otherwise. Other endpoints on the intake's port (the MCP server)
+// use it, so keys are checked, revoked and touched in one place.
+func RequireKey(keys *store.Store, now func() time.Time, log *slog.Logger, next http.Handler) http.Handler {
+	if now == nil {
+		now = time.Now
+	}
+	a := newAuthenticator(keys, now)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := credential(r)
+		if key == "" {
+			writeError(w, errUnauthorized("an API key is required: send Authorization: Bearer <key> (healthbot apikey create makes one)"))
+			return
+		}
+		name, aerr := a.check(r.Context(), key)
+		if aerr != nil {
+			if aerr.Status >= 500 {
+				log.Error("api key check failed", "path", r.URL.Path, "err", aerr)
+			}
+			writeError(w, aerr)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyNameKey{}, name)))
+	})
+}
+
+type keyNameKey struct{}
+
+// KeyName is the name of the API key RequireKey accepted for ctx's request.
+func KeyName(ctx context.Context) string {
+	name, _ := ctx.Value(keyNameKey{}).(string)
+	return name
 }

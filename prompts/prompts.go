@@ -28,6 +28,7 @@ var system = template.Must(template.New("system.tmpl").
 type SystemData struct {
 	Today     string // "2026-03-02 (Monday)"
 	AskerID   string // Slack user id of the person asking; "me" resolves to it
+	Subject   string // the account a question without one is about ("" for none)
 	MaxRounds int
 	Metrics   []MetricLine
 	Segments  []string

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+	"github.com/slack-go/slack"
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/prompts"
@@ -64,7 +65,8 @@ type Asker struct {
 	store  Store
 	client ChatClient // nil without a model
 	log    *slog.Logger
-	tools  []openai.Tool
+	tools  []openai.Tool  // for the model
+	defs   []prompts.Tool // the same, for outside clients
 }
 
 // New builds an Asker; client may be nil (or cfg.Model empty) to answer with
@@ -91,11 +93,11 @@ func New(st Store, client ChatClient, cfg Config, log *slog.Logger) (*Asker, err
 	if cfg.Model == "" {
 		client = nil
 	}
-	tools, err := toolDefinitions()
+	defs, err := toolDefs()
 	if err != nil {
 		return nil, err
 	}
-	return &Asker{cfg: cfg, store: st, client: client, log: log, tools: tools}, nil
+	return &Asker{cfg: cfg, store: st, client: client, log: log, tools: toolDefinitions(defs), defs: defs}, nil
 }
 
 // ModelEnabled reports whether questions go to a language model.
@@ -105,33 +107,82 @@ func (a *Asker) ModelEnabled() bool { return a.client != nil }
 type Question struct {
 	Text   string
 	UserID string // Slack user id of the asker: the owner "me" stands for
+	// Subject is the account a question that names none is about (the
+	// account linked to the channel an assistant thread was opened from);
+	// "" for none.
+	Subject string
+	// OnTool, if set, hears each tool call before it runs (for a status
+	// line); it must not block.
+	OnTool func(tool string)
+}
+
+// Result is an answer with what it rests on.
+type Result struct {
+	Message bot.Message // the whole answer, to post at once
+	// Markdown and Tail are the same answer split for streaming: the
+	// model's text (escaped, so it cannot mention or link), then the blocks
+	// that follow it (citations, card buttons). Markdown is "" for built-in
+	// answers, which are blocks only.
+	Markdown string
+	Tail     []slack.Block
+	Tools    []string // tools called, distinct, in order
+	Model    string   // "" when the built-in parser answered
 }
 
 // Answer answers q. Every error it returns is a *bot.UserError whose message
 // is safe to show; the detail has been logged.
 func (a *Asker) Answer(ctx context.Context, q Question) (bot.Message, error) {
+	r, err := a.AnswerResult(ctx, q)
+	return r.Message, err
+}
+
+// AnswerResult is Answer with the tools called, the model, and the answer
+// split for streaming.
+func (a *Asker) AnswerResult(ctx context.Context, q Question) (Result, error) {
 	q.Text = strings.TrimSpace(q.Text)
-	if a.client == nil {
-		return a.answerBuiltin(ctx, q, "")
+	if q.Subject != "" && a.client == nil {
+		q.Text = withSubject(q.Text, q.Subject)
 	}
-	msg, err := a.answerModel(ctx, q)
+	if a.client == nil {
+		return a.builtinResult(ctx, q, "")
+	}
+	res, err := a.answerModel(ctx, q)
 	if err == nil {
-		return msg, nil
+		return res, nil
 	}
 	var fail *modelFailure
 	if !errors.As(err, &fail) {
 		a.log.Error("question failed", "user", q.UserID, "err", err)
-		return bot.Message{}, bot.Wrap(err, "ask_failed", bot.InternalMessage)
+		return Result{}, bot.Wrap(err, "ask_failed", bot.InternalMessage)
 	}
 	a.log.Warn("language model failed", "code", fail.code, "user", q.UserID, "err", fail.err)
 	if fail.fallback && ctx.Err() == nil {
 		// The model is down or slow, not the database: the common questions
 		// still have an answer.
+		if q.Subject != "" {
+			q.Text = withSubject(q.Text, q.Subject)
+		}
 		if it := a.parse(ctx, q); it.answerable() {
-			return a.answerBuiltin(ctx, q, fail.message+" Here is the built-in answer meanwhile.")
+			return a.builtinResult(ctx, q, fail.message+" Here is the built-in answer meanwhile.")
 		}
 	}
-	return bot.Message{}, &bot.UserError{Code: fail.code, Message: fail.message, Err: fail.err}
+	return Result{}, &bot.UserError{Code: fail.code, Message: fail.message, Err: fail.err}
+}
+
+// builtinResult is the built-in parser's answer as a Result.
+func (a *Asker) builtinResult(ctx context.Context, q Question, lead string) (Result, error) {
+	msg, err := a.answerBuiltin(ctx, q, lead)
+	return Result{Message: msg, Tools: []string{"builtin"}}, err
+}
+
+// withSubject is what the built-in parser reads when a thread has a
+// subject: an empty question (or "?") asks for the subject's card; any
+// other question stands as asked (the parser cannot tell "it" apart).
+func withSubject(text, subject string) string {
+	if text == "" || len([]rune(text)) <= 2 {
+		return subject
+	}
+	return text
 }
 
 // today is the current date in the configured zone, as a UTC midnight (the

@@ -28,7 +28,7 @@ func golden(t *testing.T, name string, m bot.Message, fx fixture) {
 		Blocks slack.Blocks `json:"blocks"`
 	}{m.Text, slack.Blocks{BlockSet: m.Blocks}}, "", "  ")
 	require.NoError(t, err)
-	for ext, id := range fx.ids {
+	for ext, id := range fx.IDs {
 		got = []byte(strings.ReplaceAll(string(got), `"value": "`+strconv.FormatInt(id, 10)+`"`, `"value": "id:`+ext+`"`))
 	}
 	path := filepath.Join("testdata", name+".json")
@@ -122,7 +122,7 @@ func TestBuiltinAnswersCiteAndLinkCards(t *testing.T) {
 func TestBuiltinEscapesStoredText(t *testing.T) {
 	t.Parallel()
 	b := setup(t, options{seed: func(t *testing.T, fx fixture) {
-		fx.pulse(t, "globex", "healthy", "<!channel> *ping* <https://x.example|x> & co")
+		fx.Pulse(t, "globex", "healthy", "<!channel> *ping* <https://x.example|x> & co")
 	}})
 	msg, err := b.asker.Answer(context.Background(), ask.Question{Text: "how is globex?"})
 	require.NoError(t, err)

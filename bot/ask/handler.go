@@ -3,6 +3,7 @@ package ask
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -33,7 +34,14 @@ type Handler struct {
 	Respond bot.Responder
 	// Chat posts and updates the status of mentions and DMs; nil shows none.
 	Chat ChatAPI
-	Log  *slog.Logger
+	// Assistant serves Slack's AI-app pane (suggested prompts, status,
+	// title) and streams answers in DM threads; nil: neither (assistant.go).
+	Assistant AssistantAPI
+	// Store records assistant threads, answers and feedback votes; nil
+	// records nothing and shows no feedback buttons.
+	Store Records
+	Now   func() time.Time // nil: time.Now
+	Log   *slog.Logger
 }
 
 var _ bot.Questioner = (*Handler)(nil)
@@ -42,26 +50,40 @@ var _ bot.Questioner = (*Handler)(nil)
 // once, so a status is only shown when a model is configured.
 func (h *Handler) Ask(ctx context.Context, req bot.Request) (bot.Message, error) {
 	q := Question{Text: req.Text, UserID: req.UserID}
+	surface := surfaceOf(req)
+	if h.Assistant != nil && req.ResponseURL == "" && isDM(req.ChannelID) && req.ThreadTS != "" {
+		return h.askInThread(ctx, req, q)
+	}
 	if !h.Asker.ModelEnabled() {
-		return h.Asker.Answer(ctx, q)
+		return h.answer(ctx, req, surface, q)
 	}
 	switch {
 	case req.ResponseURL != "" && h.Respond != nil:
-		return h.askReplacing(ctx, req, q)
+		return h.askReplacing(ctx, req, surface, q)
 	case req.ResponseURL == "" && req.ChannelID != "" && h.Chat != nil:
-		return h.askInPlace(ctx, req, q)
+		return h.askInPlace(ctx, req, surface, q)
 	}
-	return h.Asker.Answer(ctx, q)
+	return h.answer(ctx, req, surface, q)
+}
+
+// answer answers q and records it, the message ending with feedback
+// buttons.
+func (h *Handler) answer(ctx context.Context, req bot.Request, surface string, q Question) (bot.Message, error) {
+	res, err := h.Asker.AnswerResult(ctx, q)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	return h.withFeedback(ctx, req, surface, q, res, false), nil
 }
 
 // askReplacing shows the status as an ephemeral reply and returns the
 // answer (or the failure) set to replace it.
-func (h *Handler) askReplacing(ctx context.Context, req bot.Request, q Question) (bot.Message, error) {
+func (h *Handler) askReplacing(ctx context.Context, req bot.Request, surface string, q Question) (bot.Message, error) {
 	if err := h.Respond.Respond(ctx, req, bot.Message{Text: ThinkingText}); err != nil {
 		h.log().Warn("could not show the thinking status", "user", req.UserID, "err", err)
-		return h.Asker.Answer(ctx, q)
+		return h.answer(ctx, req, surface, q)
 	}
-	msg, err := h.Asker.Answer(ctx, q)
+	msg, err := h.answer(ctx, req, surface, q)
 	if err != nil {
 		msg = failure(err)
 	}
@@ -71,7 +93,7 @@ func (h *Handler) askReplacing(ctx context.Context, req bot.Request, q Question)
 
 // askInPlace posts the status in the thread (or DM), then edits it into the
 // answer; the router then has nothing left to send.
-func (h *Handler) askInPlace(ctx context.Context, req bot.Request, q Question) (bot.Message, error) {
+func (h *Handler) askInPlace(ctx context.Context, req bot.Request, surface string, q Question) (bot.Message, error) {
 	opts := []slack.MsgOption{slack.MsgOptionText(ThinkingText, false)}
 	if req.ThreadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(req.ThreadTS))
@@ -79,9 +101,9 @@ func (h *Handler) askInPlace(ctx context.Context, req bot.Request, q Question) (
 	channel, ts, err := h.Chat.PostMessageContext(ctx, req.ChannelID, opts...)
 	if err != nil {
 		h.log().Warn("could not show the thinking status", "user", req.UserID, "channel", req.ChannelID, "err", err)
-		return h.Asker.Answer(ctx, q)
+		return h.answer(ctx, req, surface, q)
 	}
-	msg, err := h.Asker.Answer(ctx, q)
+	msg, err := h.answer(ctx, req, surface, q)
 	if err != nil {
 		msg = failure(err)
 	}
@@ -99,6 +121,13 @@ func (h *Handler) askInPlace(ctx context.Context, req bot.Request, q Question) (
 // failure is what the user sees for an Answer error (which Answer has
 // already logged).
 func failure(err error) bot.Message { return bot.Message{Text: bot.SafeMessage(err)} }
+
+func (h *Handler) now() time.Time {
+	if h.Now == nil {
+		return time.Now()
+	}
+	return h.Now()
+}
 
 func (h *Handler) log() *slog.Logger {
 	if h.Log == nil {

@@ -25,21 +25,29 @@ const signingSecret = "ask-e2e-signing-secret-0123456789"
 // catcher.
 type slackWorld struct {
 	bundle
-	base  string
-	slack *bottest.Slack
-	hooks *bottest.Catcher
+	base   string
+	slack  *bottest.Slack
+	hooks  *bottest.Catcher
+	router *bot.Router
 }
 
 func setupSlack(t *testing.T, o options) slackWorld {
 	t.Helper()
 	b := setup(t, o)
-	fake := bottest.NewSlack(t, nil)
+	fake := bottest.NewSlack(t, o.slackReply)
 	log := slog.New(slog.DiscardHandler)
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, log)
 	responder := bot.NewSlackResponder(api, nil, nil, log)
 	router := bot.NewRouter(bot.RouterOptions{Logger: log, Responder: responder})
 	health := bot.NewHealth(b.st, log, func() time.Time { return now })
-	health.Questioner = &ask.Handler{Asker: b.asker, Respond: responder, Chat: api, Log: log}
+	h := &ask.Handler{Asker: b.asker, Respond: responder, Chat: api, Log: log, Now: func() time.Time { return now }}
+	health.Questioner = h
+	if o.assistant {
+		h.Assistant, h.Store = api, b.st
+		router.Event(ask.EventThreadStarted, h)
+		router.Event(ask.EventThreadContextChanged, h)
+		router.Action(ask.FeedbackAction, h)
+	}
 	router.Command("/health", health)
 	router.Conversation(health)
 	mux := http.NewServeMux()
@@ -51,7 +59,7 @@ func setupSlack(t *testing.T, o options) slackWorld {
 		defer cancel()
 		require.NoError(t, router.Close(ctx))
 	})
-	return slackWorld{bundle: b, base: srv.URL, slack: fake, hooks: bottest.NewCatcher(t)}
+	return slackWorld{bundle: b, base: srv.URL, slack: fake, hooks: bottest.NewCatcher(t), router: router}
 }
 
 func (w slackWorld) post(t *testing.T, path, contentType string, body []byte) (int, string) {

@@ -9,7 +9,6 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/prompts"
 	"github.com/healthbot/healthbot/store"
 )
@@ -29,16 +28,17 @@ func (f *modelFailure) Unwrap() error { return f.err }
 
 // answerModel runs the tool loop: the model asks for tools, gets their
 // results as data, and finally answers in words.
-func (a *Asker) answerModel(ctx context.Context, q Question) (bot.Message, error) {
+func (a *Asker) answerModel(ctx context.Context, q Question) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
 	defer cancel()
 	sess := a.newSession(q.UserID)
-	system, err := a.systemPrompt(ctx, q.UserID)
+	sess.onTool = q.OnTool
+	system, err := a.systemPrompt(ctx, q.UserID, q.Subject)
 	if err != nil {
 		if ctx.Err() != nil {
-			return bot.Message{}, a.classify(ctx, err)
+			return Result{}, a.classify(ctx, err)
 		}
-		return bot.Message{}, fmt.Errorf("system prompt: %w", err)
+		return Result{}, fmt.Errorf("system prompt: %w", err)
 	}
 	msgs := []openai.ChatCompletionMessage{
 		{Role: openai.ChatMessageRoleSystem, Content: system},
@@ -51,22 +51,25 @@ func (a *Asker) answerModel(ctx context.Context, q Question) (bot.Message, error
 		}
 		resp, err := a.client.CreateChatCompletion(ctx, req)
 		if err != nil {
-			return bot.Message{}, a.classify(ctx, err)
+			return Result{}, a.classify(ctx, err)
 		}
 		if len(resp.Choices) == 0 {
-			return bot.Message{}, garbage(errors.New("no choices in the response"))
+			return Result{}, garbage(errors.New("no choices in the response"))
 		}
 		reply := resp.Choices[0].Message
 		if len(reply.ToolCalls) == 0 {
 			text := strings.TrimSpace(reply.Content)
 			if text == "" {
-				return bot.Message{}, &modelFailure{code: "model_empty", err: fmt.Errorf("empty answer (finish reason %q, refusal %q)", resp.Choices[0].FinishReason, reply.Refusal),
+				return Result{}, &modelFailure{code: "model_empty", err: fmt.Errorf("empty answer (finish reason %q, refusal %q)", resp.Choices[0].FinishReason, reply.Refusal),
 					message: "The language model came back with an empty answer. Please rephrase your question and try again."}
 			}
-			return renderAnswer(text, sess.cited(text)), nil
+			cites := sess.cited(text)
+			msg := renderAnswer(text, cites)
+			return Result{Message: msg, Markdown: clipBytes(esc(strings.TrimSpace(text)), maxSectionChars),
+				Tail: citationBlocks(cites, ""), Tools: sess.calls, Model: a.cfg.Model}, nil
 		}
 		if round >= a.cfg.MaxRounds {
-			return bot.Message{}, &modelFailure{code: "model_rounds", err: fmt.Errorf("still calling tools after %d rounds", round),
+			return Result{}, &modelFailure{code: "model_rounds", err: fmt.Errorf("still calling tools after %d rounds", round),
 				message: fmt.Sprintf("I couldn't work that out within %d steps. Try a narrower question — about one account, one segment or one owner.", a.cfg.MaxRounds)}
 		}
 		msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: reply.Content, ToolCalls: reply.ToolCalls})
@@ -78,14 +81,14 @@ func (a *Asker) answerModel(ctx context.Context, q Question) (bot.Message, error
 			msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, ToolCallID: call.ID, Name: call.Function.Name, Content: out})
 		}
 		if ctx.Err() != nil {
-			return bot.Message{}, a.classify(ctx, ctx.Err())
+			return Result{}, a.classify(ctx, ctx.Err())
 		}
 	}
 }
 
 // systemPrompt renders the system prompt with today's date, the metric
 // catalog and the names the model may filter by.
-func (a *Asker) systemPrompt(ctx context.Context, userID string) (string, error) {
+func (a *Asker) systemPrompt(ctx context.Context, userID, subject string) (string, error) {
 	var segments, owners []string
 	err := a.store.ReadOnly(ctx, func(ro *store.Store) error {
 		var err error
@@ -103,7 +106,7 @@ func (a *Asker) systemPrompt(ctx context.Context, userID string) (string, error)
 	}
 	return prompts.System(prompts.SystemData{
 		Today: a.today().Format("2006-01-02 (Monday)"), AskerID: userID, MaxRounds: a.cfg.MaxRounds,
-		Metrics: metricLines(a.cfg.Metrics), Segments: segments, Owners: owners,
+		Metrics: metricLines(a.cfg.Metrics), Segments: segments, Owners: owners, Subject: clip(subject, nameChars),
 	})
 }
 

@@ -74,7 +74,7 @@ func TestModelAnswersFromTools(t *testing.T) {
 				d["name"], d["score"], d["change_28d"], d["renewal_date"], d["mrr"], d["weakest_drivers"].([]any)[0].(map[string]any)["label"])
 		}),
 	}})
-	acmeID = strconv.FormatInt(b.fx.ids["acme"], 10)
+	acmeID = strconv.FormatInt(b.fx.IDs["acme"], 10)
 
 	msg, err := b.asker.Answer(context.Background(), ask.Question{Text: "Which accounts are at risk and why?", UserID: "UDANA"})
 	require.NoError(t, err)
@@ -96,7 +96,7 @@ func TestModelAnswersFromTools(t *testing.T) {
 		require.True(t, tl.Function.Strict, tl.Function.Name)
 		require.Contains(t, string(tl.Function.Parameters), `"additionalProperties":false`)
 	}
-	require.Equal(t, []string{"get_account", "list_alerts", "list_pulses", "portfolio_summary", "score_history", "search_accounts"}, toolNames)
+	require.Equal(t, []string{"backtest_summary", "get_account", "list_alerts", "list_pulses", "metrics", "portfolio_summary", "score_history", "search_accounts"}, toolNames)
 
 	// Round 2 carries the search result, as data, answering the call's id.
 	second := reqs[1]
@@ -156,7 +156,7 @@ func TestModelToolMistakesGoBackToTheModel(t *testing.T) {
 	res := b.model.requests()[1].toolResults()
 	require.Len(t, res, 8, "every call gets an answer")
 	want := []string{
-		`there is no tool "delete_account"; the tools are get_account, list_alerts, list_pulses, portfolio_summary, score_history, search_accounts`,
+		`there is no tool "delete_account"; the tools are backtest_summary, get_account, list_alerts, list_pulses, metrics, portfolio_summary, score_history, search_accounts`,
 		`invalid arguments: not valid JSON (at byte 2)`,
 		`invalid arguments: limit has the wrong type (got a JSON string)`,
 		`band must be one of green, yellow, red, none, not "purple"`,

@@ -2,7 +2,9 @@ package ask
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"sort"
 	"time"
@@ -246,10 +248,16 @@ func (s *session) getAccount(ctx context.Context, ro *store.Store, name string) 
 	if err != nil {
 		return accountOut{}, err
 	}
-	d, err := ro.AskAccount(ctx, id, s.a.today())
+	out, err := s.accountByID(ctx, ro, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return accountOut{}, toolErrorf("no account matches %q", name)
 	}
+	return out, err
+}
+
+// accountByID is get_account's result for one account id.
+func (s *session) accountByID(ctx context.Context, ro *store.Store, id int64) (accountOut, error) {
+	d, err := ro.AskAccount(ctx, id, s.a.today())
 	if err != nil {
 		return accountOut{}, err
 	}
@@ -461,4 +469,93 @@ func round1p(p *float64) *float64 {
 	}
 	v := round1(*p)
 	return &v
+}
+
+type metricOut struct {
+	Key       string `json:"key"`
+	Family    string `json:"family"`
+	Label     string `json:"label"`
+	Direction string `json:"direction"`
+	Feature   string `json:"feature"`
+}
+
+// metrics is the configured catalog, as the system prompt words it.
+func (s *session) metrics() map[string]any {
+	lines := metricLines(s.a.cfg.Metrics)
+	out := make([]metricOut, len(lines))
+	for i, l := range lines {
+		out[i] = metricOut{Key: l.Key, Family: l.Family, Label: clip(l.Label, nameChars), Direction: l.Direction, Feature: l.Feature}
+	}
+	return map[string]any{"metrics": out}
+}
+
+// backtestOut is the part of a stored backtest report a reader needs.
+type (
+	evalOut struct {
+		AUC              float64    `json:"auc"`
+		AUCCI            [2]float64 `json:"auc_ci"`
+		NAccounts        int        `json:"n_accounts"`
+		NChurnedAccounts int        `json:"n_churned_accounts"`
+		ChurnRate        float64    `json:"churn_rate"`
+		LiftWorstDecile  float64    `json:"lift_worst_decile"`
+		RedPrecision     float64    `json:"red_precision"`
+		RedRecall        float64    `json:"red_recall"`
+		Verdict          string     `json:"verdict"`
+	}
+	backtestOut struct {
+		RanOn       string `json:"ran_on"`
+		HorizonDays int    `json:"horizon_days"`
+		FirstAsOf   string `json:"first_as_of,omitempty"`
+		LastAsOf    string `json:"last_as_of,omitempty"`
+		evalOut
+		ShuffledAUC float64 `json:"shuffled_control_auc"`
+		Summary     string  `json:"summary,omitempty"`
+		Scorecards  []struct {
+			Name string `json:"name"`
+			evalOut
+		} `json:"scorecards,omitempty"`
+	}
+)
+
+func (s *session) backtestSummary(ctx context.Context, ro *store.Store) (backtestOut, error) {
+	run, err := ro.LatestBacktestRun(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return backtestOut{}, toolErrorf("no backtest has been run yet; whoever runs healthbot can run `healthbot backtest`")
+	}
+	if err != nil {
+		return backtestOut{}, err
+	}
+	var rep struct {
+		backtestOut
+		AsOfDates []string `json:"as_of_dates"`
+		Shuffled  struct {
+			AUC float64 `json:"auc"`
+		} `json:"shuffled_control"`
+	}
+	if err := json.Unmarshal(run.Report, &rep); err != nil {
+		return backtestOut{}, fmt.Errorf("backtest report: %w", err)
+	}
+	out := rep.backtestOut
+	out.RanOn, out.HorizonDays, out.ShuffledAUC = day(run.RanAt), run.HorizonDays, round2(rep.Shuffled.AUC)
+	if n := len(rep.AsOfDates); n > 0 {
+		out.FirstAsOf, out.LastAsOf = rep.AsOfDates[0], rep.AsOfDates[n-1]
+	}
+	out.Summary = clip(out.Summary, 600)
+	out.evalOut = roundEval(out.evalOut)
+	if len(out.Scorecards) > 10 {
+		out.Scorecards = out.Scorecards[:10]
+	}
+	for i := range out.Scorecards {
+		out.Scorecards[i].Name = clip(out.Scorecards[i].Name, nameChars)
+		out.Scorecards[i].evalOut = roundEval(out.Scorecards[i].evalOut)
+	}
+	return out, nil
+}
+
+func roundEval(e evalOut) evalOut {
+	e.AUC, e.ChurnRate, e.LiftWorstDecile = round2(e.AUC), round2(e.ChurnRate), round2(e.LiftWorstDecile)
+	e.RedPrecision, e.RedRecall = round2(e.RedPrecision), round2(e.RedRecall)
+	e.AUCCI = [2]float64{round2(e.AUCCI[0]), round2(e.AUCCI[1])}
+	e.Verdict = clip(e.Verdict, summaryChars)
+	return e
 }

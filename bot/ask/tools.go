@@ -16,48 +16,76 @@ import (
 	"github.com/healthbot/healthbot/store"
 )
 
-// toolNames is the fixed set of tools; dispatch has one case for each, and
-// prompts/tools has one schema for each (toolDefinitions checks).
-var toolNames = []string{"get_account", "list_alerts", "list_pulses", "portfolio_summary", "score_history", "search_accounts"}
+// toolSpec is one read-only tool: its name (prompts/tools/<name>.json
+// holds its description and JSON schema) and how a call's arguments become
+// one bounded read. prepare validates the arguments (strictly, with the
+// limits below) and returns the read, which runs in a read-only
+// transaction. The question loop and the MCP server both go through this
+// table: one definition per tool.
+type toolSpec struct {
+	name    string
+	prepare func(ctx context.Context, s *session, args string) (func(ro *store.Store) (any, error), error)
+}
+
+// toolTable is every tool, sorted by name.
+var toolTable = []toolSpec{
+	{"backtest_summary", prepareBacktest},
+	{"get_account", prepareGetAccount},
+	{"list_alerts", prepareListAlerts},
+	{"list_pulses", prepareListPulses},
+	{"metrics", prepareMetrics},
+	{"portfolio_summary", preparePortfolio},
+	{"score_history", prepareScoreHistory},
+	{"search_accounts", prepareSearch},
+}
+
+// toolNames is the table's names, in order.
+var toolNames = func() []string {
+	out := make([]string, len(toolTable))
+	for i, t := range toolTable {
+		out[i] = t.name
+	}
+	return out
+}()
+
+func lookupTool(name string) (toolSpec, bool) {
+	i := slices.IndexFunc(toolTable, func(t toolSpec) bool { return t.name == name })
+	if i < 0 {
+		return toolSpec{}, false
+	}
+	return toolTable[i], true
+}
 
 // maxArgBytes bounds the arguments of one tool call.
 const maxArgBytes = 4096
 
-// toolDefinitions loads the tool schemas from prompts, refusing any tool
-// without an implementation (or the reverse).
-func toolDefinitions() ([]openai.Tool, error) {
-	defs, err := prompts.Tools()
-	if err != nil {
-		return nil, err
-	}
-	var names []string
+// toolDefinitions are the tools as the chat model gets them.
+func toolDefinitions(defs []prompts.Tool) []openai.Tool {
 	out := make([]openai.Tool, 0, len(defs))
 	for _, d := range defs {
-		names = append(names, d.Name)
 		out = append(out, openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
 			Name: d.Name, Description: d.Description, Strict: true, Parameters: d.Parameters,
 		}})
 	}
-	if !slices.Equal(names, toolNames) {
-		return nil, fmt.Errorf("ask: prompts define tools %v, ask implements %v", names, toolNames)
-	}
-	return out, nil
+	return out
 }
 
-// toolError is a mistake in a tool call, reported to the model (never to
+// ToolError is a mistake in a tool call, reported to the model (never to
 // the user) so it can correct itself.
-type toolError struct{ msg string }
+type ToolError struct{ msg string }
 
-func (e *toolError) Error() string { return e.msg }
+func (e *ToolError) Error() string { return e.msg }
 
-func toolErrorf(format string, args ...any) error { return &toolError{fmt.Sprintf(format, args...)} }
+func toolErrorf(format string, args ...any) error { return &ToolError{fmt.Sprintf(format, args...)} }
 
 // session is one question's tool state: who asks, and which accounts the
 // tools showed the model, so the answer can cite them.
 type session struct {
-	a     *Asker
-	asker string
-	seen  map[string]citation // by lower-cased name
+	a      *Asker
+	asker  string
+	seen   map[string]citation // by lower-cased name
+	calls  []string            // tools called, distinct, in order
+	onTool func(tool string)
 }
 
 // citation is an account the tools showed, with the numbers they showed.
@@ -94,9 +122,17 @@ func (s *session) sawName(id int64, name string) {
 // the model sends can reach anything but the fixed tools, and each runs in
 // a read-only transaction.
 func (s *session) call(ctx context.Context, name, args string) string {
+	if _, ok := lookupTool(name); ok {
+		if !slices.Contains(s.calls, name) {
+			s.calls = append(s.calls, name)
+		}
+		if s.onTool != nil {
+			s.onTool(name)
+		}
+	}
 	var result any
 	err := s.dispatch(ctx, name, args, &result)
-	var te *toolError
+	var te *ToolError
 	switch {
 	case err == nil:
 	case errors.As(err, &te):
@@ -116,96 +152,129 @@ func (s *session) dispatch(ctx context.Context, name, args string, result *any) 
 	if len(args) > maxArgBytes {
 		return toolErrorf("arguments too long (%d bytes; at most %d)", len(args), maxArgBytes)
 	}
-	var run func(ro *store.Store) (any, error)
-	switch name {
-	case "search_accounts":
-		var in searchArgs
-		if err := decodeArgs(args, &in); err != nil {
-			return err
-		}
-		f, err := in.filter(s)
-		if err != nil {
-			return err
-		}
-		run = func(ro *store.Store) (any, error) { return s.searchAccounts(ctx, ro, f) }
-	case "get_account":
-		var in accountArgs
-		if err := decodeArgs(args, &in); err != nil {
-			return err
-		}
-		name, err := requiredText("account", in.Account)
-		if err != nil {
-			return err
-		}
-		run = func(ro *store.Store) (any, error) { return s.getAccount(ctx, ro, name) }
-	case "score_history":
-		var in historyArgs
-		if err := decodeArgs(args, &in); err != nil {
-			return err
-		}
-		name, err := requiredText("account", in.Account)
-		if err != nil {
-			return err
-		}
-		days, err := intIn("days", in.Days, 90, 1, 365)
-		if err != nil {
-			return err
-		}
-		run = func(ro *store.Store) (any, error) { return s.scoreHistory(ctx, ro, name, days) }
-	case "list_alerts":
-		var in alertArgs
-		if err := decodeArgs(args, &in); err != nil {
-			return err
-		}
-		account, err := optionalText("account", in.Account)
-		if err != nil {
-			return err
-		}
-		state, err := oneOf("state", in.State, "open", "open", "unresolved", "all")
-		if err != nil {
-			return err
-		}
-		limit, err := intIn("limit", in.Limit, 10, 1, store.AskMaxRows)
-		if err != nil {
-			return err
-		}
-		run = func(ro *store.Store) (any, error) { return s.listAlerts(ctx, ro, account, state, limit) }
-	case "list_pulses":
-		var in pulseArgs
-		if err := decodeArgs(args, &in); err != nil {
-			return err
-		}
-		name, err := requiredText("account", in.Account)
-		if err != nil {
-			return err
-		}
-		limit, err := intIn("limit", in.Limit, 8, 1, store.AskMaxRows)
-		if err != nil {
-			return err
-		}
-		run = func(ro *store.Store) (any, error) { return s.listPulses(ctx, ro, name, limit) }
-	case "portfolio_summary":
-		var in portfolioArgs
-		if err := decodeArgs(args, &in); err != nil {
-			return err
-		}
-		groupBy, err := oneOf("group_by", in.GroupBy, "segment", "segment", "owner", "none")
-		if err != nil {
-			return err
-		}
-		segment, err := optionalText("segment", in.Segment)
-		if err != nil {
-			return err
-		}
-		run = func(ro *store.Store) (any, error) { return s.portfolio(ctx, ro, groupBy, segment) }
-	default:
+	spec, ok := lookupTool(name)
+	if !ok {
 		return toolErrorf("there is no tool %q; the tools are %s", clip(name, 64), strings.Join(toolNames, ", "))
+	}
+	run, err := spec.prepare(ctx, s, args)
+	if err != nil {
+		return err
 	}
 	return s.a.store.ReadOnly(ctx, func(ro *store.Store) error {
 		out, err := run(ro)
 		*result = out
 		return err
 	})
+}
+
+type read = func(ro *store.Store) (any, error)
+
+func prepareSearch(ctx context.Context, s *session, args string) (read, error) {
+	var in searchArgs
+	if err := decodeArgs(args, &in); err != nil {
+		return nil, err
+	}
+	f, err := in.filter(s)
+	if err != nil {
+		return nil, err
+	}
+	return func(ro *store.Store) (any, error) { return s.searchAccounts(ctx, ro, f) }, nil
+}
+
+func prepareGetAccount(ctx context.Context, s *session, args string) (read, error) {
+	var in accountArgs
+	if err := decodeArgs(args, &in); err != nil {
+		return nil, err
+	}
+	name, err := requiredText("account", in.Account)
+	if err != nil {
+		return nil, err
+	}
+	return func(ro *store.Store) (any, error) { return s.getAccount(ctx, ro, name) }, nil
+}
+
+func prepareScoreHistory(ctx context.Context, s *session, args string) (read, error) {
+	var in historyArgs
+	if err := decodeArgs(args, &in); err != nil {
+		return nil, err
+	}
+	name, err := requiredText("account", in.Account)
+	if err != nil {
+		return nil, err
+	}
+	days, err := intIn("days", in.Days, 90, 1, 365)
+	if err != nil {
+		return nil, err
+	}
+	return func(ro *store.Store) (any, error) { return s.scoreHistory(ctx, ro, name, days) }, nil
+}
+
+func prepareListAlerts(ctx context.Context, s *session, args string) (read, error) {
+	var in alertArgs
+	if err := decodeArgs(args, &in); err != nil {
+		return nil, err
+	}
+	account, err := optionalText("account", in.Account)
+	if err != nil {
+		return nil, err
+	}
+	state, err := oneOf("state", in.State, "open", "open", "unresolved", "all")
+	if err != nil {
+		return nil, err
+	}
+	limit, err := intIn("limit", in.Limit, 10, 1, store.AskMaxRows)
+	if err != nil {
+		return nil, err
+	}
+	return func(ro *store.Store) (any, error) { return s.listAlerts(ctx, ro, account, state, limit) }, nil
+}
+
+func prepareListPulses(ctx context.Context, s *session, args string) (read, error) {
+	var in pulseArgs
+	if err := decodeArgs(args, &in); err != nil {
+		return nil, err
+	}
+	name, err := requiredText("account", in.Account)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := intIn("limit", in.Limit, 8, 1, store.AskMaxRows)
+	if err != nil {
+		return nil, err
+	}
+	return func(ro *store.Store) (any, error) { return s.listPulses(ctx, ro, name, limit) }, nil
+}
+
+func preparePortfolio(ctx context.Context, s *session, args string) (read, error) {
+	var in portfolioArgs
+	if err := decodeArgs(args, &in); err != nil {
+		return nil, err
+	}
+	groupBy, err := oneOf("group_by", in.GroupBy, "segment", "segment", "owner", "none")
+	if err != nil {
+		return nil, err
+	}
+	segment, err := optionalText("segment", in.Segment)
+	if err != nil {
+		return nil, err
+	}
+	return func(ro *store.Store) (any, error) { return s.portfolio(ctx, ro, groupBy, segment) }, nil
+}
+
+func prepareBacktest(ctx context.Context, s *session, args string) (read, error) {
+	var in struct{}
+	if err := decodeArgs(args, &in); err != nil {
+		return nil, err
+	}
+	return func(ro *store.Store) (any, error) { return s.backtestSummary(ctx, ro) }, nil
+}
+
+func prepareMetrics(_ context.Context, s *session, args string) (read, error) {
+	var in struct{}
+	if err := decodeArgs(args, &in); err != nil {
+		return nil, err
+	}
+	return func(*store.Store) (any, error) { return s.metrics(), nil }, nil
 }
 
 // decodeArgs reads a tool call's JSON arguments strictly: one object, known

@@ -145,6 +145,10 @@ func (s *Slack) defaultReply(c Call, ts string) *Reply {
 		return ok(map[string]any{"url": "https://acme-cs.slack.com/", "team": "Acme CS", "user": "healthbot", "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"})
 	case "chat.postMessage", "chat.update", "chat.delete":
 		return ok(map[string]any{"channel": c.Param("channel"), "ts": ts, "message": map[string]any{"text": c.Param("text"), "ts": ts}})
+	case "chat.startStream":
+		return ok(map[string]any{"channel": c.Param("channel"), "ts": ts})
+	case "chat.appendStream", "chat.stopStream": // the stream's own ts
+		return ok(map[string]any{"channel": c.Param("channel"), "ts": c.Param("ts")})
 	case "chat.postEphemeral":
 		return ok(map[string]any{"message_ts": ts})
 	case "conversations.open":

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/slack-go/slack"
+
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/ask"
 	"github.com/healthbot/healthbot/scoring"
@@ -48,4 +50,18 @@ func questioner(cfg Config, st *store.Store, chat ask.ChatAPI, respond bot.Respo
 	}
 	log.Debug("questions", "model", cfg.OpenAIModel, "built_in_only", !a.ModelEnabled())
 	return &ask.Handler{Asker: a, Respond: respond, Chat: chat, Log: log}
+}
+
+// registerAssistant plugs the question handler into Slack's AI-app pane
+// (assistant threads, streamed answers) and the feedback buttons under
+// answers; q is what questioner returned (nil: questions are off).
+func (m *Main) registerAssistant(r *bot.Router, q bot.Questioner, api *slack.Client) {
+	h, ok := q.(*ask.Handler)
+	if !ok || h == nil {
+		return
+	}
+	h.Assistant, h.Store = api, m.store
+	r.Event(ask.EventThreadStarted, h)
+	r.Event(ask.EventThreadContextChanged, h)
+	r.Action(ask.FeedbackAction, h)
 }

@@ -148,6 +148,14 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	// Kept for the backtest_summary question tool (bot/ask, MCP).
+	report, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	if err := store.New(pool).SaveBacktestRun(ctx, store.BacktestRun{RanAt: time.Now(), HorizonDays: res.HorizonDays, Report: report}); err != nil {
+		return err
+	}
 	if f.json {
 		enc := json.NewEncoder(e.out)
 		enc.SetIndent("", "  ")

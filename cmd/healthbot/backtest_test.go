@@ -33,6 +33,9 @@ func TestBacktestJSONShapeAndWritesNoScores(t *testing.T) {
 	code, stdout, errOut := p.run(t, nil, "backtest", "--horizon", "30d", "--json", "--write", out)
 	require.Equal(t, 0, code, errOut)
 	require.Equal(t, 0, p.scoreRows(t), "the backtest never writes scores")
+	var kept int
+	require.NoError(t, p.pool.QueryRow(context.Background(), `SELECT count(*) FROM backtest_run WHERE horizon_days = 30 AND report ? 'auc'`).Scan(&kept))
+	require.Equal(t, 1, kept, "the report is kept for the backtest_summary tool")
 
 	var got map[string]any
 	require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)

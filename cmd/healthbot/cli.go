@@ -54,6 +54,8 @@ func commands() map[string]command {
 		"console":  consoleCommand(),
 		"digest":   digestCommand(),
 		"sync":     syncCommand(),
+		"mcp":      mcpCommand(),
+		"ask":      askCommand(),
 
 		// Scorecard versions (calibrate.go, scorecards.go).
 		"calibrate":  calibrateCommand(),

@@ -23,7 +23,7 @@ import (
 
 func serveCommand() command {
 	return command{
-		summary: "run the bot: Slack, intake API, scheduler, /healthz, /metrics",
+		summary: "run the bot: Slack, intake API, /mcp, scheduler, /healthz, /metrics",
 		usage:   "serve [--migrate]",
 		run: func(ctx context.Context, e *env, args []string) error {
 			fs := flags("serve", e)
@@ -109,6 +109,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.mux.Handle("POST /v1/", intake)
 	m.mux.Handle("GET /v1/openapi.yaml", ingest.OpenAPIHandler())
+	if err := m.mountMCP(); err != nil { // mcp.go
+		return err
+	}
 	if err := m.startSlack(); err != nil {
 		return err
 	}

@@ -48,6 +48,7 @@ func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *
 	health.TextTables = m.Config.Tables == "text"
 	health.Directory = bot.SlackDirectory{Client: api}
 	health.Questioner = questioner(m.Config, m.store, api, bot.NewSlackResponder(api, nil, nil, m.Logger), m.Logger.With("component", "ask"))
+	m.registerAssistant(r, health.Questioner, api) // ask.go
 	r.Command(bot.HelpCommand, health)
 	r.Conversation(health) // mentions and DMs read like /health text
 	for _, id := range health.ActionIDs() {

@@ -11,12 +11,16 @@ func versionCommand() command {
 		summary: "print the build version",
 		usage:   "version",
 		run: func(ctx context.Context, e *env, args []string) error {
-			v := "devel"
-			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-				v = bi.Main.Version
-			}
-			fmt.Fprintf(e.out, "healthbot %s\n", v)
+			fmt.Fprintf(e.out, "healthbot %s\n", buildVersion())
 			return nil
 		},
 	}
+}
+
+// buildVersion is the module version the binary was built from, or "devel".
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "devel"
 }

@@ -67,6 +67,41 @@ type ApiKey struct {
 	RevokedAt  *time.Time
 }
 
+type AskAnswer struct {
+	ID       int64
+	AskedAt  time.Time
+	UserID   string
+	Surface  string
+	Question string
+	Tools    []string
+	Model    string
+	Streamed bool
+}
+
+type AskFeedback struct {
+	AnswerID int64
+	UserID   string
+	Helpful  bool
+	VotedAt  time.Time
+}
+
+type AskThread struct {
+	ChannelID        string
+	ThreadTs         string
+	UserID           string
+	ContextChannelID string
+	AccountID        *int64
+	Titled           bool
+	StartedAt        time.Time
+}
+
+type BacktestRun struct {
+	ID          int64
+	RanAt       time.Time
+	HorizonDays int32
+	Report      []byte
+}
+
 type ChannelLink struct {
 	ChannelID string
 	AccountID int64
