@@ -80,6 +80,8 @@ type Main struct {
 	router *bot.Router   // every Slack handler is registered here
 
 	alerting *alerting // alert and outcome jobs, built once by AlertJobs (alerts.go)
+
+	calibs *bot.Calibrations // calibration proposals and their buttons (calibrate_job.go)
 }
 
 // NewMain prepares a Main; nothing starts until Run.
