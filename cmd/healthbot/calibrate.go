@@ -25,7 +25,7 @@ const calibrationMovesShown = 10
 func calibrateCommand() command {
 	return command{
 		summary: "fit the scorecard weights on your churn history and show what would change (--apply stores them)",
-		usage:   "calibrate [--horizon 90d] [--as-of DATE] [--apply] [--by NAME]",
+		usage:   "calibrate [--horizon 90d] [--as-of DATE] [--split time|accounts] [--apply] [--by NAME]",
 		run:     runCalibrate,
 	}
 }
@@ -36,6 +36,7 @@ type calibrateFlags struct {
 	day         time.Time // the day whose bands the diff compares
 	apply       bool
 	by          string
+	split       scoring.Split
 }
 
 func parseCalibrateFlags(e *env, args []string) (calibrateFlags, error) {
@@ -44,6 +45,7 @@ func parseCalibrateFlags(e *env, args []string) (calibrateFlags, error) {
 	asOf := fs.String("as-of", "", "the day whose bands the diff compares, YYYY-MM-DD (default today)")
 	apply := fs.Bool("apply", false, "store the fitted scorecards as the approved version in force (otherwise nothing is written)")
 	by := fs.String("by", "", "who approves, recorded with --apply (default $USER)")
+	split := fs.String("split", "", "hold-out for the fit: time or accounts (default: time when history allows); accounts keeps more churn to learn from on a short history")
 	if err := parseFlags(fs, args); err != nil {
 		return calibrateFlags{}, err
 	}
@@ -51,6 +53,12 @@ func parseCalibrateFlags(e *env, args []string) (calibrateFlags, error) {
 		return calibrateFlags{}, usagef("unexpected argument %q", fs.Arg(0))
 	}
 	f := calibrateFlags{apply: *apply, by: *by, day: scoring.Day(time.Now().In(e.cfg.TimeZone))}
+	switch s := scoring.Split(*split); s {
+	case scoring.SplitAuto, scoring.SplitTime, scoring.SplitAccounts:
+		f.split = s
+	default:
+		return f, usagef("--split %q: want time or accounts", *split)
+	}
 	var err error
 	if f.horizonDays, err = parseHorizon(*horizon); err != nil {
 		return f, err
@@ -84,7 +92,7 @@ func runCalibrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cal, err := Calibrate(ctx, st, in, BacktestParams{HorizonDays: f.horizonDays, MinChurned: e.cfg.MinChurned}, f.day)
+	cal, err := Calibrate(ctx, st, in, BacktestParams{HorizonDays: f.horizonDays, MinChurned: e.cfg.MinChurned, Split: f.split}, f.day)
 	if err != nil {
 		return err
 	}
