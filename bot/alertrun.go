@@ -131,6 +131,16 @@ func NewAlerts(cfg AlertsConfig) *Alerts {
 	return a
 }
 
+// UseScorecards makes the following runs evaluate with cards (the
+// scoring job passes the scorecards in force, read at each of its runs, so
+// an approved version's rules and band lines apply without a restart).
+// Call it between runs, not during one.
+func (a *Alerts) UseScorecards(cards scoring.Scorecards) {
+	if !cards.IsZero() {
+		a.cards = cards
+	}
+}
+
 // AlertRunSummary is what one run did.
 type AlertRunSummary struct {
 	Accounts int // alive accounts evaluated

@@ -127,20 +127,12 @@ func learn(ctx context.Context, st ProfileStore, d *Discovery, accounts []scorin
 			first = p.First
 		}
 	}
-	last := scoring.Day(now).AddDate(0, 0, -o.HorizonDays)
-	asOfs := scoring.MonthEnds(first, last)
-	if len(asOfs) > o.MaxAsOfs {
-		asOfs = asOfs[len(asOfs)-o.MaxAsOfs:]
-	}
-	if f := scoring.Day(first); !f.After(last) && !slices.Contains(asOfs, f) {
-		asOfs = append([]time.Time{f}, asOfs...) // a one-off snapshot is scored on its own day
-	}
-	if len(asOfs) == 0 {
-		return nil
-	}
-	examples, err := BacktestExamples(ctx, st, d.Cards, asOfs, o.HorizonDays)
+	examples, err := learningExamples(ctx, st, d, first, o, now)
 	if err != nil {
 		return fmt.Errorf("learn directions: %w", err)
+	}
+	if len(examples) == 0 {
+		return nil
 	}
 	learned := scoring.LearnDirections(examples, metrics, o.MinChurned, now)
 	bySignal := map[string]int{}
@@ -160,6 +152,60 @@ func learn(ctx context.Context, st ProfileStore, d *Discovery, accounts []scorin
 	}
 	d.Learned = true
 	return nil
+}
+
+// learningHorizons are the churn horizons tried, longest first: the
+// configured one, then shorter ones for a young history (a snapshot taken
+// a month ago has a month of churn after it, not a quarter).
+func learningHorizons(configured int) []int {
+	out := []int{configured}
+	for _, h := range []int{60, 30} {
+		if h < configured {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// learningExamples scores the newest month-ends (and the first day of
+// data) at which the churn that followed is known, with the longest
+// horizon that labels at least MinChurned churned accounts.
+func learningExamples(ctx context.Context, st ProfileStore, d *Discovery, first time.Time, o DiscoveryOptions, now time.Time) ([]scoring.Example, error) {
+	var best []scoring.Example
+	for _, h := range learningHorizons(o.HorizonDays) {
+		last := scoring.Day(now).AddDate(0, 0, -h)
+		asOfs := scoring.MonthEnds(first, last)
+		if len(asOfs) > o.MaxAsOfs {
+			asOfs = asOfs[len(asOfs)-o.MaxAsOfs:]
+		}
+		if f := scoring.Day(first); !f.After(last) && !slices.Contains(asOfs, f) {
+			asOfs = append([]time.Time{f}, asOfs...) // a one-off snapshot is scored on its own day
+		}
+		if len(asOfs) == 0 {
+			continue
+		}
+		examples, err := BacktestExamples(ctx, st, d.Cards, asOfs, h)
+		if err != nil {
+			return nil, err
+		}
+		if churnedAccounts(examples) >= o.MinChurned {
+			return examples, nil
+		}
+		if best == nil {
+			best = examples
+		}
+	}
+	return best, nil
+}
+
+func churnedAccounts(ex []scoring.Example) int {
+	seen := map[int64]bool{}
+	for _, x := range ex {
+		if x.Churned {
+			seen[x.AccountID] = true
+		}
+	}
+	return len(seen)
 }
 
 // neverLearned reports whether a discovered metric's profile has no

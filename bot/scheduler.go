@@ -138,6 +138,8 @@ func cadenceLocation(c Cadence) *time.Location {
 		return c.loc()
 	case Daily:
 		return c.loc()
+	case Monthly:
+		return c.loc()
 	}
 	return nil
 }

@@ -92,6 +92,8 @@ func newTable(accts []Account, fs FeatureSet, scs Scorecards) *table {
 		for j, m := range t.metrics {
 			if fv, ok := row[m.Key]; ok && !math.IsNaN(fv.Value) && !math.IsInf(fv.Value, 0) {
 				t.vals[i*k+j], t.has[i*k+j], t.held[j] = fv, true, true
+			} else if m.AbsentIsZero && m.Feature == FeatureSum {
+				t.vals[i*k+j], t.has[i*k+j] = FeatureValue{Value: 0, AgeDays: float64(m.WindowDays)}, true
 			}
 		}
 	}

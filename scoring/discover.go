@@ -141,6 +141,9 @@ func label(slug string) string {
 // (Candidate false) first, then alternatives only the fit reads (latest
 // and the 28-day change of a signal sent daily or weekly; the 90-day
 // change of a sparse one). The direction is the learned one, else unknown.
+// sparseCountWindowDays is the window of a rare event's count.
+const sparseCountWindowDays = 90
+
 func InferMetric(p MetricProfile) []Metric {
 	key, kind, cadence := Slug(p.Signal), p.Kind(), p.Cadence()
 	m := Metric{Key: key, Signal: p.Signal, Family: FamilyFor(p.Signal), Label: label(key), Unit: unitFor(kind, key),
@@ -152,6 +155,10 @@ func InferMetric(p MetricProfile) []Metric {
 	switch {
 	case cadence == CadenceSnapshot:
 		m.Feature, m.WindowDays, m.Text = FeatureLatest, snapshotWindowDays, "{value}"
+	case cadence == CadenceSparse && kind == KindCount:
+		// A rare event sent as a daily count: how many times in the last
+		// quarter, 0 when none (rows exist only on days it happened).
+		m.Feature, m.WindowDays, m.AbsentIsZero, m.Text = FeatureSum, sparseCountWindowDays, true, fmt.Sprintf("{value} in %d days", sparseCountWindowDays)
 	case cadence == CadenceSparse:
 		m.Feature, m.Text = FeatureLatest, "{value}"
 	case kind == KindCount:
@@ -174,7 +181,11 @@ func InferMetric(p MetricProfile) []Metric {
 		candidate("latest", FeatureLatest, 0, m.Unit, "latest {value}")
 		candidate("change", FeatureChange, w, UnitChange, fmt.Sprintf("{value} in %d days", w))
 	case CadenceSparse:
-		candidate("change", FeatureChange, 90, UnitChange, "{value} in 90 days")
+		if kind == KindCount {
+			candidate("latest", FeatureLatest, 0, m.Unit, "latest {value}")
+		} else {
+			candidate("change", FeatureChange, 90, UnitChange, "{value} in 90 days")
+		}
 	}
 	return out
 }

@@ -95,6 +95,11 @@ type Metric struct {
 	// its 28-day change beside its 28-day mean) that only the fit reads;
 	// cards and drivers in words leave it out.
 	Candidate bool `yaml:"-" json:"candidate,omitempty"`
+	// AbsentIsZero makes a sum of a count whose rows exist only on days
+	// something happened (an event sent as a daily count) read 0 for an
+	// account with no row in the window, rather than "no data": "removed
+	// no seats this quarter" is a fact, not a gap.
+	AbsentIsZero bool `yaml:"-" json:"absent_is_zero,omitempty"`
 }
 
 // DirectionKnown reports whether the metric's direction was declared or

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -42,7 +43,9 @@ func (m *Main) AlertJobs() (*alerting, error) {
 	if m.alerting != nil {
 		return m.alerting, nil
 	}
-	cards, _, err := loadScorecards("", m.Config.ScorecardsFile)
+	// The scorecards in force at start; the scoring job hands the alerts the
+	// ones in force at each run (Alerts.UseScorecards).
+	cards, _, err := loadScorecards(context.Background(), m.store, "", m.Config.ScorecardsFile)
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
@@ -27,7 +28,7 @@ func newAsker(cfg Config, st *store.Store, log *slog.Logger) (*ask.Asker, error)
 		client = c
 	}
 	metrics := scoring.DefaultCatalog().Metrics()
-	if cards, _, err := loadScorecards("", cfg.ScorecardsFile); err == nil {
+	if cards, _, err := loadScorecards(context.Background(), st, "", cfg.ScorecardsFile); err == nil {
 		metrics = cards.Catalog().Metrics()
 	} else {
 		log.Warn("questions: scorecards unreadable; the model sees the built-in metric catalog", "err", err)

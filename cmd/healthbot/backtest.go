@@ -54,7 +54,7 @@ func parseBacktestFlags(e *env, args []string) (backtestFlags, error) {
 	from := fs.String("from", "", "first month-end to score, YYYY-MM-DD (default: 30 days into the history)")
 	to := fs.String("to", "", "last month-end to score, YYYY-MM-DD (default: the horizon before the newest signal)")
 	split := fs.String("split", "", "hold-out for the fitted weights: time or accounts (default: time when history allows)")
-	cards := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the built-in defaults)")
+	cards := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the newest approved version, else the built-in defaults)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	write := fs.String("write", "", "write the fitted scorecards to this YAML file (default: write nothing, say where they would go)")
 	minDefault := e.cfg.MinChurned // HEALTHBOT_MIN_CHURNED, as the scoring run uses
@@ -128,16 +128,17 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cards, src, err := loadScorecards(f.scorecards, e.cfg.ScorecardsFile)
-	if err != nil {
-		return err
-	}
 	pool, err := openDB(ctx, e, false)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	res, err := BacktestWith(ctx, store.New(pool), cards, BacktestParams{HorizonDays: f.horizonDays, From: f.from, To: f.to, Split: f.split, MinChurned: f.minChurned})
+	st := store.New(pool)
+	cards, src, err := loadScorecards(ctx, st, f.scorecards, e.cfg.ScorecardsFile)
+	if err != nil {
+		return err
+	}
+	res, err := BacktestWith(ctx, st, cards, BacktestParams{HorizonDays: f.horizonDays, From: f.from, To: f.to, Split: f.split, MinChurned: f.minChurned})
 	if err != nil {
 		return err
 	}

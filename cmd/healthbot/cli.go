@@ -57,6 +57,10 @@ func commands() map[string]command {
 		"sync":     syncCommand(),
 		"mcp":      mcpCommand(),
 		"ask":      askCommand(),
+
+		// Scorecard versions (calibrate.go, scorecards.go).
+		"calibrate":  calibrateCommand(),
+		"scorecards": scorecardsCommand(),
 	}
 }
 

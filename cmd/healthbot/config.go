@@ -66,6 +66,10 @@ type Config struct {
 	HubSpotAPIURL string               // HUBSPOT_API_URL (tests)
 	HubSpotMap    map[string]string    // HEALTHBOT_HUBSPOT_MAP: account field → company property
 	SQLSources    []connector.SQLQuery // HEALTHBOT_SOURCES: the warehouse queries
+	// Calibration (calibrate_job.go): "monthly" re-fits on the 1st and posts
+	// the diff to OpsChannel for Approve / Dismiss; "off" never does.
+	Calibrate  string
+	OpsChannel string
 }
 
 // SlackEnabled reports whether the bot should talk to Slack at all.
@@ -160,12 +164,18 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		HubSpotAPIURL:      p.url("HUBSPOT_API_URL", "https://api.hubapi.com/"),
 		HubSpotMap:         p.hubspotMap("HEALTHBOT_HUBSPOT_MAP"),
 		SQLSources:         p.sqlSources("HEALTHBOT_SOURCES"),
+
+		Calibrate:  p.oneOf("HEALTHBOT_CALIBRATE", "off", "off", "monthly"),
+		OpsChannel: p.str("HEALTHBOT_OPS_CHANNEL", ""),
 	}
 	if cfg.SlackBotToken != "" && cfg.SlackAppToken == "" && cfg.SlackSigningSecret == "" {
 		p.fail("SLACK_SIGNING_SECRET", "is required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN selects Socket Mode")
 	}
 	if cfg.SlackAppToken != "" && cfg.SlackBotToken == "" {
 		p.fail("SLACK_BOT_TOKEN", "is required when SLACK_APP_TOKEN is set")
+	}
+	if cfg.Calibrate == "monthly" && cfg.OpsChannel == "" {
+		p.fail("HEALTHBOT_OPS_CHANNEL", "is required with HEALTHBOT_CALIBRATE=monthly: the proposed scorecards are posted there for Approve / Dismiss")
 	}
 	if cfg.OpenAIModel != "" && cfg.OpenAIAPIKey == "" && cfg.OpenAIBaseURL == "" {
 		p.fail("OPENAI_API_KEY", "is required with OPENAI_MODEL unless OPENAI_BASE_URL points at a server without keys")

@@ -43,7 +43,7 @@ func (r demoReport) scoring(ctx context.Context) error {
 	if err := r.cards(ctx, sum, last); err != nil {
 		return err
 	}
-	return r.backtestSummary(ctx, cards)
+	return r.backtestSummary(ctx, cards, sum)
 }
 
 func (r demoReport) bandDistribution(sum bot.ScoreSummary) {
@@ -120,7 +120,7 @@ func largestIn(scores []scoring.Score, band scoring.Band, mrr map[int64]float64)
 
 // backtestSummary runs the backtest over the demo history (writing nothing)
 // and prints its headline numbers.
-func (r demoReport) backtestSummary(ctx context.Context, cards scoring.Scorecards) error {
+func (r demoReport) backtestSummary(ctx context.Context, cards scoring.Scorecards, last bot.ScoreSummary) error {
 	r.heading("Does the score predict churn? (healthbot backtest)")
 	res, err := Backtest(ctx, r.st, cards, 90, time.Time{}, time.Time{}, scoring.SplitAuto)
 	if err != nil {
@@ -139,7 +139,7 @@ func (r demoReport) backtestSummary(ctx context.Context, cards scoring.Scorecard
 			res.Fit.SplitNote, res.AUCFitted, res.AUCHeldOut)
 	}
 	fmt.Fprintln(r.w, "  Run `healthbot backtest` for the full report and a suggested scorecard file.")
-	return nil
+	return r.calibrationSummary(ctx, bot.InForce{Cards: cards, Source: "built-in defaults"}, res, last, r.asOf.AddDate(0, 0, -1)) // demo_calibrate.go
 }
 
 // wrapWriter prefixes every line written through it with indent and wraps

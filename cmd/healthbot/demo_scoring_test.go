@@ -32,6 +32,8 @@ func TestDemoScoresShowsCardsAndBacktest(t *testing.T) {
 	require.Contains(t, section, "What pulls it down")
 	require.Contains(t, section, "labels: AUC")
 	require.Regexp(t, `The score (predicts churn|does not demonstrably predict churn|points the wrong way)|Cannot judge`, section)
+	require.Contains(t, section, "What calibration would change (healthbot calibrate)")
+	require.Regexp(t, `Held-out AUC 0\.\d\d .*→ 0\.\d\d|Nothing to change: `, section)
 
 	var days, live int
 	require.NoError(t, p.pool.QueryRow(context.Background(), "SELECT count(DISTINCT as_of) FROM score").Scan(&days))

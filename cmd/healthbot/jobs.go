@@ -45,6 +45,7 @@ func (m *Main) jobs() ([]scheduledJob, error) {
 		m.outcomesJob(alerting),
 		m.digestJob(),
 		m.pulseJob(),          // pulse.go
+		m.calibrateJob(),
 		m.auditRetentionJob(), // audit.go
 	}, m.syncJobs()...), nil // sync.go
 }
@@ -124,9 +125,8 @@ func instanceName(configured string) string {
 // scores the day and evaluates and posts alerts right after. A start that
 // finds the current interval unscored scores it at once.
 func (m *Main) scoreJob(jobs *alerting) (scheduledJob, error) {
-	cards, _, err := loadScorecards("", m.Config.ScorecardsFile)
-	if err != nil {
-		return scheduledJob{}, err
+	if _, _, err := loadScorecards(context.Background(), m.store, "", m.Config.ScorecardsFile); err != nil {
+		return scheduledJob{}, err // a broken file or version stops the start, as before
 	}
 	log := m.Logger.With("component", "scoring")
 	rec := newConversations(m.Config, m.store, m.Logger.With("component", "conversations"))
@@ -141,13 +141,19 @@ func (m *Main) scoreJob(jobs *alerting) (scheduledJob, error) {
 				return aggregateConversations(ctx, rec, m.now())
 			}),
 		)
+		// Read each run, so an approved calibration scores from the next run.
+		cards, src, err := loadScorecards(ctx, m.store, "", m.Config.ScorecardsFile)
+		if err != nil {
+			return errors.Join(prep, err)
+		}
 		sum, err := m.scoreDiscovering(ctx, log, cards, day)
 		if err != nil {
 			return errors.Join(prep, err)
 		}
-		log.InfoContext(ctx, "portfolio scored", "day", day.Format(time.DateOnly), "accounts", len(sum.Scores),
+		log.InfoContext(ctx, "portfolio scored", "day", day.Format(time.DateOnly), "scorecards", src, "accounts", len(sum.Scores),
 			"green", sum.Bands[scoring.BandGreen], "yellow", sum.Bands[scoring.BandYellow], "red", sum.Bands[scoring.BandRed],
 			"took", sum.Took.Round(time.Millisecond))
+		jobs.Alerts.UseScorecards(cards)
 		_, err = jobs.Alerts.EvaluateAndPostAlerts(ctx, day)
 		return errors.Join(prep, err)
 	}

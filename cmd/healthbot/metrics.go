@@ -47,7 +47,7 @@ type metricRow struct {
 
 func runMetrics(ctx context.Context, e *env, args []string) error {
 	fs := flags("metrics", e)
-	cardsPath := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the built-in defaults)")
+	cardsPath := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the newest approved version, else the built-in defaults)")
 	asJSON := fs.Bool("json", false, "print a JSON array")
 	asOf := fs.String("as-of", "", "learn directions from the churn known by this day, YYYY-MM-DD (default today)")
 	if err := parseFlags(fs, args); err != nil {
@@ -63,16 +63,16 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	cards, _, err := loadScorecards(*cardsPath, e.cfg.ScorecardsFile)
-	if err != nil {
-		return err
-	}
 	pool, err := openDB(ctx, e, false)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
 	st := store.New(pool)
+	cards, _, err := loadScorecards(ctx, st, *cardsPath, e.cfg.ScorecardsFile)
+	if err != nil {
+		return err
+	}
 	accounts, err := st.Accounts(ctx)
 	if err != nil {
 		return err

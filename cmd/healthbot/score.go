@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -37,7 +36,7 @@ func parseScoreFlags(e *env, args []string) (scoreFlags, error) {
 	asOf := fs.String("as-of", "", "the day to score, YYYY-MM-DD (default today)")
 	from := fs.String("from", "", "backfill: first day to score, YYYY-MM-DD")
 	to := fs.String("to", "", "backfill: last day to score, YYYY-MM-DD (default today)")
-	cards := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the built-in defaults)")
+	cards := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the newest approved version, else the built-in defaults)")
 	dry := fs.Bool("dry-run", false, "write nothing; list the accounts whose band the scorecard file would change")
 	alerts := fs.Bool("alerts", false, "then evaluate the alert rules for the last day scored (posted when SLACK_BOT_TOKEN is set)")
 	if err := parseFlags(fs, args); err != nil {
@@ -97,25 +96,17 @@ func parseDay(flag, s string) (time.Time, error) {
 	return t, nil
 }
 
-// loadScorecards reads the scorecard file named by flagPath, else by
-// HEALTHBOT_SCORECARDS, else uses the embedded defaults; source says which,
-// for people. A file with errors fails with every problem, each naming its
-// line, scorecard and field.
-func loadScorecards(flagPath, envPath string) (cards scoring.Scorecards, source string, err error) {
-	path := cmp.Or(flagPath, envPath)
-	if path == "" {
-		return scoring.DefaultScorecards(), "built-in defaults", nil
+// loadScorecards is the scorecard set in force (bot.ScorecardsInForce):
+// the file named by flagPath, else by HEALTHBOT_SCORECARDS (envPath), else
+// the newest approved version in st, else the built-in defaults; source
+// says which, for people.
+func loadScorecards(ctx context.Context, st *store.Store, flagPath, envPath string) (cards scoring.Scorecards, source string, err error) {
+	var versions bot.ScorecardVersions
+	if st != nil { // a nil *store.Store must not become a non-nil interface
+		versions = st
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return scoring.Scorecards{}, "", fmt.Errorf("scorecards: %w", err)
-	}
-	cards, err = scoring.ParseScorecards(data)
-	if err != nil {
-		return scoring.Scorecards{}, "", fmt.Errorf("scorecard file %s is not valid; nothing was scored:\n  %s",
-			path, strings.ReplaceAll(err.Error(), "\n", "\n  "))
-	}
-	return cards, path, nil
+	in, err := bot.ScorecardsInForce(ctx, versions, cmp.Or(flagPath, envPath))
+	return in.Cards, in.Source, err
 }
 
 func runScore(ctx context.Context, e *env, args []string) error {
@@ -123,22 +114,22 @@ func runScore(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	current, currentSrc, err := loadScorecards("", e.cfg.ScorecardsFile)
-	if err != nil {
-		return err
-	}
-	cards, src := current, currentSrc
-	if f.scorecards != "" {
-		if cards, src, err = loadScorecards(f.scorecards, ""); err != nil {
-			return err
-		}
-	}
 	pool, err := openDB(ctx, e, false)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
 	st := store.New(pool)
+	current, currentSrc, err := loadScorecards(ctx, st, "", e.cfg.ScorecardsFile)
+	if err != nil {
+		return err
+	}
+	cards, src := current, currentSrc
+	if f.scorecards != "" {
+		if cards, src, err = loadScorecards(ctx, nil, f.scorecards, ""); err != nil {
+			return err
+		}
+	}
 	if f.dryRun {
 		return dryRunScore(ctx, e.out, st, f.days[0], current, currentSrc, cards, src)
 	}

@@ -81,6 +81,8 @@ type Main struct {
 	gate   *bot.Gate     // who may see account data (access.go); nil without Slack
 
 	alerting *alerting // alert and outcome jobs, built once by AlertJobs (alerts.go)
+
+	calibs *bot.Calibrations // calibration proposals and their buttons (calibrate_job.go)
 }
 
 // NewMain prepares a Main; nothing starts until Run.

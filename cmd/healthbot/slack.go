@@ -62,6 +62,8 @@ func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *
 	m.registerConversations(r, health, api) // /health link, channel messages (conversations.go)
 	// Weekly pulse: check-in buttons, note modal, /health pulse (pulse.go).
 	newPulse(m.Config, m.store, api, m.Logger.With("component", "pulse")).Register(r, health)
+	// Calibration proposals in the ops channel: Approve / Dismiss (calibrate_job.go).
+	m.calibrations().RegisterButtons(r)
 }
 
 // startSocketMode runs the Socket Mode connection until Close; a fatal

@@ -245,6 +245,22 @@ type Score struct {
 	Unscored      []byte
 }
 
+type ScorecardVersion struct {
+	ID        int64
+	Yaml      string
+	Source    string
+	Status    string
+	CreatedAt time.Time
+	DecidedBy string
+	DecidedAt *time.Time
+	AucBefore *float64
+	AucAfter  *float64
+	Summary   string
+	Replaces  string
+	ChannelID string
+	MessageTs string
+}
+
 type Signal struct {
 	AccountID      int64
 	Metric         string
