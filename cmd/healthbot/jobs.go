@@ -44,7 +44,7 @@ func (m *Main) jobs() ([]scheduledJob, error) {
 		score,
 		m.outcomesJob(alerting),
 		m.digestJob(),
-		m.pulseJob(),          // pulse.go
+		m.pulseJob(), // pulse.go
 		m.calibrateJob(),
 		m.auditRetentionJob(), // audit.go
 	}, m.syncJobs()...), nil // sync.go
