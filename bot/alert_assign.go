@@ -18,6 +18,15 @@ func (h alertAssign) HandleAction(ctx context.Context, act Action) (Message, err
 	if user == "" {
 		return Message{}, UserErrorf("bad_action", "Pick someone to assign the alert to.")
 	}
+	if user != act.UserID && !IsManager(ctx) {
+		return Message{}, UserErrorf(string(ReasonNotManager), "Only managers can assign alerts to someone else.")
+	}
+	if h.a.guard != nil {
+		if err := h.a.guard.CheckUser(ctx, user); err != nil {
+			return Message{}, &UserError{Code: "assignee_refused", Err: err,
+				Message: "<@" + user + "> can't be assigned this alert: they may not see account data (a guest, someone outside the team, or not in the allowed groups)."}
+		}
+	}
 	return h.a.change(ctx, act, func(cur store.AlertRecord) store.AlertChange {
 		return store.AlertChange{State: cur.State, SnoozedUntil: cur.SnoozedUntil, ActedBy: cur.ActedBy, AssignedTo: user}
 	}, func(ctx context.Context, before, after store.AlertRecord, card store.Card) {

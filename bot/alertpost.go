@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -88,6 +89,8 @@ func (a *Alerts) post(ctx context.Context, rec store.AlertRecord, m blocks.Alert
 			a.log.ErrorContext(ctx, "cannot find the owner in Slack; DM tried again next run", "alert", rec.ID, "csm", owner.ID, "err", err)
 		case user == "":
 			a.log.DebugContext(ctx, "alert owner not reachable in Slack; no DM", "alert", rec.ID, "account", rec.AccountID)
+		case a.guard != nil && a.guard.CheckUser(ctx, user) != nil:
+			a.log.WarnContext(ctx, "alert owner may not see account data in Slack (guest or outsider); no DM", "alert", rec.ID, "user", user)
 		default:
 			ch, ts, err := a.postTo(ctx, user, text, bs, "")
 			if err != nil {
@@ -160,8 +163,14 @@ func (a *Alerts) replyAll(ctx context.Context, rec store.AlertRecord, text strin
 	}
 }
 
-// postTo posts one message, waiting out rate limits.
+// postTo posts one message, waiting out rate limits. Nothing goes to the
+// alert channel once it is shared with another organisation.
 func (a *Alerts) postTo(ctx context.Context, channel, text string, bs []slack.Block, threadTS string) (string, string, error) {
+	if a.guard != nil && channel == a.channel {
+		if err := a.guard.CheckChannel(ctx, channel); err != nil {
+			return "", "", fmt.Errorf("HEALTHBOT_ALERT_CHANNEL: %w", err)
+		}
+	}
 	var ch, ts string
 	err := a.retry.Do(ctx, func(ctx context.Context) error {
 		var err error

@@ -69,6 +69,9 @@ type AlertsConfig struct {
 	// finds every condition already true, records them quietly and posts
 	// one summary to the alert channel.
 	PostFirstRun bool
+	// Guard checks the alert channel before each post (not shared with
+	// another organisation); nil: no check.
+	Guard ChannelGuard
 }
 
 // DefaultAlertRetries is how many 429s in a row one alert post waits out.
@@ -94,6 +97,7 @@ type Alerts struct {
 	retry   RateLimitRetrier
 	// postFirst posts the first run's alerts one by one (AlertsConfig.PostFirstRun).
 	postFirst bool
+	guard     ChannelGuard
 }
 
 // NewAlerts builds the alert job and button handlers.
@@ -101,6 +105,7 @@ func NewAlerts(cfg AlertsConfig) *Alerts {
 	a := &Alerts{
 		store: cfg.Store, slack: cfg.Slack, owners: cfg.Owners, cards: cfg.Scorecards, channel: cfg.Channel,
 		routes: cfg.Routes, loc: cfg.Location, now: cfg.Now, log: cfg.Logger, retry: cfg.Retry, postFirst: cfg.PostFirstRun,
+		guard: cfg.Guard,
 	}
 	if a.cards.IsZero() {
 		a.cards = scoring.DefaultScorecards()

@@ -38,6 +38,9 @@ func (h *Health) home(ctx context.Context, userID string) (blocks.Home, error) {
 		return home, Wrap(err, "home", "I could not load your accounts just now.")
 	}
 	home.CSM, home.Rows, home.Week = csm, rowsOf(lines), h.week(csm)
+	for _, l := range lines {
+		NoteAccounts(ctx, l.Account.ID)
+	}
 	return home, nil
 }
 
@@ -73,6 +76,21 @@ func (o HomeOpened) HandleEvent(ctx context.Context, ev Event) error {
 	}
 	return nil
 }
+
+// HandleRefused publishes a Home tab without account data for a user the
+// Gate refused, replacing whatever an earlier visit left there.
+func (o HomeOpened) HandleRefused(ctx context.Context, ev Event) error {
+	if e, ok := ev.Data.(*slackevents.AppHomeOpenedEvent); ok && e.Tab != "" && e.Tab != "home" {
+		return nil
+	}
+	view := blocks.HomeView(blocks.Home{Command: HelpCommand, Now: o.Health.now(), Refused: RefusedText})
+	if _, err := o.Slack.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: ev.UserID, View: view}); err != nil {
+		return fmt.Errorf("views.publish for %s: %w", ev.UserID, err)
+	}
+	return nil
+}
+
+var _ RefusedEventHandler = HomeOpened{}
 
 // SlackDirectory reads users' emails from Slack (users.info, scope
 // users:read.email); *slack.Client satisfies its interface.

@@ -39,9 +39,12 @@ type Action struct {
 
 // Message is a transport-neutral reply.
 type Message struct {
-	Text            string // fallback text; also what notifications show
-	Blocks          []slack.Block
-	InChannel       bool // visible to the channel, else ephemeral to the asker
+	Text      string // fallback text; also what notifications show
+	Blocks    []slack.Block
+	InChannel bool // visible to the channel, else ephemeral to the asker
+	// Ephemeral: a mention's answer goes to the asker only (chat.postEphemeral)
+	// instead of the thread; refusals use it.
+	Ephemeral       bool
 	ReplaceOriginal bool // update the message the action came from
 	DeleteOriginal  bool
 	// Fallback, when set, is sent instead of Blocks if Slack refuses them

@@ -38,6 +38,7 @@ type DigestConfig struct {
 	Tables    bool           // newly red and renewals as data tables (serve, unless HEALTHBOT_TABLES=text)
 	Logger    *slog.Logger
 	Retry     RateLimitRetrier // paces the post on 429s; MaxRetries 0 means DefaultDigestRetries
+	Guard     ChannelGuard     // checks the channel is not shared with another organisation; nil: no check
 }
 
 // DefaultDigestRetries is how many 429s in a row the digest post waits out:
@@ -110,6 +111,11 @@ func (d *Digest) Post(ctx context.Context, at time.Time) (DigestPost, error) {
 	}
 	if d.cfg.Slack == nil {
 		return DigestPost{}, errors.New("digest: no Slack client")
+	}
+	if d.cfg.Guard != nil {
+		if err := d.cfg.Guard.CheckChannel(ctx, d.cfg.Channel); err != nil {
+			return DigestPost{}, fmt.Errorf("digest: not posted to HEALTHBOT_DIGEST_CHANNEL: %w", err)
+		}
 	}
 	dg, msg, err := d.Build(ctx, at)
 	if err != nil {

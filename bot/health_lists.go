@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,7 +78,7 @@ func (h *Health) portfolio(ctx context.Context, c HealthCall) (Message, error) {
 	}
 	intro := fmt.Sprintf("%s · %d accounts · MRR %s · pulse %s: %d of %d answered",
 		blocks.BandSummary(blocks.BandCounts(rows)), len(rows), blocks.Money(mrr), week, answered, len(rows))
-	return h.listMessage(blocks.List{
+	return h.listMessage(ctx, blocks.List{
 		Title: "Portfolio of " + name, Intro: intro, Style: blocks.StylePortfolio, Week: week,
 		Empty: "You own no live accounts.",
 	}, rows, c), nil
@@ -108,7 +109,7 @@ func (h *Health) atRisk(ctx context.Context, c HealthCall) (Message, error) {
 	}
 	intro := fmt.Sprintf("%d accounts · MRR %s · red, or yellow and down %s+ points in 28 days",
 		len(rows), blocks.Money(mrr), blocks.Score(RiskDrop))
-	return h.listMessage(blocks.List{
+	return h.listMessage(ctx, blocks.List{
 		Title: title, Intro: intro, Style: blocks.StyleRisk, OneSegment: seg != "", Empty: "No account is at risk. 🎉",
 	}, rows, c), nil
 }
@@ -156,6 +157,9 @@ func (h *Health) movers(ctx context.Context, c HealthCall) (Message, error) {
 	sort.SliceStable(drops, func(i, j int) bool { return *delta(drops[i]) < *delta(drops[j]) })
 	sort.SliceStable(rises, func(i, j int) bool { return *delta(rises[i]) > *delta(rises[j]) })
 	mv := blocks.Movers{Days: days, Drops: firstRows(drops, MoversShown), Rises: firstRows(rises, MoversShown), Now: h.now()}
+	for _, r := range append(slices.Clone(mv.Drops), mv.Rises...) {
+		NoteAccounts(ctx, r.ID)
+	}
 	m := Message{Text: fmt.Sprintf("Biggest movers, last %d days", days), Blocks: blocks.MoversBlocks(mv)}
 	if !h.TextTables {
 		m.Blocks, m.Fallback = blocks.MoversCarousel(mv), m.Blocks
@@ -201,7 +205,7 @@ func (h *Health) renewals(ctx context.Context, c HealthCall) (Message, error) {
 		}
 	}
 	intro := fmt.Sprintf("%d renewals · MRR %s · not green: %d with MRR %s", len(rows), blocks.Money(total), nRisk, blocks.Money(risk))
-	return h.listMessage(blocks.List{
+	return h.listMessage(ctx, blocks.List{
 		Title: fmt.Sprintf("Renewals in the next %d days", days), Intro: intro, Style: blocks.StyleRenewals,
 		Empty: fmt.Sprintf("No live account renews in the next %d days.", days),
 	}, rows, c), nil
@@ -256,7 +260,7 @@ func (h *Health) segment(ctx context.Context, c HealthCall) (Message, error) {
 	}
 	intro := fmt.Sprintf("%s · %d live accounts · average score %s · MRR %s · MRR in red %s",
 		blocks.BandSummary(blocks.BandCounts(rows)), len(rows), avg, blocks.Money(mrr), blocks.Money(redMRR))
-	return h.listMessage(blocks.List{
+	return h.listMessage(ctx, blocks.List{
 		Title: "Segment " + seg, Intro: intro, Style: blocks.StyleRisk, OneSegment: true, Empty: "No live accounts in this segment.",
 	}, rows, c), nil
 }
@@ -292,7 +296,7 @@ func (h *Health) segmentArg(ctx context.Context, arg string, required bool) (str
 }
 
 // listMessage cuts one page out of rows and renders it.
-func (h *Health) listMessage(l blocks.List, rows []blocks.Row, c HealthCall) Message {
+func (h *Health) listMessage(ctx context.Context, l blocks.List, rows []blocks.Row, c HealthCall) Message {
 	l.Total, l.Cmd, l.Now = len(rows), c.Text, h.now()
 	off := c.Offset
 	if off >= len(rows) {
@@ -301,10 +305,17 @@ func (h *Health) listMessage(l blocks.List, rows []blocks.Row, c HealthCall) Mes
 	l.Offset = off
 	l.Rows = rows[off:min(len(rows), off+blocks.PageSize)]
 	m := Message{Text: l.Title, Blocks: blocks.ListBlocks(l)}
+	shown := l.Rows
 	if !h.TextTables && l.Total > 0 {
 		t := l
 		t.Table, t.Rows = true, rows[off:min(len(rows), off+blocks.TableRows)]
 		m.Blocks, m.Fallback = blocks.ListBlocks(t), m.Blocks
+		if len(t.Rows) > len(shown) {
+			shown = t.Rows
+		}
+	}
+	for _, r := range shown { // the access audit: which accounts the list showed
+		NoteAccounts(ctx, r.ID)
 	}
 	return m
 }

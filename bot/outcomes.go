@@ -46,6 +46,7 @@ type OutcomesConfig struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 	Retry  RateLimitRetrier
+	Guard  ChannelGuard // questions only go to owners who may see account data in Slack; nil: no check
 	// AskWithinDays: churns and renewals detected longer ago than this are
 	// no longer asked about (and a churn older than this when first seen
 	// is never asked about). Default 30.
@@ -72,11 +73,12 @@ type Outcomes struct {
 	log    *slog.Logger
 	retry  RateLimitRetrier
 	within int
+	guard  ChannelGuard
 }
 
 // NewOutcomes builds the daily outcome job and its buttons.
 func NewOutcomes(cfg OutcomesConfig) *Outcomes {
-	o := &Outcomes{store: cfg.Store, slack: cfg.Slack, owners: cfg.Owners, now: cfg.Now, log: cfg.Logger, retry: cfg.Retry, within: cfg.AskWithinDays}
+	o := &Outcomes{store: cfg.Store, slack: cfg.Slack, owners: cfg.Owners, now: cfg.Now, log: cfg.Logger, retry: cfg.Retry, within: cfg.AskWithinDays, guard: cfg.Guard}
 	if o.now == nil {
 		o.now = time.Now
 	}
@@ -193,6 +195,11 @@ func (o *Outcomes) ask(ctx context.Context, oc store.Outcome, now time.Time) boo
 	}
 	if user == "" {
 		return release("outcome question not sent: the account's owner is not reachable in Slack")
+	}
+	if o.guard != nil {
+		if err := o.guard.CheckUser(ctx, user); err != nil {
+			return release("outcome question not sent: the owner may not see account data in Slack", "user", user, "err", err)
+		}
 	}
 	q := question(oc, card.Account)
 	var ch, ts string

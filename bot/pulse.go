@@ -87,6 +87,9 @@ type PulseConfig struct {
 	Sleep  func(ctx context.Context, d time.Duration) error
 	Retry  RateLimitRetrier // 429 handling; MaxRetries 0 here means retry until ctx ends
 	Logger *slog.Logger
+	// Guard: check-ins only go to CSMs who may see account data in Slack
+	// (not guests or outsiders); nil: no check.
+	Guard ChannelGuard
 }
 
 // Pulse is the weekly CSM check-in (DESIGN §5 "Pulse"): the job that DMs
@@ -111,6 +114,7 @@ type Pulse struct {
 	pace          *pacer
 	zones         *zoneCache
 	locks         stripedLock
+	guard         ChannelGuard
 }
 
 // NewPulse builds the pulse; see PulseConfig for the defaults.
@@ -120,6 +124,7 @@ func NewPulse(cfg PulseConfig) *Pulse {
 		at:  Weekly{Weekday: cfg.Weekday, Hour: cfg.Hour, Minute: cfg.Minute},
 		loc: cfg.Location, reminderAfter: cfg.ReminderAfter, interval: cfg.Interval, maxLate: cfg.MaxLate,
 		openWeeks: cfg.OpenWeeks, workers: cfg.Workers, instance: cfg.Instance, lease: cfg.Lease, now: cfg.Now, retry: cfg.Retry, log: cfg.Logger,
+		guard: cfg.Guard,
 	}
 	if p.loc == nil {
 		p.loc = time.UTC

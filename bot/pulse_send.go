@@ -233,6 +233,15 @@ func (p *Pulse) sendClaimed(ctx context.Context, pl pulsePlan, now time.Time, jo
 // score first), skipping accounts on pages already sent, and records each
 // message right after Slack accepts it. It returns how many it posted.
 func (p *Pulse) deliver(ctx context.Context, pl pulsePlan, kind string, ids []int64) (int, error) {
+	if p.guard != nil {
+		if err := p.guard.CheckUser(ctx, pl.csm.SlackUserID); err != nil {
+			if re, ok := errors.AsType[*RefusedError](err); ok && re.Reason != ReasonLookupFailed {
+				p.log.WarnContext(ctx, "pulse not sent: the CSM may not see account data in Slack", "csm", pl.csm.ID, "week", pl.week, "reason", re.Reason)
+				return 0, nil // done for the week; a lookup failure is tried again
+			}
+			return 0, err
+		}
+	}
 	prev, err := p.store.PulseMessagesOf(ctx, pl.csm.ID, pl.week)
 	if err != nil {
 		return 0, err

@@ -55,7 +55,8 @@ func (s *SlackResponder) Received(req Request) { s.urls.received(req.ResponseURL
 //   - With a spent one: chat.postEphemeral to the asker (chat.postMessage if
 //     InChannel) in req's channel.
 //   - Without one (mentions, DMs, modals): chat.postMessage to req's channel,
-//     or the asker's DM, in req.ThreadTS's thread when set.
+//     or the asker's DM, in req.ThreadTS's thread when set; chat.postEphemeral
+//     to the asker when msg is Ephemeral.
 func (s *SlackResponder) Respond(ctx context.Context, req Request, msg Message) error {
 	err := s.deliver(ctx, req, msg)
 	if len(msg.Fallback) > 0 && refusedBlocks(err) {
@@ -91,6 +92,9 @@ func (s *SlackResponder) deliver(ctx context.Context, req Request, msg Message) 
 		if !msg.InChannel {
 			return s.postEphemeral(ctx, req, msg)
 		}
+	}
+	if msg.Ephemeral && !msg.InChannel && req.ChannelID != "" && req.UserID != "" {
+		return s.postEphemeral(ctx, req, msg)
 	}
 	return s.postMessage(ctx, req, msg)
 }

@@ -25,17 +25,17 @@ func (r *Router) appMention(teamID string, ev *slackevents.AppMentionEvent) Disp
 		Text:      strings.TrimSpace(leadingMentions.ReplaceAllString(ev.Text, "")),
 		ThreadTS:  firstNonEmpty(ev.ThreadTimeStamp, ev.TimeStamp),
 	}
-	return r.converse("mention", req)
+	return r.converse("mention", SurfaceMention, req)
 }
 
 // converse runs the conversation handler for a mention or a DM.
-func (r *Router) converse(kind string, req Request) Dispatch {
+func (r *Router) converse(kind string, surface Surface, req Request) Dispatch {
 	h, ok := r.conversationHandler()
 	if !ok {
 		r.log.Debug(kind+" without a conversation handler", "user", req.UserID, "channel", req.ChannelID)
 		return Dispatch{}
 	}
 	return r.dispatch(kind, func(ctx context.Context) {
-		r.answer(ctx, kind, req, func(ctx context.Context) (Message, error) { return h.HandleCommand(ctx, req) })
+		r.answer(ctx, kind, surface, req, func(ctx context.Context) (Message, error) { return h.HandleCommand(ctx, req) })
 	})
 }

@@ -28,7 +28,7 @@ func (r *Router) blockActions(cb slack.InteractionCallback) Dispatch {
 		}
 		r.received(act.Request)
 		return r.dispatch("action "+a.ActionID, func(ctx context.Context) {
-			r.answer(ctx, "action", act.Request, func(ctx context.Context) (Message, error) { return h.HandleAction(ctx, act) })
+			r.answer(ctx, "action", SurfaceAction, act.Request, func(ctx context.Context) (Message, error) { return h.HandleAction(ctx, act) })
 		})
 	}
 	r.log.Debug("block action without a handler", "actions", len(cb.ActionCallback.BlockActions), "user", cb.User.ID)

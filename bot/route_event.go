@@ -21,7 +21,12 @@ func (r *Router) event(teamID string, outer *slackevents.EventsAPICallbackEvent,
 	user, channel := eventParties(outer)
 	ev := Event{Type: inner.Type, EventID: outer.EventID, TeamID: teamID, UserID: user, ChannelID: channel, Data: inner.Data}
 	return r.dispatch("event "+inner.Type, func(ctx context.Context) {
+		ctx, access, ok := r.admitEvent(ctx, h, ev)
+		if !ok {
+			return
+		}
 		_, err := callSafely(ctx, func(ctx context.Context) (Message, error) { return Message{}, h.HandleEvent(ctx, ev) })
+		r.audited(ctx, SurfaceEvent, Request{UserID: ev.UserID, ChannelID: ev.ChannelID}, access)
 		if err == nil {
 			r.metrics.handled.WithLabelValues("event", "ok").Inc()
 			return

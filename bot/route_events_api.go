@@ -46,7 +46,8 @@ func (r *Router) EventsAPI(ev slackevents.EventsAPIEvent) Dispatch {
 }
 
 // eventParties pulls "user" and "channel" out of any inner event whose
-// fields are plain strings, for handlers and logs.
+// fields are plain strings, for handlers, logs and the access Gate; the
+// assistant pane's events carry them in "assistant_thread".
 func eventParties(outer *slackevents.EventsAPICallbackEvent) (user, channel string) {
 	if outer.InnerEvent == nil {
 		return "", ""
@@ -54,11 +55,15 @@ func eventParties(outer *slackevents.EventsAPICallbackEvent) (user, channel stri
 	var raw struct {
 		User    json.RawMessage `json:"user"`
 		Channel json.RawMessage `json:"channel"`
+		Thread  struct {
+			UserID    string `json:"user_id"`
+			ChannelID string `json:"channel_id"`
+		} `json:"assistant_thread"`
 	}
 	if json.Unmarshal(*outer.InnerEvent, &raw) != nil {
 		return "", ""
 	}
 	_ = json.Unmarshal(raw.User, &user)       // an object for some types; then ""
 	_ = json.Unmarshal(raw.Channel, &channel) // likewise
-	return user, channel
+	return firstNonEmpty(user, raw.Thread.UserID), firstNonEmpty(channel, raw.Thread.ChannelID)
 }

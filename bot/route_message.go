@@ -12,7 +12,7 @@ import (
 // including our own — go to the "message" Event handler, if any.
 func (r *Router) message(teamID string, outer *slackevents.EventsAPICallbackEvent, ev *slackevents.MessageEvent) Dispatch {
 	if ev.IsIM() && ev.SubType == "" && ev.BotID == "" && ev.User != "" {
-		return r.converse("direct message", Request{
+		return r.converse("direct message", SurfaceDM, Request{
 			UserID:    ev.User,
 			TeamID:    firstNonEmpty(ev.UserTeam, teamID),
 			ChannelID: ev.Channel,

@@ -40,6 +40,9 @@ type RouterOptions struct {
 	JobTimeout  time.Duration         // per job (DefaultJobTimeout)
 	Now         func() time.Time      // clock for event de-duplication (time.Now)
 	Registerer  prometheus.Registerer // where to register metrics; nil: none
+	// Access decides who may see account data before any handler runs
+	// (access.go); nil lets everyone through (tests of single handlers).
+	Access *Gate
 }
 
 // Router is the one place every transport hands Slack's requests to. It
@@ -54,6 +57,7 @@ type Router struct {
 	runner  *Runner
 	seen    *eventIDs
 	metrics *routerMetrics
+	access  *Gate
 
 	mu           sync.RWMutex
 	commands     map[string]CommandHandler
@@ -91,6 +95,7 @@ func NewRouter(opts RouterOptions) *Router {
 		runner:      runner,
 		seen:        newEventIDs(now),
 		metrics:     newRouterMetrics(opts.Registerer, runner),
+		access:      opts.Access,
 		commands:    make(map[string]CommandHandler),
 		submissions: make(map[string]ActionHandler),
 		checks:      make(map[string]SubmissionCheck),
@@ -243,9 +248,14 @@ func (r *Router) received(req Request) {
 // job that used up its own time.
 const lateReplyTimeout = 10 * time.Second
 
-// answer runs a handler and delivers its Message, or a user-safe failure
-// text with the detail logged.
-func (r *Router) answer(ctx context.Context, kind string, req Request, call func(context.Context) (Message, error)) {
+// answer asks the Gate whether req's caller may see account data, runs the
+// handler if so and delivers its Message (or a user-safe failure text with
+// the detail logged); a refused caller gets the refusal instead.
+func (r *Router) answer(ctx context.Context, kind string, surface Surface, req Request, call func(context.Context) (Message, error)) {
+	ctx, access, ok := r.admit(ctx, kind, surface, req)
+	if !ok {
+		return
+	}
 	start := time.Now()
 	msg, err := callSafely(ctx, call)
 	if err != nil {
@@ -253,6 +263,13 @@ func (r *Router) answer(ctx context.Context, kind string, req Request, call func
 	} else {
 		r.metrics.handled.WithLabelValues(kind, "ok").Inc()
 		r.log.Debug("slack request answered", "kind", kind, "command", req.Command, "user", req.UserID, "elapsed", time.Since(start))
+	}
+	shown := true
+	if msg.InChannel {
+		msg, shown = r.publicly(ctx, surface, req, msg)
+	}
+	if shown {
+		r.audited(ctx, surface, req, access)
 	}
 	if msg.Text == "" && len(msg.Blocks) == 0 && !msg.DeleteOriginal {
 		return // the handler answered by itself (chat.update, views.open, …)

@@ -67,6 +67,7 @@ func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
 		if err != nil {
 			return fmt.Errorf("unfurl %s: %w", acct.ExternalID, err)
 		}
+		NoteAccounts(ctx, acct.ID) // the access audit
 		v := cardView(c, u.Health.now())
 		unfurls[l.URL] = slack.Attachment{Blocks: slack.Blocks{BlockSet: blocks.UnfurlBlocks(v)}}
 		entities = append(entities, blocks.UnfurlEntity(l.URL, v))
@@ -78,7 +79,7 @@ func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
 	if err != nil {
 		return fmt.Errorf("unfurl: conversations.info %s: %w", e.Channel, err)
 	}
-	if info.IsExtShared || info.IsPendingExtShared {
+	if directoryChannel(info).External() { // the access rule (access.go)
 		u.log().DebugContext(ctx, "no unfurl in an externally shared channel", "channel", e.Channel)
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -261,6 +262,7 @@ func (s *session) accountByID(ctx context.Context, ro *store.Store, id int64) (a
 	if err != nil {
 		return accountOut{}, err
 	}
+	bot.NoteAccounts(ctx, id) // the access audit: this question looked at the account
 	out := accountOut{
 		briefOut: s.brief(d.AskBrief), ExternalID: clip(d.ExternalID, nameChars), Plan: clip(d.Plan, nameChars),
 		Seats: d.Seats, Confidence: round2(d.Confidence),

@@ -17,11 +17,15 @@ type Home struct {
 	Week    string // current ISO week
 	Command string // "/health"
 	Now     time.Time
+	Refused string // set: the user may not see account data; this is all the tab says
 }
 
 // HomeBlocks renders the App Home tab: the CSM's accounts by band, worst
 // first, with this week's pulse status.
 func HomeBlocks(h Home) []slack.Block {
+	if h.Refused != "" {
+		return []slack.Block{Header("healthbot"), Section(h.Refused)}
+	}
 	out := []slack.Block{Header("Your accounts")}
 	if len(h.Rows) == 0 {
 		return append(out,

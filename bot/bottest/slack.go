@@ -154,7 +154,9 @@ func (s *Slack) defaultReply(c Call, ts string) *Reply {
 	case "conversations.open":
 		return ok(map[string]any{"channel": map[string]any{"id": "D" + strings.TrimPrefix(c.Param("users"), "U")}})
 	case "users.info":
-		return ok(map[string]any{"user": map[string]any{"id": c.Param("user"), "name": strings.ToLower(c.Param("user")), "tz": "UTC", "tz_offset": 0}})
+		return ok(map[string]any{"user": map[string]any{"id": c.Param("user"), "team_id": "T1", "name": strings.ToLower(c.Param("user")), "tz": "UTC", "tz_offset": 0}})
+	case "conversations.info": // an internal channel, in the fake's team
+		return ok(map[string]any{"channel": map[string]any{"id": c.Param("channel"), "context_team_id": "T1"}})
 	case "views.open", "views.publish", "views.update", "views.push":
 		return ok(map[string]any{"view": map[string]any{"id": "V" + strings.ReplaceAll(ts, ".", "")}})
 	case "apps.connections.open":

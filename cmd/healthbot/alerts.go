@@ -49,7 +49,7 @@ func (m *Main) AlertJobs() (*alerting, error) {
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
 	}
-	m.alerting = newAlerting(m.Config, m.store, m.slack, cards, m.Logger.With("component", "alerts"), m.now)
+	m.alerting = newAlerting(m.Config, m.store, m.slack, m.channelGuard(), cards, m.Logger.With("component", "alerts"), m.now)
 	return m.alerting, nil
 }
 
@@ -67,7 +67,7 @@ func (m *Main) registerAlertButtons(r *bot.Router, cards bot.CardMessenger) {
 
 // newAlerting wires the jobs to the store, Slack (nil: none) and config.
 // now is the clock the jobs and buttons read (the scheduler's, in tests a fake).
-func newAlerting(cfg Config, st *store.Store, api *slack.Client, cards scoring.Scorecards, log *slog.Logger, now func() time.Time) *alerting {
+func newAlerting(cfg Config, st *store.Store, api *slack.Client, guard bot.ChannelGuard, cards scoring.Scorecards, log *slog.Logger, now func() time.Time) *alerting {
 	retry := bot.RateLimitRetrier{MaxRetries: bot.DefaultAlertRetries, Log: log}
 	var owners *bot.OwnerResolver
 	var alertAPI bot.AlertSlack
@@ -80,8 +80,8 @@ func newAlerting(cfg Config, st *store.Store, api *slack.Client, cards scoring.S
 		Alerts: bot.NewAlerts(bot.AlertsConfig{
 			Store: st, Slack: alertAPI, Owners: owners, Scorecards: cards, Channel: cfg.AlertChannel,
 			Routes: cfg.AlertRoutes, Location: cfg.TimeZone, Logger: log, Retry: retry, Now: now,
-			PostFirstRun: cfg.AlertFirstRun == "post",
+			PostFirstRun: cfg.AlertFirstRun == "post", Guard: guard,
 		}),
-		Outcomes: bot.NewOutcomes(bot.OutcomesConfig{Store: st, Slack: outcomeAPI, Owners: owners, Logger: log.With("job", "outcomes"), Retry: retry, Now: now}),
+		Outcomes: bot.NewOutcomes(bot.OutcomesConfig{Store: st, Slack: outcomeAPI, Owners: owners, Logger: log.With("job", "outcomes"), Retry: retry, Now: now, Guard: guard}),
 	}
 }

@@ -53,6 +53,7 @@ func commands() map[string]command {
 		"version":  versionCommand(),
 		"console":  consoleCommand(),
 		"digest":   digestCommand(),
+		"audit":    auditCommand(),
 		"sync":     syncCommand(),
 		"mcp":      mcpCommand(),
 		"ask":      askCommand(),

@@ -54,6 +54,9 @@ type Config struct {
 	PulseReminderAfter time.Duration // after the check-in, CSMs with unanswered accounts are reminded
 	PulsePace          time.Duration // least time between two pulse DMs (Slack: ~1 chat.postMessage/s)
 
+	AllowedGroups  []string      // HEALTHBOT_ALLOWED_GROUPS: Slack user groups who may see account data; empty: every full member
+	Managers       string        // HEALTHBOT_MANAGERS: the managers' user group
+	AuditRetention time.Duration // HEALTHBOT_AUDIT_RETENTION: how long access audit rows are kept
 	// Connectors (sync.go): each is off until its credentials are set.
 	SyncInterval  time.Duration        // how often serve runs each configured sync
 	StripeAPIKey  string               // STRIPE_API_KEY
@@ -150,6 +153,9 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		UnfurlDomains:      splitList(p.str("HEALTHBOT_UNFURL_DOMAINS", "")),
 		CatchUpWindow:      p.duration("HEALTHBOT_CATCHUP_WINDOW", "12h"),
 		Instance:           p.str("HEALTHBOT_INSTANCE", ""),
+		AllowedGroups:      p.userGroups("HEALTHBOT_ALLOWED_GROUPS"),
+		Managers:           p.userGroup("HEALTHBOT_MANAGERS"),
+		AuditRetention:     p.days("HEALTHBOT_AUDIT_RETENTION", "90d"),
 		SyncInterval:       p.duration("HEALTHBOT_SYNC_INTERVAL", "1h"),
 		StripeAPIKey:       p.str("STRIPE_API_KEY", ""),
 		StripeAPIURL:       p.url("STRIPE_API_URL", "https://api.stripe.com/"),

@@ -60,7 +60,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 		return printDigest(ctx, e.out, e.cfg, st, at)
 	}
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: e.cfg.SlackBotToken, APIURL: e.cfg.SlackAPIURL}, e.log)
-	res, err := newDigest(e.cfg, st, api, e.log).Post(ctx, at)
+	res, err := newDigest(e.cfg, st, api, guardFor(api), e.log).Post(ctx, at)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 // sparklines.
 func printDigest(ctx context.Context, w io.Writer, cfg Config, st *store.Store, at time.Time) error {
 	cfg.Charts = "text"
-	_, msg, err := newDigest(cfg, st, nil, nil).Build(ctx, at)
+	_, msg, err := newDigest(cfg, st, nil, nil, nil).Build(ctx, at)
 	if err != nil {
 		return err
 	}

@@ -46,6 +46,7 @@ func (m *Main) jobs() ([]scheduledJob, error) {
 		m.digestJob(),
 		m.pulseJob(), // pulse.go
 		m.calibrateJob(),
+		m.auditRetentionJob(), // audit.go
 	}, m.syncJobs()...), nil // sync.go
 }
 
@@ -235,12 +236,12 @@ func (m *Main) newDigest() *bot.Digest {
 	if m.slack != nil { // a nil *slack.Client must not become a non-nil interface
 		api = m.slack
 	}
-	return newDigest(m.Config, m.store, api, m.Logger.With("component", "digest"))
+	return newDigest(m.Config, m.store, api, m.channelGuard(), m.Logger.With("component", "digest"))
 }
 
-func newDigest(cfg Config, st *store.Store, api bot.DigestSlack, log *slog.Logger) *bot.Digest {
+func newDigest(cfg Config, st *store.Store, api bot.DigestSlack, guard bot.ChannelGuard, log *slog.Logger) *bot.Digest {
 	return bot.NewDigest(bot.DigestConfig{
 		Store: st, Slack: api, Channel: cfg.DigestChannel, Location: cfg.TimeZone,
-		TextChart: cfg.Charts == "text", Tables: cfg.Tables != "text", Logger: log,
+		TextChart: cfg.Charts == "text", Tables: cfg.Tables != "text", Logger: log, Guard: guard,
 	})
 }

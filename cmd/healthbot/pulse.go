@@ -38,7 +38,7 @@ func pulseConfig(cfg Config, st *store.Store, api *slack.Client, log *slog.Logge
 // the scheduler's clock and instance name (jobs.go lists it).
 func (m *Main) pulseJob() scheduledJob {
 	pc := pulseConfig(m.Config, m.store, m.slack, m.Logger.With("component", "pulse"))
-	pc.Now, pc.Instance = m.now, instanceName(m.Config.Instance)
+	pc.Now, pc.Instance, pc.Guard = m.now, instanceName(m.Config.Instance), m.channelGuard()
 	j := scheduledJob{NeedsSlack: true, Job: bot.Job{Name: bot.PulseJobName, Cadence: bot.Every{Interval: bot.PulseInterval}}}
 	if jobs := bot.NewPulse(pc).Jobs(); len(jobs) == 1 { // none without Slack
 		j.Job = jobs[0]

@@ -21,7 +21,7 @@ func scoreAlerts(ctx context.Context, e *env, st *store.Store, cards scoring.Sco
 	if e.cfg.SlackEnabled() {
 		api = bot.NewSlackClient(bot.SlackConfig{BotToken: e.cfg.SlackBotToken, APIURL: e.cfg.SlackAPIURL}, e.log)
 	}
-	jobs := newAlerting(e.cfg, st, api, cards, e.log.With("component", "alerts"), time.Now)
+	jobs := newAlerting(e.cfg, st, api, guardFor(api), cards, e.log.With("component", "alerts"), time.Now)
 	sum, err := jobs.Alerts.EvaluateAndPostAlerts(ctx, day)
 	if err != nil {
 		return err

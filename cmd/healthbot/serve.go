@@ -78,6 +78,7 @@ type Main struct {
 
 	slack  *slack.Client // nil unless SLACK_BOT_TOKEN is set (slack.go)
 	router *bot.Router   // every Slack handler is registered here
+	gate   *bot.Gate     // who may see account data (access.go); nil without Slack
 
 	alerting *alerting // alert and outcome jobs, built once by AlertJobs (alerts.go)
 
@@ -120,6 +121,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.listener = ln
 	if err := m.startSlack(); err != nil {
+		_ = ln.Close()
+		return err
+	}
+	if err := m.checkPostChannels(ctx); err != nil { // access.go
 		_ = ln.Close()
 		return err
 	}

@@ -25,7 +25,8 @@ func (m *Main) startSlack() error {
 		APIURL:   m.Config.SlackAPIURL,
 	}, log)
 	responder := bot.NewSlackResponder(m.slack, nil, nil, log)
-	m.router = bot.NewRouter(bot.RouterOptions{Logger: log, Responder: responder, Registerer: m.registry})
+	m.gate = m.newGate() // access.go
+	m.router = bot.NewRouter(bot.RouterOptions{Logger: log, Responder: responder, Registerer: m.registry, Access: m.gate})
 	m.closers = append(m.closers, m.router.Close)
 	m.registerSlackHandlers(m.router, m.slack, responder)
 

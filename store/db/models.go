@@ -10,6 +10,18 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type AccessAudit struct {
+	ID         int64
+	At         time.Time
+	UserID     string
+	TeamID     string
+	ChannelID  string
+	Surface    string
+	Allowed    bool
+	Reason     string
+	AccountIds []int64
+}
+
 type Account struct {
 	ID          int64
 	ExternalID  string
