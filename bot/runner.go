@@ -102,14 +102,17 @@ func (r *Runner) Go(name string, fn func(ctx context.Context)) error {
 	return nil
 }
 
+// done frees the job's slot before it can signal idle, so that a caller
+// woken by Idle always finds a free slot (it found one busy when the slot
+// was freed after idle was signalled).
 func (r *Runner) done() {
+	<-r.slots
 	r.mu.Lock()
 	r.running--
 	if r.running == 0 {
 		close(r.idle)
 	}
 	r.mu.Unlock()
-	<-r.slots
 	r.wg.Done()
 }
 
