@@ -115,8 +115,8 @@ func NewAPIKey() (string, error) {
 }
 
 // RequireKey serves next only to requests that carry a live healthbot API
-// key (Authorization: Bearer <key>) of scope write or admin, answering 401
-// (or 403 for an events key) in the intake's error
+// key (Authorization: Bearer <key>) that may read (scope read, write or
+// admin), answering 401 (or 403 for an events key) in the intake's error
 // format otherwise. Other endpoints on the intake's port (the MCP server)
 // use it, so keys are checked, revoked and touched in one place.
 func RequireKey(keys *store.Store, now func() time.Time, log *slog.Logger, next http.Handler) http.Handler {
@@ -131,7 +131,7 @@ func RequireKey(keys *store.Store, now func() time.Time, log *slog.Logger, next 
 			return
 		}
 		// Portfolio data: never for an events key (those sit in web pages).
-		name, aerr := a.check(r.Context(), key, r.URL.Path, store.ScopeWrite)
+		name, aerr := a.check(r.Context(), key, r.URL.Path, store.ScopeRead)
 		if aerr != nil {
 			if aerr.Status >= 500 {
 				log.Error("api key check failed", "path", r.URL.Path, "err", aerr)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -33,24 +34,35 @@ const (
 	// ScopeEvents may only send events to the Segment-compatible
 	// endpoints: a Segment write key lives in web pages.
 	ScopeEvents Scope = "events"
-	// ScopeWrite may also write accounts, signals and pulses (/v1/...).
+	// ScopeRead may only read the portfolio (the MCP server's read-only
+	// tools): a key for an AI client that must not write anything.
+	ScopeRead Scope = "read"
+	// ScopeWrite may also write accounts, signals and pulses (/v1/...),
+	// send events and read.
 	ScopeWrite Scope = "write"
 	// ScopeAdmin may do everything; keys made before scopes are admin keys.
 	ScopeAdmin Scope = "admin"
 )
 
-var scopeRank = map[Scope]int{ScopeEvents: 1, ScopeWrite: 2, ScopeAdmin: 3}
+// scopeGrants is what each scope may do. Not a ladder: a read key may not
+// send events, an events key may not read.
+var scopeGrants = map[Scope][]Scope{
+	ScopeEvents: {ScopeEvents},
+	ScopeRead:   {ScopeRead},
+	ScopeWrite:  {ScopeEvents, ScopeRead, ScopeWrite},
+	ScopeAdmin:  {ScopeEvents, ScopeRead, ScopeWrite, ScopeAdmin},
+}
 
-// ParseScope reads "events", "write" or "admin".
+// ParseScope reads "events", "read", "write" or "admin".
 func ParseScope(s string) (Scope, error) {
-	if _, ok := scopeRank[Scope(s)]; !ok {
-		return "", fmt.Errorf("scope %q: want events, write or admin", s)
+	if _, ok := scopeGrants[Scope(s)]; !ok {
+		return "", fmt.Errorf("scope %q: want events, read, write or admin", s)
 	}
 	return Scope(s), nil
 }
 
 // Allows reports whether a key of scope k may do what need requires.
-func (k Scope) Allows(need Scope) bool { return scopeRank[k] >= scopeRank[need] && scopeRank[need] > 0 }
+func (k Scope) Allows(need Scope) bool { return slices.Contains(scopeGrants[k], need) }
 
 // Revoked reports whether the key was revoked.
 func (k APIKey) Revoked() bool { return !k.RevokedAt.IsZero() }

@@ -15,7 +15,7 @@ import (
 func apikeyCommand() command {
 	return command{
 		summary: "create, list or revoke intake API keys (also Segment write keys)",
-		usage:   "apikey create [--scope events|write|admin] NAME | list | revoke NAME",
+		usage:   "apikey create [--scope events|read|write|admin] NAME | list | revoke NAME",
 		run: func(ctx context.Context, e *env, args []string) error {
 			fs := flags("apikey", e)
 			if err := parseFlags(fs, args); err != nil {
@@ -66,7 +66,7 @@ func scopeFlag(args []string) (store.Scope, []string, error) {
 		switch {
 		case a == "--scope" || a == "-scope":
 			if i+1 == len(args) {
-				return "", nil, usagef("--scope needs a value: events, write or admin")
+				return "", nil, usagef("--scope needs a value: events, read, write or admin")
 			}
 			scope = args[i+1]
 			i++
@@ -100,10 +100,13 @@ func createAPIKey(ctx context.Context, e *env, s *store.Store, name string, scop
 	}
 	fmt.Fprintln(e.out, key)
 	fmt.Fprintf(e.err, "Created API key %q (scope %s). It is shown only this once: store it now.\n", name, scope)
-	if scope.Allows(store.ScopeWrite) {
+	switch {
+	case scope.Allows(store.ScopeWrite):
 		fmt.Fprintln(e.err, "Use it as 'Authorization: Bearer <key>' on /v1/accounts, /v1/signals and /v1/pulses,")
 		fmt.Fprintln(e.err, "or as the Segment write key (host pointed at this server) for /v1/batch.")
-	} else {
+	case scope == store.ScopeRead:
+		fmt.Fprintln(e.err, "Use it as 'Authorization: Bearer <key>' on /mcp (read-only tools for AI clients); it cannot write anything.")
+	default:
 		fmt.Fprintln(e.err, "Use it as the Segment write key (host pointed at this server) for /v1/batch and the other")
 		fmt.Fprintln(e.err, "Segment endpoints only; it cannot write accounts, signals or pulses.")
 	}

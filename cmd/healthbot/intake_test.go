@@ -90,7 +90,7 @@ func TestAPIKeyScopes(t *testing.T) {
 	write := strings.TrimSpace(out)
 	code, _, errOut = runCLI(t, m, "apikey", "create", "--scope", "root", "x")
 	require.Equal(t, 2, code)
-	require.Contains(t, errOut, "want events, write or admin")
+	require.Contains(t, errOut, "want events, read, write or admin")
 
 	require.Equal(t, http.StatusForbidden, postJSON(t, base+"/v1/accounts", events, `{"accounts": [{"external_id": "acme", "name": "Pwned"}]}`))
 	require.Equal(t, http.StatusForbidden, postJSON(t, base+"/v1/signals", events, `{"signals": []}`))
@@ -98,8 +98,20 @@ func TestAPIKeyScopes(t *testing.T) {
 	require.Equal(t, http.StatusOK, postJSON(t, base+"/v1/accounts", write, `{"accounts": [{"external_id": "acme", "name": "Acme"}]}`))
 	require.Equal(t, http.StatusOK, postJSON(t, base+"/v1/track", write, `{"userId": "u1", "event": "Export", "timestamp": "2026-03-01T09:00:00Z"}`))
 
+	// A read key reads the portfolio over MCP and writes nothing; an events
+	// key (it sits in web pages) reads nothing.
+	code, out, errOut = runCLI(t, m, "apikey", "create", "claude", "--scope", "read")
+	require.Equal(t, 0, code, errOut)
+	read := strings.TrimSpace(out)
+	require.Equal(t, http.StatusForbidden, postJSON(t, base+"/v1/signals", read, `{"signals": []}`))
+	require.Equal(t, http.StatusForbidden, postJSON(t, base+"/v1/track", read, `{"userId": "u1", "event": "Export", "timestamp": "2026-03-01T09:00:00Z"}`))
+	require.Equal(t, http.StatusOK, mcpInitialize(t, base+"/mcp", read))
+	require.Equal(t, http.StatusOK, mcpInitialize(t, base+"/mcp", write))
+	require.Equal(t, http.StatusForbidden, mcpInitialize(t, base+"/mcp", events))
+
 	code, out, _ = runCLI(t, m, "apikey", "list")
 	require.Equal(t, 0, code)
+	require.Regexp(t, `claude\s+read\s`, out)
 	require.Regexp(t, `website\s+events\s`, out)
 	require.Regexp(t, `crm\s+write\s`, out)
 
@@ -128,4 +140,20 @@ func postRaw(t *testing.T, url, key string) rawAnswer {
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return rawAnswer{resp.StatusCode, strings.TrimSpace(string(b))}
+}
+
+// mcpInitialize opens an MCP session over streamable HTTP with key and
+// returns the status.
+func mcpInitialize(t *testing.T, url, key string) int {
+	t.Helper()
+	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"test","version":"1"}}}`
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	return resp.StatusCode
 }
