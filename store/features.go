@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/healthbot/healthbot/ingest/valid"
@@ -70,7 +72,26 @@ func (s *Store) FeaturesSeen(ctx context.Context, asOf time.Time, metrics []scor
 	if len(p.signals) == 0 && !p.pulse {
 		return out, nil, nil
 	}
-	err := s.InTx(ctx, func(tx *Store) error {
+	err := s.featurePass(ctx, p, out)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == numericValueOutOfRange && !p.inRangeOnly {
+		// A value outside intake's range (stored before that rule, or
+		// written around it) overflowed an aggregate: pass again without
+		// such values, so that data cannot fail the whole portfolio. The
+		// filter costs every row, so only this slow path pays for it.
+		p.inRangeOnly, out, p.unread = true, scoring.FeatureSet{}, map[string]bool{}
+		err = s.featurePass(ctx, p, out)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, slices.Sorted(maps.Keys(p.unread)), nil
+}
+
+// featurePass runs the plan's aggregation and its follow-up look-ups in
+// one transaction, emitting every feature into out.
+func (s *Store) featurePass(ctx context.Context, p *featurePlan, out scoring.FeatureSet) error {
+	return s.InTx(ctx, func(tx *Store) error {
 		if _, err := tx.db.Exec(ctx, featureSettings); err != nil {
 			return fmt.Errorf("features: %w", err)
 		}
@@ -93,10 +114,6 @@ func (s *Store) FeaturesSeen(ctx context.Context, asOf time.Time, metrics []scor
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return out, slices.Sorted(maps.Keys(p.unread)), nil
 }
 
 // featureSettings tune the pass for its transaction: enough memory for a
@@ -122,6 +139,7 @@ type featurePlan struct {
 	daysWindow  int              // the longest days_since window (0: none)
 	from        time.Time
 	unread      map[string]bool // signals the pass met that no metric reads
+	inRangeOnly bool            // leave values outside intake's range out (the slow path)
 }
 
 func newFeaturePlan(asOf time.Time, metrics []scoring.Metric) *featurePlan {
@@ -184,7 +202,7 @@ func (p *featurePlan) query() (string, []any) {
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	signalAggs, pulseAggs := p.aggregates(arg)
 	q := "SELECT account_id, metric, " + signalAggs + " FROM signal" +
-		" WHERE observed_at > $2 AND observed_at <= $1" + inRange + p.noSignals() + " GROUP BY account_id, metric"
+		" WHERE observed_at > $2 AND observed_at <= $1" + p.rangeFilter() + p.noSignals() + " GROUP BY account_id, metric"
 	if p.pulse {
 		q += fmt.Sprintf(" UNION ALL SELECT account_id, metric, %s FROM"+
 			" (SELECT account_id, ''::text AS metric, answered_at AS observed_at, %s AS value FROM pulse"+
@@ -199,6 +217,17 @@ func (p *featurePlan) query() (string, []any) {
 // intake, must not overflow a sum (SQLSTATE 22003) and fail the scoring of
 // the whole portfolio. Such values are ignored; the account is scored on
 // the rest of its data.
+// numericValueOutOfRange is Postgres's SQLSTATE for an overflowed aggregate.
+const numericValueOutOfRange = "22003"
+
+// rangeFilter is inRange on the slow path (see FeaturesSeen), else nothing.
+func (p *featurePlan) rangeFilter() string {
+	if p.inRangeOnly {
+		return inRange
+	}
+	return ""
+}
+
 var inRange = fmt.Sprintf(" AND value BETWEEN (%g)::float8 AND (%g)::float8", valid.Signal.Min, valid.Signal.Max)
 
 // noSignals skips the scan of signal when the catalog reads only pulses
