@@ -358,9 +358,7 @@ func printFit(w io.Writer, f scoring.FitReport) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%.3f\t%.3f\t%+.2f ± %.2f\n", x.Metric, x.Family, featureWords(x), directionWords(x), x.Current, x.Suggested, x.Coefficient, x.SE)
 	}
 	_ = tw.Flush()
-	for _, c := range f.Choices {
-		fmt.Fprintf(w, "  %s: kept %s of its features (left out %s)\n", c.Signal, c.Chosen, strings.Join(c.Dropped, ", "))
-	}
+	// The feature choices are among the notes (scoring.choiceNotes), once.
 	for _, n := range f.Notes {
 		fmt.Fprintf(w, "  %s\n", n)
 	}
