@@ -77,6 +77,10 @@ func hostileRequests(key string) []hostile {
 	signal("observed_at", dateHigh)
 	signal("value", 1.7e308)
 	signal("value", -1e308)
+	for metric, v := range map[string]float64{"active_user_ratio": 85, "support_tickets": -1, "nps": 150, "csat": 101, "pulse": 7} {
+		out = append(out, hostile{"/v1/signals", "value", map[string]any{"signals": []any{
+			map[string]any{"account": "acme", "metric": metric, "observed_at": "2026-03-01", "value": v}}}, nil})
+	}
 
 	pulse := func(field string, v any) {
 		item := map[string]any{"account": "acme", "csm_email": "dana@example.com", "rating": "poor", "week": "2026-W09"}

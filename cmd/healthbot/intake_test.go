@@ -157,3 +157,22 @@ func mcpInitialize(t *testing.T, url, key string) int {
 	_ = resp.Body.Close()
 	return resp.StatusCode
 }
+
+// serve checks signal values by the kinds of the scorecards in force: a
+// metric the scorecard file declares as a count refuses a negative value,
+// as the built-in NPS refuses 150.
+func TestServeChecksSignalsByTheScorecardsInForce(t *testing.T) {
+	t.Parallel()
+	m := setupMain(t, func(c *Config) { c.ScorecardsFile = fixture("scorecards_declared.yaml") })
+	base := "http://" + m.Addr()
+	code, out, errOut := runCLI(t, m, "apikey", "create", "crm-sync")
+	require.Equal(t, 0, code, errOut)
+	key := strings.TrimSpace(out)
+	require.Equal(t, http.StatusOK, postJSON(t, base+"/v1/accounts", key, `{"accounts": [{"external_id": "acme", "name": "Acme"}]}`))
+	signal := func(metric, value string) string {
+		return `{"signals": [{"account": "acme", "metric": "` + metric + `", "observed_at": "2026-03-01", "value": ` + value + `}]}`
+	}
+	require.Equal(t, http.StatusBadRequest, postJSON(t, base+"/v1/signals", key, signal("api_calls", "-3")))
+	require.Equal(t, http.StatusBadRequest, postJSON(t, base+"/v1/signals", key, signal("nps", "150")))
+	require.Equal(t, http.StatusOK, postJSON(t, base+"/v1/signals", key, signal("api_calls", "3")))
+}
