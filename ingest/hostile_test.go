@@ -123,6 +123,9 @@ func hostileRequests(key string) []hostile {
 			ev[f] = v
 			event(f, ev)
 		}
+		ev := trk()
+		ev["context"] = map[string]any{"groupId": v}
+		event("context.groupId", ev)
 	}
 	ev := trk()
 	ev["timestamp"] = dateHigh

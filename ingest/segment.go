@@ -162,7 +162,7 @@ func (p *problems) segmentEvent(i int, raw json.RawMessage, kind string, batchCt
 		p.text(i, "name", j.Name, false, valid.EventName)
 	}
 	if ev.GroupID == "" {
-		ev.GroupID = contextGroupID(j.Context, batchCtx)
+		ev.GroupID = p.contextGroupID(i, j.Context, batchCtx)
 	}
 	p.text(i, "messageId", j.MessageID, false, valid.Key)
 	if ev.MessageID == "" {
@@ -196,7 +196,10 @@ func (p *problems) segmentID(i int, field string, raw json.RawMessage) string {
 	return s
 }
 
-func contextGroupID(ctxs ...json.RawMessage) string {
+// contextGroupID is the group of context.groupId, the event's own context
+// first, then the batch's; a groupId that is not a storable id is a problem
+// of the event (field context.groupId), not silently ignored.
+func (p *problems) contextGroupID(i int, ctxs ...json.RawMessage) string {
 	for _, raw := range ctxs {
 		var c struct {
 			GroupID json.RawMessage `json:"groupId"`
@@ -204,9 +207,12 @@ func contextGroupID(ctxs ...json.RawMessage) string {
 		if len(raw) == 0 || json.Unmarshal(raw, &c) != nil {
 			continue
 		}
-		var p problems
-		if id := p.segmentID(0, "groupId", c.GroupID); id != "" && len(p) == 0 {
+		before := len(*p)
+		if id := p.segmentID(i, "context.groupId", c.GroupID); id != "" && len(*p) == before {
 			return id
+		}
+		if len(*p) > before {
+			return ""
 		}
 	}
 	return ""
