@@ -159,18 +159,25 @@ func TestAssistantThreadEndToEnd(t *testing.T) {
 	require.Len(t, w.slack.Calls("assistant.threads.setTitle"), 1)
 }
 
-func TestAssistantPostsWholeWhenStreamingIsRefused(t *testing.T) {
-	t.Parallel()
+// refusingStreams is a Slack that refuses chat.startStream, and a model
+// that looks Acme up and answers in one line.
+func refusingStreams(t *testing.T) slackWorld {
+	t.Helper()
 	refuse := func(c bottest.Call) *bottest.Reply {
 		if c.Method == "chat.startStream" {
 			return &bottest.Reply{Body: map[string]any{"ok": false, "error": "not_allowed"}}
 		}
 		return nil
 	}
-	w := setupSlack(t, options{pool: true, assistant: true, slackReply: refuse, script: []step{
+	return setupSlack(t, options{pool: true, assistant: true, slackReply: refuse, script: []step{
 		callTools(call{"get_account", `{"account":"Acme Logistics"}`}),
 		say("**Acme Logistics** is red (score 30)."),
 	}})
+}
+
+func TestAssistantPostsWholeWhenStreamingIsRefused(t *testing.T) {
+	t.Parallel()
+	w := refusingStreams(t)
 	startThread(t, w)
 	w.slack.WaitCalls(t, "assistant.threads.setSuggestedPrompts", 1)
 	askInPane(t, w, "EvPane4", "how is acme?")
@@ -319,16 +326,7 @@ func TestTopLevelDMAnswerStreamsAsAReply(t *testing.T) {
 // question was asked, as before streaming.
 func TestTopLevelDMPostsWholeWhenStreamingIsRefused(t *testing.T) {
 	t.Parallel()
-	refuse := func(c bottest.Call) *bottest.Reply {
-		if c.Method == "chat.startStream" {
-			return &bottest.Reply{Body: map[string]any{"ok": false, "error": "not_allowed"}}
-		}
-		return nil
-	}
-	w := setupSlack(t, options{pool: true, assistant: true, slackReply: refuse, script: []step{
-		callTools(call{"get_account", `{"account":"Acme Logistics"}`}),
-		say("**Acme Logistics** is red (score 30)."),
-	}})
+	w := refusingStreams(t)
 	askInDM(t, w, "EvDM2", "how is acme?")
 	post := w.slack.WaitCalls(t, "chat.postMessage", 1)[0]
 	require.Equal(t, dmChannel, post.Param("channel"))

@@ -140,7 +140,13 @@ func postBody(t *testing.T, url, key string, v any) (int, string) {
 	t.Helper()
 	raw, err := json.Marshal(v)
 	require.NoError(t, err)
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(raw))
+	return postBytes(t, url, key, raw)
+}
+
+// postBytes posts a JSON body with a bearer key.
+func postBytes(t *testing.T, url, key string, body []byte) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,13 +20,8 @@ func runCLI(t *testing.T, m *Main, args ...string) (int, string, string) {
 
 func postJSON(t *testing.T, url, key, body string) int {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader([]byte(body)))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	return resp.StatusCode
+	status, _ := postBytes(t, url, key, []byte(body))
+	return status
 }
 
 func TestAPIKeysAndIntakeThroughServe(t *testing.T) {
@@ -131,15 +124,8 @@ type rawAnswer struct {
 
 func postRaw(t *testing.T, url, key string) rawAnswer {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"signals": []}`))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return rawAnswer{resp.StatusCode, strings.TrimSpace(string(b))}
+	status, body := postBytes(t, url, key, []byte(`{"signals": []}`))
+	return rawAnswer{status, strings.TrimSpace(body)}
 }
 
 // mcpInitialize opens an MCP session over streamable HTTP with key and
