@@ -54,14 +54,24 @@ var kindByName = map[string]Kind{
 type Kinds map[string]Kind
 
 // KindsOf is the kind of every signal the catalog reads and knows the kind
-// of: the built-in metrics and the metrics a scorecard declares. Two
-// metrics reading one signal as different kinds widen its range to both.
+// of: the built-in metrics and the metrics a person declared. A metric
+// discovered in the data, or written into a scorecard by calibration (its
+// direction learned), has a unit guessed from the values seen so far; a
+// guess must not refuse tomorrow's legitimate value (a "ratio" that was
+// only ever below 1), so its signal keeps the Signal range. Two metrics
+// reading one signal as different kinds widen its range to both.
 func KindsOf(c scoring.Catalog) Kinds {
 	out := Kinds{}
+	builtin := map[string]bool{}
+	for _, m := range scoring.DefaultCatalog().Metrics() {
+		builtin[m.Key] = true
+	}
 	for _, m := range c.Metrics() {
 		signal := m.SignalKey()
 		k, ok := kindByName[signal]
-		if !ok {
+		guessed := m.Origin == scoring.OriginDiscovered ||
+			(m.DirectionFrom == scoring.DirectionLearned && !builtin[m.Key])
+		if !ok && !guessed {
 			switch m.Feature {
 			case scoring.FeatureLatest, scoring.FeatureSum, scoring.FeatureMean:
 				k, ok = kindByUnit[m.Unit]

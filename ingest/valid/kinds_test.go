@@ -67,7 +67,8 @@ func TestBuiltinKindsGiveEachCatalogSignalItsRange(t *testing.T) {
 
 // A scorecard's declared metrics bring their kinds: by unit when read as
 // they are; a change metric's signal and a plain score stay unknown; two
-// metrics reading one signal as different kinds widen it to both.
+// metrics reading one signal as different kinds widen it to both; a unit
+// calibration guessed (direction learned) does not gate intake.
 func TestDeclaredMetricsBringTheirKinds(t *testing.T) {
 	t.Parallel()
 	data, err := os.ReadFile("testdata/declared.yaml")
@@ -84,4 +85,6 @@ func TestDeclaredMetricsBringTheirKinds(t *testing.T) {
 	require.Equal(t, "a ratio or a duration", uptime.Name)
 	require.Equal(t, valid.Ratio, ks.For("active_user_ratio"), "the built-ins stay")
 	require.Contains(t, ks.SignalValue("api_calls", -3), "for a count (api_calls)")
+	require.Equal(t, valid.Signal, ks.For("paid_share"),
+		"calibration wrote its unit from the values seen so far: a guess must not refuse a later 1.2")
 }
