@@ -57,7 +57,8 @@ type hubspotCursor struct {
 
 // HubSpotSource reads companies (→ accounts, owners → CSMs by email),
 // tickets (→ support_tickets, one per ticket at its creation) and
-// closed-won deals (→ renewal_won, the amount at the close date) through
+// closed-won deals (→ renewal_won, the amount at the close date, and a
+// renewal outcome moving the renewal date; see mapDeal) through
 // the CRM v3 search API, sorted by hs_lastmodifieddate, so each run reads
 // only what changed since the last.
 type HubSpotSource struct {
@@ -88,8 +89,15 @@ func NewHubSpotSource(cfg HubSpotConfig) *HubSpotSource {
 // Name implements Source.
 func (h *HubSpotSource) Name() string { return "hubspot" }
 
+// HubSpotDealRenewalField maps the deal property holding the next contract
+// end a closed-won renewal deal moves the account's renewal date to.
+const HubSpotDealRenewalField = "deal.renewal_date"
+
+func isDealField(field string) bool { return strings.HasPrefix(field, "deal.") }
+
 // ParseHubSpotMap reads HEALTHBOT_HUBSPOT_MAP: field=property pairs,
-// comma-separated; a field that is not an account field becomes an attribute.
+// comma-separated; a field that is not an account field becomes an
+// attribute, and deal.renewal_date names a deal property.
 func ParseHubSpotMap(s string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, pair := range strings.Split(s, ",") {
@@ -102,11 +110,16 @@ func ParseHubSpotMap(s string) (map[string]string, error) {
 		if !ok || field == "" || prop == "" {
 			return nil, fmt.Errorf("%q is not field=hubspot_property", pair)
 		}
-		switch field {
-		case "external_id", "name", "domain", "owner_email", "owner_slack_id":
+		switch {
+		case field == "external_id", field == "name", field == "domain", field == "owner_email", field == "owner_slack_id":
 			return nil, fmt.Errorf("%s comes from the company itself and cannot be mapped", field)
+		case isDealField(field) && field != HubSpotDealRenewalField:
+			return nil, fmt.Errorf("%s: the only deal field is %s (the next contract end a renewal deal carries)", field, HubSpotDealRenewalField)
 		}
 		out[field] = prop
+	}
+	if out["renewal_date"] != "" && out[HubSpotDealRenewalField] != "" {
+		return nil, fmt.Errorf("map renewal_date from companies or %s from deals, not both: the two would move it back and forth", HubSpotDealRenewalField)
 	}
 	return out, nil
 }
@@ -139,16 +152,9 @@ func (h *HubSpotSource) Fetch(ctx context.Context, cursor string) (Page, error) 
 	case hsCompanies:
 		p = h.mapCompanies(res.Results)
 	case hsTickets:
-		p, err = h.mapAssociated(ctx, hsTickets, res.Results, "support_tickets", func(o hubspotObject) (time.Time, float64, bool) {
-			t, ok := hubspotTime(o.Properties["createdate"])
-			return t, 1, ok
-		})
+		p, err = h.mapAssociated(ctx, hsTickets, res.Results, h.mapTicket)
 	case hsDeals:
-		p, err = h.mapAssociated(ctx, hsDeals, res.Results, "renewal_won", func(o hubspotObject) (time.Time, float64, bool) {
-			t, ok := hubspotTime(o.Properties["closedate"])
-			amount, _ := strconv.ParseFloat(o.Properties["amount"], 64)
-			return t, amount, ok
-		})
+		p, err = h.mapAssociated(ctx, hsDeals, res.Results, h.mapDeal)
 	}
 	if err != nil {
 		return Page{}, err
@@ -224,15 +230,20 @@ func (h *HubSpotSource) search(ctx context.Context, c hubspotCursor) (hubspotSea
 	switch c.Phase {
 	case hsCompanies:
 		props = append(props, "name", "domain", "lifecyclestage", "hubspot_owner_id")
-		for _, p := range h.cfg.Map {
-			props = append(props, p)
+		for field, p := range h.cfg.Map {
+			if !isDealField(field) {
+				props = append(props, p)
+			}
 		}
 		slices.Sort(props)
 		props = slices.Compact(props)
 	case hsTickets:
 		props = append(props, "createdate")
 	case hsDeals:
-		props = append(props, "closedate", "amount", "dealstage")
+		props = append(props, "closedate", "amount", "dealstage", "dealtype")
+		if prop := h.cfg.Map[HubSpotDealRenewalField]; prop != "" {
+			props = append(props, prop)
+		}
 		filters = append(filters, hubspotFilter{PropertyName: "dealstage", Operator: "EQ", Value: "closedwon"})
 	}
 	body := map[string]any{
@@ -316,6 +327,9 @@ func (h *HubSpotSource) mapCompanies(objs []hubspotObject) Page {
 		}
 		bad := false
 		for field, prop := range h.cfg.Map {
+			if isDealField(field) {
+				continue
+			}
 			v := strings.TrimSpace(o.Properties[prop])
 			if !slices.Contains(store.AccountFields, field) {
 				if v != "" {
@@ -383,10 +397,10 @@ func setAccountField(r *store.AccountRow, field, v string) error {
 	return nil
 }
 
-// mapAssociated turns tickets or deals into one signal each on their
-// company's account (the first associated company).
-func (h *HubSpotSource) mapAssociated(ctx context.Context, objType string, objs []hubspotObject, metric string,
-	value func(hubspotObject) (time.Time, float64, bool)) (Page, error) {
+// mapAssociated maps tickets or deals through each one's company's
+// account (the first associated company) with one.
+func (h *HubSpotSource) mapAssociated(ctx context.Context, objType string, objs []hubspotObject,
+	one func(p *Page, line int64, account string, o hubspotObject)) (Page, error) {
 	p := Page{Read: int64(len(objs))}
 	if len(objs) == 0 {
 		return p, nil
@@ -409,14 +423,52 @@ func (h *HubSpotSource) mapAssociated(ctx context.Context, objType string, objs 
 			p.Skip(objType + " without a company")
 			continue
 		}
-		at, v, ok := value(o)
-		if !ok {
-			p.Skip(objType + " without a date")
-			continue
-		}
-		p.Signals = append(p.Signals, store.SignalRow{Line: int64(i + 1), Account: acc, Metric: metric, ObservedAt: at, Value: v, Source: HubSpotSourceTag})
+		one(&p, int64(i+1), acc, o)
 	}
 	return p, nil
+}
+
+// mapTicket: a ticket is one support_tickets at its creation.
+func (h *HubSpotSource) mapTicket(p *Page, line int64, account string, o hubspotObject) {
+	at, ok := hubspotTime(o.Properties["createdate"])
+	if !ok {
+		p.Skip("tickets without a date")
+		return
+	}
+	p.Signals = append(p.Signals, store.SignalRow{Line: line, Account: account, Metric: "support_tickets", ObservedAt: at, Value: 1, Source: HubSpotSourceTag})
+}
+
+// HubSpotNewBusiness is the dealtype of a deal that wins a new customer;
+// every other closed-won deal (existingbusiness, or no type) renews.
+const HubSpotNewBusiness = "newbusiness"
+
+// mapDeal: a closed-won deal is a renewal_won signal (its amount at its
+// close date) and, unless it is new business, a renewal of the account,
+// whose renewal date moves to the deal's next contract end when the map
+// names that property (deal.renewal_date=...).
+func (h *HubSpotSource) mapDeal(p *Page, line int64, account string, o hubspotObject) {
+	closed, ok := hubspotTime(o.Properties["closedate"])
+	if !ok {
+		p.Skip("deals without a close date")
+		return
+	}
+	amount, _ := strconv.ParseFloat(o.Properties["amount"], 64)
+	p.Signals = append(p.Signals, store.SignalRow{Line: line, Account: account, Metric: "renewal_won", ObservedAt: closed, Value: amount, Source: HubSpotSourceTag})
+	if o.Properties["dealtype"] == HubSpotNewBusiness {
+		return
+	}
+	r := store.SyncRenewal{Account: account, Ref: "hubspot-deal:" + o.ID, ClosedOn: closed}
+	if prop := h.cfg.Map[HubSpotDealRenewalField]; prop != "" {
+		if v := strings.TrimSpace(o.Properties[prop]); v != "" {
+			next, ok := hubspotTime(v)
+			if !ok {
+				p.Skip(fmt.Sprintf("deals with a bad %s (property %s)", HubSpotDealRenewalField, prop))
+				return
+			}
+			r.NextRenewal = utcDay(next)
+		}
+	}
+	p.Renewals = append(p.Renewals, r)
 }
 
 // companiesOf reads the first associated company of each object

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/healthbot/healthbot/store"
 )
 
 const hubspotTestToken = "pat-na1-test"
@@ -222,12 +224,14 @@ func (f *fakeHubSpot) portfolio() {
 			f.assoc[tk.id] = tk.company
 		}
 	}
-	deals := []struct{ id, company, stage, amount, closed string }{
-		{"301", "101", "closedwon", "12000", "2025-10-01"}, {"302", "102", "closedlost", "5000", "2025-10-02"},
-		{"303", "103", "closedwon", "8000.50", "2025-10-03T00:00:00Z"},
+	deals := []struct{ id, company, stage, kind, amount, closed, end string }{
+		{"301", "101", "closedwon", "existingbusiness", "12000", "2025-10-01", "2026-12-01"},
+		{"302", "102", "closedlost", "", "5000", "2025-10-02", ""},
+		{"303", "103", "closedwon", "newbusiness", "8000.50", "2025-10-03T00:00:00Z", ""},
 	}
 	for i, d := range deals {
-		f.add("deals", d.id, base+int64(i)*1000, map[string]string{"dealstage": d.stage, "amount": d.amount, "closedate": d.closed})
+		f.add("deals", d.id, base+int64(i)*1000, map[string]string{"dealstage": d.stage, "dealtype": d.kind, "amount": d.amount,
+			"closedate": d.closed, "contract_end": d.end})
 		f.assoc[d.id] = d.company
 	}
 }
@@ -362,6 +366,114 @@ func TestHubSpotSyncRateLimitAndBadToken(t *testing.T) {
 	require.ErrorContains(t, err, "sync hubspot: cannot reach HubSpot")
 }
 
+// TestHubSpotSyncRecordsRenewals: a closed-won deal that is not new
+// business is a renewal outcome of its account, once per deal, and moves
+// the account's renewal date to the deal's contract end (marking it seen,
+// so the outcome job does not count the move again).
+func TestHubSpotSyncRecordsRenewals(t *testing.T) {
+	t.Parallel()
+	w := newSyncWorld(t)
+	f, apiURL := newFakeHubSpot(t)
+	f.portfolio()
+	// An old renewal of Globex, read on the first sync, with no contract end.
+	f.add("deals", "304", time.Date(2025, 11, 2, 0, 0, 0, 0, time.UTC).UnixMilli(),
+		map[string]string{"dealstage": "closedwon", "amount": "3000", "closedate": "2023-05-01"})
+	f.assoc["304"] = "102"
+	// Acme's renewal date, as a CSV import set it and the outcome job saw it.
+	ctx := context.Background()
+	w.takeSource(t, "hubspot")
+	_, err := w.st.DB().Exec(ctx, `WITH a AS (INSERT INTO account (external_id, name, renewal_date) VALUES ('acme.io', 'Acme', '2025-12-01') RETURNING id)
+		INSERT INTO renewal_seen (account_id, renewal_date, seen_at) SELECT id, '2025-12-01', now() FROM a`)
+	require.NoError(t, err)
+	src := func() *HubSpotSource {
+		return NewHubSpotSource(HubSpotConfig{Token: hubspotTestToken, APIURL: apiURL, PageSize: 2, SearchCap: 4,
+			Map: map[string]string{"segment": "industry", HubSpotDealRenewalField: "contract_end"}})
+	}
+
+	sum, err := w.run(t, src(), false)
+	require.NoError(t, err)
+	require.Equal(t, store.RenewalSummary{Read: 2, Recorded: 2, Moved: 1}, sum.Renewals, "deal 303 is new business, 302 was lost")
+	require.Contains(t, sum.String(), "; renewals 2 recorded, 0 unchanged, 1 renewal dates moved;")
+
+	type outcome struct{ Account, On, Next, Detected, Ref string }
+	outcomes := func() []outcome {
+		rows, err := w.st.DB().Query(ctx, `SELECT a.external_id, o.occurred_on::text, coalesce(o.next_renewal::text, ''),
+			o.detected_at::date::text, o.source_ref FROM outcome o JOIN account a ON a.id = o.account_id WHERE o.kind = 'renewal' ORDER BY 1`)
+		require.NoError(t, err)
+		var out []outcome
+		for rows.Next() {
+			var o outcome
+			require.NoError(t, rows.Scan(&o.Account, &o.On, &o.Next, &o.Detected, &o.Ref))
+			out = append(out, o)
+		}
+		require.NoError(t, rows.Err())
+		return out
+	}
+	want := []outcome{
+		{"acme.io", "2025-12-01", "2026-12-01", "2025-10-01", "hubspot-deal:301"}, // renewed the date it had
+		{"globex.com", "2023-05-01", "", "2023-05-01", "hubspot-deal:304"},        // too old for any date: its close
+	}
+	require.Equal(t, want, outcomes())
+	require.Equal(t, 1, w.count(t, `SELECT count(*) FROM account WHERE external_id = 'acme.io' AND renewal_date = '2026-12-01'`))
+	changes, err := w.st.RenewalDateChanges(ctx)
+	require.NoError(t, err)
+	require.Empty(t, changes, "the moved date is marked seen: the outcome job finds no second renewal")
+
+	sum, err = w.run(t, src(), true)
+	require.NoError(t, err)
+	require.Equal(t, store.RenewalSummary{Read: 2, Unchanged: 2}, sum.Renewals, "a full rerun records nothing twice")
+	require.Zero(t, sum.Accounts.Inserted+sum.Accounts.Updated+sum.Signals.Inserted+sum.Signals.Updated)
+	require.Equal(t, want, outcomes())
+}
+
+// TestHubSpotRenewalTheOutcomeJobFoundFirst: when the daily outcome job
+// already recorded the renewal (the date moved by a CSV), the deal keys
+// that outcome instead of recording a second.
+func TestHubSpotRenewalTheOutcomeJobFoundFirst(t *testing.T) {
+	t.Parallel()
+	w := newSyncWorld(t)
+	f, apiURL := newFakeHubSpot(t)
+	f.portfolio()
+	ctx := context.Background()
+	w.takeSource(t, "hubspot")
+	_, err := w.st.DB().Exec(ctx, `WITH a AS (INSERT INTO account (external_id, name, renewal_date) VALUES ('acme.io', 'Acme', '2026-12-01') RETURNING id),
+		s AS (INSERT INTO renewal_seen (account_id, renewal_date, seen_at) SELECT id, '2025-12-01', now() FROM a)
+		INSERT INTO outcome (account_id, kind, occurred_on, next_renewal, detected_at) SELECT id, 'renewal', '2025-12-01', '2026-12-01', now() FROM a`)
+	require.NoError(t, err)
+	src := NewHubSpotSource(HubSpotConfig{Token: hubspotTestToken, APIURL: apiURL, Map: map[string]string{HubSpotDealRenewalField: "contract_end"}})
+	sum, err := w.run(t, src, false)
+	require.NoError(t, err)
+	require.Equal(t, store.RenewalSummary{Read: 1, Unchanged: 1}, sum.Renewals)
+	require.Equal(t, 1, w.count(t, `SELECT count(*) FROM outcome WHERE source_ref = 'hubspot-deal:301' AND occurred_on = '2025-12-01'`))
+	require.Equal(t, 1, w.count(t, `SELECT count(*) FROM outcome`))
+}
+
+func TestRenewedDate(t *testing.T) {
+	t.Parallel()
+	d := func(s string) time.Time {
+		if s == "" {
+			return time.Time{}
+		}
+		t, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			panic(err)
+		}
+		return t
+	}
+	for _, c := range []struct{ name, closed, seen, current, next, want string }{
+		{"the seen date it renewed", "2025-10-01", "2025-12-01", "2026-12-01", "2026-12-01", "2025-12-01"},
+		{"the account's date when never seen", "2025-10-01", "", "2025-12-01", "", "2025-12-01"},
+		{"closed after the date lapsed", "2026-02-01", "", "2025-12-01", "2026-12-01", "2025-12-01"},
+		{"too long after the date", "2026-04-01", "", "2025-12-01", "", "2026-04-01"},
+		{"more than a year before it", "2024-10-01", "", "2025-12-01", "", "2024-10-01"},
+		{"a date not before the next end", "2025-10-01", "", "2026-12-01", "2026-12-01", "2025-10-01"},
+		{"no date", "2025-10-01", "", "", "", "2025-10-01"},
+	} {
+		got := store.RenewedDate(d(c.closed), d(c.seen), d(c.current), d(c.next))
+		require.Equal(t, d(c.want), got, c.name)
+	}
+}
+
 func TestParseHubSpotMap(t *testing.T) {
 	t.Parallel()
 	m, err := ParseHubSpotMap(" segment=industry, renewal_date=contract_end_date,tier=hs_tier ")
@@ -371,4 +483,11 @@ func TestParseHubSpotMap(t *testing.T) {
 	require.ErrorContains(t, err, `"segment" is not field=hubspot_property`)
 	_, err = ParseHubSpotMap("name=company_name")
 	require.ErrorContains(t, err, "name comes from the company itself")
+	m, err = ParseHubSpotMap("deal.renewal_date=contract_end")
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{HubSpotDealRenewalField: "contract_end"}, m)
+	_, err = ParseHubSpotMap("deal.amount=amount")
+	require.ErrorContains(t, err, "deal.amount: the only deal field is deal.renewal_date")
+	_, err = ParseHubSpotMap("renewal_date=contract_end_date,deal.renewal_date=contract_end")
+	require.ErrorContains(t, err, "not both")
 }

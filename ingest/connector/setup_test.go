@@ -30,6 +30,16 @@ func newSyncWorld(t *testing.T) *syncWorld {
 	return &syncWorld{st: st, clock: clock, r: &Runner{Store: st, Clock: clock, Instance: "test"}}
 }
 
+// takeSource writes source's sync_source row first: parallel tests share
+// one schema in separate transactions and queue on that row, so a test
+// that writes accounts before its first sync must queue first too, or it
+// deadlocks with a test holding the row and inserting the same accounts.
+func (w *syncWorld) takeSource(t *testing.T, source string) {
+	t.Helper()
+	_, err := w.st.DB().Exec(context.Background(), `INSERT INTO sync_source (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, source)
+	require.NoError(t, err)
+}
+
 // accounts creates accounts by external id.
 func (w *syncWorld) accounts(t *testing.T, ids ...string) {
 	t.Helper()
