@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -28,6 +30,7 @@ type HubSpotConfig struct {
 	HTTPClient *http.Client      // nil: a client with a 60s timeout
 	PageSize   int               // search page size; 0 means 100 (HubSpot allows 200)
 	SearchCap  int               // results one search can page through; 0 means HubSpot's 10,000
+	Clock      clockwork.Clock   // paces requests (hubspot_pace.go); nil: the real clock
 }
 
 // hubspotSearchCap is how many results one search query pages through:
@@ -64,6 +67,7 @@ type hubspotCursor struct {
 type HubSpotSource struct {
 	cfg    HubSpotConfig
 	owners map[string]string // owner id → email, read once per run
+	pace   *hubspotPacer
 }
 
 // NewHubSpotSource builds the source.
@@ -83,7 +87,10 @@ func NewHubSpotSource(cfg HubSpotConfig) *HubSpotSource {
 	if cfg.SearchCap == 0 {
 		cfg.SearchCap = hubspotSearchCap
 	}
-	return &HubSpotSource{cfg: cfg}
+	if cfg.Clock == nil {
+		cfg.Clock = clockwork.NewRealClock()
+	}
+	return &HubSpotSource{cfg: cfg, pace: newHubSpotPacer(cfg.Clock)}
 }
 
 // Name implements Source.
@@ -526,7 +533,8 @@ func (h *HubSpotSource) companyAccounts(ctx context.Context, ids []string) (map[
 	return out, nil
 }
 
-// call sends one request with the bearer token and decodes the answer;
+// call sends one request with the bearer token, paced under HubSpot's
+// limits, and decodes the answer;
 // 429 becomes a RateLimitedError, 401/403 and others a one-line instruction.
 func (h *HubSpotSource) call(ctx context.Context, method, path string, body, out any) error {
 	var rd io.Reader
@@ -546,11 +554,15 @@ func (h *HubSpotSource) call(ctx context.Context, method, path string, body, out
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if err := h.pace.wait(ctx, strings.HasSuffix(path, "/search")); err != nil {
+		return err
+	}
 	resp, err := h.cfg.HTTPClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("cannot reach HubSpot: %w; check HUBSPOT_API_URL and the network", err)
 	}
 	defer resp.Body.Close()
+	h.pace.observe(resp.Header)
 	what := strings.SplitN(path, "?", 2)[0]
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/store"
@@ -34,6 +35,53 @@ type fakeHubSpot struct {
 	fail      func(w http.ResponseWriter, r *http.Request) bool
 	calls     []string
 	lastLimit int
+	limits    *fakeLimits // nil: no rate limits
+}
+
+// fakeLimits enforces HubSpot's two limits on the test's clock: max
+// requests per interval, announced in X-HubSpot-RateLimit-* headers, and
+// searchMax searches per second, announced in none (as HubSpot's search).
+// Each request over a limit gets a 429 and is counted.
+type fakeLimits struct {
+	clock              clockwork.Clock
+	max, searchMax     int
+	interval           time.Duration
+	sent, searches     []time.Time
+	rejected, accepted int
+}
+
+func within(ts []time.Time, now time.Time, d time.Duration) []time.Time {
+	var out []time.Time
+	for _, t := range ts {
+		if now.Sub(t) < d {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// admit answers false, with a 429, when the request is over a limit.
+func (l *fakeLimits) admit(w http.ResponseWriter, r *http.Request) bool {
+	now := l.clock.Now()
+	l.sent = within(l.sent, now, l.interval)
+	l.searches = within(l.searches, now, time.Second)
+	search := strings.HasSuffix(r.URL.Path, "/search")
+	if len(l.sent) >= l.max || (search && len(l.searches) >= l.searchMax) {
+		l.rejected++
+		w.Header().Set("Retry-After", "1")
+		hubspotError(w, http.StatusTooManyRequests, "RATE_LIMITS", "You have reached your ten_secondly_rolling limit.")
+		return false
+	}
+	l.accepted++
+	l.sent = append(l.sent, now)
+	if search {
+		l.searches = append(l.searches, now)
+		return true
+	}
+	w.Header().Set("X-HubSpot-RateLimit-Max", strconv.Itoa(l.max))
+	w.Header().Set("X-HubSpot-RateLimit-Interval-Milliseconds", strconv.Itoa(int(l.interval/time.Millisecond)))
+	w.Header().Set("X-HubSpot-RateLimit-Remaining", strconv.Itoa(l.max-len(l.sent)))
+	return true
 }
 
 type fakeObject struct {
@@ -68,6 +116,9 @@ func (f *fakeHubSpot) serve(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, r.Method+" "+r.URL.Path)
 	if f.fail != nil && f.fail(w, r) {
+		return
+	}
+	if f.limits != nil && !f.limits.admit(w, r) {
 		return
 	}
 	if r.Header.Get("Authorization") != "Bearer "+hubspotTestToken {
@@ -236,18 +287,19 @@ func (f *fakeHubSpot) portfolio() {
 	}
 }
 
-func hubspotSource(apiURL string) *HubSpotSource {
-	return NewHubSpotSource(HubSpotConfig{Token: hubspotTestToken, APIURL: apiURL, PageSize: 2, SearchCap: 4,
+func hubspotSource(w *syncWorld, apiURL string) *HubSpotSource {
+	return NewHubSpotSource(HubSpotConfig{Token: hubspotTestToken, APIURL: apiURL, PageSize: 2, SearchCap: 4, Clock: w.clock,
 		Map: map[string]string{"segment": "industry", "renewal_date": "contract_end_date"}})
 }
 
 func TestHubSpotSync(t *testing.T) {
 	t.Parallel()
 	w := newSyncWorld(t)
+	w.autoAdvance(t)
 	f, apiURL := newFakeHubSpot(t)
 	f.portfolio()
 
-	sum, err := w.run(t, hubspotSource(apiURL), false)
+	sum, err := w.run(t, hubspotSource(w, apiURL), false)
 	require.NoError(t, err)
 	require.Equal(t, int64(5), sum.Accounts.Inserted)
 	require.Equal(t, int64(5), sum.Signals.Inserted, "three tickets on companies and two won deals")
@@ -281,7 +333,7 @@ func TestHubSpotSync(t *testing.T) {
 
 	// The second run searches from each object type's watermark: only the
 	// last modified records come back, unchanged.
-	sum, err = w.run(t, hubspotSource(apiURL), false)
+	sum, err = w.run(t, hubspotSource(w, apiURL), false)
 	require.NoError(t, err)
 	require.Zero(t, sum.Accounts.Inserted+sum.Accounts.Updated+sum.Signals.Inserted+sum.Signals.Updated, "nothing changes")
 	require.Equal(t, int64(3), sum.Read, "one company, one ticket, one deal at the watermarks")
@@ -291,7 +343,7 @@ func TestHubSpotSync(t *testing.T) {
 	f.objects["companies"][1].modified += 60_000
 	f.objects["companies"][1].props["industry"] = "Wholesale"
 	f.mu.Unlock()
-	sum, err = w.run(t, hubspotSource(apiURL), false)
+	sum, err = w.run(t, hubspotSource(w, apiURL), false)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), sum.Accounts.Updated)
 	require.Equal(t, 1, w.count(t, `SELECT count(*) FROM account WHERE segment = 'Wholesale'`))
@@ -300,6 +352,7 @@ func TestHubSpotSync(t *testing.T) {
 func TestHubSpotSyncFailingHalfWayResumes(t *testing.T) {
 	t.Parallel()
 	w := newSyncWorld(t)
+	w.autoAdvance(t)
 	f, apiURL := newFakeHubSpot(t)
 	f.portfolio()
 	f.fail = func(w http.ResponseWriter, r *http.Request) bool {
@@ -310,7 +363,7 @@ func TestHubSpotSyncFailingHalfWayResumes(t *testing.T) {
 		return true
 	}
 
-	_, err := w.run(t, hubspotSource(apiURL), false)
+	_, err := w.run(t, hubspotSource(w, apiURL), false)
 	require.EqualError(t, err, "sync hubspot: HubSpot answered 502 on crm/v3/objects/tickets/search: upstream timed out")
 	require.Equal(t, 5, w.count(t, `SELECT count(*) FROM account`), "the company pages before the failure are kept")
 	require.Zero(t, w.count(t, `SELECT count(*) FROM signal`))
@@ -320,12 +373,12 @@ func TestHubSpotSyncFailingHalfWayResumes(t *testing.T) {
 	f.fail = nil
 	f.mu.Unlock()
 	companySearches := f.callsTo("POST /crm/v3/objects/companies/search")
-	sum, err := w.run(t, hubspotSource(apiURL), false)
+	sum, err := w.run(t, hubspotSource(w, apiURL), false)
 	require.NoError(t, err)
 	require.Equal(t, companySearches, f.callsTo("POST /crm/v3/objects/companies/search"), "resumes at the tickets")
 	require.Equal(t, int64(5), sum.Signals.Inserted)
 
-	sum, err = w.run(t, hubspotSource(apiURL), true)
+	sum, err = w.run(t, hubspotSource(w, apiURL), true)
 	require.NoError(t, err)
 	// Past the search cap (4 here) the search restarts from the latest
 	// modification read, so the fourth company is read twice.
@@ -337,6 +390,7 @@ func TestHubSpotSyncFailingHalfWayResumes(t *testing.T) {
 func TestHubSpotSyncRateLimitAndBadToken(t *testing.T) {
 	t.Parallel()
 	w := newSyncWorld(t)
+	w.autoAdvance(t)
 	f, apiURL := newFakeHubSpot(t)
 	f.portfolio()
 	limited := false
@@ -352,17 +406,17 @@ func TestHubSpotSyncRateLimitAndBadToken(t *testing.T) {
 		return true
 	}
 	start := w.clock.Now()
-	w.waitOut(t, 2*time.Second)
-	sum, err := w.run(t, hubspotSource(apiURL), false)
+	sum, err := w.run(t, hubspotSource(w, apiURL), false)
 	require.NoError(t, err)
-	require.Equal(t, 2*time.Second, w.clock.Since(start))
+	require.True(t, limited)
+	require.GreaterOrEqual(t, w.clock.Since(start), 2*time.Second, "Retry-After waited out")
 	require.Equal(t, int64(5), sum.Signals.Inserted)
 
-	bad := NewHubSpotSource(HubSpotConfig{Token: "pat-wrong", APIURL: apiURL})
+	bad := NewHubSpotSource(HubSpotConfig{Token: "pat-wrong", APIURL: apiURL, Clock: w.clock})
 	_, err = w.run(t, bad, true)
 	require.EqualError(t, err, "sync hubspot: HubSpot rejected HUBSPOT_TOKEN (401): set a private app access token")
 
-	_, err = w.run(t, NewHubSpotSource(HubSpotConfig{Token: hubspotTestToken, APIURL: "http://127.0.0.1:1/"}), true)
+	_, err = w.run(t, NewHubSpotSource(HubSpotConfig{Token: hubspotTestToken, APIURL: "http://127.0.0.1:1/", Clock: w.clock}), true)
 	require.ErrorContains(t, err, "sync hubspot: cannot reach HubSpot")
 }
 
@@ -373,6 +427,7 @@ func TestHubSpotSyncRateLimitAndBadToken(t *testing.T) {
 func TestHubSpotSyncRecordsRenewals(t *testing.T) {
 	t.Parallel()
 	w := newSyncWorld(t)
+	w.autoAdvance(t)
 	f, apiURL := newFakeHubSpot(t)
 	f.portfolio()
 	// An old renewal of Globex, read on the first sync, with no contract end.
@@ -386,7 +441,7 @@ func TestHubSpotSyncRecordsRenewals(t *testing.T) {
 		INSERT INTO renewal_seen (account_id, renewal_date, seen_at) SELECT id, '2025-12-01', now() FROM a`)
 	require.NoError(t, err)
 	src := func() *HubSpotSource {
-		return NewHubSpotSource(HubSpotConfig{Token: hubspotTestToken, APIURL: apiURL, PageSize: 2, SearchCap: 4,
+		return NewHubSpotSource(HubSpotConfig{Token: hubspotTestToken, APIURL: apiURL, PageSize: 2, SearchCap: 4, Clock: w.clock,
 			Map: map[string]string{"segment": "industry", HubSpotDealRenewalField: "contract_end"}})
 	}
 
@@ -432,6 +487,7 @@ func TestHubSpotSyncRecordsRenewals(t *testing.T) {
 func TestHubSpotRenewalTheOutcomeJobFoundFirst(t *testing.T) {
 	t.Parallel()
 	w := newSyncWorld(t)
+	w.autoAdvance(t)
 	f, apiURL := newFakeHubSpot(t)
 	f.portfolio()
 	ctx := context.Background()
@@ -440,7 +496,7 @@ func TestHubSpotRenewalTheOutcomeJobFoundFirst(t *testing.T) {
 		s AS (INSERT INTO renewal_seen (account_id, renewal_date, seen_at) SELECT id, '2025-12-01', now() FROM a)
 		INSERT INTO outcome (account_id, kind, occurred_on, next_renewal, detected_at) SELECT id, 'renewal', '2025-12-01', '2026-12-01', now() FROM a`)
 	require.NoError(t, err)
-	src := NewHubSpotSource(HubSpotConfig{Token: hubspotTestToken, APIURL: apiURL, Map: map[string]string{HubSpotDealRenewalField: "contract_end"}})
+	src := NewHubSpotSource(HubSpotConfig{Token: hubspotTestToken, APIURL: apiURL, Clock: w.clock, Map: map[string]string{HubSpotDealRenewalField: "contract_end"}})
 	sum, err := w.run(t, src, false)
 	require.NoError(t, err)
 	require.Equal(t, store.RenewalSummary{Read: 1, Unchanged: 1}, sum.Renewals)
@@ -472,6 +528,65 @@ func TestRenewedDate(t *testing.T) {
 		got := store.RenewedDate(d(c.closed), d(c.seen), d(c.current), d(c.next))
 		require.Equal(t, d(c.want), got, c.name)
 	}
+}
+
+// TestHubSpotSyncPacesAheadOf429s: the fake allows 10 requests per 10 s
+// (saying so in its headers) and 5 searches a second; a sync of about 30
+// requests keeps under both, never meeting a 429.
+func TestHubSpotSyncPacesAheadOf429s(t *testing.T) {
+	t.Parallel()
+	w := newSyncWorld(t)
+	w.autoAdvance(t)
+	f, apiURL := newFakeHubSpot(t)
+	f.portfolio()
+	f.limits = &fakeLimits{clock: w.clock, max: 10, interval: 10 * time.Second, searchMax: 5}
+	start := w.clock.Now()
+	src := NewHubSpotSource(HubSpotConfig{Token: hubspotTestToken, APIURL: apiURL, PageSize: 1, Clock: w.clock})
+	sum, err := w.run(t, src, false)
+	require.NoError(t, err)
+	require.Equal(t, int64(5), sum.Accounts.Inserted)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	require.Zero(t, f.limits.rejected, "paced ahead of the limits")
+	require.Greater(t, f.limits.accepted, 20)
+	require.GreaterOrEqual(t, w.clock.Since(start), time.Duration(f.limits.accepted/10-1)*10*time.Second, "10 requests per 10 s at most")
+}
+
+// TestHubSpotPacer: the search window holds the sixth search of a second;
+// Remaining: 0 in HubSpot's headers holds the next request a whole interval.
+func TestHubSpotPacer(t *testing.T) {
+	t.Parallel()
+	clock := clockwork.NewFakeClock()
+	ctx := context.Background()
+	p := newHubSpotPacer(clock)
+	waited := func(search bool) time.Duration {
+		start := clock.Now()
+		done := make(chan error, 1)
+		go func() { done <- p.wait(ctx, search) }()
+		for {
+			select {
+			case err := <-done:
+				require.NoError(t, err)
+				return clock.Since(start)
+			default:
+			}
+			bctx, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+			if clock.BlockUntilContext(bctx, 1) == nil {
+				clock.Advance(100 * time.Millisecond)
+			}
+			cancel()
+		}
+	}
+	for range 5 {
+		require.Zero(t, waited(true))
+	}
+	require.Equal(t, time.Second, waited(true), "the sixth search waits out the second")
+	require.Zero(t, waited(false), "other requests are not held by the search limit")
+
+	p.observe(http.Header{"X-Hubspot-Ratelimit-Interval-Milliseconds": {"10000"}, "X-Hubspot-Ratelimit-Max": {"190"},
+		"X-Hubspot-Ratelimit-Remaining": {"0"}})
+	require.Equal(t, 190, p.general.max)
+	require.Equal(t, 10*time.Second, waited(false), "none remain: wait the interval")
 }
 
 func TestParseHubSpotMap(t *testing.T) {

@@ -74,6 +74,18 @@ func (w *syncWorld) run(t *testing.T, src Source, full bool) (Summary, error) {
 	return w.r.Run(context.Background(), src, full)
 }
 
+// autoAdvance moves the fake clock on 50ms whenever something waits on
+// it (a paced request, a Retry-After), until the test ends.
+func (w *syncWorld) autoAdvance(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() {
+		for w.clock.BlockUntilContext(ctx, 1) == nil {
+			w.clock.Advance(50 * time.Millisecond)
+		}
+	}()
+}
+
 // waitOut advances the fake clock by d as soon as the runner waits on it.
 func (w *syncWorld) waitOut(t *testing.T, d time.Duration) {
 	go func() {
