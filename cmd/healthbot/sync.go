@@ -215,10 +215,7 @@ func writeSyncStatus(w io.Writer, configured []string, states []store.SyncState)
 		case s.LastFinished.IsZero():
 			state = "-"
 		}
-		cursor := s.Cursor
-		if cursor == "" {
-			cursor = "(start)"
-		}
+		cursor := connector.DescribeCursor(n, s.Cursor)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n, when(s.LastStarted), state, cursor, strings.ReplaceAll(result, "\n", " "))
 	}
 	_ = tw.Flush()

@@ -559,7 +559,7 @@ func (h *HubSpotSource) call(ctx context.Context, method, path string, body, out
 	}
 	resp, err := h.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("cannot reach HubSpot: %w; check HUBSPOT_API_URL and the network", err)
+		return fmt.Errorf("cannot reach HubSpot: %w; check HUBSPOT_API_URL and the network", transportError(err))
 	}
 	defer resp.Body.Close()
 	h.pace.observe(resp.Header)

@@ -352,7 +352,7 @@ func utcDay(t time.Time) time.Time {
 func stripeError(err error, what string) error {
 	var se *stripe.Error
 	if !errors.As(err, &se) {
-		return fmt.Errorf("cannot reach Stripe (%s): %w; check STRIPE_API_URL and the network", what, err)
+		return fmt.Errorf("cannot reach Stripe (%s): %w; check STRIPE_API_URL and the network", what, transportError(err))
 	}
 	switch se.HTTPStatusCode {
 	case 401:
