@@ -420,6 +420,39 @@ func TestHubSpotSyncRateLimitAndBadToken(t *testing.T) {
 	require.ErrorContains(t, err, "sync hubspot: cannot reach HubSpot")
 }
 
+// TestHubSpotSyncMalformed: an answer that is not HubSpot's JSON fails the
+// run in one line naming the source and the endpoint, writing nothing; a
+// company whose mapped property is not of its field's type is skipped and
+// counted, the others written.
+func TestHubSpotSyncMalformed(t *testing.T) {
+	t.Parallel()
+	w := newSyncWorld(t)
+	w.autoAdvance(t)
+	f, apiURL := newFakeHubSpot(t)
+	f.portfolio()
+	f.fail = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/crm/v3/objects/companies/search" {
+			return false
+		}
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte("<html>maintenance</html>"))
+		return true
+	}
+	_, err := w.run(t, hubspotSource(w, apiURL), false)
+	require.EqualError(t, err, "sync hubspot: HubSpot's answer on crm/v3/objects/companies/search is not the JSON expected: invalid character '<' looking for beginning of value")
+	require.Zero(t, w.count(t, `SELECT count(*) FROM account`))
+
+	f.mu.Lock()
+	f.fail = nil
+	f.objects["companies"][0].props["contract_end_date"] = "next spring"
+	f.mu.Unlock()
+	sum, err := w.run(t, hubspotSource(w, apiURL), false)
+	require.NoError(t, err)
+	require.Equal(t, int64(4), sum.Accounts.Inserted)
+	require.Equal(t, 1, sum.Skipped["companies with a bad renewal_date (property contract_end_date)"])
+	require.Contains(t, sum.String(), "1 companies with a bad renewal_date (property contract_end_date)")
+}
+
 // TestHubSpotSyncRecordsRenewals: a closed-won deal that is not new
 // business is a renewal outcome of its account, once per deal, and moves
 // the account's renewal date to the deal's contract end (marking it seen,

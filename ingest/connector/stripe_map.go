@@ -2,9 +2,11 @@ package connector
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -351,8 +353,16 @@ func utcDay(t time.Time) time.Time {
 // stripeError makes a Stripe API error a one-line instruction.
 func stripeError(err error, what string) error {
 	var se *stripe.Error
-	if !errors.As(err, &se) {
+	var ue *url.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return err
+	case errors.As(err, &ue):
 		return fmt.Errorf("cannot reach Stripe (%s): %w; check STRIPE_API_URL and the network", what, transportError(err))
+	case !errors.As(err, &se):
+		// stripe-go's decoding error quotes the answer, which may hold
+		// customers' details: it is not repeated.
+		return fmt.Errorf("Stripe's answer on %s is not the JSON expected; check that STRIPE_API_URL is Stripe's API", what)
 	}
 	switch se.HTTPStatusCode {
 	case 401:

@@ -246,3 +246,15 @@ func TestStripeSyncAddsUpAnAccountsCustomersAcrossPages(t *testing.T) {
 	require.Equal(t, 2, seats)
 	require.Equal(t, 1, w.count(t, `SELECT count(*) FROM account`), "x@acme.io.example.com is another domain")
 }
+
+// TestStripeSyncMalformedAnswer: an answer that is not Stripe's JSON fails
+// the run in one line naming the source and the list, writing nothing.
+func TestStripeSyncMalformedAnswer(t *testing.T) {
+	t.Parallel()
+	w := newSyncWorld(t)
+	proxy, apiURL := newStripeProxy(t)
+	proxy.set(once("/v1/subscriptions", http.StatusOK, nil, `{"object":"list","data":[{"id":5,"object":"subscription"}],"has_more":false}`))
+	_, err := w.run(t, stripeSource(apiURL, w.clock.Now()), false)
+	require.EqualError(t, err, "sync stripe: Stripe's answer on subscriptions is not the JSON expected; check that STRIPE_API_URL is Stripe's API")
+	require.Zero(t, w.count(t, `SELECT count(*) FROM account`))
+}
