@@ -3,9 +3,9 @@ package connector
 import (
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
-	"net/url"
 	"testing"
 	"time"
 
