@@ -115,7 +115,7 @@ func syncSources(cfg Config, kind string, names []string) ([]connector.Source, e
 func connectorOff(cfg Config, kind string) string {
 	switch {
 	case kind == "stripe" && cfg.StripeAPIKey == "":
-		return "STRIPE_API_KEY is not set: create a restricted key with read access to Customers, Subscriptions and Invoices"
+		return "STRIPE_API_KEY is not set: create a restricted key with read access to Customers, Subscriptions, Invoices and Events"
 	case kind == "hubspot" && cfg.HubSpotToken == "":
 		return "HUBSPOT_TOKEN is not set: create a private app (scopes in the README) and set its access token"
 	case kind == "sql" && len(cfg.SQLSources) == 0:

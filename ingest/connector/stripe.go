@@ -13,7 +13,7 @@ import (
 
 // StripeConfig configures the Stripe sync.
 type StripeConfig struct {
-	APIKey     string       // STRIPE_API_KEY: a restricted key reading Customers, Subscriptions, Invoices is enough
+	APIKey     string       // STRIPE_API_KEY: a restricted key reading Customers, Subscriptions, Invoices and Events is enough
 	APIURL     string       // STRIPE_API_URL; "" is Stripe's
 	Match      []string     // HEALTHBOT_STRIPE_MATCH; nil is DefaultStripeMatch
 	HTTPClient *http.Client // nil: a client with a 60s timeout

@@ -368,7 +368,7 @@ func stripeError(err error, what string) error {
 	case 401:
 		return fmt.Errorf("Stripe rejected STRIPE_API_KEY (401 on %s): set a valid secret or restricted key", what)
 	case 403:
-		return fmt.Errorf("STRIPE_API_KEY may not read %s (403): give the restricted key read access to Customers, Subscriptions and Invoices", what)
+		return fmt.Errorf("STRIPE_API_KEY may not read %s (403): give the restricted key read access to Customers, Subscriptions, Invoices and Events", what)
 	case 429:
 		return &RateLimitedError{RetryAfter: retryAfter(se.LastResponse)}
 	}
