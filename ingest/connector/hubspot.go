@@ -251,7 +251,10 @@ func (h *HubSpotSource) search(ctx context.Context, c hubspotCursor) (hubspotSea
 		if prop := h.cfg.Map[HubSpotDealRenewalField]; prop != "" {
 			props = append(props, prop)
 		}
-		filters = append(filters, hubspotFilter{PropertyName: "dealstage", Operator: "EQ", Value: "closedwon"})
+		// hs_is_closed_won holds for the won stage of every pipeline (a
+		// renewals pipeline has its own stage ids), not only the default's
+		// closedwon.
+		filters = append(filters, hubspotFilter{PropertyName: "hs_is_closed_won", Operator: "EQ", Value: "true"})
 	}
 	body := map[string]any{
 		"filterGroups": []any{map[string]any{"filters": filters}},

@@ -275,14 +275,15 @@ func (f *fakeHubSpot) portfolio() {
 			f.assoc[tk.id] = tk.company
 		}
 	}
-	deals := []struct{ id, company, stage, kind, amount, closed, end string }{
-		{"301", "101", "closedwon", "existingbusiness", "12000", "2025-10-01", "2026-12-01"},
-		{"302", "102", "closedlost", "", "5000", "2025-10-02", ""},
-		{"303", "103", "closedwon", "newbusiness", "8000.50", "2025-10-03T00:00:00Z", ""},
+	// 301 is won in a renewals pipeline, whose stages have their own ids.
+	deals := []struct{ id, company, stage, won, kind, amount, closed, end string }{
+		{"301", "101", "9861234", "true", "existingbusiness", "12000", "2025-10-01", "2026-12-01"},
+		{"302", "102", "closedlost", "false", "", "5000", "2025-10-02", ""},
+		{"303", "103", "closedwon", "true", "newbusiness", "8000.50", "2025-10-03T00:00:00Z", ""},
 	}
 	for i, d := range deals {
-		f.add("deals", d.id, base+int64(i)*1000, map[string]string{"dealstage": d.stage, "dealtype": d.kind, "amount": d.amount,
-			"closedate": d.closed, "contract_end": d.end})
+		f.add("deals", d.id, base+int64(i)*1000, map[string]string{"dealstage": d.stage, "hs_is_closed_won": d.won, "dealtype": d.kind,
+			"amount": d.amount, "closedate": d.closed, "contract_end": d.end})
 		f.assoc[d.id] = d.company
 	}
 }
@@ -465,7 +466,7 @@ func TestHubSpotSyncRecordsRenewals(t *testing.T) {
 	f.portfolio()
 	// An old renewal of Globex, read on the first sync, with no contract end.
 	f.add("deals", "304", time.Date(2025, 11, 2, 0, 0, 0, 0, time.UTC).UnixMilli(),
-		map[string]string{"dealstage": "closedwon", "amount": "3000", "closedate": "2023-05-01"})
+		map[string]string{"dealstage": "closedwon", "hs_is_closed_won": "true", "amount": "3000", "closedate": "2023-05-01"})
 	f.assoc["304"] = "102"
 	// Acme's renewal date, as a CSV import set it and the outcome job saw it.
 	ctx := context.Background()

@@ -50,6 +50,20 @@ func (p *stripeProxy) set(f func(w http.ResponseWriter, r *http.Request) bool) {
 	p.mu.Unlock()
 }
 
+// seen is the paths requested so far.
+func (p *stripeProxy) seen() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.paths...)
+}
+
+// forget clears the paths requested so far.
+func (p *stripeProxy) forget() {
+	p.mu.Lock()
+	p.paths = nil
+	p.mu.Unlock()
+}
+
 // once answers the first request to path with status and body.
 func once(path string, status int, header map[string]string, body string) func(w http.ResponseWriter, r *http.Request) bool {
 	var done bool
@@ -137,7 +151,7 @@ func TestStripeSyncWaitsOutA429(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 3*time.Second, w.clock.Since(start))
 	require.Equal(t, int64(1), sum.Accounts.Inserted)
-	require.Equal(t, 2, strings.Count(strings.Join(proxy.paths, " "), "/v1/customers"), "the page was read again")
+	require.Equal(t, 2, strings.Count(strings.Join(proxy.seen(), " "), "/v1/customers"), "the page was read again")
 }
 
 func TestStripeSyncErrors(t *testing.T) {
