@@ -288,6 +288,17 @@ func (f *fakeHubSpot) portfolio() {
 	}
 }
 
+// setupHubSpot is a sync world whose fake clock moves on whenever the
+// sync waits, and the fake HubSpot with the portfolio.
+func setupHubSpot(t *testing.T) (*syncWorld, *fakeHubSpot, string) {
+	t.Helper()
+	w := newSyncWorld(t)
+	w.autoAdvance(t)
+	f, apiURL := newFakeHubSpot(t)
+	f.portfolio()
+	return w, f, apiURL
+}
+
 func hubspotSource(w *syncWorld, apiURL string) *HubSpotSource {
 	return NewHubSpotSource(HubSpotConfig{Token: hubspotTestToken, APIURL: apiURL, PageSize: 2, SearchCap: 4, Clock: w.clock,
 		Map: map[string]string{"segment": "industry", "renewal_date": "contract_end_date"}})
@@ -295,10 +306,7 @@ func hubspotSource(w *syncWorld, apiURL string) *HubSpotSource {
 
 func TestHubSpotSync(t *testing.T) {
 	t.Parallel()
-	w := newSyncWorld(t)
-	w.autoAdvance(t)
-	f, apiURL := newFakeHubSpot(t)
-	f.portfolio()
+	w, f, apiURL := setupHubSpot(t)
 
 	sum, err := w.run(t, hubspotSource(w, apiURL), false)
 	require.NoError(t, err)
@@ -352,10 +360,7 @@ func TestHubSpotSync(t *testing.T) {
 
 func TestHubSpotSyncFailingHalfWayResumes(t *testing.T) {
 	t.Parallel()
-	w := newSyncWorld(t)
-	w.autoAdvance(t)
-	f, apiURL := newFakeHubSpot(t)
-	f.portfolio()
+	w, f, apiURL := setupHubSpot(t)
 	f.fail = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path != "/crm/v3/objects/tickets/search" {
 			return false
@@ -390,10 +395,7 @@ func TestHubSpotSyncFailingHalfWayResumes(t *testing.T) {
 
 func TestHubSpotSyncRateLimitAndBadToken(t *testing.T) {
 	t.Parallel()
-	w := newSyncWorld(t)
-	w.autoAdvance(t)
-	f, apiURL := newFakeHubSpot(t)
-	f.portfolio()
+	w, f, apiURL := setupHubSpot(t)
 	limited := false
 	f.fail = func(w http.ResponseWriter, r *http.Request) bool {
 		if limited || r.URL.Path != "/crm/v3/objects/deals/search" {
@@ -427,10 +429,7 @@ func TestHubSpotSyncRateLimitAndBadToken(t *testing.T) {
 // counted, the others written.
 func TestHubSpotSyncMalformed(t *testing.T) {
 	t.Parallel()
-	w := newSyncWorld(t)
-	w.autoAdvance(t)
-	f, apiURL := newFakeHubSpot(t)
-	f.portfolio()
+	w, f, apiURL := setupHubSpot(t)
 	f.fail = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path != "/crm/v3/objects/companies/search" {
 			return false
@@ -460,10 +459,7 @@ func TestHubSpotSyncMalformed(t *testing.T) {
 // so the outcome job does not count the move again).
 func TestHubSpotSyncRecordsRenewals(t *testing.T) {
 	t.Parallel()
-	w := newSyncWorld(t)
-	w.autoAdvance(t)
-	f, apiURL := newFakeHubSpot(t)
-	f.portfolio()
+	w, f, apiURL := setupHubSpot(t)
 	// An old renewal of Globex, read on the first sync, with no contract end.
 	f.add("deals", "304", time.Date(2025, 11, 2, 0, 0, 0, 0, time.UTC).UnixMilli(),
 		map[string]string{"dealstage": "closedwon", "hs_is_closed_won": "true", "amount": "3000", "closedate": "2023-05-01"})
@@ -520,10 +516,7 @@ func TestHubSpotSyncRecordsRenewals(t *testing.T) {
 // that outcome instead of recording a second.
 func TestHubSpotRenewalTheOutcomeJobFoundFirst(t *testing.T) {
 	t.Parallel()
-	w := newSyncWorld(t)
-	w.autoAdvance(t)
-	f, apiURL := newFakeHubSpot(t)
-	f.portfolio()
+	w, _, apiURL := setupHubSpot(t)
 	ctx := context.Background()
 	w.takeSource(t, "hubspot")
 	_, err := w.st.DB().Exec(ctx, `WITH a AS (INSERT INTO account (external_id, name, renewal_date) VALUES ('acme.io', 'Acme', '2026-12-01') RETURNING id),
@@ -569,10 +562,7 @@ func TestRenewedDate(t *testing.T) {
 // requests keeps under both, never meeting a 429.
 func TestHubSpotSyncPacesAheadOf429s(t *testing.T) {
 	t.Parallel()
-	w := newSyncWorld(t)
-	w.autoAdvance(t)
-	f, apiURL := newFakeHubSpot(t)
-	f.portfolio()
+	w, f, apiURL := setupHubSpot(t)
 	f.limits = &fakeLimits{clock: w.clock, max: 10, interval: 10 * time.Second, searchMax: 5}
 	start := w.clock.Now()
 	src := NewHubSpotSource(HubSpotConfig{Token: hubspotTestToken, APIURL: apiURL, PageSize: 1, Clock: w.clock})
