@@ -1,7 +1,6 @@
 package scoring
 
 import (
-	"math"
 	"sort"
 	"time"
 )
@@ -90,7 +89,7 @@ type Digest struct {
 // BuildDigest computes the digest from one week's scores and pulses.
 func BuildDigest(in DigestInput) Digest {
 	if in.RenewalDays == 0 {
-		in.RenewalDays = 90
+		in.RenewalDays = DefaultRenewalDays
 	}
 	if in.MoversLimit == 0 {
 		in.MoversLimit = 5
@@ -140,7 +139,7 @@ func BuildDigest(in DigestInput) Digest {
 			d.Expansion = append(d.Expansion, Expansion{Account: a, Reason: why})
 		}
 	}
-	d.Down, d.Up = topMovers(moves, in.MoversLimit)
+	d.Down, d.Up = Movers(moves, func(m Mover) (float64, bool) { return m.Delta, true }, in.MoversLimit)
 	sort.Slice(d.NewlyRed, func(i, j int) bool { return d.NewlyRed[i].To < d.NewlyRed[j].To })
 	sort.Slice(d.Renewals, func(i, j int) bool { return d.Renewals[i].Days < d.Renewals[j].Days })
 	sort.Slice(d.Expansion, func(i, j int) bool { return d.Expansion[i].Account.MRR > d.Expansion[j].Account.MRR })
@@ -150,51 +149,12 @@ func BuildDigest(in DigestInput) Digest {
 }
 
 func (d *Digest) addRenewal(in DigestInput, a Account, s Score) {
-	if a.RenewalDate.IsZero() || s.Band == BandGreen {
+	if !RenewalAtRisk(s.Band, a.RenewalDate, in.Now, in.RenewalDays) {
 		return
 	}
-	days := int(math.Ceil(a.RenewalDate.Sub(in.Now).Hours() / 24))
-	if days < 0 || days > in.RenewalDays {
-		return
-	}
+	days, _ := RenewsWithin(a.RenewalDate, in.Now, in.RenewalDays)
 	d.Renewals = append(d.Renewals, RenewalRisk{Account: a, Days: days, Score: s.Value, Band: s.Band})
 	d.MRRAtRisk += a.MRR
-}
-
-// Moved says whether a score change counts as a move, and which way: −1, 0
-// or +1. A change counts when it shows as at least one whole point, so a
-// list of movers never shows "59 → 59 (± 0)". The digest and /health
-// movers both ask here.
-func Moved(delta float64) int {
-	switch r := math.Round(delta); {
-	case r < 0:
-		return -1
-	case r > 0:
-		return 1
-	}
-	return 0
-}
-
-// topMovers returns the biggest drops and rises, largest first; ties break
-// by account id so the digest is stable.
-func topMovers(moves []Mover, n int) (down, up []Mover) {
-	sort.Slice(moves, func(i, j int) bool {
-		if moves[i].Delta != moves[j].Delta {
-			return moves[i].Delta < moves[j].Delta
-		}
-		return moves[i].Account.ID < moves[j].Account.ID
-	})
-	for _, m := range moves {
-		if Moved(m.Delta) < 0 && len(down) < n {
-			down = append(down, m)
-		}
-	}
-	for i := len(moves) - 1; i >= 0 && len(up) < n; i-- {
-		if Moved(moves[i].Delta) > 0 {
-			up = append(up, moves[i])
-		}
-	}
-	return down, up
 }
 
 // pulseCompletion counts, per CSM who owns live accounts, how many of them

@@ -49,8 +49,8 @@ func TestTrendDeltas(t *testing.T) {
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("%s: Delta = %v, %v; want %v, %v", tc.name, got, ok, tc.want, tc.ok)
 		}
-		if now, ok := ValueAt(series, tc.at); now != tc.wantNow || ok != tc.nowPresent {
-			t.Errorf("%s: ValueAt = %v, %v; want %v, %v", tc.name, now, ok, tc.wantNow, tc.nowPresent)
+		if now, ok := ScoreAt(series, tc.at); now != tc.wantNow || ok != tc.nowPresent {
+			t.Errorf("%s: ScoreAt = %v, %v; want %v, %v", tc.name, now, ok, tc.wantNow, tc.nowPresent)
 		}
 	}
 	tr := TrendAt(series, day(29))
