@@ -59,8 +59,9 @@ type AskFilter struct {
 	RenewalWithinDays *int   // renewal date in [AsOf, AsOf+N]
 	MinScore          *float64
 	MaxScore          *float64
-	Trend             string // "dropping", "rising" or ""
+	Trend             string // "dropping", "rising" (a change scoring.Moved counts) or ""
 	TrendDays         int    // 7 or 28 (default)
+	AtRisk            bool   // only the accounts scoring.AtRisk names
 	Sort              string // score_asc (default), score_desc, change_asc, change_desc, renewal_asc, mrr_desc, name
 	Limit             int    // 1..AskMaxRows; 0 means AskMaxRows
 }
@@ -82,7 +83,7 @@ type AskBrief struct {
 }
 
 // Scored reports whether the account has a usable score.
-func (b AskBrief) Scored() bool { return b.Band != scoring.BandNone && b.Band != "" }
+func (b AskBrief) Scored() bool { return scoring.Scored(b.Band) }
 
 // AskSearchAccounts lists live accounts matching f and how many matched in all.
 func (s *Store) AskSearchAccounts(ctx context.Context, f AskFilter) ([]AskBrief, int, error) {
@@ -90,10 +91,13 @@ func (s *Store) AskSearchAccounts(ctx context.Context, f AskFilter) ([]AskBrief,
 		AsOf: pgDate(f.AsOf), Segment: nilIfEmpty(f.Segment), Band: nilIfEmpty(string(f.Band)),
 		Owner: nilIfEmpty(f.Owner), OwnerPattern: nilIfEmpty(LikeEscape(f.Owner)),
 		MinScore: f.MinScore, MaxScore: f.MaxScore, Trend: nilIfEmpty(f.Trend),
-		TrendDays: 28, Sort: f.Sort, Lim: int32(clampRows(f.Limit)),
+		TrendDays: scoring.LongDeltaDays, Sort: f.Sort, Lim: int32(clampRows(f.Limit)), MoveMin: scoring.MoveMin,
 	}
-	if f.TrendDays == 7 {
-		p.TrendDays = 7
+	if f.TrendDays == scoring.ShortDeltaDays {
+		p.TrendDays = scoring.ShortDeltaDays
+	}
+	if f.AtRisk {
+		p.AtRiskDrop = ptrTo(scoring.AtRiskDrop)
 	}
 	if p.Sort == "" {
 		p.Sort = "score_asc"
@@ -269,7 +273,8 @@ type AskGroup struct {
 // AskPortfolio summarises live accounts grouped by "segment", "owner" or
 // "none" (one line), optionally within one segment.
 func (s *Store) AskPortfolio(ctx context.Context, groupBy, segment string, asOf time.Time) ([]AskGroup, error) {
-	rows, err := s.q.AskPortfolio(ctx, db.AskPortfolioParams{GroupBy: groupBy, Segment: nilIfEmpty(segment), AsOf: pgDate(asOf)})
+	rows, err := s.q.AskPortfolio(ctx, db.AskPortfolioParams{GroupBy: groupBy, Segment: nilIfEmpty(segment), AsOf: pgDate(asOf),
+		RenewalDays: scoring.DefaultRenewalDays})
 	if err != nil {
 		return nil, fmt.Errorf("portfolio: %w", err)
 	}
@@ -340,6 +345,8 @@ func clampRows(n int) int {
 	}
 	return min(n, AskMaxRows)
 }
+
+func ptrTo[T any](v T) *T { return &v }
 
 func nilIfEmpty(s string) *string {
 	if s == "" {

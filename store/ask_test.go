@@ -69,6 +69,8 @@ func (f askFixture) scores(t *testing.T, ext string, from, to float64) {
 			`[{"metric":"active_users","family":"usage","label":"Active users","value":0.1,"score":12,"weight":0.3,"contribution":-11.4,"detail":"12th percentile"}]`)
 		require.NoError(t, err)
 	}
+	// Written past UpsertScores, so the current state is rebuilt by hand.
+	require.NoError(t, f.s.RebuildState(context.Background()))
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -308,30 +308,14 @@ func (q *Queries) CardSegments(ctx context.Context) ([]CardSegmentsRow, error) {
 const cardSummaries = `-- name: CardSummaries :many
 SELECT a.id, a.external_id, a.name, a.domain, a.segment, a.owner_id, a.mrr, a.seats, a.renewal_date,
        c.slack_user_id AS owner_slack_user_id, c.name AS owner_name, c.email AS owner_email,
-       s.as_of AS score_as_of, s.score AS score_value, COALESCE(s.band, '')::text AS score_band,
-       w1.score AS score_7d, w4.score AS score_28d,
-       COALESCE(p.rating, '')::text AS pulse_rating, COALESCE(p.week, '')::text AS pulse_week,
-       COALESCE(p.answered_at, 'epoch')::timestamptz AS pulse_answered_at
+       st.as_of AS score_as_of, st.score AS score_value, COALESCE(st.band, '')::text AS score_band,
+       st.score_7d, st.score_28d,
+       COALESCE(st.pulse_rating, '')::text AS pulse_rating, COALESCE(st.pulse_week, '')::text AS pulse_week,
+       COALESCE(st.pulse_answered_at, 'epoch')::timestamptz AS pulse_answered_at,
+       COALESCE(st.open_alerts, 0)::int AS open_alerts
 FROM account a
 LEFT JOIN csm c ON c.id = a.owner_id
-LEFT JOIN LATERAL (
-    SELECT score.as_of, score.score, score.band FROM score
-    WHERE score.account_id = a.id ORDER BY score.as_of DESC LIMIT 1
-) s ON true
-LEFT JOIN LATERAL (
-    SELECT score.score FROM score
-    WHERE score.account_id = a.id AND score.as_of <= s.as_of - 7 AND score.as_of > s.as_of - 14
-    ORDER BY score.as_of DESC LIMIT 1
-) w1 ON true
-LEFT JOIN LATERAL (
-    SELECT score.score FROM score
-    WHERE score.account_id = a.id AND score.as_of <= s.as_of - 28 AND score.as_of > s.as_of - 35
-    ORDER BY score.as_of DESC LIMIT 1
-) w4 ON true
-LEFT JOIN LATERAL (
-    SELECT pulse.rating, pulse.week, pulse.answered_at FROM pulse
-    WHERE pulse.account_id = a.id ORDER BY pulse.week DESC LIMIT 1
-) p ON true
+LEFT JOIN account_state st ON st.account_id = a.id
 WHERE a.churned_at IS NULL
   AND ($1::bigint IS NULL OR a.owner_id = $1::bigint)
   AND ($2::text IS NULL OR lower(a.segment) = lower($2::text))
@@ -368,11 +352,12 @@ type CardSummariesRow struct {
 	PulseRating      string
 	PulseWeek        string
 	PulseAnsweredAt  time.Time
+	OpenAlerts       int32
 }
 
-// One line per live account: owner, newest score, the score 7 and 28 days
-// before it (or the nearest within a week earlier) and the newest pulse.
-// Each filter applies only when its argument is not NULL.
+// One line per live account from its current state (account_state): owner,
+// newest score, the scores 7 and 28 days before it (scoring.ScoreAt) and the
+// newest pulse. Each filter applies only when its argument is not NULL.
 func (q *Queries) CardSummaries(ctx context.Context, arg CardSummariesParams) ([]CardSummariesRow, error) {
 	rows, err := q.db.Query(ctx, cardSummaries,
 		arg.OwnerID,
@@ -408,6 +393,7 @@ func (q *Queries) CardSummaries(ctx context.Context, arg CardSummariesParams) ([
 			&i.PulseRating,
 			&i.PulseWeek,
 			&i.PulseAnsweredAt,
+			&i.OpenAlerts,
 		); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store/db"
+)
+
+// AccountState is one account's current state (table account_state): what
+// lists, App Home, the digest and the question tools read instead of the
+// score history.
+type AccountState struct {
+	AccountID  int64
+	AsOf       time.Time // the newest score's day; zero: never scored
+	Score      *float64  // nil when not enough data
+	Band       scoring.Band
+	Score7d    *float64 // scoring.ScoreAt(AsOf − ShortDeltaDays)
+	Band7d     scoring.Band
+	Score28d   *float64 // scoring.ScoreAt(AsOf − LongDeltaDays)
+	BandSince  time.Time
+	PulseWeek  string
+	Pulse      scoring.Rating
+	PulseAt    time.Time
+	OpenAlerts int
+}
+
+// refreshState recomputes the score part of the current state of the given
+// accounts (all when ids is nil) and the band counts of the given days (all
+// when days is nil). UpsertScores calls it in its transaction, so every score
+// write — a daily run, a backfill, a fixture — leaves the state as a daily
+// run would.
+func (s *Store) refreshState(ctx context.Context, ids []int64, days []pgtype.Date) error {
+	if err := s.q.RefreshAccountState(ctx, db.RefreshAccountStateParams{
+		ShortDays: scoring.ShortDeltaDays, LongDays: scoring.LongDeltaDays, MaxAgeDays: scoring.ScoreAtMaxAgeDays, Ids: ids,
+	}); err != nil {
+		return fmt.Errorf("refresh account state: %w", err)
+	}
+	if err := s.q.DeleteBandDays(ctx, days); err != nil {
+		return fmt.Errorf("refresh band counts: %w", err)
+	}
+	if err := s.q.RefreshBandDays(ctx, days); err != nil {
+		return fmt.Errorf("refresh band counts: %w", err)
+	}
+	return nil
+}
+
+// RebuildState recomputes the whole current state from the score history.
+// Migrate runs it once after creating the table; a load that bypasses
+// UpsertScores (a bulk COPY) must run it too.
+func (s *Store) RebuildState(ctx context.Context) error {
+	return s.InTx(ctx, func(tx *Store) error { return tx.refreshState(ctx, nil, nil) })
+}
+
+// AccountStates reads the state rows of ids (all when ids is nil), by account id.
+func (s *Store) AccountStates(ctx context.Context, ids []int64) ([]AccountState, error) {
+	rows, err := s.q.AccountStates(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("account states: %w", err)
+	}
+	out := make([]AccountState, len(rows))
+	for i, r := range rows {
+		out[i] = AccountState{
+			AccountID: r.AccountID, AsOf: date(r.AsOf), Score: r.Score, Band: scoring.Band(r.Band),
+			Score7d: r.Score7d, Band7d: scoring.Band(r.Band7d), Score28d: r.Score28d, BandSince: date(r.BandSince),
+			PulseWeek: r.PulseWeek, Pulse: scoring.Rating(r.PulseRating), PulseAt: deref(r.PulseAnsweredAt),
+			OpenAlerts: int(r.OpenAlerts),
+		}
+	}
+	return out, nil
+}
+
+// distinctIDs lists the accounts of scores once each, sorted.
+func distinctIDs(scores []scoring.Score) []int64 {
+	ids := make([]int64, len(scores))
+	for i, sc := range scores {
+		ids[i] = sc.AccountID
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
