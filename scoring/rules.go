@@ -36,22 +36,28 @@ const (
 // and fewer than ScoreAtMaxAgeDays days before it. The series must be sorted
 // by date (Series does that) and holds scored points only.
 func ScoreAt(series []SeriesPoint, day time.Time) (float64, bool) {
+	p, ok := PointAt(series, day)
+	return p.Value, ok
+}
+
+// PointAt is the point ScoreAt reads.
+func PointAt(series []SeriesPoint, day time.Time) (SeriesPoint, bool) {
 	d := Day(day)
 	i, found := slices.BinarySearchFunc(series, d, func(p SeriesPoint, t time.Time) int { return cmp.Compare(Day(p.Date).Unix(), t.Unix()) })
 	if found {
 		for i+1 < len(series) && Day(series[i+1].Date).Equal(d) { // the last of equal dates wins
 			i++
 		}
-		return series[i].Value, true
+		return series[i], true
 	}
 	if i == 0 {
-		return 0, false
+		return SeriesPoint{}, false
 	}
 	p := series[i-1]
 	if d.Sub(Day(p.Date)) >= ScoreAtMaxAgeDays*24*time.Hour {
-		return 0, false
+		return SeriesPoint{}, false
 	}
-	return p.Value, true
+	return p, true
 }
 
 // Delta is ScoreAt(asOf) minus ScoreAt(asOf − days); ok is false when either

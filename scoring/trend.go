@@ -11,6 +11,7 @@ import (
 type SeriesPoint struct {
 	Date  time.Time `json:"date"`
 	Value float64   `json:"value"`
+	Band  Band      `json:"-"` // the point's band, when the series was built from scores
 }
 
 // Series turns scores into a date-sorted series, leaving out "not enough data".
@@ -18,7 +19,7 @@ func Series(scores []Score) []SeriesPoint {
 	out := make([]SeriesPoint, 0, len(scores))
 	for _, s := range scores {
 		if s.HasScore() {
-			out = append(out, SeriesPoint{Date: Day(s.AsOf), Value: s.Value})
+			out = append(out, SeriesPoint{Date: Day(s.AsOf), Value: s.Value, Band: s.Band})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b SeriesPoint) int { return a.Date.Compare(b.Date) })

@@ -175,11 +175,18 @@ func (s *Store) AskAccount(ctx context.Context, id int64, asOf time.Time) (AskDe
 			ID: r.ID, ExternalID: r.ExternalID, Name: r.Name, Segment: r.Segment, Owner: r.OwnerName,
 			MRR: r.Mrr, RenewalDate: date(r.RenewalDate), ScoreAsOf: date(r.ScoreAsOf),
 			Score: deref(r.Score), Band: scoring.Band(r.Band),
-			Change7d: diff(r.Score, r.Score7dAgo), Change28d: diff(r.Score, r.Score28dAgo),
 		},
 		Domain: r.Domain, Plan: r.Plan, Seats: int(r.Seats), OwnerSlackID: r.OwnerSlackID,
 		ChurnedAt: date(r.ChurnedAt), Confidence: r.Confidence, Scorecard: r.Scorecard,
 		Subscores: map[scoring.Family]float64{},
+	}
+	if r.ScoreAsOf.Valid {
+		states, err := s.StatesAt(ctx, []int64{id}, date(r.ScoreAsOf))
+		if err != nil {
+			return AskDetail{}, fmt.Errorf("account %d: %w", id, err)
+		}
+		st := states[id]
+		d.Change7d, d.Change28d = diff(r.Score, st.Score7d), diff(r.Score, st.Score28d)
 	}
 	if err := json.Unmarshal(r.Subscores, &d.Subscores); err != nil {
 		return AskDetail{}, fmt.Errorf("account %d subscores: %w", id, err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/healthbot/healthbot/scoring"
@@ -82,10 +83,28 @@ func (s *Store) digestStates(ctx context.Context, today time.Time, q DigestQuery
 	if err != nil {
 		return fmt.Errorf("account states: %w", err)
 	}
-	var newest time.Time
+	states := make(map[int64]AccountState, len(rows))
+	var past []int64 // scored after the digest's day: rebuilt as of that day
 	for _, r := range rows {
-		if d := date(r.AsOf); !d.After(today) && d.After(newest) {
-			newest = d
+		st := AccountState{AccountID: r.AccountID, AsOf: date(r.AsOf), Score: r.Score, Band: scoring.Band(r.Band),
+			Score7d: r.Score7d, Band7d: scoring.Band(r.Band7d)}
+		if st.AsOf.After(today) {
+			past = append(past, r.AccountID)
+		} else if !st.AsOf.IsZero() {
+			states[r.AccountID] = st
+		}
+	}
+	if len(past) > 0 {
+		rebuilt, err := s.StatesAt(ctx, past, today)
+		if err != nil {
+			return err
+		}
+		maps.Copy(states, rebuilt)
+	}
+	var newest time.Time
+	for _, st := range states {
+		if st.AsOf.After(newest) {
+			newest = st.AsOf
 		}
 	}
 	in.Today, in.LastWeek = map[int64]scoring.Score{}, map[int64]scoring.Score{}
@@ -95,14 +114,15 @@ func (s *Store) digestStates(ctx context.Context, today time.Time, q DigestQuery
 		if at := deref(r.PulseAnsweredAt); r.PulseWeek != "" && at.After(pulseSince) && !at.After(q.Now) {
 			in.Pulses[r.AccountID] = scoring.Pulse{AccountID: r.AccountID, Rating: scoring.Rating(r.PulseRating), Week: r.PulseWeek, AnsweredAt: at}
 		}
-		asOf := date(r.AsOf)
-		if asOf.IsZero() || asOf.After(newest) || newest.Sub(asOf) >= scoring.ScoreAtMaxAgeDays*24*time.Hour {
-			continue
+	}
+	for id, st := range states {
+		if newest.Sub(st.AsOf) >= scoring.ScoreAtMaxAgeDays*24*time.Hour {
+			continue // not scored in the week up to the newest score day
 		}
-		in.Today[r.AccountID] = scoring.Score{AccountID: r.AccountID, AsOf: asOf, Value: deref(r.Score), Band: scoring.Band(r.Band)}
-		if r.Score7d != nil {
-			in.LastWeek[r.AccountID] = scoring.Score{AccountID: r.AccountID, AsOf: asOf.AddDate(0, 0, -scoring.ShortDeltaDays),
-				Value: *r.Score7d, Band: scoring.Band(r.Band7d)}
+		in.Today[id] = scoring.Score{AccountID: id, AsOf: st.AsOf, Value: deref(st.Score), Band: st.Band}
+		if st.Score7d != nil {
+			in.LastWeek[id] = scoring.Score{AccountID: id, AsOf: st.AsOf.AddDate(0, 0, -scoring.ShortDeltaDays),
+				Value: *st.Score7d, Band: st.Band7d}
 		}
 	}
 	if newest.IsZero() {

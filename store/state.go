@@ -84,3 +84,67 @@ func distinctIDs(scores []scoring.Score) []int64 {
 	slices.Sort(ids)
 	return slices.Compact(ids)
 }
+
+// StatesAt returns the state of ids as of day: the stored current state
+// where it is at or before day, and otherwise the same state rebuilt from
+// the score history up to day by scoring's rules (a digest or question
+// about a day before the newest scores). Accounts without a score on or
+// before day are left out. A rebuilt state's BandSince looks back no
+// further than the window the deltas need.
+func (s *Store) StatesAt(ctx context.Context, ids []int64, day time.Time) (map[int64]AccountState, error) {
+	day = scoring.Day(day)
+	stored, err := s.AccountStates(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]AccountState, len(stored))
+	var past []int64
+	for _, st := range stored {
+		switch {
+		case st.AsOf.IsZero():
+		case st.AsOf.After(day):
+			past = append(past, st.AccountID)
+		default:
+			out[st.AccountID] = st
+		}
+	}
+	if len(past) == 0 {
+		return out, nil
+	}
+	rows, err := s.q.ScoresInWindow(ctx, db.ScoresInWindowParams{Ids: past, OnDate: pgDate(day),
+		Days: int32(scoring.LongDeltaDays + scoring.ScoreAtMaxAgeDays)})
+	if err != nil {
+		return nil, fmt.Errorf("score history up to %s: %w", day.Format(time.DateOnly), err)
+	}
+	byAccount := map[int64][]scoring.Score{}
+	for _, r := range rows {
+		byAccount[r.AccountID] = append(byAccount[r.AccountID], scoring.Score{
+			AccountID: r.AccountID, AsOf: date(r.AsOf), Value: deref(r.Score), Band: scoring.Band(r.Band)})
+	}
+	for id, scores := range byAccount {
+		out[id] = stateOf(scores)
+	}
+	return out, nil
+}
+
+// stateOf is the score part of an account's state from its scores, oldest
+// first: what RefreshAccountState computes in SQL, here by scoring's
+// functions (store tests hold the two equal).
+func stateOf(scores []scoring.Score) AccountState {
+	cur := scores[len(scores)-1]
+	st := AccountState{AccountID: cur.AccountID, AsOf: scoring.Day(cur.AsOf), Band: cur.Band, BandSince: scoring.Day(cur.AsOf)}
+	if cur.HasScore() {
+		st.Score = ptrTo(cur.Value)
+	}
+	series := scoring.Series(scores)
+	if p, ok := scoring.PointAt(series, st.AsOf.AddDate(0, 0, -scoring.ShortDeltaDays)); ok {
+		st.Score7d, st.Band7d = ptrTo(p.Value), p.Band
+	}
+	if p, ok := scoring.PointAt(series, st.AsOf.AddDate(0, 0, -scoring.LongDeltaDays)); ok {
+		st.Score28d = ptrTo(p.Value)
+	}
+	for i := len(scores) - 2; i >= 0 && scores[i].Band == cur.Band; i-- {
+		st.BandSince = scoring.Day(scores[i].AsOf)
+	}
+	return st
+}

@@ -232,3 +232,50 @@ func (q *Queries) RefreshBandDays(ctx context.Context, days []pgtype.Date) error
 	_, err := q.db.Exec(ctx, refreshBandDays, days)
 	return err
 }
+
+const scoresInWindow = `-- name: ScoresInWindow :many
+SELECT account_id, as_of, score, band FROM score
+WHERE account_id = ANY($1::bigint[])
+  AND as_of <= $2::date AND as_of > $2::date - $3::int
+ORDER BY account_id, as_of
+`
+
+type ScoresInWindowParams struct {
+	Ids    []int64
+	OnDate pgtype.Date
+	Days   int32
+}
+
+type ScoresInWindowRow struct {
+	AccountID int64
+	AsOf      pgtype.Date
+	Score     *float64
+	Band      string
+}
+
+// The scores of the given accounts in (on_date − days, on_date], oldest
+// first: the history behind a state as of a day before the current one.
+func (q *Queries) ScoresInWindow(ctx context.Context, arg ScoresInWindowParams) ([]ScoresInWindowRow, error) {
+	rows, err := q.db.Query(ctx, scoresInWindow, arg.Ids, arg.OnDate, arg.Days)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ScoresInWindowRow
+	for rows.Next() {
+		var i ScoresInWindowRow
+		if err := rows.Scan(
+			&i.AccountID,
+			&i.AsOf,
+			&i.Score,
+			&i.Band,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

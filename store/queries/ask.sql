@@ -68,21 +68,23 @@ ORDER BY rank, (churned_at IS NOT NULL), name, id
 LIMIT sqlc.arg(lim)::int;
 
 -- name: AskAccount :one
--- One account with its owner, latest score (with subscores and drivers) and
--- the change against 7 and 28 days before, from its current state.
+-- One account with its owner and latest score at or before as_of (with
+-- subscores and drivers); store.AskAccount adds the changes from the
+-- account's state.
 SELECT a.id, a.external_id, a.name, a.domain, a.segment, a.plan, a.mrr::float8 AS mrr, a.seats,
        a.renewal_date, a.churned_at,
        coalesce(c.name, '')::text AS owner_name, coalesce(c.slack_user_id, '')::text AS owner_slack_id,
        l.as_of AS score_as_of, l.score AS score, coalesce(l.band, 'none')::text AS band,
        coalesce(l.confidence, 0)::float8 AS confidence, coalesce(l.scorecard, '')::text AS scorecard,
        coalesce(l.subscores, '{}'::jsonb)::jsonb AS subscores,
-       coalesce(l.contributions, '[]'::json)::json AS contributions,
-       st.score_7d AS score_7d_ago,
-       st.score_28d AS score_28d_ago
+       coalesce(l.contributions, '[]'::json)::json AS contributions
 FROM account a
 LEFT JOIN csm c ON c.id = a.owner_id
-LEFT JOIN account_state st ON st.account_id = a.id AND st.as_of <= sqlc.arg(as_of)::date
-LEFT JOIN score l ON l.account_id = a.id AND l.as_of = st.as_of
+LEFT JOIN LATERAL (
+    SELECT s.as_of, s.score, s.band, s.confidence, s.scorecard, s.subscores, s.contributions FROM score s
+    WHERE s.account_id = a.id AND s.as_of <= sqlc.arg(as_of)::date
+    ORDER BY s.as_of DESC LIMIT 1
+) l ON true
 WHERE a.id = sqlc.arg(id);
 
 -- name: AskScoreHistory :many

@@ -78,3 +78,11 @@ SELECT account_id, as_of, score, band, score_7d, band_7d,
        pulse_week, pulse_rating, pulse_answered_at
 FROM account_state
 ORDER BY account_id;
+
+-- name: ScoresInWindow :many
+-- The scores of the given accounts in (on_date − days, on_date], oldest
+-- first: the history behind a state as of a day before the current one.
+SELECT account_id, as_of, score, band FROM score
+WHERE account_id = ANY(sqlc.arg(ids)::bigint[])
+  AND as_of <= sqlc.arg(on_date)::date AND as_of > sqlc.arg(on_date)::date - sqlc.arg(days)::int
+ORDER BY account_id, as_of;
