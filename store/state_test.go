@@ -106,6 +106,18 @@ func scoreParts(sts []store.AccountState) map[int64]store.AccountState {
 func TestStateFollowsScoringRules(t *testing.T) {
 	t.Parallel()
 	f := setupState(t, "rules", 12, 1)
+	// And the edges by hand: a point six days older than the day a delta
+	// asks for stands for it; one seven days older does not.
+	d0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, gap := range []int{13, 14, 34, 35} {
+		id, err := f.st.UpsertAccount(f.ctx, scoring.Account{ExternalID: fmt.Sprintf("rules-gap-%d", gap), Name: fmt.Sprintf("Gap %d", gap)})
+		require.NoError(t, err)
+		f.ids = append(f.ids, id)
+		for _, d := range []int{0, gap} {
+			f.scores[id] = append(f.scores[id], scoring.Score{AccountID: id, AsOf: d0.AddDate(0, 0, d), Scorecard: "default",
+				Value: float64(50 + d), Band: scoring.BandYellow, Confidence: 1})
+		}
+	}
 	_, err := f.st.UpsertScores(f.ctx, f.all())
 	require.NoError(t, err)
 	got, err := f.st.AccountStates(f.ctx, nil)
