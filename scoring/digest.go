@@ -11,7 +11,8 @@ type DigestInput struct {
 	Now          time.Time
 	Accounts     []Account       // every account; those alive at Now count
 	Today        map[int64]Score // latest score per account
-	LastWeek     map[int64]Score // the score 7 days before
+	LastWeek     map[int64]Score // the score ShortDeltaDays before (ScoreAt)
+	FourWeeks    map[int64]Score // the score LongDeltaDays before (ScoreAt), for AtRisk
 	Pulses       map[int64]Pulse // each account's latest pulse
 	CSMs         []CSM
 	Expansion    map[int64]string // live expansion alerts: account → summary
@@ -34,6 +35,14 @@ type DigestInput struct {
 type WeekBands struct {
 	Day   time.Time
 	Bands map[Band]int
+}
+
+// AtRiskAccount is an account AtRisk names.
+type AtRiskAccount struct {
+	Account Account
+	Score   float64
+	Band    Band
+	Delta28 *float64 // nil without a score LongDeltaDays before
 }
 
 // Mover is an account whose score moved over the week.
@@ -75,6 +84,7 @@ type Digest struct {
 	Down, Up       []Mover
 	NewlyRed       []Mover
 	Renewals       []RenewalRisk
+	AtRisk         []AtRiskAccount // AtRisk's accounts, lowest score first
 	MRRAtRisk      float64
 	Expansion      []Expansion
 	Pulse          []PulseCompletion
@@ -130,6 +140,13 @@ func BuildDigest(in DigestInput) Digest {
 			}
 		}
 		d.addRenewal(in, a, now)
+		var delta28 *float64
+		if then, ok := in.FourWeeks[a.ID]; ok { // ScoreAt's points are scored ones
+			delta28 = new(now.Value - then.Value)
+		}
+		if AtRisk(now.Band, delta28) {
+			d.AtRisk = append(d.AtRisk, AtRiskAccount{Account: a, Score: now.Value, Band: now.Band, Delta28: delta28})
+		}
 		if p, ok := in.Pulses[a.ID]; ok {
 			if dis, ok := PulseDisagrees(now, &p, in.PulseMaxDays); ok {
 				d.Disagreements = append(d.Disagreements, dis)
@@ -142,6 +159,7 @@ func BuildDigest(in DigestInput) Digest {
 	d.Down, d.Up = Movers(moves, func(m Mover) (float64, bool) { return m.Delta, true }, in.MoversLimit)
 	sort.Slice(d.NewlyRed, func(i, j int) bool { return d.NewlyRed[i].To < d.NewlyRed[j].To })
 	sort.Slice(d.Renewals, func(i, j int) bool { return d.Renewals[i].Days < d.Renewals[j].Days })
+	sort.SliceStable(d.AtRisk, func(i, j int) bool { return d.AtRisk[i].Score < d.AtRisk[j].Score })
 	sort.Slice(d.Expansion, func(i, j int) bool { return d.Expansion[i].Account.MRR > d.Expansion[j].Account.MRR })
 	sort.Slice(d.Disagreements, func(i, j int) bool { return d.Disagreements[i].AccountID < d.Disagreements[j].AccountID })
 	d.Pulse = pulseCompletion(in, d.AccountsByID)

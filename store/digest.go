@@ -87,7 +87,7 @@ func (s *Store) digestStates(ctx context.Context, today time.Time, q DigestQuery
 	var past []int64 // scored after the digest's day: rebuilt as of that day
 	for _, r := range rows {
 		st := AccountState{AccountID: r.AccountID, AsOf: date(r.AsOf), Score: r.Score, Band: scoring.Band(r.Band),
-			Score7d: r.Score7d, Band7d: scoring.Band(r.Band7d)}
+			Score7d: r.Score7d, Band7d: scoring.Band(r.Band7d), Score28d: r.Score28d}
 		if st.AsOf.After(today) {
 			past = append(past, r.AccountID)
 		} else if !st.AsOf.IsZero() {
@@ -107,7 +107,7 @@ func (s *Store) digestStates(ctx context.Context, today time.Time, q DigestQuery
 			newest = st.AsOf
 		}
 	}
-	in.Today, in.LastWeek = map[int64]scoring.Score{}, map[int64]scoring.Score{}
+	in.Today, in.LastWeek, in.FourWeeks = map[int64]scoring.Score{}, map[int64]scoring.Score{}, map[int64]scoring.Score{}
 	in.Pulses = map[int64]scoring.Pulse{}
 	pulseSince := q.Now.AddDate(0, 0, -2*q.PulseMaxDays)
 	for _, r := range rows {
@@ -123,6 +123,10 @@ func (s *Store) digestStates(ctx context.Context, today time.Time, q DigestQuery
 		if st.Score7d != nil {
 			in.LastWeek[id] = scoring.Score{AccountID: id, AsOf: st.AsOf.AddDate(0, 0, -scoring.ShortDeltaDays),
 				Value: *st.Score7d, Band: st.Band7d}
+		}
+		if st.Score28d != nil {
+			in.FourWeeks[id] = scoring.Score{AccountID: id, AsOf: st.AsOf.AddDate(0, 0, -scoring.LongDeltaDays),
+				Value: *st.Score28d} // the state keeps no band for it
 		}
 	}
 	if newest.IsZero() {

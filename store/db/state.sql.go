@@ -112,7 +112,7 @@ func (q *Queries) DeleteBandDays(ctx context.Context, days []pgtype.Date) error 
 }
 
 const digestStates = `-- name: DigestStates :many
-SELECT account_id, as_of, score, band, score_7d, band_7d,
+SELECT account_id, as_of, score, band, score_7d, band_7d, score_28d,
        pulse_week, pulse_rating, pulse_answered_at
 FROM account_state
 ORDER BY account_id
@@ -125,13 +125,14 @@ type DigestStatesRow struct {
 	Band            string
 	Score7d         *float64
 	Band7d          string
+	Score28d        *float64
 	PulseWeek       string
 	PulseRating     string
 	PulseAnsweredAt *time.Time
 }
 
-// Every account's current state for the digest: the newest score and the
-// one ShortDeltaDays before it, and the newest pulse.
+// Every account's current state for the digest: the newest score, the ones
+// ShortDeltaDays and LongDeltaDays before it, and the newest pulse.
 func (q *Queries) DigestStates(ctx context.Context) ([]DigestStatesRow, error) {
 	rows, err := q.db.Query(ctx, digestStates)
 	if err != nil {
@@ -148,6 +149,7 @@ func (q *Queries) DigestStates(ctx context.Context) ([]DigestStatesRow, error) {
 			&i.Band,
 			&i.Score7d,
 			&i.Band7d,
+			&i.Score28d,
 			&i.PulseWeek,
 			&i.PulseRating,
 			&i.PulseAnsweredAt,

@@ -72,9 +72,9 @@ JOIN score_band_day b ON b.as_of = n.day
 ORDER BY 1, 2;
 
 -- name: DigestStates :many
--- Every account's current state for the digest: the newest score and the
--- one ShortDeltaDays before it, and the newest pulse.
-SELECT account_id, as_of, score, band, score_7d, band_7d,
+-- Every account's current state for the digest: the newest score, the ones
+-- ShortDeltaDays and LongDeltaDays before it, and the newest pulse.
+SELECT account_id, as_of, score, band, score_7d, band_7d, score_28d,
        pulse_week, pulse_rating, pulse_answered_at
 FROM account_state
 ORDER BY account_id;
