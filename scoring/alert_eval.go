@@ -22,7 +22,7 @@ const (
 // weight in any score.
 func AlertMetrics() []Metric {
 	return []Metric{
-		{Key: featActiveUserChange, Signal: "active_user_ratio", Family: FamilyUsage, Label: "Active users change", Feature: FeatureChange, WindowDays: 28, HigherIsBetter: true},
+		{Key: featActiveUserChange, Signal: MetricActiveUserRatio, Family: FamilyUsage, Label: "Active users change", Feature: FeatureChange, WindowDays: 28, HigherIsBetter: true},
 		{Key: featSeatsUsed, Signal: "seats_used", Family: FamilyUsage, Label: "Seats used", Feature: FeatureLatest, WindowDays: 14, HigherIsBetter: true},
 		{Key: featLicenceChange, Signal: "seats_used", Family: FamilyUsage, Label: "Seats used change", Feature: FeatureChange, WindowDays: 28, HigherIsBetter: true},
 		{Key: featAdminDays, Signal: "days_since_admin_seen", Family: FamilyUsage, Label: "Days since an admin was seen", Feature: FeatureLatest, WindowDays: 14},
@@ -102,7 +102,7 @@ func decideAlert(in AlertInput, kind AlertKind, c alertCondition) []AlertDecisio
 			continue
 		}
 		if c.key != "" { // a live alert of this rule under an outdated key (e.g. an old renewal date)
-			out = append(out, AlertDecision{Action: ActionResolve, Kind: kind, DedupKey: a.DedupKey, AlertID: a.ID, Summary: "superseded"})
+			out = append(out, AlertDecision{Action: ActionResolve, Kind: kind, DedupKey: a.DedupKey, AlertID: a.ID, Summary: SupersededSummary})
 		}
 	}
 	switch {

@@ -162,3 +162,13 @@ func Movers[T any](items []T, delta func(T) (float64, bool), n int) (down, up []
 	slices.SortStableFunc(up, func(a, b T) int { return cmp.Compare(val(b), val(a)) })
 	return down[:min(n, len(down))], up[:min(n, len(up))]
 }
+
+// Keys more than one layer spells: one constant each.
+const (
+	// MetricActiveUserRatio is the signal key of the share of seats active,
+	// read by the catalog, the alerts' usage change, the rollup and the demo.
+	MetricActiveUserRatio = "active_user_ratio"
+	// SupersededSummary is the summary of an alert resolved because a newer
+	// one of the same rule replaced it (e.g. after a new renewal date).
+	SupersededSummary = "superseded"
+)
