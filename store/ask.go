@@ -124,30 +124,13 @@ func (s *Store) AskSearchAccounts(ctx context.Context, f AskFilter) ([]AskBrief,
 	return out, total, nil
 }
 
-// AskMatch is an account found by name.
+// AskMatch is an account found by name (bot/ask finds them with bot.Lookup,
+// the one account lookup).
 type AskMatch struct {
 	ID         int64
 	Name       string
 	ExternalID string
 	Exact      bool // the name, external id or domain equals the query
-}
-
-// AskFindAccounts finds accounts by name, external id or domain: exact
-// matches first, then names starting with q, then names containing it.
-func (s *Store) AskFindAccounts(ctx context.Context, q string, limit int) ([]AskMatch, error) {
-	q = strings.TrimSpace(q)
-	if q == "" {
-		return nil, nil
-	}
-	rows, err := s.q.AskFindAccounts(ctx, db.AskFindAccountsParams{Q: q, Pattern: LikeEscape(q), Lim: int32(clampRows(limit))})
-	if err != nil {
-		return nil, fmt.Errorf("find accounts: %w", err)
-	}
-	out := make([]AskMatch, len(rows))
-	for i, r := range rows {
-		out[i] = AskMatch{ID: r.ID, Name: r.Name, ExternalID: r.ExternalID, Exact: r.Rank == 0}
-	}
-	return out, nil
 }
 
 // AskDetail is one account with everything its card shows.

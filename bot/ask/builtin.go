@@ -325,7 +325,7 @@ func (a *Asker) ownerAccounts(ctx context.Context, ro *store.Store, it Intent, q
 func (a *Asker) oneAccount(ctx context.Context, ro *store.Store, it Intent) (builtinAnswer, error) {
 	id := it.AccountID
 	if id == 0 {
-		ms, err := ro.AskFindAccounts(ctx, it.Account, 6)
+		ms, err := findAccounts(ctx, ro, it.Account, 6)
 		if err != nil {
 			return builtinAnswer{}, err
 		}

@@ -154,60 +154,6 @@ func (q *Queries) AskAlerts(ctx context.Context, arg AskAlertsParams) ([]AskAler
 	return items, nil
 }
 
-const askFindAccounts = `-- name: AskFindAccounts :many
-SELECT id, name, external_id,
-       CASE WHEN lower(name) = lower($1::text) OR lower(external_id) = lower($1::text)
-                 OR (domain <> '' AND lower(domain) = lower($1::text)) THEN 0
-            WHEN name ILIKE $2::text || '%' THEN 1
-            ELSE 2 END::int AS rank
-FROM account
-WHERE lower(name) = lower($1::text) OR lower(external_id) = lower($1::text)
-   OR (domain <> '' AND lower(domain) = lower($1::text))
-   OR name ILIKE '%' || $2::text || '%'
-ORDER BY rank, (churned_at IS NOT NULL), name, id
-LIMIT $3::int
-`
-
-type AskFindAccountsParams struct {
-	Q       string
-	Pattern string
-	Lim     int32
-}
-
-type AskFindAccountsRow struct {
-	ID         int64
-	Name       string
-	ExternalID string
-	Rank       int32
-}
-
-// Accounts whose name, external id or domain is q (rank 0), or whose name
-// starts with (1) or contains (2) the escaped pattern; churned ones last.
-func (q *Queries) AskFindAccounts(ctx context.Context, arg AskFindAccountsParams) ([]AskFindAccountsRow, error) {
-	rows, err := q.db.Query(ctx, askFindAccounts, arg.Q, arg.Pattern, arg.Lim)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []AskFindAccountsRow
-	for rows.Next() {
-		var i AskFindAccountsRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.Name,
-			&i.ExternalID,
-			&i.Rank,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const askOwners = `-- name: AskOwners :many
 SELECT name, coalesce(slack_user_id, '')::text AS slack_user_id FROM csm
 WHERE active AND name <> ''

@@ -52,21 +52,6 @@ ORDER BY
     name, id
 LIMIT sqlc.arg(lim)::int;
 
--- name: AskFindAccounts :many
--- Accounts whose name, external id or domain is q (rank 0), or whose name
--- starts with (1) or contains (2) the escaped pattern; churned ones last.
-SELECT id, name, external_id,
-       CASE WHEN lower(name) = lower(sqlc.arg(q)::text) OR lower(external_id) = lower(sqlc.arg(q)::text)
-                 OR (domain <> '' AND lower(domain) = lower(sqlc.arg(q)::text)) THEN 0
-            WHEN name ILIKE sqlc.arg(pattern)::text || '%' THEN 1
-            ELSE 2 END::int AS rank
-FROM account
-WHERE lower(name) = lower(sqlc.arg(q)::text) OR lower(external_id) = lower(sqlc.arg(q)::text)
-   OR (domain <> '' AND lower(domain) = lower(sqlc.arg(q)::text))
-   OR name ILIKE '%' || sqlc.arg(pattern)::text || '%'
-ORDER BY rank, (churned_at IS NOT NULL), name, id
-LIMIT sqlc.arg(lim)::int;
-
 -- name: AskAccount :one
 -- One account with its owner and latest score at or before as_of (with
 -- subscores and drivers); store.AskAccount adds the changes from the
