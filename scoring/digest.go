@@ -114,7 +114,7 @@ func BuildDigest(in DigestInput) Digest {
 		Week: ISOWeek(in.Now), PulseWeek: in.PulseWeek, Bands: map[Band]int{}, BandsLastWeek: map[Band]int{},
 		AccountsByID: map[int64]Account{}, History: in.History,
 	}
-	var moves []Mover
+	moves := make([]Mover, 0, len(in.Accounts))
 	for _, a := range in.Accounts {
 		if !a.AliveAt(in.Now) {
 			continue
