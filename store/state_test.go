@@ -41,7 +41,7 @@ func setupState(t *testing.T, tag string, accounts int, seed uint64) stateFixtur
 		day := first.AddDate(0, 0, rng.IntN(5))
 		for range 40 + rng.IntN(20) {
 			v := float64(rng.IntN(101))
-			s := scoring.Score{AccountID: id, AsOf: day, Scorecard: "default", Value: v, Band: bandOf(v), Confidence: 1}
+			s := scoring.Score{AccountID: id, AsOf: day, Scorecard: "default", Value: v, Band: scoring.DefaultBands().Fixed(v), Confidence: 1}
 			if rng.IntN(8) == 0 {
 				s.Value, s.Band = 0, scoring.BandNone
 			}
@@ -50,16 +50,6 @@ func setupState(t *testing.T, tag string, accounts int, seed uint64) stateFixtur
 		}
 	}
 	return f
-}
-
-func bandOf(v float64) scoring.Band {
-	switch {
-	case v >= 70:
-		return scoring.BandGreen
-	case v >= 40:
-		return scoring.BandYellow
-	}
-	return scoring.BandRed
 }
 
 func (f stateFixture) all() []scoring.Score {
