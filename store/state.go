@@ -36,9 +36,13 @@ type AccountState struct {
 // write — a daily run, a backfill, a fixture — leaves the state as a daily
 // run would.
 func (s *Store) refreshState(ctx context.Context, ids []int64, days []pgtype.Date) error {
-	if err := s.q.RefreshAccountState(ctx, db.RefreshAccountStateParams{
+	p := db.RefreshAccountStateParams{
 		ShortDays: scoring.ShortDeltaDays, LongDays: scoring.LongDeltaDays, MaxAgeDays: scoring.ScoreAtMaxAgeDays, Ids: ids,
-	}); err != nil {
+	}
+	if ids != nil && len(days) > 0 { // the refresh may trust a state older than every day written
+		p.WrittenFrom = slices.MinFunc(days, func(a, b pgtype.Date) int { return a.Time.Compare(b.Time) })
+	}
+	if err := s.q.RefreshAccountState(ctx, p); err != nil {
 		return fmt.Errorf("refresh account state: %w", err)
 	}
 	if err := s.q.DeleteBandDays(ctx, days); err != nil {

@@ -137,6 +137,9 @@ func TestStateAfterBackfillEqualsDailyRuns(t *testing.T) {
 	daily, err := f.st.AccountStates(f.ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, daily, len(f.ids))
+	for id, st := range scoreParts(daily) { // day by day, band_since is carried forward
+		require.Equal(t, want(f.scores[id]), st, "account %d", id)
+	}
 
 	for _, q := range []string{"DELETE FROM score WHERE account_id = ANY($1)", "DELETE FROM account_state WHERE account_id = ANY($1)"} {
 		_, err = f.st.DB().Exec(f.ctx, q, f.ids)

@@ -7,12 +7,23 @@
 -- scoring.ScoreAt's definition (the newest scored point on or before the day
 -- and fewer than max_age_days before it; the caller passes scoring's
 -- constants), and the first day of the current band's run.
+-- written_from is the earliest day the caller just wrote (NULL: unknown).
+-- When it lies after an account's stored state, the rows the stored
+-- band_since was computed from are unchanged, so the search for the last
+-- day of another band only reads the rows after the stored newest day
+-- instead of walking back through the whole history.
 INSERT INTO account_state AS st (account_id, as_of, score, band, score_7d, band_7d, score_28d, band_since)
-SELECT a.id, n.as_of, n.score, n.band, p7.score, coalesce(p7.band, ''), p28.score, bs.since
+SELECT a.id, n.as_of, n.score, n.band, p7.score, coalesce(p7.band, ''), p28.score,
+       CASE WHEN lastdiff.day IS NULL AND inc.ok THEN o.band_since ELSE bs.since END
 FROM account a
 JOIN LATERAL (
     SELECT s.as_of, s.score, s.band FROM score s WHERE s.account_id = a.id ORDER BY s.as_of DESC LIMIT 1
 ) n ON true
+LEFT JOIN account_state o ON o.account_id = a.id
+CROSS JOIN LATERAL (
+    SELECT coalesce(o.as_of IS NOT NULL AND o.band_since IS NOT NULL AND o.band <> ''
+                    AND sqlc.narg(written_from)::date > o.as_of, false) AS ok
+) inc
 LEFT JOIN LATERAL (
     SELECT s.score, s.band FROM score s
     WHERE s.account_id = a.id AND s.band <> 'none'
@@ -27,11 +38,17 @@ LEFT JOIN LATERAL (
       AND s.as_of > n.as_of - sqlc.arg(long_days)::int - sqlc.arg(max_age_days)::int
     ORDER BY s.as_of DESC LIMIT 1
 ) p28 ON true
-LEFT JOIN LATERAL (
+CROSS JOIN LATERAL (
+    SELECT coalesce(
+        (SELECT max(x.as_of) FROM score x
+         WHERE x.account_id = a.id AND x.band <> n.band
+           AND x.as_of > CASE WHEN inc.ok THEN o.as_of ELSE '-infinity'::date END),
+        CASE WHEN inc.ok AND o.band <> n.band THEN o.as_of END) AS day
+) lastdiff
+CROSS JOIN LATERAL (
     SELECT min(s.as_of)::date AS since FROM score s
-    WHERE s.account_id = a.id
-      AND s.as_of > coalesce((SELECT max(o.as_of) FROM score o WHERE o.account_id = a.id AND o.band <> n.band), '-infinity'::date)
-) bs ON true
+    WHERE s.account_id = a.id AND s.as_of > coalesce(lastdiff.day, '-infinity'::date)
+) bs
 WHERE sqlc.narg(ids)::bigint[] IS NULL OR a.id = ANY(sqlc.narg(ids)::bigint[])
 ON CONFLICT (account_id) DO UPDATE
 SET as_of = EXCLUDED.as_of, score = EXCLUDED.score, band = EXCLUDED.band,
