@@ -89,7 +89,9 @@ func (h *Health) atRisk(ctx context.Context, c HealthCall) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	lines, err := h.store.AccountLines(ctx, store.LineFilter{Segment: seg})
+	// The store keeps the accounts scoring.AtRisk names (its SQL takes the
+	// threshold from scoring); the filter below is the rule itself.
+	lines, err := h.store.AccountLines(ctx, store.LineFilter{Segment: seg, AtRisk: true})
 	if err != nil {
 		return Message{}, Wrap(err, "at_risk", "I could not load the accounts just now. Please try again.")
 	}
@@ -123,7 +125,7 @@ func (h *Health) movers(ctx context.Context, c HealthCall) (Message, error) {
 	default:
 		return Message{}, UserErrorf("usage", "`%s movers` takes `7d` or `28d`, not “%s”.", HelpCommand, c.Args)
 	}
-	lines, err := h.store.AccountLines(ctx, store.LineFilter{})
+	lines, err := h.store.AccountLines(ctx, store.LineFilter{MovedDays: days, MoversEach: MoversShown})
 	if err != nil {
 		return Message{}, Wrap(err, "movers", "I could not load the accounts just now. Please try again.")
 	}

@@ -140,14 +140,35 @@ type LineFilter struct {
 	Segment    string // case-insensitive
 	RenewsFrom time.Time
 	RenewsTo   time.Time
+	AtRisk     bool // only the accounts scoring.AtRisk names (in SQL, with its threshold)
+	// MovedDays (7 or 28) lists only the MoversEach largest drops and rises
+	// over that many days that scoring.Moved counts; the other filters do
+	// not apply then. The caller still ranks them with scoring.Movers.
+	MovedDays  int
+	MoversEach int
 }
 
 // AccountLines lists the live accounts matching f, ordered by name.
 func (s *Store) AccountLines(ctx context.Context, f LineFilter) ([]AccountLine, error) {
-	rows, err := s.q.CardSummaries(ctx, db.CardSummariesParams{
-		OwnerID: ptrOrNil(f.OwnerID), Segment: ptrOrNil(f.Segment),
-		RenewsFrom: pgDate(f.RenewsFrom), RenewsTo: pgDate(f.RenewsTo),
-	})
+	var rows []db.CardSummariesRow
+	var err error
+	if f.MovedDays > 0 {
+		var moved []db.CardMoversRow
+		moved, err = s.q.CardMovers(ctx, db.CardMoversParams{Days: int32(f.MovedDays), MoveMin: scoring.MoveMin, N: int32(f.MoversEach)})
+		rows = make([]db.CardSummariesRow, len(moved))
+		for i, r := range moved {
+			rows[i] = db.CardSummariesRow(r)
+		}
+	} else {
+		p := db.CardSummariesParams{
+			OwnerID: ptrOrNil(f.OwnerID), Segment: ptrOrNil(f.Segment),
+			RenewsFrom: pgDate(f.RenewsFrom), RenewsTo: pgDate(f.RenewsTo),
+		}
+		if f.AtRisk {
+			p.AtRiskDrop = ptrTo(scoring.AtRiskDrop)
+		}
+		rows, err = s.q.CardSummaries(ctx, p)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list account summaries: %w", err)
 	}

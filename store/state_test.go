@@ -227,3 +227,41 @@ func TestStateFollowsPulsesAndAlerts(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, sts)
 }
+
+// The movers query hands over only the largest moves; ranked with
+// scoring.Movers they must be the ones scoring.Movers picks out of every line.
+func TestMoverLinesAreTheMoversOfAllLines(t *testing.T) {
+	t.Parallel()
+	f := setupState(t, "movers", 15, 4)
+	_, err := f.st.UpsertScores(f.ctx, f.all())
+	require.NoError(t, err)
+	all, err := f.st.AccountLines(f.ctx, store.LineFilter{})
+	require.NoError(t, err)
+	ids := func(ls []store.AccountLine) []int64 {
+		out := make([]int64, len(ls))
+		for i, l := range ls {
+			out[i] = l.Account.ID
+		}
+		return out
+	}
+	for _, days := range []int{scoring.ShortDeltaDays, scoring.LongDeltaDays} {
+		delta := func(l store.AccountLine) (float64, bool) {
+			d7, d28 := l.Trend()
+			d := d28
+			if days == scoring.ShortDeltaDays {
+				d = d7
+			}
+			if d == nil {
+				return 0, false
+			}
+			return *d, true
+		}
+		wantDown, wantUp := scoring.Movers(all, delta, 3)
+		some, err := f.st.AccountLines(f.ctx, store.LineFilter{MovedDays: days, MoversEach: 3})
+		require.NoError(t, err)
+		gotDown, gotUp := scoring.Movers(some, delta, 3)
+		require.NotEmpty(t, wantDown, "%d days", days)
+		require.Equal(t, ids(wantDown), ids(gotDown), "%d days", days)
+		require.Equal(t, ids(wantUp), ids(gotUp), "%d days", days)
+	}
+}

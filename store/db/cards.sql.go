@@ -187,6 +187,108 @@ func (q *Queries) CardLookupAccounts(ctx context.Context) ([]CardLookupAccountsR
 	return items, nil
 }
 
+const cardMovers = `-- name: CardMovers :many
+WITH moved AS (
+    SELECT a.id, a.external_id, a.name, a.domain, a.segment, a.owner_id, a.mrr, a.seats, a.renewal_date,
+           c.slack_user_id AS owner_slack_user_id, c.name AS owner_name, c.email AS owner_email,
+           st.as_of AS score_as_of, st.score AS score_value, st.band AS score_band,
+           st.score_7d, st.score_28d, st.pulse_rating, st.pulse_week, st.pulse_answered_at, st.open_alerts,
+           st.score - CASE WHEN $2::int = 7 THEN st.score_7d ELSE st.score_28d END AS delta
+    FROM account a
+    JOIN account_state st ON st.account_id = a.id
+    LEFT JOIN csm c ON c.id = a.owner_id
+    WHERE a.churned_at IS NULL AND st.band IN ('green', 'yellow', 'red')
+), ranked AS (
+    SELECT moved.id, moved.external_id, moved.name, moved.domain, moved.segment, moved.owner_id, moved.mrr, moved.seats, moved.renewal_date, moved.owner_slack_user_id, moved.owner_name, moved.owner_email, moved.score_as_of, moved.score_value, moved.score_band, moved.score_7d, moved.score_28d, moved.pulse_rating, moved.pulse_week, moved.pulse_answered_at, moved.open_alerts, moved.delta,
+           row_number() OVER (ORDER BY delta, name, id) AS down_rank,
+           row_number() OVER (ORDER BY delta DESC, name, id) AS up_rank
+    FROM moved
+    WHERE delta <= -$3::float8 OR delta >= $3::float8
+)
+SELECT id, external_id, name, domain, segment, owner_id, mrr, seats, renewal_date,
+       owner_slack_user_id, owner_name, owner_email, score_as_of, score_value, score_band::text AS score_band,
+       score_7d, score_28d, pulse_rating::text AS pulse_rating, pulse_week::text AS pulse_week,
+       COALESCE(pulse_answered_at, 'epoch')::timestamptz AS pulse_answered_at, open_alerts::int AS open_alerts
+FROM ranked
+WHERE (delta < 0 AND down_rank <= $1::int) OR (delta > 0 AND up_rank <= $1::int)
+ORDER BY name, id
+`
+
+type CardMoversParams struct {
+	N       int32
+	Days    int32
+	MoveMin float64
+}
+
+type CardMoversRow struct {
+	ID               int64
+	ExternalID       string
+	Name             string
+	Domain           string
+	Segment          string
+	OwnerID          *int64
+	Mrr              float64
+	Seats            int32
+	RenewalDate      pgtype.Date
+	OwnerSlackUserID *string
+	OwnerName        *string
+	OwnerEmail       *string
+	ScoreAsOf        pgtype.Date
+	ScoreValue       *float64
+	ScoreBand        string
+	Score7d          *float64
+	Score28d         *float64
+	PulseRating      string
+	PulseWeek        string
+	PulseAnsweredAt  time.Time
+	OpenAlerts       int32
+}
+
+// The live accounts whose score moved at least move_min (scoring.MoveMin)
+// over days (7 or 28) against the state's ScoreAt value: the n largest drops
+// and the n largest rises, ties by name as the full list orders them.
+func (q *Queries) CardMovers(ctx context.Context, arg CardMoversParams) ([]CardMoversRow, error) {
+	rows, err := q.db.Query(ctx, cardMovers, arg.N, arg.Days, arg.MoveMin)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CardMoversRow
+	for rows.Next() {
+		var i CardMoversRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ExternalID,
+			&i.Name,
+			&i.Domain,
+			&i.Segment,
+			&i.OwnerID,
+			&i.Mrr,
+			&i.Seats,
+			&i.RenewalDate,
+			&i.OwnerSlackUserID,
+			&i.OwnerName,
+			&i.OwnerEmail,
+			&i.ScoreAsOf,
+			&i.ScoreValue,
+			&i.ScoreBand,
+			&i.Score7d,
+			&i.Score28d,
+			&i.PulseRating,
+			&i.PulseWeek,
+			&i.PulseAnsweredAt,
+			&i.OpenAlerts,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const cardOpenAlerts = `-- name: CardOpenAlerts :many
 SELECT id, kind, summary, fired_at, state, snoozed_until FROM alert
 WHERE account_id = $1 AND state <> 'resolved'
@@ -321,6 +423,10 @@ WHERE a.churned_at IS NULL
   AND ($2::text IS NULL OR lower(a.segment) = lower($2::text))
   AND ($3::date IS NULL OR a.renewal_date >= $3::date)
   AND ($4::date IS NULL OR a.renewal_date <= $4::date)
+  -- scoring.AtRisk with its threshold as the parameter: red, or yellow and
+  -- down at_risk_drop over 28 days.
+  AND ($5::float8 IS NULL OR st.band = 'red'
+       OR (st.band = 'yellow' AND st.score - st.score_28d <= -$5::float8))
 ORDER BY a.name, a.id
 `
 
@@ -329,6 +435,7 @@ type CardSummariesParams struct {
 	Segment    *string
 	RenewsFrom pgtype.Date
 	RenewsTo   pgtype.Date
+	AtRiskDrop *float64
 }
 
 type CardSummariesRow struct {
@@ -364,6 +471,7 @@ func (q *Queries) CardSummaries(ctx context.Context, arg CardSummariesParams) ([
 		arg.Segment,
 		arg.RenewsFrom,
 		arg.RenewsTo,
+		arg.AtRiskDrop,
 	)
 	if err != nil {
 		return nil, err
