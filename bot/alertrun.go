@@ -300,7 +300,7 @@ func (a *Alerts) store1(ctx context.Context, acct scoring.Account, d scoring.Ale
 // resolution says in words why an alert resolved.
 func resolution(summary string, s scoring.Score) string {
 	switch summary {
-	case "superseded":
+	case scoring.SupersededSummary:
 		return "replaced by a newer alert"
 	case resolvedChurned:
 		return "the account churned"

@@ -1,10 +1,11 @@
 package bot
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+
+	"github.com/healthbot/healthbot/scoring"
 )
 
 // Cadence says when a job is due and names each occurrence, so that the
@@ -46,8 +47,7 @@ func (w Weekly) Prev(t time.Time) time.Time {
 
 // Slot is the ISO week of the occurrence, in the cadence's zone.
 func (w Weekly) Slot(occ time.Time) string {
-	y, wk := occ.In(w.loc()).ISOWeek()
-	return fmt.Sprintf("%04d-W%02d", y, wk)
+	return scoring.ISOWeek(occ.In(w.loc()))
 }
 
 func (w Weekly) definition() gocron.JobDefinition {

@@ -39,8 +39,15 @@ func (h *Health) CardMessage(ctx context.Context, accountID int64, sharedBy stri
 func cardView(c store.Card, now time.Time) blocks.Card {
 	v := blocks.Card{Account: c.Account, Score: c.Score, LastPulse: c.LastPulse, Now: now}
 	if c.Score.HasScore() {
-		v.Delta7 = deltaBefore(c.History, c.Score, 7)
-		v.Delta28 = deltaBefore(c.History, c.Score, 28)
+		series := make([]scoring.SeriesPoint, 0, len(c.History)+1)
+		for _, p := range c.History {
+			if scoring.Scored(p.Band) {
+				series = append(series, scoring.SeriesPoint{Date: p.AsOf, Value: p.Value})
+			}
+		}
+		series = append(series, scoring.SeriesPoint{Date: c.Score.AsOf, Value: c.Score.Value})
+		t := scoring.TrendAt(series, c.Score.AsOf)
+		v.Delta7, v.Delta28 = deltaOf(t.Delta7, t.Has7), deltaOf(t.Delta28, t.Has28)
 	}
 	pts := make([]blocks.Point, len(c.History))
 	for i, p := range c.History {
@@ -53,24 +60,10 @@ func cardView(c store.Card, now time.Time) blocks.Card {
 	return v
 }
 
-// deltaBefore is the change of the newest score against the newest scored
-// point at least days before it and less than a week earlier than that
-// (the same rule as store.AccountLines); nil when there is none.
-func deltaBefore(hist []store.ScorePoint, cur scoring.Score, days int) *float64 {
-	to := cur.AsOf.AddDate(0, 0, -days)
-	from := to.AddDate(0, 0, -7)
-	for i := len(hist) - 1; i >= 0; i-- {
-		p := hist[i]
-		if p.AsOf.After(to) {
-			continue
-		}
-		if !p.AsOf.After(from) {
-			return nil
-		}
-		if p.Band != scoring.BandNone && p.Band != "" {
-			d := cur.Value - p.Value
-			return &d
-		}
+// deltaOf is a trend's delta as the card shows it: nil when there is none.
+func deltaOf(d float64, ok bool) *float64 {
+	if !ok {
+		return nil
 	}
-	return nil
+	return &d
 }

@@ -14,13 +14,12 @@ import (
 	"github.com/healthbot/healthbot/store"
 )
 
-// Defaults of the list subcommands.
+// Defaults of the list subcommands; what counts as at risk, a renewal at
+// risk or a move is scoring's (rules.go).
 const (
-	DefaultRenewalDays = 90
+	DefaultRenewalDays = scoring.DefaultRenewalDays
 	MaxRenewalDays     = 730
 	MoversShown        = 10
-	// RiskDrop is the 28-day drop that puts a yellow account on the at-risk list.
-	RiskDrop = 10.0
 )
 
 func (h *Health) builtins() []Subcommand {
@@ -30,7 +29,7 @@ func (h *Health) builtins() []Subcommand {
 		{Name: "movers", Aliases: []string{"trend", "trends"}, Usage: "movers [7d|28d]",
 			Summary: "biggest drops and rises over 28 (or 7) days", Run: h.movers},
 		{Name: "renewals", Aliases: []string{"renewal", "renewing"}, Usage: "renewals [90d]",
-			Summary: "accounts renewing in the next N days (default 90), not green first, with MRR", Run: h.renewals},
+			Summary: "accounts renewing in the next N days (default 90), red or yellow first, with MRR", Run: h.renewals},
 		{Name: "segment", Aliases: []string{"seg"}, Usage: "segment NAME",
 			Summary: "a segment's health: bands, average, MRR, worst accounts", Run: h.segment},
 		{Name: "help", Aliases: []string{"?", "-h", "--help"}, Usage: "help",
@@ -90,14 +89,16 @@ func (h *Health) atRisk(ctx context.Context, c HealthCall) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	lines, err := h.store.AccountLines(ctx, store.LineFilter{Segment: seg})
+	// The store keeps the accounts scoring.AtRisk names (its SQL takes the
+	// threshold from scoring); the filter below is the rule itself.
+	lines, err := h.store.AccountLines(ctx, store.LineFilter{Segment: seg, AtRisk: true})
 	if err != nil {
 		return Message{}, Wrap(err, "at_risk", "I could not load the accounts just now. Please try again.")
 	}
 	var rows []blocks.Row
 	mrr := 0.0
 	for _, r := range rowsOf(lines) {
-		if isAtRisk(r) {
+		if scoring.AtRisk(r.Band, r.Delta28) {
 			rows = append(rows, r)
 			mrr += r.MRR
 		}
@@ -108,55 +109,38 @@ func (h *Health) atRisk(ctx context.Context, c HealthCall) (Message, error) {
 		title += " in " + seg
 	}
 	intro := fmt.Sprintf("%d accounts · MRR %s · red, or yellow and down %s+ points in 28 days",
-		len(rows), blocks.Money(mrr), blocks.Score(RiskDrop))
+		len(rows), blocks.Money(mrr), blocks.Score(scoring.AtRiskDrop))
 	return h.listMessage(ctx, blocks.List{
 		Title: title, Intro: intro, Style: blocks.StyleRisk, OneSegment: seg != "", Empty: "No account is at risk. 🎉",
 	}, rows, c), nil
 }
 
-func isAtRisk(r blocks.Row) bool {
-	if !r.Scored {
-		return false
-	}
-	return r.Band == scoring.BandRed || (r.Band == scoring.BandYellow && r.Delta28 != nil && *r.Delta28 <= -RiskDrop)
-}
-
 // movers lists the biggest drops and rises.
 func (h *Health) movers(ctx context.Context, c HealthCall) (Message, error) {
-	days := 28
+	days := scoring.LongDeltaDays
 	switch strings.ToLower(c.Args) {
 	case "", "28", "28d", "4w", "month":
 	case "7", "7d", "1w", "week":
-		days = 7
+		days = scoring.ShortDeltaDays
 	default:
 		return Message{}, UserErrorf("usage", "`%s movers` takes `7d` or `28d`, not “%s”.", HelpCommand, c.Args)
 	}
-	lines, err := h.store.AccountLines(ctx, store.LineFilter{})
+	lines, err := h.store.AccountLines(ctx, store.LineFilter{MovedDays: days, MoversEach: MoversShown})
 	if err != nil {
 		return Message{}, Wrap(err, "movers", "I could not load the accounts just now. Please try again.")
 	}
-	delta := func(r blocks.Row) *float64 {
-		if days == 7 {
-			return r.Delta7
+	delta := func(r blocks.Row) (float64, bool) {
+		d := r.Delta28
+		if days == scoring.ShortDeltaDays {
+			d = r.Delta7
 		}
-		return r.Delta28
-	}
-	var drops, rises []blocks.Row
-	for _, r := range rowsOf(lines) {
-		d := delta(r)
 		if d == nil {
-			continue
+			return 0, false
 		}
-		switch scoring.Moved(*d) {
-		case -1:
-			drops = append(drops, r)
-		case 1:
-			rises = append(rises, r)
-		}
+		return *d, true
 	}
-	sort.SliceStable(drops, func(i, j int) bool { return *delta(drops[i]) < *delta(drops[j]) })
-	sort.SliceStable(rises, func(i, j int) bool { return *delta(rises[i]) > *delta(rises[j]) })
-	mv := blocks.Movers{Days: days, Drops: firstRows(drops, MoversShown), Rises: firstRows(rises, MoversShown), Now: h.now()}
+	drops, rises := scoring.Movers(rowsOf(lines), delta, MoversShown)
+	mv := blocks.Movers{Days: days, Drops: drops, Rises: rises, Now: h.now()}
 	for _, r := range append(slices.Clone(mv.Drops), mv.Rises...) {
 		NoteAccounts(ctx, r.ID)
 	}
@@ -165,13 +149,6 @@ func (h *Health) movers(ctx context.Context, c HealthCall) (Message, error) {
 		m.Blocks, m.Fallback = blocks.MoversCarousel(mv), m.Blocks
 	}
 	return m, nil
-}
-
-func firstRows(rows []blocks.Row, n int) []blocks.Row {
-	if len(rows) > n {
-		return rows[:n]
-	}
-	return rows
 }
 
 // renewals lists accounts renewing in the next N days, not green first.
@@ -186,10 +163,10 @@ func (h *Health) renewals(ctx context.Context, c HealthCall) (Message, error) {
 		return Message{}, Wrap(err, "renewals", "I could not load the renewals just now. Please try again.")
 	}
 	rows := rowsOf(lines)
+	atRisk := func(r blocks.Row) bool { return scoring.RenewalAtRisk(r.Band, r.RenewalDate, today, days) }
 	sort.SliceStable(rows, func(i, j int) bool {
-		gi, gj := rows[i].Scored && rows[i].Band == scoring.BandGreen, rows[j].Scored && rows[j].Band == scoring.BandGreen
-		if gi != gj {
-			return !gi
+		if ri, rj := atRisk(rows[i]), atRisk(rows[j]); ri != rj {
+			return ri
 		}
 		if !rows[i].RenewalDate.Equal(rows[j].RenewalDate) {
 			return rows[i].RenewalDate.Before(rows[j].RenewalDate)
@@ -199,12 +176,12 @@ func (h *Health) renewals(ctx context.Context, c HealthCall) (Message, error) {
 	total, risk, nRisk := 0.0, 0.0, 0
 	for _, r := range rows {
 		total += r.MRR
-		if !(r.Scored && r.Band == scoring.BandGreen) {
+		if atRisk(r) {
 			risk += r.MRR
 			nRisk++
 		}
 	}
-	intro := fmt.Sprintf("%d renewals · MRR %s · not green: %d with MRR %s", len(rows), blocks.Money(total), nRisk, blocks.Money(risk))
+	intro := fmt.Sprintf("%d renewals · MRR %s · at risk (red or yellow): %d with MRR %s", len(rows), blocks.Money(total), nRisk, blocks.Money(risk))
 	return h.listMessage(ctx, blocks.List{
 		Title: fmt.Sprintf("Renewals in the next %d days", days), Intro: intro, Style: blocks.StyleRenewals,
 		Empty: fmt.Sprintf("No live account renews in the next %d days.", days),
@@ -246,11 +223,11 @@ func (h *Health) segment(ctx context.Context, c HealthCall) (Message, error) {
 	sum, n, mrr, redMRR := 0.0, 0, 0.0, 0.0
 	for _, r := range rows {
 		mrr += r.MRR
-		if r.Scored && r.Band != scoring.BandNone {
+		if scoring.Scored(r.Band) {
 			sum += r.Score
 			n++
 		}
-		if r.Scored && r.Band == scoring.BandRed {
+		if r.Band == scoring.BandRed {
 			redMRR += r.MRR
 		}
 	}
@@ -325,22 +302,11 @@ func rowsOf(lines []store.AccountLine) []blocks.Row {
 	rows := make([]blocks.Row, len(lines))
 	for i, l := range lines {
 		a := l.Account
-		r := blocks.Row{
-			ID: a.ID, Name: a.Name, Segment: a.Segment, Owner: a.Owner, Scored: l.Scored(), Score: l.Score, Band: l.Band,
+		rows[i] = blocks.Row{
+			ID: a.ID, Name: a.Name, Segment: a.Segment, Owner: a.Owner, Scored: l.HasScoreRow(), Score: l.Score, Band: l.Band,
 			MRR: a.MRR, RenewalDate: a.RenewalDate, PulseWeek: l.PulseWeek, Pulse: l.Pulse,
 		}
-		if r.Scored && r.Band != scoring.BandNone {
-			r.Delta7, r.Delta28 = scoreDiff(l.Score, l.Score7d), scoreDiff(l.Score, l.Score28d)
-		}
-		rows[i] = r
+		rows[i].Delta7, rows[i].Delta28 = l.Trend()
 	}
 	return rows
-}
-
-func scoreDiff(cur float64, before *float64) *float64 {
-	if before == nil {
-		return nil
-	}
-	d := cur - *before
-	return &d
 }

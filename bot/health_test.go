@@ -357,11 +357,15 @@ func TestRenewals(t *testing.T) {
 	t.Parallel()
 	h, _ := setup(t)
 	got := render(t, ask(t, h, "U0JANE", "renewals"))
-	contains(t, "renewals", got, "Renewals in the next 90 days", "2 renewals · MRR 19,500 · not green: 1 with MRR 1,500",
+	// Unscored Initech is no renewal at risk (scoring.RenewalAtRisk: red or
+	// yellow); it lists before Umbrella by date.
+	contains(t, "renewals", got, "Renewals in the next 90 days", "2 renewals · MRR 19,500 · at risk (red or yellow): 0 with MRR 0",
 		"*Initech*", "*Umbrella*", "renews 2026-02-13 (in 30 days)")
 	if i, u := strings.Index(got, "*Initech*"), strings.Index(got, "*Umbrella*"); u < i {
-		t.Error("renewals: green before not green")
+		t.Error("renewals: not in date order")
 	}
+	got = render(t, ask(t, h, "U0JANE", "renewals 6m"))
+	contains(t, "renewals 6m at risk", got, "at risk (red or yellow): 1 ")
 	got = render(t, ask(t, h, "U0JANE", "renewals 45d"))
 	contains(t, "renewals 45d", got, "next 45 days", "*Initech*")
 	lacks(t, "renewals 45d", got, "Umbrella")

@@ -307,11 +307,12 @@ func pulsePage(rows []store.PulseAccount, week, kind string, page, pages int, no
 	return Message{Text: blocks.PulseText(pp), Blocks: blocks.PulseBlocks(pp)}
 }
 
-// worstFirst orders accounts by score, lowest first, unscored last, then by name.
+// worstFirst orders accounts by score, lowest first, unscored ("not enough
+// data" or no score at all) last, then by name.
 func worstFirst(rows []store.PulseAccount) {
 	slices.SortStableFunc(rows, func(a, b store.PulseAccount) int {
-		if a.Scored() != b.Scored() {
-			if a.Scored() {
+		if sa, sb := scoring.Scored(a.Band), scoring.Scored(b.Band); sa != sb {
+			if sa {
 				return -1
 			}
 			return 1

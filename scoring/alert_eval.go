@@ -22,7 +22,7 @@ const (
 // weight in any score.
 func AlertMetrics() []Metric {
 	return []Metric{
-		{Key: featActiveUserChange, Signal: "active_user_ratio", Family: FamilyUsage, Label: "Active users change", Feature: FeatureChange, WindowDays: 28, HigherIsBetter: true},
+		{Key: featActiveUserChange, Signal: MetricActiveUserRatio, Family: FamilyUsage, Label: "Active users change", Feature: FeatureChange, WindowDays: 28, HigherIsBetter: true},
 		{Key: featSeatsUsed, Signal: "seats_used", Family: FamilyUsage, Label: "Seats used", Feature: FeatureLatest, WindowDays: 14, HigherIsBetter: true},
 		{Key: featLicenceChange, Signal: "seats_used", Family: FamilyUsage, Label: "Seats used change", Feature: FeatureChange, WindowDays: 28, HigherIsBetter: true},
 		{Key: featAdminDays, Signal: "days_since_admin_seen", Family: FamilyUsage, Label: "Days since an admin was seen", Feature: FeatureLatest, WindowDays: 14},
@@ -102,7 +102,7 @@ func decideAlert(in AlertInput, kind AlertKind, c alertCondition) []AlertDecisio
 			continue
 		}
 		if c.key != "" { // a live alert of this rule under an outdated key (e.g. an old renewal date)
-			out = append(out, AlertDecision{Action: ActionResolve, Kind: kind, DedupKey: a.DedupKey, AlertID: a.ID, Summary: "superseded"})
+			out = append(out, AlertDecision{Action: ActionResolve, Kind: kind, DedupKey: a.DedupKey, AlertID: a.ID, Summary: SupersededSummary})
 		}
 	}
 	switch {
@@ -169,15 +169,15 @@ func turnedRed(in AlertInput) alertCondition {
 
 func trendDrop(in AlertInput) alertCondition {
 	c := alertCondition{key: alertKey(AlertTrendDrop, in.Account.ID)}
-	past, ok := alertScoreDaysAgo(in, in.Rules.TrendDropDays)
+	past, ok := ScoreAt(Series(in.History), in.Score.AsOf.AddDate(0, 0, -in.Rules.TrendDropDays))
 	if !in.Score.HasScore() || !ok {
 		return c
 	}
-	delta := in.Score.Value - past.Value
+	delta := in.Score.Value - past
 	c.holds = delta <= -in.Rules.TrendDropPoints
 	c.clears = delta > -in.Rules.TrendDropPoints+in.Rules.RedHysteresis
-	c.summary = fmt.Sprintf("%.0f → %.0f in %d days%s", past.Value, in.Score.Value, in.Rules.TrendDropDays, alertDrivers(in.Score, 2))
-	c.payload = map[string]any{"from": alertRound(past.Value), "to": alertRound(in.Score.Value), "days": in.Rules.TrendDropDays}
+	c.summary = fmt.Sprintf("%.0f → %.0f in %d days%s", past, in.Score.Value, in.Rules.TrendDropDays, alertDrivers(in.Score, 2))
+	c.payload = map[string]any{"from": alertRound(past), "to": alertRound(in.Score.Value), "days": in.Rules.TrendDropDays}
 	return c
 }
 
@@ -316,25 +316,11 @@ func unownedModules(a Account, interest []string) []string {
 	return out
 }
 
-// scoreDaysAgo finds the scored day closest to, and not after, days ago.
-func alertScoreDaysAgo(in AlertInput, days int) (Score, bool) {
-	target := in.Score.AsOf.AddDate(0, 0, -days)
-	var best Score
-	found := false
-	for _, s := range in.History {
-		if !s.HasScore() || s.AsOf.After(target) || s.AsOf.Before(target.AddDate(0, 0, -3)) {
-			continue
-		}
-		if !found || s.AsOf.After(best.AsOf) {
-			best, found = s, true
-		}
-	}
-	return best, found
-}
-
+// alertSince says what the score was days before the current one, by
+// ScoreAt's definition; "" when there was none.
 func alertSince(in AlertInput, days int) string {
-	if past, ok := alertScoreDaysAgo(in, days); ok {
-		return fmt.Sprintf(" (was %.0f %d days ago)", past.Value, days)
+	if past, ok := ScoreAt(Series(in.History), in.Score.AsOf.AddDate(0, 0, -days)); ok {
+		return fmt.Sprintf(" (was %.0f %d days ago)", past, days)
 	}
 	return ""
 }

@@ -112,7 +112,7 @@ func builtinMetrics() []Metric {
 	pct := NormPeerPercentile
 	return []Metric{
 		// usage
-		{Key: "active_user_ratio", Family: FamilyUsage, Label: "Active users", Unit: UnitRatio, HigherIsBetter: true,
+		{Key: MetricActiveUserRatio, Family: FamilyUsage, Label: "Active users", Unit: UnitRatio, HigherIsBetter: true,
 			Feature: FeatureLatest, Normalisation: pct, Weight: 3, Text: "{value} of seats active{seats}"},
 		{Key: "licence_change", Signal: "seats_used", Family: FamilyUsage, Label: "Licences", Unit: UnitChange, HigherIsBetter: true,
 			Feature: FeatureChange, WindowDays: 28, Normalisation: pct, Weight: 2, Text: "seats used {value} in 28 days"},

@@ -1,7 +1,6 @@
 package scoring
 
 import (
-	"math"
 	"sort"
 	"time"
 )
@@ -12,7 +11,8 @@ type DigestInput struct {
 	Now          time.Time
 	Accounts     []Account       // every account; those alive at Now count
 	Today        map[int64]Score // latest score per account
-	LastWeek     map[int64]Score // the score 7 days before
+	LastWeek     map[int64]Score // the score ShortDeltaDays before (ScoreAt)
+	FourWeeks    map[int64]Score // the score LongDeltaDays before (ScoreAt), for AtRisk
 	Pulses       map[int64]Pulse // each account's latest pulse
 	CSMs         []CSM
 	Expansion    map[int64]string // live expansion alerts: account → summary
@@ -35,6 +35,14 @@ type DigestInput struct {
 type WeekBands struct {
 	Day   time.Time
 	Bands map[Band]int
+}
+
+// AtRiskAccount is an account AtRisk names.
+type AtRiskAccount struct {
+	Account Account
+	Score   float64
+	Band    Band
+	Delta28 *float64 // nil without a score LongDeltaDays before
 }
 
 // Mover is an account whose score moved over the week.
@@ -76,6 +84,7 @@ type Digest struct {
 	Down, Up       []Mover
 	NewlyRed       []Mover
 	Renewals       []RenewalRisk
+	AtRisk         []AtRiskAccount // AtRisk's accounts, lowest score first
 	MRRAtRisk      float64
 	Expansion      []Expansion
 	Pulse          []PulseCompletion
@@ -90,7 +99,7 @@ type Digest struct {
 // BuildDigest computes the digest from one week's scores and pulses.
 func BuildDigest(in DigestInput) Digest {
 	if in.RenewalDays == 0 {
-		in.RenewalDays = 90
+		in.RenewalDays = DefaultRenewalDays
 	}
 	if in.MoversLimit == 0 {
 		in.MoversLimit = 5
@@ -105,7 +114,7 @@ func BuildDigest(in DigestInput) Digest {
 		Week: ISOWeek(in.Now), PulseWeek: in.PulseWeek, Bands: map[Band]int{}, BandsLastWeek: map[Band]int{},
 		AccountsByID: map[int64]Account{}, History: in.History,
 	}
-	var moves []Mover
+	moves := make([]Mover, 0, len(in.Accounts))
 	for _, a := range in.Accounts {
 		if !a.AliveAt(in.Now) {
 			continue
@@ -131,6 +140,13 @@ func BuildDigest(in DigestInput) Digest {
 			}
 		}
 		d.addRenewal(in, a, now)
+		var delta28 *float64
+		if then, ok := in.FourWeeks[a.ID]; ok { // ScoreAt's points are scored ones
+			delta28 = new(now.Value - then.Value)
+		}
+		if AtRisk(now.Band, delta28) {
+			d.AtRisk = append(d.AtRisk, AtRiskAccount{Account: a, Score: now.Value, Band: now.Band, Delta28: delta28})
+		}
 		if p, ok := in.Pulses[a.ID]; ok {
 			if dis, ok := PulseDisagrees(now, &p, in.PulseMaxDays); ok {
 				d.Disagreements = append(d.Disagreements, dis)
@@ -140,9 +156,10 @@ func BuildDigest(in DigestInput) Digest {
 			d.Expansion = append(d.Expansion, Expansion{Account: a, Reason: why})
 		}
 	}
-	d.Down, d.Up = topMovers(moves, in.MoversLimit)
+	d.Down, d.Up = Movers(moves, func(m Mover) (float64, bool) { return m.Delta, true }, in.MoversLimit)
 	sort.Slice(d.NewlyRed, func(i, j int) bool { return d.NewlyRed[i].To < d.NewlyRed[j].To })
 	sort.Slice(d.Renewals, func(i, j int) bool { return d.Renewals[i].Days < d.Renewals[j].Days })
+	sort.SliceStable(d.AtRisk, func(i, j int) bool { return d.AtRisk[i].Score < d.AtRisk[j].Score })
 	sort.Slice(d.Expansion, func(i, j int) bool { return d.Expansion[i].Account.MRR > d.Expansion[j].Account.MRR })
 	sort.Slice(d.Disagreements, func(i, j int) bool { return d.Disagreements[i].AccountID < d.Disagreements[j].AccountID })
 	d.Pulse = pulseCompletion(in, d.AccountsByID)
@@ -150,51 +167,12 @@ func BuildDigest(in DigestInput) Digest {
 }
 
 func (d *Digest) addRenewal(in DigestInput, a Account, s Score) {
-	if a.RenewalDate.IsZero() || s.Band == BandGreen {
+	if !RenewalAtRisk(s.Band, a.RenewalDate, in.Now, in.RenewalDays) {
 		return
 	}
-	days := int(math.Ceil(a.RenewalDate.Sub(in.Now).Hours() / 24))
-	if days < 0 || days > in.RenewalDays {
-		return
-	}
+	days, _ := RenewsWithin(a.RenewalDate, in.Now, in.RenewalDays)
 	d.Renewals = append(d.Renewals, RenewalRisk{Account: a, Days: days, Score: s.Value, Band: s.Band})
 	d.MRRAtRisk += a.MRR
-}
-
-// Moved says whether a score change counts as a move, and which way: −1, 0
-// or +1. A change counts when it shows as at least one whole point, so a
-// list of movers never shows "59 → 59 (± 0)". The digest and /health
-// movers both ask here.
-func Moved(delta float64) int {
-	switch r := math.Round(delta); {
-	case r < 0:
-		return -1
-	case r > 0:
-		return 1
-	}
-	return 0
-}
-
-// topMovers returns the biggest drops and rises, largest first; ties break
-// by account id so the digest is stable.
-func topMovers(moves []Mover, n int) (down, up []Mover) {
-	sort.Slice(moves, func(i, j int) bool {
-		if moves[i].Delta != moves[j].Delta {
-			return moves[i].Delta < moves[j].Delta
-		}
-		return moves[i].Account.ID < moves[j].Account.ID
-	})
-	for _, m := range moves {
-		if Moved(m.Delta) < 0 && len(down) < n {
-			down = append(down, m)
-		}
-	}
-	for i := len(moves) - 1; i >= 0 && len(up) < n; i-- {
-		if Moved(moves[i].Delta) > 0 {
-			up = append(up, moves[i])
-		}
-	}
-	return down, up
 }
 
 // pulseCompletion counts, per CSM who owns live accounts, how many of them

@@ -133,3 +133,23 @@ func TestMoved(t *testing.T) {
 		require.Equal(t, want, Moved(delta), "delta %v", delta)
 	}
 }
+
+func TestBuildDigestListsAtRiskByTheOneRule(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	s := func(id int64, v float64, b Band) Score { return Score{AccountID: id, AsOf: now, Value: v, Band: b} }
+	in := DigestInput{
+		Now:      now,
+		Accounts: []Account{{ID: 1, Name: "Red"}, {ID: 2, Name: "Sliding"}, {ID: 3, Name: "Drifting"}, {ID: 4, Name: "New yellow"}, {ID: 5, Name: "Green"}},
+		Today:    map[int64]Score{1: s(1, 30, BandRed), 2: s(2, 45, BandYellow), 3: s(3, 50, BandYellow), 4: s(4, 41, BandYellow), 5: s(5, 75, BandGreen)},
+		FourWeeks: map[int64]Score{
+			2: {Value: 45 + AtRiskDrop}, 3: {Value: 50 + AtRiskDrop - 0.5}, 5: {Value: 99},
+		},
+	}
+	d := BuildDigest(in)
+	var names []string
+	for _, a := range d.AtRisk {
+		names = append(names, a.Account.Name)
+	}
+	require.Equal(t, []string{"Red", "Sliding"}, names, "red, or yellow and down AtRiskDrop in 28 days; no baseline is no drop")
+}

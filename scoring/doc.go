@@ -67,10 +67,18 @@
 // clustered AUC whose 95 % interval excludes 0.5); a profile carrying a
 // learned direction yields a metric with DirectionFrom = learned.
 //
-// # Trend (trend.go)
+// # Named rules (rules.go) and trend (trend.go)
 //
-// Series(scores) → []SeriesPoint; TrendAt / Delta for 7- and 28-day deltas;
-// Daily + Sparkline / SparklineRange for the text chart of the card.
+// Every rule with a name has its one definition in rules.go, and every
+// surface (card, lists, App Home, digest, question tools, alerts) asks it:
+// Scored (a real band), ScoreAt ("the score N days ago": the newest scored
+// point on or before the day, fewer than ScoreAtMaxAgeDays older), Delta and
+// TrendAt (ShortDeltaDays / LongDeltaDays), AtRisk (red, or yellow and down
+// AtRiskDrop over LongDeltaDays), RenewalAtRisk (red or yellow, renewing
+// within the window), Moved / Movers (a change of at least MoveMin). SQL
+// that applies one takes these constants as parameters (store's
+// account_state refresh, the question tools' filters). Series(scores) →
+// []SeriesPoint; Daily + Sparkline / SparklineRange for the card's chart.
 //
 // # Backtest (backtest.go, evaluate.go, auc.go, split.go, fit.go, fitted.go, reference.go, logistic.go)
 //

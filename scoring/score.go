@@ -16,9 +16,6 @@ type Score struct {
 	Unscored *NotEnoughData
 }
 
-// HasScore reports whether there was enough data to score.
-func (s Score) HasScore() bool { return s.Band != BandNone && s.Band != "" }
-
 // Contribution is one metric's part in a score:
 // Contribution = EffectiveWeight × (Score − 50).
 type Contribution struct {

@@ -1,7 +1,6 @@
 package scoring
 
 import (
-	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -12,73 +11,19 @@ import (
 type SeriesPoint struct {
 	Date  time.Time `json:"date"`
 	Value float64   `json:"value"`
+	Band  Band      `json:"-"` // the point's band, when the series was built from scores
 }
-
-// DeltaToleranceDays is how far before the wanted day a point may lie and
-// still stand for it (a skipped scoring run should not erase the trend).
-const DeltaToleranceDays = 3
 
 // Series turns scores into a date-sorted series, leaving out "not enough data".
 func Series(scores []Score) []SeriesPoint {
 	out := make([]SeriesPoint, 0, len(scores))
 	for _, s := range scores {
 		if s.HasScore() {
-			out = append(out, SeriesPoint{Date: Day(s.AsOf), Value: s.Value})
+			out = append(out, SeriesPoint{Date: Day(s.AsOf), Value: s.Value, Band: s.Band})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b SeriesPoint) int { return a.Date.Compare(b.Date) })
 	return out
-}
-
-// Trend is a score now and its change against 7 and 28 days before.
-type Trend struct {
-	Now     float64
-	HasNow  bool
-	Delta7  float64 // Now − score 7 days before
-	Has7    bool
-	Delta28 float64
-	Has28   bool
-}
-
-// TrendAt reads the trend at asOf from a date-sorted series.
-func TrendAt(series []SeriesPoint, asOf time.Time) Trend {
-	var t Trend
-	t.Now, t.HasNow = ValueAt(series, asOf)
-	t.Delta7, t.Has7 = Delta(series, asOf, 7)
-	t.Delta28, t.Has28 = Delta(series, asOf, 28)
-	return t
-}
-
-// Delta is the value at asOf minus the value days earlier; ok is false
-// when either end has no point within DeltaToleranceDays before it.
-func Delta(series []SeriesPoint, asOf time.Time, days int) (float64, bool) {
-	now, ok1 := ValueAt(series, asOf)
-	then, ok2 := ValueAt(series, Day(asOf).AddDate(0, 0, -days))
-	if !ok1 || !ok2 {
-		return 0, false
-	}
-	return now - then, true
-}
-
-// ValueAt is the newest point on or before day, if it is at most
-// DeltaToleranceDays older. The series must be sorted by date.
-func ValueAt(series []SeriesPoint, day time.Time) (float64, bool) {
-	d := Day(day)
-	i, found := slices.BinarySearchFunc(series, d, func(p SeriesPoint, t time.Time) int { return cmp.Compare(Day(p.Date).Unix(), t.Unix()) })
-	if found {
-		for i+1 < len(series) && Day(series[i+1].Date).Equal(d) { // the last of equal dates wins
-			i++
-		}
-		return series[i].Value, true
-	}
-	if i == 0 {
-		return 0, false
-	}
-	p := series[i-1]
-	if d.Sub(Day(p.Date)) > DeltaToleranceDays*24*time.Hour {
-		return 0, false
-	}
-	return p.Value, true
 }
 
 // Daily lays the series out one value per day from..to (inclusive), NaN on

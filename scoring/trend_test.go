@@ -49,8 +49,8 @@ func TestTrendDeltas(t *testing.T) {
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("%s: Delta = %v, %v; want %v, %v", tc.name, got, ok, tc.want, tc.ok)
 		}
-		if now, ok := ValueAt(series, tc.at); now != tc.wantNow || ok != tc.nowPresent {
-			t.Errorf("%s: ValueAt = %v, %v; want %v, %v", tc.name, now, ok, tc.wantNow, tc.nowPresent)
+		if now, ok := ScoreAt(series, tc.at); now != tc.wantNow || ok != tc.nowPresent {
+			t.Errorf("%s: ScoreAt = %v, %v; want %v, %v", tc.name, now, ok, tc.wantNow, tc.nowPresent)
 		}
 	}
 	tr := TrendAt(series, day(29))
@@ -61,7 +61,7 @@ func TestTrendDeltas(t *testing.T) {
 
 func TestDailyAndSparkline(t *testing.T) {
 	t.Parallel()
-	series := []SeriesPoint{{day(0), 10}, {day(1), 90}, {day(3), 50}}
+	series := []SeriesPoint{{Date: day(0), Value: 10}, {Date: day(1), Value: 90}, {Date: day(3), Value: 50}}
 	daily := Daily(series, day(0), day(4))
 	if len(daily) != 5 || daily[0] != 10 || daily[1] != 90 || !math.IsNaN(daily[2]) || daily[3] != 50 || !math.IsNaN(daily[4]) {
 		t.Fatalf("Daily = %v", daily)

@@ -59,8 +59,9 @@ type AskFilter struct {
 	RenewalWithinDays *int   // renewal date in [AsOf, AsOf+N]
 	MinScore          *float64
 	MaxScore          *float64
-	Trend             string // "dropping", "rising" or ""
+	Trend             string // "dropping", "rising" (a change scoring.Moved counts) or ""
 	TrendDays         int    // 7 or 28 (default)
+	AtRisk            bool   // only the accounts scoring.AtRisk names
 	Sort              string // score_asc (default), score_desc, change_asc, change_desc, renewal_asc, mrr_desc, name
 	Limit             int    // 1..AskMaxRows; 0 means AskMaxRows
 }
@@ -82,7 +83,7 @@ type AskBrief struct {
 }
 
 // Scored reports whether the account has a usable score.
-func (b AskBrief) Scored() bool { return b.Band != scoring.BandNone && b.Band != "" }
+func (b AskBrief) Scored() bool { return scoring.Scored(b.Band) }
 
 // AskSearchAccounts lists live accounts matching f and how many matched in all.
 func (s *Store) AskSearchAccounts(ctx context.Context, f AskFilter) ([]AskBrief, int, error) {
@@ -90,10 +91,13 @@ func (s *Store) AskSearchAccounts(ctx context.Context, f AskFilter) ([]AskBrief,
 		AsOf: pgDate(f.AsOf), Segment: nilIfEmpty(f.Segment), Band: nilIfEmpty(string(f.Band)),
 		Owner: nilIfEmpty(f.Owner), OwnerPattern: nilIfEmpty(LikeEscape(f.Owner)),
 		MinScore: f.MinScore, MaxScore: f.MaxScore, Trend: nilIfEmpty(f.Trend),
-		TrendDays: 28, Sort: f.Sort, Lim: int32(clampRows(f.Limit)),
+		TrendDays: scoring.LongDeltaDays, Sort: f.Sort, Lim: int32(clampRows(f.Limit)), MoveMin: scoring.MoveMin,
 	}
-	if f.TrendDays == 7 {
-		p.TrendDays = 7
+	if f.TrendDays == scoring.ShortDeltaDays {
+		p.TrendDays = scoring.ShortDeltaDays
+	}
+	if f.AtRisk {
+		p.AtRiskDrop = ptrTo(scoring.AtRiskDrop)
 	}
 	if p.Sort == "" {
 		p.Sort = "score_asc"
@@ -120,30 +124,13 @@ func (s *Store) AskSearchAccounts(ctx context.Context, f AskFilter) ([]AskBrief,
 	return out, total, nil
 }
 
-// AskMatch is an account found by name.
+// AskMatch is an account found by name (bot/ask finds them with bot.Lookup,
+// the one account lookup).
 type AskMatch struct {
 	ID         int64
 	Name       string
 	ExternalID string
 	Exact      bool // the name, external id or domain equals the query
-}
-
-// AskFindAccounts finds accounts by name, external id or domain: exact
-// matches first, then names starting with q, then names containing it.
-func (s *Store) AskFindAccounts(ctx context.Context, q string, limit int) ([]AskMatch, error) {
-	q = strings.TrimSpace(q)
-	if q == "" {
-		return nil, nil
-	}
-	rows, err := s.q.AskFindAccounts(ctx, db.AskFindAccountsParams{Q: q, Pattern: LikeEscape(q), Lim: int32(clampRows(limit))})
-	if err != nil {
-		return nil, fmt.Errorf("find accounts: %w", err)
-	}
-	out := make([]AskMatch, len(rows))
-	for i, r := range rows {
-		out[i] = AskMatch{ID: r.ID, Name: r.Name, ExternalID: r.ExternalID, Exact: r.Rank == 0}
-	}
-	return out, nil
 }
 
 // AskDetail is one account with everything its card shows.
@@ -171,11 +158,18 @@ func (s *Store) AskAccount(ctx context.Context, id int64, asOf time.Time) (AskDe
 			ID: r.ID, ExternalID: r.ExternalID, Name: r.Name, Segment: r.Segment, Owner: r.OwnerName,
 			MRR: r.Mrr, RenewalDate: date(r.RenewalDate), ScoreAsOf: date(r.ScoreAsOf),
 			Score: deref(r.Score), Band: scoring.Band(r.Band),
-			Change7d: diff(r.Score, r.Score7dAgo), Change28d: diff(r.Score, r.Score28dAgo),
 		},
 		Domain: r.Domain, Plan: r.Plan, Seats: int(r.Seats), OwnerSlackID: r.OwnerSlackID,
 		ChurnedAt: date(r.ChurnedAt), Confidence: r.Confidence, Scorecard: r.Scorecard,
 		Subscores: map[scoring.Family]float64{},
+	}
+	if r.ScoreAsOf.Valid {
+		states, err := s.StatesAt(ctx, []int64{id}, date(r.ScoreAsOf))
+		if err != nil {
+			return AskDetail{}, fmt.Errorf("account %d: %w", id, err)
+		}
+		st := states[id]
+		d.Change7d, d.Change28d = diff(r.Score, st.Score7d), diff(r.Score, st.Score28d)
 	}
 	if err := json.Unmarshal(r.Subscores, &d.Subscores); err != nil {
 		return AskDetail{}, fmt.Errorf("account %d subscores: %w", id, err)
@@ -269,7 +263,8 @@ type AskGroup struct {
 // AskPortfolio summarises live accounts grouped by "segment", "owner" or
 // "none" (one line), optionally within one segment.
 func (s *Store) AskPortfolio(ctx context.Context, groupBy, segment string, asOf time.Time) ([]AskGroup, error) {
-	rows, err := s.q.AskPortfolio(ctx, db.AskPortfolioParams{GroupBy: groupBy, Segment: nilIfEmpty(segment), AsOf: pgDate(asOf)})
+	rows, err := s.q.AskPortfolio(ctx, db.AskPortfolioParams{GroupBy: groupBy, Segment: nilIfEmpty(segment), AsOf: pgDate(asOf),
+		RenewalDays: scoring.DefaultRenewalDays})
 	if err != nil {
 		return nil, fmt.Errorf("portfolio: %w", err)
 	}
@@ -340,6 +335,8 @@ func clampRows(n int) int {
 	}
 	return min(n, AskMaxRows)
 }
+
+func ptrTo[T any](v T) *T { return &v }
 
 func nilIfEmpty(s string) *string {
 	if s == "" {

@@ -19,9 +19,6 @@ type Card struct {
 	Alerts    []OpenAlert     // newest first, not resolved
 }
 
-// Scored reports whether the account has any stored score.
-func (c Card) Scored() bool { return !c.Score.AsOf.IsZero() }
-
 // ScorePoint is one stored score, for trends and charts.
 type ScorePoint struct {
 	AsOf  time.Time
@@ -107,8 +104,9 @@ func cardPulseFromRow(r db.CardAccountRow) *scoring.Pulse {
 	}
 }
 
-// AccountLine is one live account as lists show it: owner, newest score,
-// the scores 7 and 28 days before it, and the newest pulse.
+// AccountLine is one live account as lists show it, from its current state
+// (account_state): owner, newest score, the scores 7 and 28 days before it
+// (scoring.ScoreAt), the newest pulse and the open alerts.
 type AccountLine struct {
 	Account   scoring.Account // ID, ExternalID, Name, Domain, Segment, OwnerID, Owner, MRR, Seats, RenewalDate
 	ScoreAsOf time.Time       // zero: not scored yet
@@ -119,10 +117,22 @@ type AccountLine struct {
 	PulseWeek string // "" when never answered
 	Pulse     scoring.Rating
 	PulseAt   time.Time
+	// OpenAlerts counts the alerts not resolved.
+	OpenAlerts int
 }
 
-// Scored reports whether the account has a stored score.
-func (l AccountLine) Scored() bool { return !l.ScoreAsOf.IsZero() }
+// HasScoreRow reports whether the account has a stored score at all, be it
+// "not enough data"; scoring.Scored(l.Band) says whether it is a real score.
+func (l AccountLine) HasScoreRow() bool { return !l.ScoreAsOf.IsZero() }
+
+// Trend is the line's 7- and 28-day changes; nil where the score then, or a
+// real score now, is missing.
+func (l AccountLine) Trend() (delta7, delta28 *float64) {
+	if !scoring.Scored(l.Band) {
+		return nil, nil
+	}
+	return diff(&l.Score, l.Score7d), diff(&l.Score, l.Score28d)
+}
 
 // LineFilter narrows AccountLines; zero fields do not filter.
 type LineFilter struct {
@@ -130,14 +140,35 @@ type LineFilter struct {
 	Segment    string // case-insensitive
 	RenewsFrom time.Time
 	RenewsTo   time.Time
+	AtRisk     bool // only the accounts scoring.AtRisk names (in SQL, with its threshold)
+	// MovedDays (7 or 28) lists only the MoversEach largest drops and rises
+	// over that many days that scoring.Moved counts; the other filters do
+	// not apply then. The caller still ranks them with scoring.Movers.
+	MovedDays  int
+	MoversEach int
 }
 
 // AccountLines lists the live accounts matching f, ordered by name.
 func (s *Store) AccountLines(ctx context.Context, f LineFilter) ([]AccountLine, error) {
-	rows, err := s.q.CardSummaries(ctx, db.CardSummariesParams{
-		OwnerID: ptrOrNil(f.OwnerID), Segment: ptrOrNil(f.Segment),
-		RenewsFrom: pgDate(f.RenewsFrom), RenewsTo: pgDate(f.RenewsTo),
-	})
+	var rows []db.CardSummariesRow
+	var err error
+	if f.MovedDays > 0 {
+		var moved []db.CardMoversRow
+		moved, err = s.q.CardMovers(ctx, db.CardMoversParams{Days: int32(f.MovedDays), MoveMin: scoring.MoveMin, N: int32(f.MoversEach)})
+		rows = make([]db.CardSummariesRow, len(moved))
+		for i, r := range moved {
+			rows[i] = db.CardSummariesRow(r)
+		}
+	} else {
+		p := db.CardSummariesParams{
+			OwnerID: ptrOrNil(f.OwnerID), Segment: ptrOrNil(f.Segment),
+			RenewsFrom: pgDate(f.RenewsFrom), RenewsTo: pgDate(f.RenewsTo),
+		}
+		if f.AtRisk {
+			p.AtRiskDrop = ptrTo(scoring.AtRiskDrop)
+		}
+		rows, err = s.q.CardSummaries(ctx, p)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list account summaries: %w", err)
 	}
@@ -154,6 +185,7 @@ func (s *Store) AccountLines(ctx context.Context, f LineFilter) ([]AccountLine, 
 			Account: a, ScoreAsOf: date(r.ScoreAsOf), Score: deref(r.ScoreValue), Band: scoring.Band(r.ScoreBand),
 			Score7d: r.Score7d, Score28d: r.Score28d,
 			PulseWeek: r.PulseWeek, Pulse: scoring.Rating(r.PulseRating), PulseAt: r.PulseAnsweredAt,
+			OpenAlerts: int(r.OpenAlerts),
 		}
 	}
 	return out, nil

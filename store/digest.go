@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/healthbot/healthbot/scoring"
@@ -22,10 +23,6 @@ type DigestQuery struct {
 	PulseMaxDays int // a pulse older than this no longer disagrees with data; 0 means 30
 }
 
-// Days a stored score stays current: an account not scored in the week up
-// to a day has no score that day.
-const digestScoreDays = 7
-
 func (q DigestQuery) withDefaults() DigestQuery {
 	if q.Location == nil {
 		q.Location = time.UTC
@@ -43,10 +40,10 @@ func (q DigestQuery) withDefaults() DigestQuery {
 }
 
 // DigestInput gathers what scoring.BuildDigest summarises, in a handful of
-// set-based queries on one read-only snapshot: the accounts and CSMs, the
-// newest scores on or before the digest's day and those of a week earlier,
-// the band distribution of the past weeks, recent pulses, the reported
-// week's answers and the live expansion alerts.
+// set-based queries on one read-only snapshot: the accounts and CSMs, their
+// current state (newest score, the score a week before it, newest pulse),
+// the band distribution of the past weeks, the reported week's answers and
+// the live expansion alerts.
 func (s *Store) DigestInput(ctx context.Context, q DigestQuery) (scoring.DigestInput, error) {
 	q = q.withDefaults()
 	in := scoring.DigestInput{Now: q.Now, PulseWeek: q.PulseWeek, PulseMaxDays: q.PulseMaxDays}
@@ -66,24 +63,7 @@ func (s *Store) gatherDigest(ctx context.Context, q DigestQuery, in *scoring.Dig
 		return err
 	}
 	y, m, d := q.Now.In(q.Location).Date()
-	newest, err := s.q.DigestNewestScoreDay(ctx, pgDate(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)))
-	if err != nil {
-		return fmt.Errorf("newest score day: %w", err)
-	}
-	in.Today, in.LastWeek = map[int64]scoring.Score{}, map[int64]scoring.Score{}
-	if newest.Valid {
-		day := newest.Time
-		if in.Today, err = s.digestScores(ctx, day); err != nil {
-			return err
-		}
-		if in.LastWeek, err = s.digestScores(ctx, day.AddDate(0, 0, -7)); err != nil {
-			return err
-		}
-		if in.History, err = s.bandHistory(ctx, day.AddDate(0, 0, -7*(q.HistoryWeeks-1)), day); err != nil {
-			return err
-		}
-	}
-	if in.Pulses, err = s.LatestPulses(ctx, q.Now.AddDate(0, 0, -2*q.PulseMaxDays), q.Now); err != nil {
+	if err := s.digestStates(ctx, time.Date(y, m, d, 0, 0, 0, 0, time.UTC), q, in); err != nil {
 		return err
 	}
 	if in.Answered, err = s.weekAnswers(ctx, q.PulseWeek); err != nil {
@@ -93,23 +73,71 @@ func (s *Store) gatherDigest(ctx context.Context, q DigestQuery, in *scoring.Dig
 	return err
 }
 
-func (s *Store) digestScores(ctx context.Context, day time.Time) (map[int64]scoring.Score, error) {
-	rows, err := s.q.DigestScores(ctx, db.DigestScoresParams{OnDate: pgDate(day), Days: digestScoreDays})
+// digestStates fills Today, LastWeek, Pulses and History from the current
+// state: each account's newest score on or before the digest's day (current
+// when fewer than scoring.ScoreAtMaxAgeDays older than the newest score day)
+// with the score ShortDeltaDays before it, its newest pulse answered within
+// twice PulseMaxDays, and the band counts at weekly marks.
+func (s *Store) digestStates(ctx context.Context, today time.Time, q DigestQuery, in *scoring.DigestInput) error {
+	rows, err := s.q.DigestStates(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("scores current on %s: %w", day.Format(time.DateOnly), err)
+		return fmt.Errorf("account states: %w", err)
 	}
-	out := make(map[int64]scoring.Score, len(rows))
+	states := make(map[int64]AccountState, len(rows))
+	var past []int64 // scored after the digest's day: rebuilt as of that day
 	for _, r := range rows {
-		out[r.AccountID] = scoring.Score{
-			AccountID: r.AccountID, AsOf: date(r.AsOf), Scorecard: r.Scorecard, Value: deref(r.Score),
-			Band: scoring.Band(r.Band), Confidence: r.Confidence,
+		st := AccountState{AccountID: r.AccountID, AsOf: date(r.AsOf), Score: r.Score, Band: scoring.Band(r.Band),
+			Score7d: r.Score7d, Band7d: scoring.Band(r.Band7d), Score28d: r.Score28d}
+		if st.AsOf.After(today) {
+			past = append(past, r.AccountID)
+		} else if !st.AsOf.IsZero() {
+			states[r.AccountID] = st
 		}
 	}
-	return out, nil
+	if len(past) > 0 {
+		rebuilt, err := s.StatesAt(ctx, past, today)
+		if err != nil {
+			return err
+		}
+		maps.Copy(states, rebuilt)
+	}
+	var newest time.Time
+	for _, st := range states {
+		if st.AsOf.After(newest) {
+			newest = st.AsOf
+		}
+	}
+	in.Today, in.LastWeek, in.FourWeeks = map[int64]scoring.Score{}, map[int64]scoring.Score{}, map[int64]scoring.Score{}
+	in.Pulses = map[int64]scoring.Pulse{}
+	pulseSince := q.Now.AddDate(0, 0, -2*q.PulseMaxDays)
+	for _, r := range rows {
+		if at := deref(r.PulseAnsweredAt); r.PulseWeek != "" && at.After(pulseSince) && !at.After(q.Now) {
+			in.Pulses[r.AccountID] = scoring.Pulse{AccountID: r.AccountID, Rating: scoring.Rating(r.PulseRating), Week: r.PulseWeek, AnsweredAt: at}
+		}
+	}
+	for id, st := range states {
+		if newest.Sub(st.AsOf) >= scoring.ScoreAtMaxAgeDays*24*time.Hour {
+			continue // not scored in the week up to the newest score day
+		}
+		in.Today[id] = scoring.Score{AccountID: id, AsOf: st.AsOf, Value: deref(st.Score), Band: st.Band}
+		if st.Score7d != nil {
+			in.LastWeek[id] = scoring.Score{AccountID: id, AsOf: st.AsOf.AddDate(0, 0, -scoring.ShortDeltaDays),
+				Value: *st.Score7d, Band: st.Band7d}
+		}
+		if st.Score28d != nil {
+			in.FourWeeks[id] = scoring.Score{AccountID: id, AsOf: st.AsOf.AddDate(0, 0, -scoring.LongDeltaDays),
+				Value: *st.Score28d} // the state keeps no band for it
+		}
+	}
+	if newest.IsZero() {
+		return nil
+	}
+	in.History, err = s.bandHistory(ctx, newest.AddDate(0, 0, -7*(q.HistoryWeeks-1)), newest)
+	return err
 }
 
 func (s *Store) bandHistory(ctx context.Context, from, to time.Time) ([]scoring.WeekBands, error) {
-	rows, err := s.q.DigestBandHistory(ctx, db.DigestBandHistoryParams{FromDate: pgDate(from), ToDate: pgDate(to)})
+	rows, err := s.q.BandHistory(ctx, db.BandHistoryParams{FromDate: pgDate(from), ToDate: pgDate(to), MaxAgeDays: scoring.ScoreAtMaxAgeDays})
 	if err != nil {
 		return nil, fmt.Errorf("band history: %w", err)
 	}

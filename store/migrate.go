@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,6 +55,9 @@ func provider(pool *pgxpool.Pool) (*goose.Provider, *sql.DB, error) {
 	return p, sqldb, nil
 }
 
+// stateMigration creates account_state, which Migrate then fills.
+const stateMigration = 160
+
 // Migrate applies every pending migration and returns the versions applied.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) ([]int64, error) {
 	p, sqldb, err := provider(pool)
@@ -68,6 +72,13 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) ([]int64, error) {
 	applied := make([]int64, 0, len(results))
 	for _, r := range results {
 		applied = append(applied, r.Source.Version)
+	}
+	if slices.Contains(applied, stateMigration) {
+		// The state's score columns follow scoring's rules, which SQL alone
+		// does not know: fill them once with the code every score write runs.
+		if err := New(pool).RebuildState(ctx); err != nil {
+			return applied, fmt.Errorf("migrate: fill account_state: %w", err)
+		}
 	}
 	return applied, nil
 }

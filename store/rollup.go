@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/healthbot/healthbot/scoring"
 )
 
 // Usage metric keys the rollup writes, as the scoring catalog reads them.
 const (
 	MetricActiveUsers        = "active_users"
-	MetricActiveUserRatio    = "active_user_ratio"
+	MetricActiveUserRatio    = scoring.MetricActiveUserRatio
 	MetricDaysSinceAdminSeen = "days_since_admin_seen"
 	MetricKeyFeatureAdoption = "key_feature_adoption"
 	MetricSessionGapDays     = "session_gap_days"

@@ -21,7 +21,9 @@ import (
 // concurrent writers, so two runs of the same day replace each other's rows
 // instead of colliding on the primary key. JSON is encoded row by row while
 // copying (see appendContributions for its rounding), so a large run never
-// holds every encoded row at once.
+// holds every encoded row at once. The same transaction refreshes the
+// current state (account_state, score_band_day) of the accounts and days
+// written.
 func (s *Store) UpsertScores(ctx context.Context, scores []scoring.Score) (int64, error) {
 	if len(scores) == 0 {
 		return 0, nil
@@ -54,9 +56,22 @@ func (s *Store) UpsertScores(ctx context.Context, scores []scoring.Score) (int64
 			return fmt.Errorf("write scores: %w", err)
 		}
 		n = copied
-		return nil
+		return tx.refreshState(ctx, distinctIDs(scores), distinctDays(days))
 	})
 	return n, err
+}
+
+// distinctDays lists days once each.
+func distinctDays(days []pgtype.Date) []pgtype.Date {
+	seen := make(map[pgtype.Date]bool, 4)
+	var out []pgtype.Date
+	for _, d := range days {
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // scoreWriteLock is the advisory lock key of score writes ("hbscores").

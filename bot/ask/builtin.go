@@ -157,7 +157,7 @@ func (a *Asker) atRisk(ctx context.Context, ro *store.Store, it Intent, q Questi
 	if err != nil {
 		return builtinAnswer{}, err
 	}
-	f.Band, f.Trend, f.Sort = scoring.BandYellow, "dropping", "change_asc"
+	f.Band, f.AtRisk, f.TrendDays, f.Sort = scoring.BandYellow, true, scoring.LongDeltaDays, "change_asc"
 	slipping, slipTotal, err := ro.AskSearchAccounts(ctx, f)
 	if err != nil {
 		return builtinAnswer{}, err
@@ -170,7 +170,7 @@ func (a *Asker) atRisk(ctx context.Context, ro *store.Store, it Intent, q Questi
 		a.lines(&b, red, total, lineOpts{})
 	}
 	if slipTotal > 0 {
-		fmt.Fprintf(&b, "\n\n*%s yellow and dropping* over 28 days:", count(slipTotal, "more"))
+		fmt.Fprintf(&b, "\n\n*%s yellow and down %.0f+ points* over %d days:", count(slipTotal, "more"), scoring.AtRiskDrop, scoring.LongDeltaDays)
 		a.lines(&b, slipping[:min(len(slipping), 5)], slipTotal, lineOpts{})
 	}
 	return builtinAnswer{text: b.String(), cites: cites(append(red, slipping[:min(len(slipping), 5)]...))}, nil
@@ -188,7 +188,7 @@ func (a *Asker) renewals(ctx context.Context, ro *store.Store, it Intent, q Ques
 	if it.RiskOnly {
 		kept := rows[:0]
 		for _, r := range rows {
-			if r.Band == scoring.BandRed || r.Band == scoring.BandYellow {
+			if scoring.RenewalAtRisk(r.Band, r.RenewalDate, f.AsOf, days) {
 				kept = append(kept, r)
 			}
 		}
@@ -316,7 +316,7 @@ func (a *Asker) ownerAccounts(ctx context.Context, ro *store.Store, it Intent, q
 func (a *Asker) oneAccount(ctx context.Context, ro *store.Store, it Intent) (builtinAnswer, error) {
 	id := it.AccountID
 	if id == 0 {
-		ms, err := ro.AskFindAccounts(ctx, it.Account, 6)
+		ms, err := findAccounts(ctx, ro, it.Account, 6)
 		if err != nil {
 			return builtinAnswer{}, err
 		}

@@ -70,7 +70,7 @@ func (a *Asker) AccountMarkdown(ctx context.Context, externalID string) (string,
 	sess := a.newSession("")
 	var out accountOut
 	err := a.store.ReadOnly(ctx, func(ro *store.Store) error {
-		ms, err := ro.AskFindAccounts(ctx, externalID, 11)
+		ms, err := findAccounts(ctx, ro, externalID, 11)
 		if err != nil {
 			return err
 		}

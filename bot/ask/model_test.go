@@ -16,6 +16,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/ask"
+	"github.com/healthbot/healthbot/scoring"
 )
 
 // blocksJSON is a message's blocks as Slack receives them.
@@ -136,7 +137,10 @@ func TestModelAnswersFromTools(t *testing.T) {
 
 func TestModelToolMistakesGoBackToTheModel(t *testing.T) {
 	t.Parallel()
-	b := setup(t, options{script: []step{
+	b := setup(t, options{seed: func(t *testing.T, fx fixture) { // a second name starting "acm"
+		_, err := fx.St.UpsertAccount(context.Background(), scoring.Account{ExternalID: "acme-robotics", Name: "Acme Robotics"})
+		require.NoError(t, err)
+	}, script: []step{
 		callTools(
 			call{"delete_account", `{"account":"acme"}`},
 			call{"search_accounts", `{not json`},
@@ -144,7 +148,7 @@ func TestModelToolMistakesGoBackToTheModel(t *testing.T) {
 			call{"search_accounts", `{"band":"purple"}`},
 			call{"search_accounts", `{"drop_table":true}`},
 			call{"get_account", `{"account":"nobody"}`},
-			call{"get_account", `{"account":"o"}`},
+			call{"get_account", `{"account":"acm"}`},
 			call{"score_history", `{"account":"acme","days":5000}`},
 		),
 		say("Sorry, I could not find that."),
@@ -162,7 +166,7 @@ func TestModelToolMistakesGoBackToTheModel(t *testing.T) {
 		`band must be one of green, yellow, red, none, not "purple"`,
 		`invalid arguments: unknown argument "drop_table"`,
 		`no account matches "nobody"; search_accounts lists accounts`,
-		`"o" matches several accounts: `,
+		`"acm" matches several accounts: `,
 		`days must be between 1 and 365, not 5000`,
 	}
 	for i, w := range want {

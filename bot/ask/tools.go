@@ -360,7 +360,7 @@ func oneOf(name string, p *string, def string, allowed ...string) (string, error
 // resolve finds the one account a name means, or tells the model what the
 // candidates are.
 func resolve(ctx context.Context, ro *store.Store, name string) (int64, error) {
-	ms, err := ro.AskFindAccounts(ctx, name, 11)
+	ms, err := findAccounts(ctx, ro, name, 11)
 	if err != nil {
 		return 0, err
 	}

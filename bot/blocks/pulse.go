@@ -84,19 +84,13 @@ func ParsePulseValue(v string) (accountID int64, week string, err error) {
 	return accountID, week, nil
 }
 
-// ParseISOWeek reads "2026-W48" and returns the Monday it starts (UTC
-// midnight) and the week after it; it rejects weeks the year does not have.
+// ParseISOWeek reads "2026-W48" (scoring.ParseISOWeek, the one parser)
+// and returns the Monday it starts (UTC midnight) and the week after it; it
+// rejects weeks the year does not have.
 func ParseISOWeek(week string) (start, next time.Time, err error) {
-	y, w, ok := strings.Cut(week, "-W")
-	year, err1 := strconv.Atoi(y)
-	num, err2 := strconv.Atoi(w)
-	if !ok || err1 != nil || err2 != nil || len(y) != 4 || len(w) != 2 || num < 1 || num > 53 {
-		return time.Time{}, time.Time{}, fmt.Errorf("%q is not an ISO week like 2026-W48", week)
-	}
-	jan4 := time.Date(year, 1, 4, 0, 0, 0, 0, time.UTC)
-	monday := jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7)+7*(num-1))
-	if scoring.ISOWeek(monday) != week {
-		return time.Time{}, time.Time{}, fmt.Errorf("%d has no week %d", year, num)
+	monday, ok := scoring.ParseISOWeek(week)
+	if !ok {
+		return time.Time{}, time.Time{}, fmt.Errorf("%q is not an ISO week like 2026-W48 (of a year that has it)", week)
 	}
 	return monday, monday.AddDate(0, 0, 7), nil
 }

@@ -18,19 +18,19 @@ const Source = "demo"
 
 // Metric keys the generator writes. The scoring catalog reads exactly these.
 const (
-	MetricActiveUserRatio      = "active_user_ratio"      // 0..1, daily
-	MetricSeatsUsed            = "seats_used"             // licences in use, daily
-	MetricKeyFeatureAdoption   = "key_feature_adoption"   // 0..1, weekly
-	MetricDaysSinceAdminSeen   = "days_since_admin_seen"  // days, daily
-	MetricSessionGapDays       = "session_gap_days"       // median days between a user's sessions, weekly
-	MetricSupportTickets       = "support_tickets"        // count per day, only days with tickets
-	MetricCSAT                 = "csat"                   // 1..5, one row per survey
-	MetricNPS                  = "nps"                    // -100..100, quarterly
-	MetricCustomerMessages     = "customer_messages"      // count per day, accounts with a shared channel
-	MetricFirstResponseMinutes = "first_response_minutes" // daily, days with messages
-	MetricMRR                  = "mrr"                    // monthly
-	MetricLateInvoices         = "late_invoices"          // 1 per late invoice
-	MetricDaysToRenewal        = "days_to_renewal"        // weekly
+	MetricActiveUserRatio      = scoring.MetricActiveUserRatio // 0..1, daily
+	MetricSeatsUsed            = "seats_used"                  // licences in use, daily
+	MetricKeyFeatureAdoption   = "key_feature_adoption"        // 0..1, weekly
+	MetricDaysSinceAdminSeen   = "days_since_admin_seen"       // days, daily
+	MetricSessionGapDays       = "session_gap_days"            // median days between a user's sessions, weekly
+	MetricSupportTickets       = "support_tickets"             // count per day, only days with tickets
+	MetricCSAT                 = "csat"                        // 1..5, one row per survey
+	MetricNPS                  = "nps"                         // -100..100, quarterly
+	MetricCustomerMessages     = "customer_messages"           // count per day, accounts with a shared channel
+	MetricFirstResponseMinutes = "first_response_minutes"      // daily, days with messages
+	MetricMRR                  = "mrr"                         // monthly
+	MetricLateInvoices         = "late_invoices"               // 1 per late invoice
+	MetricDaysToRenewal        = "days_to_renewal"             // weekly
 )
 
 // Metrics lists every metric key the generator writes.

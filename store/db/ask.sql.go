@@ -19,9 +19,7 @@ SELECT a.id, a.external_id, a.name, a.domain, a.segment, a.plan, a.mrr::float8 A
        l.as_of AS score_as_of, l.score AS score, coalesce(l.band, 'none')::text AS band,
        coalesce(l.confidence, 0)::float8 AS confidence, coalesce(l.scorecard, '')::text AS scorecard,
        coalesce(l.subscores, '{}'::jsonb)::jsonb AS subscores,
-       coalesce(l.contributions, '[]'::json)::json AS contributions,
-       p7.score AS score_7d_ago,
-       p28.score AS score_28d_ago
+       coalesce(l.contributions, '[]'::json)::json AS contributions
 FROM account a
 LEFT JOIN csm c ON c.id = a.owner_id
 LEFT JOIN LATERAL (
@@ -29,16 +27,6 @@ LEFT JOIN LATERAL (
     WHERE s.account_id = a.id AND s.as_of <= $1::date
     ORDER BY s.as_of DESC LIMIT 1
 ) l ON true
-LEFT JOIN LATERAL (
-    SELECT s.score FROM score s
-    WHERE s.account_id = a.id AND s.as_of <= l.as_of - 7 AND s.as_of >= l.as_of - 14
-    ORDER BY s.as_of DESC LIMIT 1
-) p7 ON true
-LEFT JOIN LATERAL (
-    SELECT s.score FROM score s
-    WHERE s.account_id = a.id AND s.as_of <= l.as_of - 28 AND s.as_of >= l.as_of - 42
-    ORDER BY s.as_of DESC LIMIT 1
-) p28 ON true
 WHERE a.id = $2
 `
 
@@ -67,12 +55,11 @@ type AskAccountRow struct {
 	Scorecard     string
 	Subscores     []byte
 	Contributions []byte
-	Score7dAgo    *float64
-	Score28dAgo   *float64
 }
 
-// One account with its owner, latest score (with subscores and drivers) and
-// the change against 7 and 28 days before.
+// One account with its owner and latest score at or before as_of (with
+// subscores and drivers); store.AskAccount adds the changes from the
+// account's state.
 func (q *Queries) AskAccount(ctx context.Context, arg AskAccountParams) (AskAccountRow, error) {
 	row := q.db.QueryRow(ctx, askAccount, arg.AsOf, arg.ID)
 	var i AskAccountRow
@@ -96,8 +83,6 @@ func (q *Queries) AskAccount(ctx context.Context, arg AskAccountParams) (AskAcco
 		&i.Scorecard,
 		&i.Subscores,
 		&i.Contributions,
-		&i.Score7dAgo,
-		&i.Score28dAgo,
 	)
 	return i, err
 }
@@ -169,60 +154,6 @@ func (q *Queries) AskAlerts(ctx context.Context, arg AskAlertsParams) ([]AskAler
 	return items, nil
 }
 
-const askFindAccounts = `-- name: AskFindAccounts :many
-SELECT id, name, external_id,
-       CASE WHEN lower(name) = lower($1::text) OR lower(external_id) = lower($1::text)
-                 OR (domain <> '' AND lower(domain) = lower($1::text)) THEN 0
-            WHEN name ILIKE $2::text || '%' THEN 1
-            ELSE 2 END::int AS rank
-FROM account
-WHERE lower(name) = lower($1::text) OR lower(external_id) = lower($1::text)
-   OR (domain <> '' AND lower(domain) = lower($1::text))
-   OR name ILIKE '%' || $2::text || '%'
-ORDER BY rank, (churned_at IS NOT NULL), name, id
-LIMIT $3::int
-`
-
-type AskFindAccountsParams struct {
-	Q       string
-	Pattern string
-	Lim     int32
-}
-
-type AskFindAccountsRow struct {
-	ID         int64
-	Name       string
-	ExternalID string
-	Rank       int32
-}
-
-// Accounts whose name, external id or domain is q (rank 0), or whose name
-// starts with (1) or contains (2) the escaped pattern; churned ones last.
-func (q *Queries) AskFindAccounts(ctx context.Context, arg AskFindAccountsParams) ([]AskFindAccountsRow, error) {
-	rows, err := q.db.Query(ctx, askFindAccounts, arg.Q, arg.Pattern, arg.Lim)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []AskFindAccountsRow
-	for rows.Next() {
-		var i AskFindAccountsRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.Name,
-			&i.ExternalID,
-			&i.Rank,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const askOwners = `-- name: AskOwners :many
 SELECT name, coalesce(slack_user_id, '')::text AS slack_user_id FROM csm
 WHERE active AND name <> ''
@@ -258,16 +189,12 @@ func (q *Queries) AskOwners(ctx context.Context) ([]AskOwnersRow, error) {
 const askPortfolio = `-- name: AskPortfolio :many
 WITH cur AS (
     SELECT a.id, a.segment, coalesce(c.name, '')::text AS owner_name, a.mrr::float8 AS mrr, a.renewal_date,
-           l.score, coalesce(l.band, 'none')::text AS band
+           st.score, coalesce(nullif(st.band, ''), 'none')::text AS band
     FROM account a
     LEFT JOIN csm c ON c.id = a.owner_id
-    LEFT JOIN LATERAL (
-        SELECT s.score, s.band FROM score s
-        WHERE s.account_id = a.id AND s.as_of <= $2::date
-        ORDER BY s.as_of DESC LIMIT 1
-    ) l ON true
+    LEFT JOIN account_state st ON st.account_id = a.id AND st.as_of <= $2::date
     WHERE (a.churned_at IS NULL OR a.churned_at > $2::date)
-      AND ($3::text IS NULL OR lower(a.segment) = lower($3::text))
+      AND ($4::text IS NULL OR lower(a.segment) = lower($4::text))
 )
 SELECT (CASE $1::text WHEN 'segment' THEN segment WHEN 'owner' THEN owner_name ELSE '' END)::text AS grp,
        count(*)::bigint AS accounts,
@@ -280,7 +207,7 @@ SELECT (CASE $1::text WHEN 'segment' THEN segment WHEN 'owner' THEN owner_name E
        coalesce(sum(mrr), 0)::float8 AS mrr,
        coalesce(sum(mrr) FILTER (WHERE band = 'red'), 0)::float8 AS mrr_red,
        count(*) FILTER (WHERE renewal_date >= $2::date
-                          AND renewal_date <= $2::date + 90)::bigint AS renewing_90d
+                          AND renewal_date <= $2::date + $3::int)::bigint AS renewing_90d
 FROM cur
 GROUP BY 1
 ORDER BY 1
@@ -288,9 +215,10 @@ LIMIT 50
 `
 
 type AskPortfolioParams struct {
-	GroupBy string
-	AsOf    pgtype.Date
-	Segment *string
+	GroupBy     string
+	AsOf        pgtype.Date
+	RenewalDays int32
+	Segment     *string
 }
 
 type AskPortfolioRow struct {
@@ -308,9 +236,15 @@ type AskPortfolioRow struct {
 }
 
 // Live accounts grouped by segment, owner or not at all ('all'), with band
-// counts, score sum (for the mean), MRR, MRR in red and renewals in the next 90 days.
+// counts, score sum (for the mean), MRR, MRR in red and renewals in the next
+// renewal_days (scoring.DefaultRenewalDays), from the current state.
 func (q *Queries) AskPortfolio(ctx context.Context, arg AskPortfolioParams) ([]AskPortfolioRow, error) {
-	rows, err := q.db.Query(ctx, askPortfolio, arg.GroupBy, arg.AsOf, arg.Segment)
+	rows, err := q.db.Query(ctx, askPortfolio,
+		arg.GroupBy,
+		arg.AsOf,
+		arg.RenewalDays,
+		arg.Segment,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -437,62 +371,51 @@ const askSearchAccounts = `-- name: AskSearchAccounts :many
 WITH cur AS (
     SELECT a.id, a.external_id, a.name, a.segment, a.mrr::float8 AS mrr, a.renewal_date,
            coalesce(c.name, '')::text AS owner_name,
-           l.as_of AS score_as_of, l.score AS score, coalesce(l.band, 'none')::text AS band,
-           p7.score AS score_7d_ago,
-           p28.score AS score_28d_ago
+           st.as_of AS score_as_of, st.score AS score, coalesce(nullif(st.band, ''), 'none')::text AS band,
+           st.score_7d AS score_7d_ago,
+           st.score_28d AS score_28d_ago
     FROM account a
     LEFT JOIN csm c ON c.id = a.owner_id
-    LEFT JOIN LATERAL (
-        SELECT s.as_of, s.score, s.band FROM score s
-        WHERE s.account_id = a.id AND s.as_of <= $4::date
-        ORDER BY s.as_of DESC LIMIT 1
-    ) l ON true
-    LEFT JOIN LATERAL (
-        SELECT s.score FROM score s
-        WHERE s.account_id = a.id AND s.as_of <= l.as_of - 7 AND s.as_of >= l.as_of - 14
-        ORDER BY s.as_of DESC LIMIT 1
-    ) p7 ON true
-    LEFT JOIN LATERAL (
-        SELECT s.score FROM score s
-        WHERE s.account_id = a.id AND s.as_of <= l.as_of - 28 AND s.as_of >= l.as_of - 42
-        ORDER BY s.as_of DESC LIMIT 1
-    ) p28 ON true
-    WHERE (a.churned_at IS NULL OR a.churned_at > $4::date)
-      AND ($5::text IS NULL OR lower(a.segment) = lower($5::text))
-      AND ($6::text IS NULL
-           OR c.name ILIKE '%' || $7::text || '%'
-           OR lower(c.email) = lower($6::text)
-           OR c.slack_user_id = $6::text)
-      AND ($8::int IS NULL
-           OR (a.renewal_date >= $4::date
-               AND a.renewal_date <= $4::date + $8::int))
+    LEFT JOIN account_state st ON st.account_id = a.id AND st.as_of <= $5::date
+    WHERE (a.churned_at IS NULL OR a.churned_at > $5::date)
+      AND ($6::text IS NULL OR lower(a.segment) = lower($6::text))
+      AND ($7::text IS NULL
+           OR c.name ILIKE '%' || $8::text || '%'
+           OR lower(c.email) = lower($7::text)
+           OR c.slack_user_id = $7::text)
+      AND ($9::int IS NULL
+           OR (a.renewal_date >= $5::date
+               AND a.renewal_date <= $5::date + $9::int))
 ), filtered AS (
     SELECT cur.id, cur.external_id, cur.name, cur.segment, cur.mrr, cur.renewal_date, cur.owner_name, cur.score_as_of, cur.score, cur.band, cur.score_7d_ago, cur.score_28d_ago,
-           CASE WHEN $9::int = 7 THEN score - score_7d_ago ELSE score - score_28d_ago END AS change
+           CASE WHEN $10::int = 7 THEN score - score_7d_ago ELSE score - score_28d_ago END AS change
     FROM cur
-    WHERE ($10::text IS NULL OR band = $10::text)
-      AND ($11::float8 IS NULL OR score >= $11::float8)
-      AND ($12::float8 IS NULL OR score <= $12::float8)
+    WHERE ($11::text IS NULL OR band = $11::text)
+      AND ($12::float8 IS NULL OR score >= $12::float8)
+      AND ($13::float8 IS NULL OR score <= $13::float8)
+      AND ($14::float8 IS NULL OR band = 'red'
+           OR (band = 'yellow' AND score - score_28d_ago <= -$14::float8))
 )
 SELECT id, external_id, name, segment, mrr, renewal_date, owner_name, score_as_of, score, band,
        score_7d_ago, score_28d_ago, count(*) OVER ()::bigint AS total
 FROM filtered
 WHERE $1::text IS NULL
-   OR ($1::text = 'dropping' AND change < 0)
-   OR ($1::text = 'rising' AND change > 0)
+   OR ($1::text = 'dropping' AND change <= -$2::float8)
+   OR ($1::text = 'rising' AND change >= $2::float8)
 ORDER BY
-    CASE WHEN $2::text = 'score_asc' THEN score END ASC NULLS LAST,
-    CASE WHEN $2::text = 'score_desc' THEN score END DESC NULLS LAST,
-    CASE WHEN $2::text = 'change_asc' THEN change END ASC NULLS LAST,
-    CASE WHEN $2::text = 'change_desc' THEN change END DESC NULLS LAST,
-    CASE WHEN $2::text = 'renewal_asc' THEN renewal_date END ASC NULLS LAST,
-    CASE WHEN $2::text = 'mrr_desc' THEN mrr END DESC NULLS LAST,
+    CASE WHEN $3::text = 'score_asc' THEN score END ASC NULLS LAST,
+    CASE WHEN $3::text = 'score_desc' THEN score END DESC NULLS LAST,
+    CASE WHEN $3::text = 'change_asc' THEN change END ASC NULLS LAST,
+    CASE WHEN $3::text = 'change_desc' THEN change END DESC NULLS LAST,
+    CASE WHEN $3::text = 'renewal_asc' THEN renewal_date END ASC NULLS LAST,
+    CASE WHEN $3::text = 'mrr_desc' THEN mrr END DESC NULLS LAST,
     name, id
-LIMIT $3::int
+LIMIT $4::int
 `
 
 type AskSearchAccountsParams struct {
 	Trend             *string
+	MoveMin           float64
 	Sort              string
 	Lim               int32
 	AsOf              pgtype.Date
@@ -504,6 +427,7 @@ type AskSearchAccountsParams struct {
 	Band              *string
 	MinScore          *float64
 	MaxScore          *float64
+	AtRiskDrop        *float64
 }
 
 type AskSearchAccountsRow struct {
@@ -525,11 +449,15 @@ type AskSearchAccountsRow struct {
 // Read-only queries behind the question tools (bot/ask). Every one is
 // parameterised and bounded by a LIMIT; store.ReadOnly runs them inside a
 // read-only transaction that is always rolled back.
-// Live accounts with their latest score at or before as_of and the change
-// against the nearest score 7 and 28 days before it (within a grace window).
+// Live accounts with their current state (account_state) when it is at or
+// before as_of: the newest score and the change against the scores 7 and 28
+// days before it (scoring.ScoreAt). A trend counts a change of at least
+// move_min (scoring.MoveMin); at_risk_drop, when set, keeps the accounts
+// scoring.AtRisk names (red, or yellow and down at_risk_drop in 28 days).
 func (q *Queries) AskSearchAccounts(ctx context.Context, arg AskSearchAccountsParams) ([]AskSearchAccountsRow, error) {
 	rows, err := q.db.Query(ctx, askSearchAccounts,
 		arg.Trend,
+		arg.MoveMin,
 		arg.Sort,
 		arg.Lim,
 		arg.AsOf,
@@ -541,6 +469,7 @@ func (q *Queries) AskSearchAccounts(ctx context.Context, arg AskSearchAccountsPa
 		arg.Band,
 		arg.MinScore,
 		arg.MaxScore,
+		arg.AtRiskDrop,
 	)
 	if err != nil {
 		return nil, err

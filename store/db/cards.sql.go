@@ -187,6 +187,108 @@ func (q *Queries) CardLookupAccounts(ctx context.Context) ([]CardLookupAccountsR
 	return items, nil
 }
 
+const cardMovers = `-- name: CardMovers :many
+WITH moved AS (
+    SELECT a.id, a.external_id, a.name, a.domain, a.segment, a.owner_id, a.mrr, a.seats, a.renewal_date,
+           c.slack_user_id AS owner_slack_user_id, c.name AS owner_name, c.email AS owner_email,
+           st.as_of AS score_as_of, st.score AS score_value, st.band AS score_band,
+           st.score_7d, st.score_28d, st.pulse_rating, st.pulse_week, st.pulse_answered_at, st.open_alerts,
+           st.score - CASE WHEN $2::int = 7 THEN st.score_7d ELSE st.score_28d END AS delta
+    FROM account a
+    JOIN account_state st ON st.account_id = a.id
+    LEFT JOIN csm c ON c.id = a.owner_id
+    WHERE a.churned_at IS NULL AND st.band IN ('green', 'yellow', 'red')
+), ranked AS (
+    SELECT moved.id, moved.external_id, moved.name, moved.domain, moved.segment, moved.owner_id, moved.mrr, moved.seats, moved.renewal_date, moved.owner_slack_user_id, moved.owner_name, moved.owner_email, moved.score_as_of, moved.score_value, moved.score_band, moved.score_7d, moved.score_28d, moved.pulse_rating, moved.pulse_week, moved.pulse_answered_at, moved.open_alerts, moved.delta,
+           row_number() OVER (ORDER BY delta, name, id) AS down_rank,
+           row_number() OVER (ORDER BY delta DESC, name, id) AS up_rank
+    FROM moved
+    WHERE delta <= -$3::float8 OR delta >= $3::float8
+)
+SELECT id, external_id, name, domain, segment, owner_id, mrr, seats, renewal_date,
+       owner_slack_user_id, owner_name, owner_email, score_as_of, score_value, score_band::text AS score_band,
+       score_7d, score_28d, pulse_rating::text AS pulse_rating, pulse_week::text AS pulse_week,
+       COALESCE(pulse_answered_at, 'epoch')::timestamptz AS pulse_answered_at, open_alerts::int AS open_alerts
+FROM ranked
+WHERE (delta < 0 AND down_rank <= $1::int) OR (delta > 0 AND up_rank <= $1::int)
+ORDER BY name, id
+`
+
+type CardMoversParams struct {
+	N       int32
+	Days    int32
+	MoveMin float64
+}
+
+type CardMoversRow struct {
+	ID               int64
+	ExternalID       string
+	Name             string
+	Domain           string
+	Segment          string
+	OwnerID          *int64
+	Mrr              float64
+	Seats            int32
+	RenewalDate      pgtype.Date
+	OwnerSlackUserID *string
+	OwnerName        *string
+	OwnerEmail       *string
+	ScoreAsOf        pgtype.Date
+	ScoreValue       *float64
+	ScoreBand        string
+	Score7d          *float64
+	Score28d         *float64
+	PulseRating      string
+	PulseWeek        string
+	PulseAnsweredAt  time.Time
+	OpenAlerts       int32
+}
+
+// The live accounts whose score moved at least move_min (scoring.MoveMin)
+// over days (7 or 28) against the state's ScoreAt value: the n largest drops
+// and the n largest rises, ties by name as the full list orders them.
+func (q *Queries) CardMovers(ctx context.Context, arg CardMoversParams) ([]CardMoversRow, error) {
+	rows, err := q.db.Query(ctx, cardMovers, arg.N, arg.Days, arg.MoveMin)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CardMoversRow
+	for rows.Next() {
+		var i CardMoversRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ExternalID,
+			&i.Name,
+			&i.Domain,
+			&i.Segment,
+			&i.OwnerID,
+			&i.Mrr,
+			&i.Seats,
+			&i.RenewalDate,
+			&i.OwnerSlackUserID,
+			&i.OwnerName,
+			&i.OwnerEmail,
+			&i.ScoreAsOf,
+			&i.ScoreValue,
+			&i.ScoreBand,
+			&i.Score7d,
+			&i.Score28d,
+			&i.PulseRating,
+			&i.PulseWeek,
+			&i.PulseAnsweredAt,
+			&i.OpenAlerts,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const cardOpenAlerts = `-- name: CardOpenAlerts :many
 SELECT id, kind, summary, fired_at, state, snoozed_until FROM alert
 WHERE account_id = $1 AND state <> 'resolved'
@@ -308,35 +410,23 @@ func (q *Queries) CardSegments(ctx context.Context) ([]CardSegmentsRow, error) {
 const cardSummaries = `-- name: CardSummaries :many
 SELECT a.id, a.external_id, a.name, a.domain, a.segment, a.owner_id, a.mrr, a.seats, a.renewal_date,
        c.slack_user_id AS owner_slack_user_id, c.name AS owner_name, c.email AS owner_email,
-       s.as_of AS score_as_of, s.score AS score_value, COALESCE(s.band, '')::text AS score_band,
-       w1.score AS score_7d, w4.score AS score_28d,
-       COALESCE(p.rating, '')::text AS pulse_rating, COALESCE(p.week, '')::text AS pulse_week,
-       COALESCE(p.answered_at, 'epoch')::timestamptz AS pulse_answered_at
+       st.as_of AS score_as_of, st.score AS score_value, COALESCE(st.band, '')::text AS score_band,
+       st.score_7d, st.score_28d,
+       COALESCE(st.pulse_rating, '')::text AS pulse_rating, COALESCE(st.pulse_week, '')::text AS pulse_week,
+       COALESCE(st.pulse_answered_at, 'epoch')::timestamptz AS pulse_answered_at,
+       COALESCE(st.open_alerts, 0)::int AS open_alerts
 FROM account a
 LEFT JOIN csm c ON c.id = a.owner_id
-LEFT JOIN LATERAL (
-    SELECT score.as_of, score.score, score.band FROM score
-    WHERE score.account_id = a.id ORDER BY score.as_of DESC LIMIT 1
-) s ON true
-LEFT JOIN LATERAL (
-    SELECT score.score FROM score
-    WHERE score.account_id = a.id AND score.as_of <= s.as_of - 7 AND score.as_of > s.as_of - 14
-    ORDER BY score.as_of DESC LIMIT 1
-) w1 ON true
-LEFT JOIN LATERAL (
-    SELECT score.score FROM score
-    WHERE score.account_id = a.id AND score.as_of <= s.as_of - 28 AND score.as_of > s.as_of - 35
-    ORDER BY score.as_of DESC LIMIT 1
-) w4 ON true
-LEFT JOIN LATERAL (
-    SELECT pulse.rating, pulse.week, pulse.answered_at FROM pulse
-    WHERE pulse.account_id = a.id ORDER BY pulse.week DESC LIMIT 1
-) p ON true
+LEFT JOIN account_state st ON st.account_id = a.id
 WHERE a.churned_at IS NULL
   AND ($1::bigint IS NULL OR a.owner_id = $1::bigint)
   AND ($2::text IS NULL OR lower(a.segment) = lower($2::text))
   AND ($3::date IS NULL OR a.renewal_date >= $3::date)
   AND ($4::date IS NULL OR a.renewal_date <= $4::date)
+  -- scoring.AtRisk with its threshold as the parameter: red, or yellow and
+  -- down at_risk_drop over 28 days.
+  AND ($5::float8 IS NULL OR st.band = 'red'
+       OR (st.band = 'yellow' AND st.score - st.score_28d <= -$5::float8))
 ORDER BY a.name, a.id
 `
 
@@ -345,6 +435,7 @@ type CardSummariesParams struct {
 	Segment    *string
 	RenewsFrom pgtype.Date
 	RenewsTo   pgtype.Date
+	AtRiskDrop *float64
 }
 
 type CardSummariesRow struct {
@@ -368,17 +459,19 @@ type CardSummariesRow struct {
 	PulseRating      string
 	PulseWeek        string
 	PulseAnsweredAt  time.Time
+	OpenAlerts       int32
 }
 
-// One line per live account: owner, newest score, the score 7 and 28 days
-// before it (or the nearest within a week earlier) and the newest pulse.
-// Each filter applies only when its argument is not NULL.
+// One line per live account from its current state (account_state): owner,
+// newest score, the scores 7 and 28 days before it (scoring.ScoreAt) and the
+// newest pulse. Each filter applies only when its argument is not NULL.
 func (q *Queries) CardSummaries(ctx context.Context, arg CardSummariesParams) ([]CardSummariesRow, error) {
 	rows, err := q.db.Query(ctx, cardSummaries,
 		arg.OwnerID,
 		arg.Segment,
 		arg.RenewsFrom,
 		arg.RenewsTo,
+		arg.AtRiskDrop,
 	)
 	if err != nil {
 		return nil, err
@@ -408,6 +501,7 @@ func (q *Queries) CardSummaries(ctx context.Context, arg CardSummariesParams) ([
 			&i.PulseRating,
 			&i.PulseWeek,
 			&i.PulseAnsweredAt,
+			&i.OpenAlerts,
 		); err != nil {
 			return nil, err
 		}

@@ -7,55 +7,7 @@ package db
 
 import (
 	"context"
-
-	"github.com/jackc/pgx/v5/pgtype"
 )
-
-const digestBandHistory = `-- name: DigestBandHistory :many
-SELECT m.mark::date AS mark, s.band, count(*)::int AS accounts
-FROM generate_series($1::date, $2::date, interval '7 days') AS m(mark)
-CROSS JOIN LATERAL (
-    SELECT DISTINCT ON (sc.account_id) sc.band
-    FROM score sc
-    WHERE sc.as_of <= m.mark::date AND sc.as_of > m.mark::date - 7
-    ORDER BY sc.account_id, sc.as_of DESC
-) s
-GROUP BY m.mark, s.band
-ORDER BY m.mark, s.band
-`
-
-type DigestBandHistoryParams struct {
-	FromDate pgtype.Date
-	ToDate   pgtype.Date
-}
-
-type DigestBandHistoryRow struct {
-	Mark     pgtype.Date
-	Band     string
-	Accounts int32
-}
-
-// The band distribution at each weekly mark from one day to another: per
-// mark, each account's newest score in the week ending at the mark.
-func (q *Queries) DigestBandHistory(ctx context.Context, arg DigestBandHistoryParams) ([]DigestBandHistoryRow, error) {
-	rows, err := q.db.Query(ctx, digestBandHistory, arg.FromDate, arg.ToDate)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []DigestBandHistoryRow
-	for rows.Next() {
-		var i DigestBandHistoryRow
-		if err := rows.Scan(&i.Mark, &i.Band, &i.Accounts); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
 
 const digestExpansionAlerts = `-- name: DigestExpansionAlerts :many
 SELECT DISTINCT ON (account_id) account_id, summary
@@ -90,74 +42,13 @@ func (q *Queries) DigestExpansionAlerts(ctx context.Context) ([]DigestExpansionA
 	return items, nil
 }
 
-const digestNewestScoreDay = `-- name: DigestNewestScoreDay :one
+const digestWeekAnswers = `-- name: DigestWeekAnswers :many
 
-SELECT max(as_of)::date AS day FROM score WHERE as_of <= $1::date
+SELECT account_id FROM pulse WHERE week = $1::text ORDER BY account_id
 `
 
 // Reads of the Monday digest (bot.Digest): one query per input for the
 // whole portfolio, slim rows (no contributions).
-// The newest day with stored scores on or before a date (NULL when none).
-func (q *Queries) DigestNewestScoreDay(ctx context.Context, onDate pgtype.Date) (pgtype.Date, error) {
-	row := q.db.QueryRow(ctx, digestNewestScoreDay, onDate)
-	var day pgtype.Date
-	err := row.Scan(&day)
-	return day, err
-}
-
-const digestScores = `-- name: DigestScores :many
-SELECT DISTINCT ON (account_id) account_id, as_of, scorecard, score, band, confidence
-FROM score
-WHERE as_of <= $1::date AND as_of > $1::date - $2::int
-ORDER BY account_id, as_of DESC
-`
-
-type DigestScoresParams struct {
-	OnDate pgtype.Date
-	Days   int32
-}
-
-type DigestScoresRow struct {
-	AccountID  int64
-	AsOf       pgtype.Date
-	Scorecard  string
-	Score      *float64
-	Band       string
-	Confidence float64
-}
-
-// Each account's newest score in (on - days, on]: the scores current that day.
-func (q *Queries) DigestScores(ctx context.Context, arg DigestScoresParams) ([]DigestScoresRow, error) {
-	rows, err := q.db.Query(ctx, digestScores, arg.OnDate, arg.Days)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []DigestScoresRow
-	for rows.Next() {
-		var i DigestScoresRow
-		if err := rows.Scan(
-			&i.AccountID,
-			&i.AsOf,
-			&i.Scorecard,
-			&i.Score,
-			&i.Band,
-			&i.Confidence,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const digestWeekAnswers = `-- name: DigestWeekAnswers :many
-SELECT account_id FROM pulse WHERE week = $1::text ORDER BY account_id
-`
-
 // The accounts with a pulse for an ISO week.
 func (q *Queries) DigestWeekAnswers(ctx context.Context, week string) ([]int64, error) {
 	rows, err := q.db.Query(ctx, digestWeekAnswers, week)

@@ -41,6 +41,21 @@ type Account struct {
 	UpdatedAt   time.Time
 }
 
+type AccountState struct {
+	AccountID       int64
+	AsOf            pgtype.Date
+	Score           *float64
+	Band            string
+	Score7d         *float64
+	Band7d          string
+	Score28d        *float64
+	BandSince       pgtype.Date
+	PulseWeek       string
+	PulseRating     string
+	PulseAnsweredAt *time.Time
+	OpenAlerts      int32
+}
+
 type AccountUser struct {
 	AccountID int64
 	UserID    string
@@ -244,6 +259,12 @@ type Score struct {
 	Contributions []byte
 	ComputedAt    time.Time
 	Unscored      []byte
+}
+
+type ScoreBandDay struct {
+	AsOf     pgtype.Date
+	Band     string
+	Accounts int32
 }
 
 type ScorecardVersion struct {

@@ -3,31 +3,20 @@
 -- read-only transaction that is always rolled back.
 
 -- name: AskSearchAccounts :many
--- Live accounts with their latest score at or before as_of and the change
--- against the nearest score 7 and 28 days before it (within a grace window).
+-- Live accounts with their current state (account_state) when it is at or
+-- before as_of: the newest score and the change against the scores 7 and 28
+-- days before it (scoring.ScoreAt). A trend counts a change of at least
+-- move_min (scoring.MoveMin); at_risk_drop, when set, keeps the accounts
+-- scoring.AtRisk names (red, or yellow and down at_risk_drop in 28 days).
 WITH cur AS (
     SELECT a.id, a.external_id, a.name, a.segment, a.mrr::float8 AS mrr, a.renewal_date,
            coalesce(c.name, '')::text AS owner_name,
-           l.as_of AS score_as_of, l.score AS score, coalesce(l.band, 'none')::text AS band,
-           p7.score AS score_7d_ago,
-           p28.score AS score_28d_ago
+           st.as_of AS score_as_of, st.score AS score, coalesce(nullif(st.band, ''), 'none')::text AS band,
+           st.score_7d AS score_7d_ago,
+           st.score_28d AS score_28d_ago
     FROM account a
     LEFT JOIN csm c ON c.id = a.owner_id
-    LEFT JOIN LATERAL (
-        SELECT s.as_of, s.score, s.band FROM score s
-        WHERE s.account_id = a.id AND s.as_of <= sqlc.arg(as_of)::date
-        ORDER BY s.as_of DESC LIMIT 1
-    ) l ON true
-    LEFT JOIN LATERAL (
-        SELECT s.score FROM score s
-        WHERE s.account_id = a.id AND s.as_of <= l.as_of - 7 AND s.as_of >= l.as_of - 14
-        ORDER BY s.as_of DESC LIMIT 1
-    ) p7 ON true
-    LEFT JOIN LATERAL (
-        SELECT s.score FROM score s
-        WHERE s.account_id = a.id AND s.as_of <= l.as_of - 28 AND s.as_of >= l.as_of - 42
-        ORDER BY s.as_of DESC LIMIT 1
-    ) p28 ON true
+    LEFT JOIN account_state st ON st.account_id = a.id AND st.as_of <= sqlc.arg(as_of)::date
     WHERE (a.churned_at IS NULL OR a.churned_at > sqlc.arg(as_of)::date)
       AND (sqlc.narg(segment)::text IS NULL OR lower(a.segment) = lower(sqlc.narg(segment)::text))
       AND (sqlc.narg(owner)::text IS NULL
@@ -44,13 +33,15 @@ WITH cur AS (
     WHERE (sqlc.narg(band)::text IS NULL OR band = sqlc.narg(band)::text)
       AND (sqlc.narg(min_score)::float8 IS NULL OR score >= sqlc.narg(min_score)::float8)
       AND (sqlc.narg(max_score)::float8 IS NULL OR score <= sqlc.narg(max_score)::float8)
+      AND (sqlc.narg(at_risk_drop)::float8 IS NULL OR band = 'red'
+           OR (band = 'yellow' AND score - score_28d_ago <= -sqlc.narg(at_risk_drop)::float8))
 )
 SELECT id, external_id, name, segment, mrr, renewal_date, owner_name, score_as_of, score, band,
        score_7d_ago, score_28d_ago, count(*) OVER ()::bigint AS total
 FROM filtered
 WHERE sqlc.narg(trend)::text IS NULL
-   OR (sqlc.narg(trend)::text = 'dropping' AND change < 0)
-   OR (sqlc.narg(trend)::text = 'rising' AND change > 0)
+   OR (sqlc.narg(trend)::text = 'dropping' AND change <= -sqlc.arg(move_min)::float8)
+   OR (sqlc.narg(trend)::text = 'rising' AND change >= sqlc.arg(move_min)::float8)
 ORDER BY
     CASE WHEN sqlc.arg(sort)::text = 'score_asc' THEN score END ASC NULLS LAST,
     CASE WHEN sqlc.arg(sort)::text = 'score_desc' THEN score END DESC NULLS LAST,
@@ -61,33 +52,17 @@ ORDER BY
     name, id
 LIMIT sqlc.arg(lim)::int;
 
--- name: AskFindAccounts :many
--- Accounts whose name, external id or domain is q (rank 0), or whose name
--- starts with (1) or contains (2) the escaped pattern; churned ones last.
-SELECT id, name, external_id,
-       CASE WHEN lower(name) = lower(sqlc.arg(q)::text) OR lower(external_id) = lower(sqlc.arg(q)::text)
-                 OR (domain <> '' AND lower(domain) = lower(sqlc.arg(q)::text)) THEN 0
-            WHEN name ILIKE sqlc.arg(pattern)::text || '%' THEN 1
-            ELSE 2 END::int AS rank
-FROM account
-WHERE lower(name) = lower(sqlc.arg(q)::text) OR lower(external_id) = lower(sqlc.arg(q)::text)
-   OR (domain <> '' AND lower(domain) = lower(sqlc.arg(q)::text))
-   OR name ILIKE '%' || sqlc.arg(pattern)::text || '%'
-ORDER BY rank, (churned_at IS NOT NULL), name, id
-LIMIT sqlc.arg(lim)::int;
-
 -- name: AskAccount :one
--- One account with its owner, latest score (with subscores and drivers) and
--- the change against 7 and 28 days before.
+-- One account with its owner and latest score at or before as_of (with
+-- subscores and drivers); store.AskAccount adds the changes from the
+-- account's state.
 SELECT a.id, a.external_id, a.name, a.domain, a.segment, a.plan, a.mrr::float8 AS mrr, a.seats,
        a.renewal_date, a.churned_at,
        coalesce(c.name, '')::text AS owner_name, coalesce(c.slack_user_id, '')::text AS owner_slack_id,
        l.as_of AS score_as_of, l.score AS score, coalesce(l.band, 'none')::text AS band,
        coalesce(l.confidence, 0)::float8 AS confidence, coalesce(l.scorecard, '')::text AS scorecard,
        coalesce(l.subscores, '{}'::jsonb)::jsonb AS subscores,
-       coalesce(l.contributions, '[]'::json)::json AS contributions,
-       p7.score AS score_7d_ago,
-       p28.score AS score_28d_ago
+       coalesce(l.contributions, '[]'::json)::json AS contributions
 FROM account a
 LEFT JOIN csm c ON c.id = a.owner_id
 LEFT JOIN LATERAL (
@@ -95,16 +70,6 @@ LEFT JOIN LATERAL (
     WHERE s.account_id = a.id AND s.as_of <= sqlc.arg(as_of)::date
     ORDER BY s.as_of DESC LIMIT 1
 ) l ON true
-LEFT JOIN LATERAL (
-    SELECT s.score FROM score s
-    WHERE s.account_id = a.id AND s.as_of <= l.as_of - 7 AND s.as_of >= l.as_of - 14
-    ORDER BY s.as_of DESC LIMIT 1
-) p7 ON true
-LEFT JOIN LATERAL (
-    SELECT s.score FROM score s
-    WHERE s.account_id = a.id AND s.as_of <= l.as_of - 28 AND s.as_of >= l.as_of - 42
-    ORDER BY s.as_of DESC LIMIT 1
-) p28 ON true
 WHERE a.id = sqlc.arg(id);
 
 -- name: AskScoreHistory :many
@@ -139,17 +104,14 @@ LIMIT sqlc.arg(lim)::int;
 
 -- name: AskPortfolio :many
 -- Live accounts grouped by segment, owner or not at all ('all'), with band
--- counts, score sum (for the mean), MRR, MRR in red and renewals in the next 90 days.
+-- counts, score sum (for the mean), MRR, MRR in red and renewals in the next
+-- renewal_days (scoring.DefaultRenewalDays), from the current state.
 WITH cur AS (
     SELECT a.id, a.segment, coalesce(c.name, '')::text AS owner_name, a.mrr::float8 AS mrr, a.renewal_date,
-           l.score, coalesce(l.band, 'none')::text AS band
+           st.score, coalesce(nullif(st.band, ''), 'none')::text AS band
     FROM account a
     LEFT JOIN csm c ON c.id = a.owner_id
-    LEFT JOIN LATERAL (
-        SELECT s.score, s.band FROM score s
-        WHERE s.account_id = a.id AND s.as_of <= sqlc.arg(as_of)::date
-        ORDER BY s.as_of DESC LIMIT 1
-    ) l ON true
+    LEFT JOIN account_state st ON st.account_id = a.id AND st.as_of <= sqlc.arg(as_of)::date
     WHERE (a.churned_at IS NULL OR a.churned_at > sqlc.arg(as_of)::date)
       AND (sqlc.narg(segment)::text IS NULL OR lower(a.segment) = lower(sqlc.narg(segment)::text))
 )
@@ -164,7 +126,7 @@ SELECT (CASE sqlc.arg(group_by)::text WHEN 'segment' THEN segment WHEN 'owner' T
        coalesce(sum(mrr), 0)::float8 AS mrr,
        coalesce(sum(mrr) FILTER (WHERE band = 'red'), 0)::float8 AS mrr_red,
        count(*) FILTER (WHERE renewal_date >= sqlc.arg(as_of)::date
-                          AND renewal_date <= sqlc.arg(as_of)::date + 90)::bigint AS renewing_90d
+                          AND renewal_date <= sqlc.arg(as_of)::date + sqlc.arg(renewal_days)::int)::bigint AS renewing_90d
 FROM cur
 GROUP BY 1
 ORDER BY 1

@@ -52,41 +52,58 @@ ORDER BY fired_at DESC
 LIMIT sqlc.arg(max_rows)::int;
 
 -- name: CardSummaries :many
--- One line per live account: owner, newest score, the score 7 and 28 days
--- before it (or the nearest within a week earlier) and the newest pulse.
--- Each filter applies only when its argument is not NULL.
+-- One line per live account from its current state (account_state): owner,
+-- newest score, the scores 7 and 28 days before it (scoring.ScoreAt) and the
+-- newest pulse. Each filter applies only when its argument is not NULL.
 SELECT a.id, a.external_id, a.name, a.domain, a.segment, a.owner_id, a.mrr, a.seats, a.renewal_date,
        c.slack_user_id AS owner_slack_user_id, c.name AS owner_name, c.email AS owner_email,
-       s.as_of AS score_as_of, s.score AS score_value, COALESCE(s.band, '')::text AS score_band,
-       w1.score AS score_7d, w4.score AS score_28d,
-       COALESCE(p.rating, '')::text AS pulse_rating, COALESCE(p.week, '')::text AS pulse_week,
-       COALESCE(p.answered_at, 'epoch')::timestamptz AS pulse_answered_at
+       st.as_of AS score_as_of, st.score AS score_value, COALESCE(st.band, '')::text AS score_band,
+       st.score_7d, st.score_28d,
+       COALESCE(st.pulse_rating, '')::text AS pulse_rating, COALESCE(st.pulse_week, '')::text AS pulse_week,
+       COALESCE(st.pulse_answered_at, 'epoch')::timestamptz AS pulse_answered_at,
+       COALESCE(st.open_alerts, 0)::int AS open_alerts
 FROM account a
 LEFT JOIN csm c ON c.id = a.owner_id
-LEFT JOIN LATERAL (
-    SELECT score.as_of, score.score, score.band FROM score
-    WHERE score.account_id = a.id ORDER BY score.as_of DESC LIMIT 1
-) s ON true
-LEFT JOIN LATERAL (
-    SELECT score.score FROM score
-    WHERE score.account_id = a.id AND score.as_of <= s.as_of - 7 AND score.as_of > s.as_of - 14
-    ORDER BY score.as_of DESC LIMIT 1
-) w1 ON true
-LEFT JOIN LATERAL (
-    SELECT score.score FROM score
-    WHERE score.account_id = a.id AND score.as_of <= s.as_of - 28 AND score.as_of > s.as_of - 35
-    ORDER BY score.as_of DESC LIMIT 1
-) w4 ON true
-LEFT JOIN LATERAL (
-    SELECT pulse.rating, pulse.week, pulse.answered_at FROM pulse
-    WHERE pulse.account_id = a.id ORDER BY pulse.week DESC LIMIT 1
-) p ON true
+LEFT JOIN account_state st ON st.account_id = a.id
 WHERE a.churned_at IS NULL
   AND (sqlc.narg(owner_id)::bigint IS NULL OR a.owner_id = sqlc.narg(owner_id)::bigint)
   AND (sqlc.narg(segment)::text IS NULL OR lower(a.segment) = lower(sqlc.narg(segment)::text))
   AND (sqlc.narg(renews_from)::date IS NULL OR a.renewal_date >= sqlc.narg(renews_from)::date)
   AND (sqlc.narg(renews_to)::date IS NULL OR a.renewal_date <= sqlc.narg(renews_to)::date)
+  -- scoring.AtRisk with its threshold as the parameter: red, or yellow and
+  -- down at_risk_drop over 28 days.
+  AND (sqlc.narg(at_risk_drop)::float8 IS NULL OR st.band = 'red'
+       OR (st.band = 'yellow' AND st.score - st.score_28d <= -sqlc.narg(at_risk_drop)::float8))
 ORDER BY a.name, a.id;
+
+-- name: CardMovers :many
+-- The live accounts whose score moved at least move_min (scoring.MoveMin)
+-- over days (7 or 28) against the state's ScoreAt value: the n largest drops
+-- and the n largest rises, ties by name as the full list orders them.
+WITH moved AS (
+    SELECT a.id, a.external_id, a.name, a.domain, a.segment, a.owner_id, a.mrr, a.seats, a.renewal_date,
+           c.slack_user_id AS owner_slack_user_id, c.name AS owner_name, c.email AS owner_email,
+           st.as_of AS score_as_of, st.score AS score_value, st.band AS score_band,
+           st.score_7d, st.score_28d, st.pulse_rating, st.pulse_week, st.pulse_answered_at, st.open_alerts,
+           st.score - CASE WHEN sqlc.arg(days)::int = 7 THEN st.score_7d ELSE st.score_28d END AS delta
+    FROM account a
+    JOIN account_state st ON st.account_id = a.id
+    LEFT JOIN csm c ON c.id = a.owner_id
+    WHERE a.churned_at IS NULL AND st.band IN ('green', 'yellow', 'red')
+), ranked AS (
+    SELECT moved.*,
+           row_number() OVER (ORDER BY delta, name, id) AS down_rank,
+           row_number() OVER (ORDER BY delta DESC, name, id) AS up_rank
+    FROM moved
+    WHERE delta <= -sqlc.arg(move_min)::float8 OR delta >= sqlc.arg(move_min)::float8
+)
+SELECT id, external_id, name, domain, segment, owner_id, mrr, seats, renewal_date,
+       owner_slack_user_id, owner_name, owner_email, score_as_of, score_value, score_band::text AS score_band,
+       score_7d, score_28d, pulse_rating::text AS pulse_rating, pulse_week::text AS pulse_week,
+       COALESCE(pulse_answered_at, 'epoch')::timestamptz AS pulse_answered_at, open_alerts::int AS open_alerts
+FROM ranked
+WHERE (delta < 0 AND down_rank <= sqlc.arg(n)::int) OR (delta > 0 AND up_rank <= sqlc.arg(n)::int)
+ORDER BY name, id;
 
 -- name: CardSegments :many
 -- Segments of live accounts with their sizes, for "segment NAME" suggestions.

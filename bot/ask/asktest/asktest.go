@@ -88,6 +88,8 @@ func (fx Fixture) Scores(t testing.TB, ext string, from, to float64, drivers []s
 			fx.IDs[ext], Today.AddDate(0, 0, i-28), v, string(band), contrib)
 		require.NoError(t, err)
 	}
+	// Written past UpsertScores, so the current state is rebuilt by hand.
+	require.NoError(t, fx.St.RebuildState(context.Background()))
 }
 
 // Pulse records this week's pulse by the owner.
