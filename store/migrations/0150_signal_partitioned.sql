@@ -69,6 +69,7 @@ CREATE FUNCTION hb_drop_month_partitions_before(parent regclass, cutoff timestam
 LANGUAGE plpgsql AS $$
 DECLARE
     part regclass;
+    name text;
 BEGIN
     FOR part IN
         SELECT i.inhrelid::regclass FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -76,9 +77,10 @@ BEGIN
           AND ((to_date(right(c.relname, 7), 'YYYY_MM') + interval '1 month') AT TIME ZONE 'UTC') <= cutoff
         ORDER BY c.relname
     LOOP
+        name := part::text;
         EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', parent, part);
         EXECUTE format('DROP TABLE %s', part);
-        RETURN NEXT part::text;
+        RETURN NEXT name;
     END LOOP;
 END
 $$;
@@ -109,6 +111,10 @@ BEGIN
     SELECT coalesce(sum(n), 0), coalesce(array_agg(m ORDER BY m), '{}') INTO total, months
     FROM (SELECT date_trunc('month', observed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS m, count(*) AS n
           FROM signal_old GROUP BY 1) x;
+    IF total = 0 THEN -- a new database: nothing to say
+        ALTER TABLE signal ADD CONSTRAINT signal_pkey PRIMARY KEY (account_id, metric, observed_at, source);
+        RETURN;
+    END IF;
     RAISE NOTICE 'signal: converting % rows in % monthly partitions', total, cardinality(months);
     PERFORM hb_ensure_month_partitions('signal', months);
     INSERT INTO signal (account_id, metric, observed_at, value, source)

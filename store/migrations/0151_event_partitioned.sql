@@ -37,6 +37,12 @@ BEGIN
     SELECT coalesce(sum(n), 0), coalesce(array_agg(m ORDER BY m), '{}') INTO total, months
     FROM (SELECT date_trunc('month', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS m, count(*) AS n
           FROM event_old GROUP BY 1) x;
+    IF total = 0 THEN -- a new database: nothing to say
+        ALTER TABLE event ADD CONSTRAINT event_pkey PRIMARY KEY (message_id, occurred_at);
+        CREATE INDEX event_account_time_idx ON event (account_id, occurred_at);
+        CREATE INDEX event_unattributed_idx ON event (user_id) WHERE account_id IS NULL;
+        RETURN;
+    END IF;
     RAISE NOTICE 'event: converting % rows in % monthly partitions', total, cardinality(months);
     PERFORM hb_ensure_month_partitions('event', months);
     INSERT INTO event (message_id, type, account_id, user_id, anonymous_id, name, occurred_at, properties, received_at, group_id)
