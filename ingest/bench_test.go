@@ -139,6 +139,16 @@ func benchCopy(b *testing.B, sigs []ingest.Signal) (bare, signal float64) {
 
 func benchAPI(b *testing.B, bodies [][]byte, n int) float64 {
 	pool, _ := benchSchema(b)
+	elapsed := benchServe(b, pool, "/v1/signals", bodies)
+	var stored int
+	require.NoError(b, pool.QueryRow(context.Background(), "SELECT count(*) FROM signal").Scan(&stored))
+	require.Equal(b, n, stored)
+	return float64(n) / elapsed.Seconds()
+}
+
+// benchServe posts bodies to path on a fresh intake server over pool from
+// benchClients concurrent clients and returns how long they took.
+func benchServe(b *testing.B, pool *pgxpool.Pool, path string, bodies [][]byte) time.Duration {
 	s := store.New(pool)
 	key, err := ingest.NewAPIKey()
 	require.NoError(b, err)
@@ -161,7 +171,7 @@ func benchAPI(b *testing.B, bodies [][]byte, n int) float64 {
 	for range benchClients {
 		wg.Go(func() {
 			for body := range work {
-				if err := benchPost(client, srv.URL+"/v1/signals", key, body); err != nil {
+				if err := benchPost(client, srv.URL+path, key, body); err != nil {
 					errs <- err
 					return
 				}
@@ -174,11 +184,75 @@ func benchAPI(b *testing.B, bodies [][]byte, n int) float64 {
 	for err := range errs {
 		b.Fatal(err)
 	}
-	var stored int
-	require.NoError(b, pool.QueryRow(context.Background(), "SELECT count(*) FROM signal").Scan(&stored))
-	require.Equal(b, n, stored)
-	return float64(n) / elapsed.Seconds()
+	return elapsed
 }
+
+var benchEvents = flag.Int("bench-events", 200_000, "events BenchmarkSegmentBatchVsCOPY sends")
+
+// BenchmarkSegmentBatchVsCOPY sends track calls through Segment's POST
+// /v1/batch in batches of 500 (about 100 KB, under Segment's 500 KB) from 4
+// concurrent clients, each event attributed to its account by its group
+// id, and in the same run COPYs the same events into a bare events table
+// (no key, no index), and reports events/s of both and their ratio.
+func BenchmarkSegmentBatchVsCOPY(b *testing.B) {
+	n := *benchEvents
+	const batch = 500
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	type event struct {
+		Type       string         `json:"type"`
+		UserID     string         `json:"userId"`
+		Event      string         `json:"event"`
+		MessageID  string         `json:"messageId"`
+		Timestamp  string         `json:"timestamp"`
+		Properties map[string]any `json:"properties"`
+		Context    map[string]any `json:"context"`
+	}
+	events := make([]event, n)
+	for i := range events {
+		acct := fmt.Sprintf("acct-%04d", i%benchAccounts)
+		events[i] = event{Type: "track", UserID: fmt.Sprintf("user-%d", i%(benchAccounts*5)), Event: benchEventNames[i%len(benchEventNames)],
+			MessageID: fmt.Sprintf("bench-%d", i), Timestamp: base.Add(time.Duration(i) * time.Second).Format(time.RFC3339),
+			Properties: map[string]any{"plan": "pro", "n": i % 97}, Context: map[string]any{"groupId": acct}}
+	}
+	var bodies [][]byte
+	for i := 0; i < n; i += batch {
+		raw, err := json.Marshal(map[string]any{"batch": events[i:min(i+batch, n)]})
+		require.NoError(b, err)
+		bodies = append(bodies, raw)
+	}
+	for range b.N {
+		ctx := context.Background()
+		pool, _ := benchSchema(b)
+		_, err := pool.Exec(ctx, `CREATE TABLE bare_event (message_id text, type text, account text, user_id text, name text,
+			occurred_at timestamptz, properties jsonb)`)
+		require.NoError(b, err)
+		rows := make([][]any, n)
+		for i, e := range events {
+			props, err := json.Marshal(e.Properties)
+			require.NoError(b, err)
+			rows[i] = []any{e.MessageID, e.Type, e.Context["groupId"], e.UserID, e.Event, base.Add(time.Duration(i) * time.Second), string(props)}
+		}
+		_, _ = pool.Exec(ctx, "CHECKPOINT")
+		start := time.Now()
+		copied, err := pool.CopyFrom(ctx, pgx.Identifier{"bare_event"},
+			[]string{"message_id", "type", "account", "user_id", "name", "occurred_at", "properties"}, pgx.CopyFromRows(rows))
+		copyRate := float64(copied) / time.Since(start).Seconds()
+		require.NoError(b, err)
+
+		elapsed := benchServe(b, pool, "/v1/batch", bodies)
+		var stored, attributed int
+		require.NoError(b, pool.QueryRow(ctx, "SELECT count(*), count(account_id) FROM event").Scan(&stored, &attributed))
+		require.Equal(b, n, stored)
+		require.Equal(b, n, attributed, "every event is attributed by its group id")
+		rate := float64(n) / elapsed.Seconds()
+		b.ReportMetric(rate, "segment_events/s")
+		b.ReportMetric(copyRate, "bare_copy_events/s")
+		b.ReportMetric(rate/copyRate, "segment/bare_copy")
+		b.Logf("%d events: Segment batch %.0f events/s, bare COPY %.0f events/s, ratio %.2f", n, rate, copyRate, rate/copyRate)
+	}
+}
+
+var benchEventNames = []string{"Report Built", "Dashboard Viewed", "Invite Sent", "Export", "Settings Saved"}
 
 func benchPost(c *http.Client, url, key string, body []byte) error {
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
