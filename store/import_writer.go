@@ -26,17 +26,19 @@ type signalRec struct {
 }
 
 // writeSignals is the one signal writer: the CSV import, the REST intake
-// and the connectors' syncs all store through it, inside a transaction.
+// and the connectors' syncs all store through it.
 //
 // The staging step makes the months' partitions, then in one round trip
 // checks every account exists (once per batch: signal has no per-row
 // foreign key) and asks whether any stored row could share a key with the
 // batch (per account and metric, a probe of the primary key over the
-// batch's time span). When none can, the batch is COPYed straight into its partition —
-// the floor for a table keyed by (account, metric, observed_at, source).
-// Otherwise, or when the batch repeats a key of its own, it is merged:
-// COPYed into a staging table and upserted, a stored row rewritten only
-// when its value changed.
+// batch's time span). When none can, the batch is COPYed straight into its
+// partition — the floor for a table keyed by (account, metric,
+// observed_at, source). Otherwise, or when the batch repeats a key of its
+// own (or a concurrent writer stored one first), it is merged: COPYed into
+// a staging table and upserted, a stored row rewritten only when its value
+// changed. On a pool the COPY is its own transaction; inside one it runs
+// in a savepoint, so a failed attempt leaves the transaction usable.
 func (s *Store) writeSignals(ctx context.Context, recs []signalRec, checkAccounts bool) (inserted, updated int64, err error) {
 	if len(recs) == 0 {
 		return 0, 0, nil
@@ -51,23 +53,40 @@ func (s *Store) writeSignals(ctx context.Context, recs []signalRec, checkAccount
 		if len(months) == 1 {
 			target = partitionName("signal", months[0])
 		}
+		copyIn := func(st *Store) (n int64, err error) {
+			return st.db.CopyFrom(ctx, pgx.Identifier{target}, signalColumns, newRecCopy(recs, false))
+		}
 		var n int64
-		err := s.InTx(ctx, func(sp *Store) error {
-			var err error
-			n, err = sp.db.CopyFrom(ctx, pgx.Identifier{target}, signalColumns, newRecCopy(recs, false))
-			return err
-		})
+		if s.onPool() {
+			n, err = copyIn(s)
+		} else {
+			err = s.InTx(ctx, func(sp *Store) error {
+				n, err = copyIn(sp)
+				return err
+			})
+		}
 		var pgErr *pgconn.PgError
 		switch {
 		case err == nil:
 			return n, 0, nil
-		case errors.As(err, &pgErr) && pgErr.Code == "23505": // the batch repeats a key: merge it
+		case errors.As(err, &pgErr) && pgErr.Code == "23505": // a key repeated or stored meanwhile: merge
+		case errors.As(err, &pgErr) && pgErr.Code == "23514": // no partition: dropped by another replica?
+			s.months.forget()
+			return 0, 0, fmt.Errorf("copy %d signals (a month's partition is missing; sending again makes it): %w", len(recs), err)
 		default:
 			return 0, 0, fmt.Errorf("copy %d signals: %w", len(recs), err)
 		}
 	}
-	return s.mergeSignals(ctx, recs)
+	err = s.InTx(ctx, func(tx *Store) error {
+		inserted, updated, err = tx.mergeSignals(ctx, recs)
+		return err
+	})
+	return inserted, updated, err
 }
+
+// onPool says the store runs each statement on its pool, outside any
+// transaction.
+func (s *Store) onPool() bool { return s.ddl != nil && s.db == s.ddl }
 
 // sortByKey orders recs as the primary key does, so the COPY appends to
 // its btree page by page instead of landing on random pages: on this

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -74,12 +75,17 @@ func (s *Store) ensureMonths(ctx context.Context, table string, months []time.Ti
 		return nil
 	}
 	if s.ddl != nil {
+		months = s.months.unknown(table, months)
+		if len(months) == 0 {
+			return nil
+		}
 		_, err := s.ddl.Exec(ctx, fmt.Sprintf(ensureAloneSQL, quoteLiteral(table), monthsLiteral(months)))
 		var pgErr *pgconn.PgError
 		if err == nil || !errors.As(err, &pgErr) || pgErr.Code != "55P03" { // lock_not_available
 			if err != nil {
 				return fmt.Errorf("create %s partitions: %w", table, err)
 			}
+			s.months.add(table, months)
 			return nil
 		}
 	}
@@ -163,7 +169,53 @@ func (s *Store) MaintainPartitions(ctx context.Context, now time.Time, retention
 		}
 		return nil
 	})
+	if len(rep.Dropped) > 0 {
+		s.months.forget()
+	}
 	return rep, err
+}
+
+// monthCache is the set of partitions a pool store made or found. Only
+// committed partitions enter it; MaintainPartitions empties it when it
+// drops some. (Another replica's retention drops only months a year old
+// and more; a write into one it dropped fails once, with a clear error,
+// and Forget lets the next write make it again.)
+type monthCache struct {
+	mu    sync.Mutex
+	known map[string]bool
+}
+
+func (c *monthCache) unknown(table string, months []time.Time) []time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []time.Time
+	for _, m := range months {
+		if !c.known[partitionName(table, m)] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (c *monthCache) add(table string, months []time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.known == nil {
+		c.known = map[string]bool{}
+	}
+	for _, m := range months {
+		c.known[partitionName(table, m)] = true
+	}
+}
+
+// forget empties the cache (nil-safe: stores over a transaction have none).
+func (c *monthCache) forget() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.known = nil
 }
 
 // partitionName is the partition of table holding month m.

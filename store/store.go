@@ -43,13 +43,16 @@ type Store struct {
 	// long import holds no lock that stalls other writers' new months:
 	// the pool the store was made from, nil when it wraps a transaction.
 	ddl DBTX
+	// months remembers the partitions ddl made or found, so a batch into
+	// known months costs no round trip for them (pool stores only).
+	months *monthCache
 }
 
 // New wraps a pool or a transaction.
 func New(conn DBTX) *Store {
 	s := &Store{db: conn, q: db.New(conn)}
 	if p, ok := conn.(*pgxpool.Pool); ok {
-		s.ddl = p
+		s.ddl, s.months = p, &monthCache{}
 	}
 	return s
 }
@@ -90,7 +93,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
 	inner := New(tx)
-	inner.ddl = s.ddl
+	inner.ddl, inner.months = s.ddl, s.months
 	if err := fn(inner); err != nil {
 		return err
 	}
