@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -87,31 +88,30 @@ type SignalSource interface {
 }
 
 // importChunk is how many rows the import resolves and writes at a time:
-// large enough that the per-batch staging round trip is noise, small
-// enough that a chunk is a few megabytes.
-const importChunk = 1 << 16
+// large enough that the per-chunk staging round trip is noise and a month
+// of a nightly export lands in its partition in one ordered COPY, small
+// enough that the two chunks in flight are tens of megabytes.
+const importChunk = 1 << 17
 
 // ImportSignals streams src in chunks through the signal writer, all in one
 // transaction: each chunk's accounts are resolved once (unknown ones are
 // bad rows), and a chunk whose keys cannot already be stored is COPYed
-// straight into its partition. Any bad row means nothing is written.
+// straight into its partition. The next chunk is read and parsed while
+// this one is written. Any bad row means nothing is written.
 func (s *Store) ImportSignals(ctx context.Context, src SignalSource) (ImportSummary, error) {
 	var sum ImportSummary
 	err := s.InTx(ctx, func(tx *Store) error {
-		imp := signalImport{tx: tx, src: src, ids: map[string]int64{}, rows: make([]SignalRow, 0, importChunk)}
-		var row SignalRow
-		for src.Next(&row) {
-			sum.Read++
-			imp.rows = append(imp.rows, row)
-			if len(imp.rows) == importChunk {
-				if err := imp.flush(ctx, &sum); err != nil {
-					return err
-				}
+		imp := signalImport{tx: tx, src: src, ids: map[string]int64{}}
+		chunks := readChunks(src, importChunk)
+		defer chunks.close()
+		for rows := range chunks.full {
+			if err := imp.flush(ctx, rows, &sum); err != nil {
+				return err
 			}
+			chunks.free <- rows[:0]
 		}
-		if err := imp.flush(ctx, &sum); err != nil {
-			return err
-		}
+		chunks.close()
+		sum.Read = chunks.read
 		if err := src.Err(); err != nil {
 			return err
 		}
@@ -124,30 +124,90 @@ func (s *Store) ImportSignals(ctx context.Context, src SignalSource) (ImportSumm
 	return sum, err
 }
 
-// signalImport is one ImportSignals run: the chunk being read and the
-// accounts resolved so far (0: no such account).
+// chunkReader reads a SignalSource into chunks on a goroutine of its own,
+// one chunk ahead of the writer, so parsing overlaps the COPY: on two
+// cores the CSV work costs the import nothing. Two buffers take turns.
+type chunkReader struct {
+	full      chan []SignalRow // chunks read, in order; closed at the end
+	free      chan []SignalRow // buffers the writer is done with
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	read      int64 // rows read; safe to read after close
+}
+
+func readChunks(src SignalSource, size int) *chunkReader {
+	r := &chunkReader{full: make(chan []SignalRow), free: make(chan []SignalRow, 2),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	r.free <- make([]SignalRow, 0, size)
+	r.free <- make([]SignalRow, 0, size)
+	go r.run(src, size)
+	return r
+}
+
+func (r *chunkReader) run(src SignalSource, size int) {
+	defer close(r.done)
+	defer close(r.full)
+	buf := <-r.free
+	var row SignalRow
+	for src.Next(&row) {
+		r.read++
+		buf = append(buf, row)
+		if len(buf)%4096 == 0 { // the writer failed: stop reading soon
+			select {
+			case <-r.stop:
+				return
+			default:
+			}
+		}
+		if len(buf) < size {
+			continue
+		}
+		select {
+		case r.full <- buf:
+		case <-r.stop:
+			return
+		}
+		select {
+		case buf = <-r.free:
+		case <-r.stop:
+			return
+		}
+	}
+	if len(buf) > 0 {
+		select {
+		case r.full <- buf:
+		case <-r.stop:
+		}
+	}
+}
+
+// close stops the reader and waits for it to return; the source is then
+// the caller's again.
+func (r *chunkReader) close() {
+	r.closeOnce.Do(func() { close(r.stop) })
+	<-r.done
+}
+
+// signalImport is one ImportSignals run: the accounts resolved so far (0:
+// no such account) and the bad rows found.
 type signalImport struct {
 	tx   *Store
 	src  SignalSource
 	ids  map[string]int64
-	rows []SignalRow
 	recs []signalRec
 	bad  []RowError
 }
 
-// flush resolves and writes the chunk read so far. Once a row is bad,
-// nothing more is written: the rest is only read for further errors.
-func (im *signalImport) flush(ctx context.Context, sum *ImportSummary) error {
-	if len(im.rows) == 0 {
-		return nil
-	}
-	defer func() { im.rows = im.rows[:0] }()
-	if err := im.resolve(ctx); err != nil {
+// flush resolves and writes one chunk. Once a row is bad, nothing more is
+// written: the rest is only read for further errors.
+func (im *signalImport) flush(ctx context.Context, rows []SignalRow, sum *ImportSummary) error {
+	if err := im.resolve(ctx, rows); err != nil {
 		return err
 	}
 	im.recs = im.recs[:0]
-	for i := range im.rows {
-		r := &im.rows[i]
+	for i := range rows {
+		r := &rows[i]
 		id := im.ids[r.Account]
 		if id == 0 {
 			if len(im.bad) <= MaxRowErrors {
@@ -168,10 +228,10 @@ func (im *signalImport) flush(ctx context.Context, sum *ImportSummary) error {
 
 // resolve looks up, once each, the chunk's account external ids not seen
 // before.
-func (im *signalImport) resolve(ctx context.Context) error {
+func (im *signalImport) resolve(ctx context.Context, rows []SignalRow) error {
 	var unknown []string
-	for i := range im.rows {
-		ext := im.rows[i].Account
+	for i := range rows {
+		ext := rows[i].Account
 		if _, seen := im.ids[ext]; !seen {
 			im.ids[ext] = 0
 			unknown = append(unknown, ext)

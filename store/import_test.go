@@ -113,7 +113,7 @@ func TestImportedSignalsKeepTheirNaturalKey(t *testing.T) {
 func TestImportSignalsMergesAKeyRepeatedAcrossChunks(t *testing.T) {
 	t.Parallel()
 	b := setupImport(t, "acme")
-	const n = 70_000 // more than one chunk
+	const n = store.ImportChunk + 5000 // more than one chunk
 	rows := make([]store.SignalRow, 0, n+1)
 	for i := range n {
 		rows = append(rows, store.SignalRow{Account: "acme", Metric: "m", ObservedAt: day.Add(time.Duration(i) * time.Minute), Value: float64(i)})

@@ -17,3 +17,6 @@ func MigrateTo(ctx context.Context, pool *pgxpool.Pool, version int64) error {
 	_, err = p.UpTo(ctx, version)
 	return err
 }
+
+// ImportChunk is how many rows ImportSignals writes at a time.
+const ImportChunk = importChunk
