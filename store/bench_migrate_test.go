@@ -43,8 +43,9 @@ func BenchmarkPartitionMigration(b *testing.B) {
 			CREATE INDEX signal_interest_idx ON signal (observed_at) WHERE metric LIKE 'interest:%';
 			INSERT INTO event (message_id, type, account_id, user_id, name, occurred_at)
 			SELECT 'msg-' || i, 'track', 1 + i % 2000, 'user-' || i % 9000, 'Event', '2024-01-01T00:00:00Z'::timestamptz + i * interval '5 minutes'
-			FROM generate_series(1, 100000) i;
-			VACUUM ANALYZE signal, event`)
+			FROM generate_series(1, 100000) i`)
+		require.NoError(b, err)
+		_, err = pool.Exec(ctx, "VACUUM ANALYZE signal, event")
 		require.NoError(b, err)
 		var n int64
 		require.NoError(b, pool.QueryRow(ctx, "SELECT count(*) FROM signal").Scan(&n))
