@@ -10,7 +10,8 @@ import (
 
 // ImportSummary counts what one import did. Unchanged rows matched a stored
 // row with the same key and the same values; a key repeated within the file
-// counts once as written and otherwise as unchanged.
+// counts once as written and otherwise as unchanged (or as updated, when
+// the repeats are chunks apart in a month that had rows before).
 type ImportSummary struct {
 	Read, Inserted, Updated, Unchanged int64
 }
@@ -91,7 +92,7 @@ type SignalSource interface {
 // large enough that the per-chunk staging round trip is noise and a month
 // of a nightly export lands in its partition in one ordered COPY, small
 // enough that the two chunks in flight are tens of megabytes.
-const importChunk = 1 << 17
+const importChunk = 1 << 18
 
 // ImportSignals streams src in chunks through the signal writer, all in one
 // transaction: each chunk's accounts are resolved once (unknown ones are
@@ -118,6 +119,11 @@ func (s *Store) ImportSignals(ctx context.Context, src SignalSource) (ImportSumm
 		if err := rowErrors(imp.bad); err != nil {
 			return err
 		}
+		repeats, err := imp.fresh.attach(ctx, tx)
+		if err != nil {
+			return err
+		}
+		sum.Inserted -= repeats
 		sum.Unchanged = sum.Read - sum.Inserted - sum.Updated
 		return nil
 	})
@@ -192,11 +198,12 @@ func (r *chunkReader) close() {
 // signalImport is one ImportSignals run: the accounts resolved so far (0:
 // no such account) and the bad rows found.
 type signalImport struct {
-	tx   *Store
-	src  SignalSource
-	ids  map[string]int64
-	recs []signalRec
-	bad  []RowError
+	tx    *Store
+	src   SignalSource
+	ids   map[string]int64
+	recs  []signalRec
+	bad   []RowError
+	fresh freshMonths
 }
 
 // flush resolves and writes one chunk. Once a row is bad, nothing more is
@@ -220,7 +227,12 @@ func (im *signalImport) flush(ctx context.Context, rows []SignalRow, sum *Import
 	if len(im.bad) > 0 {
 		return nil
 	}
-	ins, upd, err := im.tx.writeSignals(ctx, im.recs, false)
+	rest, err := im.fresh.split(ctx, im.tx, im.recs)
+	if err != nil {
+		return err
+	}
+	sum.Inserted += int64(len(im.recs) - len(rest))
+	ins, upd, err := im.tx.writeSignals(ctx, rest, false)
 	sum.Inserted += ins
 	sum.Updated += upd
 	return err

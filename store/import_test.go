@@ -108,24 +108,44 @@ func TestImportedSignalsKeepTheirNaturalKey(t *testing.T) {
 }
 
 // A file longer than one chunk is written chunk by chunk in one
-// transaction; a key the first chunk wrote and the last repeats is merged,
-// the last line winning.
-func TestImportSignalsMergesAKeyRepeatedAcrossChunks(t *testing.T) {
+// transaction; a key the first chunk wrote and the last repeats keeps the
+// last line's value. Into months with no partition yet (the fast path:
+// their own tables, attached at the end) the repeat counts as unchanged;
+// into months that had one, it is merged and counts as updated.
+func TestImportSignalsKeepsTheLastOfAKeyRepeatedAcrossChunks(t *testing.T) {
 	t.Parallel()
-	b := setupImport(t, "acme")
 	const n = store.ImportChunk + 5000 // more than one chunk
-	rows := make([]store.SignalRow, 0, n+1)
-	for i := range n {
-		rows = append(rows, store.SignalRow{Account: "acme", Metric: "m", ObservedAt: day.Add(time.Duration(i) * time.Minute), Value: float64(i)})
+	file := func() *rowsOf[store.SignalRow] {
+		rows := make([]store.SignalRow, 0, n+1)
+		for i := range n {
+			rows = append(rows, store.SignalRow{Account: "acme", Metric: "m", ObservedAt: day.Add(time.Duration(i) * time.Minute), Value: float64(i)})
+		}
+		rows = append(rows, store.SignalRow{Account: "acme", Metric: "m", ObservedAt: day, Value: -1})
+		return signals(rows...)
 	}
-	rows = append(rows, store.SignalRow{Account: "acme", Metric: "m", ObservedAt: day, Value: -1})
-	sum, err := b.s.ImportSignals(b.ctx, signals(rows...))
-	require.NoError(t, err)
-	require.Equal(t, store.ImportSummary{Read: n + 1, Inserted: n, Updated: 1}, sum)
-	got := b.storedSignals(t)
-	require.Len(t, got, n)
-	require.Equal(t, -1.0, got[sigKey("acme", "m", day, "")])
-	require.Equal(t, float64(n-1), got[sigKey("acme", "m", day.Add((n-1)*time.Minute), "")])
+	for _, tc := range []struct {
+		name     string
+		existing bool
+		want     store.ImportSummary
+	}{
+		{"fresh months", false, store.ImportSummary{Read: n + 1, Inserted: n, Unchanged: 1}},
+		{"months with partitions", true, store.ImportSummary{Read: n + 1, Inserted: n, Updated: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupImport(t, "acme")
+			if tc.existing {
+				require.NoError(t, b.s.EnsurePartitions(b.ctx, day, day.Add(n*time.Minute)))
+			}
+			sum, err := b.s.ImportSignals(b.ctx, file())
+			require.NoError(t, err)
+			require.Equal(t, tc.want, sum)
+			got := b.storedSignals(t)
+			require.Len(t, got, n)
+			require.Equal(t, -1.0, got[sigKey("acme", "m", day, "")])
+			require.Equal(t, float64(n-1), got[sigKey("acme", "m", day.Add((n-1)*time.Minute), "")])
+		})
+	}
 }
 
 func TestImportSignalsIsIdempotentAndUpdatesChangedValues(t *testing.T) {

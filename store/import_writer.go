@@ -93,7 +93,7 @@ func (s *Store) onPool() bool { return s.ddl != nil && s.db == s.ddl }
 // schema that is most of a COPY's cost. Line keeps the file's order for
 // the merge, should the batch repeat a key.
 func sortByKey(recs []signalRec) {
-	slices.SortFunc(recs, func(a, b signalRec) int {
+	slices.SortStableFunc(recs, func(a, b signalRec) int {
 		if c := cmp.Compare(a.AccountID, b.AccountID); c != 0 {
 			return c
 		}
