@@ -109,7 +109,7 @@ func sortByKey(recs []signalRec) {
 
 var signalColumns = []string{"account_id", "metric", "observed_at", "value", "source"}
 
-// stageSignalsSQL answers, for the batch's (account, metric) pairs with
+// overlapSignalsSQL answers, for the batch's (account, metric) pairs with
 // their time spans, whether signal holds any row in one of those spans.
 const overlapSignalsSQL = `SELECT EXISTS (
 	SELECT 1 FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS k(a, m, lo, hi)
