@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -30,9 +31,11 @@ func TestScoringRunSurvivesOverflowingValuesOfOneAccount(t *testing.T) {
 	}
 	at := bot.ScoreTime(scoreRunDay).AddDate(0, 0, -1)
 	require.NoError(t, st.EnsurePartitions(ctx, at, at))
+	n := 0
 	insert := func(acc int64, metric string, v float64) {
+		n++ // each its own source: two values at one time are two observations
 		_, err := st.DB().Exec(ctx, `INSERT INTO signal (account_id, metric, observed_at, value, source)
-			VALUES ($1, $2, $3, $4, 'test')`, acc, metric, at, v)
+			VALUES ($1, $2, $3, $4, $5)`, acc, metric, at, v, fmt.Sprint("test", n))
 		require.NoError(t, err)
 	}
 	var ids []int64
