@@ -151,7 +151,16 @@ func existingSignals(b *testing.B, rows int) *pgxpool.Pool {
 func buildExisting(b *testing.B, admin *pgxpool.Pool, schema string, rows int) {
 	ctx := context.Background()
 	build := schema + "_build"
-	_, err := admin.Exec(ctx, "DROP SCHEMA IF EXISTS "+build+" CASCADE; CREATE SCHEMA "+build)
+	// Caches built for other migrations are stale: drop them (gigabytes).
+	found, err := admin.Query(ctx, `SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'hbbench\_signals\_%' AND nspname <> $1`, schema)
+	require.NoError(b, err)
+	stale, err := pgx.CollectRows(found, pgx.RowTo[string])
+	require.NoError(b, err)
+	for _, old := range stale {
+		_, err := admin.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{old}.Sanitize()+" CASCADE")
+		require.NoError(b, err)
+	}
+	_, err = admin.Exec(ctx, "DROP SCHEMA IF EXISTS "+build+" CASCADE; CREATE SCHEMA "+build)
 	require.NoError(b, err)
 	pool := poolOn(b, build)
 	defer pool.Close()

@@ -20,3 +20,14 @@ func MigrateTo(ctx context.Context, pool *pgxpool.Pool, version int64) error {
 
 // ImportChunk is how many rows ImportSignals writes at a time.
 const ImportChunk = importChunk
+
+// MigrateDownTo rolls the migrations back to version.
+func MigrateDownTo(ctx context.Context, pool *pgxpool.Pool, version int64) error {
+	p, sqldb, err := provider(pool)
+	if err != nil {
+		return err
+	}
+	defer sqldb.Close()
+	_, err = p.DownTo(ctx, version)
+	return err
+}

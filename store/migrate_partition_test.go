@@ -127,3 +127,26 @@ func TestPartitionMigrationKeepsTheLastOfAnObservationStoredTwice(t *testing.T) 
 	defer mu.Unlock()
 	require.Contains(t, strings.Join(progress, "\n"), "signal: 1 observations were stored twice under different keys; kept the last of each")
 }
+
+// Rolling 0150 and 0151 back restores the old tables with every row.
+func TestPartitionMigrationRollsBackWithEveryRow(t *testing.T) {
+	t.Parallel()
+	ctx, pool := setupOldSchema(t)
+	signals, signalSum := checksum(t, ctx, pool, signalChecksum)
+	events, eventSum := checksum(t, ctx, pool, eventChecksum)
+	_, err := store.Migrate(ctx, pool)
+	require.NoError(t, err)
+	require.NoError(t, store.MigrateDownTo(ctx, pool, beforePartitions))
+
+	n, sum := checksum(t, ctx, pool, signalChecksum)
+	require.Equal(t, signals, n)
+	require.Equal(t, signalSum, sum)
+	n, sum = checksum(t, ctx, pool, eventChecksum)
+	require.Equal(t, events, n)
+	require.Equal(t, eventSum, sum)
+	var keys int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(DISTINCT idempotency_key) FROM signal`).Scan(&keys))
+	require.Equal(t, int(signals), keys, "every row has its key again")
+	_, err = store.Migrate(ctx, pool)
+	require.NoError(t, err, "and migrates up again")
+}
