@@ -57,6 +57,11 @@ func (e *NonDemoDataError) Error() string {
 // demo data, unless reset), then bulk-loads d with COPY.
 func (s *Store) LoadDemo(ctx context.Context, d DemoData, reset bool) (DemoLoad, error) {
 	var res DemoLoad
+	// The months' partitions first, before the transaction truncates
+	// signal: made then, they need no lock it holds.
+	if err := s.ensureDemoMonths(ctx, d.Signals); err != nil {
+		return res, err
+	}
 	err := s.InTx(ctx, func(tx *Store) error {
 		if !reset {
 			n, err := tx.q.CountNonDemoData(ctx, db.CountNonDemoDataParams{DemoSlackPrefix: DemoSlackIDPrefix, DemoEmailDomain: DemoEmailDomain})
@@ -167,20 +172,6 @@ func (s *Store) copyDemoAccounts(ctx context.Context, accounts []scoring.Account
 
 func (s *Store) copyDemoSignals(ctx context.Context, d DemoData, accountIDs []int64) (int64, error) {
 	var n int64
-	if len(d.Signals) > 0 {
-		from, to := d.Signals[0].ObservedAt, d.Signals[0].ObservedAt
-		for _, o := range d.Signals {
-			if o.ObservedAt.Before(from) {
-				from = o.ObservedAt
-			}
-			if o.ObservedAt.After(to) {
-				to = o.ObservedAt
-			}
-		}
-		if err := s.EnsurePartitions(ctx, from, to); err != nil {
-			return 0, err
-		}
-	}
 	err := s.withoutIndexes(ctx, "signal", func() error {
 		src := &demoSignalSource{signals: d.Signals, accounts: d.Accounts, ids: accountIDs, i: -1}
 		var err error
@@ -192,6 +183,23 @@ func (s *Store) copyDemoSignals(ctx context.Context, d DemoData, accountIDs []in
 		return nil
 	})
 	return n, err
+}
+
+// ensureDemoMonths makes the signal partitions of the demo's months.
+func (s *Store) ensureDemoMonths(ctx context.Context, signals []scoring.Observation) error {
+	if len(signals) == 0 {
+		return nil
+	}
+	from, to := signals[0].ObservedAt, signals[0].ObservedAt
+	for _, o := range signals {
+		if o.ObservedAt.Before(from) {
+			from = o.ObservedAt
+		}
+		if o.ObservedAt.After(to) {
+			to = o.ObservedAt
+		}
+	}
+	return s.EnsurePartitions(ctx, from, to)
 }
 
 // rebuildStep is one index or constraint withoutIndexes drops and restores.
