@@ -347,7 +347,7 @@ func TestAlertWeek(t *testing.T) {
 	e.seedPortfolio(t)
 	ctx := context.Background()
 	signal := func(name, metric string, at time.Time, v float64) {
-		_, err := e.st.IntakeSignals(ctx, []store.IntakeSignal{{AccountID: e.acct[name].ID, Metric: metric, ObservedAt: at, Value: v, Key: name + metric + at.String()}})
+		_, err := e.st.IntakeSignals(ctx, []store.IntakeSignal{{AccountID: e.acct[name].ID, Metric: metric, ObservedAt: at, Value: v}})
 		require.NoError(t, err)
 	}
 

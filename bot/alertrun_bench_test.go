@@ -102,9 +102,9 @@ func loadAlertBench(b *testing.B, st *store.Store, day time.Time) {
 			}
 			scores = append(scores, score(id, day.AddDate(0, 0, -back), v))
 		}
-		signals = append(signals, store.IntakeSignal{AccountID: id, Metric: "days_since_admin_seen", ObservedAt: day.Add(time.Hour), Value: float64(i % 40), Key: fmt.Sprintf("admin-%d", id)})
+		signals = append(signals, store.IntakeSignal{AccountID: id, Metric: "days_since_admin_seen", ObservedAt: day.Add(time.Hour), Value: float64(i % 40)})
 		if i%20 == 0 {
-			signals = append(signals, store.IntakeSignal{AccountID: id, Metric: "interest:analytics", ObservedAt: day.AddDate(0, 0, -3), Value: 1, Key: fmt.Sprintf("interest-%d", id)})
+			signals = append(signals, store.IntakeSignal{AccountID: id, Metric: "interest:analytics", ObservedAt: day.AddDate(0, 0, -3), Value: 1})
 		}
 	}
 	if _, err := st.UpsertScores(ctx, scores); err != nil {

@@ -40,7 +40,7 @@ func ownPortfolio(t *testing.T, churned int) *store.Store {
 		}
 		for metric, v := range map[string]float64{"logins": logins, "tickets_open": float64((i * 7) % 11), "pays_by_check": float64(i % 2)} {
 			rows = append(rows, store.IntakeSignal{AccountID: id, Metric: metric, ObservedAt: ownSnapshot, Value: v,
-				Source: "csv", Key: fmt.Sprintf("%d/%s", id, metric)})
+				Source: "csv"})
 		}
 	}
 	_, err := st.IntakeSignals(ctx, rows)
@@ -119,7 +119,7 @@ func TestANewSignalKeyJoinsTheNextRun(t *testing.T) {
 	accounts, err := st.Accounts(ctx)
 	require.NoError(t, err)
 	_, err = st.IntakeSignals(ctx, []store.IntakeSignal{{AccountID: accounts[0].ID, Metric: "seat_count", ObservedAt: ownSnapshot,
-		Value: 4, Source: "csv", Key: "new"}})
+		Value: 4, Source: "csv"}})
 	require.NoError(t, err)
 	scores, _, err := bot.ComputeScores(ctx, st, scoring.DefaultScorecards(), day)
 	require.NoError(t, err)

@@ -30,11 +30,12 @@ func TestScoringRunSurvivesOverflowingValuesOfOneAccount(t *testing.T) {
 		}
 	}
 	at := bot.ScoreTime(scoreRunDay).AddDate(0, 0, -1)
+	require.NoError(t, st.EnsurePartitions(ctx, at, at))
 	n := 0
 	insert := func(acc int64, metric string, v float64) {
-		n++
-		_, err := st.DB().Exec(ctx, `INSERT INTO signal (account_id, metric, observed_at, value, source, idempotency_key)
-			VALUES ($1, $2, $3, $4, 'test', $5)`, acc, metric, at, v, fmt.Sprint("k", n))
+		n++ // each its own source: two values at one time are two observations
+		_, err := st.DB().Exec(ctx, `INSERT INTO signal (account_id, metric, observed_at, value, source)
+			VALUES ($1, $2, $3, $4, $5)`, acc, metric, at, v, fmt.Sprint("test", n))
 		require.NoError(t, err)
 	}
 	var ids []int64

@@ -51,10 +51,10 @@ func FuzzParseSignals(f *testing.F) {
 			if bad[i] {
 				continue
 			}
-			if s.Account == "" || s.Metric == "" || !storable(s.Account) || !storable(s.Metric) || !storable(s.Source) || !storable(s.Key) {
+			if s.Account == "" || s.Metric == "" || !storable(s.Account) || !storable(s.Metric) || !storable(s.Source) {
 				t.Fatalf("item %d passed with unstorable text: %+v", i, s)
 			}
-			if s.ObservedAt.IsZero() || math.IsNaN(s.Value) || math.IsInf(s.Value, 0) || s.IdempotencyKey() == "" {
+			if s.ObservedAt.IsZero() || math.IsNaN(s.Value) || math.IsInf(s.Value, 0) {
 				t.Fatalf("item %d passed invalid: %+v", i, s)
 			}
 		}

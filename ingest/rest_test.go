@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/ingest"
-	"github.com/healthbot/healthbot/store"
 )
 
 func sig(account, metric, at string, value any) map[string]any {
@@ -77,7 +76,7 @@ func TestSignalsAreIdempotentByKey(t *testing.T) {
 	t.Parallel()
 	b := setup(t, ingest.Limits{})
 	keyed := sig("acme", "tickets", "2026-03-01T10:00:00Z", 3)
-	keyed["key"] = "zendesk-123"
+	keyed["key"] = "zendesk-123" // deprecated: accepted, not stored
 	body := map[string]any{"signals": []any{sig("acme", "nps", "2026-03-01T10:00:00Z", 40), keyed}}
 
 	r := b.post("/v1/signals", body)
@@ -87,16 +86,22 @@ func TestSignalsAreIdempotentByKey(t *testing.T) {
 	require.Equal(t, map[string]any{"accepted": 2.0, "written": 0.0, "unchanged": 2.0}, r.Body)
 	require.Equal(t, 2, b.count("SELECT count(*) FROM signal"))
 
-	// The key of an unkeyed signal is the one CSV imports derive, so both paths agree.
-	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-	require.Equal(t, 1, b.count("SELECT count(*) FROM signal WHERE idempotency_key = $1 AND source = 'api' AND value = 40",
-		store.SignalKey("acme", "nps", at, "api")))
+	// The key is account, metric, time and source, as CSV imports store it.
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM signal s JOIN account a ON a.id = s.account_id
+		WHERE a.external_id = 'acme' AND s.metric = 'nps' AND s.observed_at = '2026-03-01T10:00:00Z' AND s.source = 'api' AND s.value = 40`))
 
-	keyed["value"] = 5 // a correction under the same key replaces the value
+	keyed["value"] = 5 // a correction of the same observation replaces the value
 	r = b.post("/v1/signals", map[string]any{"signals": []any{keyed}})
 	require.Equal(t, 1.0, r.Body["written"])
-	require.Equal(t, 1, b.count("SELECT count(*) FROM signal WHERE idempotency_key = 'zendesk-123' AND value = 5"))
-	require.Equal(t, 5.0, b.items("signals", "accepted", "stored"))
+	require.Equal(t, 1, b.count("SELECT count(*) FROM signal WHERE metric = 'tickets' AND value = 5"))
+	require.Equal(t, 2, b.count("SELECT count(*) FROM signal"))
+
+	// The same observation twice in one batch: the later item wins.
+	twice := map[string]any{"signals": []any{sig("acme", "nps", "2026-03-01T10:00:00Z", 41), sig("acme", "nps", "2026-03-01T10:00:00Z", 42)}}
+	r = b.post("/v1/signals", twice)
+	require.Equal(t, map[string]any{"accepted": 2.0, "written": 1.0, "unchanged": 0.0}, r.Body)
+	require.Equal(t, 1, b.count("SELECT count(*) FROM signal WHERE metric = 'nps' AND value = 42"))
+	require.Equal(t, 7.0, b.items("signals", "accepted", "stored"))
 }
 
 func TestBadSignalBatchWritesNothingAndNamesEveryBadItem(t *testing.T) {

@@ -29,15 +29,17 @@ type Signal struct {
 	ObservedAt time.Time
 	Value      float64
 	Source     string
-	Key        string // the sender's idempotency key; empty: derived with store.SignalKey
 }
 
-// IdempotencyKey is the key the signal is stored under.
-func (s Signal) IdempotencyKey() string {
-	if s.Key != "" {
-		return s.Key
-	}
-	return store.SignalKey(s.Account, s.Metric, s.ObservedAt, s.Source)
+// signalKey is what a signal is stored under: one value per account,
+// metric, time and source, so a signal sent again replaces its value.
+type signalKey struct {
+	account, metric, source string
+	observedAt              int64 // Unix microseconds, Postgres's precision
+}
+
+func (s Signal) key() signalKey {
+	return signalKey{account: s.Account, metric: s.Metric, source: s.Source, observedAt: s.ObservedAt.UnixMicro()}
 }
 
 // ParseSignals validates a /v1/signals body; problems name each bad item.
@@ -62,14 +64,14 @@ func ParseSignals(body []byte, maxItems int, kinds valid.Kinds, now time.Time) (
 }
 
 func (p *problems) signal(i int, j signalJSON, kinds valid.Kinds, now time.Time) Signal {
-	s := Signal{Account: j.Account, Metric: j.Metric, Source: j.Source, Key: j.Key}
+	s := Signal{Account: j.Account, Metric: j.Metric, Source: j.Source}
 	if s.Source == "" {
 		s.Source = DefaultSignalSource
 	}
 	p.text(i, "account", s.Account, true, valid.ExternalID)
 	p.text(i, "metric", s.Metric, true, valid.Metric)
 	p.text(i, "source", s.Source, false, valid.Source)
-	p.text(i, "key", s.Key, false, valid.Key)
+	p.text(i, "key", j.Key, false, valid.Key)
 	s.ObservedAt = p.timeField(i, "observed_at", j.ObservedAt, true, now)
 	switch {
 	case j.Value == nil:
@@ -117,19 +119,21 @@ func (h *Handler) signals(ctx context.Context, c *call) (any, *apiError) {
 	return map[string]any{"accepted": len(sigs), "written": written, "unchanged": int64(len(rows)) - written}, nil
 }
 
-// signalRows resolves accounts and keys; a key repeated in the batch keeps
-// its last item, as if the items had been sent one after the other.
+// signalRows resolves accounts; a key (account, metric, time, source)
+// repeated in the batch keeps its last item, as if the items had been sent
+// one after the other.
 func signalRows(sigs []Signal, ids map[string]int64) []store.IntakeSignal {
 	rows := make([]store.IntakeSignal, 0, len(sigs))
-	at := make(map[string]int, len(sigs))
+	at := make(map[signalKey]int, len(sigs))
 	for _, s := range sigs {
 		r := store.IntakeSignal{AccountID: ids[s.Account], Metric: s.Metric, ObservedAt: s.ObservedAt,
-			Value: s.Value, Source: s.Source, Key: s.IdempotencyKey()}
-		if j, dup := at[r.Key]; dup {
+			Value: s.Value, Source: s.Source}
+		k := s.key()
+		if j, dup := at[k]; dup {
 			rows[j] = r
 			continue
 		}
-		at[r.Key] = len(rows)
+		at[k] = len(rows)
 		rows = append(rows, r)
 	}
 	return rows

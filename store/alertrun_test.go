@@ -53,11 +53,11 @@ func TestAlertRunReads(t *testing.T) {
 	require.NotContains(t, pulses, b, "a pulse after the run's time is not seen")
 
 	_, err = s.IntakeSignals(ctx, []store.IntakeSignal{
-		{AccountID: a, Metric: "interest:analytics", ObservedAt: day.AddDate(0, 0, -3), Value: 1, Key: "i1"},
-		{AccountID: a, Metric: "interest:analytics", ObservedAt: day.AddDate(0, 0, -2), Value: 2, Key: "i2"},
-		{AccountID: a, Metric: "interest:sso", ObservedAt: day.AddDate(0, 0, -40), Value: 1, Key: "i3"},
-		{AccountID: b, Metric: "interest:api", ObservedAt: day.AddDate(0, 0, -1), Value: 0, Key: "i4"},
-		{AccountID: b, Metric: "interested", ObservedAt: day.AddDate(0, 0, -1), Value: 1, Key: "i5"},
+		{AccountID: a, Metric: "interest:analytics", ObservedAt: day.AddDate(0, 0, -3), Value: 1},
+		{AccountID: a, Metric: "interest:analytics", ObservedAt: day.AddDate(0, 0, -2), Value: 2},
+		{AccountID: a, Metric: "interest:sso", ObservedAt: day.AddDate(0, 0, -40), Value: 1},
+		{AccountID: b, Metric: "interest:api", ObservedAt: day.AddDate(0, 0, -1), Value: 0},
+		{AccountID: b, Metric: "interested", ObservedAt: day.AddDate(0, 0, -1), Value: 1},
 	})
 	require.NoError(t, err)
 	interest, err := s.ModuleInterest(ctx, at.AddDate(0, 0, -28), at)

@@ -292,8 +292,9 @@ func sbLoadPortfolio(b *testing.B, ctx context.Context, pool *pgxpool.Pool) time
 	var firstID int64
 	require.NoError(b, conn.QueryRow(ctx, "SELECT min(id) FROM account").Scan(&firstID))
 
+	require.NoError(b, store.New(conn).EnsurePartitions(ctx, asOf.AddDate(0, 0, 1-sbDays), asOf))
 	rebuild := sbDropSignalIndexes(b, ctx, conn.Conn())
-	n, err := conn.CopyFrom(ctx, pgx.Identifier{"signal"}, []string{"account_id", "metric", "observed_at", "value", "source", "idempotency_key"},
+	n, err := conn.CopyFrom(ctx, pgx.Identifier{"signal"}, []string{"account_id", "metric", "observed_at", "value", "source"},
 		newSBRows(firstID, asOf))
 	require.NoError(b, err)
 	require.EqualValues(b, sbAccounts*len(sbSignals)*sbDays, n)
@@ -376,7 +377,7 @@ type sbRows struct {
 }
 
 func newSBRows(firstID int64, asOf time.Time) *sbRows {
-	return &sbRows{firstID: firstID, asOf: asOf, day: -1, rng: rand.New(rand.NewPCG(1, 2)), vals: make([]any, 6)}
+	return &sbRows{firstID: firstID, asOf: asOf, day: -1, rng: rand.New(rand.NewPCG(1, 2)), vals: make([]any, 5)}
 }
 
 func (r *sbRows) Next() bool {
@@ -403,7 +404,6 @@ func (r *sbRows) Values() ([]any, error) {
 	r.vals[0], r.vals[1] = id, metric
 	r.vals[2] = r.asOf.AddDate(0, 0, r.day-sbDays+1)
 	r.vals[3], r.vals[4] = v*100, "bench"
-	r.vals[5] = fmt.Sprintf("%d/%d/%d", id, r.met, r.day)
 	return r.vals, nil
 }
 

@@ -167,6 +167,9 @@ WHERE v.value IS NOT NULL`
 // signals inserted or changed per metric. Rerunning a range is cheap and
 // picks up answers that came after the last run.
 func (s *Store) WriteConversationSignals(ctx context.Context, from, to time.Time) (map[string]int64, error) {
+	if err := s.ensureMonths(ctx, "signal", monthsBetween(from, to)); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Query(ctx, writeSignalsFrom(conversationSignalsSQL, ConversationSource), pgx.NamedArgs{"from": from, "to": to})
 	if err != nil {
 		return nil, fmt.Errorf("write conversation signals: %w", err)

@@ -57,6 +57,11 @@ func (e *NonDemoDataError) Error() string {
 // demo data, unless reset), then bulk-loads d with COPY.
 func (s *Store) LoadDemo(ctx context.Context, d DemoData, reset bool) (DemoLoad, error) {
 	var res DemoLoad
+	// The months' partitions first, before the transaction truncates
+	// signal: made then, they need no lock it holds.
+	if err := s.ensureDemoMonths(ctx, d.Signals); err != nil {
+		return res, err
+	}
 	err := s.InTx(ctx, func(tx *Store) error {
 		if !reset {
 			n, err := tx.q.CountNonDemoData(ctx, db.CountNonDemoDataParams{DemoSlackPrefix: DemoSlackIDPrefix, DemoEmailDomain: DemoEmailDomain})
@@ -171,13 +176,30 @@ func (s *Store) copyDemoSignals(ctx context.Context, d DemoData, accountIDs []in
 		src := &demoSignalSource{signals: d.Signals, accounts: d.Accounts, ids: accountIDs, i: -1}
 		var err error
 		n, err = s.db.CopyFrom(ctx, pgx.Identifier{"signal"},
-			[]string{"account_id", "metric", "observed_at", "value", "source", "idempotency_key"}, src)
+			signalColumns, src)
 		if err != nil {
 			return fmt.Errorf("copy signals: %w", err)
 		}
 		return nil
 	})
 	return n, err
+}
+
+// ensureDemoMonths makes the signal partitions of the demo's months.
+func (s *Store) ensureDemoMonths(ctx context.Context, signals []scoring.Observation) error {
+	if len(signals) == 0 {
+		return nil
+	}
+	from, to := signals[0].ObservedAt, signals[0].ObservedAt
+	for _, o := range signals {
+		if o.ObservedAt.Before(from) {
+			from = o.ObservedAt
+		}
+		if o.ObservedAt.After(to) {
+			to = o.ObservedAt
+		}
+	}
+	return s.EnsurePartitions(ctx, from, to)
 }
 
 // rebuildStep is one index or constraint withoutIndexes drops and restores.
@@ -210,7 +232,7 @@ func (s *Store) withoutIndexes(ctx context.Context, table string, load func() er
 	return nil
 }
 
-// rebuildSteps reads table's foreign keys, unique constraints and other
+// rebuildSteps reads table's foreign keys, unique and primary keys and other
 // indexes (in that drop order) from the catalog, with the exact DDL that
 // recreates each, so later migrations are honoured without code changes.
 func (s *Store) rebuildSteps(ctx context.Context, table string) ([]rebuildStep, error) {
@@ -220,7 +242,7 @@ func (s *Store) rebuildSteps(ctx context.Context, table string) ([]rebuildStep, 
 		WHERE conrelid = to_regclass($1) AND contype = 'f'
 		UNION ALL
 		SELECT 2, conname::text, pg_get_constraintdef(oid) FROM pg_constraint
-		WHERE conrelid = to_regclass($1) AND contype = 'u'
+		WHERE conrelid = to_regclass($1) AND contype IN ('u', 'p')
 		UNION ALL
 		SELECT 3, i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
 		WHERE i.indrelid = to_regclass($1) AND NOT EXISTS (
@@ -250,8 +272,7 @@ func (s *Store) rebuildSteps(ctx context.Context, table string) ([]rebuildStep, 
 	return steps, nil
 }
 
-// demoSignalSource streams signals into COPY, computing each idempotency key
-// as it goes so the keys are never all held in memory.
+// demoSignalSource streams signals into COPY, resolving each account.
 type demoSignalSource struct {
 	signals  []scoring.Observation
 	accounts []scoring.Account
@@ -271,9 +292,7 @@ func (s *demoSignalSource) Values() ([]any, error) {
 		s.err = fmt.Errorf("signal %d refers to account %d, which the portfolio does not have", s.i, o.AccountID)
 		return nil, s.err
 	}
-	ext := s.accounts[o.AccountID-1].ExternalID
-	return []any{s.ids[o.AccountID], o.Metric, o.ObservedAt, o.Value, o.Source,
-		SignalKey(ext, o.Metric, o.ObservedAt, o.Source)}, nil
+	return []any{s.ids[o.AccountID], o.Metric, o.ObservedAt, o.Value, o.Source}, nil
 }
 
 func (s *demoSignalSource) Err() error { return s.err }

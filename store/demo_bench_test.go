@@ -24,7 +24,7 @@ func BenchmarkLoadDemo(b *testing.B) {
 	require.NoError(b, err)
 	data := store.DemoData{CSMs: p.CSMs, Accounts: p.Accounts, Signals: p.Signals, Pulses: p.Pulses}
 	_, err = pool.Exec(ctx, `CREATE UNLOGGED TABLE bare_signal (account_id bigint, metric text, observed_at timestamptz,
-		value double precision, source text, idempotency_key text)`)
+		value double precision, source text)`)
 	require.NoError(b, err)
 	_, err = pool.Exec(ctx, `ALTER TABLE bare_signal SET LOGGED`)
 	require.NoError(b, err)
@@ -41,11 +41,10 @@ func BenchmarkLoadDemo(b *testing.B) {
 		_, err = pool.Exec(ctx, "TRUNCATE bare_signal")
 		require.NoError(b, err)
 		_, err = pool.CopyFrom(ctx, pgx.Identifier{"bare_signal"},
-			[]string{"account_id", "metric", "observed_at", "value", "source", "idempotency_key"},
+			[]string{"account_id", "metric", "observed_at", "value", "source"},
 			pgx.CopyFromSlice(len(p.Signals), func(i int) ([]any, error) {
 				o := p.Signals[i]
-				return []any{o.AccountID, o.Metric, o.ObservedAt, o.Value, o.Source,
-					store.SignalKey(p.Accounts[o.AccountID-1].ExternalID, o.Metric, o.ObservedAt, o.Source)}, nil
+				return []any{o.AccountID, o.Metric, o.ObservedAt, o.Value, o.Source}, nil
 			}))
 		require.NoError(b, err)
 		bare += time.Since(start)

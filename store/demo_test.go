@@ -105,20 +105,17 @@ func TestLoadDemoWritesThePortfolio(t *testing.T) {
 	require.Equal(t, "America/New_York", bob.TZ)
 
 	first := d.Signals[0]
-	require.Equal(t, int64(1), count(t, pool, "SELECT count(*) FROM signal WHERE idempotency_key = $1 AND source = 'demo'",
-		store.SignalKey("demo-0001", first.Metric, first.ObservedAt, "demo")))
+	require.Equal(t, int64(1), count(t, pool, `SELECT count(*) FROM signal s JOIN account a ON a.id = s.account_id
+		WHERE a.external_id = 'demo-0001' AND s.metric = $1 AND s.observed_at = $2 AND s.source = 'demo'`, first.Metric, first.ObservedAt))
 	require.Equal(t, int64(1), count(t, pool, "SELECT count(*) FROM pulse WHERE reasons = '{}' AND rating = 'healthy' AND week = $1",
 		scoring.ISOWeek(demoDay)))
 
-	// The keys and indexes dropped for the COPY are back and enforced.
-	require.Equal(t, int64(1), count(t, pool, `SELECT count(*) FROM pg_constraint
-		WHERE conrelid = 'signal'::regclass AND contype = 'f' AND convalidated`))
+	// The key and index dropped for the COPY are back and enforced.
 	require.Equal(t, int64(2), count(t, pool, `SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'signal'
-		AND indexname IN ('signal_idempotency_key_key', 'signal_account_metric_time_idx')`))
-	_, err = pool.Exec(ctx, "INSERT INTO signal (account_id, metric, observed_at, value, idempotency_key) VALUES (-1, 'x', now(), 1, 'k')")
-	require.ErrorContains(t, err, "foreign key")
-	_, err = pool.Exec(ctx, "INSERT INTO signal (account_id, metric, observed_at, value, idempotency_key) SELECT account_id, metric, observed_at, 2, idempotency_key FROM signal LIMIT 1")
-	require.ErrorContains(t, err, "signal_idempotency_key_key")
+		AND indexname IN ('signal_pkey', 'signal_interest_idx')`))
+	_, err = pool.Exec(ctx, "INSERT INTO signal (account_id, metric, observed_at, value, source) SELECT account_id, metric, observed_at, 2, source FROM signal LIMIT 1")
+	require.ErrorContains(t, err, "signal_")
+	require.ErrorContains(t, err, "pkey")
 }
 
 func TestLoadDemoReplacesThePreviousDemo(t *testing.T) {

@@ -83,7 +83,8 @@ const unknownGroupsSQL = `
 SELECT DISTINCT g FROM unnest($1::text[]) AS g
 WHERE NOT EXISTS (SELECT 1 FROM account a WHERE a.external_id = g) ORDER BY g`
 
-// insertEventsSQL stores events new by message id. An event is attributed
+// insertEventsSQL stores events new by message id (within the partition of
+// their time: a retried message carries the same id and time). An event is attributed
 // to the account its group id names, else to the account its actor was
 // last linked to by a group call.
 const insertEventsSQL = `
@@ -97,7 +98,7 @@ WITH ins AS (
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
          AS x(m, ty, u, an, n, g, at, p)
     LEFT JOIN account ga ON ga.external_id = x.g AND x.g <> ''
-    ON CONFLICT (message_id) DO NOTHING
+    ON CONFLICT (message_id, occurred_at) DO NOTHING
     RETURNING account_id
 )
 SELECT count(*), count(account_id) FROM ins`
@@ -169,6 +170,16 @@ func (s *Store) applyLinks(ctx context.Context, links []GroupLink) ([]string, er
 func (s *Store) insertEvents(ctx context.Context, evs []SegmentEvent) (stored, attributed int64, err error) {
 	if len(evs) == 0 {
 		return 0, 0, nil
+	}
+	months := monthsOf(func(yield func(time.Time) bool) {
+		for i := range evs {
+			if !yield(evs[i].OccurredAt) {
+				return
+			}
+		}
+	})
+	if err := s.ensureMonths(ctx, "event", months); err != nil {
+		return 0, 0, err
 	}
 	n := len(evs)
 	m, ty, u, an, nm, g, p := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)

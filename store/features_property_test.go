@@ -97,7 +97,9 @@ func propObservations(t *testing.T, ctx context.Context, s *store.Store, tx pgx.
 	var rows [][]any
 	decoys := 0
 	add := func(o scoring.Observation, write bool) {
-		rows = append(rows, []any{o.AccountID, o.Metric, o.ObservedAt, o.Value, "prop", fmt.Sprintf("p%d", len(rows))})
+		// Its own source per row: the old unique key per row, so draws that
+		// repeat a time stay two observations under signal's natural key.
+		rows = append(rows, []any{o.AccountID, o.Metric, o.ObservedAt, o.Value, fmt.Sprintf("prop%d", len(rows))})
 		if write {
 			obs = append(obs, o)
 		}
@@ -134,7 +136,8 @@ func propObservations(t *testing.T, ctx context.Context, s *store.Store, tx pgx.
 			obs = append(obs, scoring.Observation{AccountID: id, Metric: store.PulseSignal, ObservedAt: at, Value: v})
 		}
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"signal"}, []string{"account_id", "metric", "observed_at", "value", "source", "idempotency_key"},
+	require.NoError(t, s.EnsurePartitions(ctx, propBase.AddDate(0, 0, -420), propBase.AddDate(0, 0, 60)))
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"signal"}, []string{"account_id", "metric", "observed_at", "value", "source"},
 		pgx.CopyFromRows(rows))
 	require.NoError(t, err)
 	return obs, decoys

@@ -20,7 +20,7 @@ type featureFixture struct {
 	ctx  context.Context
 	s    *store.Store
 	asOf time.Time
-	n    int
+	n    int // signals written: each gets its own source, so two at one time are two observations
 }
 
 func setupFeatures(t *testing.T) *featureFixture {
@@ -41,8 +41,9 @@ func (f *featureFixture) signal(account int64, metric string, daysAgo float64, v
 	f.t.Helper()
 	f.n++
 	at := f.asOf.Add(-time.Duration(daysAgo * float64(24*time.Hour)))
-	_, err := f.s.DB().Exec(f.ctx, `INSERT INTO signal (account_id, metric, observed_at, value, source, idempotency_key)
-		VALUES ($1, $2, $3, $4, 'test', $5)`, account, metric, at, value, fmt.Sprintf("k%d", f.n))
+	require.NoError(f.t, f.s.EnsurePartitions(f.ctx, at, at))
+	_, err := f.s.DB().Exec(f.ctx, `INSERT INTO signal (account_id, metric, observed_at, value, source)
+		VALUES ($1, $2, $3, $4, $5)`, account, metric, at, value, fmt.Sprintf("test%d", f.n))
 	require.NoError(f.t, err)
 }
 

@@ -2,61 +2,16 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 )
-
-// SignalKey derives the idempotency key of an observation sent without one,
-// so the same observation imported or posted twice is stored once.
-//
-// It is the hex of the first 16 bytes of SHA-256 over
-// account NUL metric NUL observed_at-as-big-endian-int64-Unix-microseconds source.
-// Time is cut to microseconds, the precision Postgres stores.
-func SignalKey(accountExternalID, metric string, observedAt time.Time, source string) string {
-	var k signalKeyer
-	return string(k.key(accountExternalID, metric, observedAt, source))
-}
-
-// signalKeyer computes SignalKey into reused buffers, so an import of
-// millions of rows allocates nothing per key.
-type signalKeyer struct {
-	in  []byte
-	out [32]byte
-}
-
-// key returns the key in a buffer that the next call overwrites.
-func (k *signalKeyer) key(account, metric string, observedAt time.Time, source string) []byte {
-	k.in = append(k.in[:0], account...)
-	k.in = append(k.in, 0)
-	k.in = append(k.in, metric...)
-	k.in = append(k.in, 0)
-	k.in = binary.BigEndian.AppendUint64(k.in, uint64(observedAt.UnixMicro()))
-	k.in = append(k.in, source...)
-	sum := sha256.Sum256(k.in)
-	hex.Encode(k.out[:], sum[:16])
-	return k.out[:]
-}
-
-// signalKeySQL is SignalKey as a SQL expression over columns account,
-// metric, observed_at and source, for keys derived inside Postgres (usage
-// rollups); TestSignalKeySQLMatchesSignalKey proves both agree.
-const signalKeySQL = `encode(substring(sha256(
-	convert_to(account, 'UTF8') || '\x00'::bytea || convert_to(metric, 'UTF8') || '\x00'::bytea ||
-	int8send((extract(epoch FROM observed_at) * 1000000)::int8) || convert_to(source, 'UTF8')
-) FROM 1 FOR 16), 'hex')`
 
 // ImportSummary counts what one import did. Unchanged rows matched a stored
 // row with the same key and the same values; a key repeated within the file
-// counts once as written and otherwise as unchanged.
+// counts once as written and otherwise as unchanged (or as updated, when
+// the repeats are chunks apart in a month that had rows before).
 type ImportSummary struct {
 	Read, Inserted, Updated, Unchanged int64
 }
@@ -133,78 +88,178 @@ type SignalSource interface {
 	ColumnName(field string) string
 }
 
-// signalCopy adapts a SignalSource to pgx's CopyFromSource and adds each
-// row's idempotency key, computed here rather than in SQL, where hashing a
-// million rows costs seconds. Values hands out pointers to pgtype values
-// that pgx encodes without reflection, so a row costs one allocation (its key).
-type signalCopy struct {
-	src  SignalSource
-	row  SignalRow
-	keys signalKeyer
+// importChunk is how many rows the import resolves and writes at a time:
+// large enough that the per-chunk staging round trip is noise and a month
+// of a nightly export lands in its partition in one ordered COPY, small
+// enough that the two chunks in flight are tens of megabytes.
+const importChunk = 1 << 18
 
-	line                         pgtype.Int8
-	account, metric, source, key pgtype.Text
-	observedAt                   pgtype.Timestamptz
-	value                        pgtype.Float8
-	vals                         []any
-}
-
-func newSignalCopy(src SignalSource) *signalCopy {
-	c := &signalCopy{src: src}
-	c.vals = []any{&c.line, &c.account, &c.metric, &c.observedAt, &c.value, &c.source, &c.key}
-	return c
-}
-
-func (c *signalCopy) Next() bool {
-	if !c.src.Next(&c.row) {
-		return false
-	}
-	r := &c.row
-	c.line = pgtype.Int8{Int64: r.Line, Valid: true}
-	c.account = pgtype.Text{String: r.Account, Valid: true}
-	c.metric = pgtype.Text{String: r.Metric, Valid: true}
-	c.observedAt = pgtype.Timestamptz{Time: r.ObservedAt, Valid: true}
-	c.value = pgtype.Float8{Float64: r.Value, Valid: true}
-	c.source = pgtype.Text{String: r.Source, Valid: true}
-	c.key = pgtype.Text{String: string(c.keys.key(r.Account, r.Metric, r.ObservedAt, r.Source)), Valid: true}
-	return true
-}
-
-func (c *signalCopy) Values() ([]any, error) { return c.vals, nil }
-func (c *signalCopy) Err() error             { return c.src.Err() }
-
-var signalStagingColumns = []string{"line", "account", "metric", "observed_at", "value", "source", "key"}
-
-const createSignalStaging = `CREATE TEMP TABLE import_signal (
-	line bigint NOT NULL, account text NOT NULL, metric text NOT NULL,
-	observed_at timestamptz NOT NULL, value float8 NOT NULL, source text NOT NULL, key text NOT NULL
-) ON COMMIT DROP`
-
-// ImportSignals streams src into a staging table with COPY, then in the same
-// transaction checks that every account exists and merges the rows into
-// signal by idempotency key. Any bad row means nothing is written.
+// ImportSignals streams src in chunks through the signal writer, all in one
+// transaction: each chunk's accounts are resolved once (unknown ones are
+// bad rows), and a chunk whose keys cannot already be stored is COPYed
+// straight into its partition. The next chunk is read and parsed while
+// this one is written. Any bad row means nothing is written.
 func (s *Store) ImportSignals(ctx context.Context, src SignalSource) (ImportSummary, error) {
 	var sum ImportSummary
 	err := s.InTx(ctx, func(tx *Store) error {
-		if _, err := tx.db.Exec(ctx, createSignalStaging); err != nil {
-			return fmt.Errorf("create staging table: %w", err)
+		imp := signalImport{tx: tx, src: src, ids: map[string]int64{}}
+		chunks := readChunks(src, importChunk)
+		defer chunks.close()
+		for rows := range chunks.full {
+			if err := imp.flush(ctx, rows, &sum); err != nil {
+				return err
+			}
+			chunks.free <- rows[:0]
 		}
-		n, err := tx.db.CopyFrom(ctx, pgx.Identifier{"import_signal"}, signalStagingColumns, newSignalCopy(src))
+		chunks.close()
+		sum.Read = chunks.read
+		if err := src.Err(); err != nil {
+			return err
+		}
+		if err := rowErrors(imp.bad); err != nil {
+			return err
+		}
+		repeats, err := imp.fresh.attach(ctx, tx)
 		if err != nil {
-			return copyError(src, err)
-		}
-		sum.Read = n
-		if err := tx.checkSignalAccounts(ctx, src); err != nil {
 			return err
 		}
-		if sum.Inserted, sum.Updated, err = tx.mergeSignals(ctx); err != nil {
-			return err
-		}
+		sum.Inserted -= repeats
 		sum.Unchanged = sum.Read - sum.Inserted - sum.Updated
-		_, err = tx.db.Exec(ctx, "DROP TABLE import_signal")
-		return err
+		return nil
 	})
 	return sum, err
+}
+
+// chunkReader reads a SignalSource into chunks on a goroutine of its own,
+// one chunk ahead of the writer, so parsing overlaps the COPY: on two
+// cores the CSV work costs the import nothing. Two buffers take turns.
+type chunkReader struct {
+	full      chan []SignalRow // chunks read, in order; closed at the end
+	free      chan []SignalRow // buffers the writer is done with
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	read      int64 // rows read; safe to read after close
+}
+
+func readChunks(src SignalSource, size int) *chunkReader {
+	r := &chunkReader{full: make(chan []SignalRow), free: make(chan []SignalRow, 2),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	r.free <- make([]SignalRow, 0, size)
+	r.free <- make([]SignalRow, 0, size)
+	go r.run(src, size)
+	return r
+}
+
+func (r *chunkReader) run(src SignalSource, size int) {
+	defer close(r.done)
+	defer close(r.full)
+	buf := <-r.free
+	var row SignalRow
+	for src.Next(&row) {
+		r.read++
+		buf = append(buf, row)
+		if len(buf)%4096 == 0 { // the writer failed: stop reading soon
+			select {
+			case <-r.stop:
+				return
+			default:
+			}
+		}
+		if len(buf) < size {
+			continue
+		}
+		select {
+		case r.full <- buf:
+		case <-r.stop:
+			return
+		}
+		select {
+		case buf = <-r.free:
+		case <-r.stop:
+			return
+		}
+	}
+	if len(buf) > 0 {
+		select {
+		case r.full <- buf:
+		case <-r.stop:
+		}
+	}
+}
+
+// close stops the reader and waits for it to return; the source is then
+// the caller's again.
+func (r *chunkReader) close() {
+	r.closeOnce.Do(func() { close(r.stop) })
+	<-r.done
+}
+
+// signalImport is one ImportSignals run: the accounts resolved so far (0:
+// no such account) and the bad rows found.
+type signalImport struct {
+	tx    *Store
+	src   SignalSource
+	ids   map[string]int64
+	recs  []signalRec
+	bad   []RowError
+	fresh freshMonths
+}
+
+// flush resolves and writes one chunk. Once a row is bad, nothing more is
+// written: the rest is only read for further errors.
+func (im *signalImport) flush(ctx context.Context, rows []SignalRow, sum *ImportSummary) error {
+	if err := im.resolve(ctx, rows); err != nil {
+		return err
+	}
+	im.recs = im.recs[:0]
+	for i := range rows {
+		r := &rows[i]
+		id := im.ids[r.Account]
+		if id == 0 {
+			if len(im.bad) <= MaxRowErrors {
+				im.bad = append(im.bad, RowError{Line: r.Line, Column: im.src.ColumnName("account"), Problem: fmt.Sprintf("no account %q", r.Account)})
+			}
+			continue
+		}
+		im.recs = append(im.recs, signalRec{Line: r.Line, AccountID: id, Metric: r.Metric, ObservedAt: r.ObservedAt, Value: r.Value, Source: r.Source})
+	}
+	if len(im.bad) > 0 {
+		return nil
+	}
+	rest, err := im.fresh.split(ctx, im.tx, im.recs)
+	if err != nil {
+		return err
+	}
+	sum.Inserted += int64(len(im.recs) - len(rest))
+	ins, upd, err := im.tx.writeSignals(ctx, rest, false)
+	sum.Inserted += ins
+	sum.Updated += upd
+	return err
+}
+
+// resolve looks up, once each, the chunk's account external ids not seen
+// before.
+func (im *signalImport) resolve(ctx context.Context, rows []SignalRow) error {
+	var unknown []string
+	for i := range rows {
+		ext := rows[i].Account
+		if _, seen := im.ids[ext]; !seen {
+			im.ids[ext] = 0
+			unknown = append(unknown, ext)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	found, err := im.tx.AccountIDsByExternalID(ctx, unknown)
+	if err != nil {
+		return err
+	}
+	for ext, id := range found {
+		im.ids[ext] = id
+	}
+	return nil
 }
 
 // copyError prefers the source's own error (an *ImportError for bad input)
@@ -214,29 +269,6 @@ func copyError(src interface{ Err() error }, err error) error {
 		return srcErr
 	}
 	return fmt.Errorf("copy into staging table: %w", err)
-}
-
-// checkSignalAccounts reports rows whose account external id is unknown.
-func (s *Store) checkSignalAccounts(ctx context.Context, src SignalSource) error {
-	rows, err := s.db.Query(ctx, `
-		SELECT s.line, s.account FROM import_signal s
-		WHERE NOT EXISTS (SELECT 1 FROM account a WHERE a.external_id = s.account)
-		ORDER BY s.line LIMIT $1`, MaxRowErrors+1)
-	if err != nil {
-		return fmt.Errorf("check accounts: %w", err)
-	}
-	col := src.ColumnName("account")
-	var bad []RowError
-	var line int64
-	var account string
-	_, err = pgx.ForEachRow(rows, []any{&line, &account}, func() error {
-		bad = append(bad, RowError{Line: line, Column: col, Problem: fmt.Sprintf("no account %q", account)})
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("check accounts: %w", err)
-	}
-	return rowErrors(bad)
 }
 
 // rowErrors turns up to MaxRowErrors+1 found problems into an *ImportError,
@@ -251,37 +283,4 @@ func rowErrors(bad []RowError) error {
 	}
 	ie.Rows = bad
 	return ie
-}
-
-// mergeSignalsSQL upserts the staged rows by idempotency key; a stored row is
-// rewritten only when its value changed. %s is the staged relation.
-const mergeSignalsSQL = `WITH merged AS (
-	INSERT INTO signal AS t (account_id, metric, observed_at, value, source, idempotency_key)
-	SELECT a.id, s.metric, s.observed_at, s.value, s.source, s.key
-	FROM %s s JOIN account a ON a.external_id = s.account
-	ON CONFLICT (idempotency_key) DO UPDATE SET value = EXCLUDED.value, ingested_at = now()
-	WHERE t.value IS DISTINCT FROM EXCLUDED.value
-	RETURNING (t.xmax = 0) AS inserted
-)
-SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged`
-
-// lastSignalPerKey keeps, for a key repeated within the file, its last line.
-const lastSignalPerKey = `(SELECT DISTINCT ON (key) * FROM import_signal ORDER BY key, line DESC)`
-
-// mergeSignals merges the staged rows. A key repeated within the file makes
-// a single INSERT touch a row twice, which Postgres refuses; only then, in a
-// savepoint, is the file reduced to the last line per key, so the common
-// case pays no sort.
-func (s *Store) mergeSignals(ctx context.Context) (inserted, updated int64, err error) {
-	err = s.InTx(ctx, func(sp *Store) error {
-		return sp.db.QueryRow(ctx, fmt.Sprintf(mergeSignalsSQL, "import_signal")).Scan(&inserted, &updated)
-	})
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "21000" { // cardinality_violation
-		err = s.db.QueryRow(ctx, fmt.Sprintf(mergeSignalsSQL, lastSignalPerKey)).Scan(&inserted, &updated)
-	}
-	if err != nil {
-		return 0, 0, fmt.Errorf("merge signals: %w", err)
-	}
-	return inserted, updated, nil
 }

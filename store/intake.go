@@ -10,51 +10,33 @@ import (
 	"github.com/healthbot/healthbot/store/db"
 )
 
-// IntakeSignal is one signal from the intake API, ready to write: account
-// resolved, key given by the sender or computed with SignalKey.
+// IntakeSignal is one signal from the intake API, ready to write: its
+// account resolved. Signals are keyed by (account, metric, observed_at,
+// source): a signal sent again with the same key replaces the value.
 type IntakeSignal struct {
 	AccountID  int64
 	Metric     string
 	ObservedAt time.Time
 	Value      float64
 	Source     string
-	Key        string
 }
 
-// upsertSignalsSQL writes a whole batch in one set-based statement. A key
-// seen before is updated only when something changed, so a retried batch
-// costs no writes.
-const upsertSignalsSQL = `
-INSERT INTO signal (account_id, metric, observed_at, value, source, idempotency_key)
-SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::float8[], $5::text[], $6::text[])
-ON CONFLICT (idempotency_key) DO UPDATE SET
-    account_id = EXCLUDED.account_id, metric = EXCLUDED.metric, observed_at = EXCLUDED.observed_at,
-    value = EXCLUDED.value, source = EXCLUDED.source, ingested_at = now()
-WHERE (signal.account_id, signal.metric, signal.observed_at, signal.value, signal.source)
-      IS DISTINCT FROM (EXCLUDED.account_id, EXCLUDED.metric, EXCLUDED.observed_at, EXCLUDED.value, EXCLUDED.source)`
-
-// IntakeSignals upserts rows by idempotency key and returns how many rows
-// were inserted or changed. Keys must be unique within rows.
+// IntakeSignals writes rows through the signal writer, all or nothing,
+// checking once that every account still exists, and returns how many rows
+// were inserted or changed. A key repeated within rows keeps its last row.
 func (s *Store) IntakeSignals(ctx context.Context, rows []IntakeSignal) (int64, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
-	var (
-		acc  = make([]int64, len(rows))
-		met  = make([]string, len(rows))
-		at   = make([]time.Time, len(rows))
-		val  = make([]float64, len(rows))
-		src  = make([]string, len(rows))
-		keys = make([]string, len(rows))
-	)
+	recs := make([]signalRec, len(rows))
 	for i, r := range rows {
-		acc[i], met[i], at[i], val[i], src[i], keys[i] = r.AccountID, r.Metric, r.ObservedAt, r.Value, r.Source, r.Key
+		recs[i] = signalRec{Line: int64(i), AccountID: r.AccountID, Metric: r.Metric, ObservedAt: r.ObservedAt, Value: r.Value, Source: r.Source}
 	}
-	tag, err := s.db.Exec(ctx, upsertSignalsSQL, acc, met, at, val, src, keys)
+	ins, upd, err := s.writeSignals(ctx, recs, true)
 	if err != nil {
 		return 0, fmt.Errorf("write %d signals: %w", len(rows), err)
 	}
-	return tag.RowsAffected(), nil
+	return ins + upd, nil
 }
 
 // AccountIDsByExternalID maps the external ids that exist to account ids;

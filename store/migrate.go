@@ -58,8 +58,36 @@ func provider(pool *pgxpool.Pool) (*goose.Provider, *sql.DB, error) {
 // stateMigration creates account_state, which Migrate then fills.
 const stateMigration = 160
 
+// MigrateOption adjusts Migrate.
+type MigrateOption func(*migrateOptions)
+
+type migrateOptions struct{ progress func(line string) }
+
+// WithProgress hands each progress line a long migration prints (its
+// NOTICEs: the conversion of signal and event to monthly partitions says
+// how many rows it moves and how long each step took) to progress.
+func WithProgress(progress func(line string)) MigrateOption {
+	return func(o *migrateOptions) { o.progress = progress }
+}
+
 // Migrate applies every pending migration and returns the versions applied.
-func Migrate(ctx context.Context, pool *pgxpool.Pool) ([]int64, error) {
+func Migrate(ctx context.Context, pool *pgxpool.Pool, opts ...MigrateOption) ([]int64, error) {
+	var o migrateOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.progress != nil {
+		// Notices reach a connection's own handler, set when it connects:
+		// the migration runs on a pool of its own that has one.
+		cfg := pool.Config().Copy()
+		cfg.ConnConfig.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { o.progress(n.Message) }
+		own, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+		defer own.Close()
+		pool = own
+	}
 	p, sqldb, err := provider(pool)
 	if err != nil {
 		return nil, err

@@ -87,6 +87,9 @@ func (s *Store) RollupUsage(ctx context.Context, o RollupOptions) (RollupResult,
 		if res.Linked, res.Attributed, err = tx.attributeEvents(ctx); err != nil {
 			return err
 		}
+		if err := tx.ensureMonths(ctx, "signal", monthsBetween(res.From, res.To)); err != nil {
+			return err
+		}
 		args := pgx.NamedArgs{"from": res.From, "to": res.To, "window": o.WindowDays, "features": features, "lookback": o.AdminLookbackDays}
 		for _, stmt := range rollupPrepare {
 			if _, err := tx.db.Exec(ctx, stmt, args); err != nil {
@@ -222,8 +225,9 @@ func (s *Store) rollupStep(ctx context.Context, step rollupStep, args pgx.NamedA
 }
 
 // writeSignals upserts the rows of a metric query (columns account_id,
-// account, metric, observed_at, value) as rollup signals keyed by SignalKey,
-// and counts the ones inserted or changed per metric.
+// account, metric, observed_at, value) as rollup signals keyed by
+// (account, metric, observed_at, source), and counts the ones inserted or
+// changed per metric. The caller makes the months' partitions first.
 func writeSignals(query string) string { return writeSignalsFrom(query, RollupSource) }
 
 // writeSignalsFrom is writeSignals for signals of another source.
@@ -231,10 +235,9 @@ func writeSignalsFrom(query, source string) string {
 	return `
 WITH computed AS (` + query + `),
 written AS (
-    INSERT INTO signal AS t (account_id, metric, observed_at, value, source, idempotency_key)
-    SELECT account_id, metric, observed_at, value, source, ` + signalKeySQL + `
-    FROM (SELECT account_id, account, metric, observed_at, value, '` + source + `'::text AS source FROM computed) s
-    ON CONFLICT (idempotency_key) DO UPDATE SET value = EXCLUDED.value, ingested_at = now()
+    INSERT INTO signal AS t (account_id, metric, observed_at, value, source)
+    SELECT account_id, metric, observed_at, value, '` + source + `'::text FROM computed
+    ON CONFLICT (account_id, metric, observed_at, source) DO UPDATE SET value = EXCLUDED.value
     WHERE t.value IS DISTINCT FROM EXCLUDED.value
     RETURNING metric
 )

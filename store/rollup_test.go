@@ -132,11 +132,13 @@ func TestRollupTurnsEventsIntoUsageSignals(t *testing.T) {
 	require.Empty(t, again.Written, "a rerun rewrites nothing")
 	require.Equal(t, int64(0), again.Attributed)
 
-	// The key is the one store.SignalKey gives, so API, import and rollup agree.
-	var key string
-	require.NoError(t, s.DB().QueryRow(ctx, `SELECT idempotency_key FROM signal sg JOIN account a ON a.id = sg.account_id
-		WHERE a.external_id = 'acme' AND metric = 'active_user_ratio'`).Scan(&key))
-	require.Equal(t, store.SignalKey("acme", "active_user_ratio", asOf, "rollup"), key)
+	// Keyed as every signal is, by account, metric, time and source.
+	var at time.Time
+	var source string
+	require.NoError(t, s.DB().QueryRow(ctx, `SELECT observed_at, source FROM signal sg JOIN account a ON a.id = sg.account_id
+		WHERE a.external_id = 'acme' AND metric = 'active_user_ratio'`).Scan(&at, &source))
+	require.Equal(t, asOf, at.UTC())
+	require.Equal(t, store.RollupSource, source)
 
 	// As of 02-11, the counts are those of 02-10.
 	_, err = s.RollupUsage(ctx, store.RollupOptions{AsOf: time.Date(2026, 2, 11, 0, 0, 0, 0, time.UTC)})

@@ -39,11 +39,22 @@ var (
 type Store struct {
 	db DBTX
 	q  *db.Queries
+	// ddl makes monthly partitions in a transaction of their own, so a
+	// long import holds no lock that stalls other writers' new months:
+	// the pool the store was made from, nil when it wraps a transaction.
+	ddl DBTX
+	// months remembers the partitions ddl made or found, so a batch into
+	// known months costs no round trip for them (pool stores only).
+	months *monthCache
 }
 
 // New wraps a pool or a transaction.
 func New(conn DBTX) *Store {
-	return &Store{db: conn, q: db.New(conn)}
+	s := &Store{db: conn, q: db.New(conn)}
+	if p, ok := conn.(*pgxpool.Pool); ok {
+		s.ddl, s.months = p, &monthCache{}
+	}
+	return s
 }
 
 // Open connects a pool to url and checks that the database answers.
@@ -81,7 +92,9 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if err := fn(New(tx)); err != nil {
+	inner := New(tx)
+	inner.ddl, inner.months = s.ddl, s.months
+	if err := fn(inner); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -169,8 +169,8 @@ func TestBacktestWritesTheFitOnlyWhenAsked(t *testing.T) {
 func TestBacktestFitsDiscoveredMetrics(t *testing.T) {
 	t.Parallel()
 	p := setupBacktest(t)
-	_, err := p.pool.Exec(context.Background(), `INSERT INTO signal (account_id, metric, observed_at, value, source, idempotency_key)
-		SELECT account_id, 'widgets_built', observed_at, round(value * 100), source, idempotency_key || '/w'
+	_, err := p.pool.Exec(context.Background(), `INSERT INTO signal (account_id, metric, observed_at, value, source)
+		SELECT account_id, 'widgets_built', observed_at, round(value * 100), source
 		FROM signal WHERE metric = 'active_user_ratio'`)
 	require.NoError(t, err)
 	code, stdout, errOut := p.run(t, nil, "backtest", "--horizon", "30d", "--min-churned", "3", "--split", "accounts", "--json")

@@ -61,7 +61,7 @@ func seedMiscalibrated(t *testing.T, pool *pgxpool.Pool, asOf time.Time) {
 				{"key_feature_adoption", clamp01(1 - v + noise(0.05))}, // the miscalibrated one
 				{"days_since_admin_seen", max(0, 30*(1-v)+noise(2))}, {"session_gap_days", max(0, 1+10*(1-v)+noise(1))},
 			} {
-				rows = append(rows, []any{id, m.key, at, m.val, "test", fmt.Sprintf("%d/%s/%d", id, m.key, ago)})
+				rows = append(rows, []any{id, m.key, at, m.val, "test"})
 			}
 			if ago%7 == 0 {
 				rating := scoring.RatingHealthy
@@ -72,7 +72,8 @@ func seedMiscalibrated(t *testing.T, pool *pgxpool.Pool, asOf time.Time) {
 			}
 		}
 	}
-	_, err := pool.CopyFrom(ctx, pgx.Identifier{"signal"}, []string{"account_id", "metric", "observed_at", "value", "source", "idempotency_key"}, pgx.CopyFromRows(rows))
+	ensureSignalMonths(t, pool, rows)
+	_, err := pool.CopyFrom(ctx, pgx.Identifier{"signal"}, []string{"account_id", "metric", "observed_at", "value", "source"}, pgx.CopyFromRows(rows))
 	require.NoError(t, err)
 	_, err = pool.CopyFrom(ctx, pgx.Identifier{"pulse"}, []string{"account_id", "rating", "week", "answered_at"}, pgx.CopyFromRows(pulses))
 	require.NoError(t, err)

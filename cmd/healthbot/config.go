@@ -57,6 +57,9 @@ type Config struct {
 	AllowedGroups  []string      // HEALTHBOT_ALLOWED_GROUPS: Slack user groups who may see account data; empty: every full member
 	Managers       string        // HEALTHBOT_MANAGERS: the managers' user group
 	AuditRetention time.Duration // HEALTHBOT_AUDIT_RETENTION: how long access audit rows are kept
+	// HEALTHBOT_SIGNAL_RETENTION: monthly signal and event partitions wholly
+	// older than this are dropped daily; 0 keeps every month.
+	SignalRetention time.Duration
 	// Connectors (sync.go): each is off until its credentials are set.
 	SyncInterval  time.Duration        // how often serve runs each configured sync
 	StripeAPIKey  string               // STRIPE_API_KEY
@@ -156,6 +159,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		AllowedGroups:      p.userGroups("HEALTHBOT_ALLOWED_GROUPS"),
 		Managers:           p.userGroup("HEALTHBOT_MANAGERS"),
 		AuditRetention:     p.days("HEALTHBOT_AUDIT_RETENTION", "90d"),
+		SignalRetention:    p.retention("HEALTHBOT_SIGNAL_RETENTION", MinSignalRetention),
 		SyncInterval:       p.duration("HEALTHBOT_SYNC_INTERVAL", "1h"),
 		StripeAPIKey:       p.str("STRIPE_API_KEY", ""),
 		StripeAPIURL:       p.url("STRIPE_API_URL", "https://api.stripe.com/"),

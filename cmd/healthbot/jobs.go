@@ -140,6 +140,9 @@ func (m *Main) scoreJob(jobs *alerting) (scheduledJob, error) {
 			m.oncePerDay(ctx, "conversations", day, func(ctx context.Context) error {
 				return aggregateConversations(ctx, rec, m.now())
 			}),
+			m.oncePerDay(ctx, "partitions", day, func(ctx context.Context) error {
+				return m.maintainPartitions(ctx, log) // partitions.go
+			}),
 		)
 		// Read each run, so an approved calibration scores from the next run.
 		cards, src, err := loadScorecards(ctx, m.store, "", m.Config.ScorecardsFile)

@@ -36,7 +36,7 @@ func migrateCommand() command {
 				fmt.Fprintf(e.out, "schema version %d of %d\n", st.Current, st.Latest)
 				return nil
 			}
-			applied, err := store.Migrate(ctx, pool)
+			applied, err := store.Migrate(ctx, pool, store.WithProgress(func(line string) { fmt.Fprintln(e.err, line) }))
 			if err != nil {
 				return err
 			}

@@ -74,7 +74,7 @@ func seedScoringPortfolio(t *testing.T, spec portfolioSpec) *scoringPortfolio {
 				{"active_user_ratio", 0.1 + 0.8*v}, {"seats_used", 20 + 80*v}, {"key_feature_adoption", v},
 				{"days_since_admin_seen", 30 * (1 - v)}, {"session_gap_days", 1 + 10*(1-v)},
 			} {
-				rows = append(rows, []any{id, m.key, at, m.val, "test", fmt.Sprintf("%d/%s/%d", id, m.key, ago)})
+				rows = append(rows, []any{id, m.key, at, m.val, "test"})
 			}
 			if ago%7 == 0 {
 				rating := scoring.RatingPoor
@@ -88,7 +88,8 @@ func seedScoringPortfolio(t *testing.T, spec portfolioSpec) *scoringPortfolio {
 			}
 		}
 	}
-	_, err = pool.CopyFrom(ctx, pgx.Identifier{"signal"}, []string{"account_id", "metric", "observed_at", "value", "source", "idempotency_key"}, pgx.CopyFromRows(rows))
+	ensureSignalMonths(t, pool, rows)
+	_, err = pool.CopyFrom(ctx, pgx.Identifier{"signal"}, []string{"account_id", "metric", "observed_at", "value", "source"}, pgx.CopyFromRows(rows))
 	require.NoError(t, err)
 	_, err = pool.CopyFrom(ctx, pgx.Identifier{"pulse"}, []string{"account_id", "rating", "week", "answered_at"}, pgx.CopyFromRows(pulses))
 	require.NoError(t, err)

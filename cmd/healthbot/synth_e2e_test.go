@@ -77,9 +77,19 @@ func copyPortfolio(t *testing.T, db *scoringPortfolio, p *synth.Portfolio) {
 		require.NoError(t, err)
 		ids[i] = id
 	}
+	var from, to time.Time
+	for o := range p.Signals() {
+		if from.IsZero() || o.ObservedAt.Before(from) {
+			from = o.ObservedAt
+		}
+		if o.ObservedAt.After(to) {
+			to = o.ObservedAt
+		}
+	}
+	require.NoError(t, store.New(db.pool).EnsurePartitions(ctx, from, to))
 	next, stop := iter.Pull(p.Signals())
 	defer stop()
-	n, err := db.pool.CopyFrom(ctx, pgx.Identifier{"signal"}, []string{"account_id", "metric", "observed_at", "value", "source", "idempotency_key"},
+	n, err := db.pool.CopyFrom(ctx, pgx.Identifier{"signal"}, []string{"account_id", "metric", "observed_at", "value", "source"},
 		&obsRows{next: next, ids: ids})
 	require.NoError(t, err)
 	require.EqualValues(t, p.NSignals, n)
@@ -104,7 +114,7 @@ func (r *obsRows) Next() bool {
 
 func (r *obsRows) Values() ([]any, error) {
 	o := r.cur
-	return []any{r.ids[o.AccountID-1], o.Metric, o.ObservedAt, o.Value, o.Source, fmt.Sprintf("synth/%d", r.n)}, nil
+	return []any{r.ids[o.AccountID-1], o.Metric, o.ObservedAt, o.Value, o.Source}, nil
 }
 
 func (r *obsRows) Err() error { return nil }
@@ -261,8 +271,9 @@ func TestSynthWithoutChurnHistory(t *testing.T) {
 	copyPortfolio(t, db, p)
 	// Two built-in signals the company also sends.
 	ctx := context.Background()
-	_, err = db.pool.Exec(ctx, `INSERT INTO signal (account_id, metric, observed_at, value, source, idempotency_key)
-		SELECT id, m.metric, $1, m.f * ((id * 7919) % 101), 'synth', m.metric || '/' || id
+	require.NoError(t, store.New(db.pool).EnsurePartitions(ctx, synthSnapshotDay, synthSnapshotDay))
+	_, err = db.pool.Exec(ctx, `INSERT INTO signal (account_id, metric, observed_at, value, source)
+		SELECT id, m.metric, $1, m.f * ((id * 7919) % 101), 'synth'
 		FROM account, (VALUES ('active_user_ratio', 0.0099), ('nps', 1.98)) AS m(metric, f)`, synthSnapshotDay)
 	require.NoError(t, err)
 

@@ -155,7 +155,6 @@ type Csm struct {
 }
 
 type Event struct {
-	ID          int64
 	MessageID   string
 	Type        string
 	AccountID   *int64
@@ -284,13 +283,11 @@ type ScorecardVersion struct {
 }
 
 type Signal struct {
-	AccountID      int64
-	Metric         string
-	ObservedAt     time.Time
-	Value          float64
-	Source         string
-	IdempotencyKey string
-	IngestedAt     time.Time
+	AccountID  int64
+	Metric     string
+	ObservedAt time.Time
+	Value      float64
+	Source     string
 }
 
 type SyncSource struct {

@@ -22,7 +22,7 @@ func (q *Queries) CountSignals(ctx context.Context) (int64, error) {
 }
 
 const listSignalsForAccount = `-- name: ListSignalsForAccount :many
-SELECT account_id, metric, observed_at, value, source, idempotency_key, ingested_at FROM signal
+SELECT account_id, metric, observed_at, value, source FROM signal
 WHERE account_id = $1 AND metric = $2
 ORDER BY observed_at
 `
@@ -47,8 +47,6 @@ func (q *Queries) ListSignalsForAccount(ctx context.Context, arg ListSignalsForA
 			&i.ObservedAt,
 			&i.Value,
 			&i.Source,
-			&i.IdempotencyKey,
-			&i.IngestedAt,
 		); err != nil {
 			return nil, err
 		}
