@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/store"
 )
 
 // Hostile values on every intake path of a running healthbot — REST,
@@ -125,8 +127,10 @@ func TestHostileValuesOnEveryIntakePathLeaveScoringWhole(t *testing.T) {
 
 	// Values that overflow a sum, stored for acct-03 before intake refused
 	// them: that account degrades, the run still scores every account.
-	_, err := p.pool.Exec(context.Background(), `INSERT INTO signal (account_id, metric, observed_at, value, source, idempotency_key)
-		VALUES ($1, 'seats_used', '2026-03-30', 1.7e308, 'old', 'old-1'), ($1, 'seats_used', '2026-03-31', 1.7e308, 'old', 'old-2')`, p.ids[3])
+	march := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	require.NoError(t, store.New(p.pool).EnsurePartitions(context.Background(), march, march))
+	_, err := p.pool.Exec(context.Background(), `INSERT INTO signal (account_id, metric, observed_at, value, source)
+		VALUES ($1, 'seats_used', '2026-03-30', 1.7e308, 'old'), ($1, 'seats_used', '2026-03-31', 1.7e308, 'old')`, p.ids[3])
 	require.NoError(t, err)
 	code, _, errOut = p.run(t, nil, "score", "--as-of", p.asOf.Format("2006-01-02"))
 	require.Equal(t, 0, code, errOut)
