@@ -109,6 +109,11 @@ type DirectoryUser struct {
 	Restricted   bool // is_restricted: a multi-channel guest
 	Ultra        bool // is_ultra_restricted: a single-channel guest
 	Stranger     bool // is_stranger: a Slack Connect user we only see through a shared channel
+	// The profile's status (out of office, #17): its text, emoji and
+	// expiry (Unix seconds, 0 for none).
+	StatusText       string
+	StatusEmoji      string
+	StatusExpiration int64
 }
 
 // DirectoryChannel is what the Gate needs to know about a conversation
