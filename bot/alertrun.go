@@ -171,6 +171,10 @@ func (a *Alerts) UseScorecards(cards scoring.Scorecards) {
 	}
 }
 
+// RecordOn makes Acknowledge and Assign write to t's account timelines
+// (wired after the router has the timeline; nil: not recorded).
+func (a *Alerts) RecordOn(t *Timeline) { a.timeline = t }
+
 // AlertRunSummary is what one run did.
 type AlertRunSummary struct {
 	Accounts int // alive accounts evaluated

@@ -36,6 +36,7 @@ type Config struct {
 	AlertChannel   string
 	AlertRoutes    alertRoutes // HEALTHBOT_ALERT_ROUTES (alerts.go)
 	AlertFirstRun  string      // "summary": the first alert run posts one summary; "post": every alert
+	AlertBudget    int         // HEALTHBOT_ALERT_BUDGET: alert DMs per person per week; 0: no limit
 	DigestChannel  string
 	TimeZone       *time.Location
 	DigestAt       WeeklyTime
@@ -138,6 +139,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		AlertChannel:       p.str("HEALTHBOT_ALERT_CHANNEL", ""),
 		AlertRoutes:        p.alertRoutes("HEALTHBOT_ALERT_ROUTES"),
 		AlertFirstRun:      p.oneOf("HEALTHBOT_ALERT_FIRST_RUN", "summary", "summary", "post"),
+		AlertBudget:        p.intIn("HEALTHBOT_ALERT_BUDGET", 8, 0, 1000),
 		DigestChannel:      p.str("HEALTHBOT_DIGEST_CHANNEL", ""),
 		TimeZone:           p.location("HEALTHBOT_TIMEZONE", "UTC"),
 		DigestAt:           p.weekly("HEALTHBOT_DIGEST_AT", "Mon 09:00"),
