@@ -116,3 +116,9 @@ func (s *Store) SetAccountOwner(ctx context.Context, accountID, csmID int64) err
 	}
 	return nil
 }
+
+// WithAtIn is t with its time in loc (comparisons in tests and output).
+func (t Touchpoint) WithAtIn(loc *time.Location) Touchpoint {
+	t.At = t.At.In(loc)
+	return t
+}

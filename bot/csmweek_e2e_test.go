@@ -1,0 +1,272 @@
+package bot_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/stretchr/testify/require"
+
+	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/healthtest"
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+	"github.com/healthbot/healthbot/store/storetest"
+)
+
+const weekSecret = "csm-week-signing-secret-0123456789"
+
+// weekE2E is the CSM's week (#17) end to end: the real HTTP transport,
+// router and Gate (HEALTHBOT_MANAGERS = SMGR, whose one member is U_BOSS),
+// /health with the timeline and /health owner, and the alert buttons,
+// over a committed schema and a fake Slack, on an injected clock.
+type weekE2E struct {
+	st     *store.Store
+	fx     *healthtest.Fixture
+	fake   *bottest.Slack
+	hooks  *bottest.Catcher
+	router *bot.Router
+	alerts *bot.Alerts
+	clock  *simClock
+	base   string
+	world  healthtest.World
+}
+
+func weekSlack(c bottest.Call) *bottest.Reply {
+	if c.Method == "usergroups.users.list" {
+		return &bottest.Reply{Body: map[string]any{"ok": true, "users": []string{"U_BOSS"}}}
+	}
+	return nil
+}
+
+func setupWeek(t *testing.T, budget int) *weekE2E {
+	t.Helper()
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	e := &weekE2E{st: store.New(storetest.Schema(t)), hooks: bottest.NewCatcher(t), clock: &simClock{}}
+	e.clock.Set(now)
+	e.fx = healthtest.New(t, e.st, now)
+	e.world = e.fx.Seed()
+	e.fake = bottest.NewSlack(t, weekSlack)
+	log := slog.New(slog.DiscardHandler)
+	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: e.fake.APIURL()}, log)
+	gate := bot.NewGate(bot.GateConfig{Directory: bot.SlackAccess{API: api}, Managers: "SMGR", Now: e.clock.Now})
+	e.router = bot.NewRouter(bot.RouterOptions{Logger: log, Responder: bot.NewSlackResponder(api, nil, nil, log), Access: gate})
+	h := bot.NewHealth(e.st, log, e.clock.Now)
+	e.router.Command(bot.HelpCommand, h)
+	for _, id := range h.ActionIDs() {
+		e.router.Action(id, h)
+	}
+	tl := bot.NewTimeline(e.st, api, log, e.clock.Now)
+	tl.Register(e.router, h)
+	h.Register(bot.OwnerSubcommand(h, e.st))
+	e.alerts = bot.NewAlerts(bot.AlertsConfig{Store: e.st, Slack: api, Channel: alertChannel, Now: e.clock.Now, Logger: log,
+		PostFirstRun: true, Budget: budget, Timeline: tl, Views: api,
+		Retry: bot.RateLimitRetrier{Sleep: func(context.Context, time.Duration) error { return nil }}})
+	e.alerts.RegisterButtons(e.router, h)
+	mux := http.NewServeMux()
+	bot.NewHTTPTransport(e.router, weekSecret, bot.HTTPOptions{}).Mount(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), bottest.Timeout)
+		defer cancel()
+		if err := e.router.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	e.base = srv.URL
+	return e
+}
+
+// command sends "/health text" as user and returns what reached its response_url.
+func (e *weekE2E) command(t *testing.T, user, text, hook string) string {
+	t.Helper()
+	cmd := bottest.Command(text, e.hooks.URL(hook))
+	cmd.UserID = user
+	e.send(t, "/slack/commands", bottest.CommandBody(cmd))
+	return string(e.hooks.WaitFor(t, hook).Raw)
+}
+
+// interact posts an interaction payload and waits for its handler.
+func (e *weekE2E) interact(t *testing.T, cb slack.InteractionCallback) string {
+	t.Helper()
+	if cb.Team.ID == "" {
+		cb.Team.ID = "T1"
+	}
+	return e.send(t, "/slack/interactivity", bottest.InteractionBody(t, cb))
+}
+
+func (e *weekE2E) send(t *testing.T, path string, body []byte) string {
+	t.Helper()
+	req := bottest.SignedRequest(t, e.base+path, weekSecret, time.Now(), bottest.FormContent, body)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	ack, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(ack))
+	ctx, cancel := context.WithTimeout(context.Background(), bottest.Timeout)
+	defer cancel()
+	require.NoError(t, e.router.Idle(ctx))
+	return string(ack)
+}
+
+// button is a block_actions click by user on a button (actionID, value).
+func button(user, actionID, blockID, value, hook string, hooks *bottest.Catcher) slack.InteractionCallback {
+	return slack.InteractionCallback{
+		Type: slack.InteractionTypeBlockActions, User: slack.User{ID: user, TeamID: "T1"},
+		Channel:     slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: "C1"}}},
+		Container:   slack.Container{Type: "message", ChannelID: "C1", MessageTs: "1700000000.000001"},
+		ResponseURL: hooks.URL(hook), TriggerID: "trigger-" + hook,
+		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{
+			ActionID: actionID, BlockID: blockID, Value: value, Type: "button",
+		}}},
+	}
+}
+
+func TestTouchpointLoggedFromTheModalAppearsOnTheCard(t *testing.T) {
+	t.Parallel()
+	e := setupWeek(t, 0)
+	acme := strconv.FormatInt(e.world.Acme.ID, 10)
+
+	card := e.command(t, "U0JANE", "Acme", "card")
+	require.Contains(t, card, "Nothing logged yet", "the card has a timeline section")
+	require.Contains(t, card, `"action_id":"timeline_log"`, "and a Log button")
+
+	e.interact(t, button("U0JANE", blocks.ActionTimelineLog, "card_actions", acme, "log", e.hooks))
+	opened := e.fake.Calls("views.open")
+	require.Len(t, opened, 1)
+	require.Equal(t, "trigger-log", opened[0].Param("trigger_id"))
+	require.Contains(t, opened[0].Param("view"), `"callback_id":"timeline_log"`)
+
+	// A submission without a kind keeps the modal open with the error.
+	sub := func(kind, note string) slack.InteractionCallback {
+		return slack.InteractionCallback{
+			Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: "U0JANE", TeamID: "T1"},
+			View: slack.View{CallbackID: blocks.CallbackTimelineLog, PrivateMetadata: acme, State: &slack.ViewState{
+				Values: map[string]map[string]slack.BlockAction{
+					blocks.LogKindBlock: {blocks.LogKindInput: {Type: "radio_buttons", SelectedOption: slack.OptionBlockObject{Value: kind}}},
+					blocks.LogNoteBlock: {blocks.LogNoteInput: {Type: "plain_text_input", Value: note}},
+				},
+			}},
+		}
+	}
+	ack := e.interact(t, sub("", "forgot the kind"))
+	require.Contains(t, ack, blocks.LogKindBlock)
+	tps, err := e.st.Touchpoints(context.Background(), e.world.Acme.ID, 0, 10)
+	require.NoError(t, err)
+	require.Empty(t, tps, "a refused form stores nothing")
+
+	e.clock.Set(e.clock.Now().Add(time.Hour))
+	require.Empty(t, e.interact(t, sub("call", "  Called the CFO, renewal on track  ")))
+	tps, err = e.st.Touchpoints(context.Background(), e.world.Acme.ID, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, tps, 1)
+	require.Equal(t, store.Touchpoint{ID: tps[0].ID, AccountID: e.world.Acme.ID, CSMID: e.world.Jane.ID, UserID: "U0JANE",
+		Kind: "call", Note: "Called the CFO, renewal on track", At: e.clock.Now()}, tps[0].WithAtIn(time.UTC))
+
+	card = e.command(t, "U0JANE", "Acme", "card-after")
+	require.Contains(t, card, "📞 Call")
+	require.Contains(t, card, "Called the CFO, renewal on track")
+	require.NotContains(t, card, "Nothing logged yet")
+
+	// Three more from /health log: the card shows the newest three, the
+	// timeline the oldest.
+	for i, note := range []string{"emailed the deck", "meeting with the new VP", "qbr booked for Jan"} {
+		e.clock.Set(e.clock.Now().Add(time.Hour))
+		got := e.command(t, "U0JANE", "log acme "+note, "log-"+strconv.Itoa(i))
+		require.Contains(t, got, "Logged")
+	}
+	card = e.command(t, "U0JANE", "Acme", "card-four")
+	require.Contains(t, card, "📊 QBR · \\u003c@U0JANE\\u003e — booked for Jan", "a leading kind word sets the kind")
+	require.NotContains(t, card, "Called the CFO", "the fourth-newest is off the card")
+	require.Contains(t, card, "1 more")
+	tl := e.command(t, "U0JANE", "timeline acme", "timeline")
+	require.Contains(t, tl, "Called the CFO, renewal on track")
+	require.NotContains(t, tl, "booked for Jan")
+
+	// days_since_touchpoint reads the signals the touchpoints wrote.
+	var n int
+	require.NoError(t, e.st.DB().QueryRow(context.Background(),
+		`SELECT count(*) FROM signal WHERE account_id = $1 AND metric = 'touchpoint'`, e.world.Acme.ID).Scan(&n))
+	require.Equal(t, 4, n)
+}
+
+func TestOwnerByANonManagerIsRefusedPolitely(t *testing.T) {
+	t.Parallel()
+	e := setupWeek(t, 0)
+	ctx := context.Background()
+
+	got := e.command(t, "U0JANE", "owner acme @bob", "refused")
+	require.Contains(t, got, "only managers can reassign accounts")
+	a, err := e.st.Account(ctx, e.world.Acme.ID)
+	require.NoError(t, err)
+	require.Equal(t, e.world.Jane.ID, a.OwnerID, "nothing changed")
+
+	got = e.command(t, "U_BOSS", "owner acme @bob", "done")
+	require.Contains(t, got, "now belongs to Bob Stone")
+	a, err = e.st.Account(ctx, e.world.Acme.ID)
+	require.NoError(t, err)
+	require.Equal(t, e.world.Bob.ID, a.OwnerID)
+	ids, err := e.st.PulseOwnedAccountIDs(ctx, e.world.Bob.ID)
+	require.NoError(t, err)
+	require.Contains(t, ids, e.world.Acme.ID, "the next pulse follows the new owner")
+
+	got = e.command(t, "U_BOSS", "owner acme @nobody", "unknown")
+	require.Contains(t, got, "I know no CSM called @nobody")
+}
+
+func TestNotUsefulIsStoredAndCounted(t *testing.T) {
+	t.Parallel()
+	e := setupWeek(t, 0)
+	ctx := context.Background()
+	var alertID int64
+	require.NoError(t, e.st.DB().QueryRow(ctx, `SELECT id FROM alert WHERE account_id = $1 AND state = 'open'`, e.world.Acme.ID).Scan(&alertID))
+	id := strconv.FormatInt(alertID, 10)
+
+	e.interact(t, button("U0JANE", blocks.ActionAlertNotUseful, blocks.AlertBlockID(alertID), id, "nu", e.hooks))
+	opened := e.fake.Calls("views.open")
+	require.Len(t, opened, 1, "the reason form opens")
+	require.Contains(t, opened[0].Param("view"), `"callback_id":"alert_not_useful"`)
+	since, until := e.clock.Now().AddDate(0, 0, -30), e.clock.Now().Add(time.Hour)
+	stats, err := e.st.AlertStats(ctx, since, until)
+	require.NoError(t, err)
+	require.Equal(t, []store.AlertRuleStats{{Kind: scoring.AlertTurnedRed, Fired: 1, NotUseful: 1, Reasons: []string{}}}, stats,
+		"the vote counts before any reason")
+
+	e.interact(t, slack.InteractionCallback{
+		Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: "U0JANE", TeamID: "T1"},
+		View: slack.View{CallbackID: blocks.CallbackAlertNotUseful, PrivateMetadata: id, State: &slack.ViewState{
+			Values: map[string]map[string]slack.BlockAction{
+				blocks.NotUsefulBlock: {blocks.NotUsefulInput: {Type: "plain_text_input", Value: " seasonal dip, expected "}},
+			},
+		}},
+	})
+	// A second click by the same person is one vote.
+	e.interact(t, button("U0JANE", blocks.ActionAlertNotUseful, blocks.AlertBlockID(alertID), id, "nu2", e.hooks))
+	stats, err = e.st.AlertStats(ctx, since, until)
+	require.NoError(t, err)
+	require.Equal(t, []store.AlertRuleStats{{Kind: scoring.AlertTurnedRed, Fired: 1, NotUseful: 1, Reasons: []string{"seasonal dip, expected"}}}, stats)
+
+	// Acknowledging records itself on the timeline and times the acknowledgement.
+	e.clock.Set(e.clock.Now().Add(2 * time.Hour))
+	e.interact(t, button("U0JANE", blocks.ActionAlertAck, blocks.AlertBlockID(alertID), id, "ack", e.hooks))
+	tps, err := e.st.Touchpoints(ctx, e.world.Acme.ID, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, tps, 1)
+	require.Equal(t, "acknowledged", tps[0].AlertAction)
+	require.True(t, strings.HasPrefix(tps[0].Note, "Acknowledged Turned red"), tps[0].Note)
+	stats, err = e.st.AlertStats(ctx, since, until)
+	require.NoError(t, err)
+	require.Equal(t, 1, stats[0].Acknowledged)
+	require.Equal(t, 3*24*time.Hour+2*time.Hour, stats[0].AckMedian, "fired three days before the clock, acknowledged two hours later")
+}
