@@ -192,7 +192,7 @@ type AlertRunSummary struct {
 	OverBudget int
 	Summaries  int
 	Failed     int // posts or updates that failed; posts are tried again next run
-	Took     time.Duration
+	Took       time.Duration
 }
 
 // EvaluateAndPostAlerts runs every alert rule over the portfolio as scored

@@ -128,7 +128,9 @@ func AlertBlocks(m AlertMessage) []slack.Block {
 // NotUsefulModal asks why an alert was not useful; the vote is already
 // stored, so the reason is optional and closing the modal loses nothing.
 func NotUsefulModal(m AlertMessage) slack.ModalViewRequest {
-	plain := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+	plain := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	}
 	text := slack.NewPlainTextInputBlockElement(plain("e.g. the account is seasonal; the drop is expected"), NotUsefulInput)
 	text.MaxLength = MaxNotUsefulReason
 	reason := slack.NewInputBlock(NotUsefulBlock, plain("Why not? (optional)"), nil, text)

@@ -108,7 +108,9 @@ func LogButton(accountID int64) *slack.ButtonBlockElement {
 
 // LogModal asks what was done with an account: the kind (required) and a note.
 func LogModal(accountID int64, name string) slack.ModalViewRequest {
-	plain := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+	plain := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	}
 	opts := make([]*slack.OptionBlockObject, len(logKinds))
 	for i, k := range logKinds {
 		opts[i] = slack.NewOptionBlockObject(k.code, plain(k.label), nil)
