@@ -50,11 +50,19 @@ func weekSlack(c bottest.Call) *bottest.Reply {
 
 func setupWeek(t *testing.T, budget int) *weekE2E {
 	t.Helper()
+	return setupWeekWith(t, budget, true)
+}
+
+// setupWeekWith is setupWeek with or without the healthtest World.
+func setupWeekWith(t *testing.T, budget int, seed bool) *weekE2E {
+	t.Helper()
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	e := &weekE2E{st: store.New(storetest.Schema(t)), hooks: bottest.NewCatcher(t), clock: &simClock{}}
 	e.clock.Set(now)
 	e.fx = healthtest.New(t, e.st, now)
-	e.world = e.fx.Seed()
+	if seed {
+		e.world = e.fx.Seed()
+	}
 	e.fake = bottest.NewSlack(t, weekSlack)
 	log := slog.New(slog.DiscardHandler)
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: e.fake.APIURL()}, log)
@@ -269,4 +277,81 @@ func TestNotUsefulIsStoredAndCounted(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, stats[0].Acknowledged)
 	require.Equal(t, 3*24*time.Hour+2*time.Hour, stats[0].AckMedian, "fired three days before the clock, acknowledged two hours later")
+}
+
+func TestNinthAlertOfTheWeekGoesIntoTheDailySummary(t *testing.T) {
+	t.Parallel()
+	e := setupWeekWith(t, 8, false)
+	ctx := context.Background()
+	dana := e.fx.CSM("dana@example.com", "U_DANA", "Dana")
+	d0 := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) // Monday, 2026-W48
+	accts := make([]scoring.Account, 10)
+	var scores []scoring.Score
+	for i := range accts {
+		accts[i] = e.fx.Account(scoring.Account{Name: "D" + strconv.Itoa(i+1), Segment: "Mid", Owner: dana, MRR: float64(1000 * (i + 1))})
+		for back := 1; back <= 20; back++ {
+			scores = append(scores, score(accts[i].ID, d0.AddDate(0, 0, -back), 45))
+		}
+	}
+	_, err := e.st.UpsertScores(ctx, scores)
+	require.NoError(t, err)
+	// Day 0 the first five turn red, day 1 the other five; day 2 nothing new.
+	run := func(day int) (bot.AlertRunSummary, []bottest.Call) {
+		t.Helper()
+		at := d0.AddDate(0, 0, day)
+		var today []scoring.Score
+		for i, a := range accts {
+			v := 45.0
+			if i < 5*(day+1) {
+				v = 35
+			}
+			today = append(today, score(a.ID, at, v))
+		}
+		_, err := e.st.UpsertScores(ctx, today)
+		require.NoError(t, err)
+		e.clock.Set(at.Add(6 * time.Hour))
+		before := len(e.fake.Calls("chat.postMessage"))
+		sum, err := e.alerts.EvaluateAndPostAlerts(ctx, at)
+		require.NoError(t, err)
+		return sum, e.fake.Calls("chat.postMessage")[before:]
+	}
+	to := func(calls []bottest.Call, channel string) []bottest.Call {
+		var out []bottest.Call
+		for _, c := range calls {
+			if c.Param("channel") == channel {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+
+	sum, calls := run(0)
+	require.Equal(t, 5, sum.Fired)
+	require.Len(t, to(calls, alertChannel), 5)
+	require.Len(t, to(calls, "U_DANA"), 5)
+
+	sum, calls = run(1)
+	require.Equal(t, 5, sum.Fired)
+	require.Len(t, to(calls, alertChannel), 5, "the channel is not budgeted")
+	dms := to(calls, "U_DANA")
+	require.Len(t, dms, 4, "three alert DMs fill the budget of 8; the 9th and 10th come in one summary")
+	for i, name := range []string{"D10", "D9", "D8"} {
+		require.Contains(t, dms[i].Param("text"), name, "highest MRR first")
+	}
+	summary := dms[3].Param("text")
+	require.True(t, strings.HasPrefix(summary, "2 more alerts today: D7 · Turned red, D6 · Turned red"), summary)
+	require.Equal(t, 2, sum.OverBudget)
+	require.Equal(t, 1, sum.Summaries)
+
+	// Every alert is still on its card, and nothing is DMed twice later.
+	for _, a := range accts {
+		c, err := e.st.Card(ctx, a.ID, 0)
+		require.NoError(t, err)
+		require.Len(t, c.Alerts, 1, a.Name)
+	}
+	_, calls = run(2)
+	require.Empty(t, to(calls, "U_DANA"), "the summed-up alerts are not retried as DMs")
+	counts, err := e.st.AlertDeliveryCounts(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []store.DMsPerUserWeek{{UserID: "U_DANA", Week: "2026-W48", DMs: 8, Summary: 2}}, counts)
 }
