@@ -76,6 +76,7 @@ func setupWeekWith(t *testing.T, budget int, seed bool) *weekE2E {
 	tl := bot.NewTimeline(e.st, api, log, e.clock.Now)
 	tl.Register(e.router, h)
 	h.Register(bot.OwnerSubcommand(h, e.st))
+	h.Register(bot.TeamSubcommand(h, e.st, scoring.AlertRules{}))
 	e.alerts = bot.NewAlerts(bot.AlertsConfig{Store: e.st, Slack: api, Channel: alertChannel, Now: e.clock.Now, Logger: log,
 		PostFirstRun: true, Budget: budget, Timeline: tl, Views: api,
 		Retry: bot.RateLimitRetrier{Sleep: func(context.Context, time.Duration) error { return nil }}})
@@ -354,4 +355,74 @@ func TestNinthAlertOfTheWeekGoesIntoTheDailySummary(t *testing.T) {
 	counts, err := e.st.AlertDeliveryCounts(ctx)
 	require.NoError(t, err)
 	require.Equal(t, []store.DMsPerUserWeek{{UserID: "U_DANA", Week: "2026-W48", DMs: 8, Summary: 2}}, counts)
+}
+
+func TestTeamViewFlagsAMostlyGreenCSMForManagersOnly(t *testing.T) {
+	t.Parallel()
+	e := setupWeek(t, 0)
+	// Bob rates all five of his accounts Healthy; three are red in the data.
+	w := e.world
+	for i, a := range []scoring.Account{w.SocGen, w.Globex, w.HooliUS, w.HooliEU, w.MoversInc} {
+		if i < 3 {
+			e.fx.Series(a.ID, 30)
+		}
+		e.fx.Pulse(scoring.Pulse{AccountID: a.ID, CSMID: w.Bob.ID, Rating: scoring.RatingHealthy, AnsweredAt: e.clock.Now().Add(-time.Hour)})
+	}
+	got := e.command(t, "U0JANE", "team", "csm")
+	require.Contains(t, got, "the team view is for managers only")
+	require.NotContains(t, got, "Bob")
+
+	got = e.command(t, "U_BOSS", "team", "boss")
+	require.Contains(t, got, "*Bob Stone* · pulse 2026-W48: 5 of 5 · 5 answers: 100 % Healthy, 0 % Concerning, 0 % Poor · agrees with the data 0 % · not enough churn to judge · 🟩 *mostly green*")
+	require.Contains(t, got, "*Jane Doe* · pulse 2026-W48: 1 of 3 · 2 answers: 50 % Healthy, 50 % Concerning, 0 % Poor · agrees with the data 50 % · not enough churn to judge\\n", "Jane is not flagged")
+}
+
+func TestDigestNamesMostlyGreenCSMsAwayAccountsAndNoisyRules(t *testing.T) {
+	t.Parallel()
+	e := setupWeek(t, 0)
+	ctx := context.Background()
+	w := e.world
+	for _, a := range []scoring.Account{w.SocGen, w.Globex, w.HooliUS} {
+		e.fx.Series(a.ID, 30)
+		e.fx.Pulse(scoring.Pulse{AccountID: a.ID, CSMID: w.Bob.ID, Rating: scoring.RatingHealthy, AnsweredAt: e.clock.Now().Add(-time.Hour)})
+	}
+	require.NoError(t, e.st.SetAway(ctx, store.Away{CSMID: w.Jane.ID, Until: e.fx.Day(-7), CoverCSMID: w.Bob.ID, SetAt: e.clock.Now()}))
+	var alertID int64
+	require.NoError(t, e.st.DB().QueryRow(ctx, `SELECT id FROM alert WHERE account_id = $1 AND state = 'open'`, w.Acme.ID).Scan(&alertID))
+	require.NoError(t, e.st.MarkAlertNotUseful(ctx, alertID, "U0JANE", "hovering at the line", e.clock.Now()))
+
+	d := bot.NewDigest(bot.DigestConfig{Store: e.st, Team: e.st, TextChart: true})
+	_, msg, err := d.Build(ctx, e.clock.Now())
+	require.NoError(t, err)
+	text := blocksText(t, msg.Blocks)
+	require.Contains(t, text, "🟩 *Bob Stone* rates 100 % of answers Healthy while the data puts 100 % of their accounts in red")
+	require.Contains(t, text, "🌴 Jane Doe · away until Nov 30 · 3 accounts away, not unanswered · covered by Bob Stone")
+	require.NotContains(t, text, "❌ Jane Doe", "away is not unanswered")
+	require.Contains(t, text, "*Turned red* · fired 1 · acknowledged 0 · snoozed 0 · not useful 1\n   ⚠️ marked not useful more than half the time — tune the red band line (bands.red) and alerts.red_hysteresis: 5 · reasons: “hovering at the line”")
+
+	// Without a TeamStore the digest is as before: none of it.
+	_, plain, err := bot.NewDigest(bot.DigestConfig{Store: e.st, TextChart: true}).Build(ctx, e.clock.Now())
+	require.NoError(t, err)
+	require.NotContains(t, blocksText(t, plain.Blocks), "Mostly-green")
+}
+
+// blocksText joins the mrkdwn of sections and contexts.
+func blocksText(t *testing.T, bs []slack.Block) string {
+	t.Helper()
+	var b strings.Builder
+	for _, bl := range bs {
+		switch x := bl.(type) {
+		case *slack.SectionBlock:
+			if x.Text != nil {
+				b.WriteString(x.Text.Text + "\n")
+			}
+		case *slack.ContextBlock:
+			for _, el := range x.ContextElements.Elements {
+				if tx, ok := el.(*slack.TextBlockObject); ok {
+					b.WriteString(tx.Text + "\n")
+				}
+			}
+		}
+	}
+	return b.String()
 }

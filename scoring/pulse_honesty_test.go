@@ -93,3 +93,23 @@ func TestAlertPriorityOrdersSeverityMRRAndRenewal(t *testing.T) {
 		}
 	}
 }
+
+func TestNoisyRuleIsMarkedNotUsefulMoreThanHalfTheTime(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		f    AlertRuleFeedback
+		want bool
+	}{
+		{AlertRuleFeedback{Fired: 4, NotUseful: 2}, false},
+		{AlertRuleFeedback{Fired: 4, NotUseful: 3}, true},
+		{AlertRuleFeedback{Fired: 0, NotUseful: 0}, false},
+	}
+	for _, c := range cases {
+		if got := c.f.Noisy(); got != c.want {
+			t.Errorf("%+v: Noisy = %v, want %v", c.f, got, c.want)
+		}
+	}
+	if got := AlertThreshold(AlertTrendDrop, DefaultAlertRules()); got != "alerts.trend_drop_points: 15 (within trend_drop_days: 14)" {
+		t.Errorf("threshold = %q", got)
+	}
+}
