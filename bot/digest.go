@@ -42,9 +42,10 @@ type DigestConfig struct {
 	// Team adds the managers' lines (#17: mostly-green pulses, away CSMs,
 	// alert rules' record); nil: left out.
 	Team TeamStore
-	// Rules are the alert thresholds a noisy rule is told to tune and the
-	// mostly-green lines; zero: the defaults.
-	Rules scoring.AlertRules
+	// Cards hold the alert thresholds a noisy rule is told to tune, the
+	// mostly-green lines and the family weights that band the data
+	// without the pulse; zero: the built-in defaults.
+	Cards scoring.Scorecards
 }
 
 // DefaultDigestRetries is how many 429s in a row the digest post waits out:
@@ -109,7 +110,7 @@ func (d *Digest) team(ctx context.Context, dg scoring.Digest, at time.Time) (*bl
 	if d.cfg.Team == nil {
 		return nil, nil
 	}
-	r, err := BuildTeamReport(ctx, d.cfg.Team, at, dg.PulseWeek, d.cfg.Rules)
+	r, err := BuildTeamReport(ctx, d.cfg.Team, at, dg.PulseWeek, d.cfg.Cards)
 	if err != nil {
 		return nil, err
 	}

@@ -46,17 +46,20 @@ type TeamReport struct {
 }
 
 // BuildTeamReport gathers the team view as of now (week: the pulse week to
-// count completion for).
-func BuildTeamReport(ctx context.Context, st TeamStore, now time.Time, week string, rules scoring.AlertRules) (TeamReport, error) {
-	if rules.TrendDropDays == 0 { // zero rules: the defaults
-		rules = scoring.DefaultAlertRules()
+// count completion for) under cards (zero: the built-in defaults): their
+// catch-all's alert rules hold the thresholds, their family weights band
+// the data without the pulse.
+func BuildTeamReport(ctx context.Context, st TeamStore, now time.Time, week string, cards scoring.Scorecards) (TeamReport, error) {
+	if cards.IsZero() {
+		cards = scoring.DefaultScorecards()
 	}
+	rules := cards.For(scoring.Account{}).Alerts
 	r := TeamReport{Week: week, Rules: rules, Thresholds: scoring.HonestyThresholdsOf(rules), CSMs: map[int64]scoring.CSM{}}
 	obs, err := st.PulseObservations(ctx, now.AddDate(0, 0, -HonestyHistoryDays))
 	if err != nil {
 		return r, fmt.Errorf("team view: %w", err)
 	}
-	r.Honesty = scoring.PulseHonesty(obs, HonestyHorizonDays*24*time.Hour, r.Thresholds)
+	r.Honesty = scoring.PulseHonesty(scoring.WithDataBands(obs, cards), HonestyHorizonDays*24*time.Hour, r.Thresholds)
 	if r.Away, err = st.AwayOn(ctx, scoring.Day(now)); err != nil {
 		return r, fmt.Errorf("team view: %w", err)
 	}

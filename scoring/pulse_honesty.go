@@ -9,11 +9,15 @@ import (
 // PulseObservation is one pulse answer with what the data said at the time
 // and what became of the account: the input of PulseHonesty.
 type PulseObservation struct {
-	CSMID      int64
-	CSMName    string
-	AccountID  int64
-	Rating     Rating
-	DataBand   Band // the account's band on the day of the answer; BandNone if unscored
+	CSMID     int64
+	CSMName   string
+	AccountID int64
+	Rating    Rating
+	DataBand  Band // the account's band on the day of the answer; BandNone if unscored
+	// Subscores and Scorecard are that day's score's, so WithDataBands can
+	// band the data without the pulse family (nil: DataBand stands).
+	Subscores  map[Family]float64
+	Scorecard  string
 	AnsweredAt time.Time
 	ChurnedAt  time.Time // zero: still a customer
 }
@@ -33,8 +37,8 @@ type PulseHonestyReport struct {
 	// (Healthy↔green, Concerning↔yellow, Poor↔red).
 	Compared int
 	Disagree float64
-	// RedAccounts is the share of the rated accounts whose band at their
-	// latest rated answer was red.
+	// RedAccounts is the share of the rated accounts (those with a band
+	// to compare) that the data put in red at one of the CSM's answers.
 	RedAccounts float64
 	// Churn ranking: AUC of the ratings (Poor highest) for "churned within
 	// the horizon of the answer", with its clustered 95 % interval; Judged
@@ -87,6 +91,7 @@ func honestyOf(id int64, os []PulseObservation, horizon time.Duration, th Honest
 	r := PulseHonestyReport{CSMID: id, CSMName: os[0].CSMName, Answers: len(os)}
 	var h, c, p, disagree int
 	latest := map[int64]PulseObservation{}
+	red := map[int64]bool{} // compared accounts: was red at one of the answers
 	churnedAcct := map[int64]bool{}
 	retainedAcct := map[int64]bool{}
 	pred := make([]float64, 0, len(os))
@@ -106,6 +111,7 @@ func honestyOf(id int64, os []PulseObservation, horizon time.Duration, th Honest
 			if ratingBand(o.Rating) != o.DataBand {
 				disagree++
 			}
+			red[o.AccountID] = red[o.AccountID] || o.DataBand == BandRed
 		}
 		if l, ok := latest[o.AccountID]; !ok || o.AnsweredAt.After(l.AnsweredAt) {
 			latest[o.AccountID] = o
@@ -126,13 +132,15 @@ func honestyOf(id int64, os []PulseObservation, horizon time.Duration, th Honest
 		r.Disagree = float64(disagree) / float64(r.Compared)
 	}
 	r.Accounts = len(latest)
-	red := 0
-	for _, l := range latest {
-		if l.DataBand == BandRed {
-			red++
+	nRed := 0
+	for _, was := range red {
+		if was {
+			nRed++
 		}
 	}
-	r.RedAccounts = float64(red) / float64(r.Accounts)
+	if len(red) > 0 {
+		r.RedAccounts = float64(nRed) / float64(len(red))
+	}
 	r.Churned = len(churnedAcct)
 	if len(churnedAcct) >= MinChurnToJudge && len(retainedAcct) >= MinChurnToJudge {
 		r.Judged = true
@@ -140,6 +148,56 @@ func honestyOf(id int64, os []PulseObservation, horizon time.Duration, th Honest
 	}
 	r.MostlyGreen = r.Healthy >= th.Healthy && r.RedAccounts >= th.Red
 	return r
+}
+
+// DataBand is the band the data alone gives a score: the weighted mean of
+// its family subscores other than the pulse, banded by the scorecard's
+// thresholds. A CSM's own ratings feed the pulse family, so the full
+// score's band partly echoes them; comparing a rating with it would let a
+// rosy pulse vouch for itself. ok is false without other subscores.
+func DataBand(subscores map[Family]float64, card Scorecard) (Band, bool) {
+	sum, w := 0.0, 0.0
+	for f, v := range subscores {
+		if f == FamilyPulse {
+			continue
+		}
+		wt, ok := card.Families[f]
+		if !ok {
+			wt = 1
+		}
+		sum += wt * v
+		w += wt
+	}
+	if w == 0 {
+		return BandNone, false
+	}
+	b := card.Bands
+	if b.Green == 0 && b.Yellow == 0 {
+		b = DefaultBands()
+	}
+	return b.Fixed(sum / w), true
+}
+
+// WithDataBands re-bands each observation by DataBand under its scorecard
+// (cards zero: the defaults), where its subscores allow.
+func WithDataBands(obs []PulseObservation, cards Scorecards) []PulseObservation {
+	if cards.IsZero() {
+		cards = DefaultScorecards()
+	}
+	out := slices.Clone(obs)
+	for i, o := range out {
+		if len(o.Subscores) == 0 {
+			continue
+		}
+		card, ok := cards.Get(o.Scorecard)
+		if !ok {
+			card = cards.For(Account{})
+		}
+		if b, ok := DataBand(o.Subscores, card); ok {
+			out[i].DataBand = b
+		}
+	}
+	return out
 }
 
 // ratingBand is the band a rating agrees with.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/healthbot/healthbot/scoring"
 )
 
@@ -159,4 +161,42 @@ func (s *Store) AlertStats(ctx context.Context, since, until time.Time) ([]Alert
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// AlertsFiredSince reads the alerts fired at or after since (not the quiet
+// ones), oldest first.
+func (s *Store) AlertsFiredSince(ctx context.Context, since time.Time) ([]AlertRecord, error) {
+	rows, err := s.db.Query(ctx, `SELECT id FROM alert WHERE fired_at >= $1 AND NOT quiet ORDER BY fired_at, id`, since)
+	if err != nil {
+		return nil, fmt.Errorf("alerts fired since %s: %w", since.Format(time.DateOnly), err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("alerts fired since %s: %w", since.Format(time.DateOnly), err)
+	}
+	out := make([]AlertRecord, 0, len(ids))
+	for _, id := range ids {
+		rec, err := s.Alert(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// ClearAlertMessages forgets where alerts were posted and to whom they
+// were delivered: the demo rehearses its alert runs against a recording
+// Slack, then clears them so a bot started on the demo posts for real.
+func (s *Store) ClearAlertMessages(ctx context.Context) error {
+	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE alert SET channel_id = '', message_ts = '', dm_channel_id = '', dm_message_ts = ''
+			WHERE message_ts <> '' OR dm_message_ts <> ''`); err != nil {
+			return fmt.Errorf("clear alert messages: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM alert_delivery`); err != nil {
+			return fmt.Errorf("clear alert deliveries: %w", err)
+		}
+		return nil
+	})
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -14,12 +15,12 @@ import (
 func (s *Store) PulseObservations(ctx context.Context, since time.Time) ([]scoring.PulseObservation, error) {
 	rows, err := s.db.Query(ctx, `
 		SELECT p.csm_id, c.name, COALESCE(c.email, ''), p.account_id, p.rating, p.answered_at,
-		       COALESCE(sc.band, 'none'), a.churned_at
+		       COALESCE(sc.band, 'none'), COALESCE(sc.subscores, '{}'::jsonb), COALESCE(sc.scorecard, ''), a.churned_at
 		FROM pulse p
 		JOIN csm c ON c.id = p.csm_id
 		JOIN account a ON a.id = p.account_id
 		LEFT JOIN LATERAL (
-			SELECT score.band FROM score WHERE score.account_id = p.account_id AND score.as_of <= p.answered_at::date
+			SELECT score.band, score.subscores, score.scorecard FROM score WHERE score.account_id = p.account_id AND score.as_of <= p.answered_at::date
 			ORDER BY score.as_of DESC LIMIT 1
 		) sc ON true
 		WHERE p.answered_at >= $1
@@ -32,9 +33,13 @@ func (s *Store) PulseObservations(ctx context.Context, since time.Time) ([]scori
 	for rows.Next() {
 		var o scoring.PulseObservation
 		var email, rating, band string
+		var subs []byte
 		var churned *time.Time
-		if err := rows.Scan(&o.CSMID, &o.CSMName, &email, &o.AccountID, &rating, &o.AnsweredAt, &band, &churned); err != nil {
+		if err := rows.Scan(&o.CSMID, &o.CSMName, &email, &o.AccountID, &rating, &o.AnsweredAt, &band, &subs, &o.Scorecard, &churned); err != nil {
 			return nil, fmt.Errorf("pulse observations: %w", err)
+		}
+		if err := json.Unmarshal(subs, &o.Subscores); err != nil {
+			return nil, fmt.Errorf("pulse observations: subscores of account %d: %w", o.AccountID, err)
 		}
 		if o.CSMName == "" {
 			o.CSMName = email

@@ -22,7 +22,7 @@ func backtestPulse(ctx context.Context, st *store.Store, cards scoring.Scorecard
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
-	return scoring.PulseHonesty(obs, time.Duration(horizonDays)*24*time.Hour, scoring.HonestyThresholdsOf(cards.For(scoring.Account{}).Alerts)), nil
+	return scoring.PulseHonesty(scoring.WithDataBands(obs, cards), time.Duration(horizonDays)*24*time.Hour, scoring.HonestyThresholdsOf(cards.For(scoring.Account{}).Alerts)), nil
 }
 
 // printPulse is the report's pulse section.

@@ -63,7 +63,7 @@ func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *
 	timeline := bot.NewTimeline(m.store, api, m.Logger.With("component", "timeline"), time.Now)
 	timeline.Register(r, health)
 	health.Register(bot.OwnerSubcommand(health, m.store))
-	health.Register(bot.TeamSubcommand(health, m.store, scoring.AlertRules{}))
+	health.Register(bot.TeamSubcommand(health, m.store, scoring.Scorecards{}))
 	// Alert messages and outcome questions: their buttons (alerts.go).
 	m.registerAlertButtons(r, health, timeline)
 	m.registerConversations(r, health, api) // /health link, channel messages (conversations.go)
