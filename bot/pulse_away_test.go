@@ -57,6 +57,13 @@ func TestAwayCSMGetsNothingAndTheCoverGetsTheirAccounts(t *testing.T) {
 	require.Len(t, posts, 1)
 	require.ElementsMatch(t, []int64{m1.ID, m2.ID, s1.ID}, blockAccounts(t, posts[0]), "the cover is asked about Maya's accounts too")
 	require.NotContains(t, blockAccounts(t, posts[0]), n1.ID, "Ann named no cover")
+	// The cover answers for Maya's account like for their own.
+	samMsgs := e.messages(t, sam, "2026-W48")
+	require.Len(t, samMsgs, 1)
+	e.interact(t, e.click("U_SAM", samMsgs[0], blocks.ActionPulsePoor, blocks.PulseValue(m1.ID, "2026-W48"), "cover-answer"))
+	got := e.answer(t, m1.ID, "2026-W48")
+	require.NotNil(t, got)
+	require.Equal(t, sam.ID, got.CSMID)
 
 	// Two days later the reminder goes to the cover only.
 	e.clock.Advance(48 * time.Hour)
