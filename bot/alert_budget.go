@@ -20,6 +20,10 @@ type dmBudget struct {
 	now     time.Time
 	used    map[string]int
 	waiting map[string][]budgetItem
+	// summed: people who already had today's summary DM; what their budget
+	// holds back now stays unrecorded and is offered again by the next
+	// run (retryUnposted), so the summary comes once a day.
+	summed map[string]bool
 }
 
 type budgetItem struct {
@@ -35,7 +39,12 @@ func (a *Alerts) newDMBudget(ctx context.Context, now time.Time) (*dmBudget, err
 	if err != nil {
 		return nil, err
 	}
-	return &dmBudget{a: a, week: week, limit: a.budget, now: now, used: used, waiting: map[string][]budgetItem{}}, nil
+	y, m, d := now.In(a.loc).Date()
+	summed, err := a.store.AlertSummaryUsersSince(ctx, time.Date(y, m, d, 0, 0, 0, 0, a.loc))
+	if err != nil {
+		return nil, err
+	}
+	return &dmBudget{a: a, week: week, limit: a.budget, now: now, used: used, waiting: map[string][]budgetItem{}, summed: summed}, nil
 }
 
 // take decides whether rec's owner DM to user goes out now: not if it
@@ -82,6 +91,10 @@ func (a *Alerts) sendSummaries(ctx context.Context, b *dmBudget, sum *AlertRunSu
 	slices.Sort(users)
 	for _, user := range users {
 		items := b.waiting[user]
+		if b.summed[user] {
+			a.log.InfoContext(ctx, "alert summary already sent today; the held-back alerts wait for tomorrow's", "user", user, "alerts", len(items))
+			continue
+		}
 		slices.SortStableFunc(items, func(x, y budgetItem) int {
 			switch {
 			case x.priority > y.priority:

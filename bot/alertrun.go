@@ -35,6 +35,7 @@ type alertBudgetStore interface {
 	RecordAlertDelivery(ctx context.Context, d store.AlertDelivery) (bool, error)
 	AlertDMsInWeek(ctx context.Context, week string) (map[string]int, error)
 	AlertDelivered(ctx context.Context, alertID int64, user string) (string, error)
+	AlertSummaryUsersSince(ctx context.Context, since time.Time) (map[string]bool, error)
 	MarkAlertNotUseful(ctx context.Context, alertID int64, user, reason string, at time.Time) error
 }
 

@@ -286,7 +286,7 @@ func TestNinthAlertOfTheWeekGoesIntoTheDailySummary(t *testing.T) {
 	ctx := context.Background()
 	dana := e.fx.CSM("dana@example.com", "U_DANA", "Dana")
 	d0 := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) // Monday, 2026-W48
-	accts := make([]scoring.Account, 10)
+	accts := make([]scoring.Account, 12) // D11 and D12 turn red in a second run on day 1
 	var scores []scoring.Score
 	for i := range accts {
 		accts[i] = e.fx.Account(scoring.Account{Name: "D" + strconv.Itoa(i+1), Segment: "Mid", Owner: dana, MRR: float64(1000 * (i + 1))})
@@ -303,8 +303,8 @@ func TestNinthAlertOfTheWeekGoesIntoTheDailySummary(t *testing.T) {
 		var today []scoring.Score
 		for i, a := range accts {
 			v := 45.0
-			if i < 5*(day+1) {
-				v = 35
+			if i < min(5*(day+1), 10) || (i >= 10 && day >= 2) {
+				v = 35 // D11 and D12 turned red in day 1's second run and stay red
 			}
 			today = append(today, score(a.ID, at, v))
 		}
@@ -344,17 +344,37 @@ func TestNinthAlertOfTheWeekGoesIntoTheDailySummary(t *testing.T) {
 	require.Equal(t, 2, sum.OverBudget)
 	require.Equal(t, 1, sum.Summaries)
 
-	// Every alert is still on its card, and nothing is DMed twice later.
+	// A second run the same day: D11 and D12 turn red; the channel gets
+	// them, Dana's summary of the day is spent, so they wait.
+	var extra []scoring.Score
+	for _, a := range accts[10:] {
+		extra = append(extra, score(a.ID, d0.AddDate(0, 0, 1), 35))
+	}
+	_, err = e.st.UpsertScores(ctx, extra)
+	require.NoError(t, err)
+	e.clock.Set(d0.AddDate(0, 0, 1).Add(9 * time.Hour))
+	before := len(e.fake.Calls("chat.postMessage"))
+	sum, err = e.alerts.EvaluateAndPostAlerts(ctx, d0.AddDate(0, 0, 1))
+	require.NoError(t, err)
+	calls = e.fake.Calls("chat.postMessage")[before:]
+	require.Equal(t, 2, sum.Fired)
+	require.Len(t, to(calls, alertChannel), 2)
+	require.Empty(t, to(calls, "U_DANA"), "one summary DM a day")
+
+	// Every alert is still on its card; the next day the two waiting ones
+	// come in that day's summary, and nothing else is DMed again.
 	for _, a := range accts {
 		c, err := e.st.Card(ctx, a.ID, 0)
 		require.NoError(t, err)
 		require.Len(t, c.Alerts, 1, a.Name)
 	}
 	_, calls = run(2)
-	require.Empty(t, to(calls, "U_DANA"), "the summed-up alerts are not retried as DMs")
+	dms = to(calls, "U_DANA")
+	require.Len(t, dms, 1)
+	require.True(t, strings.HasPrefix(dms[0].Param("text"), "2 more alerts today: D12 · Turned red, D11 · Turned red"), dms[0].Param("text"))
 	counts, err := e.st.AlertDeliveryCounts(ctx)
 	require.NoError(t, err)
-	require.Equal(t, []store.DMsPerUserWeek{{UserID: "U_DANA", Week: "2026-W48", DMs: 8, Summary: 2}}, counts)
+	require.Equal(t, []store.DMsPerUserWeek{{UserID: "U_DANA", Week: "2026-W48", DMs: 8, Summary: 4}}, counts)
 }
 
 func TestTeamViewFlagsAMostlyGreenCSMForManagersOnly(t *testing.T) {

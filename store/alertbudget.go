@@ -200,3 +200,21 @@ func (s *Store) ClearAlertMessages(ctx context.Context) error {
 		return nil
 	})
 }
+
+// AlertSummaryUsersSince lists the people who got an alert summary DM at
+// or after since (the budget sends at most one a day).
+func (s *Store) AlertSummaryUsersSince(ctx context.Context, since time.Time) (map[string]bool, error) {
+	rows, err := s.db.Query(ctx, `SELECT DISTINCT user_id FROM alert_delivery WHERE how = 'summary' AND at >= $1`, since)
+	if err != nil {
+		return nil, fmt.Errorf("alert summaries since %s: %w", since.Format(time.DateOnly), err)
+	}
+	users, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("alert summaries since %s: %w", since.Format(time.DateOnly), err)
+	}
+	out := make(map[string]bool, len(users))
+	for _, u := range users {
+		out[u] = true
+	}
+	return out, nil
+}
