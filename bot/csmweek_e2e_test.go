@@ -286,7 +286,7 @@ func TestNinthAlertOfTheWeekGoesIntoTheDailySummary(t *testing.T) {
 	ctx := context.Background()
 	dana := e.fx.CSM("dana@example.com", "U_DANA", "Dana")
 	d0 := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) // Monday, 2026-W48
-	accts := make([]scoring.Account, 12) // D11 and D12 turn red in a second run on day 1
+	accts := make([]scoring.Account, 12)                // D11 and D12 turn red in a second run on day 1
 	var scores []scoring.Score
 	for i := range accts {
 		accts[i] = e.fx.Account(scoring.Account{Name: "D" + strconv.Itoa(i+1), Segment: "Mid", Owner: dana, MRR: float64(1000 * (i + 1))})

@@ -56,7 +56,8 @@ type Config struct {
 	PulsePace          time.Duration // least time between two pulse DMs (Slack: ~1 chat.postMessage/s)
 
 	AllowedGroups  []string      // HEALTHBOT_ALLOWED_GROUPS: Slack user groups who may see account data; empty: every full member
-	Managers       string        // HEALTHBOT_MANAGERS: the managers' user group
+	Managers       string        // HEALTHBOT_MANAGERS: the managers' user group …
+	ManagerIDs     []string      // … or the managers' Slack user ids
 	AuditRetention time.Duration // HEALTHBOT_AUDIT_RETENTION: how long access audit rows are kept
 	// Connectors (sync.go): each is off until its credentials are set.
 	SyncInterval  time.Duration        // how often serve runs each configured sync
@@ -156,7 +157,6 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		CatchUpWindow:      p.duration("HEALTHBOT_CATCHUP_WINDOW", "12h"),
 		Instance:           p.str("HEALTHBOT_INSTANCE", ""),
 		AllowedGroups:      p.userGroups("HEALTHBOT_ALLOWED_GROUPS"),
-		Managers:           p.userGroup("HEALTHBOT_MANAGERS"),
 		AuditRetention:     p.days("HEALTHBOT_AUDIT_RETENTION", "90d"),
 		SyncInterval:       p.duration("HEALTHBOT_SYNC_INTERVAL", "1h"),
 		StripeAPIKey:       p.str("STRIPE_API_KEY", ""),
@@ -170,6 +170,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		Calibrate:  p.oneOf("HEALTHBOT_CALIBRATE", "off", "off", "monthly"),
 		OpsChannel: p.str("HEALTHBOT_OPS_CHANNEL", ""),
 	}
+	cfg.Managers, cfg.ManagerIDs = p.managers("HEALTHBOT_MANAGERS")
 	if cfg.SlackBotToken != "" && cfg.SlackAppToken == "" && cfg.SlackSigningSecret == "" {
 		p.fail("SLACK_SIGNING_SECRET", "is required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN selects Socket Mode")
 	}
