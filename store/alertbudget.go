@@ -117,8 +117,9 @@ type AlertRuleStats struct {
 	Kind         scoring.AlertKind
 	Fired        int
 	Acknowledged int
-	// AckMedian is the median time from firing to the first Acknowledge,
-	// over the acknowledged ones.
+	// Acknowledged counts the alerts acknowledged now or ever (the
+	// timeline keeps each Acknowledge); AckMedian is the median time from
+	// firing to the first Acknowledge the timeline recorded.
 	AckMedian time.Duration
 	Snoozed   int
 	NotUseful int      // alerts someone marked not useful
@@ -131,11 +132,12 @@ func (s *Store) AlertStats(ctx context.Context, since, until time.Time) ([]Alert
 		WITH a AS (
 			SELECT al.id, al.kind, al.fired_at, al.snoozed_until IS NOT NULL OR al.state = 'snoozed' AS snoozed,
 			       (SELECT min(t.at) FROM touchpoint t WHERE t.alert_id = al.id AND t.alert_action = 'acknowledged') AS acked_at,
+			       al.state = 'acknowledged' AS ack_state,
 			       EXISTS (SELECT 1 FROM alert_feedback f WHERE f.alert_id = al.id) AS not_useful
 			FROM alert al WHERE al.fired_at >= $1 AND al.fired_at < $2 AND NOT al.quiet
 		)
 		SELECT kind, count(*)::int,
-		       count(acked_at)::int,
+		       count(*) FILTER (WHERE acked_at IS NOT NULL OR ack_state)::int,
 		       COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acked_at - fired_at)) FILTER (WHERE acked_at IS NOT NULL), 0)::float8,
 		       count(*) FILTER (WHERE snoozed)::int,
 		       count(*) FILTER (WHERE not_useful)::int,
