@@ -25,6 +25,9 @@ type Request struct {
 	ResponseURL string // slash commands and interactions only
 	TriggerID   string // for opening modals
 	ThreadTS    string // mentions: reply in this thread
+	// SentTS is the ts of the user's own message (DMs): a streamed answer
+	// to a top-level DM is a thread reply to it, as Slack's streaming needs.
+	SentTS string
 }
 
 // Action is a click on an interactive element or a modal submission.

@@ -18,6 +18,7 @@ func (r *Router) message(teamID string, outer *slackevents.EventsAPICallbackEven
 			ChannelID: ev.Channel,
 			Text:      strings.TrimSpace(ev.Text),
 			ThreadTS:  ev.ThreadTimeStamp,
+			SentTS:    ev.TimeStamp,
 		})
 	}
 	if ev.IsIM() {

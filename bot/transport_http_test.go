@@ -271,7 +271,7 @@ func TestHTTPDirectMessageAnswersInDMAndIgnoresBots(t *testing.T) {
 	call := b.slack.WaitCalls(t, "chat.postMessage", 1)[0]
 	require.Equal(t, "D1", call.Param("channel"))
 	require.Empty(t, call.Param("thread_ts"), "a DM is answered in the DM, not a thread")
-	require.Equal(t, Request{UserID: "U1", TeamID: "T1", ChannelID: "D1", Text: "renewals"}, <-asked)
+	require.Equal(t, Request{UserID: "U1", TeamID: "T1", ChannelID: "D1", Text: "renewals", SentTS: "1.2"}, <-asked)
 	ctx, cancel := context.WithTimeout(context.Background(), bottest.Timeout)
 	defer cancel()
 	require.NoError(t, b.router.Close(ctx))

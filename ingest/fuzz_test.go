@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/healthbot/healthbot/ingest"
+	"github.com/healthbot/healthbot/ingest/valid"
 )
 
 // The fuzzers check that no body makes a parser panic, that problems name
@@ -41,7 +42,7 @@ func FuzzParseSignals(f *testing.F) {
 	f.Add([]byte(`{"signals":[{"observedAt":"x","value":1e999}]}`))
 	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		sigs, problems, aerr := ingest.ParseSignals(body, 1000, now)
+		sigs, problems, aerr := ingest.ParseSignals(body, 1000, valid.BuiltinKinds(), now)
 		if aerr != nil {
 			return
 		}

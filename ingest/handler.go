@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -27,6 +28,10 @@ type Config struct {
 	Registry prometheus.Registerer
 	Now      func() time.Time // defaults to time.Now
 	Limits   Limits           // zero fields take DefaultLimits
+	// SignalKinds are the value ranges of signals of a known kind, asked
+	// for each request so a newly approved scorecard applies at once
+	// (serve reads the scorecards in force); nil: the built-in catalog's.
+	SignalKinds func(ctx context.Context) (valid.Kinds, error)
 }
 
 // Handler serves every intake route under /v1/.
@@ -35,6 +40,7 @@ type Handler struct {
 	log     *slog.Logger
 	now     func() time.Time
 	limits  Limits
+	kinds   func(ctx context.Context) (valid.Kinds, error)
 	auth    *authenticator
 	metrics *metrics
 	mux     *http.ServeMux
@@ -48,12 +54,16 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.SignalKinds == nil {
+		builtin := valid.BuiltinKinds()
+		cfg.SignalKinds = func(context.Context) (valid.Kinds, error) { return builtin, nil }
+	}
 	m, err := newMetrics(cfg.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: register metrics: %w", err)
 	}
 	h := &Handler{
-		store: cfg.Store, log: cfg.Logger, now: cfg.Now, limits: cfg.Limits.withDefaults(),
+		store: cfg.Store, log: cfg.Logger, now: cfg.Now, limits: cfg.Limits.withDefaults(), kinds: cfg.SignalKinds,
 		auth: newAuthenticator(cfg.Store, cfg.Now), metrics: m, mux: http.NewServeMux(),
 	}
 	h.routes()

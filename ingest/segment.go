@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -51,7 +50,8 @@ func writeKeyOf(body []byte) string {
 }
 
 // SegmentParse is a parsed Segment request: what to store, how many calls
-// were ignored (alias) and which events were rejected.
+// were ignored (alias) and which events are invalid. The handler stores the
+// batch only when Rejected is empty.
 type SegmentParse struct {
 	Batch    store.SegmentBatch
 	Received int
@@ -61,8 +61,8 @@ type SegmentParse struct {
 
 // ParseSegment reads a Segment request: kind is "batch" or the event type
 // of a single-event endpoint (track, identify, group, page, screen). A
-// bad body or an oversized event fails the whole request; a bad event only
-// itself.
+// bad body or an oversized event fails the whole request; bad events are
+// listed in Rejected, each by index, field and problem.
 func ParseSegment(body []byte, kind string, lim Limits, now time.Time) (SegmentParse, *apiError) {
 	raws, batchCtx, aerr := segmentMessages(body, kind)
 	if aerr != nil {
@@ -162,7 +162,7 @@ func (p *problems) segmentEvent(i int, raw json.RawMessage, kind string, batchCt
 		p.text(i, "name", j.Name, false, valid.EventName)
 	}
 	if ev.GroupID == "" {
-		ev.GroupID = contextGroupID(j.Context, batchCtx)
+		ev.GroupID = p.contextGroupID(i, j.Context, batchCtx)
 	}
 	p.text(i, "messageId", j.MessageID, false, valid.Key)
 	if ev.MessageID == "" {
@@ -196,7 +196,10 @@ func (p *problems) segmentID(i int, field string, raw json.RawMessage) string {
 	return s
 }
 
-func contextGroupID(ctxs ...json.RawMessage) string {
+// contextGroupID is the group of context.groupId, the event's own context
+// first, then the batch's; a groupId that is not a storable id is a problem
+// of the event (field context.groupId), not silently ignored.
+func (p *problems) contextGroupID(i int, ctxs ...json.RawMessage) string {
 	for _, raw := range ctxs {
 		var c struct {
 			GroupID json.RawMessage `json:"groupId"`
@@ -204,9 +207,12 @@ func contextGroupID(ctxs ...json.RawMessage) string {
 		if len(raw) == 0 || json.Unmarshal(raw, &c) != nil {
 			continue
 		}
-		var p problems
-		if id := p.segmentID(0, "groupId", c.GroupID); id != "" && len(p) == 0 {
+		before := len(*p)
+		if id := p.segmentID(i, "context.groupId", c.GroupID); id != "" && len(*p) == before {
 			return id
+		}
+		if len(*p) > before {
+			return ""
 		}
 	}
 	return ""
@@ -342,8 +348,11 @@ func mergeJSON(a, b []byte) []byte {
 }
 
 // segment serves the Segment-compatible endpoints with the status codes
-// Segment's libraries expect: 200 when stored, 400 (never retried) when
-// nothing in the request can be stored, 5xx (retried) for our faults only.
+// Segment's libraries expect: 200 when stored, 400 (never retried) when an
+// event is invalid, 5xx (retried) for our faults only. A batch is all or
+// nothing, as the REST batches are: one invalid event rejects the batch with
+// every bad event named, and nothing of it is stored, so a sender never has
+// to work out which half of a batch arrived.
 func (h *Handler) segment(kind string) func(context.Context, *call) (any, *apiError) {
 	return func(ctx context.Context, c *call) (any, *apiError) {
 		parsed, aerr := ParseSegment(c.body, kind, h.limits, h.now())
@@ -351,11 +360,9 @@ func (h *Handler) segment(kind string) func(context.Context, *call) (any, *apiEr
 			return nil, aerr
 		}
 		c.items = parsed.Received
-		bad := countIndexes(parsed.Rejected)
-		h.metrics.rejected(kind, codeInvalid, bad)
-		if len(parsed.Batch.Events) == 0 && parsed.Ignored == 0 {
-			return nil, &apiError{Status: 400, Code: codeInvalid, Items: parsed.Rejected,
-				Message: fmt.Sprintf("%d of %d events are invalid; nothing was stored", bad, parsed.Received)}
+		if len(parsed.Rejected) > 0 {
+			bad := sortItems(parsed.Rejected)
+			return nil, h.batchFailed(c, kind, errInvalidItems(parsed.Received, bad), bad)
 		}
 		res, err := h.store.IngestSegment(ctx, parsed.Batch)
 		if err != nil {
@@ -369,11 +376,6 @@ func (h *Handler) segment(kind string) func(context.Context, *call) (any, *apiEr
 		h.metrics.accepted(kind, reasonStored, int(res.Stored))
 		h.metrics.accepted(kind, reasonDuplicate, n-int(res.Stored))
 		h.metrics.accepted(kind, "ignored", parsed.Ignored)
-		resp := map[string]any{"success": true, "stored": res.Stored, "duplicates": int64(n) - res.Stored}
-		if len(parsed.Rejected) > 0 {
-			resp["rejected"] = parsed.Rejected
-			c.log.Info("some events were rejected", "rejected", bad, "of", parsed.Received)
-		}
-		return resp, nil
+		return map[string]any{"success": true, "stored": res.Stored, "duplicates": int64(n) - res.Stored}, nil
 	}
 }

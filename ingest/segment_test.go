@@ -126,21 +126,34 @@ func TestSegmentStatusCodesForBadEvents(t *testing.T) {
 	r = b.post("/v1/batch", []byte(`{"batch": [`))
 	require.Equal(t, http.StatusBadRequest, r.Status)
 
-	// In a batch, good events are kept and the bad ones named.
-	r = b.post("/v1/batch", map[string]any{"batch": []any{
+	// A batch is all or nothing, as REST batches are: one bad event rejects
+	// it with every bad event named (index, field, why) and nothing stored.
+	good := []any{
 		track("u1", "Good", "g-1"),
-		map[string]any{"type": "track", "userId": "u1", "messageId": "g-2"},
-		map[string]any{"type": "boom", "userId": "u1"},
 		map[string]any{"type": "track", "userId": 42, "event": "Numeric user", "timestamp": "2026-03-01T10:00:00Z",
 			"properties": map[string]any{"nul": "a\u0000b"}},
 		map[string]any{"type": "alias", "userId": "u1", "previousId": "anon"},
-	}})
+	}
+	mixed := append([]any{good[0],
+		map[string]any{"type": "track", "userId": "u1", "messageId": "g-2"},
+		map[string]any{"type": "boom", "userId": "u1"}}, good[1:]...)
+	r = b.post("/v1/batch", map[string]any{"batch": mixed})
+	require.Equal(t, http.StatusBadRequest, r.Status, r.Body)
+	items := r.errorItems()
+	require.Len(t, items, 2, "%v", items)
+	require.Equal(t, []any{1.0, "event"}, []any{items[0]["index"], items[0]["field"]})
+	require.Equal(t, []any{2.0, "type"}, []any{items[1]["index"], items[1]["field"]})
+	require.Contains(t, r.Body["error"].(map[string]any)["message"], "2 of 5 items are invalid; nothing was written")
+	require.Zero(t, b.count("SELECT count(*) FROM event"), "nothing of a batch with a bad event is stored")
+	require.Equal(t, 2.0, b.items("batch", "rejected", "invalid"))
+	require.Equal(t, 3.0, b.items("batch", "rejected", "batch_invalid"))
+
+	// The sender drops the bad events and sends the rest again: all stored.
+	r = b.post("/v1/batch", map[string]any{"batch": good})
 	require.Equal(t, http.StatusOK, r.Status, r.Body)
 	require.Equal(t, 2.0, r.Body["stored"])
-	rejected := r.Body["rejected"].([]any)
-	require.Len(t, rejected, 2)
+	require.NotContains(t, r.Body, "rejected")
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM event WHERE user_id = '42' AND properties->>'nul' = 'ab'`))
-	require.Equal(t, 2.0, b.items("batch", "rejected", "invalid"))
 	require.Equal(t, 1.0, b.items("batch", "accepted", "ignored"))
 
 	// A Segment webhook destination posts single events with a type to one URL.

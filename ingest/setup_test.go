@@ -47,8 +47,9 @@ func setupOn(t *testing.T, s *store.Store, lim ingest.Limits) *bundle {
 	return setupOnClock(t, s, lim, func() time.Time { return fixedNow })
 }
 
-// setupOnClock is setupOn with the intake's clock.
-func setupOnClock(t *testing.T, s *store.Store, lim ingest.Limits, now func() time.Time) *bundle {
+// setupOnClock is setupOn with the intake's clock; opts change the
+// intake's config further.
+func setupOnClock(t *testing.T, s *store.Store, lim ingest.Limits, now func() time.Time, opts ...func(*ingest.Config)) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	key, err := ingest.NewAPIKey()
@@ -59,10 +60,14 @@ func setupOnClock(t *testing.T, s *store.Store, lim ingest.Limits, now func() ti
 	require.NoError(t, err)
 
 	b := &bundle{t: t, store: s, key: key, reg: prometheus.NewRegistry(), logs: &syncWriter{w: &bytes.Buffer{}}}
-	h, err := ingest.New(ingest.Config{
+	cfg := ingest.Config{
 		Store: s, Logger: slog.New(slog.NewTextHandler(b.logs, nil)), Registry: b.reg,
 		Now: now, Limits: lim,
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := ingest.New(cfg)
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/", h)

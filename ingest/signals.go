@@ -41,7 +41,9 @@ func (s Signal) IdempotencyKey() string {
 }
 
 // ParseSignals validates a /v1/signals body; problems name each bad item.
-func ParseSignals(body []byte, maxItems int, now time.Time) ([]Signal, []ItemError, *apiError) {
+// A value is checked against its metric's kind in kinds (±1e15 when the
+// kind is not known).
+func ParseSignals(body []byte, maxItems int, kinds valid.Kinds, now time.Time) ([]Signal, []ItemError, *apiError) {
 	raws, aerr := decodeEnvelope(body, "signals", maxItems)
 	if aerr != nil {
 		return nil, nil, aerr
@@ -54,12 +56,12 @@ func ParseSignals(body []byte, maxItems int, now time.Time) ([]Signal, []ItemErr
 			p.add(i, field, "%s", why)
 			continue
 		}
-		out[i] = p.signal(i, j, now)
+		out[i] = p.signal(i, j, kinds, now)
 	}
 	return out, p, nil
 }
 
-func (p *problems) signal(i int, j signalJSON, now time.Time) Signal {
+func (p *problems) signal(i int, j signalJSON, kinds valid.Kinds, now time.Time) Signal {
 	s := Signal{Account: j.Account, Metric: j.Metric, Source: j.Source, Key: j.Key}
 	if s.Source == "" {
 		s.Source = DefaultSignalSource
@@ -72,8 +74,8 @@ func (p *problems) signal(i int, j signalJSON, now time.Time) Signal {
 	switch {
 	case j.Value == nil:
 		p.add(i, "value", "is required (a number)")
-	case valid.Number(valid.Signal, *j.Value) != "":
-		p.add(i, "value", "%s", valid.Number(valid.Signal, *j.Value))
+	case kinds.SignalValue(s.Metric, *j.Value) != "":
+		p.add(i, "value", "%s", kinds.SignalValue(s.Metric, *j.Value))
 	default:
 		s.Value = *j.Value
 	}
@@ -83,7 +85,11 @@ func (p *problems) signal(i int, j signalJSON, now time.Time) Signal {
 // signals serves POST /v1/signals: the whole batch is checked (accounts
 // included) before one set-based write, so a bad batch writes nothing.
 func (h *Handler) signals(ctx context.Context, c *call) (any, *apiError) {
-	sigs, bad, aerr := ParseSignals(c.body, h.limits.RESTItems, h.now())
+	kinds, err := h.kinds(ctx)
+	if err != nil {
+		return nil, errInternal(fmt.Errorf("signal kinds: %w", err))
+	}
+	sigs, bad, aerr := ParseSignals(c.body, h.limits.RESTItems, kinds, h.now())
 	if aerr != nil {
 		return nil, aerr
 	}

@@ -85,6 +85,7 @@ type SyncPage struct {
 	AccountFields []string
 	InsertOnly    []string // fields set only on accounts the page creates
 	Signals       []SignalRow
+	Renewals      []SyncRenewal
 	Cursor        string
 }
 
@@ -92,13 +93,15 @@ type SyncPage struct {
 // signals skipped because no account has their external id.
 type SyncPageResult struct {
 	Accounts, Signals ImportSummary
+	Renewals          RenewalSummary
 	UnknownAccounts   int64
 }
 
 // WriteSyncPage writes a page in one transaction through the import paths
-// (accounts upserted by external id, signals merged by natural key) and
-// moves source's cursor past it; it fails, writing nothing, when instance no
-// longer holds the source's lease. Signals for accounts that do not exist
+// (accounts upserted by external id, signals merged by natural key),
+// records its renewals (see writeRenewals) and moves source's cursor past
+// it; it fails, writing nothing, when instance no longer holds the
+// source's lease. Signals for accounts that do not exist
 // are skipped and counted rather than failing the page.
 func (s *Store) WriteSyncPage(ctx context.Context, source, instance string, now time.Time, p SyncPage) (SyncPageResult, error) {
 	var res SyncPageResult
@@ -122,6 +125,11 @@ func (s *Store) WriteSyncPage(ctx context.Context, source, instance string, now 
 		res.UnknownAccounts = int64(len(p.Signals) - len(signals))
 		if len(signals) > 0 {
 			if res.Signals, err = tx.ImportSignals(ctx, &rowSlice[SignalRow]{rows: signals}); err != nil {
+				return err
+			}
+		}
+		if len(p.Renewals) > 0 {
+			if res.Renewals, err = tx.writeRenewals(ctx, p.Renewals, now); err != nil {
 				return err
 			}
 		}

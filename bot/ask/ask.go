@@ -121,8 +121,7 @@ type Result struct {
 	Message bot.Message // the whole answer, to post at once
 	// Markdown and Tail are the same answer split for streaming: the
 	// model's text (escaped, so it cannot mention or link), then the blocks
-	// that follow it (citations, card buttons). Markdown is "" for built-in
-	// answers, which are blocks only.
+	// that follow it (citations, card buttons).
 	Markdown string
 	Tail     []slack.Block
 	Tools    []string // tools called, distinct, in order
@@ -171,8 +170,9 @@ func (a *Asker) AnswerResult(ctx context.Context, q Question) (Result, error) {
 
 // builtinResult is the built-in parser's answer as a Result.
 func (a *Asker) builtinResult(ctx context.Context, q Question, lead string) (Result, error) {
-	msg, err := a.answerBuiltin(ctx, q, lead)
-	return Result{Message: msg, Tools: []string{"builtin"}}, err
+	res, err := a.answerBuiltin(ctx, q, lead)
+	res.Tools = []string{"builtin"}
+	return res, err
 }
 
 // withSubject is what the built-in parser reads when a thread has a

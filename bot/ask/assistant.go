@@ -1,6 +1,7 @@
 package ask
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -147,11 +148,14 @@ func (h *Handler) HandleEvent(ctx context.Context, ev bot.Event) error {
 // askInThread answers in a DM thread: an assistant thread (status while
 // the loop works, a title from the first question, the thread's subject)
 // or a plain DM thread, the answer streamed where Slack allows it and
-// posted whole where it does not.
+// posted whole where it does not. A top-level DM (no ThreadTS) is answered
+// as a thread reply to the user's message (SentTS), since a stream must
+// be a reply; when Slack refuses the stream, the answer is posted whole
+// where the question was, as before.
 func (h *Handler) askInThread(ctx context.Context, req bot.Request, q Question) (bot.Message, error) {
 	surface := SurfaceDM
 	var assistant bool
-	if h.Store != nil {
+	if h.Store != nil && req.ThreadTS != "" {
 		t, err := h.Store.AskThread(ctx, req.ChannelID, req.ThreadTS)
 		switch {
 		case err == nil:
@@ -173,11 +177,10 @@ func (h *Handler) askInThread(ctx context.Context, req bot.Request, q Question) 
 		}
 		return failure(err), nil
 	}
-	if res.Markdown == "" { // the built-in parser: blocks, posted whole
-		return h.withFeedback(ctx, req, surface, q, res, false), nil
-	}
 	id := h.record(ctx, req, surface, q, res, true)
-	if h.stream(ctx, req, res, h.feedbackBlocks(id)) {
+	streamTo := req
+	streamTo.ThreadTS = cmp.Or(req.ThreadTS, req.SentTS)
+	if h.stream(ctx, streamTo, res, h.feedbackBlocks(id)) {
 		return bot.Message{}, nil
 	}
 	if assistant {
@@ -187,10 +190,10 @@ func (h *Handler) askInThread(ctx context.Context, req bot.Request, q Question) 
 }
 
 // stream sends the answer with chat.startStream, chat.appendStream and
-// chat.stopStream, the citations, card buttons and feedback arriving with
-// the last call. It reports false, having sent nothing, when Slack refuses
-// the stream at its start; a stream broken later is stopped with what it
-// has and the rest posted as a reply.
+// chat.stopStream as a reply in req.ThreadTS, the citations, card buttons
+// and feedback arriving with the last call. It reports false, having sent
+// nothing, when Slack refuses the stream at its start; a stream broken
+// later is stopped with what it has and the rest posted as a reply.
 func (h *Handler) stream(ctx context.Context, req bot.Request, res Result, feedback []slack.Block) bool {
 	chunks := splitChunks(res.Markdown, streamChunk)
 	opts := []slack.MsgOption{slack.MsgOptionTS(req.ThreadTS), slack.MsgOptionMarkdownText(chunks[0])}

@@ -159,18 +159,25 @@ func TestAssistantThreadEndToEnd(t *testing.T) {
 	require.Len(t, w.slack.Calls("assistant.threads.setTitle"), 1)
 }
 
-func TestAssistantPostsWholeWhenStreamingIsRefused(t *testing.T) {
-	t.Parallel()
+// refusingStreams is a Slack that refuses chat.startStream, and a model
+// that looks Acme up and answers in one line.
+func refusingStreams(t *testing.T) slackWorld {
+	t.Helper()
 	refuse := func(c bottest.Call) *bottest.Reply {
 		if c.Method == "chat.startStream" {
 			return &bottest.Reply{Body: map[string]any{"ok": false, "error": "not_allowed"}}
 		}
 		return nil
 	}
-	w := setupSlack(t, options{pool: true, assistant: true, slackReply: refuse, script: []step{
+	return setupSlack(t, options{pool: true, assistant: true, slackReply: refuse, script: []step{
 		callTools(call{"get_account", `{"account":"Acme Logistics"}`}),
 		say("**Acme Logistics** is red (score 30)."),
 	}})
+}
+
+func TestAssistantPostsWholeWhenStreamingIsRefused(t *testing.T) {
+	t.Parallel()
+	w := refusingStreams(t)
 	startThread(t, w)
 	w.slack.WaitCalls(t, "assistant.threads.setSuggestedPrompts", 1)
 	askInPane(t, w, "EvPane4", "how is acme?")
@@ -231,20 +238,100 @@ func stats(t *testing.T, st *store.Store) (byModel, byTool []store.AskStatRow) {
 	return byModel, byTool
 }
 
-func TestAssistantWithoutModelAnswersInTheThread(t *testing.T) {
+// A built-in answer in the pane streams too: one start with the whole
+// text (its mrkdwn bold as Markdown bold), then the stop carrying the
+// citations, the card buttons and the feedback buttons.
+func TestAssistantWithoutModelStreamsTheBuiltinAnswer(t *testing.T) {
 	t.Parallel()
 	w := setupSlack(t, options{pool: true, assistant: true})
 	startThread(t, w)
 	w.slack.WaitCalls(t, "assistant.threads.setSuggestedPrompts", 1)
 	askInPane(t, w, "EvPane5", "who renews in the next 30 days?")
 
-	post := w.slack.WaitCalls(t, "chat.postMessage", 1)[0]
-	require.Equal(t, paneChannel, post.Param("channel"))
-	require.Equal(t, paneThread, post.Param("thread_ts"))
-	require.Contains(t, post.Param("text"), "2 accounts renew in the next month")
-	require.Contains(t, post.Param("blocks"), `"type":"feedback_buttons"`)
-	require.Empty(t, w.slack.Calls("chat.startStream"), "built-in answers are blocks: posted whole")
+	stop := w.slack.WaitCalls(t, "chat.stopStream", 1)[0]
+	start := w.slack.Calls("chat.startStream")[0]
+	require.Equal(t, paneChannel, start.Param("channel"))
+	require.Equal(t, paneThread, start.Param("thread_ts"))
+	require.Contains(t, start.Param("markdown_text"), "**2 accounts renew in the next month**")
+	require.Equal(t, []string{"chat.startStream", "chat.stopStream"}, chatCalls(w), "short: no appends, nothing posted")
+	blocks := stop.Param("blocks")
+	require.Contains(t, blocks, "Based on:", "citations arrive with the last call")
+	require.Contains(t, blocks, `"action_id":"health_open_card"`)
+	require.Contains(t, blocks, `"type":"feedback_buttons"`)
+	require.NotContains(t, blocks, "2 accounts renew", "the text is not repeated in the blocks")
 	require.Equal(t, "is reading your accounts…", w.slack.Calls("assistant.threads.setStatus")[0].Param("status"))
 	_, byTool := stats(t, w.st)
 	require.Equal(t, []store.AskStatRow{{Tool: "builtin", Answers: 1}}, byTool)
+}
+
+// chatCalls are the chat.* methods called, in order.
+func chatCalls(w slackWorld) []string {
+	var out []string
+	for _, m := range methods(w.slack.Calls("")) {
+		if strings.HasPrefix(m, "chat.") {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+const dmChannel, dmTS = "DTOP1", "1700000200.000100"
+
+// askInDM sends a top-level DM (no thread) to the bot.
+func askInDM(t *testing.T, w slackWorld, id, text string) {
+	t.Helper()
+	code, _ := w.post(t, "/slack/events", bottest.JSONContent, bottest.EventBody(t, id, map[string]any{
+		"type": "message", "channel_type": "im", "user": "UDANA", "text": text, "team": "T1",
+		"ts": dmTS, "channel": dmChannel, "event_ts": dmTS,
+	}))
+	require.Equal(t, http.StatusOK, code)
+}
+
+// A model's answer to a top-level DM streams as a thread reply to the
+// user's message (a stream must be a reply): start, appends, stop, in
+// order, nothing posted or edited.
+func TestTopLevelDMAnswerStreamsAsAReply(t *testing.T) {
+	t.Parallel()
+	w := setupSlack(t, options{pool: true, assistant: true, script: []step{
+		callTools(call{"get_account", `{"account":"Acme Logistics"}`}),
+		say(longAnswer),
+	}})
+	askInDM(t, w, "EvDM1", "why is acme red?")
+	stop := w.slack.WaitCalls(t, "chat.stopStream", 1)[0]
+	appends := len(w.slack.Calls("chat.appendStream"))
+	require.GreaterOrEqual(t, appends, 1)
+	want := []string{"chat.startStream"}
+	for range appends {
+		want = append(want, "chat.appendStream")
+	}
+	require.Equal(t, append(want, "chat.stopStream"), chatCalls(w), "no thinking… post, no edit")
+	start := w.slack.Calls("chat.startStream")[0]
+	require.Equal(t, dmChannel, start.Param("channel"))
+	require.Equal(t, dmTS, start.Param("thread_ts"), "a reply to the question")
+	var streamed strings.Builder
+	streamed.WriteString(start.Param("markdown_text"))
+	for _, a := range w.slack.Calls("chat.appendStream") {
+		require.Equal(t, stop.Param("ts"), a.Param("ts"))
+		streamed.WriteString(a.Param("markdown_text"))
+	}
+	require.Equal(t, longAnswer, streamed.String())
+	require.Contains(t, stop.Param("blocks"), "Based on: *Acme Logistics* (score 30, red)")
+	require.Contains(t, stop.Param("blocks"), `"type":"feedback_buttons"`)
+	require.Empty(t, w.slack.Calls("assistant.threads.setStatus"), "not an assistant thread")
+	byModel, _ := stats(t, w.st)
+	require.Equal(t, []store.AskStatRow{{Model: "test-model", Surface: ask.SurfaceDM, Answers: 1}}, byModel)
+}
+
+// Where Slack refuses the stream, the answer is posted whole where the
+// question was asked, as before streaming.
+func TestTopLevelDMPostsWholeWhenStreamingIsRefused(t *testing.T) {
+	t.Parallel()
+	w := refusingStreams(t)
+	askInDM(t, w, "EvDM2", "how is acme?")
+	post := w.slack.WaitCalls(t, "chat.postMessage", 1)[0]
+	require.Equal(t, dmChannel, post.Param("channel"))
+	require.Empty(t, post.Param("thread_ts"), "at top level, where the question was")
+	require.Contains(t, post.Param("blocks"), "Based on: *Acme Logistics* (score 30, red)")
+	require.Contains(t, post.Param("blocks"), `"type":"feedback_buttons"`)
+	require.Equal(t, []string{"chat.startStream", "chat.postMessage"}, chatCalls(w))
 }

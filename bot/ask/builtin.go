@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
@@ -67,11 +65,12 @@ func (a *Asker) vocab(ctx context.Context) (Vocab, error) {
 }
 
 // answerBuiltin answers with the parser; lead, when set, is said first
-// (why the model did not answer).
-func (a *Asker) answerBuiltin(ctx context.Context, q Question, lead string) (bot.Message, error) {
+// (why the model did not answer). The answer comes whole (Message) and
+// split for streaming (Markdown, then the citations and card buttons).
+func (a *Asker) answerBuiltin(ctx context.Context, q Question, lead string) (Result, error) {
 	v, err := a.vocab(ctx)
 	if err != nil {
-		return bot.Message{}, bot.Wrap(err, "ask_failed", "I could not read the accounts just now. Please try again in a moment.")
+		return Result{}, bot.Wrap(err, "ask_failed", "I could not read the accounts just now. Please try again in a moment.")
 	}
 	it := Parse(q.Text, v)
 	var ans builtinAnswer
@@ -82,22 +81,14 @@ func (a *Asker) answerBuiltin(ctx context.Context, q Question, lead string) (bot
 	})
 	if err != nil {
 		a.log.Error("built-in answer failed", "kind", it.Kind, "err", err)
-		return bot.Message{}, bot.Wrap(err, "ask_failed", "I could not read the accounts just now. Please try again in a moment.")
+		return Result{}, bot.Wrap(err, "ask_failed", "I could not read the accounts just now. Please try again in a moment.")
 	}
 	a.log.Debug("built-in answer", "kind", it.Kind, "user", q.UserID, "cited", len(ans.cites))
 	note := ""
 	if !a.ModelEnabled() && it.answerable() {
 		note = builtinNote
 	}
-	var bs []slack.Block
-	text := ans.text
-	if lead != "" {
-		bs = append(bs, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, esc(lead), false, false)))
-		text = lead + "\n" + text
-	}
-	bs = append(bs, section(clipBytes(ans.text, maxSectionChars)))
-	bs = append(bs, citationBlocks(ans.cites, note)...)
-	return bot.Message{Text: clipBytes(plainText(text), maxSectionChars), Blocks: bs}, nil
+	return builtinMessage(ans, lead, note), nil
 }
 
 // builtinAnswer is mrkdwn text and the accounts it names.

@@ -51,8 +51,13 @@ var _ bot.Questioner = (*Handler)(nil)
 func (h *Handler) Ask(ctx context.Context, req bot.Request) (bot.Message, error) {
 	q := Question{Text: req.Text, UserID: req.UserID}
 	surface := surfaceOf(req)
-	if h.Assistant != nil && req.ResponseURL == "" && isDM(req.ChannelID) && req.ThreadTS != "" {
-		return h.askInThread(ctx, req, q)
+	if h.Assistant != nil && req.ResponseURL == "" && isDM(req.ChannelID) {
+		// In a DM thread every answer streams; a model's answer to a
+		// top-level DM streams as a thread reply to it (a built-in answer
+		// there is instant: posted in place).
+		if req.ThreadTS != "" || (req.SentTS != "" && h.Asker.ModelEnabled()) {
+			return h.askInThread(ctx, req, q)
+		}
 	}
 	if !h.Asker.ModelEnabled() {
 		return h.answer(ctx, req, surface, q)

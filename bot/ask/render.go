@@ -145,6 +145,31 @@ func cardControl(cites []citation) slack.BlockElement {
 		slack.NewTextBlockObject(slack.PlainTextType, "Open a card…", false, false), openCardAction, opts...)
 }
 
+// builtinMessage lays out a built-in answer: the lead (why the model did
+// not answer) as context, the answer, its citations. Markdown and Tail are
+// the same answer for streaming, as the model's answers are.
+func builtinMessage(ans builtinAnswer, lead, note string) Result {
+	var bs []slack.Block
+	text, md := ans.text, markdownOf(ans.text)
+	if lead != "" {
+		bs = append(bs, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, esc(lead), false, false)))
+		text = lead + "\n" + text
+		md = "_" + esc(lead) + "_\n\n" + md
+	}
+	bs = append(bs, section(clipBytes(ans.text, maxSectionChars)))
+	tail := citationBlocks(ans.cites, note)
+	bs = append(bs, tail...)
+	return Result{Message: bot.Message{Text: clipBytes(plainText(text), maxSectionChars), Blocks: bs},
+		Markdown: clipBytes(md, maxSectionChars), Tail: tail}
+}
+
+// markdownOf turns the built-in answers' mrkdwn into the Markdown a
+// stream takes: *bold* becomes **bold** (italics, code and the escaped
+// &, < and > read the same in both).
+func markdownOf(mrkdwn string) string { return mrkBold.ReplaceAllString(mrkdwn, "**$1**") }
+
+var mrkBold = regexp.MustCompile(`\*([^*\n]+)\*`)
+
 func section(mrkdwn string) *slack.SectionBlock {
 	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, mrkdwn, false, false), nil, nil)
 }

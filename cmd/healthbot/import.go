@@ -95,6 +95,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	src := bufio.NewReaderSize(counted, 64<<10)
 
 	var run func(*store.Store) (store.ImportSummary, error)
+	var signals *csvimport.SignalReader
 	switch a.kind {
 	case "accounts":
 		r, err := csvimport.NewAccountReader(src, a.mapping)
@@ -110,6 +111,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		note(e, "ignored", r.Ignored())
+		signals = r
 		run = func(s *store.Store) (store.ImportSummary, error) { return s.ImportSignals(ctx, signalFeed{r, prog}) }
 	}
 
@@ -118,7 +120,13 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	sum, err := run(store.New(pool))
+	st := store.New(pool)
+	if signals != nil { // values are checked by the kinds the scorecards in force know
+		if signals.Kinds, err = signalKinds(ctx, st, e.cfg.ScorecardsFile); err != nil {
+			return err
+		}
+	}
+	sum, err := run(st)
 	prog.clear()
 	if err != nil {
 		return err

@@ -206,3 +206,28 @@ func TestImportFailsOnMissingFileAndOutdatedSchema(t *testing.T) {
 	require.Contains(t, errOut2.String(), "healthbot migrate")
 	require.False(t, strings.Contains(out.String(), "rows read"))
 }
+
+// The import checks each value against its metric's kind under the
+// scorecards in force: a metric the scorecard file declares as a count
+// refuses a negative value, with line and column, and nothing is written.
+func TestImportChecksValuesByTheKindsOfTheScorecardsInForce(t *testing.T) {
+	t.Parallel()
+	b := setupImport(t)
+	b.importAccounts(t)
+	csv := "account,metric,observed_at,value\n" +
+		"acme,api_calls,2026-03-02,12\n" +
+		"acme,api_calls,2026-03-03,-3\n" +
+		"acme,active_user_ratio,2026-03-03,81\n"
+	var out, errOut stringsBuilder
+	code := run(b.ctx, []string{"import", "signals", "-"}, ioStreams{in: strings.NewReader(csv), out: &out, err: &errOut},
+		envOf(map[string]string{"DATABASE_URL": b.url, "HEALTHBOT_SCORECARDS": fixture("scorecards_declared.yaml")}))
+	require.Equal(t, 1, code, errOut.String())
+	require.Contains(t, errOut.String(), `line 3, column "value": "-3" must be between 0 and 1000000000000000 for a count (api_calls)`)
+	require.Contains(t, errOut.String(), `line 4, column "value": "81" must be between 0 and 1 for a ratio (active_user_ratio)`)
+	require.Zero(t, b.signalCount(t))
+
+	// Without the scorecard, api_calls is of unknown kind: -3 is a value.
+	res := b.run(strings.NewReader(csv[:strings.LastIndex(csv[:len(csv)-1], "\n")+1]), "import", "signals", "-")
+	require.Equal(t, 0, res.code, res.err)
+	require.EqualValues(t, 2, b.signalCount(t))
+}

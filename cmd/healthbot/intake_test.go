@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,13 +20,8 @@ func runCLI(t *testing.T, m *Main, args ...string) (int, string, string) {
 
 func postJSON(t *testing.T, url, key, body string) int {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader([]byte(body)))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	return resp.StatusCode
+	status, _ := postBytes(t, url, key, []byte(body))
+	return status
 }
 
 func TestAPIKeysAndIntakeThroughServe(t *testing.T) {
@@ -131,15 +124,8 @@ type rawAnswer struct {
 
 func postRaw(t *testing.T, url, key string) rawAnswer {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"signals": []}`))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return rawAnswer{resp.StatusCode, strings.TrimSpace(string(b))}
+	status, body := postBytes(t, url, key, []byte(`{"signals": []}`))
+	return rawAnswer{status, strings.TrimSpace(body)}
 }
 
 // mcpInitialize opens an MCP session over streamable HTTP with key and
@@ -156,4 +142,23 @@ func mcpInitialize(t *testing.T, url, key string) int {
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	return resp.StatusCode
+}
+
+// serve checks signal values by the kinds of the scorecards in force: a
+// metric the scorecard file declares as a count refuses a negative value,
+// as the built-in NPS refuses 150.
+func TestServeChecksSignalsByTheScorecardsInForce(t *testing.T) {
+	t.Parallel()
+	m := setupMain(t, func(c *Config) { c.ScorecardsFile = fixture("scorecards_declared.yaml") })
+	base := "http://" + m.Addr()
+	code, out, errOut := runCLI(t, m, "apikey", "create", "crm-sync")
+	require.Equal(t, 0, code, errOut)
+	key := strings.TrimSpace(out)
+	require.Equal(t, http.StatusOK, postJSON(t, base+"/v1/accounts", key, `{"accounts": [{"external_id": "acme", "name": "Acme"}]}`))
+	signal := func(metric, value string) string {
+		return `{"signals": [{"account": "acme", "metric": "` + metric + `", "observed_at": "2026-03-01", "value": ` + value + `}]}`
+	}
+	require.Equal(t, http.StatusBadRequest, postJSON(t, base+"/v1/signals", key, signal("api_calls", "-3")))
+	require.Equal(t, http.StatusBadRequest, postJSON(t, base+"/v1/signals", key, signal("nps", "150")))
+	require.Equal(t, http.StatusOK, postJSON(t, base+"/v1/signals", key, signal("api_calls", "3")))
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/ingest"
+	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -104,7 +105,10 @@ func (m *Main) Run(ctx context.Context) error {
 	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.mux = http.NewServeMux()
 	m.mountOps()
-	intake, err := ingest.New(ingest.Config{Store: m.store, Logger: m.Logger, Registry: m.registry})
+	intake, err := ingest.New(ingest.Config{Store: m.store, Logger: m.Logger, Registry: m.registry,
+		SignalKinds: func(ctx context.Context) (valid.Kinds, error) {
+			return signalKinds(ctx, m.store, m.Config.ScorecardsFile)
+		}})
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func syncCommand() command {
 		summary: "sync accounts and signals from Stripe, HubSpot or SQL queries",
 		usage: "sync stripe|hubspot|sql [NAME...] [--full]\n       healthbot sync status\n\n" +
 			"  stripe   STRIPE_API_KEY; customers → accounts, mrr, seats, late invoices\n" +
-			"  hubspot  HUBSPOT_TOKEN; companies → accounts, tickets → support_tickets, closed-won deals\n" +
+			"  hubspot  HUBSPOT_TOKEN; companies → accounts, tickets → support_tickets, closed-won deals → renewals\n" +
 			"  sql      the queries of HEALTHBOT_SOURCES (all, or those NAMEd)\n" +
 			"  --full   start from the beginning instead of the stored cursor\n" +
 			"  status   each source's last run, cursor and error",
@@ -90,7 +90,7 @@ func syncSources(cfg Config, kind string, names []string) ([]connector.Source, e
 		if why := connectorOff(cfg, kind); why != "" {
 			return nil, errors.New(why)
 		}
-		return []connector.Source{newConnector(cfg, kind, "", time.Now)}, nil
+		return []connector.Source{newConnector(cfg, kind, "", nil)}, nil
 	case "sql":
 		if len(cfg.SQLSources) == 0 {
 			return nil, errors.New(connectorOff(cfg, "sql"))
@@ -98,7 +98,7 @@ func syncSources(cfg Config, kind string, names []string) ([]connector.Source, e
 		var out []connector.Source
 		for _, q := range cfg.SQLSources {
 			if len(names) == 0 || slices.Contains(names, q.Name) {
-				out = append(out, newConnector(cfg, "sql", q.Name, time.Now))
+				out = append(out, newConnector(cfg, "sql", q.Name, nil))
 			}
 		}
 		for _, n := range names {
@@ -115,7 +115,7 @@ func syncSources(cfg Config, kind string, names []string) ([]connector.Source, e
 func connectorOff(cfg Config, kind string) string {
 	switch {
 	case kind == "stripe" && cfg.StripeAPIKey == "":
-		return "STRIPE_API_KEY is not set: create a restricted key with read access to Customers, Subscriptions and Invoices"
+		return "STRIPE_API_KEY is not set: create a restricted key with read access to Customers, Subscriptions, Invoices and Events"
 	case kind == "hubspot" && cfg.HubSpotToken == "":
 		return "HUBSPOT_TOKEN is not set: create a private app (scopes in the README) and set its access token"
 	case kind == "sql" && len(cfg.SQLSources) == 0:
@@ -124,14 +124,17 @@ func connectorOff(cfg Config, kind string) string {
 	return ""
 }
 
-// newConnector builds a fresh source (sources keep per-run state); now
-// dates the day's Stripe signals.
-func newConnector(cfg Config, kind, query string, now func() time.Time) connector.Source {
+// newConnector builds a fresh source (sources keep per-run state); clock
+// (nil: the real one) dates the day's Stripe signals and paces HubSpot.
+func newConnector(cfg Config, kind, query string, clock clockwork.Clock) connector.Source {
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
 	switch kind {
 	case "stripe":
-		return connector.NewStripeSource(connector.StripeConfig{APIKey: cfg.StripeAPIKey, APIURL: cfg.StripeAPIURL, Match: cfg.StripeMatch, Now: now})
+		return connector.NewStripeSource(connector.StripeConfig{APIKey: cfg.StripeAPIKey, APIURL: cfg.StripeAPIURL, Match: cfg.StripeMatch, Now: clock.Now})
 	case "hubspot":
-		return connector.NewHubSpotSource(connector.HubSpotConfig{Token: cfg.HubSpotToken, APIURL: cfg.HubSpotAPIURL, Map: cfg.HubSpotMap})
+		return connector.NewHubSpotSource(connector.HubSpotConfig{Token: cfg.HubSpotToken, APIURL: cfg.HubSpotAPIURL, Map: cfg.HubSpotMap, Clock: clock})
 	}
 	for _, q := range cfg.SQLSources {
 		if q.Name == query {
@@ -212,10 +215,7 @@ func writeSyncStatus(w io.Writer, configured []string, states []store.SyncState)
 		case s.LastFinished.IsZero():
 			state = "-"
 		}
-		cursor := s.Cursor
-		if cursor == "" {
-			cursor = "(start)"
-		}
+		cursor := connector.DescribeCursor(n, s.Cursor)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n, when(s.LastStarted), state, cursor, strings.ReplaceAll(result, "\n", " "))
 	}
 	_ = tw.Flush()
@@ -239,7 +239,7 @@ func (m *Main) syncJobs() []scheduledJob {
 		}
 		log := m.Logger.With("component", "sync", "source", name)
 		j.Run = func(ctx context.Context, occ time.Time) error {
-			sum, err := syncRunner(m.Config, m.store, m.Clock, m.Logger).Run(ctx, newConnector(m.Config, kind, query, m.now), false)
+			sum, err := syncRunner(m.Config, m.store, m.Clock, m.Logger).Run(ctx, newConnector(m.Config, kind, query, m.Clock), false)
 			if err != nil {
 				return err
 			}

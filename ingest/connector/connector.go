@@ -26,8 +26,9 @@ type Page struct {
 	AccountFields []string // the store.AccountFields the accounts carry
 	InsertOnly    []string // of those, the ones set only on accounts the page creates
 	Signals       []store.SignalRow
-	Read          int64          // items read from the source (customers, companies, rows)
-	Skipped       map[string]int // items not written, by reason
+	Renewals      []store.SyncRenewal // renewals a CRM reports (outcomes, renewal dates)
+	Read          int64               // items read from the source (customers, companies, rows)
+	Skipped       map[string]int      // items not written, by reason
 	Next          string
 	Done          bool
 }
@@ -89,6 +90,7 @@ type Summary struct {
 	Pages             int
 	Read              int64
 	Accounts, Signals store.ImportSummary
+	Renewals          store.RenewalSummary
 	Skipped           map[string]int
 	Took              time.Duration
 }
@@ -99,6 +101,10 @@ func (s Summary) String() string {
 	fmt.Fprintf(&b, "%s: %d read; accounts %d inserted, %d updated, %d unchanged; signals %d inserted, %d updated, %d unchanged",
 		s.Source, s.Read, s.Accounts.Inserted, s.Accounts.Updated, s.Accounts.Unchanged,
 		s.Signals.Inserted, s.Signals.Updated, s.Signals.Unchanged)
+	if s.Renewals.Read > 0 {
+		fmt.Fprintf(&b, "; renewals %d recorded, %d unchanged, %d renewal dates moved",
+			s.Renewals.Recorded, s.Renewals.Unchanged, s.Renewals.Moved)
+	}
 	total := 0
 	reasons := make([]string, 0, len(s.Skipped))
 	for r, n := range s.Skipped {
@@ -127,6 +133,13 @@ func (s *Summary) add(p Page, r store.SyncPageResult) {
 	}
 	if r.UnknownAccounts > 0 {
 		s.skip("signals for unknown accounts", int(r.UnknownAccounts))
+	}
+	s.Renewals.Read += r.Renewals.Read
+	s.Renewals.Recorded += r.Renewals.Recorded
+	s.Renewals.Unchanged += r.Renewals.Unchanged
+	s.Renewals.Moved += r.Renewals.Moved
+	if r.Renewals.UnknownAccounts > 0 {
+		s.skip("renewals for unknown accounts", int(r.Renewals.UnknownAccounts))
 	}
 }
 
@@ -183,7 +196,8 @@ func (r *Runner) pages(ctx context.Context, src Source, cursor string, sum *Summ
 			return err
 		}
 		res, err := r.Store.WriteSyncPage(ctx, src.Name(), r.instance(), r.clock().Now(), store.SyncPage{
-			Accounts: page.Accounts, AccountFields: page.AccountFields, InsertOnly: page.InsertOnly, Signals: page.Signals, Cursor: page.Next,
+			Accounts: page.Accounts, AccountFields: page.AccountFields, InsertOnly: page.InsertOnly, Signals: page.Signals,
+			Renewals: page.Renewals, Cursor: page.Next,
 		})
 		if err != nil {
 			return fmt.Errorf("write page %d: %w", sum.Pages+1, err)

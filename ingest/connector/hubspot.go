@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -28,6 +30,7 @@ type HubSpotConfig struct {
 	HTTPClient *http.Client      // nil: a client with a 60s timeout
 	PageSize   int               // search page size; 0 means 100 (HubSpot allows 200)
 	SearchCap  int               // results one search can page through; 0 means HubSpot's 10,000
+	Clock      clockwork.Clock   // paces requests (hubspot_pace.go); nil: the real clock
 }
 
 // hubspotSearchCap is how many results one search query pages through:
@@ -57,12 +60,14 @@ type hubspotCursor struct {
 
 // HubSpotSource reads companies (→ accounts, owners → CSMs by email),
 // tickets (→ support_tickets, one per ticket at its creation) and
-// closed-won deals (→ renewal_won, the amount at the close date) through
+// closed-won deals (→ renewal_won, the amount at the close date, and a
+// renewal outcome moving the renewal date; see mapDeal) through
 // the CRM v3 search API, sorted by hs_lastmodifieddate, so each run reads
 // only what changed since the last.
 type HubSpotSource struct {
 	cfg    HubSpotConfig
 	owners map[string]string // owner id → email, read once per run
+	pace   *hubspotPacer
 }
 
 // NewHubSpotSource builds the source.
@@ -82,14 +87,24 @@ func NewHubSpotSource(cfg HubSpotConfig) *HubSpotSource {
 	if cfg.SearchCap == 0 {
 		cfg.SearchCap = hubspotSearchCap
 	}
-	return &HubSpotSource{cfg: cfg}
+	if cfg.Clock == nil {
+		cfg.Clock = clockwork.NewRealClock()
+	}
+	return &HubSpotSource{cfg: cfg, pace: newHubSpotPacer(cfg.Clock)}
 }
 
 // Name implements Source.
 func (h *HubSpotSource) Name() string { return "hubspot" }
 
+// HubSpotDealRenewalField maps the deal property holding the next contract
+// end a closed-won renewal deal moves the account's renewal date to.
+const HubSpotDealRenewalField = "deal.renewal_date"
+
+func isDealField(field string) bool { return strings.HasPrefix(field, "deal.") }
+
 // ParseHubSpotMap reads HEALTHBOT_HUBSPOT_MAP: field=property pairs,
-// comma-separated; a field that is not an account field becomes an attribute.
+// comma-separated; a field that is not an account field becomes an
+// attribute, and deal.renewal_date names a deal property.
 func ParseHubSpotMap(s string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, pair := range strings.Split(s, ",") {
@@ -102,11 +117,16 @@ func ParseHubSpotMap(s string) (map[string]string, error) {
 		if !ok || field == "" || prop == "" {
 			return nil, fmt.Errorf("%q is not field=hubspot_property", pair)
 		}
-		switch field {
-		case "external_id", "name", "domain", "owner_email", "owner_slack_id":
+		switch {
+		case field == "external_id", field == "name", field == "domain", field == "owner_email", field == "owner_slack_id":
 			return nil, fmt.Errorf("%s comes from the company itself and cannot be mapped", field)
+		case isDealField(field) && field != HubSpotDealRenewalField:
+			return nil, fmt.Errorf("%s: the only deal field is %s (the next contract end a renewal deal carries)", field, HubSpotDealRenewalField)
 		}
 		out[field] = prop
+	}
+	if out["renewal_date"] != "" && out[HubSpotDealRenewalField] != "" {
+		return nil, fmt.Errorf("map renewal_date from companies or %s from deals, not both: the two would move it back and forth", HubSpotDealRenewalField)
 	}
 	return out, nil
 }
@@ -139,16 +159,9 @@ func (h *HubSpotSource) Fetch(ctx context.Context, cursor string) (Page, error) 
 	case hsCompanies:
 		p = h.mapCompanies(res.Results)
 	case hsTickets:
-		p, err = h.mapAssociated(ctx, hsTickets, res.Results, "support_tickets", func(o hubspotObject) (time.Time, float64, bool) {
-			t, ok := hubspotTime(o.Properties["createdate"])
-			return t, 1, ok
-		})
+		p, err = h.mapAssociated(ctx, hsTickets, res.Results, h.mapTicket)
 	case hsDeals:
-		p, err = h.mapAssociated(ctx, hsDeals, res.Results, "renewal_won", func(o hubspotObject) (time.Time, float64, bool) {
-			t, ok := hubspotTime(o.Properties["closedate"])
-			amount, _ := strconv.ParseFloat(o.Properties["amount"], 64)
-			return t, amount, ok
-		})
+		p, err = h.mapAssociated(ctx, hsDeals, res.Results, h.mapDeal)
 	}
 	if err != nil {
 		return Page{}, err
@@ -224,16 +237,24 @@ func (h *HubSpotSource) search(ctx context.Context, c hubspotCursor) (hubspotSea
 	switch c.Phase {
 	case hsCompanies:
 		props = append(props, "name", "domain", "lifecyclestage", "hubspot_owner_id")
-		for _, p := range h.cfg.Map {
-			props = append(props, p)
+		for field, p := range h.cfg.Map {
+			if !isDealField(field) {
+				props = append(props, p)
+			}
 		}
 		slices.Sort(props)
 		props = slices.Compact(props)
 	case hsTickets:
 		props = append(props, "createdate")
 	case hsDeals:
-		props = append(props, "closedate", "amount", "dealstage")
-		filters = append(filters, hubspotFilter{PropertyName: "dealstage", Operator: "EQ", Value: "closedwon"})
+		props = append(props, "closedate", "amount", "dealstage", "dealtype")
+		if prop := h.cfg.Map[HubSpotDealRenewalField]; prop != "" {
+			props = append(props, prop)
+		}
+		// hs_is_closed_won holds for the won stage of every pipeline (a
+		// renewals pipeline has its own stage ids), not only the default's
+		// closedwon.
+		filters = append(filters, hubspotFilter{PropertyName: "hs_is_closed_won", Operator: "EQ", Value: "true"})
 	}
 	body := map[string]any{
 		"filterGroups": []any{map[string]any{"filters": filters}},
@@ -316,6 +337,9 @@ func (h *HubSpotSource) mapCompanies(objs []hubspotObject) Page {
 		}
 		bad := false
 		for field, prop := range h.cfg.Map {
+			if isDealField(field) {
+				continue
+			}
 			v := strings.TrimSpace(o.Properties[prop])
 			if !slices.Contains(store.AccountFields, field) {
 				if v != "" {
@@ -383,10 +407,10 @@ func setAccountField(r *store.AccountRow, field, v string) error {
 	return nil
 }
 
-// mapAssociated turns tickets or deals into one signal each on their
-// company's account (the first associated company).
-func (h *HubSpotSource) mapAssociated(ctx context.Context, objType string, objs []hubspotObject, metric string,
-	value func(hubspotObject) (time.Time, float64, bool)) (Page, error) {
+// mapAssociated maps tickets or deals through each one's company's
+// account (the first associated company) with one.
+func (h *HubSpotSource) mapAssociated(ctx context.Context, objType string, objs []hubspotObject,
+	one func(p *Page, line int64, account string, o hubspotObject)) (Page, error) {
 	p := Page{Read: int64(len(objs))}
 	if len(objs) == 0 {
 		return p, nil
@@ -409,14 +433,52 @@ func (h *HubSpotSource) mapAssociated(ctx context.Context, objType string, objs 
 			p.Skip(objType + " without a company")
 			continue
 		}
-		at, v, ok := value(o)
-		if !ok {
-			p.Skip(objType + " without a date")
-			continue
-		}
-		p.Signals = append(p.Signals, store.SignalRow{Line: int64(i + 1), Account: acc, Metric: metric, ObservedAt: at, Value: v, Source: HubSpotSourceTag})
+		one(&p, int64(i+1), acc, o)
 	}
 	return p, nil
+}
+
+// mapTicket: a ticket is one support_tickets at its creation.
+func (h *HubSpotSource) mapTicket(p *Page, line int64, account string, o hubspotObject) {
+	at, ok := hubspotTime(o.Properties["createdate"])
+	if !ok {
+		p.Skip("tickets without a date")
+		return
+	}
+	p.Signals = append(p.Signals, store.SignalRow{Line: line, Account: account, Metric: "support_tickets", ObservedAt: at, Value: 1, Source: HubSpotSourceTag})
+}
+
+// HubSpotNewBusiness is the dealtype of a deal that wins a new customer;
+// every other closed-won deal (existingbusiness, or no type) renews.
+const HubSpotNewBusiness = "newbusiness"
+
+// mapDeal: a closed-won deal is a renewal_won signal (its amount at its
+// close date) and, unless it is new business, a renewal of the account,
+// whose renewal date moves to the deal's next contract end when the map
+// names that property (deal.renewal_date=...).
+func (h *HubSpotSource) mapDeal(p *Page, line int64, account string, o hubspotObject) {
+	closed, ok := hubspotTime(o.Properties["closedate"])
+	if !ok {
+		p.Skip("deals without a close date")
+		return
+	}
+	amount, _ := strconv.ParseFloat(o.Properties["amount"], 64)
+	p.Signals = append(p.Signals, store.SignalRow{Line: line, Account: account, Metric: "renewal_won", ObservedAt: closed, Value: amount, Source: HubSpotSourceTag})
+	if o.Properties["dealtype"] == HubSpotNewBusiness {
+		return
+	}
+	r := store.SyncRenewal{Account: account, Ref: "hubspot-deal:" + o.ID, ClosedOn: closed}
+	if prop := h.cfg.Map[HubSpotDealRenewalField]; prop != "" {
+		if v := strings.TrimSpace(o.Properties[prop]); v != "" {
+			next, ok := hubspotTime(v)
+			if !ok {
+				p.Skip(fmt.Sprintf("deals with a bad %s (property %s)", HubSpotDealRenewalField, prop))
+				return
+			}
+			r.NextRenewal = utcDay(next)
+		}
+	}
+	p.Renewals = append(p.Renewals, r)
 }
 
 // companiesOf reads the first associated company of each object
@@ -474,7 +536,8 @@ func (h *HubSpotSource) companyAccounts(ctx context.Context, ids []string) (map[
 	return out, nil
 }
 
-// call sends one request with the bearer token and decodes the answer;
+// call sends one request with the bearer token, paced under HubSpot's
+// limits, and decodes the answer;
 // 429 becomes a RateLimitedError, 401/403 and others a one-line instruction.
 func (h *HubSpotSource) call(ctx context.Context, method, path string, body, out any) error {
 	var rd io.Reader
@@ -494,11 +557,15 @@ func (h *HubSpotSource) call(ctx context.Context, method, path string, body, out
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if err := h.pace.wait(ctx, strings.HasSuffix(path, "/search")); err != nil {
+		return err
+	}
 	resp, err := h.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("cannot reach HubSpot: %w; check HUBSPOT_API_URL and the network", err)
+		return fmt.Errorf("cannot reach HubSpot: %w; check HUBSPOT_API_URL and the network", transportError(err))
 	}
 	defer resp.Body.Close()
+	h.pace.observe(resp.Header)
 	what := strings.SplitN(path, "?", 2)[0]
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:

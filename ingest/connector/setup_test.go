@@ -30,6 +30,16 @@ func newSyncWorld(t *testing.T) *syncWorld {
 	return &syncWorld{st: st, clock: clock, r: &Runner{Store: st, Clock: clock, Instance: "test"}}
 }
 
+// takeSource writes source's sync_source row first: parallel tests share
+// one schema in separate transactions and queue on that row, so a test
+// that writes accounts before its first sync must queue first too, or it
+// deadlocks with a test holding the row and inserting the same accounts.
+func (w *syncWorld) takeSource(t *testing.T, source string) {
+	t.Helper()
+	_, err := w.st.DB().Exec(context.Background(), `INSERT INTO sync_source (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, source)
+	require.NoError(t, err)
+}
+
 // accounts creates accounts by external id.
 func (w *syncWorld) accounts(t *testing.T, ids ...string) {
 	t.Helper()
@@ -62,6 +72,18 @@ func (w *syncWorld) state(t *testing.T, name string) store.SyncState {
 func (w *syncWorld) run(t *testing.T, src Source, full bool) (Summary, error) {
 	t.Helper()
 	return w.r.Run(context.Background(), src, full)
+}
+
+// autoAdvance moves the fake clock on 50ms whenever something waits on
+// it (a paced request, a Retry-After), until the test ends.
+func (w *syncWorld) autoAdvance(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() {
+		for w.clock.BlockUntilContext(ctx, 1) == nil {
+			w.clock.Advance(50 * time.Millisecond)
+		}
+	}()
 }
 
 // waitOut advances the fake clock by d as soon as the runner waits on it.

@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -114,15 +115,26 @@ func TestSQLSourceErrorsNameTheProblem(t *testing.T) {
 			"cast columns in the query"},
 		{"an unreachable database", "postgres://postgres@127.0.0.1:1/x?sslmode=disable&connect_timeout=5", usageQuery,
 			"sync sql:usage: connect to the database in WAREHOUSE_URL"},
+		{"bad credentials", withUser(t, dsn, "no_such_role"), usageQuery,
+			`sync sql:usage: connect to the database in WAREHOUSE_URL: failed to connect to`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			src := &SQLSource{Q: SQLQuery{Name: "usage", DSNEnv: "WAREHOUSE_URL", DSN: tc.dsn, Query: tc.query}}
 			_, err := w.run(t, src, false)
 			require.ErrorContains(t, err, tc.want)
+			require.NotContains(t, err.Error(), "\n", "one line")
 		})
 	}
 	require.Zero(t, w.count(t, `SELECT count(*) FROM signal`))
+}
+
+// withUser is dsn logging in as user, without a password.
+func withUser(t *testing.T, dsn, user string) string {
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	u.User = url.User(user)
+	return u.String()
 }
 
 func TestParseSQLQueries(t *testing.T) {

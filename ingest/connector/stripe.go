@@ -13,22 +13,30 @@ import (
 
 // StripeConfig configures the Stripe sync.
 type StripeConfig struct {
-	APIKey     string       // STRIPE_API_KEY: a restricted key reading Customers, Subscriptions, Invoices is enough
+	APIKey     string       // STRIPE_API_KEY: a restricted key reading Customers, Subscriptions, Invoices and Events is enough
 	APIURL     string       // STRIPE_API_URL; "" is Stripe's
 	Match      []string     // HEALTHBOT_STRIPE_MATCH; nil is DefaultStripeMatch
 	HTTPClient *http.Client // nil: a client with a 60s timeout
 	Now        func() time.Time
 	PageSize   int64 // customers per page; 0 means 100, Stripe's maximum
+	// FullEvery is how often a run reads every customer; runs in between
+	// read the customers Stripe's events name. 0 means a day.
+	FullEvery time.Duration
 }
 
-// StripeSource pages through Stripe's customers (by id, newest first, as
-// Stripe lists them) and reads each one's subscriptions and late
-// invoices. Stripe's lists have no updated-since filter, so each run is a
-// full pass; the cursor is the last customer written (starting_after), so
-// a pass that fails resumes where it stopped, and a finished pass resets it.
+// StripeSource reads Stripe's customers with each one's subscriptions and
+// late invoices. The first run, and one a day (FullEvery), is a full pass
+// through every customer (by id, newest first, as Stripe lists them);
+// runs in between are events passes: they read only the customers that
+// Stripe's Events API names in events since the last pass (customer.*,
+// customer.subscription.*, invoice.*; see stripeEventTypes), since
+// customer lists have no updated-since filter. The cursor (stripeCursor)
+// keeps the events watermark and the pass in progress, so a pass that
+// fails resumes after the last customer it wrote; --full forces a full pass.
 type StripeSource struct {
-	cfg    StripeConfig
-	client *stripe.Client
+	cfg     StripeConfig
+	client  *stripe.Client
+	changed []string // events pass: the changed customers, by id, read once per run
 }
 
 // NewStripeSource builds the source. stripe-go's own retries are off: the
@@ -54,6 +62,9 @@ func NewStripeSource(cfg StripeConfig) *StripeSource {
 	if cfg.PageSize == 0 {
 		cfg.PageSize = 100
 	}
+	if cfg.FullEvery == 0 {
+		cfg.FullEvery = stripeFullEvery
+	}
 	return &StripeSource{cfg: cfg, client: stripe.NewClient(cfg.APIKey, stripe.WithBackends(stripe.NewBackendsWithConfig(bc)))}
 }
 
@@ -62,20 +73,50 @@ func (s *StripeSource) Name() string { return "stripe" }
 
 // Fetch implements Source: one page of customers, mapped by MapStripe.
 func (s *StripeSource) Fetch(ctx context.Context, cursor string) (Page, error) {
+	c, err := parseStripeCursor(cursor)
+	if err != nil {
+		return Page{}, err
+	}
+	c = s.startRun(c, s.cfg.Now())
+	if c.Mode == stripeModeEvents {
+		return s.fetchEvents(ctx, c)
+	}
+	return s.fetchFull(ctx, c)
+}
+
+// fetchFull is one page of a full pass: the customers after c.After.
+func (s *StripeSource) fetchFull(ctx context.Context, c stripeCursor) (Page, error) {
 	params := &stripe.CustomerListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(s.cfg.PageSize)}}
-	if cursor != "" {
-		params.StartingAfter = stripe.String(cursor)
+	if c.After != "" {
+		params.StartingAfter = stripe.String(c.After)
 	}
 	var page []StripeCustomer
-	for c, err := range s.client.V1Customers.List(ctx, params) {
+	for cus, err := range s.client.V1Customers.List(ctx, params) {
 		if err != nil {
 			return Page{}, stripeError(err, "customers")
 		}
-		page = append(page, StripeCustomer{Customer: c})
+		page = append(page, StripeCustomer{Customer: cus})
 		if int64(len(page)) == s.cfg.PageSize {
 			break
 		}
 	}
+	p, err := s.mapPage(ctx, page)
+	if err != nil {
+		return Page{}, err
+	}
+	if int64(len(page)) < s.cfg.PageSize {
+		p.Done = true // the pass is over: events after its start come next
+		p.Next = stripeCursor{Since: c.FullAt, FullAt: c.FullAt}.String()
+		return p, nil
+	}
+	c.After = page[len(page)-1].Customer.ID
+	p.Next = c.String()
+	return p, nil
+}
+
+// mapPage completes a page's customers (their accounts' other customers,
+// subscriptions, invoices) and maps them.
+func (s *StripeSource) mapPage(ctx context.Context, page []StripeCustomer) (Page, error) {
 	siblings, err := s.siblings(ctx, page)
 	if err != nil {
 		return Page{}, err
@@ -86,13 +127,7 @@ func (s *StripeSource) Fetch(ctx context.Context, cursor string) (Page, error) {
 			return Page{}, err
 		}
 	}
-	p := MapStripe(all, s.cfg.Match, s.cfg.Now())
-	if int64(len(page)) < s.cfg.PageSize {
-		p.Done = true // the pass is over: the next run starts again
-		return p, nil
-	}
-	p.Next = page[len(page)-1].Customer.ID
-	return p, nil
+	return MapStripe(all, s.cfg.Match, s.cfg.Now()), nil
 }
 
 // siblings finds, with Stripe's customer search, the other customers of

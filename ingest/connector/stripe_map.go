@@ -2,9 +2,11 @@ package connector
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -351,14 +353,22 @@ func utcDay(t time.Time) time.Time {
 // stripeError makes a Stripe API error a one-line instruction.
 func stripeError(err error, what string) error {
 	var se *stripe.Error
-	if !errors.As(err, &se) {
-		return fmt.Errorf("cannot reach Stripe (%s): %w; check STRIPE_API_URL and the network", what, err)
+	var ue *url.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return err
+	case errors.As(err, &ue):
+		return fmt.Errorf("cannot reach Stripe (%s): %w; check STRIPE_API_URL and the network", what, transportError(err))
+	case !errors.As(err, &se):
+		// stripe-go's decoding error quotes the answer, which may hold
+		// customers' details: it is not repeated.
+		return fmt.Errorf("Stripe's answer on %s is not the JSON expected; check that STRIPE_API_URL is Stripe's API", what)
 	}
 	switch se.HTTPStatusCode {
 	case 401:
 		return fmt.Errorf("Stripe rejected STRIPE_API_KEY (401 on %s): set a valid secret or restricted key", what)
 	case 403:
-		return fmt.Errorf("STRIPE_API_KEY may not read %s (403): give the restricted key read access to Customers, Subscriptions and Invoices", what)
+		return fmt.Errorf("STRIPE_API_KEY may not read %s (403): give the restricted key read access to Customers, Subscriptions, Invoices and Events", what)
 	case 429:
 		return &RateLimitedError{RetryAfter: retryAfter(se.LastResponse)}
 	}

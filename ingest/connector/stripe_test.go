@@ -50,6 +50,20 @@ func (p *stripeProxy) set(f func(w http.ResponseWriter, r *http.Request) bool) {
 	p.mu.Unlock()
 }
 
+// seen is the paths requested so far.
+func (p *stripeProxy) seen() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.paths...)
+}
+
+// forget clears the paths requested so far.
+func (p *stripeProxy) forget() {
+	p.mu.Lock()
+	p.paths = nil
+	p.mu.Unlock()
+}
+
 // once answers the first request to path with status and body.
 func once(path string, status int, header map[string]string, body string) func(w http.ResponseWriter, r *http.Request) bool {
 	var done bool
@@ -95,13 +109,13 @@ func TestStripeSyncAgainstStripeMock(t *testing.T) {
 	require.Equal(t, 1, seats)
 	require.Equal(t, 1, w.count(t, `SELECT count(*) FROM signal WHERE metric = 'mrr' AND value = 20 AND source = 'stripe'`))
 	require.Equal(t, 1, w.count(t, `SELECT count(*) FROM signal WHERE metric = 'seats' AND value = 1`))
-	require.Empty(t, w.state(t, "stripe").Cursor, "a finished pass starts over next time")
+	require.NotContains(t, w.state(t, "stripe").Cursor, `"mode"`, "the pass is over; events after it come next")
 
-	sum, err = w.run(t, stripeSource(apiURL, w.clock.Now()), false)
+	sum, err = w.run(t, stripeSource(apiURL, w.clock.Now()), true)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), sum.Accounts.Unchanged)
 	require.Equal(t, int64(3), sum.Signals.Unchanged)
-	require.Zero(t, sum.Accounts.Inserted+sum.Accounts.Updated+sum.Signals.Inserted+sum.Signals.Updated, "a second run changes nothing")
+	require.Zero(t, sum.Accounts.Inserted+sum.Accounts.Updated+sum.Signals.Inserted+sum.Signals.Updated, "a second full pass changes nothing")
 }
 
 func TestStripeSyncFailingHalfWayWritesNothingAndResumes(t *testing.T) {
@@ -119,7 +133,7 @@ func TestStripeSyncFailingHalfWayWritesNothingAndResumes(t *testing.T) {
 	sum, err := w.run(t, stripeSource(apiURL, w.clock.Now()), false)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), sum.Accounts.Inserted)
-	sum, err = w.run(t, stripeSource(apiURL, w.clock.Now()), false)
+	sum, err = w.run(t, stripeSource(apiURL, w.clock.Now()), true)
 	require.NoError(t, err)
 	require.Equal(t, int64(3), sum.Signals.Unchanged)
 	require.Empty(t, w.state(t, "stripe").LastError)
@@ -137,7 +151,7 @@ func TestStripeSyncWaitsOutA429(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 3*time.Second, w.clock.Since(start))
 	require.Equal(t, int64(1), sum.Accounts.Inserted)
-	require.Equal(t, 2, strings.Count(strings.Join(proxy.paths, " "), "/v1/customers"), "the page was read again")
+	require.Equal(t, 2, strings.Count(strings.Join(proxy.seen(), " "), "/v1/customers"), "the page was read again")
 }
 
 func TestStripeSyncErrors(t *testing.T) {
@@ -190,13 +204,13 @@ func TestStripeSyncResumesFromItsCursor(t *testing.T) {
 	_, err := w.run(t, src(), false)
 	require.EqualError(t, err, "sync stripe: Stripe answered 503 on customers: Service unavailable")
 	require.Equal(t, 1, w.count(t, `SELECT count(*) FROM account`), "the first page is kept")
-	require.Equal(t, stripeMockCustomer, w.state(t, "stripe").Cursor)
+	require.Contains(t, w.state(t, "stripe").Cursor, `"mode":"full","after":"`+stripeMockCustomer+`"`)
 
 	sum, err := w.run(t, src(), false)
 	require.NoError(t, err)
 	require.Equal(t, []string{stripeMockCustomer, stripeMockCustomer}, queries, "the rerun starts after the last customer written")
 	require.Zero(t, sum.Read, "nothing read twice")
-	require.Empty(t, w.state(t, "stripe").Cursor, "the pass is over")
+	require.NotContains(t, w.state(t, "stripe").Cursor, `"mode"`, "the pass is over")
 }
 
 // TestStripeSyncAddsUpAnAccountsCustomersAcrossPages: two customers of
@@ -245,4 +259,16 @@ func TestStripeSyncAddsUpAnAccountsCustomersAcrossPages(t *testing.T) {
 	require.Equal(t, 40.0, mrr, "both customers' $20 subscriptions, not the last page's alone")
 	require.Equal(t, 2, seats)
 	require.Equal(t, 1, w.count(t, `SELECT count(*) FROM account`), "x@acme.io.example.com is another domain")
+}
+
+// TestStripeSyncMalformedAnswer: an answer that is not Stripe's JSON fails
+// the run in one line naming the source and the list, writing nothing.
+func TestStripeSyncMalformedAnswer(t *testing.T) {
+	t.Parallel()
+	w := newSyncWorld(t)
+	proxy, apiURL := newStripeProxy(t)
+	proxy.set(once("/v1/subscriptions", http.StatusOK, nil, `{"object":"list","data":[{"id":5,"object":"subscription"}],"has_more":false}`))
+	_, err := w.run(t, stripeSource(apiURL, w.clock.Now()), false)
+	require.EqualError(t, err, "sync stripe: Stripe's answer on subscriptions is not the JSON expected; check that STRIPE_API_URL is Stripe's API")
+	require.Zero(t, w.count(t, `SELECT count(*) FROM account`))
 }

@@ -35,7 +35,10 @@ func TestCSVImportReportsHostileCellsWithLineAndColumn(t *testing.T) {
 		"acme,logins,0000-01-01,1,api\n" +
 		"acme,logins,9999-12-31,1,api\n" +
 		"acme,logins,2026-03-01,-1e308,api\n" +
-		"acme,logins,2026-03-01,1e400,api\n"
+		"acme,logins,2026-03-01,1e400,api\n" +
+		"acme,active_user_ratio,2026-03-01,85,api\n" +
+		"acme,nps,2026-03-01,-101,api\n" +
+		"acme,logins,2026-03-01,-5,api\n"
 	r, err := csvimport.NewSignalReader(strings.NewReader(signals), nil)
 	require.NoError(t, err)
 	r.Now = csvNow
@@ -50,6 +53,8 @@ func TestCSVImportReportsHostileCellsWithLineAndColumn(t *testing.T) {
 		{Line: 7, Column: "observed_at", Problem: "9999-12-31 is out of range (1900 to now)"},
 		{Line: 8, Column: "value", Problem: `"-1e308" must be between -1000000000000000 and 1000000000000000`},
 		{Line: 9, Column: "value", Problem: `"1e400" must be a finite number`},
+		{Line: 10, Column: "value", Problem: `"85" must be between 0 and 1 for a ratio (active_user_ratio)`},
+		{Line: 11, Column: "value", Problem: `"-101" must be between -100 and 100 for an NPS (nps)`},
 	}, badRows(t, r.Err()))
 
 	accounts := "external_id,name,renewal_date,churned_at,notes\n" +

@@ -124,6 +124,11 @@ func get(rec []string, i int) string {
 
 // parseNumber accepts a finite decimal number in k's range.
 func parseNumber(s string, k valid.Kind) (float64, string) {
+	return parseNumberBy(s, func(v float64) string { return valid.Number(k, v) })
+}
+
+// parseNumberBy parses a number and checks it with check (a valid policy).
+func parseNumberBy(s string, check func(float64) string) (float64, string) {
 	if s == "" {
 		return 0, "is empty"
 	}
@@ -131,7 +136,7 @@ func parseNumber(s string, k valid.Kind) (float64, string) {
 	if err != nil && !errors.Is(err, strconv.ErrRange) || math.IsNaN(v) {
 		return 0, fmt.Sprintf("%q is not a number", s)
 	}
-	if why := valid.Number(k, v); why != "" {
+	if why := check(v); why != "" {
 		return 0, fmt.Sprintf("%q %s", s, why)
 	}
 	return v, ""

@@ -20,6 +20,10 @@ var signalSchema = schema{
 type SignalReader struct {
 	rows
 	account, metric, observedAt, value, source int
+
+	// Kinds are the value ranges of signals of a known kind (the scorecards
+	// in force); NewSignalReader sets the built-in catalog's.
+	Kinds valid.Kinds
 }
 
 var _ store.SignalSource = (*SignalReader)(nil)
@@ -34,6 +38,7 @@ func NewSignalReader(r io.Reader, m Mapping) (*SignalReader, error) {
 	}
 	return &SignalReader{
 		rows:    rows{cr: cr, h: h, sc: signalSchema, Now: time.Now()},
+		Kinds:   valid.BuiltinKinds(),
 		account: h.index("account"), metric: h.index("metric"), observedAt: h.index("observed_at"),
 		value: h.index("value"), source: h.index("source"),
 	}, nil
@@ -82,7 +87,7 @@ func (s *SignalReader) parse(rec []string, line int64, row *store.SignalRow) boo
 	} else if !s.date(line, "observed_at", row.ObservedAt, valid.Happened) {
 		good = false
 	}
-	if row.Value, problem = parseNumber(get(rec, s.value), valid.Signal); problem != "" {
+	if row.Value, problem = parseNumberBy(get(rec, s.value), func(v float64) string { return s.Kinds.SignalValue(row.Metric, v) }); problem != "" {
 		s.cell(line, "value", problem)
 		good = false
 	}

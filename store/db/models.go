@@ -195,6 +195,7 @@ type Outcome struct {
 	Note        string
 	AnsweredBy  string
 	AnsweredAt  *time.Time
+	SourceRef   *string
 }
 
 type ProductUser struct {

@@ -16,7 +16,7 @@ const answerOutcome = `-- name: AnswerOutcome :one
 UPDATE outcome SET reasons = $1::text[], note = $2::text,
     answered_by = $3::text, answered_at = $4::timestamptz
 WHERE id = $5
-RETURNING id, account_id, kind, occurred_on, next_renewal, detected_at, claimed_at, asked_at, asked_user, dm_channel_id, dm_message_ts, reasons, note, answered_by, answered_at
+RETURNING id, account_id, kind, occurred_on, next_renewal, detected_at, claimed_at, asked_at, asked_user, dm_channel_id, dm_message_ts, reasons, note, answered_by, answered_at, source_ref
 `
 
 type AnswerOutcomeParams struct {
@@ -52,6 +52,7 @@ func (q *Queries) AnswerOutcome(ctx context.Context, arg AnswerOutcomeParams) (O
 		&i.Note,
 		&i.AnsweredBy,
 		&i.AnsweredAt,
+		&i.SourceRef,
 	)
 	return i, err
 }
@@ -101,7 +102,7 @@ WHERE id IN (
     ORDER BY o.id
     FOR UPDATE SKIP LOCKED
 )
-RETURNING id, account_id, kind, occurred_on, next_renewal, detected_at, claimed_at, asked_at, asked_user, dm_channel_id, dm_message_ts, reasons, note, answered_by, answered_at
+RETURNING id, account_id, kind, occurred_on, next_renewal, detected_at, claimed_at, asked_at, asked_user, dm_channel_id, dm_message_ts, reasons, note, answered_by, answered_at, source_ref
 `
 
 type ClaimUnaskedOutcomesParams struct {
@@ -137,6 +138,7 @@ func (q *Queries) ClaimUnaskedOutcomes(ctx context.Context, arg ClaimUnaskedOutc
 			&i.Note,
 			&i.AnsweredBy,
 			&i.AnsweredAt,
+			&i.SourceRef,
 		); err != nil {
 			return nil, err
 		}
@@ -149,7 +151,7 @@ func (q *Queries) ClaimUnaskedOutcomes(ctx context.Context, arg ClaimUnaskedOutc
 }
 
 const getOutcome = `-- name: GetOutcome :one
-SELECT id, account_id, kind, occurred_on, next_renewal, detected_at, claimed_at, asked_at, asked_user, dm_channel_id, dm_message_ts, reasons, note, answered_by, answered_at FROM outcome WHERE id = $1
+SELECT id, account_id, kind, occurred_on, next_renewal, detected_at, claimed_at, asked_at, asked_user, dm_channel_id, dm_message_ts, reasons, note, answered_by, answered_at, source_ref FROM outcome WHERE id = $1
 `
 
 func (q *Queries) GetOutcome(ctx context.Context, id int64) (Outcome, error) {
@@ -171,6 +173,7 @@ func (q *Queries) GetOutcome(ctx context.Context, id int64) (Outcome, error) {
 		&i.Note,
 		&i.AnsweredBy,
 		&i.AnsweredAt,
+		&i.SourceRef,
 	)
 	return i, err
 }

@@ -96,6 +96,37 @@ func (q *Queries) FinishSyncSource(ctx context.Context, arg FinishSyncSourcePara
 	return err
 }
 
+const insertSyncedRenewal = `-- name: InsertSyncedRenewal :execrows
+INSERT INTO outcome (account_id, kind, occurred_on, next_renewal, detected_at, source_ref)
+VALUES ($1, 'renewal', $2::date, $3,
+    $4::timestamptz, $5::text)
+ON CONFLICT DO NOTHING
+`
+
+type InsertSyncedRenewalParams struct {
+	AccountID   int64
+	OccurredOn  pgtype.Date
+	NextRenewal pgtype.Date
+	DetectedAt  time.Time
+	Ref         string
+}
+
+// A renewal outcome keyed by its CRM record; one the outcome job already
+// recorded for that account and date is left alone (0 rows).
+func (q *Queries) InsertSyncedRenewal(ctx context.Context, arg InsertSyncedRenewalParams) (int64, error) {
+	result, err := q.db.Exec(ctx, insertSyncedRenewal,
+		arg.AccountID,
+		arg.OccurredOn,
+		arg.NextRenewal,
+		arg.DetectedAt,
+		arg.Ref,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const listSyncSources = `-- name: ListSyncSources :many
 SELECT name, cursor, run_by, run_at, last_started, last_finished, last_ok, last_summary, last_error FROM sync_source ORDER BY name
 `
@@ -130,6 +161,26 @@ func (q *Queries) ListSyncSources(ctx context.Context) ([]SyncSource, error) {
 	return items, nil
 }
 
+const moveRenewalDate = `-- name: MoveRenewalDate :execrows
+UPDATE account SET renewal_date = $1::date, updated_at = $2::timestamptz
+WHERE id = $3 AND (renewal_date IS NULL OR renewal_date < $1::date)
+`
+
+type MoveRenewalDateParams struct {
+	RenewalDate pgtype.Date
+	Now         time.Time
+	ID          int64
+}
+
+// Moves an account's renewal date later, never earlier.
+func (q *Queries) MoveRenewalDate(ctx context.Context, arg MoveRenewalDateParams) (int64, error) {
+	result, err := q.db.Exec(ctx, moveRenewalDate, arg.RenewalDate, arg.Now, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const resetSyncCursor = `-- name: ResetSyncCursor :exec
 UPDATE sync_source SET cursor = '' WHERE name = $1 AND run_by = $2
 `
@@ -142,4 +193,66 @@ type ResetSyncCursorParams struct {
 func (q *Queries) ResetSyncCursor(ctx context.Context, arg ResetSyncCursorParams) error {
 	_, err := q.db.Exec(ctx, resetSyncCursor, arg.Name, arg.Instance)
 	return err
+}
+
+const syncRenewalAccount = `-- name: SyncRenewalAccount :one
+SELECT a.id, a.renewal_date, s.renewal_date AS seen_date,
+    EXISTS (SELECT 1 FROM outcome o WHERE o.source_ref = $1::text) AS recorded
+FROM account a LEFT JOIN renewal_seen s ON s.account_id = a.id
+WHERE a.external_id = $2
+`
+
+type SyncRenewalAccountParams struct {
+	Ref        string
+	ExternalID string
+}
+
+type SyncRenewalAccountRow struct {
+	ID          int64
+	RenewalDate pgtype.Date
+	SeenDate    pgtype.Date
+	Recorded    bool
+}
+
+// What recording a CRM's renewal needs to know of its account: the renewal
+// date it has, the one the outcome job saw last, and whether the CRM record
+// was recorded already.
+func (q *Queries) SyncRenewalAccount(ctx context.Context, arg SyncRenewalAccountParams) (SyncRenewalAccountRow, error) {
+	row := q.db.QueryRow(ctx, syncRenewalAccount, arg.Ref, arg.ExternalID)
+	var i SyncRenewalAccountRow
+	err := row.Scan(
+		&i.ID,
+		&i.RenewalDate,
+		&i.SeenDate,
+		&i.Recorded,
+	)
+	return i, err
+}
+
+const tagRenewalOutcome = `-- name: TagRenewalOutcome :execrows
+UPDATE outcome SET source_ref = $1::text, next_renewal = coalesce(next_renewal, $2)
+WHERE account_id = $3 AND kind = 'renewal' AND occurred_on = $4::date
+  AND source_ref IS NULL
+`
+
+type TagRenewalOutcomeParams struct {
+	Ref         string
+	NextRenewal pgtype.Date
+	AccountID   int64
+	OccurredOn  pgtype.Date
+}
+
+// Keys the renewal the outcome job recorded for that account and date by
+// the CRM record that reports it.
+func (q *Queries) TagRenewalOutcome(ctx context.Context, arg TagRenewalOutcomeParams) (int64, error) {
+	result, err := q.db.Exec(ctx, tagRenewalOutcome,
+		arg.Ref,
+		arg.NextRenewal,
+		arg.AccountID,
+		arg.OccurredOn,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
