@@ -109,6 +109,11 @@ type DirectoryUser struct {
 	Restricted   bool // is_restricted: a multi-channel guest
 	Ultra        bool // is_ultra_restricted: a single-channel guest
 	Stranger     bool // is_stranger: a Slack Connect user we only see through a shared channel
+	// The profile's status (out of office, #17): its text, emoji and
+	// expiry (Unix seconds, 0 for none).
+	StatusText       string
+	StatusEmoji      string
+	StatusExpiration int64
 }
 
 // DirectoryChannel is what the Gate needs to know about a conversation
@@ -174,9 +179,12 @@ type GateConfig struct {
 	AllowedGroups []string
 	// Managers is the managers' group, a handle or id (HEALTHBOT_MANAGERS).
 	Managers string
-	TTL      time.Duration    // how long lookups are cached; default DefaultAccessTTL
-	Now      func() time.Time // clock for the caches and audit times; time.Now
-	Logger   *slog.Logger
+	// ManagerIDs lists the managers by Slack user id instead
+	// (HEALTHBOT_MANAGERS=U012,U034); it takes the place of Managers.
+	ManagerIDs []string
+	TTL        time.Duration    // how long lookups are cached; default DefaultAccessTTL
+	Now        func() time.Time // clock for the caches and audit times; time.Now
+	Logger     *slog.Logger
 	// Registerer gets healthbot_access_refusals_total; nil: not registered.
 	Registerer prometheus.Registerer
 }
@@ -192,10 +200,12 @@ type Gate struct {
 	audit    AuditLog
 	groups   []string
 	managers string
-	ttl      time.Duration
-	now      func() time.Time
-	log      *slog.Logger
-	refusals *prometheus.CounterVec
+	// managerIDs: managers by user id, when HEALTHBOT_MANAGERS lists them.
+	managerIDs []string
+	ttl        time.Duration
+	now        func() time.Time
+	log        *slog.Logger
+	refusals   *prometheus.CounterVec
 
 	team     cached[Team]
 	users    cache[DirectoryUser]
@@ -217,7 +227,8 @@ func NewGate(cfg GateConfig) *Gate {
 	}
 	g := &Gate{
 		dir: cfg.Directory, audit: cfg.Audit, managers: strings.TrimPrefix(strings.TrimSpace(cfg.Managers), "@"),
-		ttl: cfg.TTL, now: cfg.Now, log: cfg.Logger,
+		managerIDs: slices.Clone(cfg.ManagerIDs),
+		ttl:        cfg.TTL, now: cfg.Now, log: cfg.Logger,
 		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "healthbot_access_refusals_total",
 			Help: "Requests refused account data, by reason (external, guest, inactive, not_in_group, not_manager, shared_channel, lookup_failed).",
@@ -283,7 +294,10 @@ func (g *Gate) decide(ctx context.Context, c Caller) Decision {
 		return d
 	}
 	manager := false // in the managers' group, when there is one
-	if g.managers != "" {
+	switch {
+	case len(g.managerIDs) > 0:
+		manager = slices.Contains(g.managerIDs, c.UserID)
+	case g.managers != "":
 		in, err := g.inGroup(ctx, g.managers, c.UserID)
 		if err != nil {
 			return g.failed(ctx, "usergroups.users.list", c, err)
@@ -312,7 +326,7 @@ func (g *Gate) decide(ctx context.Context, c Caller) Decision {
 		return d
 	}
 	d.Allowed = true
-	d.Manager = manager || g.managers == "" // without HEALTHBOT_MANAGERS, no one is set apart
+	d.Manager = manager || (g.managers == "" && len(g.managerIDs) == 0) // without HEALTHBOT_MANAGERS, no one is set apart
 	return d
 }
 

@@ -49,6 +49,7 @@ func (s SlackAccess) User(ctx context.Context, id string) (DirectoryUser, error)
 		ID: u.ID, TeamID: u.TeamID, EnterpriseID: u.Enterprise.EnterpriseID,
 		Deleted: u.Deleted, Bot: u.IsBot || u.IsAppUser,
 		Restricted: u.IsRestricted, Ultra: u.IsUltraRestricted, Stranger: u.IsStranger,
+		StatusText: u.Profile.StatusText, StatusEmoji: u.Profile.StatusEmoji, StatusExpiration: int64(u.Profile.StatusExpiration),
 	}, nil
 }
 

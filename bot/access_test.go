@@ -137,6 +137,12 @@ func TestGateDecides(t *testing.T) {
 			c: Caller{UserID: "UBOSS", Surface: SurfaceCommand}, allowed: true, manager: true},
 		{name: "managers: a CSM is no manager", cfg: GateConfig{AllowedGroups: []string{"cs-team"}, Managers: "cs-managers"},
 			c: Caller{UserID: "UCS", Surface: SurfaceCommand}, allowed: true},
+		{name: "managers by user id: listed", cfg: GateConfig{ManagerIDs: []string{"UBOSS", "UOTHER"}},
+			c: Caller{UserID: "UBOSS", Surface: SurfaceCommand}, allowed: true, manager: true},
+		{name: "managers by user id: not listed", cfg: GateConfig{ManagerIDs: []string{"UBOSS"}},
+			c: Caller{UserID: "UCS", Surface: SurfaceCommand}, allowed: true},
+		{name: "managers by user id: allowed outside the groups", cfg: GateConfig{AllowedGroups: []string{"cs-team"}, ManagerIDs: []string{"UBOSS"}},
+			c: Caller{UserID: "UBOSS", Surface: SurfaceCommand}, allowed: true, manager: true},
 		{name: "unknown group fails closed", cfg: GateConfig{AllowedGroups: []string{"nope"}},
 			c: Caller{UserID: "UCS", Surface: SurfaceCommand}, reason: ReasonLookupFailed},
 	}

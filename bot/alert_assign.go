@@ -31,6 +31,10 @@ func (h alertAssign) HandleAction(ctx context.Context, act Action) (Message, err
 		return store.AlertChange{State: cur.State, SnoozedUntil: cur.SnoozedUntil, ActedBy: cur.ActedBy, AssignedTo: user}
 	}, func(ctx context.Context, before, after store.AlertRecord, card store.Card) {
 		h.a.tellAssignee(ctx, act.UserID, before, after, card)
+		if h.a.timeline != nil && after.AssignedTo != before.AssignedTo {
+			h.a.timeline.RecordAlert(ctx, act.UserID, after.ID, after.AccountID, "assigned",
+				"Assigned "+blocks.AlertTitle(after.Kind)+" to <@"+after.AssignedTo+">")
+		}
 	})
 }
 

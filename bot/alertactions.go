@@ -24,6 +24,8 @@ func (a *Alerts) RegisterButtons(r *Router, cards CardMessenger) {
 	r.Action(blocks.ActionAlertSnooze, alertSnooze{a})
 	r.Action(blocks.ActionAlertAssign, alertAssign{a})
 	r.Action(blocks.ActionAlertOpen, alertOpen{a, cards})
+	r.Action(blocks.ActionAlertNotUseful, alertNotUseful{a})
+	r.ViewSubmission(blocks.CallbackAlertNotUseful, alertNotUsefulReason{a})
 }
 
 // alreadyResolved is the answer to a click on an alert that resolved.

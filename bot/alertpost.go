@@ -16,21 +16,23 @@ import (
 // deliver takes the run's stored decisions to Slack: new alerts are
 // posted, resolved ones updated, reopened ones updated and re-posted in
 // their threads.
-func (a *Alerts) deliver(ctx context.Context, w *alertWorld, changes []alertChange, sum *AlertRunSummary) {
+func (a *Alerts) deliver(ctx context.Context, w *alertWorld, changes []alertChange, b *dmBudget, sum *AlertRunSummary) {
+	// The most pressing first, so the week's DM budget goes to them.
+	changes = byPriority(changes, w, a.now())
 	for _, c := range changes {
 		acct := w.byID[c.rec.AccountID]
 		m := a.Message(c.rec, acct, w.current(acct.ID))
 		switch c.action {
 		case scoring.ActionFire:
 			if !c.rec.Quiet { // quiet ones are in the baseline summary
-				a.post(ctx, c.rec, m, acct.Owner, sum)
+				a.post(ctx, c.rec, m, acct, b, sum)
 			}
 		case scoring.ActionResolve:
 			m.Resolution = c.resolution
 			a.updateAll(ctx, c.rec, m, nil, sum)
 		case scoring.ActionReopen:
 			if c.rec.MessageTS == "" && c.rec.DMMessageTS == "" {
-				a.post(ctx, c.rec, m, acct.Owner, sum)
+				a.post(ctx, c.rec, m, acct, b, sum)
 				continue
 			}
 			m.Note = "snooze ended " + shortDay(a.now().In(a.loc))
@@ -43,7 +45,7 @@ func (a *Alerts) deliver(ctx context.Context, w *alertWorld, changes []alertChan
 // retryUnposted posts live alerts of the last RetryUnpostedDays whose
 // channel message or DM is missing (a failed post, or an owner reachable
 // only now); alerts this run already tried are left alone.
-func (a *Alerts) retryUnposted(ctx context.Context, w *alertWorld, changes []alertChange, now time.Time, sum *AlertRunSummary) {
+func (a *Alerts) retryUnposted(ctx context.Context, w *alertWorld, changes []alertChange, now time.Time, b *dmBudget, sum *AlertRunSummary) {
 	recs, err := a.store.UnpostedAlerts(ctx, now.AddDate(0, 0, -RetryUnpostedDays))
 	if err != nil {
 		a.log.ErrorContext(ctx, "cannot list unposted alerts; they are tried again next run", "err", err)
@@ -61,13 +63,15 @@ func (a *Alerts) retryUnposted(ctx context.Context, w *alertWorld, changes []ale
 		if !ok {
 			continue
 		}
-		a.post(ctx, rec, a.Message(rec, acct, w.current(acct.ID)), acct.Owner, sum)
+		a.post(ctx, rec, a.Message(rec, acct, w.current(acct.ID)), acct, b, sum)
 	}
 }
 
 // post sends an alert where its rule routes it and it is not yet posted,
-// and records the messages.
-func (a *Alerts) post(ctx context.Context, rec store.AlertRecord, m blocks.AlertMessage, owner scoring.CSM, sum *AlertRunSummary) {
+// and records the messages. The owner's DM counts against their weekly
+// budget b; past it, the alert waits for the run's summary DM.
+func (a *Alerts) post(ctx context.Context, rec store.AlertRecord, m blocks.AlertMessage, acct scoring.Account, b *dmBudget, sum *AlertRunSummary) {
+	owner := acct.Owner
 	route := a.routes.For(rec.Kind)
 	text, bs := blocks.AlertText(m), blocks.AlertBlocks(m)
 	changed := false
@@ -92,13 +96,18 @@ func (a *Alerts) post(ctx context.Context, rec store.AlertRecord, m blocks.Alert
 		case a.guard != nil && a.guard.CheckUser(ctx, user) != nil:
 			a.log.WarnContext(ctx, "alert owner may not see account data in Slack (guest or outsider); no DM", "alert", rec.ID, "user", user)
 		default:
+			if !b.take(ctx, rec, m, acct, user, sum) {
+				break // in the summary DM, or summed up already
+			}
 			ch, ts, err := a.postTo(ctx, user, text, bs, "")
 			if err != nil {
+				b.giveBack(user)
 				sum.Failed++
 				a.log.ErrorContext(ctx, "alert DM not sent; tried again next run", "alert", rec.ID, "user", user, "err", err)
 			} else {
 				rec.DMChannelID, rec.DMMessageTS, changed = ch, ts, true
 				sum.Posted++
+				b.sent(ctx, rec, acct, user)
 			}
 		}
 	}

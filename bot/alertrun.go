@@ -27,6 +27,16 @@ type AlertStore interface {
 	Alert(ctx context.Context, id int64) (store.AlertRecord, error)
 	Card(ctx context.Context, accountID int64, historyDays int) (store.Card, error)
 	csmLinker
+	alertBudgetStore
+}
+
+// alertBudgetStore keeps the weekly alert-DM budget and the Not useful votes.
+type alertBudgetStore interface {
+	RecordAlertDelivery(ctx context.Context, d store.AlertDelivery) (bool, error)
+	AlertDMsInWeek(ctx context.Context, week string) (map[string]int, error)
+	AlertDelivered(ctx context.Context, alertID int64, user string) (string, error)
+	AlertSummaryUsersSince(ctx context.Context, since time.Time) (map[string]bool, error)
+	MarkAlertNotUseful(ctx context.Context, alertID int64, user, reason string, at time.Time) error
 }
 
 // alertReads are the set-based reads of one run: one query each for the
@@ -72,7 +82,22 @@ type AlertsConfig struct {
 	// Guard checks the alert channel before each post (not shared with
 	// another organisation); nil: no check.
 	Guard ChannelGuard
+	// Budget is how many alert DMs one person gets a week
+	// (HEALTHBOT_ALERT_BUDGET); 0 means DefaultAlertBudget, negative no
+	// limit. The rest of a day's alerts go into one summary DM; the
+	// channel is not budgeted.
+	Budget int
+	// Timeline records Acknowledge and Assign on the account's timeline;
+	// nil: not recorded.
+	Timeline *Timeline
+	// Views opens the Not useful reason modal; nil: the vote is stored
+	// without asking for a reason.
+	Views ViewOpener
 }
+
+// DefaultAlertBudget is the weekly alert DMs per person practitioners
+// recommend at most (5–8).
+const DefaultAlertBudget = 8
 
 // DefaultAlertRetries is how many 429s in a row one alert post waits out.
 const DefaultAlertRetries = 20
@@ -98,6 +123,9 @@ type Alerts struct {
 	// postFirst posts the first run's alerts one by one (AlertsConfig.PostFirstRun).
 	postFirst bool
 	guard     ChannelGuard
+	budget    int // < 0: no limit
+	timeline  *Timeline
+	views     ViewOpener
 }
 
 // NewAlerts builds the alert job and button handlers.
@@ -105,7 +133,10 @@ func NewAlerts(cfg AlertsConfig) *Alerts {
 	a := &Alerts{
 		store: cfg.Store, slack: cfg.Slack, owners: cfg.Owners, cards: cfg.Scorecards, channel: cfg.Channel,
 		routes: cfg.Routes, loc: cfg.Location, now: cfg.Now, log: cfg.Logger, retry: cfg.Retry, postFirst: cfg.PostFirstRun,
-		guard: cfg.Guard,
+		guard: cfg.Guard, budget: cfg.Budget, timeline: cfg.Timeline, views: cfg.Views,
+	}
+	if a.budget == 0 {
+		a.budget = DefaultAlertBudget
 	}
 	if a.cards.IsZero() {
 		a.cards = scoring.DefaultScorecards()
@@ -141,6 +172,10 @@ func (a *Alerts) UseScorecards(cards scoring.Scorecards) {
 	}
 }
 
+// RecordOn makes Acknowledge and Assign write to t's account timelines
+// (wired after the router has the timeline; nil: not recorded).
+func (a *Alerts) RecordOn(t *Timeline) { a.timeline = t }
+
 // AlertRunSummary is what one run did.
 type AlertRunSummary struct {
 	Accounts int // alive accounts evaluated
@@ -153,8 +188,12 @@ type AlertRunSummary struct {
 	Reopened int
 	Posted   int // new Slack messages (channel, DMs, thread replies)
 	Updated  int // Slack messages updated
-	Failed   int // posts or updates that failed; posts are tried again next run
-	Took     time.Duration
+	// OverBudget is how many owner DMs the weekly budget turned into lines
+	// of a summary DM; Summaries how many summary DMs were sent.
+	OverBudget int
+	Summaries  int
+	Failed     int // posts or updates that failed; posts are tried again next run
+	Took       time.Duration
 }
 
 // EvaluateAndPostAlerts runs every alert rule over the portfolio as scored
@@ -194,8 +233,13 @@ func (a *Alerts) EvaluateAndPostAlerts(ctx context.Context, day time.Time) (Aler
 		if sum.Quiet > 0 {
 			a.announceBaseline(ctx, w, changes, &sum)
 		}
-		a.deliver(ctx, w, changes, &sum)
-		a.retryUnposted(ctx, w, changes, now, &sum)
+		b, err := a.newDMBudget(ctx, now)
+		if err != nil {
+			return sum, fmt.Errorf("alerts for %s: %w", scoring.Day(day).Format(time.DateOnly), err)
+		}
+		a.deliver(ctx, w, changes, b, &sum)
+		a.retryUnposted(ctx, w, changes, now, b, &sum)
+		a.sendSummaries(ctx, b, &sum)
 	}
 	sum.Took = time.Since(start)
 	a.log.InfoContext(ctx, "alerts evaluated", "day", scoring.Day(day).Format(time.DateOnly), "accounts", sum.Accounts,

@@ -25,6 +25,13 @@ func (h *Health) CardMessage(ctx context.Context, accountID int64, sharedBy stri
 	v.TextChart = h.TextCharts
 	v.SharedBy = sharedBy
 	v.Containers = !h.TextTables
+	if h.Timeline != nil {
+		tl, err := h.Timeline.cardTimeline(ctx, accountID)
+		if err != nil {
+			return Message{}, Wrap(err, "card", "I could not load that account just now. Please try again.")
+		}
+		v.Timeline = tl
+	}
 	msg := Message{Text: blocks.CardText(v), Blocks: blocks.CardBlocks(v)}
 	if !v.TextChart || v.Containers {
 		// A workspace that refuses the chart or container blocks gets the

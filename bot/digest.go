@@ -39,6 +39,13 @@ type DigestConfig struct {
 	Logger    *slog.Logger
 	Retry     RateLimitRetrier // paces the post on 429s; MaxRetries 0 means DefaultDigestRetries
 	Guard     ChannelGuard     // checks the channel is not shared with another organisation; nil: no check
+	// Team adds the managers' lines (#17: mostly-green pulses, away CSMs,
+	// alert rules' record); nil: left out.
+	Team TeamStore
+	// Cards hold the alert thresholds a noisy rule is told to tune, the
+	// mostly-green lines and the family weights that band the data
+	// without the pulse; zero: the built-in defaults.
+	Cards scoring.Scorecards
 }
 
 // DefaultDigestRetries is how many 429s in a row the digest post waits out:
@@ -75,21 +82,49 @@ var ErrNoDigestChannel = errors.New("digest: HEALTHBOT_DIGEST_CHANNEL is not set
 // the digest of that moment: the scheduler passes the occurrence (Monday
 // 09:00), so a late catch-up run reports on the same week.
 func (d *Digest) Build(ctx context.Context, at time.Time) (scoring.Digest, Message, error) {
+	dg, team, err := d.gather(ctx, at)
+	if err != nil {
+		return dg, Message{}, err
+	}
+	return dg, d.message(dg, team, at.In(d.cfg.Location), false), nil
+}
+
+// gather reads the digest of the moment at and its managers' view (nil
+// without a TeamStore).
+func (d *Digest) gather(ctx context.Context, at time.Time) (scoring.Digest, *blocks.TeamView, error) {
 	at = at.In(d.cfg.Location)
 	in, err := d.cfg.Store.DigestInput(ctx, store.DigestQuery{Now: at, Location: d.cfg.Location})
 	if err != nil {
-		return scoring.Digest{}, Message{}, fmt.Errorf("digest of %s: %w", at.Format(time.DateOnly), err)
+		return scoring.Digest{}, nil, fmt.Errorf("digest of %s: %w", at.Format(time.DateOnly), err)
 	}
 	dg := scoring.BuildDigest(in)
-	return dg, d.message(dg, at, false), nil
+	team, err := d.team(ctx, dg, at)
+	if err != nil {
+		return scoring.Digest{}, nil, fmt.Errorf("digest of %s: %w", at.Format(time.DateOnly), err)
+	}
+	return dg, team, nil
+}
+
+// team is the managers' view for the digest, nil without a TeamStore.
+func (d *Digest) team(ctx context.Context, dg scoring.Digest, at time.Time) (*blocks.TeamView, error) {
+	if d.cfg.Team == nil {
+		return nil, nil
+	}
+	r, err := BuildTeamReport(ctx, d.cfg.Team, at, dg.PulseWeek, d.cfg.Cards)
+	if err != nil {
+		return nil, err
+	}
+	v := r.View()
+	return &v, nil
 }
 
 // message renders the digest; plain (the fallback for a workspace that
 // refused the first post) draws sparklines and text lists only.
-func (d *Digest) message(dg scoring.Digest, at time.Time, plain bool) Message {
+func (d *Digest) message(dg scoring.Digest, team *blocks.TeamView, at time.Time, plain bool) Message {
 	return Message{
-		Text:      blocks.DigestText(dg),
-		Blocks:    blocks.DigestBlocks(blocks.DigestView{Digest: dg, Now: at, TextChart: d.cfg.TextChart || plain, Tables: d.cfg.Tables && !plain}),
+		Text: blocks.DigestText(dg),
+		Blocks: blocks.DigestBlocks(blocks.DigestView{Digest: dg, Now: at, TextChart: d.cfg.TextChart || plain, Tables: d.cfg.Tables && !plain,
+			Team: team}),
 		InChannel: true,
 	}
 }
@@ -117,14 +152,14 @@ func (d *Digest) Post(ctx context.Context, at time.Time) (DigestPost, error) {
 			return DigestPost{}, fmt.Errorf("digest: not posted to HEALTHBOT_DIGEST_CHANNEL: %w", err)
 		}
 	}
-	dg, msg, err := d.Build(ctx, at)
+	dg, team, err := d.gather(ctx, at)
 	if err != nil {
 		return DigestPost{}, err
 	}
-	ch, ts, err := d.post(ctx, msg)
+	ch, ts, err := d.post(ctx, d.message(dg, team, at.In(d.cfg.Location), false))
 	if invalidBlocks(err) && (!d.cfg.TextChart || d.cfg.Tables) {
 		d.cfg.Logger.WarnContext(ctx, "digest: Slack refused the message; posting it with text charts", "err", err)
-		ch, ts, err = d.post(ctx, d.message(dg, at.In(d.cfg.Location), true))
+		ch, ts, err = d.post(ctx, d.message(dg, team, at.In(d.cfg.Location), true))
 	}
 	if err != nil {
 		return DigestPost{}, fmt.Errorf("digest: posting to %s: %w", d.cfg.Channel, err)

@@ -75,6 +75,9 @@ type Health struct {
 	TextTables bool
 	// Location is the zone "today" is reckoned in (renewal windows); UTC if nil.
 	Location *time.Location
+	// Timeline, when set (Timeline.Register), puts the last touchpoints and
+	// a Log button on cards.
+	Timeline *Timeline
 
 	store  HealthStore
 	lookup *Lookup

@@ -30,6 +30,26 @@ type PulseStore interface {
 	IntakePulse(ctx context.Context, p scoring.Pulse) error
 	CSMBySlackID(ctx context.Context, slackID string) (scoring.CSM, error)
 	SetCSMTimeZone(ctx context.Context, id int64, tz string) error
+	pulseAwayStore
+}
+
+// pulseAwayStore is out of office and the Later button (#17).
+type pulseAwayStore interface {
+	AwayOn(ctx context.Context, day time.Time) (map[int64]store.Away, error)
+	SetAway(ctx context.Context, a store.Away) error
+	ClearAway(ctx context.Context, csmID int64) error
+	CSMByID(ctx context.Context, id int64) (scoring.CSM, error)
+	CSMs(ctx context.Context) ([]scoring.CSM, error)
+	EnsureCSM(ctx context.Context, email, slackID, name string) (int64, error)
+	SnoozePulse(ctx context.Context, csmID int64, week string, due time.Time) (bool, error)
+	DuePulseSnoozes(ctx context.Context, now time.Time) ([]store.PulseSnooze, error)
+	PulseSnoozeSent(ctx context.Context, csmID int64, week string, at time.Time) error
+}
+
+// SlackStatus says whether a Slack user's status says they are out of
+// office; the Gate answers from its cached users.info (AwayInSlack).
+type SlackStatus interface {
+	AwayInSlack(ctx context.Context, userID string) (bool, error)
 }
 
 var _ PulseStore = (*store.Store)(nil)
@@ -90,6 +110,8 @@ type PulseConfig struct {
 	// Guard: check-ins only go to CSMs who may see account data in Slack
 	// (not guests or outsiders); nil: no check.
 	Guard ChannelGuard
+	// Status reads out-of-office Slack statuses; nil: only /health away counts.
+	Status SlackStatus
 }
 
 // Pulse is the weekly CSM check-in (DESIGN §5 "Pulse"): the job that DMs
@@ -115,6 +137,7 @@ type Pulse struct {
 	zones         *zoneCache
 	locks         stripedLock
 	guard         ChannelGuard
+	status        SlackStatus
 }
 
 // NewPulse builds the pulse; see PulseConfig for the defaults.
@@ -124,7 +147,7 @@ func NewPulse(cfg PulseConfig) *Pulse {
 		at:  Weekly{Weekday: cfg.Weekday, Hour: cfg.Hour, Minute: cfg.Minute},
 		loc: cfg.Location, reminderAfter: cfg.ReminderAfter, interval: cfg.Interval, maxLate: cfg.MaxLate,
 		openWeeks: cfg.OpenWeeks, workers: cfg.Workers, instance: cfg.Instance, lease: cfg.Lease, now: cfg.Now, retry: cfg.Retry, log: cfg.Logger,
-		guard: cfg.Guard,
+		guard: cfg.Guard, status: cfg.Status,
 	}
 	if p.loc == nil {
 		p.loc = time.UTC
@@ -200,12 +223,14 @@ func (p *Pulse) Register(r *Router, h *Health) {
 		r.Action(id, ActionFunc(p.Answer))
 	}
 	r.Action(blocks.ActionPulseNote, ActionFunc(p.OpenNote))
+	r.Action(blocks.ActionPulseLater, ActionFunc(p.Later))
 	r.ViewSubmission(blocks.CallbackPulseNote, ActionFunc(p.SubmitNote))
 	r.CheckViewSubmission(blocks.CallbackPulseNote, func(cb *slack.InteractionCallback) map[string]string {
 		return blocks.PulseNoteErrors(cb.View.State)
 	})
 	if h != nil {
 		h.Register(p.Subcommand(h))
+		h.Register(p.AwaySubcommand(h))
 	}
 }
 

@@ -23,17 +23,22 @@ type pulsePlan struct {
 	csm  scoring.CSM // SlackUserID resolved
 	occ  time.Time   // the latest weekly pulse time in the CSM's zone
 	week string      // its ISO week, in that zone: the week asked about
+	// covering are the away CSMs whose accounts this CSM is asked about too.
+	covering []int64
 }
 
 // Job names of the per-CSM claims; the slot is the ISO week.
 func checkinJob(csmID int64) string  { return "pulse:" + strconv.FormatInt(csmID, 10) }
 func reminderJob(csmID int64) string { return "pulse-reminder:" + strconv.FormatInt(csmID, 10) }
+func laterJob(csmID int64) string    { return "pulse-later:" + strconv.FormatInt(csmID, 10) }
 
 // PulseTickSummary is what one Tick did.
 type PulseTickSummary struct {
 	CSMs      int // owners of live accounts reachable in Slack
 	Checkins  int // check-ins completed by this tick
 	Reminders int // reminders completed by this tick
+	Laters    int // check-ins put off with Later and re-sent by this tick
+	Away      int // CSMs out of office, asked nothing
 	Messages  int // DMs posted
 }
 
@@ -53,11 +58,11 @@ func (p *Pulse) RunTick(ctx context.Context) (PulseTickSummary, error) {
 		return sum, nil
 	}
 	now := p.now()
-	plans, err := p.plans(ctx, now)
+	plans, away, err := p.plans(ctx, now)
 	if err != nil {
 		return sum, err
 	}
-	sum.CSMs = len(plans)
+	sum.CSMs, sum.Away = len(plans), away
 	weeks := make([]string, 0, 2)
 	for _, pl := range plans {
 		if !slices.Contains(weeks, pl.week) {
@@ -95,6 +100,11 @@ func (p *Pulse) RunTick(ctx context.Context) (PulseTickSummary, error) {
 		if ok && !done[reminderJob(pl.csm.ID)+"|"+pl.week] && !now.Before(sent.Add(p.reminderAfter)) {
 			tasks = append(tasks, task{pl: pl, reminder: true})
 		}
+	}
+	laters, err := p.sendLaters(ctx, plans, now)
+	sum.Laters, sum.Messages = laters.done, laters.messages
+	if err != nil {
+		return sum, err
 	}
 	var mu sync.Mutex
 	err = p.parallel(ctx, len(tasks), func(ctx context.Context, i int) error {
@@ -164,15 +174,23 @@ func pulseRecovered(fn func() error) (err error) {
 }
 
 // plans places every CSM who owns live accounts and can be reached in
-// Slack in their weekly cycle.
-func (p *Pulse) plans(ctx context.Context, now time.Time) ([]pulsePlan, error) {
+// Slack in their weekly cycle, except those out of office (counted in
+// away); a cover of an away CSM is planned with the away CSM's accounts.
+func (p *Pulse) plans(ctx context.Context, now time.Time) ([]pulsePlan, int, error) {
 	owners, err := p.store.PulseOwners(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	out := make([]pulsePlan, 0, len(owners))
-	for _, o := range owners {
-		c := o.CSM
+	csms := make([]scoring.CSM, len(owners))
+	for i, o := range owners {
+		csms[i] = o.CSM
+	}
+	csms, covers, away, err := p.present(ctx, csms, now)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]pulsePlan, 0, len(csms))
+	for _, c := range csms {
 		if p.owners != nil && c.SlackUserID == "" {
 			id, err := p.owners.SlackID(ctx, c)
 			if err != nil {
@@ -185,9 +203,9 @@ func (p *Pulse) plans(ctx context.Context, now time.Time) ([]pulsePlan, error) {
 			continue // no Slack user; the resolver has logged why
 		}
 		occ := p.cadence(p.zone(ctx, &c)).Prev(now)
-		out = append(out, pulsePlan{csm: c, occ: occ, week: scoring.ISOWeek(occ)})
+		out = append(out, pulsePlan{csm: c, occ: occ, week: scoring.ISOWeek(occ), covering: covers[c.ID]})
 	}
-	return out, nil
+	return out, away, nil
 }
 
 // sendCheckin claims the CSM's check-in of the week and sends it.
@@ -209,7 +227,7 @@ func (p *Pulse) sendClaimed(ctx context.Context, pl pulsePlan, now time.Time, jo
 	if err != nil || !won {
 		return 0, false, err
 	}
-	ids, err := p.store.PulseOwnedAccountIDs(ctx, pl.csm.ID)
+	ids, err := p.askedAbout(ctx, pl)
 	var n int
 	if err == nil {
 		n, err = p.deliver(ctx, pl, kind, ids)
@@ -265,7 +283,7 @@ func (p *Pulse) deliver(ctx context.Context, pl pulsePlan, kind string, ids []in
 	if err != nil {
 		return 0, err
 	}
-	if kind == store.PulseReminder {
+	if kind == store.PulseReminder || kind == store.PulseLater {
 		rows = slices.DeleteFunc(rows, func(a store.PulseAccount) bool { return a.Answer != nil })
 	}
 	worstFirst(rows)
@@ -300,6 +318,7 @@ func (p *Pulse) deliver(ctx context.Context, pl pulsePlan, kind string, ids []in
 // pulsePage renders one page of accounts as a message.
 func pulsePage(rows []store.PulseAccount, week, kind string, page, pages int, now time.Time) Message {
 	pp := blocks.PulsePage{Week: week, Reminder: kind == store.PulseReminder, Page: page, Pages: pages, Now: now,
+		Later: kind == store.PulseCheckin && page == pages-1, Resent: kind == store.PulseLater,
 		Rows: make([]blocks.PulseRow, len(rows))}
 	for i, a := range rows {
 		pp.Rows[i] = blocks.PulseRow{AccountID: a.ID, Name: a.Name, Scored: a.Scored(), Score: a.Score, Band: a.Band, Last: a.Last, Answer: a.Answer}

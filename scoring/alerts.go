@@ -80,6 +80,11 @@ type AlertRules struct {
 	// CooldownDays is how long after an alert resolves before the same rule
 	// may fire again for the account; per rule, with "default".
 	CooldownDays map[string]int `yaml:"cooldown_days" json:"cooldown_days"`
+	// MostlyGreenHealthy and MostlyGreenRed flag a CSM's pulse as "mostly
+	// green" (pulse honesty, #17): rating at least this share Healthy while
+	// the data puts at least MostlyGreenRed of their accounts in red.
+	MostlyGreenHealthy float64 `yaml:"mostly_green_healthy_share" json:"mostly_green_healthy_share"`
+	MostlyGreenRed     float64 `yaml:"mostly_green_red_share" json:"mostly_green_red_share"`
 }
 
 // DefaultAlertRules are the thresholds of DESIGN §5 and issue 6.
@@ -99,6 +104,9 @@ func DefaultAlertRules() AlertRules {
 		PulseMaxAgeDays:  14,
 		ExpansionSeatUse: 0.90,
 		CooldownDays:     map[string]int{"default": 7, string(AlertTurnedRed): 3},
+
+		MostlyGreenHealthy: 0.85,
+		MostlyGreenRed:     0.30,
 	}
 }
 
@@ -134,6 +142,8 @@ func (r AlertRules) Validate() error {
 		{"licence_drop_share", r.LicenceDropShare <= 0 || r.LicenceDropShare >= 1, "between 0 and 1 (0.2 = 20 %)"},
 		{"pulse_max_age_days", r.PulseMaxAgeDays <= 0, "> 0"},
 		{"expansion_seat_use", r.ExpansionSeatUse <= 0 || r.ExpansionSeatUse > 2, "between 0 and 2 (0.9 = 90 %)"},
+		{"mostly_green_healthy_share", r.MostlyGreenHealthy <= 0 || r.MostlyGreenHealthy > 1, "between 0 and 1 (0.85 = 85 %)"},
+		{"mostly_green_red_share", r.MostlyGreenRed <= 0 || r.MostlyGreenRed > 1, "between 0 and 1 (0.3 = 30 %)"},
 	}
 	for _, c := range checks {
 		if c.bad {

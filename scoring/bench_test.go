@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// benchInput is 10,000 accounts over 5 segments with the 15 built-in
+// benchInput is 10,000 accounts over 5 segments with the 16 built-in
 // metrics (about 5 % missing), on the default scorecards.
 func benchInput(n int) Input {
 	r := rand.New(rand.NewPCG(10, 10))

@@ -136,6 +136,12 @@ func builtinMetrics() []Metric {
 			Feature: FeatureMean, WindowDays: 28, Normalisation: pct, Weight: 1, Text: "first response in {value} on average"},
 		{Key: "negative_sentiment_share", Family: FamilyEngagement, Label: "Negative sentiment", Unit: UnitRatio, HigherIsBetter: false,
 			Feature: FeatureMean, WindowDays: 28, Normalisation: pct, Weight: 1, Text: "{value} of conversations negative"},
+		// Days since the CSM last logged a call, meeting, email or QBR (the
+		// timeline, #17). Weight 0: context on the card and a feature the
+		// backtest's fit can weigh; a scorecard gives it a weight to score it.
+		{Key: "days_since_touchpoint", Signal: "touchpoint", Family: FamilyEngagement, Label: "Last touchpoint", Unit: UnitDays,
+			HigherIsBetter: false, Feature: FeatureDaysSince, WindowDays: 90, Normalisation: pct, Weight: 0,
+			Text: "last touchpoint {value} ago"},
 		// pulse
 		{Key: "pulse", Family: FamilyPulse, Label: "CSM pulse", Unit: UnitRating, HigherIsBetter: true,
 			Feature: FeatureLatest, Normalisation: NormAbsolute, Weight: 1, Text: "rated {value}",

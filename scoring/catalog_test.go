@@ -29,6 +29,7 @@ func TestBuiltinCatalogReadsTheAgreedSignals(t *testing.T) {
 		"customer_messages":        {"customer_messages", FamilyEngagement, FeatureSum, 28, true, NormPeerPercentile, 1},
 		"first_response_minutes":   {"first_response_minutes", FamilyEngagement, FeatureMean, 28, false, NormPeerPercentile, 1},
 		"negative_sentiment_share": {"negative_sentiment_share", FamilyEngagement, FeatureMean, 28, false, NormPeerPercentile, 1},
+		"days_since_touchpoint":    {"touchpoint", FamilyEngagement, FeatureDaysSince, 90, false, NormPeerPercentile, 0},
 		"pulse":                    {"pulse", FamilyPulse, FeatureLatest, 0, true, NormAbsolute, 1},
 		"mrr_change":               {"mrr", FamilyContract, FeatureChange, 90, true, NormPeerPercentile, 1},
 		"late_invoices":            {"late_invoices", FamilyContract, FeatureSum, 90, false, NormPeerPercentile, 1},

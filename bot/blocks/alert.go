@@ -18,7 +18,16 @@ const (
 	ActionAlertSnooze = "alert_snooze" // value: alert id; snoozes for AlertSnoozeDays
 	ActionAlertAssign = "alert_assign" // users_select in block AlertBlockID(id); assigns
 	ActionAlertOpen   = "alert_open"   // value: alert id; shows the account card
+	// ActionAlertNotUseful records the clicker's "not useful" vote and
+	// opens NotUsefulModal for an optional reason (value: alert id).
+	ActionAlertNotUseful   = "alert_not_useful"
+	CallbackAlertNotUseful = "alert_not_useful" // private_metadata: alert id
+	NotUsefulBlock         = "not_useful_reason"
+	NotUsefulInput         = "not_useful_reason_input"
 )
+
+// MaxNotUsefulReason bounds the reason (the store's limit).
+const MaxNotUsefulReason = 500
 
 // AlertSnoozeDays is how long the Snooze button silences an alert.
 const AlertSnoozeDays = 7
@@ -111,8 +120,38 @@ func AlertBlocks(m AlertMessage) []slack.Block {
 		Section(Esc(m.Summary)),
 		Context(alertFacts(m)),
 		Context(alertState(m)),
-		slack.NewActionBlock(AlertBlockID(m.ID), ack, Button(ActionAlertSnooze, id, "Snooze "+strconv.Itoa(AlertSnoozeDays)+" days"), assign),
+		slack.NewActionBlock(AlertBlockID(m.ID), ack, Button(ActionAlertSnooze, id, "Snooze "+strconv.Itoa(AlertSnoozeDays)+" days"), assign,
+			LogButton(m.Account.ID), Button(ActionAlertNotUseful, id, "Not useful")),
 	}
+}
+
+// NotUsefulModal asks why an alert was not useful; the vote is already
+// stored, so the reason is optional and closing the modal loses nothing.
+func NotUsefulModal(m AlertMessage) slack.ModalViewRequest {
+	plain := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	}
+	text := slack.NewPlainTextInputBlockElement(plain("e.g. the account is seasonal; the drop is expected"), NotUsefulInput)
+	text.MaxLength = MaxNotUsefulReason
+	reason := slack.NewInputBlock(NotUsefulBlock, plain("Why not? (optional)"), nil, text)
+	reason.Optional = true
+	return slack.ModalViewRequest{
+		Type: slack.VTModal, CallbackID: CallbackAlertNotUseful, PrivateMetadata: strconv.FormatInt(m.ID, 10),
+		Title: plain("Not useful"), Submit: plain("Send"), Close: plain("Skip"),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			Section("Marked *" + Esc(AlertTitle(m.Kind)) + "* on *" + Esc(Truncate(m.Account.Name, 200)) + "* as not useful. " +
+				"Rules marked not useful more than half the time are named in the digest with the threshold to tune."),
+			reason,
+		}},
+	}
+}
+
+// NotUsefulReason reads the modal's reason.
+func NotUsefulReason(state *slack.ViewState) string {
+	if state == nil {
+		return ""
+	}
+	return Truncate(strings.TrimSpace(state.Values[NotUsefulBlock][NotUsefulInput].Value), MaxNotUsefulReason)
 }
 
 // AlertAssignedBlocks is the DM to the person an alert was just assigned
@@ -212,4 +251,47 @@ func shortDate(t time.Time) string {
 		return "–"
 	}
 	return t.Format("Jan 2")
+}
+
+// AlertSummary is the daily DM of the alerts a person's weekly budget held
+// back (#17), highest priority first.
+type AlertSummary struct {
+	Alerts  []AlertMessage
+	Budget  int    // alert DMs a week
+	Channel string // the alert channel, "" when none
+}
+
+// maxSummaryLines bounds the summary's lines; the rest are counted.
+const maxSummaryLines = 20
+
+// AlertSummaryText is the summary's notification text.
+func AlertSummaryText(s AlertSummary) string {
+	names := make([]string, 0, 3)
+	for i, m := range s.Alerts {
+		if i == 3 {
+			names = append(names, "…")
+			break
+		}
+		names = append(names, m.Account.Name+" · "+AlertTitle(m.Kind))
+	}
+	return strconv.Itoa(len(s.Alerts)) + " more alerts today: " + strings.Join(names, ", ")
+}
+
+// AlertSummaryBlocks lists the held-back alerts, one line each.
+func AlertSummaryBlocks(s AlertSummary) []slack.Block {
+	where := "on the accounts' cards"
+	if s.Channel != "" {
+		where = "in <#" + Esc(s.Channel) + "> and on the accounts' cards"
+	}
+	out := []slack.Block{Section("*" + strconv.Itoa(len(s.Alerts)) + " more alerts today* — you had your " +
+		strconv.Itoa(s.Budget) + " alert DMs this week, so these come together. Each is " + where + ".")}
+	lines := make([]string, 0, min(len(s.Alerts), maxSummaryLines)+1)
+	for i, m := range s.Alerts {
+		if i == maxSummaryLines {
+			lines = append(lines, "_and "+strconv.Itoa(len(s.Alerts)-i)+" more_")
+			break
+		}
+		lines = append(lines, "• "+BandEmoji(m.Score.Band)+" *"+Esc(m.Account.Name)+"* · "+Esc(AlertTitle(m.Kind))+" — "+Esc(Truncate(m.Summary, 200)))
+	}
+	return append(out, Sections(lines)...)
 }

@@ -29,6 +29,9 @@ type Card struct {
 	// container blocks (https://docs.slack.dev/reference/block-kit/blocks/container-block);
 	// false: plain sections, for Slack clients that refuse containers.
 	Containers bool
+	// Timeline, when set, shows the newest touchpoints (CardTimeline) and
+	// adds the Log button; nil leaves both out (no timeline wired).
+	Timeline *Timeline
 }
 
 // Alert is an open alert as the card lists it.
@@ -68,6 +71,9 @@ func CardBlocks(c Card) []slack.Block {
 		out = append(out, Context(w))
 	}
 	out = append(out, Section(pulseText(c)))
+	if c.Timeline != nil {
+		out = append(out, Section(timelineText(*c.Timeline, a.Name)))
+	}
 	if len(c.Alerts) > 0 {
 		title := fmt.Sprintf("Open alerts (%d)", len(c.Alerts))
 		out = append(out, group(c.Containers, title, "", true, []slack.Block{Section(alertText(c.Alerts, c.Now))})...)
@@ -75,8 +81,11 @@ func CardBlocks(c Card) []slack.Block {
 	if c.SharedBy != "" {
 		out = append(out, Context("Shared by <@"+Esc(c.SharedBy)+">"))
 	} else {
-		out = append(out, slack.NewActionBlock("card_actions",
-			Button(ActionShare, strconv.FormatInt(a.ID, 10), "Share in channel")))
+		buttons := []slack.BlockElement{Button(ActionShare, strconv.FormatInt(a.ID, 10), "Share in channel")}
+		if c.Timeline != nil {
+			buttons = append(buttons, LogButton(a.ID))
+		}
+		out = append(out, slack.NewActionBlock("card_actions", buttons...))
 	}
 	return out
 }

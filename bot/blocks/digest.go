@@ -21,6 +21,9 @@ type DigestView struct {
 	// Tables shows the newly red accounts and the renewals at risk as data
 	// tables (every one of them, up to TableRows), sortable by MRR or date.
 	Tables bool
+	// Team, when set, adds the managers' lines (#17): mostly-green pulses,
+	// away CSMs counted as away in the pulse section, alert rules' record.
+	Team *TeamView
 }
 
 // DigestListLimit is how many accounts each digest list shows.
@@ -56,10 +59,13 @@ func DigestBlocks(v DigestView) []slack.Block {
 	}
 	out = append(out,
 		expansionSection(d, v.Limit),
-		pulseSection(d, v.Limit),
+		pulseSection(d, v.Limit, awayOf(v.Team)),
 		disagreementSection(d, v.Limit),
-		Context("Open any account's card with `/health` and its name."),
 	)
+	if v.Team != nil {
+		out = append(out, DigestWeekBlocks(*v.Team)...)
+	}
+	out = append(out, Context("Open any account's card with `/health` and its name."))
 	return out
 }
 
@@ -300,9 +306,12 @@ func expansionSection(d scoring.Digest, limit int) slack.Block {
 
 // pulseSection reports each CSM's answers for the week just ended, least
 // complete first, naming the accounts still unanswered.
-func pulseSection(d scoring.Digest, limit int) slack.Block {
+func pulseSection(d scoring.Digest, limit int, away map[int64]TeamRow) slack.Block {
 	answered, total := 0, 0
 	for _, p := range d.Pulse {
+		if _, out := away[p.CSM.ID]; out {
+			continue // away, not unanswered
+		}
 		answered += p.Answered
 		total += p.Total
 	}
@@ -312,6 +321,10 @@ func pulseSection(d scoring.Digest, limit int) slack.Block {
 	}
 	lines := make([]string, 0, len(d.Pulse))
 	for _, p := range d.Pulse {
+		if r, out := away[p.CSM.ID]; out {
+			lines = append(lines, awayLine(p, r))
+			continue
+		}
 		lines = append(lines, pulseLine(p, limit))
 	}
 	return listSection(title, lines, len(d.Pulse), "No CSM owns a live account.")
@@ -355,4 +368,28 @@ func disagreementSection(d scoring.Digest, limit int) slack.Block {
 	}
 	return listSection(fmt.Sprintf("*🤔 Pulse and data disagree (%d)*", len(ds)), lines, len(ds),
 		"Every recent pulse agrees with the data.")
+}
+
+// awayOf indexes the away CSMs of a team view.
+func awayOf(v *TeamView) map[int64]TeamRow {
+	if v == nil {
+		return nil
+	}
+	out := map[int64]TeamRow{}
+	for _, r := range v.Rows {
+		if !r.AwayUntil.IsZero() {
+			out[r.CSM.ID] = r
+		}
+	}
+	return out
+}
+
+// awayLine is the pulse line of a CSM out of office: their accounts are
+// away, not unanswered.
+func awayLine(p scoring.PulseCompletion, r TeamRow) string {
+	s := fmt.Sprintf("🌴 %s · away until %s · %d accounts away, not unanswered", csmName(p.CSM), r.AwayUntil.Format("Jan 2"), p.Total)
+	if r.Cover.ID != 0 {
+		s += " · covered by " + Esc(r.Cover.Name)
+	}
+	return s
 }

@@ -111,10 +111,15 @@ type PulseRow struct {
 type PulsePage struct {
 	Week     string
 	Reminder bool
-	Page     int // 0-based
-	Pages    int
-	Rows     []PulseRow
-	Now      time.Time
+	// Later adds the Later button (a check-in's last page): the check-in
+	// comes back PulseLaterHours later, once.
+	Later bool
+	// Resent: this is that second sending, of the accounts still unanswered.
+	Resent bool
+	Page   int // 0-based
+	Pages  int
+	Rows   []PulseRow
+	Now    time.Time
 }
 
 // PulseText is the notification text of a page.
@@ -122,6 +127,9 @@ func PulseText(p PulsePage) string {
 	n := len(p.Rows)
 	if p.Reminder {
 		return fmt.Sprintf("Reminder: %s still without a pulse for %s", plural(n, "account"), p.Week)
+	}
+	if p.Resent {
+		return fmt.Sprintf("Back as you asked: %s to rate for %s", plural(n, "account"), p.Week)
 	}
 	return fmt.Sprintf("Weekly pulse for %s: %s to rate", p.Week, plural(n, "account"))
 }
@@ -136,6 +144,10 @@ func PulseBlocks(p PulsePage) []slack.Block {
 		title = "Pulse reminder · " + p.Week
 		intro = fmt.Sprintf("%s of yours still %s no pulse this week. A click each is enough.", plural(len(p.Rows), "account"), haveHas(len(p.Rows)))
 	}
+	if p.Resent {
+		title = "Weekly pulse, later · " + p.Week
+		intro = fmt.Sprintf("You asked for this check-in later: %s still to rate. A click each is enough.", plural(len(p.Rows), "account"))
+	}
 	if p.Pages > 1 {
 		title += fmt.Sprintf(" (%d/%d)", p.Page+1, p.Pages)
 	}
@@ -149,8 +161,27 @@ func PulseBlocks(p PulsePage) []slack.Block {
 		out = append(out, Section(pulseRowText(r, p.Now)), pulseButtons(r, p.Week))
 	}
 	out = append(out, Context(fmt.Sprintf("%d of %d answered · answers feed the pulse part of the health score · you can change one until the end of next week", answered, len(p.Rows))))
+	if p.Later {
+		out = append(out, slack.NewActionBlock(PulseLaterBlock, Button(ActionPulseLater, p.Week, fmt.Sprintf("⏰ Later (%dh)", PulseLaterHours))))
+	}
 	return out
 }
+
+// The check-in's Later button (#17): value is the week.
+const (
+	ActionPulseLater = "pulse_later"
+	PulseLaterBlock  = "pulse_later"
+	// PulseLaterHours is how long Later puts a check-in off; it works once a week.
+	PulseLaterHours = 4
+)
+
+// PulseLaterText confirms a Later click.
+func PulseLaterText(at time.Time) string {
+	return "OK — I'll bring this check-in back at " + at.Format("15:04") + " (once)."
+}
+
+// PulseLaterAgainText answers a second Later in the same week.
+const PulseLaterAgainText = "This check-in was already put off once this week; it stays here for when you have a minute."
 
 func haveHas(n int) string {
 	if n == 1 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,11 +31,21 @@ func (p *parser) userGroups(name string) []string {
 	return out
 }
 
+// managers reads HEALTHBOT_MANAGERS: one user-group handle or id, or a
+// list of Slack user ids (U012AB3CD, W… on Enterprise Grid).
+func (p *parser) managers(name string) (group string, ids []string) {
+	entries := splitList(p.str(name, ""))
+	if len(entries) > 0 && !slices.ContainsFunc(entries, func(e string) bool { return !slackUserID.MatchString(e) }) {
+		return "", entries
+	}
+	return p.userGroup(name), nil
+}
+
 // userGroup reads one user-group handle or id.
 func (p *parser) userGroup(name string) string {
 	gs := p.userGroups(name)
 	if len(gs) > 1 {
-		p.fail(name, "names %d groups; want one", len(gs))
+		p.fail(name, "names %d groups; want one, or a list of Slack user ids (U012AB3CD,U045EF6GH)", len(gs))
 	}
 	if len(gs) == 0 {
 		return ""
@@ -68,7 +79,7 @@ func parseDays(v string) (time.Duration, bool) {
 func (m *Main) newGate() *bot.Gate {
 	return bot.NewGate(bot.GateConfig{
 		Directory: bot.SlackAccess{API: m.slack}, Audit: bot.StoreAudit{Store: m.store},
-		AllowedGroups: m.Config.AllowedGroups, Managers: m.Config.Managers,
+		AllowedGroups: m.Config.AllowedGroups, Managers: m.Config.Managers, ManagerIDs: m.Config.ManagerIDs,
 		Logger: m.Logger.With("component", "access"), Registerer: m.registry, Now: m.now,
 	})
 }

@@ -32,6 +32,11 @@ func TestParseConfigAccess(t *testing.T) {
 	require.Equal(t, "cs-leads", cfg.Managers)
 	require.Equal(t, 30*24*time.Hour, cfg.AuditRetention)
 
+	cfg, err = ParseConfig(envOf(map[string]string{"HEALTHBOT_MANAGERS": "U012AB3CD, W045EF6GH"}))
+	require.NoError(t, err)
+	require.Equal(t, []string{"U012AB3CD", "W045EF6GH"}, cfg.ManagerIDs, "managers by Slack user id")
+	require.Empty(t, cfg.Managers)
+
 	_, err = ParseConfig(envOf(map[string]string{
 		"HEALTHBOT_ALLOWED_GROUPS": "cs team", "HEALTHBOT_MANAGERS": "a,b", "HEALTHBOT_AUDIT_RETENTION": "forever",
 	}))

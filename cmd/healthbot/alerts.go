@@ -55,12 +55,13 @@ func (m *Main) AlertJobs() (*alerting, error) {
 
 // registerAlertButtons routes the buttons of alert messages and outcome
 // questions; cards renders Open card.
-func (m *Main) registerAlertButtons(r *bot.Router, cards bot.CardMessenger) {
+func (m *Main) registerAlertButtons(r *bot.Router, cards bot.CardMessenger, timeline *bot.Timeline) {
 	jobs, err := m.AlertJobs()
 	if err != nil {
 		m.Logger.Error("alert buttons not registered", "err", err)
 		return
 	}
+	jobs.Alerts.RecordOn(timeline)
 	jobs.Alerts.RegisterButtons(r, cards)
 	jobs.Outcomes.RegisterButtons(r)
 }
@@ -72,16 +73,26 @@ func newAlerting(cfg Config, st *store.Store, api *slack.Client, guard bot.Chann
 	var owners *bot.OwnerResolver
 	var alertAPI bot.AlertSlack
 	var outcomeAPI bot.OutcomeSlack
+	var views bot.ViewOpener
 	if api != nil { // a nil *slack.Client must not become a non-nil interface
 		owners = bot.NewOwnerResolver(api, st, retry, log, nil)
-		alertAPI, outcomeAPI = api, api
+		alertAPI, outcomeAPI, views = api, api, api
 	}
 	return &alerting{
 		Alerts: bot.NewAlerts(bot.AlertsConfig{
 			Store: st, Slack: alertAPI, Owners: owners, Scorecards: cards, Channel: cfg.AlertChannel,
 			Routes: cfg.AlertRoutes, Location: cfg.TimeZone, Logger: log, Retry: retry, Now: now,
-			PostFirstRun: cfg.AlertFirstRun == "post", Guard: guard,
+			PostFirstRun: cfg.AlertFirstRun == "post", Guard: guard, Budget: alertBudget(cfg.AlertBudget), Views: views,
 		}),
 		Outcomes: bot.NewOutcomes(bot.OutcomesConfig{Store: st, Slack: outcomeAPI, Owners: owners, Logger: log.With("job", "outcomes"), Retry: retry, Now: now, Guard: guard}),
 	}
+}
+
+// alertBudget maps HEALTHBOT_ALERT_BUDGET (0: off) to AlertsConfig.Budget
+// (negative: no limit).
+func alertBudget(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

@@ -176,6 +176,8 @@ type BacktestResult struct {
 	SuggestedFile    string             `json:"suggested_file,omitempty"`
 	Note             string             `json:"note,omitempty"`
 	Outcomes         outcomeCounts      `json:"outcomes"` // reasons owners gave (backtest_outcomes.go)
+	// Pulse is each CSM's pulse honesty over the history (backtest_pulse.go).
+	Pulse []scoring.PulseHonestyReport `json:"pulse,omitempty"`
 }
 
 // BacktestParams say what Backtest runs over; zero From/To are derived
@@ -247,7 +249,10 @@ func BacktestWith(ctx context.Context, st *store.Store, cards scoring.Scorecards
 	}
 	res.BacktestReport = scoring.Backtest(examples, scoring.BacktestOptions{Scorecards: cards, Split: p.Split, MinChurned: p.MinChurned})
 	res.Shuffled = scoring.Evaluate(scoring.ShuffleLabels(examples, shuffleSeed))
-	res.Outcomes, err = backtestOutcomes(ctx, st)
+	if res.Outcomes, err = backtestOutcomes(ctx, st); err != nil {
+		return res, err
+	}
+	res.Pulse, err = backtestPulse(ctx, st, cards, horizonDays)
 	return res, err
 }
 
@@ -296,6 +301,7 @@ func printBacktest(w io.Writer, r BacktestResult) {
 	fmt.Fprintf(w, "\n%s\n", controlLine(r.Shuffled))
 	printFit(w, r.Fit)
 	printOutcomes(w, r.Outcomes)
+	printPulse(w, r.Pulse)
 	if r.Summary != "" {
 		fmt.Fprintf(w, "\n%s\n", r.Summary)
 	}

@@ -57,6 +57,7 @@ func commands() map[string]command {
 		"sync":     syncCommand(),
 		"mcp":      mcpCommand(),
 		"ask":      askCommand(),
+		"alerts":   alertsCommand(),
 
 		// Scorecard versions (calibrate.go, scorecards.go).
 		"calibrate":  calibrateCommand(),

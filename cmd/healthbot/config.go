@@ -36,6 +36,7 @@ type Config struct {
 	AlertChannel   string
 	AlertRoutes    alertRoutes // HEALTHBOT_ALERT_ROUTES (alerts.go)
 	AlertFirstRun  string      // "summary": the first alert run posts one summary; "post": every alert
+	AlertBudget    int         // HEALTHBOT_ALERT_BUDGET: alert DMs per person per week; 0: no limit
 	DigestChannel  string
 	TimeZone       *time.Location
 	DigestAt       WeeklyTime
@@ -55,7 +56,8 @@ type Config struct {
 	PulsePace          time.Duration // least time between two pulse DMs (Slack: ~1 chat.postMessage/s)
 
 	AllowedGroups  []string      // HEALTHBOT_ALLOWED_GROUPS: Slack user groups who may see account data; empty: every full member
-	Managers       string        // HEALTHBOT_MANAGERS: the managers' user group
+	Managers       string        // HEALTHBOT_MANAGERS: the managers' user group …
+	ManagerIDs     []string      // … or the managers' Slack user ids
 	AuditRetention time.Duration // HEALTHBOT_AUDIT_RETENTION: how long access audit rows are kept
 	// HEALTHBOT_SIGNAL_RETENTION: monthly signal and event partitions wholly
 	// older than this are dropped daily; 0 keeps every month.
@@ -141,6 +143,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		AlertChannel:       p.str("HEALTHBOT_ALERT_CHANNEL", ""),
 		AlertRoutes:        p.alertRoutes("HEALTHBOT_ALERT_ROUTES"),
 		AlertFirstRun:      p.oneOf("HEALTHBOT_ALERT_FIRST_RUN", "summary", "summary", "post"),
+		AlertBudget:        p.intIn("HEALTHBOT_ALERT_BUDGET", 8, 0, 1000),
 		DigestChannel:      p.str("HEALTHBOT_DIGEST_CHANNEL", ""),
 		TimeZone:           p.location("HEALTHBOT_TIMEZONE", "UTC"),
 		DigestAt:           p.weekly("HEALTHBOT_DIGEST_AT", "Mon 09:00"),
@@ -157,7 +160,6 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		CatchUpWindow:      p.duration("HEALTHBOT_CATCHUP_WINDOW", "12h"),
 		Instance:           p.str("HEALTHBOT_INSTANCE", ""),
 		AllowedGroups:      p.userGroups("HEALTHBOT_ALLOWED_GROUPS"),
-		Managers:           p.userGroup("HEALTHBOT_MANAGERS"),
 		AuditRetention:     p.days("HEALTHBOT_AUDIT_RETENTION", "90d"),
 		SignalRetention:    p.retention("HEALTHBOT_SIGNAL_RETENTION", MinSignalRetention),
 		SyncInterval:       p.duration("HEALTHBOT_SYNC_INTERVAL", "1h"),
@@ -172,6 +174,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		Calibrate:  p.oneOf("HEALTHBOT_CALIBRATE", "off", "off", "monthly"),
 		OpsChannel: p.str("HEALTHBOT_OPS_CHANNEL", ""),
 	}
+	cfg.Managers, cfg.ManagerIDs = p.managers("HEALTHBOT_MANAGERS")
 	if cfg.SlackBotToken != "" && cfg.SlackAppToken == "" && cfg.SlackSigningSecret == "" {
 		p.fail("SLACK_SIGNING_SECRET", "is required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN selects Socket Mode")
 	}

@@ -109,6 +109,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if cast {
 		fmt.Fprintf(e.out, "You (<@%s>) play %s, the owner of %d accounts.\n", o.slackUser, p.CSMs[0].Name, ownedBy(p.Accounts, p.CSMs[0].ID))
 	}
+	if err := seedCSMWeek(ctx, st, o.asOf); err != nil { // an away CSM and touchpoints (#17)
+		return err
+	}
 	if err := (demoReport{st: st, w: e.out, seed: o.seed, asOf: o.asOf}).print(ctx); err != nil {
 		return err
 	}

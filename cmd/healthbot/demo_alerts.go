@@ -21,44 +21,87 @@ import (
 // full; the rest are counted per rule.
 const demoAlertsShown = 3
 
-// alerts is the demo's alert section: the alert rules run a week before
-// the last day (the first run: what already holds is recorded and summed
-// up in one message) and on the last day (what is new that week, as the
-// alert channel would show it). The week's alerts stay stored, so a bot
-// started on the demo posts them.
+// demoAlertWeeks is how many weekly alert runs the demo makes after the
+// first (quiet) one, so the alert-DM budget has weeks to show.
+const demoAlertWeeks = 4
+
+// demoAlertChannel is the alert channel of the demo's rehearsal.
+const demoAlertChannel = "C0DEMOALERTS"
+
+// alerts is the demo's alert section: the alert rules run four weeks
+// before the last day (the first run: what already holds is recorded and
+// summed up in one message), then on each week's scores up to the last
+// day, posting to a recording Slack with the weekly alert-DM budget; the
+// last run's new alerts are shown as the alert channel would, then the
+// alert statistics and the DMs per CSM and week. The message references
+// are cleared afterwards, so a bot started on the demo posts the alerts
+// for real.
 func (r demoReport) alerts(ctx context.Context) error {
 	ww := &wrapWriter{w: r.w, width: reportWidth}
 	defer ww.Close()
 	r.w = ww
 	last := r.asOf.AddDate(0, 0, -1)
-	first := last.AddDate(0, 0, -7)
+	first := last.AddDate(0, 0, -7*demoAlertWeeks)
 	now := bot.ScoreTime(first)
-	a := bot.NewAlerts(bot.AlertsConfig{Store: r.st, Now: func() time.Time { return now }})
+	rec := &recordingSlack{}
+	a := bot.NewAlerts(bot.AlertsConfig{Store: r.st, Slack: rec, Channel: demoAlertChannel, Budget: bot.DefaultAlertBudget,
+		Owners: bot.NewOwnerResolver(nil, r.st, bot.RateLimitRetrier{}, nil, func() time.Time { return now }),
+		Now:    func() time.Time { return now }})
 	r.heading("Alerts")
 	base, err := a.EvaluateAndPostAlerts(ctx, first)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(r.w, "  The first run (%s), a week before the scores above, found %d conditions already true on the %d accounts live that day; the alert channel gets one message:\n\n",
-		first.Format(time.DateOnly), base.Quiet, base.Baseline.Accounts)
+	fmt.Fprintf(r.w, "  The first run (%s), %d weeks before the scores above, found %d conditions already true on the %d accounts live that day; the alert channel gets one message:\n\n",
+		first.Format(time.DateOnly), demoAlertWeeks, base.Quiet, base.Baseline.Accounts)
 	if err := r.render(blocks.AlertBaselineBlocks(base.Baseline)); err != nil {
 		return err
 	}
-	now = bot.ScoreTime(last)
-	week, err := a.EvaluateAndPostAlerts(ctx, last)
+	var week bot.AlertRunSummary
+	fired, channelPosts, summaries := 0, 0, 0
+	for day := first.AddDate(0, 0, 7); !day.After(last); day = day.AddDate(0, 0, 7) {
+		now = bot.ScoreTime(day)
+		before := rec.postsTo(demoAlertChannel)
+		if week, err = a.EvaluateAndPostAlerts(ctx, day); err != nil {
+			return err
+		}
+		fired += week.Fired
+		channelPosts += rec.postsTo(demoAlertChannel) - before
+		summaries += week.Summaries
+	}
+	fresh, err := r.st.AlertsFiredSince(ctx, bot.ScoreTime(last))
 	if err != nil {
 		return err
 	}
-	fresh, err := r.st.UnpostedAlerts(ctx, bot.ScoreTime(first).Add(time.Microsecond))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(r.w, "\n  The run of %s raised %d new alerts and resolved %d.", last.Format(time.DateOnly), week.Fired, week.Resolved)
+	fmt.Fprintf(r.w, "\n  The weekly runs after it raised %d alerts, each posted in the alert channel (%d posts); the run of %s raised %d and resolved %d.",
+		fired, channelPosts, last.Format(time.DateOnly), week.Fired, week.Resolved)
 	if len(fresh) == 0 {
 		fmt.Fprintln(r.w)
-		return nil
+	} else if err := r.freshAlerts(ctx, a, last, fresh); err != nil {
+		return err
 	}
-	return r.freshAlerts(ctx, a, last, fresh)
+	if err := r.alertStats(ctx, bot.ScoreTime(first), summaries); err != nil {
+		return err
+	}
+	return r.st.ClearAlertMessages(ctx)
+}
+
+// alertStats prints `healthbot alerts stats` over the demo's runs.
+func (r demoReport) alertStats(ctx context.Context, since time.Time, summaries int) error {
+	stats, err := r.st.AlertStats(ctx, since.Add(time.Microsecond), bot.ScoreTime(r.asOf))
+	if err != nil {
+		return err
+	}
+	dms, err := r.st.AlertDeliveryCounts(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(r.w, "\n  Alert statistics (healthbot alerts stats); %d daily summary DMs carried what the budget held back:\n\n", summaries)
+	ww := &wrapWriter{w: r.w, width: reportWidth, indent: "  "}
+	if err := printAlertStats(ww, since, stats, dms, scoring.DefaultAlertRules(), bot.DefaultAlertBudget); err != nil {
+		return err
+	}
+	return ww.Close()
 }
 
 // freshAlerts prints the new alerts of the largest accounts as posted,

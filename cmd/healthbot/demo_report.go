@@ -30,7 +30,7 @@ type demoReport struct {
 const reportWidth = 92
 
 func (r demoReport) sections() []func(context.Context) error {
-	return []func(context.Context) error{r.segments, r.csms, r.signals, r.examples, r.scoring, r.alerts, r.digest}
+	return []func(context.Context) error{r.segments, r.csms, r.signals, r.examples, r.scoring, r.alerts, r.week, r.digest}
 }
 
 func (r demoReport) print(ctx context.Context) error {

@@ -85,6 +85,7 @@ func (r demoReport) cards(ctx context.Context, sum bot.ScoreSummary, last time.T
 	h := bot.NewHealth(r.st, slog.New(slog.DiscardHandler), func() time.Time { return bot.ScoreTime(last) })
 	h.TextCharts = true
 	h.TextTables = true // printed as text, like the console
+	h.Timeline = bot.NewTimeline(r.st, nil, nil, func() time.Time { return bot.ScoreTime(last) })
 	for _, band := range []scoring.Band{scoring.BandRed, scoring.BandGreen} {
 		id, ok := largestIn(sum.Scores, band, mrr)
 		if !ok {

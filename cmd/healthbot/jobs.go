@@ -246,5 +246,6 @@ func newDigest(cfg Config, st *store.Store, api bot.DigestSlack, guard bot.Chann
 	return bot.NewDigest(bot.DigestConfig{
 		Store: st, Slack: api, Channel: cfg.DigestChannel, Location: cfg.TimeZone,
 		TextChart: cfg.Charts == "text", Tables: cfg.Tables != "text", Logger: log, Guard: guard,
+		Team: st, // mostly-green pulses, away CSMs, the alert rules' record (#17)
 	})
 }

@@ -70,7 +70,7 @@ func TestOwnMetricsFromCSVToScores(t *testing.T) {
 	require.Equal(t, 0, res.code, res.err)
 	require.Regexp(t, `logins +discovered +usage +latest 365d +snapshot +60 +60 +2026-06-30 +2026-06-30 +higher \(learned, AUC 1\.00, CI 1\.00–1\.00, 25 churned\)`, res.out)
 	require.Regexp(t, `active_user_ratio +built-in +usage +latest +– +0 +0`, res.out)
-	require.Contains(t, res.out, "14 metrics have no data in signal")
+	require.Contains(t, res.out, "15 metrics have no data in signal")
 
 	res = b.run(nil, "metrics", "--json")
 	require.Equal(t, 0, res.code, res.err)
@@ -80,7 +80,7 @@ func TestOwnMetricsFromCSVToScores(t *testing.T) {
 	for _, r := range rows {
 		byKey[r.Key] = r
 	}
-	require.Len(t, rows, 15+3)
+	require.Len(t, rows, 16+3) // 16 built-ins (days_since_touchpoint, #17) and 3 discovered
 	l := byKey["logins"]
 	require.Equal(t, "higher_is_better", l.Direction)
 	require.Equal(t, "learned", string(l.DirectionFrom))

@@ -39,6 +39,9 @@ func pulseConfig(cfg Config, st *store.Store, api *slack.Client, log *slog.Logge
 func (m *Main) pulseJob() scheduledJob {
 	pc := pulseConfig(m.Config, m.store, m.slack, m.Logger.With("component", "pulse"))
 	pc.Now, pc.Instance, pc.Guard = m.now, instanceName(m.Config.Instance), m.channelGuard()
+	if m.gate != nil { // out-of-office Slack statuses, from the Gate's cached users.info
+		pc.Status = m.gate
+	}
 	j := scheduledJob{NeedsSlack: true, Job: bot.Job{Name: bot.PulseJobName, Cadence: bot.Every{Interval: bot.PulseInterval}}}
 	if jobs := bot.NewPulse(pc).Jobs(); len(jobs) == 1 { // none without Slack
 		j.Job = jobs[0]

@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/scoring"
 )
 
 // startSlack builds the Slack side when SLACK_BOT_TOKEN is set: the Web API
@@ -57,11 +58,21 @@ func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *
 	}
 	r.Event("app_home_opened", bot.HomeOpened{Health: health, Slack: api})
 	r.Event("link_shared", bot.Unfurls{Health: health, Slack: api, Domains: m.Config.UnfurlDomains, Log: m.Logger.With("component", "unfurl")})
+	// The account timeline (/health log, /health timeline, the Log button)
+	// and /health owner for managers (#17).
+	timeline := bot.NewTimeline(m.store, api, m.Logger.With("component", "timeline"), time.Now)
+	timeline.Register(r, health)
+	health.Register(bot.OwnerSubcommand(health, m.store))
+	health.Register(bot.TeamSubcommand(health, m.store, scoring.Scorecards{}))
 	// Alert messages and outcome questions: their buttons (alerts.go).
-	m.registerAlertButtons(r, health)
+	m.registerAlertButtons(r, health, timeline)
 	m.registerConversations(r, health, api) // /health link, channel messages (conversations.go)
 	// Weekly pulse: check-in buttons, note modal, /health pulse (pulse.go).
-	newPulse(m.Config, m.store, api, m.Logger.With("component", "pulse")).Register(r, health)
+	pc := pulseConfig(m.Config, m.store, api, m.Logger.With("component", "pulse"))
+	if m.gate != nil { // out-of-office Slack statuses, from the Gate's cached users.info
+		pc.Status = m.gate
+	}
+	bot.NewPulse(pc).Register(r, health)
 	// Calibration proposals in the ops channel: Approve / Dismiss (calibrate_job.go).
 	m.calibrations().RegisterButtons(r)
 }

@@ -7,6 +7,11 @@ type csmSeed struct {
 	segment                  int
 }
 
+// MostlyGreenCSM is the demo CSM whose pulse drifts into "a flood of
+// green" (#17): Healthy nearly always, whatever the data says, so the
+// team view and the digest flag them.
+const MostlyGreenCSM = "Sofia Rossi"
+
 // The demo team: eight CSMs in three time zones, split by segment.
 var csmSeeds = []csmSeed{
 	{"Maya Chen", "maya.chen", "U0DEMO01", "America/Los_Angeles", segEnterprise},

@@ -37,6 +37,9 @@ func (g *generator) pulses(out []scoring.Pulse, pr profile, x []float64, rate fl
 		if sticky && prev != "" {
 			rating = prev
 		}
+		if csmSeeds[pr.csm].name == MostlyGreenCSM && perceived > poorBelow-1 {
+			rating = scoring.RatingHealthy // rates green to avoid questions
+		}
 		prev = rating
 		reasons := g.reasons(r, pr, d, rating)
 		out = append(out, scoring.Pulse{

@@ -47,6 +47,9 @@ var kindByName = map[string]Kind{
 	"pulse":      Rating,
 	"seats_used": Count,
 	"mrr":        Amount,
+	// A logged touchpoint (#17 timeline) is one observation of 1; the
+	// days_since_touchpoint metric reads when the last one was.
+	"touchpoint": Count,
 }
 
 // Kinds is the kind of each signal (by metric name) whose kind is known;

@@ -32,6 +32,7 @@ func TestBuiltinKindsGiveEachCatalogSignalItsRange(t *testing.T) {
 		"nps":                      valid.NPS,
 		"csat":                     valid.CSAT,
 		"pulse":                    valid.Rating,
+		"touchpoint":               valid.Count,
 		"logins":                   valid.Signal, // not in the catalog: unknown kind
 		"licence_change":           valid.Signal, // a metric key, not a signal
 	} {

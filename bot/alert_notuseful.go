@@ -1,0 +1,71 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/store"
+)
+
+// alertNotUseful is the Not useful button: the vote is stored at once
+// (counted in `healthbot alerts stats` and the digest), then a modal asks
+// for an optional reason.
+type alertNotUseful struct{ a *Alerts }
+
+var _ ActionHandler = alertNotUseful{}
+
+func (h alertNotUseful) HandleAction(ctx context.Context, act Action) (Message, error) {
+	id, err := alertIDOf(act)
+	if err != nil {
+		return Message{}, err
+	}
+	rec, err := h.a.store.Alert(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Message{}, &UserError{Code: "not_found", Message: "That alert no longer exists.", Err: err}
+	}
+	if err != nil {
+		return Message{}, Wrap(err, "alert", "I could not load that alert just now. Please try again.")
+	}
+	if err := h.a.store.MarkAlertNotUseful(ctx, id, act.UserID, "", h.a.now()); err != nil {
+		return Message{}, Wrap(err, "alert", "I could not record that just now. Please try again.")
+	}
+	thanks := Message{Text: "Thanks — marked *" + blocks.AlertTitle(rec.Kind) + "* as not useful. The digest names rules that are not useful more than half the time."}
+	if h.a.views == nil || act.TriggerID == "" {
+		return thanks, nil
+	}
+	card, err := h.a.store.Card(ctx, rec.AccountID, 0)
+	if err != nil {
+		return thanks, nil // the vote is stored; the reason form is a nicety
+	}
+	if _, err := h.a.views.OpenViewContext(ctx, act.TriggerID, blocks.NotUsefulModal(h.a.Message(rec, card.Account, card.Score))); err != nil {
+		h.a.log.WarnContext(ctx, "not-useful reason form not opened; the vote is stored", "alert", id, "err", err)
+		return thanks, nil
+	}
+	return Message{}, nil
+}
+
+// alertNotUsefulReason is the reason modal's submission.
+type alertNotUsefulReason struct{ a *Alerts }
+
+var _ ActionHandler = alertNotUsefulReason{}
+
+func (h alertNotUsefulReason) HandleAction(ctx context.Context, act Action) (Message, error) {
+	id, err := strconv.ParseInt(act.Value, 10, 64)
+	if err != nil || id <= 0 || act.Callback == nil {
+		return Message{}, UserErrorf("bad_action", "That form no longer works.")
+	}
+	reason := blocks.NotUsefulReason(act.Callback.View.State)
+	if reason == "" {
+		return Message{}, nil
+	}
+	err = h.a.store.MarkAlertNotUseful(ctx, id, act.UserID, reason, h.a.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return Message{}, &UserError{Code: "not_found", Message: "That alert no longer exists.", Err: err}
+	}
+	if err != nil {
+		return Message{}, Wrap(err, "alert", "I could not save the reason just now. Please try again.")
+	}
+	return Message{Text: "Thanks — reason noted."}, nil
+}

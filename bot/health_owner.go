@@ -1,0 +1,177 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/scoring"
+	"github.com/healthbot/healthbot/store"
+)
+
+// OwnerStore is what `/health owner` reads and writes; *store.Store has it.
+type OwnerStore interface {
+	csmFinder
+	SetAccountOwner(ctx context.Context, accountID, csmID int64) error
+	Account(ctx context.Context, id int64) (scoring.Account, error)
+}
+
+var _ OwnerStore = (*store.Store)(nil)
+
+// csmFinder finds the CSM a command names (resolveCSM).
+type csmFinder interface {
+	CSMs(ctx context.Context) ([]scoring.CSM, error)
+	CSMBySlackID(ctx context.Context, slackID string) (scoring.CSM, error)
+	EnsureCSM(ctx context.Context, email, slackID, name string) (int64, error)
+}
+
+// OwnerSubcommand is `/health owner ACCOUNT @person`: a manager (member of
+// HEALTHBOT_MANAGERS, the Gate's one definition) reassigns an account; the
+// next pulse and alerts follow the new owner.
+func OwnerSubcommand(h *Health, st OwnerStore) Subcommand {
+	return Subcommand{
+		Name: "owner", Aliases: []string{"reassign"}, Usage: "owner ACCOUNT @person",
+		Summary: "managers: give an account to another CSM",
+		Run: func(ctx context.Context, c HealthCall) (Message, error) {
+			return ownerCommand(ctx, h, st, c)
+		},
+	}
+}
+
+// slackMention is an escaped user mention, <@U123> or <@U123|maya>.
+var slackMention = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$`)
+
+func ownerCommand(ctx context.Context, h *Health, st OwnerStore, c HealthCall) (Message, error) {
+	if !IsManager(ctx) {
+		return Message{}, UserErrorf(string(ReasonNotManager),
+			"Sorry — only managers can reassign accounts. Ask a member of the managers' group to run `%s owner ACCOUNT @person`.", HelpCommand)
+	}
+	words := strings.Fields(c.Args)
+	if len(words) < 2 {
+		return Message{}, UserErrorf("usage", "Say which account and who should own it, e.g. `%s owner acme @maya`.", HelpCommand)
+	}
+	who := words[len(words)-1]
+	e, m, err := h.FindAccount(ctx, strings.Join(words[:len(words)-1], " "))
+	if err != nil || m != nil {
+		if m != nil {
+			return *m, nil
+		}
+		return Message{}, err
+	}
+	csm, err := resolveCSM(ctx, st, who)
+	if err != nil {
+		return Message{}, err
+	}
+	before, err := st.Account(ctx, e.ID)
+	if err != nil {
+		return Message{}, Wrap(err, "owner", "I could not load that account just now. Please try again.")
+	}
+	if before.OwnerID == csm.ID {
+		text := fmt.Sprintf("%s already owns *%s*.", csmLabel(csm), blocks.Esc(e.Name))
+		return Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
+	}
+	if err := st.SetAccountOwner(ctx, e.ID, csm.ID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return Message{}, &UserError{Code: "not_found", Message: "That account no longer exists.", Err: err}
+		}
+		return Message{}, Wrap(err, "owner", "I could not reassign the account just now. Please try again.")
+	}
+	NoteAccounts(ctx, e.ID)
+	was := ""
+	if before.Owner.ID != 0 {
+		was = " (was " + csmLabel(before.Owner) + ")"
+	}
+	text := fmt.Sprintf("*%s* now belongs to %s%s. The next pulse and alerts go to them.", blocks.Esc(e.Name), csmLabel(csm), was)
+	return Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
+}
+
+// resolveCSM finds the CSM a command names: an escaped mention or a user
+// id (created as a CSM if new), or @name matched against the CSMs' names
+// and email local parts, which must be unambiguous.
+func resolveCSM(ctx context.Context, st csmFinder, who string) (scoring.CSM, error) {
+	id := ""
+	if m := slackMention.FindStringSubmatch(who); m != nil {
+		id = m[1]
+	} else if looksLikeUserID(who) {
+		id = who
+	}
+	if id != "" {
+		c, err := st.CSMBySlackID(ctx, id)
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return c, Wrap(err, "owner", "I could not look that person up just now. Please try again.")
+		}
+		newID, err := st.EnsureCSM(ctx, "", id, "")
+		if err != nil {
+			return scoring.CSM{}, Wrap(err, "owner", "I could not add that person as a CSM just now. Please try again.")
+		}
+		return scoring.CSM{ID: newID, SlackUserID: id, Active: true}, nil
+	}
+	name := strings.ToLower(strings.TrimPrefix(who, "@"))
+	if name == "" {
+		return scoring.CSM{}, UserErrorf("bad_input", "Say who should own it, e.g. `@maya`.")
+	}
+	all, err := st.CSMs(ctx)
+	if err != nil {
+		return scoring.CSM{}, Wrap(err, "owner", "I could not look that person up just now. Please try again.")
+	}
+	var found []scoring.CSM
+	for _, c := range all {
+		if csmAnswersTo(c, name) {
+			found = append(found, c)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return scoring.CSM{}, UserErrorf("unknown_csm", "I know no CSM called %s. Mention them (`@name` picked from Slack's list) or use their Slack user id.", who)
+	}
+	names := make([]string, len(found))
+	for i, c := range found {
+		names[i] = csmLabel(c)
+	}
+	return scoring.CSM{}, UserErrorf("ambiguous_csm", "Several CSMs answer to %s: %s. Use their Slack user id instead.", who, strings.Join(names, ", "))
+}
+
+// csmAnswersTo: name is the CSM's full name, first name, name without
+// spaces, or email local part (case-insensitive).
+func csmAnswersTo(c scoring.CSM, name string) bool {
+	full := strings.ToLower(c.Name)
+	first, _, _ := strings.Cut(full, " ")
+	local, _, _ := strings.Cut(strings.ToLower(c.Email), "@")
+	for _, s := range []string{full, first, strings.ReplaceAll(full, " ", ""), strings.ReplaceAll(full, " ", "."), local} {
+		if s != "" && s == name {
+			return true
+		}
+	}
+	return false
+}
+
+func looksLikeUserID(s string) bool {
+	if len(s) < 3 || (s[0] != 'U' && s[0] != 'W') {
+		return false
+	}
+	for _, r := range s[1:] {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// csmLabel names a CSM for a message: a mention when Slack knows them.
+func csmLabel(c scoring.CSM) string {
+	switch {
+	case c.SlackUserID != "":
+		return "<@" + blocks.Esc(c.SlackUserID) + ">"
+	case c.Name != "":
+		return blocks.Esc(c.Name)
+	}
+	return blocks.Esc(c.Email)
+}

@@ -1,0 +1,56 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/store"
+)
+
+// openLog is the Log button on cards and alerts: it opens the log modal.
+func (t *Timeline) openLog(ctx context.Context, act Action) (Message, error) {
+	id, err := strconv.ParseInt(act.Value, 10, 64)
+	if err != nil || id <= 0 {
+		return Message{}, UserErrorf("bad_action", "That button no longer works; use `%s log ACCOUNT what you did`.", HelpCommand)
+	}
+	if t.slack == nil || act.TriggerID == "" {
+		return Message{}, UserErrorf("no_modal", "I cannot open a form here; use `%s log ACCOUNT what you did`.", HelpCommand)
+	}
+	c, err := t.health.store.Card(ctx, id, 0)
+	if errors.Is(err, store.ErrNotFound) {
+		return Message{}, &UserError{Code: "not_found", Message: "That account no longer exists.", Err: err}
+	}
+	if err != nil {
+		return Message{}, Wrap(err, "timeline", "I could not open the form just now. Please try again.")
+	}
+	// No 429 retry: a trigger_id lives three seconds.
+	if _, err := t.slack.OpenViewContext(ctx, act.TriggerID, blocks.LogModal(id, c.Account.Name)); err != nil {
+		return Message{}, Wrap(err, "slack", "Slack would not open the form; please click Log again.")
+	}
+	return Message{}, nil
+}
+
+// submitLog records the log modal's touchpoint (the router has checked the
+// form with blocks.LogErrors) and confirms it to the user.
+func (t *Timeline) submitLog(ctx context.Context, act Action) (Message, error) {
+	id, err := strconv.ParseInt(act.Value, 10, 64)
+	if err != nil || id <= 0 || act.Callback == nil {
+		return Message{}, UserErrorf("bad_action", "That form no longer works; click Log again.")
+	}
+	kind, note := blocks.LogForm(act.Callback.View.State)
+	if !blocks.IsLogKind(kind) {
+		return Message{}, UserErrorf("bad_input", "Pick call, meeting, email, QBR or other.")
+	}
+	err = t.record(ctx, act.UserID, store.Touchpoint{AccountID: id, Kind: kind, Note: note})
+	if errors.Is(err, store.ErrNotFound) {
+		return Message{}, &UserError{Code: "not_found", Message: "That account no longer exists.", Err: err}
+	}
+	if err != nil {
+		return Message{}, Wrap(err, "timeline", "I could not save that just now. Please try again.")
+	}
+	NoteAccounts(ctx, id)
+	text := "Logged " + blocks.TouchKindLabel(kind) + ". It is on the card's timeline."
+	return Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
+}

@@ -1,0 +1,36 @@
+package bot
+
+import (
+	"context"
+
+	"github.com/healthbot/healthbot/bot/blocks"
+)
+
+// timelinePage bounds /health timeline's entries.
+const timelinePage = 40
+
+// show is `/health timeline ACCOUNT`: the entries after the card's three.
+func (t *Timeline) show(ctx context.Context, c HealthCall) (Message, error) {
+	if c.Args == "" {
+		return Message{}, UserErrorf("usage", "Say which account, e.g. `%s timeline acme`.", HelpCommand)
+	}
+	e, m, err := t.health.FindAccount(ctx, c.Args)
+	if err != nil || m != nil {
+		if m != nil {
+			return *m, nil
+		}
+		return Message{}, err
+	}
+	n, err := t.store.CountTouchpoints(ctx, e.ID)
+	if err != nil {
+		return Message{}, Wrap(err, "timeline", "I could not load the timeline just now. Please try again.")
+	}
+	skip := min(n, blocks.CardTimeline)
+	tps, err := t.store.Touchpoints(ctx, e.ID, skip, timelinePage)
+	if err != nil {
+		return Message{}, Wrap(err, "timeline", "I could not load the timeline just now. Please try again.")
+	}
+	NoteAccounts(ctx, e.ID)
+	more := max(0, n-skip-len(tps))
+	return Message{Text: "Timeline of " + e.Name, Blocks: blocks.TimelineBlocks(e.Name, touchpointsView(tps), skip, more)}, nil
+}
