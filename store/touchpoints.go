@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -49,6 +48,12 @@ func (s *Store) AddTouchpoint(ctx context.Context, t Touchpoint) (int64, error) 
 	if len([]rune(t.Note)) > MaxTouchNote {
 		return 0, fmt.Errorf("touchpoint note is %d characters; at most %d", len([]rune(t.Note)), MaxTouchNote)
 	}
+	if t.Kind != TouchAlert {
+		// The signal lands in its month's partition, made here if new.
+		if err := s.EnsurePartitions(ctx, t.At, t.At); err != nil {
+			return 0, fmt.Errorf("record touchpoint of account %d: %w", t.AccountID, err)
+		}
+	}
 	var id int64
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
@@ -63,9 +68,10 @@ func (s *Store) AddTouchpoint(ctx context.Context, t Touchpoint) (int64, error) 
 			return nil
 		}
 		_, err = tx.Exec(ctx, `
-			INSERT INTO signal (account_id, metric, observed_at, value, source, idempotency_key)
-			VALUES ($1, $2, $3, 1, 'timeline', $4)`,
-			t.AccountID, TouchpointSignal, t.At, "touchpoint:"+strconv.FormatInt(id, 10))
+			INSERT INTO signal (account_id, metric, observed_at, value, source)
+			VALUES ($1, $2, $3, 1, 'timeline')
+			ON CONFLICT DO NOTHING`, // two touchpoints of one instant: one observation
+			t.AccountID, TouchpointSignal, t.At)
 		return err
 	})
 	if err != nil {
