@@ -34,7 +34,9 @@ func Cached(t testing.TB, name string, build func(ctx context.Context, pool *pgx
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(h.Sum64())); err != nil {
 		t.Fatalf("storetest: lock %s: %v", schema, err)
 	}
-	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(h.Sum64())) }()
+	defer func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(h.Sum64()))
+	}()
 
 	var done bool
 	err = conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'storetest_cached')`, schema).Scan(&done)
