@@ -118,6 +118,44 @@ func RunScoring(ctx context.Context, st ScoringStore, cards scoring.Scorecards, 
 	return ScoreSummary{AsOf: scoring.Day(day), Scores: scores, Bands: BandCounts(scores), Written: n, Took: time.Since(start)}, nil
 }
 
+// BackfillStore is what a backfill needs: scoring, and the features of
+// many days in one pass; *store.Store satisfies it.
+type BackfillStore interface {
+	ScoringStore
+	BackfillFeatures(ctx context.Context, asOfs []time.Time, metrics []scoring.Metric, fn func(i int, fs scoring.FeatureSet) error) error
+}
+
+// Backfill scores every day of days (ascending) and stores one row per
+// account and day, as RunScoring on each day would, but computes the
+// features of all the days in one pass over the signals instead of one
+// pass per day. cards are used as given (the caller has added the
+// discovered metrics). Each day is written in its own transaction; done
+// hears of each day as it is written.
+func Backfill(ctx context.Context, st BackfillStore, cards scoring.Scorecards, days []time.Time, done func(ScoreSummary)) error {
+	if cards.IsZero() {
+		cards = scoring.DefaultScorecards()
+	}
+	accounts, err := st.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	asOfs := make([]time.Time, len(days))
+	for i, d := range days {
+		asOfs[i] = ScoreTime(d)
+	}
+	start := time.Now()
+	return st.BackfillFeatures(ctx, asOfs, cards.Catalog().Metrics(), func(i int, fs scoring.FeatureSet) error {
+		scores := scoring.Compute(scoring.Input{AsOf: asOfs[i], Accounts: accounts, Features: fs, Scorecards: cards})
+		n, err := st.UpsertScores(ctx, scores)
+		if err != nil {
+			return fmt.Errorf("score %s: %w", scoring.Day(days[i]).Format(time.DateOnly), err)
+		}
+		done(ScoreSummary{AsOf: scoring.Day(days[i]), Scores: scores, Bands: BandCounts(scores), Written: n, Took: time.Since(start)})
+		start = time.Now()
+		return nil
+	})
+}
+
 // BandCounts counts scores per band.
 func BandCounts(scores []scoring.Score) map[scoring.Band]int {
 	out := map[scoring.Band]int{}
