@@ -38,7 +38,8 @@ const recentDays = 8
 const day = 24 * time.Hour
 
 // Features computes every metric's feature at asOf for every account with
-// data, in one pass of SQL aggregation over signal (and pulse), grouped by
+// data, in one pass of SQL aggregation over signal (pulses are few and
+// read apart, pulseFeatures), grouped by
 // account and signal. It is the fast path of scoring.FeaturesOf, the
 // definition, and a property test holds the two equal; windows are
 // (asOf−window, asOf]:
@@ -237,14 +238,14 @@ func (p *featurePlan) aggregates(arg func(any) string) string {
 		return s + "[1], " + s + "[2]"
 	}
 	var sig strings.Builder
-	both := func(s string) { sig.WriteString(s) }
-	both("max(observed_at), ")
-	both(pair("observed_at > "+arg(p.windowStart(recentDays))+" AND metric = ANY("+arg(p.latestSigs)+")") + ", ")
+	add := func(s string) { sig.WriteString(s) }
+	add("max(observed_at), ")
+	add(pair("observed_at > "+arg(p.windowStart(recentDays))+" AND metric = ANY("+arg(p.latestSigs)+")") + ", ")
 	// days_since only needs the newest value > 0 inside its window.
 	if p.daysWindow > 0 {
-		both("max(observed_at) FILTER (WHERE observed_at > " + arg(p.windowStart(p.daysWindow)) + " AND value > 0)")
+		add("max(observed_at) FILTER (WHERE observed_at > " + arg(p.windowStart(p.daysWindow)) + " AND value > 0)")
 	} else {
-		both("NULL::timestamptz")
+		add("NULL::timestamptz")
 	}
 	// Per window one aggregate where one will do: sum for sums, avg for
 	// means, sum and count when both read the window.
@@ -252,11 +253,11 @@ func (p *featurePlan) aggregates(arg func(any) string) string {
 		filter := " FILTER (WHERE observed_at > " + arg(p.windowStart(w)) + ")"
 		switch sum, mean := slices.Contains(p.sumWindows, w), slices.Contains(p.meanWindows, w); {
 		case sum && mean:
-			both(", sum(value)" + filter + ", count(*)" + filter)
+			add(", sum(value)" + filter + ", count(*)" + filter)
 		case sum:
-			both(", sum(value)" + filter + ", 0::bigint")
+			add(", sum(value)" + filter + ", 0::bigint")
 		default:
-			both(", avg(value)" + filter + ", 0::bigint")
+			add(", avg(value)" + filter + ", 0::bigint")
 		}
 	}
 	// The "then" of a change is the value at the newest time in
@@ -266,7 +267,7 @@ func (p *featurePlan) aggregates(arg func(any) string) string {
 	// comparisons.
 	for _, w := range p.chgWindows {
 		hi, lo, sigs := arg(p.windowStart(w)), arg(p.thenBand(w)), arg(p.chgSigs[w])
-		both(", " + pair("observed_at <= "+hi+" AND observed_at > "+lo+" AND metric = ANY("+sigs+")"))
+		add(", " + pair("observed_at <= "+hi+" AND observed_at > "+lo+" AND metric = ANY("+sigs+")"))
 	}
 	return sig.String()
 }
