@@ -178,6 +178,7 @@ func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorec
 		report(sum)
 		return nil
 	}
+	bar.reading()
 	if err := bot.Backfill(ctx, st, cards, days, report); err != nil {
 		return err
 	}
