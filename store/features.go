@@ -269,6 +269,12 @@ func (p *featurePlan) aggregates(arg func(any) string) string {
 		hi, lo, sigs := arg(p.windowStart(w)), arg(p.thenBand(w)), arg(p.chgSigs[w])
 		add(", " + pair("observed_at <= "+hi+" AND observed_at > "+lo+" AND metric = ANY("+sigs+")"))
 	}
+	// The oldest observation says whether a then the band missed can exist
+	// at all: a young account's history does not reach back that far, and
+	// one unfiltered min spares it a look-up per change window.
+	if len(p.chgWindows) > 0 {
+		add(", min(observed_at)")
+	}
 	return sig.String()
 }
 
@@ -288,6 +294,7 @@ type featureGroup struct {
 	newestPos pgtype.Timestamptz // newest time with a value > 0, in the days_since window
 	sums      []windowSum        // per featurePlan.windows: sum or avg, and count when both are read
 	thens     []obsValue         // per featurePlan.chgWindows: newest in (T−2w, T−w]
+	oldest    time.Time          // oldest time in the pass (read when a change is)
 	lookups   []lookup           // values the pass did not carry
 }
 
@@ -328,6 +335,9 @@ func (s *Store) scanFeatureGroups(ctx context.Context, p *featurePlan, fn func(*
 	}
 	for i := range thens {
 		dest = append(dest, &thens[i].epoch, &thens[i].value)
+	}
+	if len(p.chgWindows) > 0 {
+		dest = append(dest, &g.oldest)
 	}
 	for rows.Next() {
 		g.lookups = g.lookups[:0]
@@ -399,7 +409,8 @@ func (p *featurePlan) resolve(g *featureGroup, recent nullPair, thens []nullPair
 	for i, w := range p.chgWindows {
 		var ok bool
 		g.thens[i], ok = thens[i].obs()
-		if ok || !g.newest.After(p.windowStart(w)) || !slices.Contains(p.chgSigs[w], g.signal) || p.thenBand(w).Equal(p.windowStart(2*w)) {
+		if ok || !g.newest.After(p.windowStart(w)) || !slices.Contains(p.chgSigs[w], g.signal) ||
+			p.thenBand(w).Equal(p.windowStart(2*w)) || g.oldest.After(p.thenBand(w)) {
 			continue // found; or no "now" for the change; or nothing older in its window
 		}
 		g.lookups = append(g.lookups, lookup{into: &g.thens[i], lo: p.windowStart(2 * w), hi: p.thenBand(w)})
