@@ -3,11 +3,9 @@ package store
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/healthbot/healthbot/scoring"
@@ -15,10 +13,10 @@ import (
 
 // BackfillFeatures computes the features of metrics at every time of
 // asOfs (ascending), as Features would at each, in one scan of signal
-// (and one of pulse) ordered by account, signal and time: per (account,
-// signal) the observations are read once and every as-of time is a step of
-// sliding windows over them, by the semantics of scoring.FeatureOf. fn
-// gets each time's features in order; the backfill scores a day there.
+// (and one of pulse): per (account, signal) the observations are read once
+// and every as-of time is a step of sliding windows over them, by the
+// semantics of scoring.FeatureOf. fn gets each time's features in order,
+// after the scan; the backfill scores a day there.
 //
 // A day's scoring needs every account's features of that day, while the
 // scan yields an account's features of every day: between the two, the
@@ -45,7 +43,7 @@ func (s *Store) BackfillFeatures(ctx context.Context, asOfs []time.Time, metrics
 	}
 	defer park.close()
 	w := newSlider(p, asOfs)
-	if err := s.scanOrdered(ctx, p, accounts, park, w); err != nil {
+	if err := s.scanSpilled(ctx, p, accounts, park, w); err != nil {
 		return err
 	}
 	if err := park.flushThrough(len(accounts)); err != nil {
@@ -82,94 +80,6 @@ func (s *Store) accountIDs(ctx context.Context) ([]int64, error) {
 
 // pgEpochMicros is Postgres's timestamp epoch (2000-01-01) in Unix microseconds.
 const pgEpochMicros = 946_684_800_000_000
-
-// scanOrdered streams every observation the plan reads, in (account,
-// signal, time) order, hands each (account, signal) group to the slider
-// and parks what it computes. Rows are decoded from their binary form
-// directly: at tens of millions of rows, pgx's generic Scan would cost more
-// than the query.
-func (s *Store) scanOrdered(ctx context.Context, p *featurePlan, accounts []int64, park *featurePark, w *slider) error {
-	return s.InTx(ctx, func(tx *Store) error {
-		// Room to sort in memory when the planner sorts instead of walking
-		// the (account, signal, time) index.
-		if _, err := tx.db.Exec(ctx, `SELECT set_config('work_mem', '256MB', true)`); err != nil {
-			return fmt.Errorf("backfill features: %w", err)
-		}
-		q := `SELECT account_id, metric, observed_at, value FROM signal
-			WHERE observed_at > $1 AND observed_at <= $2 AND metric = ANY($3)`
-		if p.pulse {
-			q += ` UNION ALL SELECT account_id, '` + PulseSignal + `', answered_at,
-				(CASE rating WHEN 'healthy' THEN ` + fmt.Sprint(scoring.PulseValueHealthy) + ` WHEN 'concerning' THEN ` +
-				fmt.Sprint(scoring.PulseValueConcerning) + ` ELSE ` + fmt.Sprint(scoring.PulseValuePoor) + ` END)::float8
-				FROM pulse WHERE answered_at > $1 AND answered_at <= $2`
-		}
-		q += ` ORDER BY 1, 2, 3`
-		rows, err := tx.db.Query(ctx, q, p.from, p.asOf, p.signals)
-		if err != nil {
-			return fmt.Errorf("backfill features: %w", err)
-		}
-		defer rows.Close()
-		for i, f := range rows.FieldDescriptions() {
-			if i != 1 && f.Format != 1 { // text reads the same in either format
-				return fmt.Errorf("backfill features: column %s arrived as text, not binary", f.Name)
-			}
-		}
-		var (
-			acct    int64 = -1
-			signal  []byte
-			metrics []int // indexes into p.metrics of the group's signal
-			ai      = -1  // the account's index in accounts
-		)
-		flushGroup := func() error {
-			if len(w.ts) == 0 {
-				return nil
-			}
-			if err := park.reach(ai); err != nil {
-				return err
-			}
-			w.run(metrics, park.slots(ai))
-			w.ts, w.vs = w.ts[:0], w.vs[:0]
-			return nil
-		}
-		for rows.Next() {
-			raw := rows.RawValues()
-			if len(raw) != 4 || len(raw[0]) != 8 || len(raw[2]) != 8 || len(raw[3]) != 8 {
-				return errors.New("backfill features: unexpected row shape")
-			}
-			id := int64(binary.BigEndian.Uint64(raw[0]))
-			if id != acct || string(raw[1]) != string(signal) {
-				if err := flushGroup(); err != nil {
-					return err
-				}
-				if id != acct {
-					acct = id
-					if ai, err = accountIndex(accounts, id, ai); err != nil {
-						return err
-					}
-				}
-				signal = append(signal[:0], raw[1]...)
-				metrics = p.bySignal[string(signal)]
-			}
-			t := int64(binary.BigEndian.Uint64(raw[2])) + pgEpochMicros
-			v := math.Float64frombits(binary.BigEndian.Uint64(raw[3]))
-			w.ts, w.vs = append(w.ts, t), append(w.vs, v)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("backfill features: %w", err)
-		}
-		return flushGroup()
-	})
-}
-
-// accountIndex finds id in the sorted accounts, searching forward from the
-// previous account's index (the scan comes in account order).
-func accountIndex(accounts []int64, id int64, prev int) (int, error) {
-	i, found := slices.BinarySearch(accounts[max(prev, 0):], id)
-	if !found {
-		return 0, fmt.Errorf("backfill features: account %d has signals but no account row, or arrived out of order", id)
-	}
-	return max(prev, 0) + i, nil
-}
 
 // featurePark holds the features between the scan and the days: a
 // temporary file laid out day by day, each day's slab account by account,
