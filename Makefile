@@ -27,7 +27,7 @@ demo: build
 	$(PG) DATABASE_URL ./bin/healthbot demo --migrate $(DEMO_ARGS)
 
 bench:
-	$(PG) TEST_DATABASE_URL $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -timeout 60m ./...
+	$(PG) TEST_DATABASE_URL $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -timeout 120m ./...
 
 # Runs every Go fuzzer (func FuzzXxx in a _test.go file) for FUZZTIME each;
 # their seed corpora already run as part of make test.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/healthbot/healthbot/scoring"
@@ -116,6 +117,79 @@ func RunScoring(ctx context.Context, st ScoringStore, cards scoring.Scorecards, 
 		return ScoreSummary{}, fmt.Errorf("score %s: %w", scoring.Day(day).Format(time.DateOnly), err)
 	}
 	return ScoreSummary{AsOf: scoring.Day(day), Scores: scores, Bands: BandCounts(scores), Written: n, Took: time.Since(start)}, nil
+}
+
+// BackfillStore is what a backfill needs: scoring, and the features of
+// many days in one pass; *store.Store satisfies it.
+type BackfillStore interface {
+	ScoringStore
+	BackfillFeatures(ctx context.Context, asOfs []time.Time, metrics []scoring.Metric, fn func(i int, fs scoring.FeatureSet) error) error
+}
+
+// Backfill scores every day of days (ascending) and stores one row per
+// account and day, as RunScoring on each day would, but computes the
+// features of all the days in one pass over the signals instead of one
+// pass per day. cards are used as given (the caller has added the
+// discovered metrics). Each day is written in its own transaction, while
+// the next day is computed; done hears of each day, in order, as it is
+// written.
+func Backfill(ctx context.Context, st BackfillStore, cards scoring.Scorecards, days []time.Time, done func(ScoreSummary)) error {
+	if cards.IsZero() {
+		cards = scoring.DefaultScorecards()
+	}
+	accounts, err := st.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	asOfs := make([]time.Time, len(days))
+	for i, d := range days {
+		asOfs[i] = ScoreTime(d)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// The writer stores day i while fn computes day i+1: the write is
+	// Postgres's work, the computing ours. BackfillFeatures calls fn only
+	// after its scan, so the two never share the store's connection.
+	type scored struct {
+		day    time.Time
+		scores []scoring.Score
+	}
+	todo := make(chan scored, 1)
+	var (
+		werr error
+		wg   sync.WaitGroup
+	)
+	wg.Go(func() {
+		last := time.Now()
+		for d := range todo {
+			if werr != nil {
+				continue // drain after a failure
+			}
+			n, err := st.UpsertScores(ctx, d.scores)
+			if err != nil {
+				werr = fmt.Errorf("score %s: %w", d.day.Format(time.DateOnly), err)
+				cancel()
+				continue
+			}
+			done(ScoreSummary{AsOf: d.day, Scores: d.scores, Bands: BandCounts(d.scores), Written: n, Took: time.Since(last)})
+			last = time.Now()
+		}
+	})
+	err = st.BackfillFeatures(ctx, asOfs, cards.Catalog().Metrics(), func(i int, fs scoring.FeatureSet) error {
+		scores := scoring.Compute(scoring.Input{AsOf: asOfs[i], Accounts: accounts, Features: fs, Scorecards: cards})
+		select {
+		case todo <- scored{scoring.Day(days[i]), scores}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	close(todo)
+	wg.Wait()
+	if werr != nil {
+		return werr // the cause; err is then the cancellation it caused
+	}
+	return err
 }
 
 // BandCounts counts scores per band.

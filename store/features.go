@@ -27,21 +27,19 @@ const PulseSignal = "pulse"
 // observation that makes days_since defined, may lie (scoring.MaxLookbackDays).
 const MaxLookbackDays = scoring.MaxLookbackDays
 
-// recentDays is the band before T in which the pass itself picks the value
-// at the newest time. An older one (a signal sent monthly, an account that
-// stopped reporting) is fetched by one indexed follow-up query. Keeping the band narrow keeps the costly
-// "value at the newest time" aggregate off most rows; a week covers
-// weekly signals.
+// recentDays is the band before T, and before the end of each change
+// window, in which the pass itself picks the value at the newest time. An
+// older one (a signal sent monthly, an account that stopped reporting) is
+// fetched by one indexed follow-up query. Keeping the bands narrow keeps
+// the costly "value at the newest time" aggregate off most rows; a week
+// covers weekly signals.
 const recentDays = 8
 
 const day = 24 * time.Hour
 
-// pulseValueSQL values a pulse row's rating as scoring.PulseValue does.
-var pulseValueSQL = fmt.Sprintf("(CASE rating WHEN 'healthy' THEN %d WHEN 'concerning' THEN %d ELSE %d END)::float8",
-	scoring.PulseValueHealthy, scoring.PulseValueConcerning, scoring.PulseValuePoor)
-
 // Features computes every metric's feature at asOf for every account with
-// data, in one pass of SQL aggregation over signal (and pulse), grouped by
+// data, in one pass of SQL aggregation over signal (pulses are few and
+// read apart, pulseFeatures), grouped by
 // account and signal. It is the fast path of scoring.FeaturesOf, the
 // definition, and a property test holds the two equal; windows are
 // (asOf−window, asOf]:
@@ -92,6 +90,14 @@ func (s *Store) FeaturesSeen(ctx context.Context, asOf time.Time, metrics []scor
 // one transaction, emitting every feature into out.
 func (s *Store) featurePass(ctx context.Context, p *featurePlan, out scoring.FeatureSet) error {
 	return s.InTx(ctx, func(tx *Store) error {
+		if p.pulse {
+			if err := tx.pulseFeatures(ctx, p, out); err != nil {
+				return err
+			}
+		}
+		if len(p.signals) == 0 {
+			return nil
+		}
 		if _, err := tx.db.Exec(ctx, featureSettings); err != nil {
 			return fmt.Errorf("features: %w", err)
 		}
@@ -186,29 +192,22 @@ func appendUnique[T comparable](xs []T, x T) []T {
 
 func (p *featurePlan) windowStart(days int) time.Time { return p.asOf.Add(-time.Duration(days) * day) }
 
-// query builds the one-pass aggregation: the aggregates over signal, UNION
-// ALL the same aggregates over pulse. Aggregating each source on its own
-// keeps the 18M-row side free of the per-row projection a UNION below the
-// GROUP BY costs. The query does not filter by signal at all: Postgres
+// query builds the one-pass aggregation over signal. Pulses, a few rows a
+// week per account, are not part of it (pulseFeatures): a second aggregate
+// in the query cost its own parallel plan and JIT compilation in every
+// worker. The query does not filter by signal at all: Postgres
 // pushes a HAVING on a grouping column down to every row, and testing each
 // row's metric against the catalog took a quarter of the pass, more than
 // aggregating the few signals a catalog does not read; scanFeatureGroups
 // drops their groups as they arrive. Every bound is a parameter; the
 // column list depends only on the distinct windows. "Value
 // at the newest time" is max([epoch, value]) over a narrow band and only
-// for the signals that need it (pulses, being few, are all in the band).
+// for the signals that need it.
 func (p *featurePlan) query() (string, []any) {
 	args := []any{p.asOf, p.from}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	signalAggs, pulseAggs := p.aggregates(arg)
-	q := "SELECT account_id, metric, " + signalAggs + " FROM signal" +
-		" WHERE observed_at > $2 AND observed_at <= $1" + p.rangeFilter() + p.noSignals() + " GROUP BY account_id, metric"
-	if p.pulse {
-		q += fmt.Sprintf(" UNION ALL SELECT account_id, metric, %s FROM"+
-			" (SELECT account_id, ''::text AS metric, answered_at AS observed_at, %s AS value FROM pulse"+
-			" WHERE answered_at > $2 AND answered_at <= $1) p GROUP BY account_id, metric",
-			pulseAggs, pulseValueSQL)
-	}
+	q := "SELECT account_id, metric, " + p.aggregates(arg) + " FROM signal" +
+		" WHERE observed_at > $2 AND observed_at <= $1" + p.rangeFilter() + " GROUP BY account_id, metric"
 	return q, args
 }
 
@@ -230,38 +229,23 @@ func (p *featurePlan) rangeFilter() string {
 
 var inRange = fmt.Sprintf(" AND value BETWEEN (%g)::float8 AND (%g)::float8", valid.Signal.Min, valid.Signal.Max)
 
-// noSignals skips the scan of signal when the catalog reads only pulses
-// (a constant false; the side stays in the query so every parameter keeps
-// its type).
-func (p *featurePlan) noSignals() string {
-	if len(p.signals) == 0 {
-		return " AND false"
-	}
-	return ""
-}
-
-// aggregates is the select list of the pass, for signal and for pulse
-// (whose rows are all in the bands).
-func (p *featurePlan) aggregates(arg func(any) string) (signal, pulse string) {
+// aggregates is the select list of the pass.
+func (p *featurePlan) aggregates(arg func(any) string) string {
 	// pair is max([epoch, value]) under a filter, read as its two elements
 	// (Postgres computes the aggregate once) so Go decodes no arrays.
-	pair := func(sigFilter, pulseFilter string) (string, string) {
-		const agg = "(max(ARRAY[date_part('epoch', observed_at), value]) FILTER (WHERE %s))"
-		s, p := fmt.Sprintf(agg, sigFilter), fmt.Sprintf(agg, pulseFilter)
-		return s + "[1], " + s + "[2]", p + "[1], " + p + "[2]"
+	pair := func(filter string) string {
+		s := fmt.Sprintf("(max(ARRAY[date_part('epoch', observed_at), value]) FILTER (WHERE %s))", filter)
+		return s + "[1], " + s + "[2]"
 	}
-	var sig, pul strings.Builder
-	both := func(s string) { sig.WriteString(s); pul.WriteString(s) }
-	sp, pp := pair("observed_at > "+arg(p.windowStart(recentDays))+" AND metric = ANY("+arg(p.latestSigs)+")",
-		readsPulse(p.latestSigs))
-	both("max(observed_at), ")
-	sig.WriteString(sp + ", ")
-	pul.WriteString(pp + ", ")
+	var sig strings.Builder
+	add := func(s string) { sig.WriteString(s) }
+	add("max(observed_at), ")
+	add(pair("observed_at > "+arg(p.windowStart(recentDays))+" AND metric = ANY("+arg(p.latestSigs)+")") + ", ")
 	// days_since only needs the newest value > 0 inside its window.
 	if p.daysWindow > 0 {
-		both("max(observed_at) FILTER (WHERE observed_at > " + arg(p.windowStart(p.daysWindow)) + " AND value > 0)")
+		add("max(observed_at) FILTER (WHERE observed_at > " + arg(p.windowStart(p.daysWindow)) + " AND value > 0)")
 	} else {
-		both("NULL::timestamptz")
+		add("NULL::timestamptz")
 	}
 	// Per window one aggregate where one will do: sum for sums, avg for
 	// means, sum and count when both read the window.
@@ -269,33 +253,36 @@ func (p *featurePlan) aggregates(arg func(any) string) (signal, pulse string) {
 		filter := " FILTER (WHERE observed_at > " + arg(p.windowStart(w)) + ")"
 		switch sum, mean := slices.Contains(p.sumWindows, w), slices.Contains(p.meanWindows, w); {
 		case sum && mean:
-			both(", sum(value)" + filter + ", count(*)" + filter)
+			add(", sum(value)" + filter + ", count(*)" + filter)
 		case sum:
-			both(", sum(value)" + filter + ", 0::bigint")
+			add(", sum(value)" + filter + ", 0::bigint")
 		default:
-			both(", avg(value)" + filter + ", 0::bigint")
+			add(", avg(value)" + filter + ", 0::bigint")
 		}
 	}
 	// The "then" of a change is the value at the newest time in
-	// (T−2w, T−w]. Filters test time before signal: a text comparison per
-	// row costs more than two time comparisons.
+	// (T−2w, T−w]; the pass picks it in the band of recentDays at the end
+	// of that window (thenBand), resolve looks up an older one. Filters test
+	// time before signal: a text comparison per row costs more than two time
+	// comparisons.
 	for _, w := range p.chgWindows {
-		lo, lo2, sigs := arg(p.windowStart(w)), arg(p.windowStart(2*w)), arg(p.chgSigs[w])
-		sp, pp := pair("observed_at <= "+lo+" AND observed_at > "+lo2+" AND metric = ANY("+sigs+")",
-			"observed_at <= "+lo+" AND observed_at > "+lo2+" AND "+readsPulse(p.chgSigs[w]))
-		sig.WriteString(", " + sp)
-		pul.WriteString(", " + pp)
+		hi, lo, sigs := arg(p.windowStart(w)), arg(p.thenBand(w)), arg(p.chgSigs[w])
+		add(", " + pair("observed_at <= "+hi+" AND observed_at > "+lo+" AND metric = ANY("+sigs+")"))
 	}
-	return sig.String(), pul.String()
+	// The oldest observation says whether a then the band missed can exist
+	// at all: a young account's history does not reach back that far, and
+	// one unfiltered min spares it a look-up per change window.
+	if len(p.chgWindows) > 0 {
+		add(", min(observed_at)")
+	}
+	return sig.String()
 }
 
-// readsPulse is the pulse side's filter for an aggregate over signals:
-// its rows carry no signal key to test.
-func readsPulse(signals []string) string {
-	if slices.Contains(signals, PulseSignal) {
-		return "true"
-	}
-	return "false"
+// thenBand is where the pass's band for the "then" of a change over w
+// days starts: recentDays before the window's start, or at its previous
+// window's start when that is nearer.
+func (p *featurePlan) thenBand(w int) time.Time {
+	return p.windowStart(w + min(w, recentDays))
 }
 
 // featureGroup is one (account, signal) row of the pass.
@@ -307,6 +294,7 @@ type featureGroup struct {
 	newestPos pgtype.Timestamptz // newest time with a value > 0, in the days_since window
 	sums      []windowSum        // per featurePlan.windows: sum or avg, and count when both are read
 	thens     []obsValue         // per featurePlan.chgWindows: newest in (T−2w, T−w]
+	oldest    time.Time          // oldest time in the pass (read when a change is)
 	lookups   []lookup           // values the pass did not carry
 }
 
@@ -348,16 +336,16 @@ func (s *Store) scanFeatureGroups(ctx context.Context, p *featurePlan, fn func(*
 	for i := range thens {
 		dest = append(dest, &thens[i].epoch, &thens[i].value)
 	}
+	if len(p.chgWindows) > 0 {
+		dest = append(dest, &g.oldest)
+	}
 	for rows.Next() {
 		g.lookups = g.lookups[:0]
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("features: scan: %w", err)
 		}
-		switch g.signal {
-		case "":
-			g.signal = PulseSignal // the pulse side of the union
-		case PulseSignal:
-			continue // signal rows under the pulse key are not read
+		if g.signal == PulseSignal {
+			continue // signal rows under the pulse key are not read (pulseFeatures)
 		}
 		if _, read := p.bySignal[g.signal]; !read {
 			if !p.unread[g.signal] {
@@ -398,6 +386,11 @@ func (g *featureGroup) clone() *featureGroup {
 		if l.into == &g.latest {
 			c.lookups[i].into = &c.latest
 		}
+		for j := range g.thens {
+			if l.into == &g.thens[j] {
+				c.lookups[i].into = &c.thens[j]
+			}
+		}
 	}
 	return &c
 }
@@ -413,8 +406,14 @@ func (p *featurePlan) resolve(g *featureGroup, recent nullPair, thens []nullPair
 			g.lookups = append(g.lookups, lookup{into: &g.latest, lo: g.newest.Add(-time.Microsecond), hi: g.newest})
 		}
 	}
-	for i := range thens {
-		g.thens[i], _ = thens[i].obs()
+	for i, w := range p.chgWindows {
+		var ok bool
+		g.thens[i], ok = thens[i].obs()
+		if ok || !g.newest.After(p.windowStart(w)) || !slices.Contains(p.chgSigs[w], g.signal) ||
+			p.thenBand(w).Equal(p.windowStart(2*w)) || g.oldest.After(p.thenBand(w)) {
+			continue // found; or no "now" for the change; or nothing older in its window
+		}
+		g.lookups = append(g.lookups, lookup{into: &g.thens[i], lo: p.windowStart(2 * w), hi: p.thenBand(w)})
 	}
 }
 
@@ -467,17 +466,24 @@ func (p *featurePlan) emit(out scoring.FeatureSet, g *featureGroup) {
 	age := p.asOf.Sub(g.newest).Hours() / 24
 	for _, i := range p.bySignal[g.signal] {
 		m := p.metrics[i]
-		v, ok := p.feature(m, g)
-		if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
-			continue // missing; a non-finite feature (a change from ~0) too
+		if v, ok := p.feature(m, g); ok {
+			p.put(out, g.account, m.Key, v, age)
 		}
-		acc := out[g.account]
-		if acc == nil {
-			acc = make(map[string]scoring.FeatureValue, len(p.metrics))
-			out[g.account] = acc
-		}
-		acc[m.Key] = scoring.FeatureValue{Value: roundSig(v, featureDigits), AgeDays: age}
 	}
+}
+
+// put stores one account's feature, rounded to featureDigits; a non-finite
+// one (a change from ~0) is left out as missing.
+func (p *featurePlan) put(out scoring.FeatureSet, account int64, key string, v, age float64) {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return
+	}
+	acc := out[account]
+	if acc == nil {
+		acc = make(map[string]scoring.FeatureValue, len(p.metrics))
+		out[account] = acc
+	}
+	acc[key] = scoring.FeatureValue{Value: roundSig(v, featureDigits), AgeDays: age}
 }
 
 // featureDigits is how many significant digits a feature keeps. Postgres

@@ -135,13 +135,21 @@ func newDayProgress(w io.Writer, on bool, total int, now func() time.Time) *dayP
 // day counts one scored day and redraws.
 func (p *dayProgress) day() {
 	p.done++
+	p.draw(p.rate())
+}
+
+// reading shows the empty bar while the one pass over the signals runs,
+// before the first day is scored.
+func (p *dayProgress) reading() { p.draw("reading the signals once for every day…") }
+
+func (p *dayProgress) draw(status string) {
 	if !p.on {
 		return
 	}
 	frac := float64(p.done) / float64(max(p.total, 1))
 	n := int(frac * barWidth)
 	fmt.Fprintf(p.w, "\r[%s%s] %d/%d days  %s\033[K", strings.Repeat("#", n), strings.Repeat(".", barWidth-n),
-		p.done, p.total, p.rate())
+		p.done, p.total, status)
 	p.drawn = true
 }
 

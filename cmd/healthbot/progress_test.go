@@ -94,6 +94,8 @@ func TestDayProgressShowsDaysPerSecondAndTimeLeft(t *testing.T) {
 	var out strings.Builder
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	p := newDayProgress(&out, true, 10, func() time.Time { return now })
+	p.reading()
+	require.Equal(t, "\r[..............................] 0/10 days  reading the signals once for every day…\033[K", out.String())
 	now = now.Add(2 * time.Second)
 	p.day()
 	p.day()

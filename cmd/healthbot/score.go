@@ -143,36 +143,47 @@ func runScore(ctx context.Context, e *env, args []string) error {
 	return scoreAlerts(ctx, e, st, cards, f.days[len(f.days)-1])
 }
 
-// backfill scores each day in turn; each day is written in one transaction.
+// backfill scores each day in turn; each day is written in one
+// transaction. Several days share one pass over the signals
+// (bot.Backfill); the bar shows days/s as they are written.
 func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorecards, days []time.Time) error {
 	var written int64
 	bar := newDayProgress(e.err, len(days) > 1 && isTerminal(e.err), len(days), time.Now)
 	defer bar.clear()
-	for i, d := range days {
-		sum, err := bot.RunScoring(ctx, st, cards, d)
-		if err != nil {
-			return err
-		}
+	done := 0
+	report := func(sum bot.ScoreSummary) {
+		done++
 		written += sum.Written
 		bar.day()
-		e.log.Debug("scored", "as_of", d.Format(time.DateOnly), "accounts", len(sum.Scores), "took", sum.Took)
-		if bar.on && i < len(days)-1 {
-			continue // the bar shows the days in between
+		e.log.Debug("scored", "as_of", sum.AsOf.Format(time.DateOnly), "accounts", len(sum.Scores), "took", sum.Took)
+		last := done == len(days)
+		if bar.on && !last {
+			return // the bar shows the days in between
 		}
-		if len(days) <= 31 || i%30 == 29 || i == len(days)-1 {
-			fmt.Fprintf(e.out, "%s  %d accounts: %s  (%.1fs)\n", d.Format(time.DateOnly), len(sum.Scores),
+		if len(days) <= 31 || done%30 == 0 || last {
+			fmt.Fprintf(e.out, "%s  %d accounts: %s  (%.1fs)\n", sum.AsOf.Format(time.DateOnly), len(sum.Scores),
 				bandLine(sum.Bands), sum.Took.Seconds())
 		}
-		if i == len(days)-1 {
+		if last {
 			for _, line := range unscoredLines(sum.Scores, 3) {
 				fmt.Fprintln(e.out, "  "+line)
 			}
 		}
 	}
-	if len(days) > 1 {
-		fmt.Fprintf(e.out, "Backfilled %d days from %s to %s: %d score rows written.\n", len(days),
-			days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly), written)
+	if len(days) == 1 {
+		sum, err := bot.RunScoring(ctx, st, cards, days[0])
+		if err != nil {
+			return err
+		}
+		report(sum)
+		return nil
 	}
+	bar.reading()
+	if err := bot.Backfill(ctx, st, cards, days, report); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "Backfilled %d days from %s to %s: %d score rows written.\n", len(days),
+		days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly), written)
 	return nil
 }
 
