@@ -18,7 +18,7 @@ import (
 func scoreCommand() command {
 	return command{
 		summary: "score every account and store the scores (one row per account and day)",
-		usage:   "score [--as-of DATE | --from DATE [--to DATE]] [--scorecards FILE] [--dry-run] [--alerts]",
+		usage:   "score [--as-of DATE | --from DATE [--to DATE]] [--scorecards FILE] [--dry-run | --alerts | --json]",
 		run:     runScore,
 	}
 }
@@ -29,6 +29,7 @@ type scoreFlags struct {
 	scorecards string
 	dryRun     bool
 	alerts     bool // then run the alert rules on the last day (score_alerts.go)
+	json       bool // print one scoreJSON object instead of lines for people
 }
 
 func parseScoreFlags(e *env, args []string) (scoreFlags, error) {
@@ -39,6 +40,7 @@ func parseScoreFlags(e *env, args []string) (scoreFlags, error) {
 	cards := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the newest approved version, else the built-in defaults)")
 	dry := fs.Bool("dry-run", false, "write nothing; list the accounts whose band the scorecard file would change")
 	alerts := fs.Bool("alerts", false, "then evaluate the alert rules for the last day scored (posted when SLACK_BOT_TOKEN is set)")
+	asJSON := fs.Bool("json", false, "print one JSON object (the scorecards used, and each day's accounts, bands and rows written) instead of lines for people")
 	if err := parseFlags(fs, args); err != nil {
 		return scoreFlags{}, err
 	}
@@ -46,9 +48,12 @@ func parseScoreFlags(e *env, args []string) (scoreFlags, error) {
 		return scoreFlags{}, usagef("unexpected argument %q", fs.Arg(0))
 	}
 	today := scoring.Day(time.Now().In(e.cfg.TimeZone))
-	f := scoreFlags{scorecards: *cards, dryRun: *dry, alerts: *alerts}
+	f := scoreFlags{scorecards: *cards, dryRun: *dry, alerts: *alerts, json: *asJSON}
 	if *alerts && *dry {
 		return f, usagef("--alerts acts on stored scores, so it cannot go with --dry-run")
+	}
+	if *asJSON && (*dry || *alerts) {
+		return f, usagef("--json prints a scoring run: it cannot go with --dry-run or --alerts")
 	}
 	switch {
 	case *asOf != "" && (*from != "" || *to != ""):
@@ -133,27 +138,63 @@ func runScore(ctx context.Context, e *env, args []string) error {
 	if f.dryRun {
 		return dryRunScore(ctx, e.out, st, f.days[0], current, currentSrc, cards, src)
 	}
-	fmt.Fprintf(e.out, "Scoring with %s.\n", src)
-	if cards, err = discoverMetrics(ctx, e, st, cards, f.days[len(f.days)-1]); err != nil {
+	out := e
+	if f.json { // the lines for people go nowhere; the run's figures are printed as JSON
+		quiet := *e
+		quiet.out = io.Discard
+		out = &quiet
+	}
+	fmt.Fprintf(out.out, "Scoring with %s.\n", src)
+	if cards, err = discoverMetrics(ctx, out, st, cards, f.days[len(f.days)-1]); err != nil {
 		return err
 	}
-	if err := backfill(ctx, e, st, cards, f.days); err != nil || !f.alerts {
+	run, err := backfill(ctx, out, st, cards, f.days)
+	if err != nil {
 		return err
+	}
+	if f.json {
+		run.Scorecards = src
+		return writeJSON(e.out, run)
+	}
+	if !f.alerts {
+		return nil
 	}
 	return scoreAlerts(ctx, e, st, cards, f.days[len(f.days)-1])
 }
 
+// scoreJSON is what `score --json` prints: one object for the whole run.
+type scoreJSON struct {
+	Scorecards string         `json:"scorecards"` // where the scorecards came from
+	Days       []scoreDayJSON `json:"days"`       // oldest first
+	Written    int64          `json:"written"`    // score rows written over all days
+}
+
+// scoreDayJSON is one day of a scoring run.
+type scoreDayJSON struct {
+	AsOf     string         `json:"as_of"`    // YYYY-MM-DD
+	Accounts int            `json:"accounts"` // accounts alive that day, each scored
+	Bands    map[string]int `json:"bands"`    // green, yellow, red and none (not enough data)
+	Written  int64          `json:"written"`
+}
+
 // backfill scores each day in turn; each day is written in one transaction.
-func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorecards, days []time.Time) error {
+// It prints lines for people and returns the same figures.
+func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorecards, days []time.Time) (scoreJSON, error) {
+	run := scoreJSON{Days: make([]scoreDayJSON, 0, len(days))}
 	var written int64
 	bar := newDayProgress(e.err, len(days) > 1 && isTerminal(e.err), len(days), time.Now)
 	defer bar.clear()
 	for i, d := range days {
 		sum, err := bot.RunScoring(ctx, st, cards, d)
 		if err != nil {
-			return err
+			return run, err
 		}
 		written += sum.Written
+		bands := map[string]int{}
+		for _, b := range []scoring.Band{scoring.BandGreen, scoring.BandYellow, scoring.BandRed, scoring.BandNone} {
+			bands[string(b)] = sum.Bands[b]
+		}
+		run.Days = append(run.Days, scoreDayJSON{AsOf: d.Format(time.DateOnly), Accounts: len(sum.Scores), Bands: bands, Written: sum.Written})
 		bar.day()
 		e.log.Debug("scored", "as_of", d.Format(time.DateOnly), "accounts", len(sum.Scores), "took", sum.Took)
 		if bar.on && i < len(days)-1 {
@@ -173,7 +214,8 @@ func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorec
 		fmt.Fprintf(e.out, "Backfilled %d days from %s to %s: %d score rows written.\n", len(days),
 			days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly), written)
 	}
-	return nil
+	run.Written = written
+	return run, nil
 }
 
 // discoverMetrics adds the signals no scorecard reads to cards (learning
