@@ -29,7 +29,7 @@ type scoreFlags struct {
 	scorecards string
 	dryRun     bool
 	alerts     bool // then run the alert rules on the last day (score_alerts.go)
-	json       bool // print one scoreJSON object instead of lines for people
+	json       bool // print one scoreJSON object instead of lines for people (score_json.go)
 }
 
 func parseScoreFlags(e *env, args []string) (scoreFlags, error) {
@@ -138,63 +138,30 @@ func runScore(ctx context.Context, e *env, args []string) error {
 	if f.dryRun {
 		return dryRunScore(ctx, e.out, st, f.days[0], current, currentSrc, cards, src)
 	}
-	out := e
-	if f.json { // the lines for people go nowhere; the run's figures are printed as JSON
-		quiet := *e
-		quiet.out = io.Discard
-		out = &quiet
-	}
-	fmt.Fprintf(out.out, "Scoring with %s.\n", src)
-	if cards, err = discoverMetrics(ctx, out, st, cards, f.days[len(f.days)-1]); err != nil {
-		return err
-	}
-	run, err := backfill(ctx, out, st, cards, f.days)
-	if err != nil {
-		return err
-	}
 	if f.json {
-		run.Scorecards = src
-		return writeJSON(e.out, run)
+		return scoreAsJSON(ctx, e, st, cards, src, f.days)
 	}
-	if !f.alerts {
-		return nil
+	fmt.Fprintf(e.out, "Scoring with %s.\n", src)
+	if cards, err = discoverMetrics(ctx, e, st, cards, f.days[len(f.days)-1]); err != nil {
+		return err
+	}
+	if err := backfill(ctx, e, st, cards, f.days); err != nil || !f.alerts {
+		return err
 	}
 	return scoreAlerts(ctx, e, st, cards, f.days[len(f.days)-1])
 }
 
-// scoreJSON is what `score --json` prints: one object for the whole run.
-type scoreJSON struct {
-	Scorecards string         `json:"scorecards"` // where the scorecards came from
-	Days       []scoreDayJSON `json:"days"`       // oldest first
-	Written    int64          `json:"written"`    // score rows written over all days
-}
-
-// scoreDayJSON is one day of a scoring run.
-type scoreDayJSON struct {
-	AsOf     string         `json:"as_of"`    // YYYY-MM-DD
-	Accounts int            `json:"accounts"` // accounts alive that day, each scored
-	Bands    map[string]int `json:"bands"`    // green, yellow, red and none (not enough data)
-	Written  int64          `json:"written"`
-}
-
 // backfill scores each day in turn; each day is written in one transaction.
-// It prints lines for people and returns the same figures.
-func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorecards, days []time.Time) (scoreJSON, error) {
-	run := scoreJSON{Days: make([]scoreDayJSON, 0, len(days))}
+func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorecards, days []time.Time) error {
 	var written int64
 	bar := newDayProgress(e.err, len(days) > 1 && isTerminal(e.err), len(days), time.Now)
 	defer bar.clear()
 	for i, d := range days {
 		sum, err := bot.RunScoring(ctx, st, cards, d)
 		if err != nil {
-			return run, err
+			return err
 		}
 		written += sum.Written
-		bands := map[string]int{}
-		for _, b := range []scoring.Band{scoring.BandGreen, scoring.BandYellow, scoring.BandRed, scoring.BandNone} {
-			bands[string(b)] = sum.Bands[b]
-		}
-		run.Days = append(run.Days, scoreDayJSON{AsOf: d.Format(time.DateOnly), Accounts: len(sum.Scores), Bands: bands, Written: sum.Written})
 		bar.day()
 		e.log.Debug("scored", "as_of", d.Format(time.DateOnly), "accounts", len(sum.Scores), "took", sum.Took)
 		if bar.on && i < len(days)-1 {
@@ -214,8 +181,7 @@ func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorec
 		fmt.Fprintf(e.out, "Backfilled %d days from %s to %s: %d score rows written.\n", len(days),
 			days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly), written)
 	}
-	run.Written = written
-	return run, nil
+	return nil
 }
 
 // discoverMetrics adds the signals no scorecard reads to cards (learning
