@@ -3,12 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -71,37 +69,6 @@ func TestAPIKeysAndIntakeThroughServe(t *testing.T) {
 	require.Contains(t, errOut, "no live API key")
 	code, _, _ = runCLI(t, m, "apikey", "frob")
 	require.Equal(t, 2, code)
-
-	// list --json is the same keys for scripts: one object per key.
-	code, _, _ = runCLI(t, m, "apikey", "create", "--scope", "read", "claude")
-	require.Equal(t, 0, code)
-	code, out, errOut = runCLI(t, m, "apikey", "list", "--json")
-	require.Equal(t, 0, code, errOut)
-	require.NotContains(t, out, key)
-	var keys []struct {
-		Name, Scope string
-		Live        bool
-		LastUsedAt  *time.Time `json:"last_used_at"`
-		RevokedAt   *time.Time `json:"revoked_at"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(out), &keys), out)
-	require.Len(t, keys, 2)
-	require.Equal(t, []string{"claude", "crm-sync"}, []string{keys[0].Name, keys[1].Name})
-	require.Equal(t, "read", keys[0].Scope)
-	require.True(t, keys[0].Live)
-	require.Nil(t, keys[0].LastUsedAt, "never used")
-	require.Equal(t, "write", keys[1].Scope)
-	require.False(t, keys[1].Live, "revoked")
-	require.NotNil(t, keys[1].LastUsedAt)
-	require.NotNil(t, keys[1].RevokedAt)
-	require.Nil(t, keys[0].RevokedAt)
-	code, _, errOut = runCLI(t, m, "apikey", "revoke", "claude", "--json")
-	require.Equal(t, 2, code)
-	require.Contains(t, errOut, "--json goes with list")
-	code, _, errOut = runCLI(t, m, "apikey", "list", "--scope", "read")
-	require.Equal(t, 2, code)
-	require.Contains(t, errOut, "--scope goes with create")
-
 	code, _, _ = runCLI(t, m, "rollup", "--as-of", "yesterday")
 	require.Equal(t, 2, code)
 }
