@@ -66,12 +66,17 @@ type sharedSchema struct {
 	schema string
 }
 
-// Main runs the tests, then drops the schema Tx used, so a run leaves no
-// schema behind. A package whose tests use Tx or Store calls it from TestMain:
+// Main runs the tests, then drops the schema Tx used and the spare ones
+// Schema kept for reuse (reuse.go), so a run leaves no schema behind. A
+// package whose tests use the database calls it from TestMain:
 //
 //	func TestMain(m *testing.M) { storetest.Main(m) }
 func Main(m *testing.M) {
+	reusing.Store(true)
 	code := m.Run()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	dropSpares(ctx)
+	cancel()
 	if s, err := shared(); err == nil {
 		s.pool.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -104,24 +109,49 @@ func Store(t testing.TB) *store.Store {
 	return store.New(Tx(t))
 }
 
-// Schema creates a fresh schema with every migration applied and returns a
-// pool whose connections use it. Both are dropped when the test ends.
+// Schema returns a pool on a schema of the test's own with every migration
+// applied and no rows but goose's: a new one, or under Main one an earlier
+// test left and that was emptied (reuse.go). When the test ends the pool
+// is closed and the schema dropped or emptied for the next test.
 func Schema(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	ctx := context.Background()
-	schema := "hbt_" + randomSuffix()
-	if err := createMigratedSchema(ctx, schema); err != nil {
-		t.Fatal(unreachable(err))
+	s, ok := takeSpare()
+	if !ok {
+		s.schema = "hbt_" + randomSuffix()
+		if err := createMigratedSchema(ctx, s.schema); err != nil {
+			dropSchema(context.WithoutCancel(ctx), s.schema)
+			t.Fatal(unreachable(err))
+		}
+		if reusing.Load() {
+			s.fingerprint = fingerprintOf(ctx, s.schema)
+		}
 	}
-	pool, err := poolFor(ctx, schema)
+	pool, err := poolFor(ctx, s.schema)
 	if err != nil {
+		dropSchema(context.WithoutCancel(ctx), s.schema)
 		t.Fatal(unreachable(err))
 	}
 	t.Cleanup(func() {
 		pool.Close()
-		dropSchema(context.WithoutCancel(ctx), schema)
+		release(context.WithoutCancel(ctx), s.schema, s.fingerprint)
 	})
 	return pool
+}
+
+// fingerprintOf is fingerprint on a connection of its own; "" (no reuse)
+// when it cannot be read.
+func fingerprintOf(ctx context.Context, schema string) string {
+	conn, err := pgx.Connect(ctx, URL())
+	if err != nil {
+		return ""
+	}
+	defer conn.Close(ctx)
+	fp, err := fingerprint(ctx, conn, schema)
+	if err != nil {
+		return ""
+	}
+	return fp
 }
 
 // SchemaURL is Schema for code that connects by itself (cmd/healthbot's
@@ -136,6 +166,7 @@ func SchemaURL(t testing.TB) string {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", schema)
 	q.Set("synchronous_commit", syncCommit)
 	u.RawQuery = q.Encode()
 	return u.String()
@@ -198,6 +229,7 @@ func poolFor(ctx context.Context, schema string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("parse TEST_DATABASE_URL: %w", err)
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	cfg.ConnConfig.RuntimeParams["application_name"] = schema // reuse.go finds connections left on it
 	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = syncCommit
 	cfg.MaxConns = 8
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
