@@ -15,7 +15,9 @@ import (
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-func schemaOf(pool *pgxpool.Pool) string { return pool.Config().ConnConfig.RuntimeParams["search_path"] }
+func schemaOf(pool *pgxpool.Pool) string {
+	return pool.Config().ConnConfig.RuntimeParams["search_path"]
+}
 
 func exists(t *testing.T, schema string) bool {
 	t.Helper()
