@@ -77,7 +77,11 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 // success, 1 on failure, 2 on a usage error. Help asked for goes to stdout;
 // usage errors (and bare healthbot) go to stderr.
 func run(ctx context.Context, args []string, s ioStreams, getenv func(string) string) int {
-	cmds := commands()
+	return runCommands(ctx, commands(), args, s, getenv)
+}
+
+// runCommands is run over a given command table.
+func runCommands(ctx context.Context, cmds map[string]command, args []string, s ioStreams, getenv func(string) string) int {
 	switch {
 	case len(args) == 0:
 		printUsage(s.err, cmds)
@@ -87,7 +91,7 @@ func run(ctx context.Context, args []string, s ioStreams, getenv func(string) st
 		return 0
 	case args[0] == "help":
 		// healthbot help CMD is healthbot CMD -h.
-		return run(ctx, []string{args[1], "-h"}, s, getenv)
+		return runCommands(ctx, cmds, []string{args[1], "-h"}, s, getenv)
 	case args[0] == "--version" || args[0] == "-version":
 		fmt.Fprintf(s.out, "healthbot %s\n", buildVersion())
 		return 0
@@ -114,6 +118,10 @@ func run(ctx context.Context, args []string, s ioStreams, getenv func(string) st
 	case errors.Is(err, flag.ErrHelp):
 		printHelp(s.out, args[0], cmd, err)
 		return 0
+	case errors.As(err, &ue) && len(args) == 2 && isHelpArg(args[1]) && leadingSubcommand(cmd.usage) != "":
+		// CMD -h on a command that wants its subcommand first (ask stats):
+		// the help of the subcommand its synopsis starts with.
+		return runCommands(ctx, cmds, []string{args[0], leadingSubcommand(cmd.usage), "-h"}, s, getenv)
 	case errors.As(err, &ue):
 		fmt.Fprintf(s.err, "healthbot %s: %s\nusage: healthbot %s\nRun 'healthbot %s -h' for every flag.\n", args[0], ue.msg, cmd.usage, args[0])
 		return 2
@@ -121,6 +129,17 @@ func run(ctx context.Context, args []string, s ioStreams, getenv func(string) st
 		fmt.Fprintf(s.err, "healthbot %s: %v\n", args[0], err)
 		return 1
 	}
+}
+
+// leadingSubcommand is the word a synopsis starts with after the command
+// name when it is a plain subcommand ("stats" in "ask stats [--days 30]"),
+// else "".
+func leadingSubcommand(usage string) string {
+	f := strings.Fields(usage)
+	if len(f) < 2 || strings.Trim(f[1], "abcdefghijklmnopqrstuvwxyz") != "" {
+		return ""
+	}
+	return f[1]
 }
 
 // isHelpArg reports whether a is one of the spellings of -h.

@@ -110,3 +110,34 @@ func TestVersionFlag(t *testing.T) {
 		require.Equal(t, want, out, flag)
 	}
 }
+
+// A command that wants its subcommand first and does not look at -h
+// itself (as `alerts stats` was written) still shows its flags: CMD -h is
+// the help of the subcommand its synopsis starts with.
+func TestHelpOfACommandThatWantsItsSubcommandFirst(t *testing.T) {
+	t.Parallel()
+	cmds := map[string]command{"report": {
+		summary: "report on something",
+		usage:   "report stats [--days 30]",
+		run: func(ctx context.Context, e *env, args []string) error {
+			if len(args) == 0 || args[0] != "stats" {
+				return usagef("want the subcommand stats")
+			}
+			fs := flags("report stats", e)
+			fs.Int("days", 30, "look back this many days")
+			return parseFlags(fs, args[1:])
+		},
+	}}
+	for _, args := range [][]string{{"report", "-h"}, {"help", "report"}, {"report", "stats", "-h"}} {
+		var out, errOut stringsBuilder
+		code := runCommands(context.Background(), cmds, args, ioStreams{out: &out, err: &errOut}, envOf(nil))
+		require.Equal(t, 0, code, "%v: %s", args, errOut.String())
+		require.Contains(t, out.String(), "usage: healthbot report stats [--days 30]\n", args)
+		require.Contains(t, out.String(), "  --days int\n      look back this many days (default 30)\n", args)
+	}
+	var out, errOut stringsBuilder
+	require.Equal(t, 2, runCommands(context.Background(), cmds, []string{"report"}, ioStreams{out: &out, err: &errOut}, envOf(nil)))
+	require.Contains(t, errOut.String(), "want the subcommand stats")
+	require.Equal(t, "", leadingSubcommand("import accounts|signals FILE.csv|- [--map csvcol=field]..."))
+	require.Equal(t, "", leadingSubcommand("migrate [--status]"))
+}
