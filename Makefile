@@ -11,8 +11,11 @@ FUZZTIME  ?= 10s
 build:
 	$(GO) build -o bin/healthbot ./cmd/healthbot
 
+# Most tests wait on PostgreSQL rather than compute, so more of them run at
+# once than go test's default (one per CPU); TEST_PARALLEL=2 restores it.
+TEST_PARALLEL ?= 4
 test: vet fmt-check
-	$(PG) TEST_DATABASE_URL $(GO) test -race -count=1 -timeout 30m ./...
+	$(PG) TEST_DATABASE_URL $(GO) test -race -count=1 -parallel $(TEST_PARALLEL) -timeout 30m ./...
 
 vet:
 	$(GO) vet ./...

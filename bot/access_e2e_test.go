@@ -72,13 +72,13 @@ type accessE2E struct {
 func setupAccessE2E(t *testing.T, allowedGroups ...string) accessE2E {
 	t.Helper()
 	st := store.New(storetest.Schema(t))
-	w := healthtest.New(t, st, time.Now()).Seed()
+	w := healthtest.New(t, st, testNow).Seed()
 	fake := bottest.NewSlack(t, accessSlack)
 	log := slog.New(slog.DiscardHandler)
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, log)
 	gate := bot.NewGate(bot.GateConfig{Directory: bot.SlackAccess{API: api}, Audit: bot.StoreAudit{Store: st}, AllowedGroups: allowedGroups})
 	router := bot.NewRouter(bot.RouterOptions{Logger: log, Responder: bot.NewSlackResponder(api, nil, nil, log), Access: gate})
-	h := bot.NewHealth(st, log, time.Now)
+	h := bot.NewHealth(st, log, func() time.Time { return testNow })
 	router.Command("/health", h)
 	router.Conversation(h)
 	for _, id := range h.ActionIDs() {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,16 +13,14 @@ import (
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/ingest/demo"
+	"github.com/healthbot/healthbot/internal/goldenfile"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
 )
 
-var updateGolden = flag.Bool("update", false, "rewrite golden files")
-
-// digestDemoGolden is the digest of the demo portfolio, kept with the other
-// Block Kit goldens.
-var digestDemoGolden = filepath.Join("blocks", "testdata", "digest_demo.golden.json")
+// digestDemoGolden is the digest of the demo portfolio.
+var digestDemoGolden = filepath.Join("testdata", "digest_demo.golden.json")
 
 // TestDigestOfTheDemoPortfolio builds the Monday digest of `healthbot
 // demo`'s portfolio (seed 1, 300 accounts, history to Sunday 2026-11-29),
@@ -75,11 +71,6 @@ func TestDigestOfTheDemoPortfolio(t *testing.T) {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	require.NoError(t, enc.Encode(msg.Blocks))
-	if *updateGolden {
-		require.NoError(t, os.WriteFile(digestDemoGolden, buf.Bytes(), 0o644))
-		return
-	}
-	want, err := os.ReadFile(digestDemoGolden)
-	require.NoError(t, err, "run go test ./bot -run TestDigestOfTheDemoPortfolio -update to create it")
+	want := goldenfile.Want(t, digestDemoGolden, buf.Bytes())
 	require.Equal(t, string(want), buf.String(), "the demo digest changed; review the diff and run with -update")
 }

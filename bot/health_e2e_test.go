@@ -38,17 +38,18 @@ type e2e struct {
 func setupE2E(t *testing.T) e2e {
 	t.Helper()
 	st := store.New(storetest.Schema(t))
-	return setupE2EOn(t, st, healthtest.New(t, st, time.Now()).Seed())
+	return setupE2EOn(t, st, healthtest.New(t, st, testNow).Seed(), testNow)
 }
 
-// setupE2EOn is setupE2E over a store the test has filled itself.
-func setupE2EOn(t *testing.T, st *store.Store, w healthtest.World) e2e {
+// setupE2EOn is setupE2E over a store the test has filled itself, with
+// /health's clock stopped at now.
+func setupE2EOn(t *testing.T, st *store.Store, w healthtest.World, now time.Time) e2e {
 	t.Helper()
 	fake := bottest.NewSlack(t, nil)
 	log := slog.New(slog.DiscardHandler)
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, log)
 	router := bot.NewRouter(bot.RouterOptions{Logger: log, Responder: bot.NewSlackResponder(api, nil, nil, log)})
-	h := bot.NewHealth(st, log, time.Now)
+	h := bot.NewHealth(st, log, func() time.Time { return now })
 	router.Command("/health", h)
 	router.Action(blocks.ActionPrefix, h)
 	mux := http.NewServeMux()
@@ -219,7 +220,7 @@ func TestEndToEndHealthOnTheDemoPortfolio(t *testing.T) {
 	if err != nil || sum.Written == 0 {
 		t.Fatalf("scoring the demo: %d written, %v", sum.Written, err)
 	}
-	e := setupE2EOn(t, st, healthtest.World{})
+	e := setupE2EOn(t, st, healthtest.World{}, asOf)
 
 	var live string // the first account still a customer, so it has a score
 	for _, a := range p.Accounts {

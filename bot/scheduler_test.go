@@ -50,6 +50,7 @@ type schedBundle struct {
 	mu       sync.Mutex
 	runs     []string // instance@occurrence
 	ran      chan struct{}
+	logs     *lockedLog // the schedulers' logs (startInstance), at DEBUG
 }
 
 func (b *schedBundle) recorded() []string {
@@ -77,6 +78,7 @@ func setupSched(t *testing.T, start time.Time) *schedBundle {
 		attempts: make(chan string, 64),
 		finished: make(chan string, 64),
 		ran:      make(chan struct{}, 64),
+		logs:     &lockedLog{},
 	}
 }
 
@@ -87,6 +89,7 @@ func (b *schedBundle) startInstance(t *testing.T, instance string) {
 	s, err := bot.NewScheduler(bot.SchedulerConfig{
 		Claims: countingClaims{Store: b.store, attempts: b.attempts, finished: b.finished}, Clock: b.clock,
 		Location: paris, Instance: instance, CatchUp: 12 * time.Hour,
+		Logger: slog.New(slog.NewTextHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	require.NoError(t, err)
 	require.NoError(t, s.Add(bot.Job{
@@ -157,20 +160,19 @@ func TestSchedulerSkipsMissedRunPastWindow(t *testing.T) {
 	b := setupSched(t, time.Date(2026, 11, 24, 19, 0, 0, 0, paris)) // Tuesday evening
 	b.startInstance(t, "a")
 
-	// Only the weekly timer is armed: no catch-up job was queued.
+	// Start decides before it returns: the missed slot is skipped (at
+	// WARN) instead of queued for catch-up, and only the weekly timer is
+	// armed.
+	require.Regexp(t, `level=WARN msg="scheduler: slot skipped: [^"]*" job=digest slot=2026-W48 late=34h0m0s window=12h0m0s`, b.logs.String(),
+		"a run past its catch-up window must not be attempted")
 	require.NoError(t, b.clock.BlockUntilContext(context.Background(), 1))
-	select {
-	case <-b.attempts:
-		t.Fatal("a run past its catch-up window must not be attempted")
-	default:
-	}
-	_, err := b.store.JobRun(context.Background(), "digest", "2026-W48")
-	require.ErrorIs(t, err, store.ErrNotFound)
 
 	// The next Monday still fires on time.
 	b.clock.Advance(time.Date(2026, 11, 30, 9, 0, 0, 0, paris).Sub(b.clock.Now()))
 	waitFor(t, b.ran, "next week's digest")
 	require.Equal(t, []string{"a@Mon 09:00"}, b.recorded())
+	_, err := b.store.JobRun(context.Background(), "digest", "2026-W48")
+	require.ErrorIs(t, err, store.ErrNotFound, "the skipped slot was never claimed")
 	_, err = b.store.JobRun(context.Background(), "digest", "2026-W49")
 	require.NoError(t, err)
 }

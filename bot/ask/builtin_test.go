@@ -3,8 +3,6 @@ package ask_test
 import (
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,9 +13,8 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/ask"
+	"github.com/healthbot/healthbot/internal/goldenfile"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // golden compares a message's wire form with testdata/name.json; account
 // ids (which differ between runs) are written as "id:<external id>".
@@ -31,14 +28,7 @@ func golden(t *testing.T, name string, m bot.Message, fx fixture) {
 	for ext, id := range fx.IDs {
 		got = []byte(strings.ReplaceAll(string(got), `"value": "`+strconv.FormatInt(id, 10)+`"`, `"value": "id:`+ext+`"`))
 	}
-	path := filepath.Join("testdata", name+".json")
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, append(got, '\n'), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./bot/ask -run %s -update to create it", t.Name())
+	want := goldenfile.Want(t, filepath.Join("testdata", name+".json"), append(got, '\n'))
 	require.JSONEq(t, string(want), string(got))
 }
 

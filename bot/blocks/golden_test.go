@@ -3,16 +3,14 @@ package blocks_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/slack-go/slack"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	"github.com/healthbot/healthbot/internal/goldenfile"
+)
 
 // golden compares bs, as Slack would receive it, with testdata/name.json
 // and checks Block Kit limits.
@@ -30,16 +28,7 @@ func golden(t *testing.T, name string, bs []slack.Block, maxBlocks int) {
 	}
 	got := buf.Bytes()
 	path := filepath.Join("testdata", name+".json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./bot/blocks -update to create it)", err)
-	}
+	want := goldenfile.Want(t, path, got)
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs from %s (run go test ./bot/blocks -update and review the diff):\n%s", name, path, got)
 	}

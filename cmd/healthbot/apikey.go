@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -15,23 +16,19 @@ import (
 func apikeyCommand() command {
 	return command{
 		summary: "create, list or revoke intake API keys (also Segment write keys)",
-		usage:   "apikey create [--scope events|read|write|admin] NAME | list | revoke NAME",
+		usage:   "apikey create [--scope events|read|write|admin] NAME | list [--json] | revoke NAME",
 		run: func(ctx context.Context, e *env, args []string) error {
 			fs := flags("apikey", e)
-			if err := parseFlags(fs, args); err != nil {
+			scopeName := fs.String("scope", string(store.ScopeWrite), "create: what the key may do: events (Segment intake only), read (/mcp), write (intake) or admin")
+			asJSON := fs.Bool("json", false, "list: print a JSON array of the keys")
+			pos, err := parseInterleaved(fs, args)
+			if err != nil {
 				return err
 			}
-			if fs.NArg() == 0 {
+			if len(pos) == 0 {
 				return usagef("missing subcommand: create, list or revoke")
 			}
-			sub, rest := fs.Arg(0), fs.Args()[1:]
-			scope := store.ScopeWrite
-			if sub == "create" {
-				var err error
-				if scope, rest, err = scopeFlag(rest); err != nil {
-					return err
-				}
-			}
+			sub, rest := pos[0], pos[1:]
 			want := map[string]int{"create": 1, "list": 0, "revoke": 1}
 			n, ok := want[sub]
 			if !ok {
@@ -39,6 +36,18 @@ func apikeyCommand() command {
 			}
 			if len(rest) != n {
 				return usagef("%s takes %d argument(s), got %d", sub, n, len(rest))
+			}
+			set := map[string]bool{}
+			fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+			if set["scope"] && sub != "create" {
+				return usagef("--scope goes with create")
+			}
+			if set["json"] && sub != "list" {
+				return usagef("--json goes with list")
+			}
+			scope, err := store.ParseScope(*scopeName)
+			if err != nil {
+				return usagef("--scope: %v", err)
 			}
 			pool, err := openDB(ctx, e, false)
 			if err != nil {
@@ -52,35 +61,9 @@ func apikeyCommand() command {
 			case "revoke":
 				return revokeAPIKey(ctx, e, s, rest[0])
 			}
-			return listAPIKeys(ctx, e, s)
+			return listAPIKeys(ctx, e, s, *asJSON)
 		},
 	}
-}
-
-// scopeFlag takes --scope S (or --scope=S) from create's arguments, before
-// or after the name; the default is write.
-func scopeFlag(args []string) (store.Scope, []string, error) {
-	scope, rest := string(store.ScopeWrite), []string{}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--scope" || a == "-scope":
-			if i+1 == len(args) {
-				return "", nil, usagef("--scope needs a value: events, read, write or admin")
-			}
-			scope = args[i+1]
-			i++
-		case strings.HasPrefix(a, "--scope=") || strings.HasPrefix(a, "-scope="):
-			_, scope, _ = strings.Cut(a, "=")
-		default:
-			rest = append(rest, a)
-		}
-	}
-	s, err := store.ParseScope(scope)
-	if err != nil {
-		return "", nil, usagef("--scope: %v", err)
-	}
-	return s, rest, nil
 }
 
 func createAPIKey(ctx context.Context, e *env, s *store.Store, name string, scope store.Scope) error {
@@ -124,10 +107,29 @@ func revokeAPIKey(ctx context.Context, e *env, s *store.Store, name string) erro
 	return nil
 }
 
-func listAPIKeys(ctx context.Context, e *env, s *store.Store) error {
+// apiKeyJSON is one key as `apikey list --json` prints it; times are UTC
+// RFC 3339, absent when the key was never used or is not revoked.
+type apiKeyJSON struct {
+	Name       string     `json:"name"`
+	Scope      string     `json:"scope"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	Live       bool       `json:"live"`
+}
+
+func listAPIKeys(ctx context.Context, e *env, s *store.Store, asJSON bool) error {
 	keys, err := s.APIKeys(ctx)
 	if err != nil {
 		return err
+	}
+	if asJSON {
+		out := make([]apiKeyJSON, 0, len(keys))
+		for _, k := range keys {
+			out = append(out, apiKeyJSON{Name: k.Name, Scope: string(k.Scope), CreatedAt: k.CreatedAt.UTC(),
+				LastUsedAt: utcOrNil(k.LastUsedAt), RevokedAt: utcOrNil(k.RevokedAt), Live: !k.Revoked()})
+		}
+		return writeJSON(e.out, out)
 	}
 	if len(keys) == 0 {
 		fmt.Fprintln(e.out, "No API keys yet: healthbot apikey create NAME")
@@ -143,6 +145,14 @@ func listAPIKeys(ctx context.Context, e *env, s *store.Store) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.Name, k.Scope, k.CreatedAt.UTC().Format(time.DateTime), orNever(k.LastUsedAt), state)
 	}
 	return tw.Flush()
+}
+
+func utcOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 func orNever(t time.Time) string {

@@ -15,11 +15,14 @@ func askCommand() command {
 		summary: "report on questions: answers and thumbs up/down by model, surface and tool",
 		usage:   "ask stats [--days 30]",
 		run: func(ctx context.Context, e *env, args []string) error {
+			fs := flags("ask stats", e)
+			days := fs.Int("days", 30, "look back this many days")
+			if len(args) > 0 && isHelpArg(args[0]) {
+				return parseFlags(fs, args[:1])
+			}
 			if len(args) == 0 || args[0] != "stats" {
 				return usagef("want the subcommand stats")
 			}
-			fs := flags("ask stats", e)
-			days := fs.Int("days", 30, "look back this many days")
 			if err := parseFlags(fs, args[1:]); err != nil {
 				return err
 			}

@@ -15,7 +15,7 @@ import (
 func digestCommand() command {
 	return command{
 		summary: "print the Monday digest as Slack would show it, or post it (--post)",
-		usage:   "digest [--as-of YYYY-MM-DD] [--post]",
+		usage:   "digest [--as-of YYYY-MM-DD] [--post | --json]",
 		run:     runDigest,
 	}
 }
@@ -37,11 +37,15 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 	fs := flags("digest", e)
 	asOf := fs.String("as-of", "", "the digest's day, YYYY-MM-DD, at HEALTHBOT_DIGEST_AT's time (default: now)")
 	post := fs.Bool("post", false, "post it to HEALTHBOT_DIGEST_CHANNEL (needs SLACK_BOT_TOKEN) instead of printing it")
+	asJSON := fs.Bool("json", false, "print the digest's figures as one JSON object instead of as Slack would show it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if *post && *asJSON {
+		return usagef("--post and --json exclude each other")
 	}
 	at, err := digestMoment(e.cfg, *asOf, time.Now())
 	if err != nil {
@@ -56,6 +60,13 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 	}
 	defer pool.Close()
 	st := store.New(pool)
+	if *asJSON {
+		d, _, err := newDigest(e.cfg, st, nil, nil, nil).Build(ctx, at)
+		if err != nil {
+			return err
+		}
+		return writeJSON(e.out, newDigestJSON(d))
+	}
 	if !*post {
 		return printDigest(ctx, e.out, e.cfg, st, at)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -45,6 +46,38 @@ func TestDigestCommand(t *testing.T) {
 	calls := fake.Calls("chat.postMessage")
 	require.Len(t, calls, 1)
 	require.Contains(t, calls[0].Param("blocks"), "data_visualization", "Slack gets the Block Kit chart")
+
+	// --json: the same digest's figures for scripts.
+	code, out, errOut = p.run(t, nil, "digest", "--as-of", "2026-11-30", "--json")
+	require.Equal(t, 0, code, errOut)
+	var dg struct {
+		Week           string         `json:"week"`
+		PulseWeek      string         `json:"pulse_week"`
+		ScoresAsOf     string         `json:"scores_as_of"`
+		ScoredAccounts int            `json:"scored_accounts"`
+		NotEnoughData  int            `json:"not_enough_data"`
+		Bands          map[string]int `json:"bands"`
+		Down           []struct {
+			Account struct{ Name string }
+			Delta   float64 `json:"delta"`
+		} `json:"down"`
+		Renewals []any `json:"renewals_at_risk"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &dg), "stdout is one JSON object:\n%s", out)
+	require.Equal(t, "2026-W49", dg.Week)
+	require.Equal(t, "2026-W48", dg.PulseWeek)
+	require.Equal(t, "2026-11-29", dg.ScoresAsOf)
+	require.Positive(t, dg.ScoredAccounts)
+	require.Equal(t, dg.ScoredAccounts, dg.Bands["green"]+dg.Bands["yellow"]+dg.Bands["red"], "scored accounts are the banded ones")
+	require.Equal(t, dg.NotEnoughData, dg.Bands["none"])
+	require.NotNil(t, dg.Renewals, "lists are [] rather than null")
+	for _, m := range dg.Down {
+		require.NotEmpty(t, m.Account.Name)
+		require.Negative(t, m.Delta)
+	}
+	code, _, errOut = p.run(t, nil, "digest", "--post", "--json")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "exclude each other")
 
 	code, _, errOut = p.run(t, nil, "digest", "--post")
 	require.Equal(t, 1, code)

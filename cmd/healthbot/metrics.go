@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -83,9 +82,7 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 	}
 	rows := metricRows(d)
 	if *asJSON {
-		enc := json.NewEncoder(e.out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return writeJSON(e.out, rows)
 	}
 	if err := printMetrics(e.out, rows, d, e.cfg.MinChurned); err != nil {
 		return err

@@ -21,7 +21,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asCLI) == "1" {
 		os.Exit(run(context.Background(), os.Args[1:], ioStreams{in: os.Stdin, out: os.Stdout, err: os.Stderr}, os.Getenv))
 	}
-	os.Exit(m.Run())
+	storetest.Main(m) // drops the schemas the tests leave for reuse
 }
 
 // docBlock is a shell block of the README marked to run as a test.

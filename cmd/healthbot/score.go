@@ -18,7 +18,7 @@ import (
 func scoreCommand() command {
 	return command{
 		summary: "score every account and store the scores (one row per account and day)",
-		usage:   "score [--as-of DATE | --from DATE [--to DATE]] [--scorecards FILE] [--dry-run] [--alerts]",
+		usage:   "score [--as-of DATE | --from DATE [--to DATE]] [--scorecards FILE] [--dry-run | --alerts | --json]",
 		run:     runScore,
 	}
 }
@@ -29,6 +29,7 @@ type scoreFlags struct {
 	scorecards string
 	dryRun     bool
 	alerts     bool // then run the alert rules on the last day (score_alerts.go)
+	json       bool // print one scoreJSON object instead of lines for people (score_json.go)
 }
 
 func parseScoreFlags(e *env, args []string) (scoreFlags, error) {
@@ -39,6 +40,7 @@ func parseScoreFlags(e *env, args []string) (scoreFlags, error) {
 	cards := fs.String("scorecards", "", "scorecard YAML file (default $HEALTHBOT_SCORECARDS, else the newest approved version, else the built-in defaults)")
 	dry := fs.Bool("dry-run", false, "write nothing; list the accounts whose band the scorecard file would change")
 	alerts := fs.Bool("alerts", false, "then evaluate the alert rules for the last day scored (posted when SLACK_BOT_TOKEN is set)")
+	asJSON := fs.Bool("json", false, "print one JSON object (the scorecards used, and each day's accounts, bands and rows written) instead of lines for people")
 	if err := parseFlags(fs, args); err != nil {
 		return scoreFlags{}, err
 	}
@@ -46,9 +48,12 @@ func parseScoreFlags(e *env, args []string) (scoreFlags, error) {
 		return scoreFlags{}, usagef("unexpected argument %q", fs.Arg(0))
 	}
 	today := scoring.Day(time.Now().In(e.cfg.TimeZone))
-	f := scoreFlags{scorecards: *cards, dryRun: *dry, alerts: *alerts}
+	f := scoreFlags{scorecards: *cards, dryRun: *dry, alerts: *alerts, json: *asJSON}
 	if *alerts && *dry {
 		return f, usagef("--alerts acts on stored scores, so it cannot go with --dry-run")
+	}
+	if *asJSON && (*dry || *alerts) {
+		return f, usagef("--json prints a scoring run: it cannot go with --dry-run or --alerts")
 	}
 	switch {
 	case *asOf != "" && (*from != "" || *to != ""):
@@ -132,6 +137,9 @@ func runScore(ctx context.Context, e *env, args []string) error {
 	}
 	if f.dryRun {
 		return dryRunScore(ctx, e.out, st, f.days[0], current, currentSrc, cards, src)
+	}
+	if f.json {
+		return scoreAsJSON(ctx, e, st, cards, src, f.days)
 	}
 	fmt.Fprintf(e.out, "Scoring with %s.\n", src)
 	if cards, err = discoverMetrics(ctx, e, st, cards, f.days[len(f.days)-1]); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -50,6 +51,43 @@ func TestScoreBackfillsEveryDay(t *testing.T) {
 	require.NoError(t, p.pool.QueryRow(context.Background(), "SELECT count(DISTINCT as_of), count(*) FROM score").Scan(&days, &rows))
 	require.Equal(t, 7, days)
 	require.Equal(t, 7*11, rows)
+}
+
+// score --json is the run for scripts: the same figures as the lines, and
+// nothing else on stdout.
+func TestScoreJSON(t *testing.T) {
+	t.Parallel()
+	p := setupScore(t)
+	code, out, errOut := p.run(t, nil, "score", "--from", "2026-03-30", "--to", "2026-03-31", "--json")
+	require.Equal(t, 0, code, errOut)
+	var run struct {
+		Scorecards string `json:"scorecards"`
+		Days       []struct {
+			AsOf     string         `json:"as_of"`
+			Accounts int            `json:"accounts"`
+			Bands    map[string]int `json:"bands"`
+			Written  int64          `json:"written"`
+		} `json:"days"`
+		Written int64 `json:"written"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &run), "stdout is one JSON object:\n%s", out)
+	require.Contains(t, run.Scorecards, "built-in")
+	require.Len(t, run.Days, 2)
+	require.Equal(t, "2026-03-30", run.Days[0].AsOf)
+	require.Equal(t, "2026-03-31", run.Days[1].AsOf)
+	for _, d := range run.Days {
+		require.Equal(t, 11, d.Accounts, d.AsOf)
+		require.EqualValues(t, 11, d.Written, d.AsOf)
+		require.Equal(t, 11, d.Bands["green"]+d.Bands["yellow"]+d.Bands["red"]+d.Bands["none"], d.AsOf)
+		require.Positive(t, d.Bands["red"], d.AsOf)
+		require.Positive(t, d.Bands["green"], d.AsOf)
+	}
+	require.EqualValues(t, 22, run.Written)
+	require.Equal(t, 22, p.scoreRows(t))
+
+	code, _, errOut = p.run(t, nil, "score", "--as-of", "2026-03-31", "--json", "--dry-run")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "--json prints a scoring run")
 }
 
 // strictBands makes every account below 99 red: each account that is

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,15 +27,15 @@ func scorecardsCommand() command {
 }
 
 func runScorecards(ctx context.Context, e *env, args []string) error {
+	fs := flags("scorecards", e)
+	by := fs.String("by", "", "import: who approves the imported scorecards (default $USER)")
 	if len(args) == 0 {
 		return usagef("want a subcommand: list, export or import")
 	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		return flag.ErrHelp
+	if isHelpArg(args[0]) || args[0] == "help" {
+		return parseFlags(fs, []string{"-h"})
 	}
 	sub, rest := args[0], args[1:]
-	fs := flags("scorecards "+sub, e)
-	by := fs.String("by", "", "import: who approves the imported scorecards (default $USER)")
 	if err := parseFlags(fs, rest); err != nil {
 		return err
 	}

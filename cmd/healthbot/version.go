@@ -11,6 +11,13 @@ func versionCommand() command {
 		summary: "print the build version",
 		usage:   "version",
 		run: func(ctx context.Context, e *env, args []string) error {
+			fs := flags("version", e)
+			if err := parseFlags(fs, args); err != nil {
+				return err
+			}
+			if fs.NArg() > 0 {
+				return usagef("unexpected argument %q", fs.Arg(0))
+			}
 			fmt.Fprintf(e.out, "healthbot %s\n", buildVersion())
 			return nil
 		},

@@ -123,7 +123,7 @@ func TestMapStripeMatchOrder(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := MapStripe([]StripeCustomer{{Customer: &tc.c, Subscriptions: []*stripe.Subscription{sub}}}, tc.match, time.Now())
+			p := MapStripe([]StripeCustomer{{Customer: &tc.c, Subscriptions: []*stripe.Subscription{sub}}}, tc.match, time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC))
 			if tc.want == "" {
 				require.Empty(t, p.Accounts)
 				require.Len(t, p.Skipped, 1)

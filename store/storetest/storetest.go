@@ -20,9 +20,16 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
 
 	"github.com/healthbot/healthbot/store"
 )
+
+// syncCommit is the synchronous_commit of every test connection: a commit
+// to a throwaway schema need not wait for its WAL to reach the disk (a
+// crash loses the test run, not data), and tests commit a lot.
+const syncCommit = "off"
 
 // DefaultURL is used when TEST_DATABASE_URL is unset.
 const DefaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
@@ -35,28 +42,60 @@ func URL() string {
 	return DefaultURL
 }
 
-// shared is the one process-wide pool on the migrated template schema; a
-// test binary builds it once, as riverdbtest does.
-var shared = sync.OnceValues(func() (*pgxpool.Pool, error) {
+// shared is the one process-wide pool for Tx, on a migrated schema of this
+// process's own (Main drops it when the tests end). It is built once, as
+// riverdbtest does; no other process migrates it, so no lock is taken.
+var shared = sync.OnceValues(func() (*sharedSchema, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	schema := "hbtest_" + migrationsHash()
+	schema := "hbtx_" + randomSuffix()
 	if err := createMigratedSchema(ctx, schema); err != nil {
+		dropSchema(context.WithoutCancel(ctx), schema)
 		return nil, err
 	}
-	return poolFor(ctx, schema)
+	pool, err := poolFor(ctx, schema)
+	if err != nil {
+		dropSchema(context.WithoutCancel(ctx), schema)
+		return nil, err
+	}
+	return &sharedSchema{pool: pool, schema: schema}, nil
 })
+
+type sharedSchema struct {
+	pool   *pgxpool.Pool
+	schema string
+}
+
+// Main runs the tests, then drops the schema Tx used and the spare ones
+// Schema kept for reuse (reuse.go), so a run leaves no schema behind. A
+// package whose tests use the database calls it from TestMain:
+//
+//	func TestMain(m *testing.M) { storetest.Main(m) }
+func Main(m *testing.M) {
+	reusing.Store(true)
+	code := m.Run()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	dropSpares(ctx)
+	cancel()
+	if s, err := shared(); err == nil {
+		s.pool.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		dropSchema(ctx, s.schema)
+		cancel()
+	}
+	os.Exit(code)
+}
 
 // Tx returns a transaction on the shared migrated schema; it is rolled back
 // when the test ends, so tests cannot see each other's rows.
 func Tx(t testing.TB) pgx.Tx {
 	t.Helper()
-	pool, err := shared()
+	s, err := shared()
 	if err != nil {
 		t.Fatal(unreachable(err))
 	}
 	ctx := context.Background()
-	tx, err := pool.Begin(ctx)
+	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		t.Fatalf("storetest: begin: %v", err)
 	}
@@ -70,24 +109,49 @@ func Store(t testing.TB) *store.Store {
 	return store.New(Tx(t))
 }
 
-// Schema creates a fresh schema with every migration applied and returns a
-// pool whose connections use it. Both are dropped when the test ends.
+// Schema returns a pool on a schema of the test's own with every migration
+// applied and no rows but goose's: a new one, or under Main one an earlier
+// test left and that was emptied (reuse.go). When the test ends the pool
+// is closed and the schema dropped or emptied for the next test.
 func Schema(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	ctx := context.Background()
-	schema := "hbt_" + randomSuffix()
-	if err := createMigratedSchema(ctx, schema); err != nil {
-		t.Fatal(unreachable(err))
+	s, ok := takeSpare()
+	if !ok {
+		s.schema = "hbt_" + randomSuffix()
+		if err := createMigratedSchema(ctx, s.schema); err != nil {
+			dropSchema(context.WithoutCancel(ctx), s.schema)
+			t.Fatal(unreachable(err))
+		}
+		if reusing.Load() {
+			s.fingerprint = fingerprintOf(ctx, s.schema)
+		}
 	}
-	pool, err := poolFor(ctx, schema)
+	pool, err := poolFor(ctx, s.schema)
 	if err != nil {
+		dropSchema(context.WithoutCancel(ctx), s.schema)
 		t.Fatal(unreachable(err))
 	}
 	t.Cleanup(func() {
 		pool.Close()
-		dropSchema(context.WithoutCancel(ctx), schema)
+		release(context.WithoutCancel(ctx), s.schema, s.fingerprint)
 	})
 	return pool
+}
+
+// fingerprintOf is fingerprint on a connection of its own; "" (no reuse)
+// when it cannot be read.
+func fingerprintOf(ctx context.Context, schema string) string {
+	conn, err := pgx.Connect(ctx, URL())
+	if err != nil {
+		return ""
+	}
+	defer conn.Close(ctx)
+	fp, err := fingerprint(ctx, conn, schema)
+	if err != nil {
+		return ""
+	}
+	return fp
 }
 
 // SchemaURL is Schema for code that connects by itself (cmd/healthbot's
@@ -102,6 +166,8 @@ func SchemaURL(t testing.TB) string {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", schema)
+	q.Set("synchronous_commit", syncCommit)
 	u.RawQuery = q.Encode()
 	return u.String()
 }
@@ -125,6 +191,13 @@ func EmptySchema(t testing.TB) *pgxpool.Pool {
 	return pool
 }
 
+// createMigratedSchema creates schema and applies every migration to it.
+// It does not go through store.Migrate: goose's session lock there is one
+// per database and polls every 5 s, so tests migrating their own schemas in
+// parallel waited for each other in a staircase of 5-second steps (8
+// schemas took 36 s). A schema made here is its caller's alone, so nothing
+// can race the migration and no lock is needed; the migrations, their
+// transactions and goose's version table are the same as store.Migrate's.
 func createMigratedSchema(ctx context.Context, schema string) error {
 	if err := exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
 		return err
@@ -134,8 +207,20 @@ func createMigratedSchema(ctx context.Context, schema string) error {
 		return err
 	}
 	defer pool.Close()
-	_, err = store.Migrate(ctx, pool)
-	return err
+	sqldb := stdlib.OpenDBFromPool(pool)
+	defer sqldb.Close()
+	sub, err := fs.Sub(store.Migrations(), "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, sqldb, sub)
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", schema, err)
+	}
+	return nil
 }
 
 func poolFor(ctx context.Context, schema string) (*pgxpool.Pool, error) {
@@ -144,6 +229,8 @@ func poolFor(ctx context.Context, schema string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("parse TEST_DATABASE_URL: %w", err)
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	cfg.ConnConfig.RuntimeParams["application_name"] = schema // reuse.go finds connections left on it
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = syncCommit
 	cfg.MaxConns = 8
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -181,8 +268,8 @@ func randomSuffix() string {
 	return hex.EncodeToString(b)
 }
 
-// migrationsHash names the shared schema after the migrations' content, so a
-// changed migration gets a fresh schema instead of a stale one.
+// migrationsHash names a schema kept across runs after the migrations'
+// content, so a changed migration gets a fresh schema instead of a stale one.
 func migrationsHash() string {
 	h := sha256.New()
 	_ = fs.WalkDir(store.Migrations(), ".", func(path string, d fs.DirEntry, err error) error {
