@@ -72,6 +72,20 @@ func (f *freshMonths) claim(ctx context.Context, tx *Store, m time.Time) (bool, 
 	if exists {
 		return false, nil
 	}
+	// Every creator of partitions takes this lock first and holds it to its
+	// commit (hb_ensure_month_partitions does too), so creators queue in one
+	// order: without it, this import attaching its month and another
+	// transaction creating the same month's table waited on each other
+	// (deadlock detected, SQLSTATE 40P01).
+	if _, err := tx.db.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('hb_ensure_month_partitions'))`); err != nil {
+		return false, fmt.Errorf("create %s: %w", name, err)
+	}
+	if err := tx.db.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
+		return false, fmt.Errorf("look up partition %s: %w", name, err)
+	}
+	if exists { // made while this waited
+		return false, nil
+	}
 	lo, hi := m, m.AddDate(0, 1, 0)
 	// The CHECK says what the partition bound will, so attaching it skips
 	// the scan that would prove it.

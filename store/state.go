@@ -58,7 +58,15 @@ func (s *Store) refreshState(ctx context.Context, ids []int64, days []pgtype.Dat
 // Migrate runs it once after creating the table; a load that bypasses
 // UpsertScores (a bulk COPY) must run it too.
 func (s *Store) RebuildState(ctx context.Context) error {
-	return s.InTx(ctx, func(tx *Store) error { return tx.refreshState(ctx, nil, nil) })
+	return s.InTx(ctx, func(tx *Store) error {
+		// The score writers' lock: score_band_day rows are keyed by day and
+		// band, so two writers of one day must queue in the same order, or
+		// each waits for a row the other inserted (deadlock, 40P01).
+		if _, err := tx.db.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, scoreWriteLock); err != nil {
+			return fmt.Errorf("rebuild account state: %w", err)
+		}
+		return tx.refreshState(ctx, nil, nil)
+	})
 }
 
 // AccountStates reads the state rows of ids (all when ids is nil), by account id.

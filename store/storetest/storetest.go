@@ -58,8 +58,26 @@ var shared = sync.OnceValues(func() (*sharedSchema, error) {
 		dropSchema(context.WithoutCancel(ctx), schema)
 		return nil, err
 	}
+	// The monthly partitions of the years tests write, made and committed
+	// once, as the scoring job makes them ahead in production. Otherwise
+	// every test's long transaction would create the months it writes and
+	// hold the creators' lock to its end, and two tests that also write
+	// scores wait on each other's locks (deadlock, 40P01). A test of the
+	// path that makes a month writes before SharedPartitions' first month.
+	from, to := SharedPartitions()
+	if err := store.New(pool).EnsurePartitions(ctx, from, to); err != nil {
+		pool.Close()
+		dropSchema(context.WithoutCancel(ctx), schema)
+		return nil, err
+	}
 	return &sharedSchema{pool: pool, schema: schema}, nil
 })
+
+// SharedPartitions is the first and last month Tx's schema has signal and
+// event partitions for.
+func SharedPartitions() (from, to time.Time) {
+	return time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2030, 12, 1, 0, 0, 0, 0, time.UTC)
+}
 
 type sharedSchema struct {
 	pool   *pgxpool.Pool
