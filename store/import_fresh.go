@@ -77,7 +77,7 @@ func (f *freshMonths) claim(ctx context.Context, tx *Store, m time.Time) (bool, 
 	// order: without it, this import attaching its month and another
 	// transaction creating the same month's table waited on each other
 	// (deadlock detected, SQLSTATE 40P01).
-	if _, err := tx.db.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('hb_ensure_month_partitions'))`); err != nil {
+	if err := tx.lockXact(ctx, lockPartitionCreators); err != nil {
 		return false, fmt.Errorf("create %s: %w", name, err)
 	}
 	if err := tx.db.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {

@@ -44,7 +44,7 @@ func (s *Store) UpsertScores(ctx context.Context, scores []scoring.Score) (int64
 	}
 	var n int64
 	err := s.InTx(ctx, func(tx *Store) error {
-		if _, err := tx.db.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, scoreWriteLock); err != nil {
+		if err := tx.lockXact(ctx, lockScoreWrites); err != nil {
 			return fmt.Errorf("write scores: %w", err)
 		}
 		// The state refresh is a few index probes per account; its plan's
@@ -81,8 +81,6 @@ func distinctDays(days []pgtype.Date) []pgtype.Date {
 	return out
 }
 
-// scoreWriteLock is the advisory lock key of score writes ("hbscores").
-const scoreWriteLock int64 = 0x6862_7363_6f72_6573
 
 var scoreColumns = []string{"account_id", "as_of", "scorecard", "score", "band", "confidence", "subscores", "contributions", "computed_at", "unscored"}
 

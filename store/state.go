@@ -62,7 +62,7 @@ func (s *Store) RebuildState(ctx context.Context) error {
 		// The score writers' lock: score_band_day rows are keyed by day and
 		// band, so two writers of one day must queue in the same order, or
 		// each waits for a row the other inserted (deadlock, 40P01).
-		if _, err := tx.db.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, scoreWriteLock); err != nil {
+		if err := tx.lockXact(ctx, lockScoreWrites); err != nil {
 			return fmt.Errorf("rebuild account state: %w", err)
 		}
 		return tx.refreshState(ctx, nil, nil)

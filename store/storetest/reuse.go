@@ -86,12 +86,8 @@ func empty(ctx context.Context, schema, want string) error {
 		return err
 	}
 	defer conn.Close(ctx)
-	var others int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`, schema).Scan(&others); err != nil {
+	if err := noConnectionsOn(ctx, conn, schema); err != nil {
 		return err
-	}
-	if others > 0 {
-		return fmt.Errorf("%d connections still on %s", others, schema)
 	}
 	got, err := fingerprint(ctx, conn, schema)
 	if err != nil {
@@ -151,4 +147,31 @@ func fingerprint(ctx context.Context, conn *pgx.Conn, schema string) (string, er
 		return "", err
 	}
 	return fp + "|" + versions, nil
+}
+
+// noConnectionsOn reports an error when a connection to schema is still
+// open. A closed pool's backends leave pg_stat_activity a moment after
+// Close returns (later on a loaded machine), so a schema is given a few
+// seconds before a connection counts as left open.
+func noConnectionsOn(ctx context.Context, conn *pgx.Conn, schema string) error {
+	deadline := time.NewTimer(3 * time.Second)
+	defer deadline.Stop()
+	poll := time.NewTicker(20 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		var others int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`, schema).Scan(&others); err != nil {
+			return err
+		}
+		if others == 0 {
+			return nil
+		}
+		select {
+		case <-poll.C:
+		case <-deadline.C:
+			return fmt.Errorf("%d connections still on %s", others, schema)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
