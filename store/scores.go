@@ -81,7 +81,6 @@ func distinctDays(days []pgtype.Date) []pgtype.Date {
 	return out
 }
 
-
 var scoreColumns = []string{"account_id", "as_of", "scorecard", "score", "band", "confidence", "subscores", "contributions", "computed_at", "unscored"}
 
 // scoreRows feeds scores to COPY one row at a time. pgx encodes each row
