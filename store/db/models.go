@@ -85,6 +85,22 @@ type Alert struct {
 	Quiet        bool
 }
 
+type AlertDelivery struct {
+	AlertID  int64
+	UserID   string
+	Week     string
+	How      string
+	Priority float64
+	At       time.Time
+}
+
+type AlertFeedback struct {
+	AlertID int64
+	UserID  string
+	Reason  string
+	At      time.Time
+}
+
 type ApiKey struct {
 	ID         int64
 	Name       string
@@ -152,6 +168,14 @@ type Csm struct {
 	Active      bool
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+type CsmAway struct {
+	CsmID      int64
+	Until      pgtype.Date
+	CoverCsmID *int64
+	SetBy      string
+	SetAt      time.Time
 }
 
 type Event struct {
@@ -230,6 +254,13 @@ type Pulse struct {
 	Source     string
 }
 
+type PulseLater struct {
+	CsmID  int64
+	Week   string
+	DueAt  time.Time
+	SentAt *time.Time
+}
+
 type PulseMessage struct {
 	CsmID      int64
 	Week       string
@@ -300,4 +331,16 @@ type SyncSource struct {
 	LastOk       *time.Time
 	LastSummary  string
 	LastError    string
+}
+
+type Touchpoint struct {
+	ID          int64
+	AccountID   int64
+	CsmID       *int64
+	UserID      string
+	Kind        string
+	Note        string
+	At          time.Time
+	AlertID     *int64
+	AlertAction string
 }
