@@ -43,9 +43,9 @@ func BenchmarkDigest(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/digest")
 }
 
-// digestPlans runs EXPLAIN ANALYZE on the digest's queries (not its
-// transaction control) and logs each one's execution time and whether it
-// scans score, pulse or alert sequentially.
+// digestPlans runs EXPLAIN ANALYZE on the queries fn runs (the digest's or
+// a list's; not transaction control) and logs each one's execution time
+// and whether it scans score, pulse or alert sequentially.
 func digestPlans(b *testing.B, st *store.Store, rec *sqlRecorder, fn func() error) {
 	b.Helper()
 	qs, err := rec.record(fn)

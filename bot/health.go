@@ -20,6 +20,7 @@ type HealthStore interface {
 	LookupStore
 	Card(ctx context.Context, accountID int64, historyDays int) (store.Card, error)
 	AccountLines(ctx context.Context, f store.LineFilter) ([]store.AccountLine, error)
+	LineTotals(ctx context.Context, f store.LineFilter) (store.LineTotals, error)
 	LiveSegments(ctx context.Context) ([]store.SegmentSize, error)
 	CSMBySlackID(ctx context.Context, slackID string) (scoring.CSM, error)
 	CSMByEmail(ctx context.Context, email string) (scoring.CSM, error)

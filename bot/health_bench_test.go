@@ -64,6 +64,14 @@ func BenchmarkCard(b *testing.B) {
 		_, err := h.HandleCommand(ctx, bot.Request{UserID: "U00001", Command: "/health"})
 		return err
 	})
+	// The lists' statements, analysed: each one's execution time, and no
+	// sequential scan of score, pulse or alert.
+	for _, text := range []string{"at-risk", "renewals", "segment enterprise"} {
+		digestPlans(b, st, tracer, func() error {
+			_, err := h.HandleCommand(ctx, bot.Request{UserID: "U00001", Command: "/health", Text: text})
+			return err
+		})
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	const (
 		perOp     = 200 // calls per iteration, so -benchtime 1x still gives percentiles

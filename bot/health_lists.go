@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -80,7 +79,7 @@ func (h *Health) portfolio(ctx context.Context, c HealthCall) (Message, error) {
 	return h.listMessage(ctx, blocks.List{
 		Title: "Portfolio of " + name, Intro: intro, Style: blocks.StylePortfolio, Week: week,
 		Empty: "You own no live accounts.",
-	}, rows, c), nil
+	}, len(rows), slicePage(rows), c)
 }
 
 // atRisk lists red accounts and yellow ones falling fast.
@@ -90,29 +89,25 @@ func (h *Health) atRisk(ctx context.Context, c HealthCall) (Message, error) {
 		return Message{}, err
 	}
 	// The store keeps the accounts scoring.AtRisk names (its SQL takes the
-	// threshold from scoring); the filter below is the rule itself.
-	lines, err := h.store.AccountLines(ctx, store.LineFilter{Segment: seg, AtRisk: true})
+	// threshold from scoring), counts them and reads only the page shown.
+	f := store.LineFilter{Segment: seg, AtRisk: true, Order: store.WorstFirst}
+	totals, err := h.store.LineTotals(ctx, f)
 	if err != nil {
 		return Message{}, Wrap(err, "at_risk", "I could not load the accounts just now. Please try again.")
 	}
-	var rows []blocks.Row
-	mrr := 0.0
-	for _, r := range rowsOf(lines) {
-		if scoring.AtRisk(r.Band, r.Delta28) {
-			rows = append(rows, r)
-			mrr += r.MRR
-		}
-	}
-	rows = blocks.WorstFirst(rows)
 	title := "Accounts at risk"
 	if seg != "" {
 		title += " in " + seg
 	}
 	intro := fmt.Sprintf("%d accounts · MRR %s · red, or yellow and down %s+ points in 28 days",
-		len(rows), blocks.Money(mrr), blocks.Score(scoring.AtRiskDrop))
-	return h.listMessage(ctx, blocks.List{
+		totals.Accounts(), blocks.Money(totals.MRR()), blocks.Score(scoring.AtRiskDrop))
+	m, err := h.listMessage(ctx, blocks.List{
 		Title: title, Intro: intro, Style: blocks.StyleRisk, OneSegment: seg != "", Empty: "No account is at risk. 🎉",
-	}, rows, c), nil
+	}, totals.Accounts(), h.linesPage(f), c)
+	if err != nil {
+		return Message{}, Wrap(err, "at_risk", "I could not load the accounts just now. Please try again.")
+	}
+	return m, nil
 }
 
 // movers lists the biggest drops and rises.
@@ -158,34 +153,31 @@ func (h *Health) renewals(ctx context.Context, c HealthCall) (Message, error) {
 		return Message{}, err
 	}
 	today := h.today()
-	lines, err := h.store.AccountLines(ctx, store.LineFilter{RenewsFrom: today, RenewsTo: today.AddDate(0, 0, days)})
+	// Every account listed renews within the window, so the ones
+	// scoring.RenewalAtRisk names are the red and yellow ones: the SQL orders
+	// them first (store.RenewalsFirst) and the totals count them by band.
+	f := store.LineFilter{RenewsFrom: today, RenewsTo: today.AddDate(0, 0, days), Order: store.RenewalsFirst}
+	totals, err := h.store.LineTotals(ctx, f)
 	if err != nil {
 		return Message{}, Wrap(err, "renewals", "I could not load the renewals just now. Please try again.")
 	}
-	rows := rowsOf(lines)
-	atRisk := func(r blocks.Row) bool { return scoring.RenewalAtRisk(r.Band, r.RenewalDate, today, days) }
-	sort.SliceStable(rows, func(i, j int) bool {
-		if ri, rj := atRisk(rows[i]), atRisk(rows[j]); ri != rj {
-			return ri
-		}
-		if !rows[i].RenewalDate.Equal(rows[j].RenewalDate) {
-			return rows[i].RenewalDate.Before(rows[j].RenewalDate)
-		}
-		return rows[i].Name < rows[j].Name
-	})
-	total, risk, nRisk := 0.0, 0.0, 0
-	for _, r := range rows {
-		total += r.MRR
-		if atRisk(r) {
-			risk += r.MRR
-			nRisk++
+	nRisk, risk := 0, 0.0
+	for band, t := range totals {
+		if scoring.RenewalAtRisk(band, today, today, days) { // each renews within days: today stands for its date
+			nRisk += t.Accounts
+			risk += t.MRR
 		}
 	}
-	intro := fmt.Sprintf("%d renewals · MRR %s · at risk (red or yellow): %d with MRR %s", len(rows), blocks.Money(total), nRisk, blocks.Money(risk))
-	return h.listMessage(ctx, blocks.List{
+	intro := fmt.Sprintf("%d renewals · MRR %s · at risk (red or yellow): %d with MRR %s",
+		totals.Accounts(), blocks.Money(totals.MRR()), nRisk, blocks.Money(risk))
+	m, err := h.listMessage(ctx, blocks.List{
 		Title: fmt.Sprintf("Renewals in the next %d days", days), Intro: intro, Style: blocks.StyleRenewals,
 		Empty: fmt.Sprintf("No live account renews in the next %d days.", days),
-	}, rows, c), nil
+	}, totals.Accounts(), h.linesPage(f), c)
+	if err != nil {
+		return Message{}, Wrap(err, "renewals", "I could not load the renewals just now. Please try again.")
+	}
+	return m, nil
 }
 
 func parseRenewalDays(arg string) (int, error) {
@@ -215,20 +207,17 @@ func (h *Health) segment(ctx context.Context, c HealthCall) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	lines, err := h.store.AccountLines(ctx, store.LineFilter{Segment: seg})
+	f := store.LineFilter{Segment: seg, Order: store.WorstFirst}
+	totals, err := h.store.LineTotals(ctx, f)
 	if err != nil {
 		return Message{}, Wrap(err, "segment", "I could not load that segment just now. Please try again.")
 	}
-	rows := blocks.WorstFirst(rowsOf(lines))
-	sum, n, mrr, redMRR := 0.0, 0, 0.0, 0.0
-	for _, r := range rows {
-		mrr += r.MRR
-		if scoring.Scored(r.Band) {
-			sum += r.Score
-			n++
-		}
-		if r.Band == scoring.BandRed {
-			redMRR += r.MRR
+	sum, n, counts := 0.0, 0, map[scoring.Band]int{}
+	for band, t := range totals {
+		counts[band] = t.Accounts
+		if scoring.Scored(band) {
+			sum += t.ScoreSum
+			n += t.Accounts
 		}
 	}
 	avg := "not scored yet"
@@ -236,10 +225,14 @@ func (h *Health) segment(ctx context.Context, c HealthCall) (Message, error) {
 		avg = blocks.Score(sum / float64(n))
 	}
 	intro := fmt.Sprintf("%s · %d live accounts · average score %s · MRR %s · MRR in red %s",
-		blocks.BandSummary(blocks.BandCounts(rows)), len(rows), avg, blocks.Money(mrr), blocks.Money(redMRR))
-	return h.listMessage(ctx, blocks.List{
+		blocks.BandSummary(counts), totals.Accounts(), avg, blocks.Money(totals.MRR()), blocks.Money(totals[scoring.BandRed].MRR))
+	m, err := h.listMessage(ctx, blocks.List{
 		Title: "Segment " + seg, Intro: intro, Style: blocks.StyleRisk, OneSegment: true, Empty: "No live accounts in this segment.",
-	}, rows, c), nil
+	}, totals.Accounts(), h.linesPage(f), c)
+	if err != nil {
+		return Message{}, Wrap(err, "segment", "I could not load that segment just now. Please try again.")
+	}
+	return m, nil
 }
 
 // segmentArg resolves a segment name case-insensitively to its stored
@@ -272,20 +265,49 @@ func (h *Health) segmentArg(ctx context.Context, arg string, required bool) (str
 	return "", &UserError{Code: "usage", Message: text}
 }
 
-// listMessage cuts one page out of rows and renders it.
-func (h *Health) listMessage(ctx context.Context, l blocks.List, rows []blocks.Row, c HealthCall) Message {
-	l.Total, l.Cmd, l.Now = len(rows), c.Text, h.now()
+// listPage reads up to n rows of a list from its row off on.
+type listPage func(ctx context.Context, off, n int) ([]blocks.Row, error)
+
+// slicePage pages a list already read whole.
+func slicePage(rows []blocks.Row) listPage {
+	return func(_ context.Context, off, n int) ([]blocks.Row, error) {
+		return rows[min(off, len(rows)):min(len(rows), off+n)], nil
+	}
+}
+
+// linesPage pages the store's lines of f, reading only the rows asked for.
+func (h *Health) linesPage(f store.LineFilter) listPage {
+	return func(ctx context.Context, off, n int) ([]blocks.Row, error) {
+		f.Offset, f.Limit = off, n
+		lines, err := h.store.AccountLines(ctx, f)
+		return rowsOf(lines), err
+	}
+}
+
+// listMessage renders one page of a list of total rows, reading only the
+// rows it shows (a text page, or the larger table) through page.
+func (h *Health) listMessage(ctx context.Context, l blocks.List, total int, page listPage, c HealthCall) (Message, error) {
+	l.Total, l.Cmd, l.Now = total, c.Text, h.now()
 	off := c.Offset
-	if off >= len(rows) {
-		off = max(0, (len(rows)-1)/blocks.PageSize*blocks.PageSize)
+	if off >= total {
+		off = max(0, (total-1)/blocks.PageSize*blocks.PageSize)
 	}
 	l.Offset = off
-	l.Rows = rows[off:min(len(rows), off+blocks.PageSize)]
+	table := !h.TextTables && total > 0
+	n := blocks.PageSize
+	if table {
+		n = max(n, blocks.TableRows)
+	}
+	rows, err := page(ctx, off, n)
+	if err != nil {
+		return Message{}, err
+	}
+	l.Rows = rows[:min(len(rows), blocks.PageSize)]
 	m := Message{Text: l.Title, Blocks: blocks.ListBlocks(l)}
 	shown := l.Rows
-	if !h.TextTables && l.Total > 0 {
+	if table {
 		t := l
-		t.Table, t.Rows = true, rows[off:min(len(rows), off+blocks.TableRows)]
+		t.Table, t.Rows = true, rows[:min(len(rows), blocks.TableRows)]
 		m.Blocks, m.Fallback = blocks.ListBlocks(t), m.Blocks
 		if len(t.Rows) > len(shown) {
 			shown = t.Rows
@@ -294,7 +316,7 @@ func (h *Health) listMessage(ctx context.Context, l blocks.List, rows []blocks.R
 	for _, r := range shown { // the access audit: which accounts the list showed
 		NoteAccounts(ctx, r.ID)
 	}
-	return m
+	return m, nil
 }
 
 // rowsOf turns stored lines into list rows with their 7- and 28-day deltas.

@@ -145,22 +145,39 @@ func Moved(delta float64) int {
 // largest first; delta says an item's change (ok false: no change known).
 // Ties keep the items' order.
 func Movers[T any](items []T, delta func(T) (float64, bool), n int) (down, up []T) {
-	for _, it := range items {
+	// Rank (delta, position) pairs rather than the items themselves: a
+	// digest ranks thousands of accounts, and moving small pairs in an
+	// unstable sort with the position as the tie-break is several times
+	// cheaper than a stable sort of large structs.
+	type moved struct {
+		d float64
+		i int
+	}
+	var downs, ups []moved
+	for i, it := range items {
 		d, ok := delta(it)
 		if !ok {
 			continue
 		}
 		switch Moved(d) {
 		case -1:
-			down = append(down, it)
+			downs = append(downs, moved{d, i})
 		case 1:
-			up = append(up, it)
+			ups = append(ups, moved{-d, i})
 		}
 	}
-	val := func(it T) float64 { d, _ := delta(it); return d }
-	slices.SortStableFunc(down, func(a, b T) int { return cmp.Compare(val(a), val(b)) })
-	slices.SortStableFunc(up, func(a, b T) int { return cmp.Compare(val(b), val(a)) })
-	return down[:min(n, len(down))], up[:min(n, len(up))]
+	pick := func(ms []moved) []T {
+		if ms == nil {
+			return nil // as no item moved that way
+		}
+		slices.SortFunc(ms, func(a, b moved) int { return cmp.Or(cmp.Compare(a.d, b.d), cmp.Compare(a.i, b.i)) })
+		out := make([]T, 0, min(n, len(ms)))
+		for _, m := range ms[:min(n, len(ms))] {
+			out = append(out, items[m.i])
+		}
+		return out
+	}
+	return pick(downs), pick(ups)
 }
 
 // Keys more than one layer spells: one constant each.

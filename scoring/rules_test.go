@@ -94,13 +94,13 @@ func TestMoversCountsHalfAPointAndRanksLargestFirst(t *testing.T) {
 		id int
 		d  float64
 	}
-	items := []m{{1, -0.49}, {2, -0.5}, {3, 0.5}, {4, -12}, {5, 3}, {6, -12}, {7, 0.49}, {8, 9}}
+	items := []m{{1, -0.49}, {2, -0.5}, {3, 0.5}, {4, -12}, {5, 3}, {6, -12}, {7, 0.49}, {8, 9}, {9, 9}}
 	down, up := Movers(items, func(x m) (float64, bool) { return x.d, true }, 2)
 	if len(down) != 2 || down[0].id != 4 || down[1].id != 6 {
 		t.Errorf("down = %v, want ids 4, 6 (ties keep order)", down)
 	}
-	if len(up) != 2 || up[0].id != 8 || up[1].id != 5 {
-		t.Errorf("up = %v, want ids 8, 5", up)
+	if len(up) != 2 || up[0].id != 8 || up[1].id != 9 {
+		t.Errorf("up = %v, want ids 8, 9 (ties keep order)", up)
 	}
 	all, _ := Movers(items, func(x m) (float64, bool) { return x.d, true }, 10)
 	if len(all) != 3 || all[2].id != 2 {

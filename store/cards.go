@@ -146,9 +146,112 @@ type LineFilter struct {
 	// not apply then. The caller still ranks them with scoring.Movers.
 	MovedDays  int
 	MoversEach int
+	// Order, Offset and Limit cut one page out of the list in SQL, so a list
+	// of thousands reads only the rows it shows; Limit 0 means all.
+	Order  LineOrder
+	Offset int
+	Limit  int
 }
 
-// AccountLines lists the live accounts matching f, ordered by name.
+// LineOrder is the order of AccountLines.
+type LineOrder int
+
+const (
+	// ByName orders by name, then id.
+	ByName LineOrder = iota
+	// WorstFirst is blocks.WorstFirst's order: red, yellow, green, then the
+	// rest; lowest score first within a scored band; then name (bytewise)
+	// and id.
+	WorstFirst
+	// RenewalsFirst puts red and yellow accounts first, then orders by
+	// renewal date, name (bytewise) and id: the renewals list.
+	RenewalsFirst
+)
+
+func (o LineOrder) sql() string {
+	switch o {
+	case WorstFirst:
+		return "worst"
+	case RenewalsFirst:
+		return "renewals"
+	}
+	return "name"
+}
+
+// BandTotal sums the lines of one band.
+type BandTotal struct {
+	Accounts int
+	MRR      float64
+	ScoreSum float64 // of the scores; meaningful for scored bands only
+}
+
+// LineTotals are the totals of a filtered list by band, BandNone for
+// accounts without a real score (no score row, or "not enough data").
+type LineTotals map[scoring.Band]BandTotal
+
+// Accounts is how many lines the list has.
+func (t LineTotals) Accounts() int {
+	n := 0
+	for _, b := range t {
+		n += b.Accounts
+	}
+	return n
+}
+
+// MRR is the list's total MRR.
+func (t LineTotals) MRR() float64 {
+	m := 0.0
+	for _, b := range t {
+		m += b.MRR
+	}
+	return m
+}
+
+// LineTotals counts and sums the live accounts matching f (its filters, not
+// its page or order) by band. MovedDays is not supported.
+func (s *Store) LineTotals(ctx context.Context, f LineFilter) (LineTotals, error) {
+	if f.MovedDays > 0 {
+		return nil, fmt.Errorf("line totals: the movers filter has no totals")
+	}
+	p := summaryParams(f)
+	rows, err := s.q.CardSummaryTotals(ctx, db.CardSummaryTotalsParams{
+		OwnerID: p.OwnerID, Segment: p.Segment, RenewsFrom: p.RenewsFrom, RenewsTo: p.RenewsTo, AtRiskDrop: p.AtRiskDrop,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list account totals: %w", err)
+	}
+	out := LineTotals{}
+	for _, r := range rows {
+		b := scoring.Band(r.Band)
+		if !r.HasScoreRow || !scoring.Scored(b) {
+			b = scoring.BandNone
+		}
+		t := out[b]
+		t.Accounts += int(r.Accounts)
+		t.MRR += r.Mrr
+		t.ScoreSum += r.ScoreSum
+		out[b] = t
+	}
+	return out, nil
+}
+
+func summaryParams(f LineFilter) db.CardSummariesParams {
+	p := db.CardSummariesParams{
+		OwnerID: ptrOrNil(f.OwnerID), Segment: ptrOrNil(f.Segment),
+		RenewsFrom: pgDate(f.RenewsFrom), RenewsTo: pgDate(f.RenewsTo),
+		LineOrder: f.Order.sql(), PageOffset: int64(max(0, f.Offset)),
+	}
+	if f.AtRisk {
+		p.AtRiskDrop = ptrTo(scoring.AtRiskDrop)
+	}
+	if f.Limit > 0 {
+		p.PageRows = ptrTo(int64(f.Limit))
+	}
+	return p
+}
+
+// AccountLines lists the live accounts matching f, in f.Order (by name
+// unless told), the page f.Offset and f.Limit cut when they are set.
 func (s *Store) AccountLines(ctx context.Context, f LineFilter) ([]AccountLine, error) {
 	var rows []db.CardSummariesRow
 	var err error
@@ -160,14 +263,7 @@ func (s *Store) AccountLines(ctx context.Context, f LineFilter) ([]AccountLine, 
 			rows[i] = db.CardSummariesRow(r)
 		}
 	} else {
-		p := db.CardSummariesParams{
-			OwnerID: ptrOrNil(f.OwnerID), Segment: ptrOrNil(f.Segment),
-			RenewsFrom: pgDate(f.RenewsFrom), RenewsTo: pgDate(f.RenewsTo),
-		}
-		if f.AtRisk {
-			p.AtRiskDrop = ptrTo(scoring.AtRiskDrop)
-		}
-		rows, err = s.q.CardSummaries(ctx, p)
+		rows, err = s.q.CardSummaries(ctx, summaryParams(f))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list account summaries: %w", err)

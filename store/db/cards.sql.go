@@ -427,7 +427,16 @@ WHERE a.churned_at IS NULL
   -- down at_risk_drop over 28 days.
   AND ($5::float8 IS NULL OR st.band = 'red'
        OR (st.band = 'yellow' AND st.score - st.score_28d <= -$5::float8))
-ORDER BY a.name, a.id
+ORDER BY
+    CASE $6::text
+        WHEN 'worst' THEN CASE st.band WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 WHEN 'green' THEN 2 ELSE 3 END
+        WHEN 'renewals' THEN CASE WHEN st.band IN ('red', 'yellow') THEN 0 ELSE 1 END
+    END,
+    CASE WHEN $6::text = 'worst' AND st.band IN ('red', 'yellow', 'green') THEN st.score END,
+    CASE WHEN $6::text = 'renewals' THEN a.renewal_date END,
+    CASE WHEN $6::text <> 'name' THEN a.name COLLATE "C" END,
+    a.name, a.id
+LIMIT $8::bigint OFFSET $7::bigint
 `
 
 type CardSummariesParams struct {
@@ -436,6 +445,9 @@ type CardSummariesParams struct {
 	RenewsFrom pgtype.Date
 	RenewsTo   pgtype.Date
 	AtRiskDrop *float64
+	LineOrder  string
+	PageOffset int64
+	PageRows   *int64
 }
 
 type CardSummariesRow struct {
@@ -465,6 +477,12 @@ type CardSummariesRow struct {
 // One line per live account from its current state (account_state): owner,
 // newest score, the scores 7 and 28 days before it (scoring.ScoreAt) and the
 // newest pulse. Each filter applies only when its argument is not NULL.
+// line_order 'name' orders by name; 'worst' as blocks.WorstFirst (red,
+// yellow, green, then the rest; lowest score first within a scored band; then
+// the name byte by byte, as Go compares strings); 'renewals' red or yellow
+// first, then by renewal date and name. A key that does not apply to the
+// order is NULL for every row, so it does not reorder. Then one page:
+// page_offset rows skipped, at most page_rows (NULL: all).
 func (q *Queries) CardSummaries(ctx context.Context, arg CardSummariesParams) ([]CardSummariesRow, error) {
 	rows, err := q.db.Query(ctx, cardSummaries,
 		arg.OwnerID,
@@ -472,6 +490,9 @@ func (q *Queries) CardSummaries(ctx context.Context, arg CardSummariesParams) ([
 		arg.RenewsFrom,
 		arg.RenewsTo,
 		arg.AtRiskDrop,
+		arg.LineOrder,
+		arg.PageOffset,
+		arg.PageRows,
 	)
 	if err != nil {
 		return nil, err
@@ -502,6 +523,75 @@ func (q *Queries) CardSummaries(ctx context.Context, arg CardSummariesParams) ([
 			&i.PulseWeek,
 			&i.PulseAnsweredAt,
 			&i.OpenAlerts,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const cardSummaryTotals = `-- name: CardSummaryTotals :many
+SELECT COALESCE(st.band, '')::text AS band, (st.as_of IS NOT NULL)::bool AS has_score_row,
+       count(*)::bigint AS accounts, COALESCE(sum(a.mrr), 0)::float8 AS mrr,
+       COALESCE(sum(st.score), 0)::float8 AS score_sum
+FROM account a
+LEFT JOIN account_state st ON st.account_id = a.id
+WHERE a.churned_at IS NULL
+  AND ($1::bigint IS NULL OR a.owner_id = $1::bigint)
+  AND ($2::text IS NULL OR lower(a.segment) = lower($2::text))
+  AND ($3::date IS NULL OR a.renewal_date >= $3::date)
+  AND ($4::date IS NULL OR a.renewal_date <= $4::date)
+  AND ($5::float8 IS NULL OR st.band = 'red'
+       OR (st.band = 'yellow' AND st.score - st.score_28d <= -$5::float8))
+GROUP BY 1, 2
+ORDER BY 1, 2
+`
+
+type CardSummaryTotalsParams struct {
+	OwnerID    *int64
+	Segment    *string
+	RenewsFrom pgtype.Date
+	RenewsTo   pgtype.Date
+	AtRiskDrop *float64
+}
+
+type CardSummaryTotalsRow struct {
+	Band        string
+	HasScoreRow bool
+	Accounts    int64
+	Mrr         float64
+	ScoreSum    float64
+}
+
+// The totals of the lines CardSummaries lists with the same filters (the
+// WHERE clause is the same), by band (empty when the account has no state row)
+// and whether it has a score row: how many, their MRR and the sum of their
+// scores. Lists page in SQL and take their counts and sums from here.
+func (q *Queries) CardSummaryTotals(ctx context.Context, arg CardSummaryTotalsParams) ([]CardSummaryTotalsRow, error) {
+	rows, err := q.db.Query(ctx, cardSummaryTotals,
+		arg.OwnerID,
+		arg.Segment,
+		arg.RenewsFrom,
+		arg.RenewsTo,
+		arg.AtRiskDrop,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CardSummaryTotalsRow
+	for rows.Next() {
+		var i CardSummaryTotalsRow
+		if err := rows.Scan(
+			&i.Band,
+			&i.HasScoreRow,
+			&i.Accounts,
+			&i.Mrr,
+			&i.ScoreSum,
 		); err != nil {
 			return nil, err
 		}

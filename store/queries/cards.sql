@@ -74,7 +74,42 @@ WHERE a.churned_at IS NULL
   -- down at_risk_drop over 28 days.
   AND (sqlc.narg(at_risk_drop)::float8 IS NULL OR st.band = 'red'
        OR (st.band = 'yellow' AND st.score - st.score_28d <= -sqlc.narg(at_risk_drop)::float8))
-ORDER BY a.name, a.id;
+-- line_order 'name' orders by name; 'worst' as blocks.WorstFirst (red,
+-- yellow, green, then the rest; lowest score first within a scored band; then
+-- the name byte by byte, as Go compares strings); 'renewals' red or yellow
+-- first, then by renewal date and name. A key that does not apply to the
+-- order is NULL for every row, so it does not reorder. Then one page:
+-- page_offset rows skipped, at most page_rows (NULL: all).
+ORDER BY
+    CASE sqlc.arg(line_order)::text
+        WHEN 'worst' THEN CASE st.band WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 WHEN 'green' THEN 2 ELSE 3 END
+        WHEN 'renewals' THEN CASE WHEN st.band IN ('red', 'yellow') THEN 0 ELSE 1 END
+    END,
+    CASE WHEN sqlc.arg(line_order)::text = 'worst' AND st.band IN ('red', 'yellow', 'green') THEN st.score END,
+    CASE WHEN sqlc.arg(line_order)::text = 'renewals' THEN a.renewal_date END,
+    CASE WHEN sqlc.arg(line_order)::text <> 'name' THEN a.name COLLATE "C" END,
+    a.name, a.id
+LIMIT sqlc.narg(page_rows)::bigint OFFSET sqlc.arg(page_offset)::bigint;
+
+-- name: CardSummaryTotals :many
+-- The totals of the lines CardSummaries lists with the same filters (the
+-- WHERE clause is the same), by band (empty when the account has no state row)
+-- and whether it has a score row: how many, their MRR and the sum of their
+-- scores. Lists page in SQL and take their counts and sums from here.
+SELECT COALESCE(st.band, '')::text AS band, (st.as_of IS NOT NULL)::bool AS has_score_row,
+       count(*)::bigint AS accounts, COALESCE(sum(a.mrr), 0)::float8 AS mrr,
+       COALESCE(sum(st.score), 0)::float8 AS score_sum
+FROM account a
+LEFT JOIN account_state st ON st.account_id = a.id
+WHERE a.churned_at IS NULL
+  AND (sqlc.narg(owner_id)::bigint IS NULL OR a.owner_id = sqlc.narg(owner_id)::bigint)
+  AND (sqlc.narg(segment)::text IS NULL OR lower(a.segment) = lower(sqlc.narg(segment)::text))
+  AND (sqlc.narg(renews_from)::date IS NULL OR a.renewal_date >= sqlc.narg(renews_from)::date)
+  AND (sqlc.narg(renews_to)::date IS NULL OR a.renewal_date <= sqlc.narg(renews_to)::date)
+  AND (sqlc.narg(at_risk_drop)::float8 IS NULL OR st.band = 'red'
+       OR (st.band = 'yellow' AND st.score - st.score_28d <= -sqlc.narg(at_risk_drop)::float8))
+GROUP BY 1, 2
+ORDER BY 1, 2;
 
 -- name: CardMovers :many
 -- The live accounts whose score moved at least move_min (scoring.MoveMin)
