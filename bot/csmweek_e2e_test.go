@@ -76,7 +76,7 @@ func setupWeekWith(t *testing.T, budget int, seed bool) *weekE2E {
 	tl := bot.NewTimeline(e.st, api, log, e.clock.Now)
 	tl.Register(e.router, h)
 	h.Register(bot.OwnerSubcommand(h, e.st))
-	h.Register(bot.TeamSubcommand(h, e.st, scoring.Scorecards{}))
+	h.Register(bot.TeamSubcommand(h, e.st, nil))
 	e.alerts = bot.NewAlerts(bot.AlertsConfig{Store: e.st, Slack: api, Channel: alertChannel, Now: e.clock.Now, Logger: log,
 		PostFirstRun: true, Budget: budget, Timeline: tl, Views: api,
 		Retry: bot.RateLimitRetrier{Sleep: func(context.Context, time.Duration) error { return nil }}})

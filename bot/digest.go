@@ -44,8 +44,8 @@ type DigestConfig struct {
 	Team TeamStore
 	// Cards hold the alert thresholds a noisy rule is told to tune, the
 	// mostly-green lines and the family weights that band the data
-	// without the pulse; zero: the built-in defaults.
-	Cards scoring.Scorecards
+	// without the pulse, read at each build; nil: the built-in defaults.
+	Cards CardsFunc
 }
 
 // DefaultDigestRetries is how many 429s in a row the digest post waits out:
@@ -110,7 +110,11 @@ func (d *Digest) team(ctx context.Context, dg scoring.Digest, at time.Time) (*bl
 	if d.cfg.Team == nil {
 		return nil, nil
 	}
-	r, err := BuildTeamReport(ctx, d.cfg.Team, at, dg.PulseWeek, d.cfg.Cards)
+	cards, err := cardsNow(ctx, d.cfg.Cards)
+	if err != nil {
+		return nil, err
+	}
+	r, err := BuildTeamReport(ctx, d.cfg.Team, at, dg.PulseWeek, cards)
 	if err != nil {
 		return nil, err
 	}

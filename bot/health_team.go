@@ -12,7 +12,7 @@ import (
 // how often their ratings agree with the data, how they ranked later
 // churn and the mostly-green flag, plus the alert rules' record. Managers
 // only (HEALTHBOT_MANAGERS): a CSM never sees another's pulse honesty.
-func TeamSubcommand(h *Health, st TeamStore, cards scoring.Scorecards) Subcommand {
+func TeamSubcommand(h *Health, st TeamStore, cards CardsFunc) Subcommand {
 	return Subcommand{
 		Name: "team", Aliases: []string{"csms"}, Usage: "team",
 		Summary: "managers: each CSM's pulse completion, agreement with the data and flags; alert rules' record",
@@ -25,7 +25,11 @@ func TeamSubcommand(h *Health, st TeamStore, cards scoring.Scorecards) Subcomman
 				loc = time.UTC
 			}
 			now := h.now().In(loc)
-			r, err := BuildTeamReport(ctx, st, now, scoring.ISOWeek(now), cards)
+			in, err := cardsNow(ctx, cards)
+			if err != nil {
+				return Message{}, Wrap(err, "team", "I could not build the team view just now. Please try again.")
+			}
+			r, err := BuildTeamReport(ctx, st, now, scoring.ISOWeek(now), in)
 			if err != nil {
 				return Message{}, Wrap(err, "team", "I could not build the team view just now. Please try again.")
 			}

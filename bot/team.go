@@ -45,6 +45,19 @@ type TeamReport struct {
 	Rules      scoring.AlertRules     // the thresholds a noisy rule is told to tune
 }
 
+// CardsFunc returns the scorecards in force now (a file, or the newest
+// approved version), so a view built at request time follows an approved
+// calibration without a restart; nil means the built-in defaults.
+type CardsFunc func(ctx context.Context) (scoring.Scorecards, error)
+
+// cardsNow is cards' current scorecards, the built-in defaults when nil.
+func cardsNow(ctx context.Context, cards CardsFunc) (scoring.Scorecards, error) {
+	if cards == nil {
+		return scoring.Scorecards{}, nil
+	}
+	return cards(ctx)
+}
+
 // BuildTeamReport gathers the team view as of now (week: the pulse week to
 // count completion for) under cards (zero: the built-in defaults): their
 // catch-all's alert rules hold the thresholds, their family weights band

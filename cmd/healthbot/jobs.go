@@ -247,5 +247,9 @@ func newDigest(cfg Config, st *store.Store, api bot.DigestSlack, guard bot.Chann
 		Store: st, Slack: api, Channel: cfg.DigestChannel, Location: cfg.TimeZone,
 		TextChart: cfg.Charts == "text", Tables: cfg.Tables != "text", Logger: log, Guard: guard,
 		Team: st, // mostly-green pulses, away CSMs, the alert rules' record (#17)
+		Cards: func(ctx context.Context) (scoring.Scorecards, error) {
+			cards, _, err := loadScorecards(ctx, st, "", cfg.ScorecardsFile)
+			return cards, err
+		},
 	})
 }

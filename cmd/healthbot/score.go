@@ -114,6 +114,14 @@ func loadScorecards(ctx context.Context, st *store.Store, flagPath, envPath stri
 	return in.Cards, in.Source, err
 }
 
+// cardsInForce is loadScorecards for serve's request-time views (the
+// team view): the file named by HEALTHBOT_SCORECARDS, else the newest
+// approved version, else the built-in defaults.
+func (m *Main) cardsInForce(ctx context.Context) (scoring.Scorecards, error) {
+	cards, _, err := loadScorecards(ctx, m.store, "", m.Config.ScorecardsFile)
+	return cards, err
+}
+
 func runScore(ctx context.Context, e *env, args []string) error {
 	f, err := parseScoreFlags(e, args)
 	if err != nil {

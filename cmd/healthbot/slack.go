@@ -8,7 +8,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/healthbot/healthbot/bot"
-	"github.com/healthbot/healthbot/scoring"
 )
 
 // startSlack builds the Slack side when SLACK_BOT_TOKEN is set: the Web API
@@ -63,7 +62,7 @@ func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *
 	timeline := bot.NewTimeline(m.store, api, m.Logger.With("component", "timeline"), time.Now)
 	timeline.Register(r, health)
 	health.Register(bot.OwnerSubcommand(health, m.store))
-	health.Register(bot.TeamSubcommand(health, m.store, scoring.Scorecards{}))
+	health.Register(bot.TeamSubcommand(health, m.store, m.cardsInForce))
 	// Alert messages and outcome questions: their buttons (alerts.go).
 	m.registerAlertButtons(r, health, timeline)
 	m.registerConversations(r, health, api) // /health link, channel messages (conversations.go)
