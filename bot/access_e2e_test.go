@@ -85,7 +85,7 @@ func setupAccessE2E(t *testing.T, allowedGroups ...string) accessE2E {
 		router.Action(id, h)
 	}
 	router.Event("app_home_opened", bot.HomeOpened{Health: h, Slack: api})
-	router.Event("link_shared", bot.Unfurls{Health: h, Slack: api, Log: log})
+	router.Event("link_shared", bot.Unfurls{Health: h, Slack: api, Guard: gate, Log: log})
 	mux := http.NewServeMux()
 	bot.NewHTTPTransport(router, e2eSecret, bot.HTTPOptions{}).Mount(mux)
 	srv := httptest.NewServer(mux)

@@ -19,7 +19,6 @@ import (
 type unfurlSlack interface {
 	UnfurlMessageContext(ctx context.Context, channelID, timestamp string, unfurls map[string]slack.Attachment, options ...slack.MsgOption) (string, string, string, error)
 	UnfurlMessageWorkObjectContext(ctx context.Context, channelID, timestamp string, unfurls map[string]slack.Attachment, metadata slack.WorkObjectMetadata, options ...slack.MsgOption) (string, string, string, error)
-	GetConversationInfoContext(ctx context.Context, input *slack.GetConversationInfoInput) (*slack.Channel, error)
 }
 
 // Unfurls is the link_shared EventHandler: a link to an account's CRM record
@@ -30,6 +29,9 @@ type unfurlSlack interface {
 type Unfurls struct {
 	Health *Health
 	Slack  unfurlSlack
+	// Guard is the access rule for the channel (the Gate: cached
+	// conversations.info, refusals counted).
+	Guard ChannelGuard
 	// Domains, when set (HEALTHBOT_UNFURL_DOMAINS), are the only link
 	// domains considered; Slack sends link_shared only for the domains in
 	// the manifest's unfurl_domains anyway.
@@ -49,6 +51,13 @@ func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
 	}
 	if e.Channel == "" || !isMessageTS(e.MessageTimeStamp) {
 		return nil // a link in the composer: no message to unfurl yet
+	}
+	// Before any card is read or noted in the audit as shown.
+	if err := u.Guard.CheckChannel(ctx, e.Channel); errors.Is(err, ErrSharedChannel) {
+		u.log().DebugContext(ctx, "no unfurl in an externally shared channel", "channel", e.Channel)
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("unfurl: %w", err)
 	}
 	unfurls := map[string]slack.Attachment{}
 	var entities []slack.WorkObjectEntity
@@ -75,17 +84,9 @@ func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
 	if len(unfurls) == 0 {
 		return nil
 	}
-	info, err := u.Slack.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: e.Channel})
-	if err != nil {
-		return fmt.Errorf("unfurl: conversations.info %s: %w", e.Channel, err)
-	}
-	if directoryChannel(info).External() { // the access rule (access.go)
-		u.log().DebugContext(ctx, "no unfurl in an externally shared channel", "channel", e.Channel)
-		return nil
-	}
 	// A Work Object where the app has Work Object previews enabled; Slack
 	// refuses the metadata otherwise, and the plain Block Kit unfurl goes.
-	_, _, _, err = u.Slack.UnfurlMessageWorkObjectContext(ctx, e.Channel, e.MessageTimeStamp, unfurls, slack.WorkObjectMetadata{Entities: entities})
+	_, _, _, err := u.Slack.UnfurlMessageWorkObjectContext(ctx, e.Channel, e.MessageTimeStamp, unfurls, slack.WorkObjectMetadata{Entities: entities})
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) {
 		u.log().DebugContext(ctx, "Work Object unfurl refused; unfurling with blocks", "error", se.Err)

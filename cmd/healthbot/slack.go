@@ -56,7 +56,7 @@ func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *
 		r.Action(id, health)
 	}
 	r.Event("app_home_opened", bot.HomeOpened{Health: health, Slack: api})
-	r.Event("link_shared", bot.Unfurls{Health: health, Slack: api, Domains: m.Config.UnfurlDomains, Log: m.Logger.With("component", "unfurl")})
+	r.Event("link_shared", bot.Unfurls{Health: health, Slack: api, Guard: m.gate, Domains: m.Config.UnfurlDomains, Log: m.Logger.With("component", "unfurl")})
 	// The account timeline (/health log, /health timeline, the Log button)
 	// and /health owner for managers (#17).
 	timeline := bot.NewTimeline(m.store, api, m.Logger.With("component", "timeline"), time.Now)
