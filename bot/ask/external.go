@@ -70,17 +70,12 @@ func (a *Asker) AccountMarkdown(ctx context.Context, externalID string) (string,
 	sess := a.newSession("")
 	var out accountOut
 	err := a.store.ReadOnly(ctx, func(ro *store.Store) error {
-		ms, err := findAccounts(ctx, ro, externalID, 11)
+		acct, err := ro.AccountByExternalID(ctx, externalID)
 		if err != nil {
-			return err
+			return err // store.ErrNotFound becomes ErrNoAccount below
 		}
-		for _, m := range ms {
-			if m.ExternalID == externalID {
-				out, err = sess.accountByID(ctx, ro, m.ID)
-				return err
-			}
-		}
-		return ErrNoAccount
+		out, err = sess.accountByID(ctx, ro, acct.ID)
+		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		err = ErrNoAccount
