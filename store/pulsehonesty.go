@@ -20,7 +20,7 @@ func (s *Store) PulseObservations(ctx context.Context, since time.Time) ([]scori
 		JOIN csm c ON c.id = p.csm_id
 		JOIN account a ON a.id = p.account_id
 		LEFT JOIN LATERAL (
-			SELECT score.band, score.subscores, score.scorecard FROM score WHERE score.account_id = p.account_id AND score.as_of <= p.answered_at::date
+			SELECT score.band, score.subscores, score.scorecard FROM score WHERE score.account_id = p.account_id AND score.as_of <= (p.answered_at AT TIME ZONE 'UTC')::date
 			ORDER BY score.as_of DESC LIMIT 1
 		) sc ON true
 		WHERE p.answered_at >= $1
