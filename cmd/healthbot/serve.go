@@ -105,10 +105,10 @@ func (m *Main) Run(ctx context.Context) error {
 	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.mux = http.NewServeMux()
 	m.mountOps()
-	intake, err := ingest.New(ingest.Config{Store: m.store, Logger: m.Logger, Registry: m.registry,
-		SignalKinds: func(ctx context.Context) (valid.Kinds, error) {
-			return signalKinds(ctx, m.store, m.Config.ScorecardsFile)
-		}})
+	kinds := &kindsCache{now: m.now, load: func(ctx context.Context) (valid.Kinds, error) {
+		return signalKinds(ctx, m.store, m.Config.ScorecardsFile)
+	}}
+	intake, err := ingest.New(ingest.Config{Store: m.store, Logger: m.Logger, Registry: m.registry, SignalKinds: kinds.get})
 	if err != nil {
 		return err
 	}
