@@ -372,9 +372,13 @@ func TestNinthAlertOfTheWeekGoesIntoTheDailySummary(t *testing.T) {
 	dms = to(calls, "U_DANA")
 	require.Len(t, dms, 1)
 	require.True(t, strings.HasPrefix(dms[0].Param("text"), "2 more alerts today: D12 · Turned red, D11 · Turned red"), dms[0].Param("text"))
-	counts, err := e.st.AlertDeliveryCounts(ctx)
+	counts, err := e.st.AlertDeliveryCounts(ctx, time.Time{})
 	require.NoError(t, err)
 	require.Equal(t, []store.DMsPerUserWeek{{UserID: "U_DANA", Week: "2026-W48", DMs: 8, Summary: 4}}, counts)
+	// alerts stats --days: only the weeks from since's on.
+	later, err := e.st.AlertDeliveryCounts(ctx, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) // 2026-W49
+	require.NoError(t, err)
+	require.Empty(t, later)
 }
 
 func TestTeamViewFlagsAMostlyGreenCSMForManagersOnly(t *testing.T) {

@@ -77,11 +77,16 @@ type DMsPerUserWeek struct {
 	Summary int
 }
 
-// AlertDeliveryCounts lists DMs and summary lines per person and week, by week then user.
-func (s *Store) AlertDeliveryCounts(ctx context.Context) ([]DMsPerUserWeek, error) {
+// AlertDeliveryCounts lists DMs and summary lines per person and week,
+// by week then user, from the week of since on (zero: every week).
+func (s *Store) AlertDeliveryCounts(ctx context.Context, since time.Time) ([]DMsPerUserWeek, error) {
+	from := ""
+	if !since.IsZero() {
+		from = scoring.ISOWeek(since) // "2026-W49": ISO weeks sort as text
+	}
 	rows, err := s.db.Query(ctx, `
 		SELECT user_id, week, count(*) FILTER (WHERE how = 'dm')::int, count(*) FILTER (WHERE how = 'summary')::int
-		FROM alert_delivery GROUP BY user_id, week ORDER BY week, user_id`)
+		FROM alert_delivery WHERE week >= $1 GROUP BY user_id, week ORDER BY week, user_id`, from)
 	if err != nil {
 		return nil, fmt.Errorf("alert deliveries: %w", err)
 	}

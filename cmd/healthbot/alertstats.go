@@ -44,7 +44,7 @@ func alertsCommand() command {
 			if err != nil {
 				return err
 			}
-			dms, err := st.AlertDeliveryCounts(ctx)
+			dms, err := st.AlertDeliveryCounts(ctx, since)
 			if err != nil {
 				return err
 			}

@@ -92,7 +92,7 @@ func (r demoReport) alertStats(ctx context.Context, since time.Time, summaries i
 	if err != nil {
 		return err
 	}
-	dms, err := r.st.AlertDeliveryCounts(ctx)
+	dms, err := r.st.AlertDeliveryCounts(ctx, time.Time{})
 	if err != nil {
 		return err
 	}
