@@ -186,21 +186,32 @@ func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorec
 			}
 		}
 	}
+	if len(days) > 1 {
+		bar.reading()
+	}
+	if err := scoreDays(ctx, st, cards, days, report); err != nil {
+		return err
+	}
+	if len(days) == 1 {
+		return nil
+	}
+	fmt.Fprintf(e.out, "Backfilled %d days from %s to %s: %d score rows written.\n", len(days),
+		days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly), written)
+	return nil
+}
+
+// scoreDays scores days in order, reporting each: one day is a daily
+// scoring run, more are a backfill (one pass over the signals for all).
+func scoreDays(ctx context.Context, st *store.Store, cards scoring.Scorecards, days []time.Time, done func(bot.ScoreSummary)) error {
 	if len(days) == 1 {
 		sum, err := bot.RunScoring(ctx, st, cards, days[0])
 		if err != nil {
 			return err
 		}
-		report(sum)
+		done(sum)
 		return nil
 	}
-	bar.reading()
-	if err := bot.Backfill(ctx, st, cards, days, report); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.out, "Backfilled %d days from %s to %s: %d score rows written.\n", len(days),
-		days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly), written)
-	return nil
+	return bot.Backfill(ctx, st, cards, days, done)
 }
 
 // discoverMetrics adds the signals no scorecard reads to cards (learning

@@ -26,7 +26,7 @@ type scoreDayJSON struct {
 }
 
 // scoreAsJSON is `score --json`: the same run as the lines for people
-// (metric discovery, then each day in its own transaction), printed as one
+// (metric discovery, then the days through scoreDays), printed as one
 // scoreJSON object and nothing else.
 func scoreAsJSON(ctx context.Context, e *env, st *store.Store, cards scoring.Scorecards, src string, days []time.Time) error {
 	quiet := *e
@@ -36,17 +36,16 @@ func scoreAsJSON(ctx context.Context, e *env, st *store.Store, cards scoring.Sco
 		return err
 	}
 	run := scoreJSON{Scorecards: src, Days: make([]scoreDayJSON, 0, len(days))}
-	for _, d := range days {
-		sum, err := bot.RunScoring(ctx, st, cards, d)
-		if err != nil {
-			return err
-		}
+	err = scoreDays(ctx, st, cards, days, func(sum bot.ScoreSummary) {
 		bands := map[string]int{}
 		for _, b := range []scoring.Band{scoring.BandGreen, scoring.BandYellow, scoring.BandRed, scoring.BandNone} {
 			bands[string(b)] = sum.Bands[b]
 		}
-		run.Days = append(run.Days, scoreDayJSON{AsOf: d.Format(time.DateOnly), Accounts: len(sum.Scores), Bands: bands, Written: sum.Written})
+		run.Days = append(run.Days, scoreDayJSON{AsOf: sum.AsOf.Format(time.DateOnly), Accounts: len(sum.Scores), Bands: bands, Written: sum.Written})
 		run.Written += sum.Written
+	})
+	if err != nil {
+		return err
 	}
 	return writeJSON(e.out, run)
 }
