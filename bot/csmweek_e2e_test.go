@@ -45,6 +45,9 @@ func weekSlack(c bottest.Call) *bottest.Reply {
 	if c.Method == "usergroups.users.list" {
 		return &bottest.Reply{Body: map[string]any{"ok": true, "users": []string{"U_BOSS"}}}
 	}
+	if c.Method == "users.info" && c.Param("user") == "UGUEST0" {
+		return &bottest.Reply{Body: map[string]any{"ok": true, "user": map[string]any{"id": "UGUEST0", "team_id": "T1", "is_restricted": true}}}
+	}
 	return nil
 }
 
@@ -75,7 +78,7 @@ func setupWeekWith(t *testing.T, budget int, seed bool) *weekE2E {
 	}
 	tl := bot.NewTimeline(e.st, api, log, e.clock.Now)
 	tl.Register(e.router, h)
-	h.Register(bot.OwnerSubcommand(h, e.st))
+	h.Register(bot.OwnerSubcommand(h, e.st, gate))
 	h.Register(bot.TeamSubcommand(h, e.st, nil))
 	e.alerts = bot.NewAlerts(bot.AlertsConfig{Store: e.st, Slack: api, Channel: alertChannel, Now: e.clock.Now, Logger: log,
 		PostFirstRun: true, Budget: budget, Timeline: tl, Views: api,
@@ -232,6 +235,15 @@ func TestOwnerByANonManagerIsRefusedPolitely(t *testing.T) {
 
 	got = e.command(t, "U_BOSS", "owner acme @nobody", "unknown")
 	require.Contains(t, got, "I know no CSM called @nobody")
+
+	// A guest is never given accounts, nor made a CSM.
+	got = e.command(t, "U_BOSS", "owner acme <@UGUEST0>", "guest")
+	require.Contains(t, got, "cannot be given accounts")
+	a, err = e.st.Account(ctx, e.world.Acme.ID)
+	require.NoError(t, err)
+	require.Equal(t, e.world.Bob.ID, a.OwnerID, "still Bob's")
+	_, err = e.st.CSMBySlackID(ctx, "UGUEST0")
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
 func TestNotUsefulIsStoredAndCounted(t *testing.T) {

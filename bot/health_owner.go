@@ -28,15 +28,22 @@ type csmFinder interface {
 	EnsureCSM(ctx context.Context, email, slackID, name string) (int64, error)
 }
 
+// userCheck says whether a Slack user may see account data (the Gate's
+// CheckUser); a person who may not is never given accounts.
+type userCheck interface {
+	CheckUser(ctx context.Context, userID string) error
+}
+
 // OwnerSubcommand is `/health owner ACCOUNT @person`: a manager (member of
 // HEALTHBOT_MANAGERS, the Gate's one definition) reassigns an account; the
-// next pulse and alerts follow the new owner.
-func OwnerSubcommand(h *Health, st OwnerStore) Subcommand {
+// next pulse and alerts follow the new owner. users refuses a guest or
+// outsider as the new owner; nil: no check (without Slack).
+func OwnerSubcommand(h *Health, st OwnerStore, users ChannelGuard) Subcommand {
 	return Subcommand{
 		Name: "owner", Aliases: []string{"reassign"}, Usage: "owner ACCOUNT @person",
 		Summary: "managers: give an account to another CSM",
 		Run: func(ctx context.Context, c HealthCall) (Message, error) {
-			return ownerCommand(ctx, h, st, c)
+			return ownerCommand(ctx, h, st, users, c)
 		},
 	}
 }
@@ -44,7 +51,7 @@ func OwnerSubcommand(h *Health, st OwnerStore) Subcommand {
 // slackMention is an escaped user mention, <@U123> or <@U123|maya>.
 var slackMention = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$`)
 
-func ownerCommand(ctx context.Context, h *Health, st OwnerStore, c HealthCall) (Message, error) {
+func ownerCommand(ctx context.Context, h *Health, st OwnerStore, users userCheck, c HealthCall) (Message, error) {
 	if !IsManager(ctx) {
 		return Message{}, UserErrorf(string(ReasonNotManager),
 			"Sorry — only managers can reassign accounts. Ask a member of the managers' group to run `%s owner ACCOUNT @person`.", HelpCommand)
@@ -61,7 +68,7 @@ func ownerCommand(ctx context.Context, h *Health, st OwnerStore, c HealthCall) (
 		}
 		return Message{}, err
 	}
-	csm, err := resolveCSM(ctx, st, who)
+	csm, err := resolveCSM(ctx, st, users, who)
 	if err != nil {
 		return Message{}, err
 	}
@@ -90,13 +97,21 @@ func ownerCommand(ctx context.Context, h *Health, st OwnerStore, c HealthCall) (
 
 // resolveCSM finds the CSM a command names: an escaped mention or a user
 // id (created as a CSM if new), or @name matched against the CSMs' names
-// and email local parts, which must be unambiguous.
-func resolveCSM(ctx context.Context, st csmFinder, who string) (scoring.CSM, error) {
+// and email local parts, which must be unambiguous. A person users
+// refuses (a guest, an outsider, a deactivated user) is refused here,
+// before a CSM is made for them.
+func resolveCSM(ctx context.Context, st csmFinder, users userCheck, who string) (scoring.CSM, error) {
 	id := ""
 	if m := slackMention.FindStringSubmatch(who); m != nil {
 		id = m[1]
 	} else if looksLikeUserID(who) {
 		id = who
+	}
+	if id != "" && users != nil {
+		if err := users.CheckUser(ctx, id); err != nil {
+			return scoring.CSM{}, &UserError{Code: "not_allowed", Err: err,
+				Message: fmt.Sprintf("<@%s> cannot be given accounts: healthbot shows account data only to full members of this workspace.", id)}
+		}
 	}
 	if id != "" {
 		c, err := st.CSMBySlackID(ctx, id)

@@ -149,7 +149,7 @@ func (p *Pulse) awayCommand(ctx context.Context, h *Health, c HealthCall) (Messa
 	switch rest := args[1:]; {
 	case len(rest) == 0:
 	case len(rest) == 2 && strings.EqualFold(rest[0], "cover"):
-		cv, err := resolveCSM(ctx, p.store, rest[1])
+		cv, err := resolveCSM(ctx, p.store, p.guard, rest[1])
 		if err != nil {
 			return Message{}, err
 		}

@@ -61,7 +61,7 @@ func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *
 	// and /health owner for managers (#17).
 	timeline := bot.NewTimeline(m.store, api, m.Logger.With("component", "timeline"), time.Now)
 	timeline.Register(r, health)
-	health.Register(bot.OwnerSubcommand(health, m.store))
+	health.Register(bot.OwnerSubcommand(health, m.store, m.channelGuard()))
 	health.Register(bot.TeamSubcommand(health, m.store, m.cardsInForce))
 	// Alert messages and outcome questions: their buttons (alerts.go).
 	m.registerAlertButtons(r, health, timeline)
