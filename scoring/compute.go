@@ -92,12 +92,29 @@ func newTable(accts []Account, fs FeatureSet, scs Scorecards) *table {
 		for j, m := range t.metrics {
 			if fv, ok := row[m.Key]; ok && !math.IsNaN(fv.Value) && !math.IsInf(fv.Value, 0) {
 				t.vals[i*k+j], t.has[i*k+j], t.held[j] = fv, true, true
-			} else if m.AbsentIsZero && m.Feature == FeatureSum {
+			}
+		}
+	}
+	t.zeroFillSparse()
+	return t
+}
+
+// zeroFillSparse gives the accounts without rows of a sparse count (rows
+// only on days something happened) a sum of 0 — but only where some
+// account of the run sends it: a count nobody sends is no data, not a
+// zero for everyone that would rank them all alike and count as fresh.
+func (t *table) zeroFillSparse() {
+	k := len(t.metrics)
+	for j, m := range t.metrics {
+		if !m.AbsentIsZero || m.Feature != FeatureSum || !t.held[j] {
+			continue
+		}
+		for i := range t.accts {
+			if !t.has[i*k+j] {
 				t.vals[i*k+j], t.has[i*k+j] = FeatureValue{Value: 0, AgeDays: float64(m.WindowDays)}, true
 			}
 		}
 	}
-	return t
 }
 
 // peerRanks holds, per metric column, the sorted values of every segment

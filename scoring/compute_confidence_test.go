@@ -32,6 +32,12 @@ func TestComputeConfidenceCountsOnlyMetricsWithData(t *testing.T) {
 		band       Band
 	}{
 		{"a metric and a family nobody sends are not missing", withContract, 83.875, 1, BandGreen},
+		{"a sparse count nobody sends is not zero for everyone", func(w *world) {
+			withContract(w)
+			w.cards[0].CustomMetrics = append(w.cards[0].CustomMetrics, Metric{Key: "exports", Family: FamilyUsage, Label: "Exports",
+				Unit: UnitCount, HigherIsBetter: true, Feature: FeatureSum, WindowDays: 90, AbsentIsZero: true,
+				Normalisation: NormPeerPercentile, Weight: 1, DirectionFrom: DirectionDeclared})
+		}, 83.875, 1, BandGreen},
 		{"a metric another account sends is missing", func(w *world) {
 			withContract(w)
 			w.features[2]["seats"] = FeatureValue{Value: 10}
