@@ -119,13 +119,11 @@ type DirectoryUser struct {
 // DirectoryChannel is what the Gate needs to know about a conversation
 // (conversations.info).
 type DirectoryChannel struct {
-	ID          string
-	IM          bool
-	Shared      bool // is_shared
-	ExtShared   bool // is_ext_shared
-	OrgShared   bool // is_org_shared
-	PendingExt  bool // is_pending_ext_shared
-	SharedTeams int  // connected or shared team ids besides ours, when Slack lists them
+	ID         string
+	Shared     bool // is_shared
+	ExtShared  bool // is_ext_shared
+	OrgShared  bool // is_org_shared
+	PendingExt bool // is_pending_ext_shared
 }
 
 // External reports whether people of another organisation can read the

@@ -65,8 +65,8 @@ func (s SlackAccess) Channel(ctx context.Context, id string) (DirectoryChannel, 
 // directoryChannel is what the access rules read of conversations.info.
 func directoryChannel(c *slack.Channel) DirectoryChannel {
 	return DirectoryChannel{
-		ID: c.ID, IM: c.IsIM, Shared: c.IsShared, ExtShared: c.IsExtShared, OrgShared: c.IsOrgShared,
-		PendingExt: c.IsPendingExtShared, SharedTeams: len(c.ConnectedTeamIDs) + len(c.SharedTeamIDs),
+		ID: c.ID, Shared: c.IsShared, ExtShared: c.IsExtShared, OrgShared: c.IsOrgShared,
+		PendingExt: c.IsPendingExtShared,
 	}
 }
 
