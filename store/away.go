@@ -2,13 +2,8 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-
-	"github.com/healthbot/healthbot/scoring"
 )
 
 // Away is a CSM's out-of-office (/health away until DATE [cover @sam]).
@@ -59,15 +54,4 @@ func (s *Store) AwayOn(ctx context.Context, day time.Time) (map[int64]Away, erro
 		out[a.CSMID] = a
 	}
 	return out, rows.Err()
-}
-
-// CSMByID reads one CSM, or ErrNotFound.
-func (s *Store) CSMByID(ctx context.Context, id int64) (scoring.CSM, error) {
-	var c scoring.CSM
-	err := s.db.QueryRow(ctx, `SELECT id, COALESCE(slack_user_id, ''), COALESCE(email, ''), name, tz, active FROM csm WHERE id = $1`, id).
-		Scan(&c.ID, &c.SlackUserID, &c.Email, &c.Name, &c.TZ, &c.Active)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return c, ErrNotFound
-	}
-	return c, err
 }

@@ -17,6 +17,15 @@ func (s *Store) CSMBySlackID(ctx context.Context, slackID string) (scoring.CSM, 
 	return csmFromRow(row), nil
 }
 
+// CSMByID returns one CSM, or ErrNotFound.
+func (s *Store) CSMByID(ctx context.Context, id int64) (scoring.CSM, error) {
+	row, err := s.q.GetCSM(ctx, id)
+	if err != nil {
+		return scoring.CSM{}, notFound(err)
+	}
+	return csmFromRow(row), nil
+}
+
 // CSMByEmail returns the CSM with that email (case-insensitive), or ErrNotFound.
 func (s *Store) CSMByEmail(ctx context.Context, email string) (scoring.CSM, error) {
 	row, err := s.q.GetCSMByEmail(ctx, email)
