@@ -173,21 +173,13 @@ func (s *Store) AlertStats(ctx context.Context, since, until time.Time) ([]Alert
 // AlertsFiredSince reads the alerts fired at or after since (not the quiet
 // ones), oldest first.
 func (s *Store) AlertsFiredSince(ctx context.Context, since time.Time) ([]AlertRecord, error) {
-	rows, err := s.db.Query(ctx, `SELECT id FROM alert WHERE fired_at >= $1 AND NOT quiet ORDER BY fired_at, id`, since)
+	rows, err := s.q.AlertsFiredSince(ctx, since)
 	if err != nil {
 		return nil, fmt.Errorf("alerts fired since %s: %w", since.Format(time.DateOnly), err)
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("alerts fired since %s: %w", since.Format(time.DateOnly), err)
-	}
-	out := make([]AlertRecord, 0, len(ids))
-	for _, id := range ids {
-		rec, err := s.Alert(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rec)
+	out := make([]AlertRecord, len(rows))
+	for i, r := range rows {
+		out[i] = alertFromRow(r)
 	}
 	return out, nil
 }

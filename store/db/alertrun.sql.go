@@ -12,6 +12,52 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const alertsFiredSince = `-- name: AlertsFiredSince :many
+SELECT id, account_id, kind, dedup_key, fired_at, summary, payload, state, snoozed_until, acted_by, assigned_to, resolved_at, channel_id, message_ts, dm_channel_id, dm_message_ts, updated_at, quiet FROM alert
+WHERE fired_at >= $1::timestamptz AND NOT quiet
+ORDER BY fired_at, id
+`
+
+// The alerts fired at or after since (not the quiet ones), oldest first.
+func (q *Queries) AlertsFiredSince(ctx context.Context, since time.Time) ([]Alert, error) {
+	rows, err := q.db.Query(ctx, alertsFiredSince, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Alert
+	for rows.Next() {
+		var i Alert
+		if err := rows.Scan(
+			&i.ID,
+			&i.AccountID,
+			&i.Kind,
+			&i.DedupKey,
+			&i.FiredAt,
+			&i.Summary,
+			&i.Payload,
+			&i.State,
+			&i.SnoozedUntil,
+			&i.ActedBy,
+			&i.AssignedTo,
+			&i.ResolvedAt,
+			&i.ChannelID,
+			&i.MessageTs,
+			&i.DmChannelID,
+			&i.DmMessageTs,
+			&i.UpdatedAt,
+			&i.Quiet,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const latestPulses = `-- name: LatestPulses :many
 SELECT DISTINCT ON (p.account_id) p.id, p.account_id, p.csm_id, COALESCE(c.name, '')::text AS csm_name,
        p.rating, p.reasons, p.note, p.week, p.answered_at, p.source

@@ -41,3 +41,9 @@ SELECT * FROM alert
 WHERE state <> 'resolved' AND fired_at >= sqlc.arg(since)::timestamptz
   AND (message_ts = '' OR dm_message_ts = '') AND NOT quiet
 ORDER BY fired_at, id;
+
+-- name: AlertsFiredSince :many
+-- The alerts fired at or after since (not the quiet ones), oldest first.
+SELECT * FROM alert
+WHERE fired_at >= sqlc.arg(since)::timestamptz AND NOT quiet
+ORDER BY fired_at, id;
