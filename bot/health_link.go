@@ -7,14 +7,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-)
 
-// ChannelLink is a Slack channel and the account it is linked to.
-type ChannelLink struct {
-	ChannelID         string
-	AccountExternalID string
-	AccountName       string
-}
+	"github.com/healthbot/healthbot/bot/conversations"
+)
 
 // ChannelLinker links channels to accounts for conversation signals;
 // cmd/healthbot adapts the intake's recorder to it, so bot needs no ingest
@@ -23,22 +18,12 @@ type ChannelLinker interface {
 	// Link links a channel to the account with that external id,
 	// replacing its earlier link; an unknown id is a UserError with code
 	// CodeUnknownAccount.
-	Link(ctx context.Context, channelID, accountRef string) (ChannelLink, error)
+	Link(ctx context.Context, channelID, accountRef string) (conversations.ChannelLink, error)
 	// Unlink removes a link and reports whether there was one.
 	Unlink(ctx context.Context, channelID string) (bool, error)
 	// Linked returns a channel's link; ok is false when it has none.
-	Linked(ctx context.Context, channelID string) (link ChannelLink, ok bool, err error)
+	Linked(ctx context.Context, channelID string) (link conversations.ChannelLink, ok bool, err error)
 }
-
-// ChannelFinder resolves a channel typed as plain text ("#acme-shared"):
-// Slack sends names unescaped when the command's escaping is off. It
-// returns ErrChannelNotFound for a name it does not know.
-type ChannelFinder interface {
-	ChannelByName(ctx context.Context, name string) (id string, err error)
-}
-
-// ErrChannelNotFound is ChannelFinder's answer for an unknown name.
-var ErrChannelNotFound = errors.New("channel not found")
 
 // CodeUnknownAccount is the UserError code of a link to an account id that
 // does not exist.
@@ -48,7 +33,7 @@ const CodeUnknownAccount = "unknown_account"
 // unlink #channel`, which start and stop recording a shared channel's
 // conversation signals. channels may be nil (then "#name" typed as plain
 // text is only understood for the channel the command runs in).
-func (h *Health) EnableChannelLinks(l ChannelLinker, channels ChannelFinder) {
+func (h *Health) EnableChannelLinks(l ChannelLinker, channels conversations.ChannelFinder) {
 	cl := channelLinks{h: h, linker: l, channels: channels}
 	h.Register(Subcommand{Name: "link", Usage: "link #channel ACCOUNT",
 		Summary: "record message counts and response times of a channel shared with the customer (never the text)", Run: cl.link})
@@ -58,7 +43,7 @@ func (h *Health) EnableChannelLinks(l ChannelLinker, channels ChannelFinder) {
 type channelLinks struct {
 	h        *Health
 	linker   ChannelLinker
-	channels ChannelFinder
+	channels conversations.ChannelFinder
 }
 
 const linkUsage = "Say which channel and which account, like `" + HelpCommand + " link #acme-shared acme` " +
@@ -94,14 +79,14 @@ func (c channelLinks) link(ctx context.Context, call HealthCall) (Message, error
 
 // linkAccount links by external id and, when no account has that id,
 // by the account's name as /health finds it.
-func (c channelLinks) linkAccount(ctx context.Context, ch, account string) (ChannelLink, error) {
+func (c channelLinks) linkAccount(ctx context.Context, ch, account string) (conversations.ChannelLink, error) {
 	l, err := c.linker.Link(ctx, ch, account)
 	if ErrorCode(err) != CodeUnknownAccount {
 		return l, err
 	}
 	res, ferr := c.h.find(ctx, account)
 	if ferr != nil {
-		return ChannelLink{}, ferr
+		return conversations.ChannelLink{}, ferr
 	}
 	if e, ok := res.One(); ok {
 		return c.linker.Link(ctx, ch, e.ExternalID)
@@ -112,10 +97,10 @@ func (c channelLinks) linkAccount(ctx context.Context, ch, account string) (Chan
 			names = append(names, fmt.Sprintf("%s (`%s`)", e.Name, e.ExternalID))
 		}
 		slices.Sort(names)
-		return ChannelLink{}, UserErrorf("ambiguous_account", "Several accounts match “%s”: %s. Link with the id in backticks.",
+		return conversations.ChannelLink{}, UserErrorf("ambiguous_account", "Several accounts match “%s”: %s. Link with the id in backticks.",
 			account, strings.Join(names, ", "))
 	}
-	return ChannelLink{}, err
+	return conversations.ChannelLink{}, err
 }
 
 func (c channelLinks) status(ctx context.Context, ch string) (Message, error) {
@@ -203,7 +188,7 @@ func (c channelLinks) channelByName(ctx context.Context, name string) (string, e
 		return "", UserErrorf("bad_input", "I could not tell which channel “#%s” is. Run `%s link ACCOUNT` in the channel itself.", name, HelpCommand)
 	}
 	id, err := c.channels.ChannelByName(ctx, strings.ToLower(name))
-	if errors.Is(err, ErrChannelNotFound) {
+	if errors.Is(err, conversations.ErrChannelNotFound) {
 		return "", UserErrorf("bad_input", "I can't see a channel named “#%s”. If it is private, invite me first, "+
 			"or run `%s link ACCOUNT` in the channel itself.", name, HelpCommand)
 	}

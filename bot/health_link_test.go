@@ -10,29 +10,30 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/conversations"
 )
 
 // fakeLinker keeps links in a map, like the recorder, and knows accounts by
 // external id only.
 type fakeLinker struct {
 	accounts map[string]string // external id → name
-	links    map[string]bot.ChannelLink
+	links    map[string]conversations.ChannelLink
 	calls    []string // "link C ref", "unlink C"
 	err      error    // returned by every call when set
 }
 
 var _ bot.ChannelLinker = (*fakeLinker)(nil)
 
-func (f *fakeLinker) Link(_ context.Context, ch, ref string) (bot.ChannelLink, error) {
+func (f *fakeLinker) Link(_ context.Context, ch, ref string) (conversations.ChannelLink, error) {
 	f.calls = append(f.calls, "link "+ch+" "+ref)
 	if f.err != nil {
-		return bot.ChannelLink{}, f.err
+		return conversations.ChannelLink{}, f.err
 	}
 	name, ok := f.accounts[ref]
 	if !ok {
-		return bot.ChannelLink{}, &bot.UserError{Code: bot.CodeUnknownAccount, Message: fmt.Sprintf("There is no account %q.", ref)}
+		return conversations.ChannelLink{}, &bot.UserError{Code: bot.CodeUnknownAccount, Message: fmt.Sprintf("There is no account %q.", ref)}
 	}
-	l := bot.ChannelLink{ChannelID: ch, AccountExternalID: ref, AccountName: name}
+	l := conversations.ChannelLink{ChannelID: ch, AccountExternalID: ref, AccountName: name}
 	f.links[ch] = l
 	return l, nil
 }
@@ -44,7 +45,7 @@ func (f *fakeLinker) Unlink(_ context.Context, ch string) (bool, error) {
 	return ok, f.err
 }
 
-func (f *fakeLinker) Linked(_ context.Context, ch string) (bot.ChannelLink, bool, error) {
+func (f *fakeLinker) Linked(_ context.Context, ch string) (conversations.ChannelLink, bool, error) {
 	l, ok := f.links[ch]
 	return l, ok, f.err
 }
@@ -55,7 +56,7 @@ type fakeChannels struct {
 	err    error
 }
 
-var _ bot.ChannelFinder = fakeChannels{}
+var _ conversations.ChannelFinder = fakeChannels{}
 
 func (f fakeChannels) ChannelByName(_ context.Context, name string) (string, error) {
 	if f.err != nil {
@@ -63,7 +64,7 @@ func (f fakeChannels) ChannelByName(_ context.Context, name string) (string, err
 	}
 	id, ok := f.byName[name]
 	if !ok {
-		return "", bot.ErrChannelNotFound
+		return "", conversations.ErrChannelNotFound
 	}
 	return id, nil
 }
@@ -74,7 +75,7 @@ func setupLinks(t *testing.T) (*bot.Health, *fakeLinker) {
 	t.Helper()
 	h, b := setup(t)
 	w := b.world
-	l := &fakeLinker{links: map[string]bot.ChannelLink{}, accounts: map[string]string{}}
+	l := &fakeLinker{links: map[string]conversations.ChannelLink{}, accounts: map[string]string{}}
 	for _, a := range []struct{ ext, name string }{
 		{w.Acme.ExternalID, w.Acme.Name}, {w.AcmeLabs.ExternalID, w.AcmeLabs.Name},
 		{w.HooliUS.ExternalID, w.HooliUS.Name}, {w.HooliEU.ExternalID, w.HooliEU.Name},

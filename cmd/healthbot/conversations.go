@@ -10,6 +10,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/ask"
+	slackconv "github.com/healthbot/healthbot/bot/conversations"
 	"github.com/healthbot/healthbot/ingest/conversations"
 	"github.com/healthbot/healthbot/store"
 )
@@ -26,8 +27,8 @@ func (m *Main) registerConversations(r *bot.Router, health *bot.Health, api *sla
 // the harness's router and client.
 func wireConversations(r *bot.Router, health *bot.Health, rec *conversations.Recorder, st *store.Store, api *slack.Client, log *slog.Logger) {
 	b := conversationBridge{rec: rec}
-	health.EnableChannelLinks(b, bot.SlackChannels{Client: api})
-	r.Event("message", bot.NewConversationLog(b, st, api, bot.NewSlackMembers(api, nil), log))
+	health.EnableChannelLinks(b, slackconv.SlackChannels{Client: api})
+	r.Event("message", slackconv.NewConversationLog(b, st, api, slackconv.NewSlackMembers(api, nil), log))
 }
 
 // newConversations is the conversation recorder, classifying customer
@@ -43,12 +44,12 @@ func newSentiment(cfg Config, log *slog.Logger) conversations.Sentiment {
 	if !cfg.ModelEnabled() {
 		return nil
 	}
-	client, err := ask.NewClient(cfg.OpenAIAPIKey, cfg.OpenAIBaseURL, &http.Client{Timeout: bot.DefaultSentimentTimeout * 3 / 2})
+	client, err := ask.NewClient(cfg.OpenAIAPIKey, cfg.OpenAIBaseURL, &http.Client{Timeout: slackconv.DefaultSentimentTimeout * 3 / 2})
 	if err != nil {
 		log.Error("conversation sentiment disabled", "err", err)
 		return nil
 	}
-	return bot.SentimentModel{Client: client, Model: cfg.OpenAIModel}
+	return slackconv.SentimentModel{Client: client, Model: cfg.OpenAIModel}
 }
 
 // conversationBridge adapts the intake's recorder to the interfaces bot
@@ -57,16 +58,16 @@ func newSentiment(cfg Config, log *slog.Logger) conversations.Sentiment {
 type conversationBridge struct{ rec *conversations.Recorder }
 
 var (
-	_ bot.ChannelLinker        = conversationBridge{}
-	_ bot.ConversationRecorder = conversationBridge{}
-	_ conversations.Sentiment  = bot.SentimentModel{}
-	_ bot.MemberDirectory      = (*bot.SlackMembers)(nil)
-	_ bot.ChannelFinder        = bot.SlackChannels{}
-	_ bot.SelfIdentifier       = (*slack.Client)(nil)
-	_ bot.CSMFinder            = (*store.Store)(nil)
+	_ bot.ChannelLinker              = conversationBridge{}
+	_ slackconv.ConversationRecorder = conversationBridge{}
+	_ conversations.Sentiment        = slackconv.SentimentModel{}
+	_ slackconv.MemberDirectory      = (*slackconv.SlackMembers)(nil)
+	_ slackconv.ChannelFinder        = slackconv.SlackChannels{}
+	_ slackconv.SelfIdentifier       = (*slack.Client)(nil)
+	_ slackconv.CSMFinder            = (*store.Store)(nil)
 )
 
-func (b conversationBridge) Link(ctx context.Context, channelID, accountRef string) (bot.ChannelLink, error) {
+func (b conversationBridge) Link(ctx context.Context, channelID, accountRef string) (slackconv.ChannelLink, error) {
 	l, err := b.rec.Link(ctx, channelID, accountRef)
 	return channelLink(l), userError(err)
 }
@@ -76,18 +77,18 @@ func (b conversationBridge) Unlink(ctx context.Context, channelID string) (bool,
 	return ok, userError(err)
 }
 
-func (b conversationBridge) Linked(ctx context.Context, channelID string) (bot.ChannelLink, bool, error) {
+func (b conversationBridge) Linked(ctx context.Context, channelID string) (slackconv.ChannelLink, bool, error) {
 	l, ok, err := b.rec.Linked(ctx, channelID)
 	return channelLink(l), ok, userError(err)
 }
 
-func (b conversationBridge) Record(ctx context.Context, m bot.ConversationMessage) (bool, error) {
+func (b conversationBridge) Record(ctx context.Context, m slackconv.ConversationMessage) (bool, error) {
 	ok, err := b.rec.Record(ctx, conversations.Message{ChannelID: m.ChannelID, UserID: m.UserID, FromTeam: m.FromTeam, TS: m.TS, Text: m.Text})
 	return ok, userError(err)
 }
 
-func channelLink(l conversations.Link) bot.ChannelLink {
-	return bot.ChannelLink{ChannelID: l.ChannelID, AccountExternalID: l.AccountExternalID, AccountName: l.AccountName}
+func channelLink(l conversations.Link) slackconv.ChannelLink {
+	return slackconv.ChannelLink{ChannelID: l.ChannelID, AccountExternalID: l.AccountExternalID, AccountName: l.AccountName}
 }
 
 // userError turns the recorder's *conversations.Error into a bot.UserError

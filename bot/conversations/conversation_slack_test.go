@@ -1,4 +1,4 @@
-package bot_test
+package conversations_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/conversations"
 )
 
 func TestSlackChannelsPagesThroughConversationsList(t *testing.T) {
@@ -28,7 +29,7 @@ func TestSlackChannelsPagesThroughConversationsList(t *testing.T) {
 		return &bottest.Reply{Body: pages[c.Param("cursor")]}
 	})
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ch := bot.SlackChannels{Client: api}
+	ch := conversations.SlackChannels{Client: api}
 
 	id, err := ch.ChannelByName(context.Background(), "acme-shared")
 	require.NoError(t, err)
@@ -39,7 +40,7 @@ func TestSlackChannelsPagesThroughConversationsList(t *testing.T) {
 	require.Equal(t, "true", calls[0].Param("exclude_archived"))
 
 	_, err = ch.ChannelByName(context.Background(), "nope")
-	require.ErrorIs(t, err, bot.ErrChannelNotFound)
+	require.ErrorIs(t, err, conversations.ErrChannelNotFound)
 }
 
 func TestSlackMembersCachesUsersInfo(t *testing.T) {
@@ -63,10 +64,10 @@ func TestSlackMembersCachesUsersInfo(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	m := bot.NewSlackMembers(api, clock)
+	m := conversations.NewSlackMembers(api, clock)
 	ctx := context.Background()
 
-	for id, want := range map[string]bot.Member{
+	for id, want := range map[string]conversations.Member{
 		"UGUEST": {TeamID: "T1", Guest: true},
 		"USCG":   {TeamID: "T1", Guest: true},
 		"UORG":   {TeamID: "T7", EnterpriseID: "E1"},

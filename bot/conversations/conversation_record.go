@@ -1,4 +1,4 @@
-package bot
+package conversations
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -73,7 +74,7 @@ type ConversationLog struct {
 	whoAmI *slack.AuthTestResponse // cached once auth.test answered
 }
 
-var _ EventHandler = (*ConversationLog)(nil)
+var _ chat.EventHandler = (*ConversationLog)(nil)
 
 // NewConversationLog makes the handler; members and log may be nil.
 func NewConversationLog(rec ConversationRecorder, csms CSMFinder, self SelfIdentifier, members MemberDirectory, log *slog.Logger) *ConversationLog {
@@ -86,7 +87,7 @@ func NewConversationLog(rec ConversationRecorder, csms CSMFinder, self SelfIdent
 // HandleEvent records a message event of a linked channel; edits,
 // deletions, joins, bots, the bot itself and questions to the bot (which
 // also arrive as app_mention) are skipped.
-func (c *ConversationLog) HandleEvent(ctx context.Context, ev Event) error {
+func (c *ConversationLog) HandleEvent(ctx context.Context, ev chat.Event) error {
 	m, ok := ev.Data.(*slackevents.MessageEvent)
 	if !ok || !peopleTalking(m) {
 		return nil

@@ -1,4 +1,4 @@
-package bot_test
+package conversations_test
 
 import (
 	"context"
@@ -12,10 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/healthbot/healthbot/bot/conversations"
 	openai "github.com/sashabaranov/go-openai"
 	"github.com/stretchr/testify/require"
-
-	"github.com/healthbot/healthbot/bot"
 )
 
 // chatRequest is a chat-completions request as it arrives on the wire.
@@ -81,10 +80,10 @@ func (f *fakeClassifier) requests() ([]chatRequest, []string) {
 	return append([]chatRequest(nil), f.reqs...), append([]string(nil), f.auth...)
 }
 
-func (f *fakeClassifier) model(timeout time.Duration) bot.SentimentModel {
+func (f *fakeClassifier) model(timeout time.Duration) conversations.SentimentModel {
 	cfg := openai.DefaultConfig("sk-test")
 	cfg.BaseURL = f.srv.URL + "/v1"
-	return bot.SentimentModel{Client: openai.NewClientWithConfig(cfg), Model: "gpt-test", Timeout: timeout}
+	return conversations.SentimentModel{Client: openai.NewClientWithConfig(cfg), Model: "gpt-test", Timeout: timeout}
 }
 
 func TestSentimentModelClassifies(t *testing.T) {

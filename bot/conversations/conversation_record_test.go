@@ -1,4 +1,4 @@
-package bot_test
+package conversations_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/conversations"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -23,16 +24,16 @@ import (
 type fakeRecorder struct {
 	mu       sync.Mutex
 	linked   map[string]bool
-	recorded []bot.ConversationMessage
+	recorded []conversations.ConversationMessage
 }
 
-var _ bot.ConversationRecorder = (*fakeRecorder)(nil)
+var _ conversations.ConversationRecorder = (*fakeRecorder)(nil)
 
-func (f *fakeRecorder) Linked(_ context.Context, ch string) (bot.ChannelLink, bool, error) {
-	return bot.ChannelLink{ChannelID: ch}, f.linked[ch], nil
+func (f *fakeRecorder) Linked(_ context.Context, ch string) (conversations.ChannelLink, bool, error) {
+	return conversations.ChannelLink{ChannelID: ch}, f.linked[ch], nil
 }
 
-func (f *fakeRecorder) Record(_ context.Context, m bot.ConversationMessage) (bool, error) {
+func (f *fakeRecorder) Record(_ context.Context, m conversations.ConversationMessage) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.recorded = append(f.recorded, m)
@@ -46,7 +47,7 @@ type fakeCSMs struct {
 	lookups int
 }
 
-var _ bot.CSMFinder = (*fakeCSMs)(nil)
+var _ conversations.CSMFinder = (*fakeCSMs)(nil)
 
 func (f *fakeCSMs) CSMBySlackID(_ context.Context, id string) (scoring.CSM, error) {
 	f.lookups++
@@ -66,7 +67,7 @@ type fakeSelf struct {
 	calls int
 }
 
-var _ bot.SelfIdentifier = (*fakeSelf)(nil)
+var _ conversations.SelfIdentifier = (*fakeSelf)(nil)
 
 func (f *fakeSelf) AuthTestContext(context.Context) (*slack.AuthTestResponse, error) {
 	f.calls++
@@ -79,13 +80,13 @@ func (f *fakeSelf) AuthTestContext(context.Context) (*slack.AuthTestResponse, er
 
 // fakeMembers is a users.info by map.
 type fakeMembers struct {
-	byID map[string]bot.Member
+	byID map[string]conversations.Member
 	err  error
 }
 
-var _ bot.MemberDirectory = fakeMembers{}
+var _ conversations.MemberDirectory = fakeMembers{}
 
-func (f fakeMembers) Member(_ context.Context, id string) (bot.Member, error) {
+func (f fakeMembers) Member(_ context.Context, id string) (conversations.Member, error) {
 	return f.byID[id], f.err
 }
 
@@ -97,17 +98,17 @@ type recordBundle struct {
 
 // setupRecord is the message handler for workspace T1 (bot UBOT) with
 // channel CLINKED linked, CSM UCSM, colleague UTEAM, guest UGUEST.
-func setupRecord(t *testing.T) (*bot.ConversationLog, recordBundle) {
+func setupRecord(t *testing.T) (*conversations.ConversationLog, recordBundle) {
 	t.Helper()
 	b := recordBundle{
 		rec:  &fakeRecorder{linked: map[string]bool{"CLINKED": true}},
 		csms: &fakeCSMs{ids: map[string]bool{"UCSM": true}},
 		self: &fakeSelf{who: slack.AuthTestResponse{TeamID: "T1", UserID: "UBOT", BotID: "BBOT"}},
 	}
-	members := fakeMembers{byID: map[string]bot.Member{
+	members := fakeMembers{byID: map[string]conversations.Member{
 		"UTEAM": {TeamID: "T1"}, "UGUEST": {TeamID: "T1", Guest: true}, "UCUST": {TeamID: "T2"},
 	}}
-	return bot.NewConversationLog(b.rec, b.csms, b.self, members, nil), b
+	return conversations.NewConversationLog(b.rec, b.csms, b.self, members, nil), b
 }
 
 // messageEvent parses an Events API message as Slack sends it.
@@ -188,8 +189,8 @@ func TestConversationLogEnterpriseAndDirectoryFailure(t *testing.T) {
 	t.Parallel()
 	rec := &fakeRecorder{linked: map[string]bool{"CLINKED": true}}
 	self := &fakeSelf{who: slack.AuthTestResponse{TeamID: "T1", EnterpriseID: "E1", UserID: "UBOT"}}
-	members := fakeMembers{byID: map[string]bot.Member{"UORG": {TeamID: "T7", EnterpriseID: "E1"}, "UOUT": {TeamID: "T8", EnterpriseID: "E2"}}}
-	c := bot.NewConversationLog(rec, &fakeCSMs{}, self, members, nil)
+	members := fakeMembers{byID: map[string]conversations.Member{"UORG": {TeamID: "T7", EnterpriseID: "E1"}, "UOUT": {TeamID: "T8", EnterpriseID: "E2"}}}
+	c := conversations.NewConversationLog(rec, &fakeCSMs{}, self, members, nil)
 	for _, raw := range []string{
 		`{"type":"message","channel":"CLINKED","user":"UORG","user_team":"T7","text":"hi","ts":"1772442000.000001"}`,
 		`{"type":"message","channel":"CLINKED","user":"UOUT","user_team":"T8","text":"hi","ts":"1772442000.000002"}`,
@@ -200,7 +201,7 @@ func TestConversationLogEnterpriseAndDirectoryFailure(t *testing.T) {
 	require.False(t, rec.recorded[1].FromTeam)
 
 	rec2 := &fakeRecorder{linked: map[string]bool{"CLINKED": true}}
-	down := bot.NewConversationLog(rec2, &fakeCSMs{}, self, fakeMembers{err: errors.New("users.info: ratelimited")}, nil)
+	down := conversations.NewConversationLog(rec2, &fakeCSMs{}, self, fakeMembers{err: errors.New("users.info: ratelimited")}, nil)
 	require.NoError(t, down.HandleEvent(context.Background(), messageEvent(t,
 		`{"type":"message","channel":"CLINKED","user":"UX","user_team":"T1","text":"hi","ts":"1772442000.000003"}`)))
 	require.True(t, rec2.recorded[0].FromTeam, "without the directory the event's workspace decides")
@@ -227,13 +228,13 @@ func TestParseSlackTS(t *testing.T) {
 		"1700000000":        time.Unix(1700000000, 0),
 		"1700000000.999999": time.Unix(1700000000, 999999000),
 	} {
-		got, err := bot.ParseSlackTS(ts)
+		got, err := conversations.ParseSlackTS(ts)
 		require.NoError(t, err, ts)
 		require.True(t, got.Equal(want), "%s: %v, want %v", ts, got, want)
 		require.Equal(t, time.UTC, got.Location())
 	}
 	for _, bad := range []string{"", ".5", "abc", "1700000000.", "-1700000000.1", "1700000000.+1", "1700000000.1234567890", "1.2.3"} {
-		_, err := bot.ParseSlackTS(bad)
+		_, err := conversations.ParseSlackTS(bad)
 		require.Error(t, err, bad)
 	}
 }
@@ -242,7 +243,7 @@ func TestParseSlackTS(t *testing.T) {
 // linked channels: public and private channel messages, with their scopes.
 func TestManifestSubscribesToChannelMessages(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile("../slack/manifest.yaml")
+	raw, err := os.ReadFile("../../slack/manifest.yaml")
 	require.NoError(t, err)
 	var m struct {
 		OAuth struct {
