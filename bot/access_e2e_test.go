@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/bot/healthtest"
@@ -76,7 +77,7 @@ func setupAccessE2E(t *testing.T, allowedGroups ...string) accessE2E {
 	fake := bottest.NewSlack(t, accessSlack)
 	log := slog.New(slog.DiscardHandler)
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, log)
-	gate := bot.NewGate(bot.GateConfig{Directory: bot.SlackAccess{API: api}, Audit: bot.StoreAudit{Store: st}, AllowedGroups: allowedGroups})
+	gate := access.NewGate(access.GateConfig{Directory: access.SlackAccess{API: api}, Audit: access.StoreAudit{Store: st}, AllowedGroups: allowedGroups})
 	router := bot.NewRouter(bot.RouterOptions{Logger: log, Responder: bot.NewSlackResponder(api, nil, nil, log), Access: gate})
 	h := bot.NewHealth(st, log, func() time.Time { return testNow })
 	router.Command("/health", h)
@@ -195,7 +196,7 @@ func (a accessE2E) audit(t *testing.T, user string) []store.AccessRecord {
 	return rows
 }
 
-func wantRefusal(t *testing.T, rows []store.AccessRecord, surface bot.Surface, reason bot.Reason) {
+func wantRefusal(t *testing.T, rows []store.AccessRecord, surface access.Surface, reason access.Reason) {
 	t.Helper()
 	for _, r := range rows {
 		if !r.Allowed && r.Surface == string(surface) && r.Reason == string(reason) && len(r.AccountIDs) == 0 {
@@ -231,12 +232,12 @@ func TestAccessRefusesOutsidersOnEverySurface(t *testing.T) {
 	a.idle(t)
 
 	for name, p := range map[string]bottest.Post{"guest command": guest, "external open card": open, "external share": share} {
-		if p.Message.Text != bot.RefusedText || p.Message.ResponseType == slack.ResponseTypeInChannel || p.Message.Blocks != nil {
+		if p.Message.Text != access.RefusedText || p.Message.ResponseType == slack.ResponseTypeInChannel || p.Message.Blocks != nil {
 			t.Errorf("%s answered %q (%s), want the ephemeral refusal", name, p.Message.Text, p.Message.ResponseType)
 		}
 	}
 	dms := a.fake.Calls("chat.postMessage")
-	if len(dms) != 1 || dms[0].Param("channel") != "DEXT" || dms[0].Param("text") != bot.RefusedText {
+	if len(dms) != 1 || dms[0].Param("channel") != "DEXT" || dms[0].Param("text") != access.RefusedText {
 		t.Errorf("chat.postMessage calls = %q, want one refusal in DEXT", brief(dms))
 	}
 	if eph := a.fake.Calls("chat.postEphemeral"); len(eph) != 0 {
@@ -250,12 +251,12 @@ func TestAccessRefusesOutsidersOnEverySurface(t *testing.T) {
 		t.Fatalf("account data reached Slack for refused users: %q", leaked)
 	}
 	ext := a.audit(t, "UEXT")
-	wantRefusal(t, ext, bot.SurfaceMention, bot.ReasonExternal)
-	wantRefusal(t, ext, bot.SurfaceDM, bot.ReasonExternal)
-	wantRefusal(t, ext, bot.SurfaceAction, bot.ReasonExternal)
+	wantRefusal(t, ext, access.SurfaceMention, access.ReasonExternal)
+	wantRefusal(t, ext, access.SurfaceDM, access.ReasonExternal)
+	wantRefusal(t, ext, access.SurfaceAction, access.ReasonExternal)
 	guests := a.audit(t, "UGUEST")
-	wantRefusal(t, guests, bot.SurfaceCommand, bot.ReasonGuest)
-	wantRefusal(t, guests, bot.SurfaceEvent, bot.ReasonGuest)
+	wantRefusal(t, guests, access.SurfaceCommand, access.ReasonGuest)
+	wantRefusal(t, guests, access.SurfaceEvent, access.ReasonGuest)
 	if len(ext) != 4 || len(guests) != 2 {
 		t.Errorf("audit rows: %d for UEXT, %d for UGUEST; want 4 and 2", len(ext), len(guests))
 	}
@@ -279,13 +280,13 @@ func TestAccessAllowedGroups(t *testing.T) {
 	a := setupAccessE2E(t, "@cs-team")
 	out := a.commandAs(t, "UOUT", "T1", "C1", "Globex Corporation", "out")
 	a.idle(t)
-	if out.Message.Text != bot.RefusedText {
+	if out.Message.Text != access.RefusedText {
 		t.Errorf("non-member answered %q", out.Message.Text)
 	}
 	if leaked := a.leaks(t); len(leaked) > 0 {
 		t.Fatalf("account data reached Slack for a non-member: %q", leaked)
 	}
-	wantRefusal(t, a.audit(t, "UOUT"), bot.SurfaceCommand, bot.ReasonNotInGroup)
+	wantRefusal(t, a.audit(t, "UOUT"), access.SurfaceCommand, access.ReasonNotInGroup)
 	if n := len(a.fake.Calls("usergroups.list")); n != 1 {
 		t.Errorf("usergroups.list called %d times, want 1 (the handle is resolved once)", n)
 	}
@@ -326,12 +327,12 @@ func TestAccessSharedChannels(t *testing.T) {
 		t.Errorf("posted into the shared channel: %q", brief(posts))
 	}
 	eph := a.fake.Calls("chat.postEphemeral")
-	if len(eph) != 1 || eph[0].Param("user") != "U1" || eph[0].Param("text") != bot.SharedChannelText {
+	if len(eph) != 1 || eph[0].Param("user") != "U1" || eph[0].Param("text") != access.SharedChannelText {
 		t.Errorf("mention in a shared channel: %q, want one ephemeral explanation to U1", brief(eph))
 	}
 	rows := a.audit(t, "U1")
-	wantRefusal(t, rows, bot.SurfaceAction, bot.ReasonSharedChan)
-	wantRefusal(t, rows, bot.SurfaceMention, bot.ReasonSharedChan)
+	wantRefusal(t, rows, access.SurfaceAction, access.ReasonSharedChan)
+	wantRefusal(t, rows, access.SurfaceMention, access.ReasonSharedChan)
 
 	// In an internal channel the same mention is answered in its thread.
 	a.event(t, "Ev2", map[string]any{"type": "app_mention", "user": "U1", "user_team": "T1",
@@ -361,7 +362,7 @@ func TestAccessUnfurls(t *testing.T) {
 	if leaked := a.leaks(t); len(leaked) > 0 {
 		t.Fatalf("account data reached Slack: %q", leaked)
 	}
-	wantRefusal(t, a.audit(t, "UGUEST"), bot.SurfaceEvent, bot.ReasonGuest)
+	wantRefusal(t, a.audit(t, "UGUEST"), access.SurfaceEvent, access.ReasonGuest)
 
 	link("Ev3", "U1", "C1")
 	a.fake.WaitCalls(t, "chat.unfurl", 1)

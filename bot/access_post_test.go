@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
 )
@@ -23,10 +24,10 @@ func (f guardFunc) CheckChannel(ctx context.Context, channel string) error { ret
 func (f guardFunc) CheckUser(ctx context.Context, user string) error       { return f(ctx, user) }
 
 // connected says the channel named is shared with another organisation.
-func connected(shared string) bot.ChannelGuard {
+func connected(shared string) access.ChannelGuard {
 	return guardFunc(func(_ context.Context, ch string) error {
 		if ch == shared {
-			return fmt.Errorf("%s: %w", ch, bot.ErrSharedChannel)
+			return fmt.Errorf("%s: %w", ch, access.ErrSharedChannel)
 		}
 		return nil
 	})
@@ -36,7 +37,7 @@ func TestDigestIsNotPostedToASharedChannel(t *testing.T) {
 	t.Parallel()
 	d, b := setupDigest(t, nil, func(c *bot.DigestConfig) { c.Guard = connected("C0DIGEST") })
 	_, err := d.Post(context.Background(), digestAt)
-	require.ErrorIs(t, err, bot.ErrSharedChannel)
+	require.ErrorIs(t, err, access.ErrSharedChannel)
 	require.ErrorContains(t, err, "HEALTHBOT_DIGEST_CHANNEL")
 	require.Empty(t, b.slack.Calls("chat.postMessage"))
 }
@@ -65,12 +66,12 @@ func TestAlertsAreAssignedOnlyToInsidersByManagers(t *testing.T) {
 	}, "", "U_OWNER")
 	log := slog.New(slog.DiscardHandler)
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: s.fake.APIURL()}, log)
-	gate := bot.NewGate(bot.GateConfig{Directory: bot.SlackAccess{API: api}, Managers: "S0MANAGERS"})
+	gate := access.NewGate(access.GateConfig{Directory: access.SlackAccess{API: api}, Managers: "S0MANAGERS"})
 	a := bot.NewAlerts(bot.AlertsConfig{Store: s.st, Slack: s.api, Channel: alertChannel, Now: s.clock.Now, PostFirstRun: true,
 		Retry: bot.RateLimitRetrier{Sleep: func(context.Context, time.Duration) error { return nil }},
 		Guard: guardFunc(func(ctx context.Context, id string) error {
 			if id == "U_GUEST" {
-				return &bot.RefusedError{UserID: id, Reason: bot.ReasonGuest}
+				return &access.RefusedError{UserID: id, Reason: access.ReasonGuest}
 			}
 			return gate.CheckUser(ctx, id)
 		})})
@@ -107,7 +108,7 @@ func TestPulseIsNotSentToGuests(t *testing.T) {
 	e := newPulseEnv(t, pulseMonday, pulseOpts{cfg: func(c *bot.PulseConfig) {
 		c.Guard = guardFunc(func(_ context.Context, id string) error {
 			if id == "UGUEST" {
-				return &bot.RefusedError{UserID: id, Reason: bot.ReasonGuest}
+				return &access.RefusedError{UserID: id, Reason: access.ReasonGuest}
 			}
 			return nil
 		})

@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -39,7 +40,7 @@ func (h *Health) home(ctx context.Context, userID string) (blocks.Home, error) {
 	}
 	home.CSM, home.Rows, home.Week = csm, rowsOf(lines), h.week(csm)
 	for _, l := range lines {
-		NoteAccounts(ctx, l.Account.ID)
+		access.NoteAccounts(ctx, l.Account.ID)
 	}
 	return home, nil
 }
@@ -83,7 +84,7 @@ func (o HomeOpened) HandleRefused(ctx context.Context, ev Event) error {
 	if e, ok := ev.Data.(*slackevents.AppHomeOpenedEvent); ok && e.Tab != "" && e.Tab != "home" {
 		return nil
 	}
-	view := blocks.HomeView(blocks.Home{Command: HelpCommand, Now: o.Health.now(), Refused: RefusedText})
+	view := blocks.HomeView(blocks.Home{Command: HelpCommand, Now: o.Health.now(), Refused: access.RefusedText})
 	if _, err := o.Slack.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: ev.UserID, View: view}); err != nil {
 		return fmt.Errorf("views.publish for %s: %w", ev.UserID, err)
 	}

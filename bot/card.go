@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -20,7 +21,7 @@ func (h *Health) CardMessage(ctx context.Context, accountID int64, sharedBy stri
 	if err != nil {
 		return Message{}, Wrap(err, "card", "I could not load that account just now. Please try again.")
 	}
-	NoteAccounts(ctx, accountID) // the audit trail: who looked at which account
+	access.NoteAccounts(ctx, accountID) // the audit trail: who looked at which account
 	v := cardView(c, h.now())
 	v.TextChart = h.TextCharts
 	v.SharedBy = sharedBy

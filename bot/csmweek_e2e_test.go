@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/bot/healthtest"
@@ -69,7 +70,7 @@ func setupWeekWith(t *testing.T, budget int, seed bool) *weekE2E {
 	e.fake = bottest.NewSlack(t, weekSlack)
 	log := slog.New(slog.DiscardHandler)
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: e.fake.APIURL()}, log)
-	gate := bot.NewGate(bot.GateConfig{Directory: bot.SlackAccess{API: api}, Managers: "SMGR", Now: e.clock.Now})
+	gate := access.NewGate(access.GateConfig{Directory: access.SlackAccess{API: api}, Managers: "SMGR", Now: e.clock.Now})
 	e.router = bot.NewRouter(bot.RouterOptions{Logger: log, Responder: bot.NewSlackResponder(api, nil, nil, log), Access: gate})
 	h := bot.NewHealth(e.st, log, e.clock.Now)
 	e.router.Command(bot.HelpCommand, h)

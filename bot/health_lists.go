@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -137,7 +138,7 @@ func (h *Health) movers(ctx context.Context, c HealthCall) (Message, error) {
 	drops, rises := scoring.Movers(rowsOf(lines), delta, MoversShown)
 	mv := blocks.Movers{Days: days, Drops: drops, Rises: rises, Now: h.now()}
 	for _, r := range append(slices.Clone(mv.Drops), mv.Rises...) {
-		NoteAccounts(ctx, r.ID)
+		access.NoteAccounts(ctx, r.ID)
 	}
 	m := Message{Text: fmt.Sprintf("Biggest movers, last %d days", days), Blocks: blocks.MoversBlocks(mv)}
 	if !h.TextTables {
@@ -314,7 +315,7 @@ func (h *Health) listMessage(ctx context.Context, l blocks.List, total int, page
 		}
 	}
 	for _, r := range shown { // the access audit: which accounts the list showed
-		NoteAccounts(ctx, r.ID)
+		access.NoteAccounts(ctx, r.ID)
 	}
 	return m, nil
 }

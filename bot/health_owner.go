@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -38,7 +39,7 @@ type userCheck interface {
 // HEALTHBOT_MANAGERS, the Gate's one definition) reassigns an account; the
 // next pulse and alerts follow the new owner. users refuses a guest or
 // outsider as the new owner; nil: no check (without Slack).
-func OwnerSubcommand(h *Health, st OwnerStore, users ChannelGuard) Subcommand {
+func OwnerSubcommand(h *Health, st OwnerStore, users access.ChannelGuard) Subcommand {
 	return Subcommand{
 		Name: "owner", Aliases: []string{"reassign"}, Usage: "owner ACCOUNT @person",
 		Summary: "managers: give an account to another CSM",
@@ -52,8 +53,8 @@ func OwnerSubcommand(h *Health, st OwnerStore, users ChannelGuard) Subcommand {
 var slackMention = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$`)
 
 func ownerCommand(ctx context.Context, h *Health, st OwnerStore, users userCheck, c HealthCall) (Message, error) {
-	if !IsManager(ctx) {
-		return Message{}, UserErrorf(string(ReasonNotManager),
+	if !access.IsManager(ctx) {
+		return Message{}, UserErrorf(string(access.ReasonNotManager),
 			"Sorry — only managers can reassign accounts. Ask a member of the managers' group to run `%s owner ACCOUNT @person`.", HelpCommand)
 	}
 	words := strings.Fields(c.Args)
@@ -86,7 +87,7 @@ func ownerCommand(ctx context.Context, h *Health, st OwnerStore, users userCheck
 		}
 		return Message{}, Wrap(err, "owner", "I could not reassign the account just now. Please try again.")
 	}
-	NoteAccounts(ctx, e.ID)
+	access.NoteAccounts(ctx, e.ID)
 	was := ""
 	if before.Owner.ID != 0 {
 		was = " (was " + csmLabel(before.Owner) + ")"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
 )
@@ -17,8 +18,8 @@ func TeamSubcommand(h *Health, st TeamStore, cards CardsFunc) Subcommand {
 		Name: "team", Aliases: []string{"csms"}, Usage: "team",
 		Summary: "managers: each CSM's pulse completion, agreement with the data and flags; alert rules' record",
 		Run: func(ctx context.Context, c HealthCall) (Message, error) {
-			if !IsManager(ctx) {
-				return Message{}, UserErrorf(string(ReasonNotManager), "Sorry — the team view is for managers only.")
+			if !access.IsManager(ctx) {
+				return Message{}, UserErrorf(string(access.ReasonNotManager), "Sorry — the team view is for managers only.")
 			}
 			loc := h.Location
 			if loc == nil {

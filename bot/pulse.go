@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -109,7 +110,7 @@ type PulseConfig struct {
 	Logger *slog.Logger
 	// Guard: check-ins only go to CSMs who may see account data in Slack
 	// (not guests or outsiders); nil: no check.
-	Guard ChannelGuard
+	Guard access.ChannelGuard
 	// Status reads out-of-office Slack statuses; nil: only /health away counts.
 	Status SlackStatus
 }
@@ -136,7 +137,7 @@ type Pulse struct {
 	pace          *pacer
 	zones         *zoneCache
 	locks         stripedLock
-	guard         ChannelGuard
+	guard         access.ChannelGuard
 	status        SlackStatus
 }
 

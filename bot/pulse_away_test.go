@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/store"
@@ -28,7 +29,7 @@ func annOnVacation(c bottest.Call) *bottest.Reply {
 // statusFromGate reads Slack statuses through a Gate over the env's client.
 func statusFromGate(c *bot.PulseConfig) {
 	if api, ok := c.Slack.(*slack.Client); ok {
-		c.Status = bot.NewGate(bot.GateConfig{Directory: bot.SlackAccess{API: api}, Now: c.Now})
+		c.Status = access.NewGate(access.GateConfig{Directory: access.SlackAccess{API: api}, Now: c.Now})
 	}
 }
 

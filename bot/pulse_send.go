@@ -13,6 +13,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -253,7 +254,7 @@ func (p *Pulse) sendClaimed(ctx context.Context, pl pulsePlan, now time.Time, jo
 func (p *Pulse) deliver(ctx context.Context, pl pulsePlan, kind string, ids []int64) (int, error) {
 	if p.guard != nil {
 		if err := p.guard.CheckUser(ctx, pl.csm.SlackUserID); err != nil {
-			if re, ok := errors.AsType[*RefusedError](err); ok && re.Reason != ReasonLookupFailed {
+			if re, ok := errors.AsType[*access.RefusedError](err); ok && re.Reason != access.ReasonLookupFailed {
 				p.log.WarnContext(ctx, "pulse not sent: the CSM may not see account data in Slack", "csm", pl.csm.ID, "week", pl.week, "reason", re.Reason)
 				return 0, nil // done for the week; a lookup failure is tried again
 			}

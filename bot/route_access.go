@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"errors"
+
+	"github.com/healthbot/healthbot/bot/access"
 )
 
 // ShareRefusedText answers Share in channel (or any answer meant for the
@@ -27,13 +29,13 @@ type RefusedEventHandler interface {
 // admit asks the Gate about req before its handler runs. Allowed: the
 // context carries the Decision (IsManager, NoteAccounts). Refused: the
 // refusal is recorded and answered, and ok is false.
-func (r *Router) admit(ctx context.Context, kind string, surface Surface, req Request) (_ context.Context, _ *accessState, ok bool) {
+func (r *Router) admit(ctx context.Context, kind string, surface access.Surface, req Request) (_ context.Context, _ *access.State, ok bool) {
 	if r.access == nil {
 		return ctx, nil, true
 	}
-	d := r.access.Decide(ctx, Caller{UserID: req.UserID, TeamID: req.TeamID, ChannelID: req.ChannelID, Surface: surface})
+	d := r.access.Decide(ctx, access.Caller{UserID: req.UserID, TeamID: req.TeamID, ChannelID: req.ChannelID, Surface: surface})
 	if d.Allowed {
-		ctx, s := withAccess(ctx, d)
+		ctx, s := access.WithDecision(ctx, d)
 		return ctx, s, true
 	}
 	r.access.Record(ctx, auditOf(surface, req, d.Reason))
@@ -41,11 +43,11 @@ func (r *Router) admit(ctx context.Context, kind string, surface Surface, req Re
 	r.log.InfoContext(ctx, "slack request refused", "surface", surface, "reason", d.Reason, "user", req.UserID, "team", req.TeamID, "channel", req.ChannelID)
 	var msg Message
 	switch {
-	case surface == SurfaceView:
+	case surface == access.SurfaceView:
 		return ctx, nil, false // a modal closed; nowhere sensible to answer
-	case surface == SurfaceMention && d.SharedChannel && d.Reason != ReasonSharedChan:
+	case surface == access.SurfaceMention && d.SharedChannel && d.Reason != access.ReasonSharedChan:
 		return ctx, nil, false // outsiders' mentions in shared channels are ignored
-	case surface == SurfaceMention:
+	case surface == access.SurfaceMention:
 		msg = Message{Text: d.Reason.Text(), Ephemeral: true}
 	default:
 		msg = Message{Text: d.Reason.Text()}
@@ -59,7 +61,7 @@ func (r *Router) admit(ctx context.Context, kind string, surface Surface, req Re
 // publicly lets msg, meant for the whole channel, through only when the
 // channel is not shared with another organisation; otherwise the asker is
 // told why, and the refusal recorded.
-func (r *Router) publicly(ctx context.Context, surface Surface, req Request, msg Message) (Message, bool) {
+func (r *Router) publicly(ctx context.Context, surface access.Surface, req Request, msg Message) (Message, bool) {
 	if r.access == nil {
 		return msg, true
 	}
@@ -67,9 +69,9 @@ func (r *Router) publicly(ctx context.Context, surface Surface, req Request, msg
 	if err == nil {
 		return msg, true
 	}
-	reason, text := ReasonSharedChan, ShareRefusedText
-	if !errors.Is(err, ErrSharedChannel) {
-		reason, text = ReasonLookupFailed, shareUncheckedText
+	reason, text := access.ReasonSharedChan, ShareRefusedText
+	if !errors.Is(err, access.ErrSharedChannel) {
+		reason, text = access.ReasonLookupFailed, shareUncheckedText
 		r.log.WarnContext(ctx, "cannot tell whether the channel is shared; not posting there", "surface", surface, "channel", req.ChannelID, "err", err)
 	}
 	r.access.Record(ctx, auditOf(surface, req, reason))
@@ -77,33 +79,33 @@ func (r *Router) publicly(ctx context.Context, surface Surface, req Request, msg
 }
 
 // audited records an allowed request with the accounts it showed.
-func (r *Router) audited(ctx context.Context, surface Surface, req Request, s *accessState) {
+func (r *Router) audited(ctx context.Context, surface access.Surface, req Request, s *access.State) {
 	if r.access == nil || s == nil {
 		return
 	}
 	e := auditOf(surface, req, "")
-	e.Allowed, e.AccountIDs = true, s.noted()
+	e.Allowed, e.AccountIDs = true, s.Noted()
 	r.access.Record(ctx, e)
 }
 
-func auditOf(surface Surface, req Request, reason Reason) AuditEntry {
-	return AuditEntry{UserID: req.UserID, TeamID: req.TeamID, ChannelID: req.ChannelID, Surface: surface, Reason: reason}
+func auditOf(surface access.Surface, req Request, reason access.Reason) access.AuditEntry {
+	return access.AuditEntry{UserID: req.UserID, TeamID: req.TeamID, ChannelID: req.ChannelID, Surface: surface, Reason: reason}
 }
 
 // admitEvent is admit for Events API events: open event types and events
 // without a user pass; a refused user's event goes to the handler's
 // HandleRefused, if it has one.
-func (r *Router) admitEvent(ctx context.Context, h EventHandler, ev Event) (_ context.Context, _ *accessState, ok bool) {
+func (r *Router) admitEvent(ctx context.Context, h EventHandler, ev Event) (_ context.Context, _ *access.State, ok bool) {
 	if r.access == nil || openEvents[ev.Type] || ev.UserID == "" {
 		return ctx, nil, true
 	}
-	d := r.access.Decide(ctx, Caller{UserID: ev.UserID, ChannelID: ev.ChannelID, Surface: SurfaceEvent})
+	d := r.access.Decide(ctx, access.Caller{UserID: ev.UserID, ChannelID: ev.ChannelID, Surface: access.SurfaceEvent})
 	if d.Allowed {
-		ctx, s := withAccess(ctx, d)
+		ctx, s := access.WithDecision(ctx, d)
 		return ctx, s, true
 	}
 	req := Request{UserID: ev.UserID, ChannelID: ev.ChannelID}
-	r.access.Record(ctx, auditOf(SurfaceEvent, req, d.Reason))
+	r.access.Record(ctx, auditOf(access.SurfaceEvent, req, d.Reason))
 	r.metrics.handled.WithLabelValues("event", "refused").Inc()
 	r.log.InfoContext(ctx, "slack event refused", "type", ev.Type, "reason", d.Reason, "user", ev.UserID)
 	if rh, ok := h.(RefusedEventHandler); ok {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/slack-go/slack/slackevents"
 )
 
@@ -25,11 +26,11 @@ func (r *Router) appMention(teamID string, ev *slackevents.AppMentionEvent) Disp
 		Text:      strings.TrimSpace(leadingMentions.ReplaceAllString(ev.Text, "")),
 		ThreadTS:  firstNonEmpty(ev.ThreadTimeStamp, ev.TimeStamp),
 	}
-	return r.converse("mention", SurfaceMention, req)
+	return r.converse("mention", access.SurfaceMention, req)
 }
 
 // converse runs the conversation handler for a mention or a DM.
-func (r *Router) converse(kind string, surface Surface, req Request) Dispatch {
+func (r *Router) converse(kind string, surface access.Surface, req Request) Dispatch {
 	h, ok := r.conversationHandler()
 	if !ok {
 		r.log.Debug(kind+" without a conversation handler", "user", req.UserID, "channel", req.ChannelID)

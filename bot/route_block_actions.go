@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/slack-go/slack"
 )
 
@@ -28,7 +29,7 @@ func (r *Router) blockActions(cb slack.InteractionCallback) Dispatch {
 		}
 		r.received(act.Request)
 		return r.dispatch("action "+a.ActionID, func(ctx context.Context) {
-			r.answer(ctx, "action", SurfaceAction, act.Request, func(ctx context.Context) (Message, error) { return h.HandleAction(ctx, act) })
+			r.answer(ctx, "action", access.SurfaceAction, act.Request, func(ctx context.Context) (Message, error) { return h.HandleAction(ctx, act) })
 		})
 	}
 	r.log.Debug("block action without a handler", "actions", len(cb.ActionCallback.BlockActions), "user", cb.User.ID)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/slack-go/slack/slackevents"
 )
 
@@ -21,12 +22,12 @@ func (r *Router) event(teamID string, outer *slackevents.EventsAPICallbackEvent,
 	user, channel := eventParties(outer)
 	ev := Event{Type: inner.Type, EventID: outer.EventID, TeamID: teamID, UserID: user, ChannelID: channel, Data: inner.Data}
 	return r.dispatch("event "+inner.Type, func(ctx context.Context) {
-		ctx, access, ok := r.admitEvent(ctx, h, ev)
+		ctx, state, ok := r.admitEvent(ctx, h, ev)
 		if !ok {
 			return
 		}
 		_, err := callSafely(ctx, func(ctx context.Context) (Message, error) { return Message{}, h.HandleEvent(ctx, ev) })
-		r.audited(ctx, SurfaceEvent, Request{UserID: ev.UserID, ChannelID: ev.ChannelID}, access)
+		r.audited(ctx, access.SurfaceEvent, Request{UserID: ev.UserID, ChannelID: ev.ChannelID}, state)
 		if err == nil {
 			r.metrics.handled.WithLabelValues("event", "ok").Inc()
 			return

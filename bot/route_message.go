@@ -3,6 +3,7 @@ package bot
 import (
 	"strings"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/slack-go/slack/slackevents"
 )
 
@@ -12,7 +13,7 @@ import (
 // including our own — go to the "message" Event handler, if any.
 func (r *Router) message(teamID string, outer *slackevents.EventsAPICallbackEvent, ev *slackevents.MessageEvent) Dispatch {
 	if ev.IsIM() && ev.SubType == "" && ev.BotID == "" && ev.User != "" {
-		return r.converse("direct message", SurfaceDM, Request{
+		return r.converse("direct message", access.SurfaceDM, Request{
 			UserID:    ev.User,
 			TeamID:    firstNonEmpty(ev.UserTeam, teamID),
 			ChannelID: ev.Channel,

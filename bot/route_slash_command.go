@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/slack-go/slack"
 )
 
@@ -28,7 +29,7 @@ func (r *Router) SlashCommand(cmd slack.SlashCommand) Dispatch {
 	}
 	r.received(req)
 	d := r.dispatch("command "+cmd.Command, func(ctx context.Context) {
-		r.answer(ctx, "command", SurfaceCommand, req, func(ctx context.Context) (Message, error) { return h.HandleCommand(ctx, req) })
+		r.answer(ctx, "command", access.SurfaceCommand, req, func(ctx context.Context) (Message, error) { return h.HandleCommand(ctx, req) })
 	})
 	if d.Busy {
 		d.Ack.Text = BusyText

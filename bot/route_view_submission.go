@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/slack-go/slack"
 )
 
@@ -37,6 +38,6 @@ func (r *Router) viewEvent(kind string, routes map[string]ActionHandler, cb slac
 	act := Action{Request: req, Value: cb.View.PrivateMetadata, Callback: &cb}
 	r.received(req)
 	return r.dispatch(kind+" "+cb.View.CallbackID, func(ctx context.Context) {
-		r.answer(ctx, kind, SurfaceView, req, func(ctx context.Context) (Message, error) { return h.HandleAction(ctx, act) })
+		r.answer(ctx, kind, access.SurfaceView, req, func(ctx context.Context) (Message, error) { return h.HandleAction(ctx, act) })
 	})
 }

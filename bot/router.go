@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 )
@@ -41,8 +42,8 @@ type RouterOptions struct {
 	Now         func() time.Time      // clock for event de-duplication (time.Now)
 	Registerer  prometheus.Registerer // where to register metrics; nil: none
 	// Access decides who may see account data before any handler runs
-	// (access.go); nil lets everyone through (tests of single handlers).
-	Access *Gate
+	// (bot/access); nil lets everyone through (tests of single handlers).
+	Access *access.Gate
 }
 
 // Router is the one place every transport hands Slack's requests to. It
@@ -57,7 +58,7 @@ type Router struct {
 	runner  *Runner
 	seen    *eventIDs
 	metrics *routerMetrics
-	access  *Gate
+	access  *access.Gate
 
 	mu           sync.RWMutex
 	commands     map[string]CommandHandler
@@ -251,8 +252,8 @@ const lateReplyTimeout = 10 * time.Second
 // answer asks the Gate whether req's caller may see account data, runs the
 // handler if so and delivers its Message (or a user-safe failure text with
 // the detail logged); a refused caller gets the refusal instead.
-func (r *Router) answer(ctx context.Context, kind string, surface Surface, req Request, call func(context.Context) (Message, error)) {
-	ctx, access, ok := r.admit(ctx, kind, surface, req)
+func (r *Router) answer(ctx context.Context, kind string, surface access.Surface, req Request, call func(context.Context) (Message, error)) {
+	ctx, state, ok := r.admit(ctx, kind, surface, req)
 	if !ok {
 		return
 	}
@@ -269,7 +270,7 @@ func (r *Router) answer(ctx context.Context, kind string, surface Surface, req R
 		msg, shown = r.publicly(ctx, surface, req, msg)
 	}
 	if shown {
-		r.audited(ctx, surface, req, access)
+		r.audited(ctx, surface, req, state)
 	}
 	if msg.Text == "" && len(msg.Blocks) == 0 && !msg.DeleteOriginal {
 		return // the handler answered by itself (chat.update, views.open, …)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/store"
 )
@@ -33,7 +34,7 @@ func (t *Timeline) logCommand(ctx context.Context, c HealthCall) (Message, error
 	if err != nil {
 		return Message{}, Wrap(err, "timeline", "I could not save that just now. Please try again.")
 	}
-	NoteAccounts(ctx, entry.ID)
+	access.NoteAccounts(ctx, entry.ID)
 	text := "Logged " + blocks.TouchKindLabel(kind) + " on *" + blocks.Esc(entry.Name) + "*: " + blocks.Esc(blocks.Truncate(note, 300))
 	return Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
 }

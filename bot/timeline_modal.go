@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/store"
 )
@@ -50,7 +51,7 @@ func (t *Timeline) submitLog(ctx context.Context, act Action) (Message, error) {
 	if err != nil {
 		return Message{}, Wrap(err, "timeline", "I could not save that just now. Please try again.")
 	}
-	NoteAccounts(ctx, id)
+	access.NoteAccounts(ctx, id)
 	text := "Logged " + blocks.TouchKindLabel(kind) + ". It is on the card's timeline."
 	return Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 )
 
@@ -30,7 +31,7 @@ func (t *Timeline) show(ctx context.Context, c HealthCall) (Message, error) {
 	if err != nil {
 		return Message{}, Wrap(err, "timeline", "I could not load the timeline just now. Please try again.")
 	}
-	NoteAccounts(ctx, e.ID)
+	access.NoteAccounts(ctx, e.ID)
 	more := max(0, n-skip-len(tps))
 	return Message{Text: "Timeline of " + e.Name, Blocks: blocks.TimelineBlocks(e.Name, touchpointsView(tps), skip, more)}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 )
 
@@ -31,7 +32,7 @@ type Unfurls struct {
 	Slack  unfurlSlack
 	// Guard is the access rule for the channel (the Gate: cached
 	// conversations.info, refusals counted).
-	Guard ChannelGuard
+	Guard access.ChannelGuard
 	// Domains, when set (HEALTHBOT_UNFURL_DOMAINS), are the only link
 	// domains considered; Slack sends link_shared only for the domains in
 	// the manifest's unfurl_domains anyway.
@@ -53,7 +54,7 @@ func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
 		return nil // a link in the composer: no message to unfurl yet
 	}
 	// Before any card is read or noted in the audit as shown.
-	if err := u.Guard.CheckChannel(ctx, e.Channel); errors.Is(err, ErrSharedChannel) {
+	if err := u.Guard.CheckChannel(ctx, e.Channel); errors.Is(err, access.ErrSharedChannel) {
 		u.log().DebugContext(ctx, "no unfurl in an externally shared channel", "channel", e.Channel)
 		return nil
 	} else if err != nil {
@@ -76,7 +77,7 @@ func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
 		if err != nil {
 			return fmt.Errorf("unfurl %s: %w", acct.ExternalID, err)
 		}
-		NoteAccounts(ctx, acct.ID) // the access audit
+		access.NoteAccounts(ctx, acct.ID) // the access audit
 		v := cardView(c, u.Health.now())
 		unfurls[l.URL] = slack.Attachment{Blocks: slack.Blocks{BlockSet: blocks.UnfurlBlocks(v)}}
 		entities = append(entities, blocks.UnfurlEntity(l.URL, v))

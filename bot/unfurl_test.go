@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/bot/healthtest"
 	"github.com/healthbot/healthbot/store"
@@ -52,7 +53,7 @@ func setupUnfurlsWith(t *testing.T, reply bottest.ReplyFunc, shared ...string) (
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, log)
 	router := bot.NewRouter(bot.RouterOptions{Logger: log})
 	h := bot.NewHealth(st, log, func() time.Time { return now })
-	router.Event("link_shared", bot.Unfurls{Health: h, Slack: api, Guard: bot.NewGate(bot.GateConfig{Directory: bot.SlackAccess{API: api}}), Log: log})
+	router.Event("link_shared", bot.Unfurls{Health: h, Slack: api, Guard: access.NewGate(access.GateConfig{Directory: access.SlackAccess{API: api}}), Log: log})
 	mux := http.NewServeMux()
 	bot.NewHTTPTransport(router, e2eSecret, bot.HTTPOptions{}).Mount(mux)
 	srv := httptest.NewServer(mux)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/ask"
 	"github.com/healthbot/healthbot/bot/bottest"
 )
@@ -18,10 +19,10 @@ import (
 // auditLog records access decisions in memory.
 type auditLog struct {
 	mu      sync.Mutex
-	entries []bot.AuditEntry
+	entries []access.AuditEntry
 }
 
-func (l *auditLog) RecordAccess(_ context.Context, e bot.AuditEntry) error {
+func (l *auditLog) RecordAccess(_ context.Context, e access.AuditEntry) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.entries = append(l.entries, e)
@@ -42,7 +43,7 @@ func TestQuestionToolsAreAudited(t *testing.T) {
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, log)
 	audit := &auditLog{}
 	r := bot.NewRouter(bot.RouterOptions{Logger: log, Responder: discard{},
-		Access: bot.NewGate(bot.GateConfig{Directory: bot.SlackAccess{API: api}, Audit: audit})})
+		Access: access.NewGate(access.GateConfig{Directory: access.SlackAccess{API: api}, Audit: audit})})
 	h := &ask.Handler{Asker: b.asker}
 	r.Command("/health", bot.CommandFunc(h.Ask))
 	r.SlashCommand(slack.SlashCommand{Command: "/health", Text: "how is acme?", UserID: "U1", TeamID: "T1", ChannelID: "C1"}).Start()
@@ -55,6 +56,6 @@ func TestQuestionToolsAreAudited(t *testing.T) {
 	require.Len(t, audit.entries, 1)
 	e := audit.entries[0]
 	require.True(t, e.Allowed)
-	require.Equal(t, bot.SurfaceCommand, e.Surface)
+	require.Equal(t, access.SurfaceCommand, e.Surface)
 	require.True(t, slices.Equal(e.AccountIDs, []int64{b.fx.IDs["acme"]}), "accounts %v", e.AccountIDs)
 }

@@ -10,9 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/slack-go/slack"
-
-	"github.com/healthbot/healthbot/bot"
 )
 
 // userGroupName is a Slack user-group handle (with or without @) or id.
@@ -76,9 +75,9 @@ func parseDays(v string) (time.Duration, bool) {
 
 // newGate is the one access decision, over Slack's directory, writing the
 // audit trail to the store and its refusal counter to /metrics.
-func (m *Main) newGate() *bot.Gate {
-	return bot.NewGate(bot.GateConfig{
-		Directory: bot.SlackAccess{API: m.slack}, Audit: bot.StoreAudit{Store: m.store},
+func (m *Main) newGate() *access.Gate {
+	return access.NewGate(access.GateConfig{
+		Directory: access.SlackAccess{API: m.slack}, Audit: access.StoreAudit{Store: m.store},
 		AllowedGroups: m.Config.AllowedGroups, Managers: m.Config.Managers, ManagerIDs: m.Config.ManagerIDs,
 		Logger: m.Logger.With("component", "access"), Registerer: m.registry, Now: m.now,
 	})
@@ -86,20 +85,20 @@ func (m *Main) newGate() *bot.Gate {
 
 // channelGuard checks the alert and digest channels before each post: the
 // Gate when Slack is on, nothing without Slack (nothing is posted).
-func (m *Main) channelGuard() bot.ChannelGuard {
+func (m *Main) channelGuard() access.ChannelGuard {
 	if m.gate == nil {
-		return nil // a nil *bot.Gate must not become a non-nil interface
+		return nil // a nil *access.Gate must not become a non-nil interface
 	}
 	return m.gate
 }
 
 // guardFor is the channel check of one-off commands that post (digest
 // --post, score --alerts): a Gate of their own over api; nil without Slack.
-func guardFor(api *slack.Client) bot.ChannelGuard {
+func guardFor(api *slack.Client) access.ChannelGuard {
 	if api == nil {
 		return nil
 	}
-	return bot.NewGate(bot.GateConfig{Directory: bot.SlackAccess{API: api}})
+	return access.NewGate(access.GateConfig{Directory: access.SlackAccess{API: api}})
 }
 
 // checkPostChannels refuses to start when the alert or digest channel is
@@ -119,7 +118,7 @@ func (m *Main) checkPostChannels(ctx context.Context) error {
 		}
 		err := m.gate.CheckChannel(ctx, c.channel)
 		switch {
-		case errors.Is(err, bot.ErrSharedChannel):
+		case errors.Is(err, access.ErrSharedChannel):
 			errs = append(errs, fmt.Errorf("%s %s is shared with another organisation (Slack Connect); healthbot posts account data there, so pick an internal channel", c.name, c.channel))
 		case err != nil:
 			errs = append(errs, fmt.Errorf("%s %s: cannot check whether it is shared with another organisation (it must be a channel id like C0123ABC, and the app needs channels:read and groups:read): %w", c.name, c.channel, err))

@@ -17,6 +17,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/ingest"
 	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/store"
@@ -79,7 +80,7 @@ type Main struct {
 
 	slack  *slack.Client // nil unless SLACK_BOT_TOKEN is set (slack.go)
 	router *bot.Router   // every Slack handler is registered here
-	gate   *bot.Gate     // who may see account data (access.go); nil without Slack
+	gate   *access.Gate  // who may see account data (access.go); nil without Slack
 
 	alerting *alerting // alert and outcome jobs, built once by AlertJobs (alerts.go)
 

@@ -1,11 +1,9 @@
-package bot
+package access
 
 import (
 	"context"
 	"strings"
 )
-
-var _ SlackStatus = (*Gate)(nil)
 
 // awayWords and awayEmoji are what a Slack status says when someone is
 // out of office (Slack's own suggestions: "Vacationing" 🌴, "Out sick" 🤒,

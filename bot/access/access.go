@@ -1,4 +1,8 @@
-package bot
+// Package access is the Gate: who may see account data, decided in one
+// place (the rules are below). The router (package bot) asks it before any
+// handler runs; handlers read the decision from the context (IsManager,
+// NoteAccounts); jobs that post into channels ask it about the channel.
+package access
 
 import (
 	"context"
@@ -509,28 +513,33 @@ func (c *cached[V]) get(now time.Time, ttl time.Duration, load func() (V, error)
 // accessKey carries the request's Decision and the accounts it showed.
 type accessKey struct{}
 
-type accessState struct {
+// State is what an admitted request carries in its context: the Gate's
+// Decision and the accounts its handler showed (NoteAccounts), which the
+// router writes to the audit trail once the answer is out.
+type State struct {
 	d        Decision
 	mu       sync.Mutex
 	accounts []int64
 }
 
-func withAccess(ctx context.Context, d Decision) (context.Context, *accessState) {
-	s := &accessState{d: d}
+// WithDecision returns ctx carrying d for the handler (IsManager,
+// NoteAccounts) and the State the router reads back after it ran.
+func WithDecision(ctx context.Context, d Decision) (context.Context, *State) {
+	s := &State{d: d}
 	return context.WithValue(ctx, accessKey{}, s), s
 }
 
 // IsManager reports whether the request's caller is in HEALTHBOT_MANAGERS.
 // Without a Gate (tests, the console) everyone is.
 func IsManager(ctx context.Context) bool {
-	s, ok := ctx.Value(accessKey{}).(*accessState)
+	s, ok := ctx.Value(accessKey{}).(*State)
 	return !ok || s.d.Manager
 }
 
 // NoteAccounts records that the request showed these accounts, for the
 // audit trail; a no-op outside a gated request.
 func NoteAccounts(ctx context.Context, ids ...int64) {
-	s, ok := ctx.Value(accessKey{}).(*accessState)
+	s, ok := ctx.Value(accessKey{}).(*State)
 	if !ok || len(ids) == 0 {
 		return
 	}
@@ -543,7 +552,8 @@ func NoteAccounts(ctx context.Context, ids ...int64) {
 	}
 }
 
-func (s *accessState) noted() []int64 {
+// Noted returns the accounts the request showed, in the order noted.
+func (s *State) Noted() []int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.accounts)

@@ -1,4 +1,4 @@
-package bot
+package access
 
 import (
 	"context"
@@ -261,12 +261,12 @@ func TestAccessContext(t *testing.T) {
 		t.Error("without a Gate everyone counts as a manager")
 	}
 	NoteAccounts(ctx, 1) // no-op, no panic
-	ctx, s := withAccess(ctx, Decision{Allowed: true})
+	ctx, s := WithDecision(ctx, Decision{Allowed: true})
 	if IsManager(ctx) {
 		t.Error("a decision without Manager is no manager")
 	}
 	NoteAccounts(ctx, 3, 1, 3, 0)
-	if got := s.noted(); len(got) != 2 || got[0] != 3 || got[1] != 1 {
+	if got := s.Noted(); len(got) != 2 || got[0] != 3 || got[1] != 1 {
 		t.Errorf("noted = %v, want [3 1]", got)
 	}
 }
