@@ -3,6 +3,8 @@ package bot
 import (
 	"errors"
 	"fmt"
+
+	"github.com/healthbot/healthbot"
 )
 
 // UserError is an error whose Message is safe to show a Slack user; the
@@ -37,24 +39,29 @@ func Wrap(err error, code, message string) *UserError {
 	return &UserError{Code: code, Message: message, Err: err, Internal: true}
 }
 
-// InternalMessage is what users see for any error that is not a UserError.
-const InternalMessage = "Sorry, something went wrong on our side. Please try again in a minute; if it keeps happening, tell whoever runs healthbot."
+// InternalMessage is what users see for any error without a safe message.
+const InternalMessage = healthbot.InternalMessage
 
-// SafeMessage returns what a user may see for err: a UserError's message, or
-// a generic apology for anything else.
+// SafeMessage returns what a user may see for err: a UserError's message,
+// else a healthbot.Error's, else a generic apology. It reads both while
+// the handlers move from UserError to healthbot.Error.
 func SafeMessage(err error) string {
 	var ue *UserError
 	if errors.As(err, &ue) && ue.Message != "" {
 		return ue.Message
 	}
-	return InternalMessage
+	return healthbot.ErrorMessage(err)
 }
 
-// ErrorCode returns err's UserError code, or "internal".
+// ErrorCode returns err's UserError code, else its healthbot.Error code,
+// else "internal".
 func ErrorCode(err error) string {
 	var ue *UserError
 	if errors.As(err, &ue) && ue.Code != "" {
 		return ue.Code
 	}
-	return "internal"
+	if err == nil {
+		return healthbot.EINTERNAL
+	}
+	return healthbot.ErrorCode(err)
 }

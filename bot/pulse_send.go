@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/internal/safely"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -146,7 +146,7 @@ func (p *Pulse) parallel(ctx context.Context, n int, fn func(ctx context.Context
 	for range min(p.workers, n) {
 		wg.Go(func() {
 			for i := range next {
-				fail(pulseRecovered(func() error { return fn(ctx, i) }))
+				fail(recovered(safely.Call(func() error { return fn(ctx, i) })))
 			}
 		})
 	}
@@ -164,14 +164,14 @@ hand:
 	return errors.Join(errs...)
 }
 
-// pulseRecovered runs fn, turning a panic into an error with its stack.
-func pulseRecovered(fn func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
-		}
-	}()
-	return fn()
+// recovered puts a recovered panic's stack into the error's text: the
+// joined errors of a send are logged as one string, and the stack is what
+// tells a bug from an outage there.
+func recovered(err error) error {
+	if p, ok := errors.AsType[*safely.PanicError](err); ok {
+		return fmt.Errorf("%w\n%s", p, p.Stack)
+	}
+	return err
 }
 
 // plans places every CSM who owns live accounts and can be reached in

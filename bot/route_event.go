@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/healthbot/healthbot/bot/access"
+	"github.com/healthbot/healthbot/internal/safely"
 	"github.com/slack-go/slack/slackevents"
 )
 
@@ -26,7 +27,7 @@ func (r *Router) event(teamID string, outer *slackevents.EventsAPICallbackEvent,
 		if !ok {
 			return
 		}
-		_, err := callSafely(ctx, func(ctx context.Context) (Message, error) { return Message{}, h.HandleEvent(ctx, ev) })
+		err := safely.Call(func() error { return h.HandleEvent(ctx, ev) })
 		r.audited(ctx, access.SurfaceEvent, Request{UserID: ev.UserID, ChannelID: ev.ChannelID}, state)
 		if err == nil {
 			r.metrics.handled.WithLabelValues("event", "ok").Inc()
@@ -34,7 +35,7 @@ func (r *Router) event(teamID string, outer *slackevents.EventsAPICallbackEvent,
 		}
 		r.metrics.handled.WithLabelValues("event", "failed").Inc()
 		attrs := []any{"type", ev.Type, "event_id", ev.EventID, "user", ev.UserID, "channel", ev.ChannelID, "err", err}
-		if p, ok := errors.AsType[*PanicError](err); ok {
+		if p, ok := errors.AsType[*safely.PanicError](err); ok {
 			attrs = append(attrs, "stack", string(p.Stack))
 		}
 		r.log.Error("slack event handler failed", attrs...)

@@ -10,7 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/access"
+	"github.com/healthbot/healthbot/internal/safely"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 )
@@ -258,7 +260,11 @@ func (r *Router) answer(ctx context.Context, kind string, surface access.Surface
 		return
 	}
 	start := time.Now()
-	msg, err := callSafely(ctx, call)
+	var msg Message
+	err := safely.Call(func() (err error) {
+		msg, err = call(ctx)
+		return err
+	})
 	if err != nil {
 		msg = r.failed(kind, req, err)
 	} else {
@@ -291,11 +297,13 @@ func (r *Router) failed(kind string, req Request, err error) Message {
 	msg, ours := failureMessage(err)
 	// Ids and the command only: the text is the user's (DMs, pulse notes).
 	attrs := []any{"kind", kind, "command", req.Command, "user", req.UserID, "team", req.TeamID, "channel", req.ChannelID, "err", err}
-	if p, ok := errors.AsType[*PanicError](err); ok {
+	if p, ok := errors.AsType[*safely.PanicError](err); ok {
 		attrs = append(attrs, "stack", string(p.Stack))
 	}
 	if ue, ok := errors.AsType[*UserError](err); ok {
 		attrs = append(attrs, "code", ue.Code)
+	} else if _, ok := errors.AsType[*healthbot.Error](err); ok {
+		attrs = append(attrs, "code", healthbot.ErrorCode(err))
 	}
 	if ours {
 		r.metrics.handled.WithLabelValues(kind, "failed").Inc()

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/healthbot/healthbot/internal/safely"
 )
 
 // Runner defaults: room for bursts of slash commands whose answers wait on
@@ -120,12 +121,13 @@ func (r *Runner) run(name string, fn func(context.Context)) {
 	defer r.done()
 	ctx, cancel := context.WithTimeout(r.base, r.timeout)
 	defer cancel()
-	defer func() {
-		if v := recover(); v != nil {
-			r.log.Error("slack job panicked", "job", name, "panic", v, "stack", string(debug.Stack()))
-		}
-	}()
-	fn(ctx)
+	err := safely.Call(func() error {
+		fn(ctx)
+		return nil
+	})
+	if p, ok := errors.AsType[*safely.PanicError](err); ok {
+		r.log.Error("slack job panicked", "job", name, "panic", p.Value, "stack", string(p.Stack))
+	}
 }
 
 // InFlight is the number of jobs reserved or running.

@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 	"github.com/stretchr/testify/require"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/bottest"
 )
 
@@ -125,16 +126,22 @@ func TestHTTPHandlerFailuresGiveSafeMessages(t *testing.T) {
 			panic("nil map in the card renderer")
 		case "unknown":
 			return Message{}, UserErrorf("unknown_account", "No account named %q.", "zzz")
+		case "gone":
+			return Message{}, healthbot.Errorf(healthbot.ENOTFOUND, "That account no longer exists.")
+		case "down":
+			return Message{}, healthbot.Wrap(errors.New("pool closed"), "I could not load that account just now.")
 		default:
 			return Message{}, errors.New(`pq: relation "acount" does not exist`)
 		}
 	}))
-	for _, text := range []string{"panic", "unknown", "sql"} {
+	for _, text := range []string{"panic", "unknown", "gone", "down", "sql"} {
 		code, _ := b.command(t, text, text)
 		require.Equal(t, http.StatusOK, code)
 	}
 	require.Equal(t, InternalMessage, b.hooks.WaitFor(t, "panic").Message.Text)
 	require.Equal(t, `No account named "zzz".`, b.hooks.WaitFor(t, "unknown").Message.Text)
+	require.Equal(t, "That account no longer exists.", b.hooks.WaitFor(t, "gone").Message.Text)
+	require.Equal(t, "I could not load that account just now.", b.hooks.WaitFor(t, "down").Message.Text, "a wrapped failure shows its safe message")
 	sql := b.hooks.WaitFor(t, "sql")
 	require.Equal(t, InternalMessage, sql.Message.Text)
 	require.NotContains(t, string(sql.Raw), "acount", "raw errors never reach Slack")
@@ -145,6 +152,10 @@ func TestHTTPHandlerFailuresGiveSafeMessages(t *testing.T) {
 	require.Contains(t, logs, "goroutine", "a panic is logged with its stack")
 	require.Contains(t, logs, `relation \"acount\" does not exist`)
 	require.Contains(t, logs, "code=unknown_account")
+	// A healthbot.Error with a code other than internal is a request we
+	// declined (INFO); a wrapped one is our failure (ERROR) with its cause.
+	require.Regexp(t, `level=INFO msg="slack handler declined".*code=not_found`, logs)
+	require.Regexp(t, `level=ERROR msg="slack handler failed".*pool closed.*code=internal`, logs)
 }
 
 func TestHTTPBlockActionRoutesByLongestPrefix(t *testing.T) {
