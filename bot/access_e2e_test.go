@@ -17,6 +17,7 @@ import (
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/bot/healthtest"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -85,8 +86,8 @@ func setupAccessE2E(t *testing.T, allowedGroups ...string) accessE2E {
 	for _, id := range h.ActionIDs() {
 		router.Action(id, h)
 	}
-	router.Event("app_home_opened", bot.HomeOpened{Health: h, Slack: api})
-	router.Event("link_shared", bot.Unfurls{Health: h, Slack: api, Guard: gate, Log: log})
+	router.Event("app_home_opened", health.HomeOpened{Health: h, Slack: api})
+	router.Event("link_shared", health.Unfurls{Health: h, Slack: api, Guard: gate, Log: log})
 	mux := http.NewServeMux()
 	bot.NewHTTPTransport(router, e2eSecret, bot.HTTPOptions{}).Mount(mux)
 	srv := httptest.NewServer(mux)

@@ -18,6 +18,7 @@ import (
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/bot/healthtest"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -73,13 +74,13 @@ func setupWeekWith(t *testing.T, budget int, seed bool) *weekE2E {
 	gate := access.NewGate(access.GateConfig{Directory: access.SlackAccess{API: api}, Managers: "SMGR", Now: e.clock.Now})
 	e.router = bot.NewRouter(bot.RouterOptions{Logger: log, Responder: bot.NewSlackResponder(api, nil, nil, log), Access: gate})
 	h := bot.NewHealth(e.st, log, e.clock.Now)
-	e.router.Command(bot.HelpCommand, h)
+	e.router.Command(health.HelpCommand, h)
 	for _, id := range h.ActionIDs() {
 		e.router.Action(id, h)
 	}
 	tl := bot.NewTimeline(e.st, api, log, e.clock.Now)
 	tl.Register(e.router, h)
-	h.Register(bot.OwnerSubcommand(h, e.st, gate))
+	h.Register(health.OwnerSubcommand(h, e.st, gate))
 	h.Register(bot.TeamSubcommand(h, e.st, nil))
 	e.alerts = bot.NewAlerts(bot.AlertsConfig{Store: e.st, Slack: api, Channel: alertChannel, Now: e.clock.Now, Logger: log,
 		PostFirstRun: true, Budget: budget, Timeline: tl, Views: api,

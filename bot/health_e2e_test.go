@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +18,17 @@ import (
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/bot/healthtest"
 	"github.com/healthbot/healthbot/ingest/demo"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
 )
+
+// testNow is the fixed "now" of the e2e fixtures (the same instant as
+// bot/health's unit tests).
+var testNow = time.Date(2026, 1, 14, 15, 30, 0, 0, time.UTC)
 
 const e2eSecret = "e2e-signing-secret-0123456789abcdef"
 
@@ -177,8 +183,8 @@ func TestHomeOpenedPublishesTheView(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, log)
 	h := bot.NewHealth(st, log, func() time.Time { return testNow })
-	h.Directory = bot.SlackDirectory{Client: api}
-	opened := bot.HomeOpened{Health: h, Slack: api}
+	h.Directory = health.SlackDirectory{Client: api}
+	opened := health.HomeOpened{Health: h, Slack: api}
 
 	ev := bot.Event{Type: "app_home_opened", UserID: "U0BOB", Data: &slackevents.AppHomeOpenedEvent{Tab: "home", User: "U0BOB"}}
 	if err := opened.HandleEvent(context.Background(), ev); err != nil {
@@ -241,3 +247,5 @@ func TestEndToEndHealthOnTheDemoPortfolio(t *testing.T) {
 		t.Errorf("a misspelt demo account should still lead to %s: %s", acme, typo)
 	}
 }
+
+func id(a int64) string { return strconv.FormatInt(a, 10) }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/scoring"
 )
 
@@ -13,11 +14,11 @@ import (
 // how often their ratings agree with the data, how they ranked later
 // churn and the mostly-green flag, plus the alert rules' record. Managers
 // only (HEALTHBOT_MANAGERS): a CSM never sees another's pulse honesty.
-func TeamSubcommand(h *Health, st TeamStore, cards CardsFunc) Subcommand {
-	return Subcommand{
+func TeamSubcommand(h *health.Health, st TeamStore, cards CardsFunc) health.Subcommand {
+	return health.Subcommand{
 		Name: "team", Aliases: []string{"csms"}, Usage: "team",
 		Summary: "managers: each CSM's pulse completion, agreement with the data and flags; alert rules' record",
-		Run: func(ctx context.Context, c HealthCall) (Message, error) {
+		Run: func(ctx context.Context, c health.HealthCall) (Message, error) {
 			if !access.IsManager(ctx) {
 				return Message{}, UserErrorf(string(access.ReasonNotManager), "Sorry — the team view is for managers only.")
 			}
@@ -25,7 +26,7 @@ func TeamSubcommand(h *Health, st TeamStore, cards CardsFunc) Subcommand {
 			if loc == nil {
 				loc = time.UTC
 			}
-			now := h.now().In(loc)
+			now := h.Now().In(loc)
 			in, err := cardsNow(ctx, cards)
 			if err != nil {
 				return Message{}, Wrap(err, "team", "I could not build the team view just now. Please try again.")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -219,7 +220,7 @@ func (p *Pulse) Jobs() []Job {
 
 // Register plugs the check-in buttons and the note modal into the router,
 // and `/health pulse` into h (when not nil).
-func (p *Pulse) Register(r *Router, h *Health) {
+func (p *Pulse) Register(r *Router, h *health.Health) {
 	for _, id := range []string{blocks.ActionPulseHealthy, blocks.ActionPulseConcerning, blocks.ActionPulsePoor} {
 		r.Action(id, ActionFunc(p.Answer))
 	}
@@ -255,7 +256,7 @@ func (p *Pulse) closed(week string, loc *time.Location) bool {
 
 // errPulseClosed answers a click on a check-in whose week has closed.
 func errPulseClosed(week string) *UserError {
-	return UserErrorf("pulse_closed", "The check-in for %s has closed, so that answer was not recorded. Answer this week's check-in, or use `%s pulse ACCOUNT RATING`.", week, HelpCommand)
+	return UserErrorf("pulse_closed", "The check-in for %s has closed, so that answer was not recorded. Answer this week's check-in, or use `%s pulse ACCOUNT RATING`.", week, health.HelpCommand)
 }
 
 func pulseStoreErr(err error) *UserError {

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -17,7 +18,7 @@ func (p *Pulse) Answer(ctx context.Context, act Action) (Message, error) {
 	rating, ok := blocks.RatingOfAction(act.ActionID)
 	accountID, week, err := blocks.ParsePulseValue(act.Value)
 	if !ok || err != nil {
-		return Message{}, &UserError{Code: "bad_action", Message: "That button no longer works; use this week's check-in or `" + HelpCommand + " pulse`.", Err: err}
+		return Message{}, &UserError{Code: "bad_action", Message: "That button no longer works; use this week's check-in or `" + health.HelpCommand + " pulse`.", Err: err}
 	}
 	from := p.clicked(ctx, act.ChannelID, act.MessageTS)
 	csm, loc, err := p.answerer(ctx, act.UserID, from)

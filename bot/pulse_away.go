@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -86,11 +87,11 @@ func (p *Pulse) askedAbout(ctx context.Context, pl pulsePlan) ([]int64, error) {
 
 // AwaySubcommand is `/health away until 2026-12-28 [cover @sam]`,
 // `/health away off` and `/health away` (what is set).
-func (p *Pulse) AwaySubcommand(h *Health) Subcommand {
-	return Subcommand{
+func (p *Pulse) AwaySubcommand(h *health.Health) health.Subcommand {
+	return health.Subcommand{
 		Name: "away", Aliases: []string{"ooo", "vacation"}, Usage: "away until YYYY-MM-DD [cover @person] | away off",
 		Summary: "out of office: no check-in or reminder until then; a cover gets your accounts' check-in",
-		Run: func(ctx context.Context, c HealthCall) (Message, error) {
+		Run: func(ctx context.Context, c health.HealthCall) (Message, error) {
 			return p.awayCommand(ctx, h, c)
 		},
 	}
@@ -99,7 +100,7 @@ func (p *Pulse) AwaySubcommand(h *Health) Subcommand {
 // maxAwayDays bounds how far ahead an out-of-office may go.
 const maxAwayDays = 366
 
-func (p *Pulse) awayCommand(ctx context.Context, h *Health, c HealthCall) (Message, error) {
+func (p *Pulse) awayCommand(ctx context.Context, h *health.Health, c health.HealthCall) (Message, error) {
 	me, err := h.CallerCSM(ctx, c.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		return Message{}, UserErrorf("not_csm", "Out of office is for account owners, and I don't know you as one.")
@@ -118,7 +119,7 @@ func (p *Pulse) awayCommand(ctx context.Context, h *Health, c HealthCall) (Messa
 		}
 		a, ok := aways[me.ID]
 		if !ok {
-			return reply(fmt.Sprintf("You are not marked away. `%s away until YYYY-MM-DD [cover @person]` sets it.", HelpCommand))
+			return reply(fmt.Sprintf("You are not marked away. `%s away until YYYY-MM-DD [cover @person]` sets it.", health.HelpCommand))
 		}
 		return reply(awayText(a, nil))
 	case words[0] == "off" || words[0] == "back" || words[0] == "clear":
@@ -132,11 +133,11 @@ func (p *Pulse) awayCommand(ctx context.Context, h *Health, c HealthCall) (Messa
 		args = args[1:]
 	}
 	if len(args) == 0 {
-		return Message{}, UserErrorf("usage", "Say until when, e.g. `%s away until 2026-12-28 cover @sam`.", HelpCommand)
+		return Message{}, UserErrorf("usage", "Say until when, e.g. `%s away until 2026-12-28 cover @sam`.", health.HelpCommand)
 	}
 	until, err := time.Parse(time.DateOnly, args[0])
 	if err != nil {
-		return Message{}, UserErrorf("bad_input", "%q is not a date; write it as YYYY-MM-DD, e.g. `%s away until 2026-12-28`.", args[0], HelpCommand)
+		return Message{}, UserErrorf("bad_input", "%q is not a date; write it as YYYY-MM-DD, e.g. `%s away until 2026-12-28`.", args[0], health.HelpCommand)
 	}
 	if until.Before(today) {
 		return Message{}, UserErrorf("bad_input", "%s is in the past.", args[0])
@@ -149,7 +150,7 @@ func (p *Pulse) awayCommand(ctx context.Context, h *Health, c HealthCall) (Messa
 	switch rest := args[1:]; {
 	case len(rest) == 0:
 	case len(rest) == 2 && strings.EqualFold(rest[0], "cover"):
-		cv, err := resolveCSM(ctx, p.store, p.guard, rest[1])
+		cv, err := health.ResolveCSM(ctx, p.store, p.guard, rest[1])
 		if err != nil {
 			return Message{}, err
 		}
@@ -158,7 +159,7 @@ func (p *Pulse) awayCommand(ctx context.Context, h *Health, c HealthCall) (Messa
 		}
 		a.CoverCSMID, cover = cv.ID, &cv
 	default:
-		return Message{}, UserErrorf("usage", "After the date only `cover @person` may follow, e.g. `%s away until 2026-12-28 cover @sam`.", HelpCommand)
+		return Message{}, UserErrorf("usage", "After the date only `cover @person` may follow, e.g. `%s away until 2026-12-28 cover @sam`.", health.HelpCommand)
 	}
 	if err := p.store.SetAway(ctx, a); err != nil {
 		return Message{}, Wrap(err, "away", "I could not save that just now. Please try again.")
@@ -170,9 +171,9 @@ func awayText(a store.Away, cover *scoring.CSM) string {
 	s := "You are away until *" + a.Until.Format("Mon Jan 2, 2006") + "*: no check-in or reminder until then, and the digest counts your accounts as away."
 	switch {
 	case cover != nil:
-		s += " " + csmLabel(*cover) + " gets the check-in for your accounts."
+		s += " " + health.CSMLabel(*cover) + " gets the check-in for your accounts."
 	case a.CoverCSMID != 0:
 		s += " Your cover gets the check-in for your accounts."
 	}
-	return s + " `" + HelpCommand + " away off` ends it early."
+	return s + " `" + health.HelpCommand + " away off` ends it early."
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -14,22 +15,22 @@ import (
 // Subcommand is `/health pulse ACCOUNT RATING [reasons] [note]`: it records
 // this week's pulse (in the caller's zone) from the command line and
 // confirms it ephemerally.
-func (p *Pulse) Subcommand(h *Health) Subcommand {
-	return Subcommand{
+func (p *Pulse) Subcommand(h *health.Health) health.Subcommand {
+	return health.Subcommand{
 		Name:    "pulse",
 		Usage:   "pulse ACCOUNT healthy|concerning|poor [reasons] [note]",
 		Summary: "record this week's pulse, e.g. `pulse acme poor champion left`",
-		Run: func(ctx context.Context, c HealthCall) (Message, error) {
+		Run: func(ctx context.Context, c health.HealthCall) (Message, error) {
 			return p.command(ctx, h, c)
 		},
 	}
 }
 
-func (p *Pulse) command(ctx context.Context, h *Health, c HealthCall) (Message, error) {
+func (p *Pulse) command(ctx context.Context, h *health.Health, c health.HealthCall) (Message, error) {
 	readings := parsePulseArgs(c.Args)
 	if len(readings) == 0 {
 		return Message{}, UserErrorf("bad_input", "Say which account and how it is doing, e.g. `%s pulse acme poor champion left new CFO is cutting tools`. "+
-			"Ratings: healthy, concerning, poor. Reasons: %s. Anything after them is the note.", HelpCommand, reasonWords())
+			"Ratings: healthy, concerning, poor. Reasons: %s. Anything after them is the note.", health.HelpCommand, reasonWords())
 	}
 	var (
 		entry   store.LookupEntry
@@ -74,7 +75,7 @@ func (p *Pulse) command(ctx context.Context, h *Health, c HealthCall) (Message, 
 
 // commandCSM is the caller as a CSM; someone not yet known (a manager)
 // becomes one by Slack id, so the pulse says who gave it.
-func (p *Pulse) commandCSM(ctx context.Context, h *Health, req Request) (scoring.CSM, error) {
+func (p *Pulse) commandCSM(ctx context.Context, h *health.Health, req Request) (scoring.CSM, error) {
 	c, err := h.CallerCSM(ctx, req.UserID)
 	if err == nil {
 		return c, nil
@@ -82,7 +83,7 @@ func (p *Pulse) commandCSM(ctx context.Context, h *Health, req Request) (scoring
 	if !errors.Is(err, store.ErrNotFound) {
 		return c, Wrap(err, "pulse_store", "I could not look you up just now. Please try again.")
 	}
-	id, err := h.store.EnsureCSM(ctx, "", req.UserID, req.UserName)
+	id, err := h.Store().EnsureCSM(ctx, "", req.UserID, req.UserName)
 	if err != nil {
 		return c, Wrap(err, "pulse_store", "I could not record who you are just now. Please try again.")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/scoring"
 )
@@ -16,7 +17,7 @@ func (p *Pulse) OpenNote(ctx context.Context, act Action) (Message, error) {
 		return Message{}, &UserError{Code: "bad_action", Message: "That button no longer works; use this week's check-in.", Err: err}
 	}
 	if p.slack == nil || act.TriggerID == "" {
-		return Message{}, UserErrorf("no_modal", "I cannot open a form here; use `%s pulse ACCOUNT RATING reasons… note` instead.", HelpCommand)
+		return Message{}, UserErrorf("no_modal", "I cannot open a form here; use `%s pulse ACCOUNT RATING reasons… note` instead.", health.HelpCommand)
 	}
 	from := p.clicked(ctx, act.ChannelID, act.MessageTS)
 	_, loc, err := p.answerer(ctx, act.UserID, from)

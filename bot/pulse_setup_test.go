@@ -18,6 +18,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/bot/healthtest"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -121,9 +122,9 @@ func newPulseEnv(t *testing.T, start time.Time, o pulseOpts) *pulseEnv {
 	}
 	e.pulse = bot.NewPulse(cfg)
 	e.router = bot.NewRouter(bot.RouterOptions{Logger: log, Responder: bot.NewSlackResponder(e.api, nil, nil, log)})
-	health := bot.NewHealth(e.st, log, e.clock.Now)
-	e.router.Command(bot.HelpCommand, health)
-	e.pulse.Register(e.router, health)
+	hc := bot.NewHealth(e.st, log, e.clock.Now)
+	e.router.Command(health.HelpCommand, hc)
+	e.pulse.Register(e.router, hc)
 	mux := http.NewServeMux()
 	bot.NewHTTPTransport(e.router, pulseSecret, bot.HTTPOptions{}).Mount(mux)
 	srv := httptest.NewServer(mux)

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/healthbot/healthbot/bot/access"
+	"github.com/healthbot/healthbot/bot/chat"
 )
 
 // ShareRefusedText answers Share in channel (or any answer meant for the
@@ -20,11 +21,8 @@ const shareUncheckedText = "I couldn't check whether this channel is shared with
 // conversation signals, which record counts, never text.
 var openEvents = map[string]bool{"message": true}
 
-// RefusedEventHandler is implemented by EventHandlers that show something
-// neutral to a user the Gate refused (the App Home replaces a stale view).
-type RefusedEventHandler interface {
-	HandleRefused(ctx context.Context, ev Event) error
-}
+// RefusedEventHandler is chat.RefusedEventHandler.
+type RefusedEventHandler = chat.RefusedEventHandler
 
 // admit asks the Gate about req before its handler runs. Allowed: the
 // context carries the Decision (IsManager, NoteAccounts). Refused: the

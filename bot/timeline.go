@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -33,7 +34,7 @@ type ViewOpener interface {
 type Timeline struct {
 	store  TimelineStore
 	slack  ViewOpener
-	health *Health
+	health *health.Health
 	now    func() time.Time
 	log    *slog.Logger
 }
@@ -52,12 +53,12 @@ func NewTimeline(st TimelineStore, views ViewOpener, log *slog.Logger, now func(
 
 // Register adds `/health log` and `/health timeline` to h, makes h's cards
 // show the timeline with a Log button, and routes that button and its modal.
-func (t *Timeline) Register(r *Router, h *Health) {
+func (t *Timeline) Register(r *Router, h *health.Health) {
 	t.health = h
 	h.Timeline = t
-	h.Register(Subcommand{Name: "log", Aliases: []string{"touch", "touchpoint"}, Usage: "log ACCOUNT [call|meeting|email|qbr|other] NOTE",
+	h.Register(health.Subcommand{Name: "log", Aliases: []string{"touch", "touchpoint"}, Usage: "log ACCOUNT [call|meeting|email|qbr|other] NOTE",
 		Summary: "record what you did with an account, e.g. `log acme called the CFO, renewal on track`", Run: t.logCommand})
-	h.Register(Subcommand{Name: "timeline", Aliases: []string{"history"}, Usage: "timeline ACCOUNT",
+	h.Register(health.Subcommand{Name: "timeline", Aliases: []string{"history"}, Usage: "timeline ACCOUNT",
 		Summary: "what was done with an account, beyond the card's last three", Run: t.show})
 	r.Action(blocks.ActionTimelineLog, ActionFunc(t.openLog))
 	r.ViewSubmission(blocks.CallbackTimelineLog, ActionFunc(t.submitLog))
@@ -66,8 +67,8 @@ func (t *Timeline) Register(r *Router, h *Health) {
 	})
 }
 
-// cardTimeline is the card's timeline section for an account.
-func (t *Timeline) cardTimeline(ctx context.Context, accountID int64) (*blocks.Timeline, error) {
+// CardTimeline is the card's timeline section for an account.
+func (t *Timeline) CardTimeline(ctx context.Context, accountID int64) (*blocks.Timeline, error) {
 	tps, err := t.store.Touchpoints(ctx, accountID, 0, blocks.CardTimeline)
 	if err != nil {
 		return nil, err

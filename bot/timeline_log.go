@@ -7,12 +7,13 @@ import (
 
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/store"
 )
 
 // logCommand is `/health log ACCOUNT [kind] NOTE`: the longest leading
 // words that name exactly one account are the account, the rest the note.
-func (t *Timeline) logCommand(ctx context.Context, c HealthCall) (Message, error) {
+func (t *Timeline) logCommand(ctx context.Context, c health.HealthCall) (Message, error) {
 	entry, note, unresolved, err := t.accountAndRest(ctx, c.Args)
 	if err != nil || unresolved != nil {
 		if unresolved != nil {
@@ -22,7 +23,7 @@ func (t *Timeline) logCommand(ctx context.Context, c HealthCall) (Message, error
 	}
 	kind, note := kindOfNote(note)
 	if note == "" {
-		return Message{}, UserErrorf("bad_input", "Say what you did, e.g. `%s log %s called the CFO, renewal on track`.", HelpCommand, entry.Name)
+		return Message{}, UserErrorf("bad_input", "Say what you did, e.g. `%s log %s called the CFO, renewal on track`.", health.HelpCommand, entry.Name)
 	}
 	if n := blocks.Length(note); n > blocks.MaxLogNote {
 		return Message{}, UserErrorf("bad_input", "The note is %d characters; keep it to %d.", n, blocks.MaxLogNote)
@@ -46,7 +47,7 @@ func (t *Timeline) logCommand(ctx context.Context, c HealthCall) (Message, error
 func (t *Timeline) accountAndRest(ctx context.Context, args string) (store.LookupEntry, string, *Message, error) {
 	args = strings.TrimSpace(args)
 	if args == "" {
-		return store.LookupEntry{}, "", nil, UserErrorf("bad_input", "Say which account, e.g. `%s log acme called the CFO, renewal on track`.", HelpCommand)
+		return store.LookupEntry{}, "", nil, UserErrorf("bad_input", "Say which account, e.g. `%s log acme called the CFO, renewal on track`.", health.HelpCommand)
 	}
 	if q, rest, ok := strings.Cut(strings.TrimPrefix(args, "\""), "\""); strings.HasPrefix(args, "\"") && ok {
 		e, m, err := t.health.FindAccount(ctx, q)
@@ -55,11 +56,11 @@ func (t *Timeline) accountAndRest(ctx context.Context, args string) (store.Looku
 	words := strings.Fields(args)
 	for n := min(len(words), 6); n >= 1; n-- {
 		name := strings.Join(words[:n], " ")
-		res, err := t.health.find(ctx, name)
+		res, err := t.health.Find(ctx, name)
 		if err != nil {
 			return store.LookupEntry{}, "", nil, err
 		}
-		if e, ok := res.One(); ok && res.Kind == MatchExact {
+		if e, ok := res.One(); ok && res.Kind == health.MatchExact {
 			return e, strings.Join(words[n:], " "), nil, nil
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -14,12 +15,12 @@ import (
 func (t *Timeline) openLog(ctx context.Context, act Action) (Message, error) {
 	id, err := strconv.ParseInt(act.Value, 10, 64)
 	if err != nil || id <= 0 {
-		return Message{}, UserErrorf("bad_action", "That button no longer works; use `%s log ACCOUNT what you did`.", HelpCommand)
+		return Message{}, UserErrorf("bad_action", "That button no longer works; use `%s log ACCOUNT what you did`.", health.HelpCommand)
 	}
 	if t.slack == nil || act.TriggerID == "" {
-		return Message{}, UserErrorf("no_modal", "I cannot open a form here; use `%s log ACCOUNT what you did`.", HelpCommand)
+		return Message{}, UserErrorf("no_modal", "I cannot open a form here; use `%s log ACCOUNT what you did`.", health.HelpCommand)
 	}
-	c, err := t.health.store.Card(ctx, id, 0)
+	c, err := t.health.Store().Card(ctx, id, 0)
 	if errors.Is(err, store.ErrNotFound) {
 		return Message{}, &UserError{Code: "not_found", Message: "That account no longer exists.", Err: err}
 	}

@@ -5,15 +5,16 @@ import (
 
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/health"
 )
 
 // timelinePage bounds /health timeline's entries.
 const timelinePage = 40
 
 // show is `/health timeline ACCOUNT`: the entries after the card's three.
-func (t *Timeline) show(ctx context.Context, c HealthCall) (Message, error) {
+func (t *Timeline) show(ctx context.Context, c health.HealthCall) (Message, error) {
 	if c.Args == "" {
-		return Message{}, UserErrorf("usage", "Say which account, e.g. `%s timeline acme`.", HelpCommand)
+		return Message{}, UserErrorf("usage", "Say which account, e.g. `%s timeline acme`.", health.HelpCommand)
 	}
 	e, m, err := t.health.FindAccount(ctx, c.Args)
 	if err != nil || m != nil {

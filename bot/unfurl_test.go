@@ -13,6 +13,7 @@ import (
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/bot/healthtest"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -52,8 +53,8 @@ func setupUnfurlsWith(t *testing.T, reply bottest.ReplyFunc, shared ...string) (
 	log := slog.New(slog.DiscardHandler)
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, log)
 	router := bot.NewRouter(bot.RouterOptions{Logger: log})
-	h := bot.NewHealth(st, log, func() time.Time { return now })
-	router.Event("link_shared", bot.Unfurls{Health: h, Slack: api, Guard: access.NewGate(access.GateConfig{Directory: access.SlackAccess{API: api}}), Log: log})
+	h := health.NewHealth(st, log, func() time.Time { return now })
+	router.Event("link_shared", health.Unfurls{Health: h, Slack: api, Guard: access.NewGate(access.GateConfig{Directory: access.SlackAccess{API: api}}), Log: log})
 	mux := http.NewServeMux()
 	bot.NewHTTPTransport(router, e2eSecret, bot.HTTPOptions{}).Mount(mux)
 	srv := httptest.NewServer(mux)

@@ -47,3 +47,9 @@ var (
 	_ ActionHandler  = ActionFunc(nil)
 	_ EventHandler   = EventFunc(nil)
 )
+
+// RefusedEventHandler is implemented by EventHandlers that show something
+// neutral to a user the Gate refused (the App Home replaces a stale view).
+type RefusedEventHandler interface {
+	HandleRefused(ctx context.Context, ev Event) error
+}

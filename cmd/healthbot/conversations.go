@@ -8,9 +8,11 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/ask"
 	slackconv "github.com/healthbot/healthbot/bot/conversations"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/ingest/conversations"
 	"github.com/healthbot/healthbot/store"
 )
@@ -18,16 +20,16 @@ import (
 // registerConversations adds conversation signals to Slack: `/health link`
 // and `/health unlink` on health, and the "message" event of the channels
 // the bot is in.
-func (m *Main) registerConversations(r *bot.Router, health *bot.Health, api *slack.Client) {
+func (m *Main) registerConversations(r *bot.Router, h *health.Health, api *slack.Client) {
 	log := m.Logger.With("component", "conversations")
-	wireConversations(r, health, newConversations(m.Config, m.store, log), m.store, api, log)
+	wireConversations(r, h, newConversations(m.Config, m.store, log), m.store, api, log)
 }
 
 // wireConversations registers the handlers over rec; tests call it with
 // the harness's router and client.
-func wireConversations(r *bot.Router, health *bot.Health, rec *conversations.Recorder, st *store.Store, api *slack.Client, log *slog.Logger) {
+func wireConversations(r *bot.Router, h *health.Health, rec *conversations.Recorder, st *store.Store, api *slack.Client, log *slog.Logger) {
 	b := conversationBridge{rec: rec}
-	health.EnableChannelLinks(b, slackconv.SlackChannels{Client: api})
+	h.EnableChannelLinks(b, slackconv.SlackChannels{Client: api})
 	r.Event("message", slackconv.NewConversationLog(b, st, api, slackconv.NewSlackMembers(api, nil), log))
 }
 
@@ -54,11 +56,11 @@ func newSentiment(cfg Config, log *slog.Logger) conversations.Sentiment {
 
 // conversationBridge adapts the intake's recorder to the interfaces bot
 // defines, so bot never imports ingest; its user-safe errors become
-// bot.UserErrors.
+// healthbot.Errors.
 type conversationBridge struct{ rec *conversations.Recorder }
 
 var (
-	_ bot.ChannelLinker              = conversationBridge{}
+	_ health.ChannelLinker           = conversationBridge{}
 	_ slackconv.ConversationRecorder = conversationBridge{}
 	_ conversations.Sentiment        = slackconv.SentimentModel{}
 	_ slackconv.MemberDirectory      = (*slackconv.SlackMembers)(nil)
@@ -91,11 +93,17 @@ func channelLink(l conversations.Link) slackconv.ChannelLink {
 	return slackconv.ChannelLink{ChannelID: l.ChannelID, AccountExternalID: l.AccountExternalID, AccountName: l.AccountName}
 }
 
-// userError turns the recorder's *conversations.Error into a bot.UserError
-// with the same code and message; other errors pass unchanged.
+// userError turns the recorder's *conversations.Error into a
+// healthbot.Error with the same message: an unknown account is ENOTFOUND
+// (health's link then tries the name), anything else the person can fix
+// is EINVALID. Other errors pass unchanged.
 func userError(err error) error {
 	if ce, ok := errors.AsType[*conversations.Error](err); ok {
-		return &bot.UserError{Code: ce.Code, Message: ce.Message, Err: err}
+		code := healthbot.EINVALID
+		if ce.Code == "unknown_account" {
+			code = healthbot.ENOTFOUND
+		}
+		return &healthbot.Error{Code: code, Message: ce.Message, Err: err}
 	}
 	return err
 }

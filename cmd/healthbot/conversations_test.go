@@ -16,8 +16,8 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/bottest/harness"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/bot/healthtest"
 	"github.com/healthbot/healthbot/ingest/conversations"
 	"github.com/healthbot/healthbot/scoring"
@@ -69,9 +69,9 @@ func setupConversations(t *testing.T) convBundle {
 	rec := newConversations(cfg, st, log)
 
 	h := harness.New(t, nil)
-	health := bot.NewHealth(st, log, time.Now)
-	h.Router.Command(bot.HelpCommand, health)
-	wireConversations(h.Router, health, rec, st, h.API, log)
+	hc := health.NewHealth(st, log, time.Now)
+	h.Router.Command(health.HelpCommand, hc)
+	wireConversations(h.Router, hc, rec, st, h.API, log)
 	return convBundle{h: h, rec: rec, store: st}
 }
 

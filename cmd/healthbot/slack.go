@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/health"
 )
 
 // startSlack builds the Slack side when SLACK_BOT_TOKEN is set: the Web API
@@ -43,35 +44,35 @@ func (m *Main) startSlack() error {
 // adds its registrations here. respond is the router's own responder, for
 // handlers that post an interim status before their answer.
 func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *bot.SlackResponder) {
-	health := bot.NewHealth(m.store, m.Logger.With("component", "health"), time.Now)
-	health.Location = m.Config.TimeZone
-	health.TextCharts = m.Config.Charts == "text"
-	health.TextTables = m.Config.Tables == "text"
-	health.Directory = bot.SlackDirectory{Client: api}
-	health.Questioner = questioner(m.Config, m.store, api, bot.NewSlackResponder(api, nil, nil, m.Logger), m.Logger.With("component", "ask"))
-	m.registerAssistant(r, health.Questioner, api) // ask.go
-	r.Command(bot.HelpCommand, health)
-	r.Conversation(health) // mentions and DMs read like /health text
-	for _, id := range health.ActionIDs() {
-		r.Action(id, health)
+	h := health.NewHealth(m.store, m.Logger.With("component", "health"), time.Now)
+	h.Location = m.Config.TimeZone
+	h.TextCharts = m.Config.Charts == "text"
+	h.TextTables = m.Config.Tables == "text"
+	h.Directory = health.SlackDirectory{Client: api}
+	h.Questioner = questioner(m.Config, m.store, api, bot.NewSlackResponder(api, nil, nil, m.Logger), m.Logger.With("component", "ask"))
+	m.registerAssistant(r, h.Questioner, api) // ask.go
+	r.Command(health.HelpCommand, h)
+	r.Conversation(h) // mentions and DMs read like /health text
+	for _, id := range h.ActionIDs() {
+		r.Action(id, h)
 	}
-	r.Event("app_home_opened", bot.HomeOpened{Health: health, Slack: api})
-	r.Event("link_shared", bot.Unfurls{Health: health, Slack: api, Guard: m.gate, Domains: m.Config.UnfurlDomains, Log: m.Logger.With("component", "unfurl")})
+	r.Event("app_home_opened", health.HomeOpened{Health: h, Slack: api})
+	r.Event("link_shared", health.Unfurls{Health: h, Slack: api, Guard: m.gate, Domains: m.Config.UnfurlDomains, Log: m.Logger.With("component", "unfurl")})
 	// The account timeline (/health log, /health timeline, the Log button)
 	// and /health owner for managers (#17).
 	timeline := bot.NewTimeline(m.store, api, m.Logger.With("component", "timeline"), time.Now)
-	timeline.Register(r, health)
-	health.Register(bot.OwnerSubcommand(health, m.store, m.channelGuard()))
-	health.Register(bot.TeamSubcommand(health, m.store, m.cardsInForce))
+	timeline.Register(r, h)
+	h.Register(health.OwnerSubcommand(h, m.store, m.channelGuard()))
+	h.Register(bot.TeamSubcommand(h, m.store, m.cardsInForce))
 	// Alert messages and outcome questions: their buttons (alerts.go).
-	m.registerAlertButtons(r, health, timeline)
-	m.registerConversations(r, health, api) // /health link, channel messages (conversations.go)
+	m.registerAlertButtons(r, h, timeline)
+	m.registerConversations(r, h, api) // /health link, channel messages (conversations.go)
 	// Weekly pulse: check-in buttons, note modal, /health pulse (pulse.go).
 	pc := pulseConfig(m.Config, m.store, api, m.Logger.With("component", "pulse"))
 	if m.gate != nil { // out-of-office Slack statuses, from the Gate's cached users.info
 		pc.Status = m.gate
 	}
-	bot.NewPulse(pc).Register(r, health)
+	bot.NewPulse(pc).Register(r, h)
 	// Calibration proposals in the ops channel: Approve / Dismiss (calibrate_job.go).
 	m.calibrations().RegisterButtons(r)
 }

@@ -1,4 +1,4 @@
-package bot
+package health
 
 import (
 	"context"
@@ -7,8 +7,10 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -22,7 +24,7 @@ type OwnerStore interface {
 
 var _ OwnerStore = (*store.Store)(nil)
 
-// csmFinder finds the CSM a command names (resolveCSM).
+// csmFinder finds the CSM a command names (ResolveCSM).
 type csmFinder interface {
 	CSMs(ctx context.Context) ([]scoring.CSM, error)
 	CSMBySlackID(ctx context.Context, slackID string) (scoring.CSM, error)
@@ -43,7 +45,7 @@ func OwnerSubcommand(h *Health, st OwnerStore, users access.ChannelGuard) Subcom
 	return Subcommand{
 		Name: "owner", Aliases: []string{"reassign"}, Usage: "owner ACCOUNT @person",
 		Summary: "managers: give an account to another CSM",
-		Run: func(ctx context.Context, c HealthCall) (Message, error) {
+		Run: func(ctx context.Context, c HealthCall) (chat.Message, error) {
 			return ownerCommand(ctx, h, st, users, c)
 		},
 	}
@@ -52,14 +54,14 @@ func OwnerSubcommand(h *Health, st OwnerStore, users access.ChannelGuard) Subcom
 // slackMention is an escaped user mention, <@U123> or <@U123|maya>.
 var slackMention = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$`)
 
-func ownerCommand(ctx context.Context, h *Health, st OwnerStore, users userCheck, c HealthCall) (Message, error) {
+func ownerCommand(ctx context.Context, h *Health, st OwnerStore, users userCheck, c HealthCall) (chat.Message, error) {
 	if !access.IsManager(ctx) {
-		return Message{}, UserErrorf(string(access.ReasonNotManager),
+		return chat.Message{}, healthbot.Errorf(healthbot.EFORBIDDEN,
 			"Sorry — only managers can reassign accounts. Ask a member of the managers' group to run `%s owner ACCOUNT @person`.", HelpCommand)
 	}
 	words := strings.Fields(c.Args)
 	if len(words) < 2 {
-		return Message{}, UserErrorf("usage", "Say which account and who should own it, e.g. `%s owner acme @maya`.", HelpCommand)
+		return chat.Message{}, Usage("Say which account and who should own it, e.g. `%s owner acme @maya`.", HelpCommand)
 	}
 	who := words[len(words)-1]
 	e, m, err := h.FindAccount(ctx, strings.Join(words[:len(words)-1], " "))
@@ -67,41 +69,41 @@ func ownerCommand(ctx context.Context, h *Health, st OwnerStore, users userCheck
 		if m != nil {
 			return *m, nil
 		}
-		return Message{}, err
+		return chat.Message{}, err
 	}
-	csm, err := resolveCSM(ctx, st, users, who)
+	csm, err := ResolveCSM(ctx, st, users, who)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	before, err := st.Account(ctx, e.ID)
 	if err != nil {
-		return Message{}, Wrap(err, "owner", "I could not load that account just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not load that account just now. Please try again.")
 	}
 	if before.OwnerID == csm.ID {
-		text := fmt.Sprintf("%s already owns *%s*.", csmLabel(csm), blocks.Esc(e.Name))
-		return Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
+		text := fmt.Sprintf("%s already owns *%s*.", CSMLabel(csm), blocks.Esc(e.Name))
+		return chat.Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
 	}
 	if err := st.SetAccountOwner(ctx, e.ID, csm.ID); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return Message{}, &UserError{Code: "not_found", Message: "That account no longer exists.", Err: err}
+			return chat.Message{}, &healthbot.Error{Code: healthbot.ENOTFOUND, Message: "That account no longer exists.", Err: err}
 		}
-		return Message{}, Wrap(err, "owner", "I could not reassign the account just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not reassign the account just now. Please try again.")
 	}
 	access.NoteAccounts(ctx, e.ID)
 	was := ""
 	if before.Owner.ID != 0 {
-		was = " (was " + csmLabel(before.Owner) + ")"
+		was = " (was " + CSMLabel(before.Owner) + ")"
 	}
-	text := fmt.Sprintf("*%s* now belongs to %s%s. The next pulse and alerts go to them.", blocks.Esc(e.Name), csmLabel(csm), was)
-	return Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
+	text := fmt.Sprintf("*%s* now belongs to %s%s. The next pulse and alerts go to them.", blocks.Esc(e.Name), CSMLabel(csm), was)
+	return chat.Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
 }
 
-// resolveCSM finds the CSM a command names: an escaped mention or a user
+// ResolveCSM finds the CSM a command names: an escaped mention or a user
 // id (created as a CSM if new), or @name matched against the CSMs' names
 // and email local parts, which must be unambiguous. A person users
 // refuses (a guest, an outsider, a deactivated user) is refused here,
 // before a CSM is made for them.
-func resolveCSM(ctx context.Context, st csmFinder, users userCheck, who string) (scoring.CSM, error) {
+func ResolveCSM(ctx context.Context, st csmFinder, users userCheck, who string) (scoring.CSM, error) {
 	id := ""
 	if m := slackMention.FindStringSubmatch(who); m != nil {
 		id = m[1]
@@ -110,7 +112,7 @@ func resolveCSM(ctx context.Context, st csmFinder, users userCheck, who string) 
 	}
 	if id != "" && users != nil {
 		if err := users.CheckUser(ctx, id); err != nil {
-			return scoring.CSM{}, &UserError{Code: "not_allowed", Err: err,
+			return scoring.CSM{}, &healthbot.Error{Code: healthbot.EFORBIDDEN, Err: err,
 				Message: fmt.Sprintf("<@%s> cannot be given accounts: healthbot shows account data only to full members of this workspace.", id)}
 		}
 	}
@@ -120,21 +122,21 @@ func resolveCSM(ctx context.Context, st csmFinder, users userCheck, who string) 
 			return c, nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
-			return c, Wrap(err, "owner", "I could not look that person up just now. Please try again.")
+			return c, healthbot.Wrap(err, "I could not look that person up just now. Please try again.")
 		}
 		newID, err := st.EnsureCSM(ctx, "", id, "")
 		if err != nil {
-			return scoring.CSM{}, Wrap(err, "owner", "I could not add that person as a CSM just now. Please try again.")
+			return scoring.CSM{}, healthbot.Wrap(err, "I could not add that person as a CSM just now. Please try again.")
 		}
 		return scoring.CSM{ID: newID, SlackUserID: id, Active: true}, nil
 	}
 	name := strings.ToLower(strings.TrimPrefix(who, "@"))
 	if name == "" {
-		return scoring.CSM{}, UserErrorf("bad_input", "Say who should own it, e.g. `@maya`.")
+		return scoring.CSM{}, healthbot.Errorf(healthbot.EINVALID, "Say who should own it, e.g. `@maya`.")
 	}
 	all, err := st.CSMs(ctx)
 	if err != nil {
-		return scoring.CSM{}, Wrap(err, "owner", "I could not look that person up just now. Please try again.")
+		return scoring.CSM{}, healthbot.Wrap(err, "I could not look that person up just now. Please try again.")
 	}
 	var found []scoring.CSM
 	for _, c := range all {
@@ -146,13 +148,13 @@ func resolveCSM(ctx context.Context, st csmFinder, users userCheck, who string) 
 	case 1:
 		return found[0], nil
 	case 0:
-		return scoring.CSM{}, UserErrorf("unknown_csm", "I know no CSM called %s. Mention them (`@name` picked from Slack's list) or use their Slack user id.", who)
+		return scoring.CSM{}, healthbot.Errorf(healthbot.ENOTFOUND, "I know no CSM called %s. Mention them (`@name` picked from Slack's list) or use their Slack user id.", who)
 	}
 	names := make([]string, len(found))
 	for i, c := range found {
-		names[i] = csmLabel(c)
+		names[i] = CSMLabel(c)
 	}
-	return scoring.CSM{}, UserErrorf("ambiguous_csm", "Several CSMs answer to %s: %s. Use their Slack user id instead.", who, strings.Join(names, ", "))
+	return scoring.CSM{}, healthbot.Errorf(healthbot.ECONFLICT, "Several CSMs answer to %s: %s. Use their Slack user id instead.", who, strings.Join(names, ", "))
 }
 
 // csmAnswersTo: name is the CSM's full name, first name, name without
@@ -181,8 +183,8 @@ func looksLikeUserID(s string) bool {
 	return true
 }
 
-// csmLabel names a CSM for a message: a mention when Slack knows them.
-func csmLabel(c scoring.CSM) string {
+// CSMLabel names a CSM for a message: a mention when Slack knows them.
+func CSMLabel(c scoring.CSM) string {
 	switch {
 	case c.SlackUserID != "":
 		return "<@" + blocks.Esc(c.SlackUserID) + ">"

@@ -1,4 +1,4 @@
-package bot
+package health
 
 import (
 	"context"
@@ -8,26 +8,24 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/healthbot/healthbot"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/conversations"
 )
 
 // ChannelLinker links channels to accounts for conversation signals;
 // cmd/healthbot adapts the intake's recorder to it, so bot needs no ingest
-// import. Errors users may read are *UserError; others are logged.
+// import. Errors users may read are *healthbot.Error; others are logged.
 type ChannelLinker interface {
 	// Link links a channel to the account with that external id,
-	// replacing its earlier link; an unknown id is a UserError with code
-	// CodeUnknownAccount.
+	// replacing its earlier link; an unknown id is a healthbot.Error with
+	// code ENOTFOUND.
 	Link(ctx context.Context, channelID, accountRef string) (conversations.ChannelLink, error)
 	// Unlink removes a link and reports whether there was one.
 	Unlink(ctx context.Context, channelID string) (bool, error)
 	// Linked returns a channel's link; ok is false when it has none.
 	Linked(ctx context.Context, channelID string) (link conversations.ChannelLink, ok bool, err error)
 }
-
-// CodeUnknownAccount is the UserError code of a link to an account id that
-// does not exist.
-const CodeUnknownAccount = "unknown_account"
 
 // EnableChannelLinks adds `/health link #channel ACCOUNT` and `/health
 // unlink #channel`, which start and stop recording a shared channel's
@@ -49,42 +47,42 @@ type channelLinks struct {
 const linkUsage = "Say which channel and which account, like `" + HelpCommand + " link #acme-shared acme` " +
 	"(or run `" + HelpCommand + " link acme` in the channel itself)."
 
-func (c channelLinks) link(ctx context.Context, call HealthCall) (Message, error) {
+func (c channelLinks) link(ctx context.Context, call HealthCall) (chat.Message, error) {
 	ref, account := splitChannelArg(call.Args, false)
 	if ref == "" && account == "" && !channelIDPattern.MatchString(call.ChannelID) {
-		return Message{}, UserErrorf("bad_input", "%s", linkUsage)
+		return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "%s", linkUsage)
 	}
 	ch, err := c.channel(ctx, ref, call.ChannelID)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	if account == "" {
 		return c.status(ctx, ch)
 	}
 	before, had, err := c.linker.Linked(ctx, ch)
 	if err != nil {
-		return Message{}, Wrap(err, "link", "I could not read the channel's link just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not read the channel's link just now. Please try again.")
 	}
 	l, err := c.linkAccount(ctx, ch, account)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	text := fmt.Sprintf("Linked <#%s> to %s. I'll record message counts and response times, never message text. "+
 		"Invite me to the channel if I'm not in it.", ch, l.AccountName)
 	if had && before.AccountExternalID != l.AccountExternalID {
 		text += fmt.Sprintf(" (It was linked to %s before; its counts moved with it.)", before.AccountName)
 	}
-	return Message{Text: text}, nil
+	return chat.Message{Text: text}, nil
 }
 
 // linkAccount links by external id and, when no account has that id,
 // by the account's name as /health finds it.
 func (c channelLinks) linkAccount(ctx context.Context, ch, account string) (conversations.ChannelLink, error) {
 	l, err := c.linker.Link(ctx, ch, account)
-	if ErrorCode(err) != CodeUnknownAccount {
+	if healthbot.ErrorCode(err) != healthbot.ENOTFOUND {
 		return l, err
 	}
-	res, ferr := c.h.find(ctx, account)
+	res, ferr := c.h.Find(ctx, account)
 	if ferr != nil {
 		return conversations.ChannelLink{}, ferr
 	}
@@ -97,43 +95,43 @@ func (c channelLinks) linkAccount(ctx context.Context, ch, account string) (conv
 			names = append(names, fmt.Sprintf("%s (`%s`)", e.Name, e.ExternalID))
 		}
 		slices.Sort(names)
-		return conversations.ChannelLink{}, UserErrorf("ambiguous_account", "Several accounts match “%s”: %s. Link with the id in backticks.",
+		return conversations.ChannelLink{}, healthbot.Errorf(healthbot.ECONFLICT, "Several accounts match “%s”: %s. Link with the id in backticks.",
 			account, strings.Join(names, ", "))
 	}
 	return conversations.ChannelLink{}, err
 }
 
-func (c channelLinks) status(ctx context.Context, ch string) (Message, error) {
+func (c channelLinks) status(ctx context.Context, ch string) (chat.Message, error) {
 	l, ok, err := c.linker.Linked(ctx, ch)
 	if err != nil {
-		return Message{}, Wrap(err, "link", "I could not read the channel's link just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not read the channel's link just now. Please try again.")
 	}
 	if !ok {
-		return Message{Text: fmt.Sprintf("<#%s> is not linked to an account. %s", ch, linkUsage)}, nil
+		return chat.Message{Text: fmt.Sprintf("<#%s> is not linked to an account. %s", ch, linkUsage)}, nil
 	}
-	return Message{Text: fmt.Sprintf("<#%s> is linked to %s (`%s`).", ch, l.AccountName, l.AccountExternalID)}, nil
+	return chat.Message{Text: fmt.Sprintf("<#%s> is linked to %s (`%s`).", ch, l.AccountName, l.AccountExternalID)}, nil
 }
 
-func (c channelLinks) unlink(ctx context.Context, call HealthCall) (Message, error) {
+func (c channelLinks) unlink(ctx context.Context, call HealthCall) (chat.Message, error) {
 	ref, rest := splitChannelArg(call.Args, true)
 	if rest != "" {
-		return Message{}, UserErrorf("bad_input", "Name just the channel, like `%s unlink #acme-shared`.", HelpCommand)
+		return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "Name just the channel, like `%s unlink #acme-shared`.", HelpCommand)
 	}
 	ch, err := c.channel(ctx, ref, call.ChannelID)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	l, had, err := c.linker.Linked(ctx, ch)
 	if err == nil && had {
 		had, err = c.linker.Unlink(ctx, ch)
 	}
 	if err != nil {
-		return Message{}, Wrap(err, "unlink", "I could not unlink the channel just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not unlink the channel just now. Please try again.")
 	}
 	if !had {
-		return Message{Text: fmt.Sprintf("<#%s> was not linked to an account.", ch)}, nil
+		return chat.Message{Text: fmt.Sprintf("<#%s> was not linked to an account.", ch)}, nil
 	}
-	return Message{Text: fmt.Sprintf("Unlinked <#%s> from %s. I no longer record its messages and deleted the counts kept for it; "+
+	return chat.Message{Text: fmt.Sprintf("Unlinked <#%s> from %s. I no longer record its messages and deleted the counts kept for it; "+
 		"signals already computed stay.", ch, l.AccountName)}, nil
 }
 
@@ -167,7 +165,7 @@ func (c channelLinks) channel(ctx context.Context, ref, current string) (string,
 	switch {
 	case ref == "":
 		if !channelIDPattern.MatchString(current) {
-			return "", UserErrorf("bad_input", "This is not a channel. %s", linkUsage)
+			return "", healthbot.Errorf(healthbot.EINVALID, "This is not a channel. %s", linkUsage)
 		}
 		return current, nil
 	case strings.HasPrefix(ref, "<#"):
@@ -180,20 +178,20 @@ func (c channelLinks) channel(ctx context.Context, ref, current string) (string,
 	case bareChannelIDPattern.MatchString(ref):
 		return ref, nil
 	}
-	return "", UserErrorf("bad_input", "“%s” is not a channel I know. %s", ref, linkUsage)
+	return "", healthbot.Errorf(healthbot.EINVALID, "“%s” is not a channel I know. %s", ref, linkUsage)
 }
 
 func (c channelLinks) channelByName(ctx context.Context, name string) (string, error) {
 	if name == "" || c.channels == nil {
-		return "", UserErrorf("bad_input", "I could not tell which channel “#%s” is. Run `%s link ACCOUNT` in the channel itself.", name, HelpCommand)
+		return "", healthbot.Errorf(healthbot.EINVALID, "I could not tell which channel “#%s” is. Run `%s link ACCOUNT` in the channel itself.", name, HelpCommand)
 	}
 	id, err := c.channels.ChannelByName(ctx, strings.ToLower(name))
 	if errors.Is(err, conversations.ErrChannelNotFound) {
-		return "", UserErrorf("bad_input", "I can't see a channel named “#%s”. If it is private, invite me first, "+
+		return "", healthbot.Errorf(healthbot.EINVALID, "I can't see a channel named “#%s”. If it is private, invite me first, "+
 			"or run `%s link ACCOUNT` in the channel itself.", name, HelpCommand)
 	}
 	if err != nil {
-		return "", Wrap(err, "channel_lookup", "I could not look the channel up just now. Please try again.")
+		return "", healthbot.Wrap(err, "I could not look the channel up just now. Please try again.")
 	}
 	return id, nil
 }

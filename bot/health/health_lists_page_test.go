@@ -1,4 +1,4 @@
-package bot_test
+package health_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -36,7 +37,7 @@ func TestLongListsReadOnlyTheShownPage(t *testing.T) {
 		b.fix.Series(a.ID, 30-float64(i%20)) // all red, lowest score first
 	}
 	lc := &lineCounter{Store: b.store}
-	h := bot.NewHealth(lc, nil, func() time.Time { return testNow })
+	h := health.NewHealth(lc, nil, func() time.Time { return testNow })
 	h.TextTables = true
 	got := render(t, ask(t, h, "U0JANE", "segment paged"))
 	contains(t, "segment paged", got, "🔴 130", "130 live accounts", "MRR 13,000", "MRR in red 13,000", "average score 21",

@@ -1,4 +1,4 @@
-package bot
+package health
 
 import (
 	"context"
@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -33,7 +35,7 @@ var _ HealthStore = (*store.Store)(nil)
 // account name (the language-model loop of DESIGN §6); req.Text is the
 // question.
 type Questioner interface {
-	Ask(ctx context.Context, req Request) (Message, error)
+	Ask(ctx context.Context, req chat.Request) (chat.Message, error)
 }
 
 // UserDirectory finds a Slack user's email, so a CSM imported by email is
@@ -44,7 +46,7 @@ type UserDirectory interface {
 
 // HealthCall is one run of a subcommand.
 type HealthCall struct {
-	Request
+	chat.Request
 	Args   string // what follows the subcommand name, trimmed
 	Offset int    // first row of the page to show (pagination buttons)
 }
@@ -56,7 +58,7 @@ type Subcommand struct {
 	Usage   string   // for help: "renewals [90d]"
 	Summary string   // for help: "accounts renewing soon, not green first"
 	Hidden  bool     // not listed in help
-	Run     func(ctx context.Context, c HealthCall) (Message, error)
+	Run     func(ctx context.Context, c HealthCall) (chat.Message, error)
 }
 
 // Health is the /health command: portfolio, account cards, lists, help, and
@@ -76,9 +78,9 @@ type Health struct {
 	TextTables bool
 	// Location is the zone "today" is reckoned in (renewal windows); UTC if nil.
 	Location *time.Location
-	// Timeline, when set (Timeline.Register), puts the last touchpoints and
-	// a Log button on cards.
-	Timeline *Timeline
+	// Timeline, when set (bot/timeline's Register), puts the last
+	// touchpoints and a Log button on cards.
+	Timeline CardTimeline
 
 	store  HealthStore
 	lookup *Lookup
@@ -88,8 +90,8 @@ type Health struct {
 }
 
 var (
-	_ CommandHandler = (*Health)(nil)
-	_ ActionHandler  = (*Health)(nil)
+	_ chat.CommandHandler = (*Health)(nil)
+	_ chat.ActionHandler  = (*Health)(nil)
 )
 
 // HistoryDays is how much score history the card reads: 20 weeks, the
@@ -142,14 +144,32 @@ func (h *Health) subcommand(word string) (Subcommand, bool) {
 	return Subcommand{}, false
 }
 
+// CardTimeline is the card's timeline section: the last touchpoints and
+// how many more there are; bot/timeline's *Timeline has it. Declared here
+// so the card needs no import of the timeline, which builds on Health.
+type CardTimeline interface {
+	CardTimeline(ctx context.Context, accountID int64) (*blocks.Timeline, error)
+}
+
+// ErrUsage marks a subcommand's "that is not how to call me" answer: when
+// the arguments could not be read, /health offers the text to the
+// Questioner instead ("/health renewals at risk in the next 2 weeks").
+var ErrUsage = errors.New("usage")
+
+// Usage is a subcommand's answer to arguments it cannot read: an EINVALID
+// error whose message says how to call it, marked with ErrUsage.
+func Usage(format string, args ...any) *healthbot.Error {
+	return &healthbot.Error{Code: healthbot.EINVALID, Message: fmt.Sprintf(format, args...), Err: ErrUsage}
+}
+
 // HandleCommand routes /health text: "" → my portfolio, a subcommand, an
 // account name, else the Questioner.
-func (h *Health) HandleCommand(ctx context.Context, req Request) (Message, error) {
+func (h *Health) HandleCommand(ctx context.Context, req chat.Request) (chat.Message, error) {
 	req.Text = strings.TrimSpace(req.Text)
 	return h.dispatch(ctx, HealthCall{Request: req})
 }
 
-func (h *Health) dispatch(ctx context.Context, c HealthCall) (Message, error) {
+func (h *Health) dispatch(ctx context.Context, c HealthCall) (chat.Message, error) {
 	text := c.Text
 	if text == "" {
 		return h.portfolio(ctx, c)
@@ -165,7 +185,7 @@ func (h *Health) dispatch(ctx context.Context, c HealthCall) (Message, error) {
 		m, err := sc.Run(ctx, c)
 		// "/health renewals at risk in the next 2 weeks": arguments the
 		// subcommand cannot read may still be a question.
-		if err != nil && c.Args != "" && h.Questioner != nil && ErrorCode(err) == "usage" {
+		if err != nil && c.Args != "" && h.Questioner != nil && errors.Is(err, ErrUsage) {
 			return h.Questioner.Ask(ctx, c.Request)
 		}
 		return m, err
@@ -173,22 +193,22 @@ func (h *Health) dispatch(ctx context.Context, c HealthCall) (Message, error) {
 	return h.accountOrQuestion(ctx, c.Request, text)
 }
 
-func (h *Health) exactCard(ctx context.Context, req Request, text string) (Message, bool, error) {
-	res, err := h.find(ctx, text)
+func (h *Health) exactCard(ctx context.Context, req chat.Request, text string) (chat.Message, bool, error) {
+	res, err := h.Find(ctx, text)
 	if err != nil {
-		return Message{}, false, err
+		return chat.Message{}, false, err
 	}
 	if e, ok := res.One(); ok && res.Kind == MatchExact {
 		m, err := h.CardMessage(ctx, e.ID, "")
 		return m, true, err
 	}
-	return Message{}, false, nil
+	return chat.Message{}, false, nil
 }
 
-func (h *Health) accountOrQuestion(ctx context.Context, req Request, text string) (Message, error) {
-	res, err := h.find(ctx, text)
+func (h *Health) accountOrQuestion(ctx context.Context, req chat.Request, text string) (chat.Message, error) {
+	res, err := h.Find(ctx, text)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	if e, ok := res.One(); ok {
 		return h.CardMessage(ctx, e.ID, "")
@@ -201,10 +221,19 @@ func (h *Health) accountOrQuestion(ctx context.Context, req Request, text string
 	return h.unresolved(res), nil
 }
 
-func (h *Health) find(ctx context.Context, name string) (LookupResult, error) {
+// Store is what the handlers read, for subcommands registered from
+// other packages (pulse, timeline).
+func (h *Health) Store() HealthStore { return h.store }
+
+// Now is the handlers' clock.
+func (h *Health) Now() time.Time { return h.now() }
+
+// Find looks name up among the accounts; a failed lookup is an internal
+// error with a safe message.
+func (h *Health) Find(ctx context.Context, name string) (LookupResult, error) {
 	res, err := h.lookup.Find(ctx, name)
 	if err != nil {
-		return res, Wrap(err, "lookup", "I could not search the accounts just now. Please try again.")
+		return res, healthbot.Wrap(err, "I could not search the accounts just now. Please try again.")
 	}
 	return res, nil
 }
@@ -212,8 +241,8 @@ func (h *Health) find(ctx context.Context, name string) (LookupResult, error) {
 // FindAccount resolves a name to one account. When it does not, it returns
 // the message to show instead: a chooser (buttons with blocks.ActionPick,
 // which open the card) or "No account named …" with close matches.
-func (h *Health) FindAccount(ctx context.Context, name string) (store.LookupEntry, *Message, error) {
-	res, err := h.find(ctx, name)
+func (h *Health) FindAccount(ctx context.Context, name string) (store.LookupEntry, *chat.Message, error) {
+	res, err := h.Find(ctx, name)
 	if err != nil {
 		return store.LookupEntry{}, nil, err
 	}
@@ -225,18 +254,18 @@ func (h *Health) FindAccount(ctx context.Context, name string) (store.LookupEntr
 }
 
 // unresolved is the answer when a lookup found no single account.
-func (h *Health) unresolved(res LookupResult) Message {
+func (h *Health) unresolved(res LookupResult) chat.Message {
 	if len(res.Matches) > 1 {
 		cands := candidatesOf(res.Matches)
 		more := max(0, len(cands)-blocks.MaxChoices)
-		m := Message{Text: fmt.Sprintf("Several accounts match “%s”.", res.Query), Blocks: blocks.ChooseBlocks(res.Query, cands, more)}
+		m := chat.Message{Text: fmt.Sprintf("Several accounts match “%s”.", res.Query), Blocks: blocks.ChooseBlocks(res.Query, cands, more)}
 		if !h.TextTables {
 			m.Blocks, m.Fallback = blocks.ChooseCarousel(res.Query, cands, more), m.Blocks
 		}
 		return m
 	}
 	cands := candidatesOf(res.Suggestions)
-	return Message{
+	return chat.Message{
 		Text: blocks.NotFoundText(res.Query, cands),
 		Blocks: blocks.NotFoundBlocks(res.Query, cands,
 			"I know accounts by name, domain or id. Try `"+HelpCommand+" help` for everything I can do."),
@@ -252,12 +281,12 @@ func candidatesOf(es []store.LookupEntry) []blocks.Candidate {
 }
 
 // HandleAction answers the buttons of /health messages (see ActionIDs).
-func (h *Health) HandleAction(ctx context.Context, act Action) (Message, error) {
+func (h *Health) HandleAction(ctx context.Context, act chat.Action) (chat.Message, error) {
 	switch act.ActionID {
 	case blocks.ActionShare, blocks.ActionPick, blocks.ActionOpenCard, blocks.ActionOpenCardTable:
 		id, err := strconv.ParseInt(act.Value, 10, 64)
 		if err != nil || id <= 0 {
-			return Message{}, UserErrorf("bad_action", "That button no longer works; run the command again.")
+			return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "That button no longer works; run the command again.")
 		}
 		switch act.ActionID {
 		case blocks.ActionShare:
@@ -273,7 +302,7 @@ func (h *Health) HandleAction(ctx context.Context, act Action) (Message, error) 
 	case blocks.ActionPrev, blocks.ActionNext:
 		offset, cmd, err := blocks.ParsePageValue(act.Value)
 		if err != nil {
-			return Message{}, &UserError{Code: "bad_action", Message: "That button no longer works; run the command again.", Err: err}
+			return chat.Message{}, &healthbot.Error{Code: healthbot.EINVALID, Message: "That button no longer works; run the command again.", Err: err}
 		}
 		req := act.Request
 		req.Text = cmd
@@ -281,7 +310,7 @@ func (h *Health) HandleAction(ctx context.Context, act Action) (Message, error) 
 		m.ReplaceOriginal = true
 		return m, err
 	}
-	return Message{}, UserErrorf("unknown_action", "I don't know that button.")
+	return chat.Message{}, healthbot.Errorf(healthbot.ENOTFOUND, "I don't know that button.")
 }
 
 // CallerCSM finds the CSM behind a Slack user: by Slack id, else by the

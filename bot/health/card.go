@@ -1,25 +1,27 @@
-package bot
+package health
 
 import (
 	"context"
 	"errors"
 	"time"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
 
 // CardMessage renders one account's card. With sharedBy (a Slack user id)
 // it is the in-channel copy, without the Share button.
-func (h *Health) CardMessage(ctx context.Context, accountID int64, sharedBy string) (Message, error) {
+func (h *Health) CardMessage(ctx context.Context, accountID int64, sharedBy string) (chat.Message, error) {
 	c, err := h.store.Card(ctx, accountID, HistoryDays)
 	if errors.Is(err, store.ErrNotFound) {
-		return Message{}, &UserError{Code: "not_found", Message: "That account no longer exists.", Err: err}
+		return chat.Message{}, &healthbot.Error{Code: healthbot.ENOTFOUND, Message: "That account no longer exists.", Err: err}
 	}
 	if err != nil {
-		return Message{}, Wrap(err, "card", "I could not load that account just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not load that account just now. Please try again.")
 	}
 	access.NoteAccounts(ctx, accountID) // the audit trail: who looked at which account
 	v := cardView(c, h.now())
@@ -27,13 +29,13 @@ func (h *Health) CardMessage(ctx context.Context, accountID int64, sharedBy stri
 	v.SharedBy = sharedBy
 	v.Containers = !h.TextTables
 	if h.Timeline != nil {
-		tl, err := h.Timeline.cardTimeline(ctx, accountID)
+		tl, err := h.Timeline.CardTimeline(ctx, accountID)
 		if err != nil {
-			return Message{}, Wrap(err, "card", "I could not load that account just now. Please try again.")
+			return chat.Message{}, healthbot.Wrap(err, "I could not load that account just now. Please try again.")
 		}
 		v.Timeline = tl
 	}
-	msg := Message{Text: blocks.CardText(v), Blocks: blocks.CardBlocks(v)}
+	msg := chat.Message{Text: blocks.CardText(v), Blocks: blocks.CardBlocks(v)}
 	if !v.TextChart || v.Containers {
 		// A workspace that refuses the chart or container blocks gets the
 		// sparkline and plain sections.

@@ -1,4 +1,4 @@
-package bot
+package health
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 )
 
 // unfurlSlack is the part of the Slack Web API unfurls need; *slack.Client
@@ -40,12 +41,12 @@ type Unfurls struct {
 	Log     *slog.Logger
 }
 
-var _ EventHandler = Unfurls{}
+var _ chat.EventHandler = Unfurls{}
 
 // HandleEvent unfurls the account links of one shared message. Nothing is
 // unfurled in a channel shared with another organisation: a customer would
 // see their own health score.
-func (u Unfurls) HandleEvent(ctx context.Context, ev Event) error {
+func (u Unfurls) HandleEvent(ctx context.Context, ev chat.Event) error {
 	e, ok := ev.Data.(*slackevents.LinkSharedEvent)
 	if !ok {
 		return errors.New("link_shared without its event")

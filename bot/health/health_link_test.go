@@ -1,16 +1,17 @@
-package bot_test
+package health_test
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/conversations"
+	"github.com/healthbot/healthbot/bot/health"
 )
 
 // fakeLinker keeps links in a map, like the recorder, and knows accounts by
@@ -22,7 +23,7 @@ type fakeLinker struct {
 	err      error    // returned by every call when set
 }
 
-var _ bot.ChannelLinker = (*fakeLinker)(nil)
+var _ health.ChannelLinker = (*fakeLinker)(nil)
 
 func (f *fakeLinker) Link(_ context.Context, ch, ref string) (conversations.ChannelLink, error) {
 	f.calls = append(f.calls, "link "+ch+" "+ref)
@@ -31,7 +32,7 @@ func (f *fakeLinker) Link(_ context.Context, ch, ref string) (conversations.Chan
 	}
 	name, ok := f.accounts[ref]
 	if !ok {
-		return conversations.ChannelLink{}, &bot.UserError{Code: bot.CodeUnknownAccount, Message: fmt.Sprintf("There is no account %q.", ref)}
+		return conversations.ChannelLink{}, healthbot.Errorf(healthbot.ENOTFOUND, "There is no account %q.", ref)
 	}
 	l := conversations.ChannelLink{ChannelID: ch, AccountExternalID: ref, AccountName: name}
 	f.links[ch] = l
@@ -71,7 +72,7 @@ func (f fakeChannels) ChannelByName(_ context.Context, name string) (string, err
 
 // setupLinks is /health over the seeded World with links enabled on a
 // fakeLinker that knows every World account by its external id.
-func setupLinks(t *testing.T) (*bot.Health, *fakeLinker) {
+func setupLinks(t *testing.T) (*health.Health, *fakeLinker) {
 	t.Helper()
 	h, b := setup(t)
 	w := b.world
@@ -86,7 +87,7 @@ func setupLinks(t *testing.T) (*bot.Health, *fakeLinker) {
 	return h, l
 }
 
-func runIn(t *testing.T, h *bot.Health, channel, text string) (bot.Message, error) {
+func runIn(t *testing.T, h *health.Health, channel, text string) (bot.Message, error) {
 	t.Helper()
 	return h.HandleCommand(context.Background(), bot.Request{UserID: "U0JANE", Command: "/health", Text: text, ChannelID: channel})
 }
@@ -133,8 +134,8 @@ func TestLinkRejectsWhatIsNoChannel(t *testing.T) {
 			h, l := setupLinks(t)
 			_, err := runIn(t, h, tc.channel, tc.text)
 			require.Error(t, err)
-			require.Equal(t, "bad_input", bot.ErrorCode(err))
-			require.Contains(t, bot.SafeMessage(err), tc.want)
+			require.Equal(t, healthbot.EINVALID, healthbot.ErrorCode(err))
+			require.Contains(t, healthbot.ErrorMessage(err), tc.want)
 			require.Empty(t, l.calls, "nothing linked")
 		})
 	}
@@ -150,13 +151,13 @@ func TestLinkFindsTheAccountByName(t *testing.T) {
 	require.Contains(t, m.Text, "Linked <#C0ACME0001> to Acme Labs.")
 
 	_, err = runIn(t, h, "C0OTHER001", "link <#C0ACME0001|acme-shared> hooli")
-	require.Equal(t, "ambiguous_account", bot.ErrorCode(err))
+	require.Equal(t, healthbot.ECONFLICT, healthbot.ErrorCode(err))
 	require.Equal(t, "Several accounts match “hooli”: Hooli (`hooli-eu`), Hooli (`hooli-us`). Link with the id in backticks.",
-		bot.SafeMessage(err))
+		healthbot.ErrorMessage(err))
 
 	_, err = runIn(t, h, "C0OTHER001", "link <#C0ACME0001|acme-shared> zzzz")
-	require.Equal(t, bot.CodeUnknownAccount, bot.ErrorCode(err))
-	require.Equal(t, `There is no account "zzzz".`, bot.SafeMessage(err), "the recorder's own words")
+	require.Equal(t, healthbot.ENOTFOUND, healthbot.ErrorCode(err))
+	require.Equal(t, `There is no account "zzzz".`, healthbot.ErrorMessage(err), "the recorder's own words")
 	require.Equal(t, "crm-2", l.links["C0ACME0001"].AccountExternalID, "a failed relink leaves the link alone")
 }
 
@@ -196,12 +197,12 @@ func TestLinkHidesInternalErrors(t *testing.T) {
 	for _, text := range []string{"link <#C0ACME0001|x> crm-1", "unlink <#C0ACME0001|x>"} {
 		_, err := runIn(t, h, "C0OTHER001", text)
 		require.Error(t, err)
-		require.NotContains(t, bot.SafeMessage(err), "pq:", text)
+		require.NotContains(t, healthbot.ErrorMessage(err), "pq:", text)
 		require.ErrorIs(t, err, l.err, "the log gets the detail")
 	}
 	h.EnableChannelLinks(l, fakeChannels{err: errors.New("slack: ratelimited")}) // replaces the subcommands
 	_, err := runIn(t, h, "C0OTHER001", "link #acme-shared crm-1")
-	require.Equal(t, "I could not look the channel up just now. Please try again.", bot.SafeMessage(err))
+	require.Equal(t, "I could not look the channel up just now. Please try again.", healthbot.ErrorMessage(err))
 }
 
 func TestLinkIsListedInHelp(t *testing.T) {

@@ -1,4 +1,4 @@
-package bot
+package health
 
 import (
 	"context"
@@ -8,8 +8,10 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -32,11 +34,11 @@ func (h *Health) home(ctx context.Context, userID string) (blocks.Home, error) {
 		return home, nil
 	}
 	if err != nil {
-		return home, Wrap(err, "home", "I could not load your accounts just now.")
+		return home, healthbot.Wrap(err, "I could not load your accounts just now.")
 	}
 	lines, err := h.store.AccountLines(ctx, store.LineFilter{OwnerID: csm.ID})
 	if err != nil {
-		return home, Wrap(err, "home", "I could not load your accounts just now.")
+		return home, healthbot.Wrap(err, "I could not load your accounts just now.")
 	}
 	home.CSM, home.Rows, home.Week = csm, rowsOf(lines), h.week(csm)
 	for _, l := range lines {
@@ -58,10 +60,10 @@ type HomeOpened struct {
 	Slack  ViewPublisher
 }
 
-var _ EventHandler = HomeOpened{}
+var _ chat.EventHandler = HomeOpened{}
 
 // HandleEvent publishes the Home tab when it is the tab being opened.
-func (o HomeOpened) HandleEvent(ctx context.Context, ev Event) error {
+func (o HomeOpened) HandleEvent(ctx context.Context, ev chat.Event) error {
 	if e, ok := ev.Data.(*slackevents.AppHomeOpenedEvent); ok && e.Tab != "" && e.Tab != "home" {
 		return nil // the Messages tab
 	}
@@ -80,7 +82,7 @@ func (o HomeOpened) HandleEvent(ctx context.Context, ev Event) error {
 
 // HandleRefused publishes a Home tab without account data for a user the
 // Gate refused, replacing whatever an earlier visit left there.
-func (o HomeOpened) HandleRefused(ctx context.Context, ev Event) error {
+func (o HomeOpened) HandleRefused(ctx context.Context, ev chat.Event) error {
 	if e, ok := ev.Data.(*slackevents.AppHomeOpenedEvent); ok && e.Tab != "" && e.Tab != "home" {
 		return nil
 	}
@@ -91,7 +93,7 @@ func (o HomeOpened) HandleRefused(ctx context.Context, ev Event) error {
 	return nil
 }
 
-var _ RefusedEventHandler = HomeOpened{}
+var _ chat.RefusedEventHandler = HomeOpened{}
 
 // SlackDirectory reads users' emails from Slack (users.info, scope
 // users:read.email); *slack.Client satisfies its interface.

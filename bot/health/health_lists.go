@@ -1,4 +1,4 @@
-package bot
+package health
 
 import (
 	"context"
@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -37,30 +39,30 @@ func (h *Health) builtins() []Subcommand {
 	}
 }
 
-func (h *Health) help(_ context.Context, _ HealthCall) (Message, error) {
+func (h *Health) help(_ context.Context, _ HealthCall) (chat.Message, error) {
 	var entries []blocks.HelpEntry
 	for _, s := range h.subs {
 		if !s.Hidden {
 			entries = append(entries, blocks.HelpEntry{Usage: s.Usage, Summary: s.Summary})
 		}
 	}
-	return Message{Text: "healthbot help", Blocks: blocks.HelpBlocks(HelpCommand, entries, h.Questioner != nil)}, nil
+	return chat.Message{Text: "healthbot help", Blocks: blocks.HelpBlocks(HelpCommand, entries, h.Questioner != nil)}, nil
 }
 
 // portfolio is "/health": the caller's own accounts, worst first.
-func (h *Health) portfolio(ctx context.Context, c HealthCall) (Message, error) {
+func (h *Health) portfolio(ctx context.Context, c HealthCall) (chat.Message, error) {
 	csm, err := h.CallerCSM(ctx, c.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		text := "You don't own any accounts in healthbot (no CSM is linked to your Slack user or email). " +
 			"Try `" + HelpCommand + " at-risk`, `" + HelpCommand + " renewals` or `" + HelpCommand + " acme`."
-		return Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
+		return chat.Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
 	}
 	if err != nil {
-		return Message{}, Wrap(err, "portfolio", "I could not load your portfolio just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not load your portfolio just now. Please try again.")
 	}
 	lines, err := h.store.AccountLines(ctx, store.LineFilter{OwnerID: csm.ID})
 	if err != nil {
-		return Message{}, Wrap(err, "portfolio", "I could not load your portfolio just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not load your portfolio just now. Please try again.")
 	}
 	rows := blocks.WorstFirst(rowsOf(lines))
 	week := h.week(csm)
@@ -84,17 +86,17 @@ func (h *Health) portfolio(ctx context.Context, c HealthCall) (Message, error) {
 }
 
 // atRisk lists red accounts and yellow ones falling fast.
-func (h *Health) atRisk(ctx context.Context, c HealthCall) (Message, error) {
+func (h *Health) atRisk(ctx context.Context, c HealthCall) (chat.Message, error) {
 	seg, err := h.segmentArg(ctx, c.Args, false)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	// The store keeps the accounts scoring.AtRisk names (its SQL takes the
 	// threshold from scoring), counts them and reads only the page shown.
 	f := store.LineFilter{Segment: seg, AtRisk: true, Order: store.WorstFirst}
 	totals, err := h.store.LineTotals(ctx, f)
 	if err != nil {
-		return Message{}, Wrap(err, "at_risk", "I could not load the accounts just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not load the accounts just now. Please try again.")
 	}
 	title := "Accounts at risk"
 	if seg != "" {
@@ -106,24 +108,24 @@ func (h *Health) atRisk(ctx context.Context, c HealthCall) (Message, error) {
 		Title: title, Intro: intro, Style: blocks.StyleRisk, OneSegment: seg != "", Empty: "No account is at risk. 🎉",
 	}, totals.Accounts(), h.linesPage(f), c)
 	if err != nil {
-		return Message{}, Wrap(err, "at_risk", "I could not load the accounts just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not load the accounts just now. Please try again.")
 	}
 	return m, nil
 }
 
 // movers lists the biggest drops and rises.
-func (h *Health) movers(ctx context.Context, c HealthCall) (Message, error) {
+func (h *Health) movers(ctx context.Context, c HealthCall) (chat.Message, error) {
 	days := scoring.LongDeltaDays
 	switch strings.ToLower(c.Args) {
 	case "", "28", "28d", "4w", "month":
 	case "7", "7d", "1w", "week":
 		days = scoring.ShortDeltaDays
 	default:
-		return Message{}, UserErrorf("usage", "`%s movers` takes `7d` or `28d`, not “%s”.", HelpCommand, c.Args)
+		return chat.Message{}, Usage("`%s movers` takes `7d` or `28d`, not “%s”.", HelpCommand, c.Args)
 	}
 	lines, err := h.store.AccountLines(ctx, store.LineFilter{MovedDays: days, MoversEach: MoversShown})
 	if err != nil {
-		return Message{}, Wrap(err, "movers", "I could not load the accounts just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not load the accounts just now. Please try again.")
 	}
 	delta := func(r blocks.Row) (float64, bool) {
 		d := r.Delta28
@@ -140,7 +142,7 @@ func (h *Health) movers(ctx context.Context, c HealthCall) (Message, error) {
 	for _, r := range append(slices.Clone(mv.Drops), mv.Rises...) {
 		access.NoteAccounts(ctx, r.ID)
 	}
-	m := Message{Text: fmt.Sprintf("Biggest movers, last %d days", days), Blocks: blocks.MoversBlocks(mv)}
+	m := chat.Message{Text: fmt.Sprintf("Biggest movers, last %d days", days), Blocks: blocks.MoversBlocks(mv)}
 	if !h.TextTables {
 		m.Blocks, m.Fallback = blocks.MoversCarousel(mv), m.Blocks
 	}
@@ -148,10 +150,10 @@ func (h *Health) movers(ctx context.Context, c HealthCall) (Message, error) {
 }
 
 // renewals lists accounts renewing in the next N days, not green first.
-func (h *Health) renewals(ctx context.Context, c HealthCall) (Message, error) {
+func (h *Health) renewals(ctx context.Context, c HealthCall) (chat.Message, error) {
 	days, err := parseRenewalDays(c.Args)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	today := h.today()
 	// Every account listed renews within the window, so the ones
@@ -160,7 +162,7 @@ func (h *Health) renewals(ctx context.Context, c HealthCall) (Message, error) {
 	f := store.LineFilter{RenewsFrom: today, RenewsTo: today.AddDate(0, 0, days), Order: store.RenewalsFirst}
 	totals, err := h.store.LineTotals(ctx, f)
 	if err != nil {
-		return Message{}, Wrap(err, "renewals", "I could not load the renewals just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not load the renewals just now. Please try again.")
 	}
 	nRisk, risk := 0, 0.0
 	for band, t := range totals {
@@ -176,7 +178,7 @@ func (h *Health) renewals(ctx context.Context, c HealthCall) (Message, error) {
 		Empty: fmt.Sprintf("No live account renews in the next %d days.", days),
 	}, totals.Accounts(), h.linesPage(f), c)
 	if err != nil {
-		return Message{}, Wrap(err, "renewals", "I could not load the renewals just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not load the renewals just now. Please try again.")
 	}
 	return m, nil
 }
@@ -197,21 +199,21 @@ func parseRenewalDays(arg string) (int, error) {
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(a))
 	if err != nil || n <= 0 || n*mult > MaxRenewalDays {
-		return 0, UserErrorf("usage", "`%s renewals` takes a number of days up to %d, like `90d`, not “%s”.", HelpCommand, MaxRenewalDays, arg)
+		return 0, Usage("`%s renewals` takes a number of days up to %d, like `90d`, not “%s”.", HelpCommand, MaxRenewalDays, arg)
 	}
 	return n * mult, nil
 }
 
 // segment summarises one segment and lists its accounts worst first.
-func (h *Health) segment(ctx context.Context, c HealthCall) (Message, error) {
+func (h *Health) segment(ctx context.Context, c HealthCall) (chat.Message, error) {
 	seg, err := h.segmentArg(ctx, c.Args, true)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	f := store.LineFilter{Segment: seg, Order: store.WorstFirst}
 	totals, err := h.store.LineTotals(ctx, f)
 	if err != nil {
-		return Message{}, Wrap(err, "segment", "I could not load that segment just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not load that segment just now. Please try again.")
 	}
 	sum, n, counts := 0.0, 0, map[scoring.Band]int{}
 	for band, t := range totals {
@@ -231,7 +233,7 @@ func (h *Health) segment(ctx context.Context, c HealthCall) (Message, error) {
 		Title: "Segment " + seg, Intro: intro, Style: blocks.StyleRisk, OneSegment: true, Empty: "No live accounts in this segment.",
 	}, totals.Accounts(), h.linesPage(f), c)
 	if err != nil {
-		return Message{}, Wrap(err, "segment", "I could not load that segment just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not load that segment just now. Please try again.")
 	}
 	return m, nil
 }
@@ -245,7 +247,7 @@ func (h *Health) segmentArg(ctx context.Context, arg string, required bool) (str
 	}
 	segs, err := h.store.LiveSegments(ctx)
 	if err != nil {
-		return "", Wrap(err, "segment", "I could not load the segments just now. Please try again.")
+		return "", healthbot.Wrap(err, "I could not load the segments just now. Please try again.")
 	}
 	names := make([]string, len(segs))
 	for i, s := range segs {
@@ -263,7 +265,7 @@ func (h *Health) segmentArg(ctx context.Context, arg string, required bool) (str
 	} else {
 		text += "Segments: " + strings.Join(names, ", ") + "."
 	}
-	return "", &UserError{Code: "usage", Message: text}
+	return "", Usage("%s", text)
 }
 
 // listPage reads up to n rows of a list from its row off on.
@@ -287,7 +289,7 @@ func (h *Health) linesPage(f store.LineFilter) listPage {
 
 // listMessage renders one page of a list of total rows, reading only the
 // rows it shows (a text page, or the larger table) through page.
-func (h *Health) listMessage(ctx context.Context, l blocks.List, total int, page listPage, c HealthCall) (Message, error) {
+func (h *Health) listMessage(ctx context.Context, l blocks.List, total int, page listPage, c HealthCall) (chat.Message, error) {
 	l.Total, l.Cmd, l.Now = total, c.Text, h.now()
 	off := c.Offset
 	if off >= total {
@@ -301,10 +303,10 @@ func (h *Health) listMessage(ctx context.Context, l blocks.List, total int, page
 	}
 	rows, err := page(ctx, off, n)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	l.Rows = rows[:min(len(rows), blocks.PageSize)]
-	m := Message{Text: l.Title, Blocks: blocks.ListBlocks(l)}
+	m := chat.Message{Text: l.Title, Blocks: blocks.ListBlocks(l)}
 	shown := l.Rows
 	if table {
 		t := l

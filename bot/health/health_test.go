@@ -1,4 +1,4 @@
-package bot_test
+package health_test
 
 import (
 	"context"
@@ -11,9 +11,12 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/bot/healthtest"
+	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
 )
@@ -28,19 +31,19 @@ type bundle struct {
 
 // setup seeds the healthtest World in a rolled-back transaction and returns
 // the /health handler over it.
-func setup(t *testing.T) (*bot.Health, bundle) {
+func setup(t *testing.T) (*health.Health, bundle) {
 	t.Helper()
 	st := storetest.Store(t)
 	fix := healthtest.New(t, st, testNow)
 	w := fix.Seed()
-	h := bot.NewHealth(st, nil, func() time.Time { return testNow })
+	h := health.NewHealth(st, nil, func() time.Time { return testNow })
 	// These tests read the lists as text; the data tables and carousels
 	// that are the default have their own tests (health_tables_test.go).
 	h.TextTables = true
 	return h, bundle{world: w, store: st, fix: fix}
 }
 
-func ask(t *testing.T, h *bot.Health, user, text string) bot.Message {
+func ask(t *testing.T, h *health.Health, user, text string) bot.Message {
 	t.Helper()
 	m, err := h.HandleCommand(context.Background(), bot.Request{UserID: user, Command: "/health", Text: text, ChannelID: "C1"})
 	if err != nil {
@@ -117,28 +120,28 @@ func TestLookup(t *testing.T) {
 	w := b.world
 	tests := []struct {
 		query       string
-		kind        bot.MatchKind
+		kind        health.MatchKind
 		matches     []int64
 		suggestions []string
 	}{
-		{query: "acme", kind: bot.MatchExact, matches: []int64{w.Acme.ID}},
-		{query: "  ACME ", kind: bot.MatchExact, matches: []int64{w.Acme.ID}},
-		{query: "acme.io", kind: bot.MatchExact, matches: []int64{w.Acme.ID}},
-		{query: "CRM-77", kind: bot.MatchExact, matches: []int64{w.SocGen.ID}},
-		{query: "societe generale", kind: bot.MatchExact, matches: []int64{w.SocGen.ID}},
-		{query: "SOCIÉTÉ-GÉNÉRALE", kind: bot.MatchExact, matches: []int64{w.SocGen.ID}},
-		{query: "acmelabs", kind: bot.MatchExact, matches: []int64{w.AcmeLabs.ID}},
-		{query: "societe", kind: bot.MatchPartial, matches: []int64{w.SocGen.ID}},
-		{query: "globex", kind: bot.MatchPartial, matches: []int64{w.Globex.ID}},
-		{query: "socgen", kind: bot.MatchPartial, matches: []int64{w.SocGen.ID}}, // the domain's first label
-		{query: "acm", kind: bot.MatchPartial, matches: []int64{w.Acme.ID, w.AcmeLabs.ID}},
-		{query: "hooli", kind: bot.MatchExact, matches: []int64{w.HooliEU.ID, w.HooliUS.ID}},
-		{query: "acmee", kind: bot.MatchFuzzy, suggestions: []string{"Acme", "Acme Labs"}},
-		{query: "umbrela", kind: bot.MatchFuzzy, suggestions: []string{"Umbrella"}},
-		{query: "initehc", kind: bot.MatchFuzzy, suggestions: []string{"Initech"}}, // a transposition
-		{query: "glbex corporation", kind: bot.MatchFuzzy, suggestions: []string{"Globex Corporation"}},
-		{query: "zzzzqqq", kind: bot.MatchFuzzy},
-		{query: "old co", kind: bot.MatchExact, matches: []int64{w.OldCo.ID}}, // churned accounts still have cards
+		{query: "acme", kind: health.MatchExact, matches: []int64{w.Acme.ID}},
+		{query: "  ACME ", kind: health.MatchExact, matches: []int64{w.Acme.ID}},
+		{query: "acme.io", kind: health.MatchExact, matches: []int64{w.Acme.ID}},
+		{query: "CRM-77", kind: health.MatchExact, matches: []int64{w.SocGen.ID}},
+		{query: "societe generale", kind: health.MatchExact, matches: []int64{w.SocGen.ID}},
+		{query: "SOCIÉTÉ-GÉNÉRALE", kind: health.MatchExact, matches: []int64{w.SocGen.ID}},
+		{query: "acmelabs", kind: health.MatchExact, matches: []int64{w.AcmeLabs.ID}},
+		{query: "societe", kind: health.MatchPartial, matches: []int64{w.SocGen.ID}},
+		{query: "globex", kind: health.MatchPartial, matches: []int64{w.Globex.ID}},
+		{query: "socgen", kind: health.MatchPartial, matches: []int64{w.SocGen.ID}}, // the domain's first label
+		{query: "acm", kind: health.MatchPartial, matches: []int64{w.Acme.ID, w.AcmeLabs.ID}},
+		{query: "hooli", kind: health.MatchExact, matches: []int64{w.HooliEU.ID, w.HooliUS.ID}},
+		{query: "acmee", kind: health.MatchFuzzy, suggestions: []string{"Acme", "Acme Labs"}},
+		{query: "umbrela", kind: health.MatchFuzzy, suggestions: []string{"Umbrella"}},
+		{query: "initehc", kind: health.MatchFuzzy, suggestions: []string{"Initech"}}, // a transposition
+		{query: "glbex corporation", kind: health.MatchFuzzy, suggestions: []string{"Globex Corporation"}},
+		{query: "zzzzqqq", kind: health.MatchFuzzy},
+		{query: "old co", kind: health.MatchExact, matches: []int64{w.OldCo.ID}}, // churned accounts still have cards
 	}
 	for _, tt := range tests {
 		res, err := h.Lookup().Find(context.Background(), tt.query)
@@ -312,7 +315,7 @@ func (d directory) UserEmail(_ context.Context, user string) (string, error) {
 	return "", errors.New("no such user")
 }
 
-var _ bot.UserDirectory = directory{}
+var _ health.UserDirectory = directory{}
 
 func TestPortfolioOfStranger(t *testing.T) {
 	t.Parallel()
@@ -333,7 +336,7 @@ func TestAtRisk(t *testing.T) {
 	contains(t, "at-risk mid-market", render(t, ask(t, h, "U0JANE", "at-risk mid-market")), "Accounts at risk in Mid-Market", "Globex")
 	lacks(t, "at-risk mid-market", render(t, ask(t, h, "U0JANE", "at-risk mid-market")), "*Acme*")
 	_, err := h.HandleCommand(context.Background(), bot.Request{UserID: "U0JANE", Text: "at-risk nosuch"})
-	contains(t, "at-risk bad segment", bot.SafeMessage(err), "No live accounts in segment “nosuch”", "`Enterprise` (4)", "`SMB` (3)")
+	contains(t, "at-risk bad segment", healthbot.ErrorMessage(err), "No live accounts in segment “nosuch”", "`Enterprise` (4)", "`SMB` (3)")
 }
 
 func TestMovers(t *testing.T) {
@@ -347,8 +350,7 @@ func TestMovers(t *testing.T) {
 	}
 	contains(t, "movers 7d", render(t, ask(t, h, "U0JANE", "movers 7d")), "last 7 days")
 	_, err := h.HandleCommand(context.Background(), bot.Request{UserID: "U0JANE", Text: "movers 3y"})
-	var ue *bot.UserError
-	if !errors.As(err, &ue) || ue.Code != "usage" || !strings.Contains(ue.Message, "7d") {
+	if !errors.Is(err, health.ErrUsage) || healthbot.ErrorCode(err) != healthbot.EINVALID || !strings.Contains(healthbot.ErrorMessage(err), "7d") {
 		t.Errorf("movers 3y: %v", err)
 	}
 }
@@ -373,7 +375,7 @@ func TestRenewals(t *testing.T) {
 	contains(t, "renewals 6m", got, "next 180 days", "*Acme*")
 	for _, bad := range []string{"renewals abc", "renewals 0", "renewals 5000d"} {
 		_, err := h.HandleCommand(context.Background(), bot.Request{UserID: "U0JANE", Text: bad})
-		if bot.ErrorCode(err) != "usage" {
+		if !errors.Is(err, health.ErrUsage) {
 			t.Errorf("%s: err = %v, want a usage error", bad, err)
 		}
 	}
@@ -386,17 +388,17 @@ func TestSegment(t *testing.T) {
 	contains(t, "segment", got, "Segment Enterprise", "4 live accounts", "MRR 86,000", "*Société Générale*", "*Acme Labs*", "*Umbrella*", "*Hooli*")
 	lacks(t, "segment", got, "*Acme*", "Globex", "· Enterprise") // lines don't repeat the segment
 	_, err := h.HandleCommand(context.Background(), bot.Request{UserID: "U0JANE", Text: "segment"})
-	if bot.ErrorCode(err) != "usage" {
+	if !errors.Is(err, health.ErrUsage) {
 		t.Errorf("segment without a name: %v", err)
 	}
-	contains(t, "segment without a name", bot.SafeMessage(err), "Which segment?", "`Mid-Market` (2)")
+	contains(t, "segment without a name", healthbot.ErrorMessage(err), "Which segment?", "`Mid-Market` (2)")
 }
 
 func TestHelpListsRegisteredSubcommands(t *testing.T) {
 	t.Parallel()
 	h, _ := setup(t)
-	h.Register(bot.Subcommand{Name: "pulse", Usage: "pulse ACCOUNT RATING [note]", Summary: "record a pulse",
-		Run: func(_ context.Context, c bot.HealthCall) (bot.Message, error) {
+	h.Register(health.Subcommand{Name: "pulse", Usage: "pulse ACCOUNT RATING [note]", Summary: "record a pulse",
+		Run: func(_ context.Context, c health.HealthCall) (bot.Message, error) {
 			return bot.Message{Text: "pulse got " + c.Args}, nil
 		}})
 	got := render(t, ask(t, h, "U0JANE", "help"))
@@ -423,7 +425,7 @@ func (q questioner) Ask(ctx context.Context, req bot.Request) (bot.Message, erro
 	return q.ask(ctx, req)
 }
 
-var _ bot.Questioner = questioner{}
+var _ health.Questioner = questioner{}
 
 func TestQuestionFallback(t *testing.T) {
 	t.Parallel()
@@ -482,11 +484,11 @@ func TestActions(t *testing.T) {
 		t.Errorf("open card: %+v, %v", m, err)
 	}
 	for _, bad := range [][2]string{{blocks.ActionShare, "x"}, {blocks.ActionPick, "-1"}, {blocks.ActionNext, "nope"}, {"health_other", "1"}} {
-		if _, err := act(bad[0], bad[1]); bot.SafeMessage(err) == bot.InternalMessage || err == nil {
+		if _, err := act(bad[0], bad[1]); healthbot.ErrorMessage(err) == healthbot.InternalMessage || err == nil {
 			t.Errorf("%s %q: err = %v, want a user error", bad[0], bad[1], err)
 		}
 	}
-	if _, err := act(blocks.ActionPick, "999999999"); bot.ErrorCode(err) != "not_found" {
+	if _, err := act(blocks.ActionPick, "999999999"); healthbot.ErrorCode(err) != healthbot.ENOTFOUND {
 		t.Errorf("pick of a deleted account: %v", err)
 	}
 	for _, a := range h.ActionIDs() {
@@ -559,7 +561,7 @@ func TestLookupForgetsDeletedAccountsAfterMaxAge(t *testing.T) {
 	t.Parallel()
 	_, b := setup(t)
 	now := testNow
-	l := bot.NewLookup(b.store, func() time.Time { return now })
+	l := health.NewLookup(b.store, func() time.Time { return now })
 	find := func() int {
 		res, err := l.Find(context.Background(), "initech")
 		if err != nil {
@@ -573,8 +575,12 @@ func TestLookupForgetsDeletedAccountsAfterMaxAge(t *testing.T) {
 	if _, err := b.store.DB().Exec(context.Background(), "DELETE FROM account WHERE id = $1", b.world.Initech.ID); err != nil {
 		t.Fatal(err)
 	}
-	now = now.Add(bot.LookupMaxAge + time.Second)
+	now = now.Add(health.LookupMaxAge + time.Second)
 	if find() != 0 {
 		t.Error("a deleted account is still found after LookupMaxAge")
 	}
+}
+
+func scoringAccount(name string) scoring.Account {
+	return scoring.Account{Name: name, ExternalID: "x-" + name, Segment: "SMB"}
 }

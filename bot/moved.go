@@ -1,0 +1,43 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/healthbot/healthbot/bot/access"
+	"github.com/healthbot/healthbot/bot/health"
+)
+
+// The Gate lives in bot/access and /health in bot/health. These names keep
+// the code that has not moved yet (alerts, outcomes, the digest, bot/ask,
+// bot/console and their wiring in cmd) compiling unchanged; they go once
+// that code imports the subpackages itself.
+type (
+	ChannelGuard  = access.ChannelGuard
+	Health        = health.Health
+	HealthStore   = health.HealthStore
+	Lookup        = health.Lookup
+	Questioner    = health.Questioner
+	UserDirectory = health.UserDirectory
+)
+
+// ReasonNotManager is access.ReasonNotManager.
+const ReasonNotManager = access.ReasonNotManager
+
+// MatchExact is health.MatchExact.
+const MatchExact = health.MatchExact
+
+// IsManager is access.IsManager.
+func IsManager(ctx context.Context) bool { return access.IsManager(ctx) }
+
+// NoteAccounts is access.NoteAccounts (bot/ask still calls it through bot).
+func NoteAccounts(ctx context.Context, ids ...int64) { access.NoteAccounts(ctx, ids...) }
+
+// NewHealth is health.NewHealth.
+func NewHealth(st HealthStore, log *slog.Logger, now func() time.Time) *Health {
+	return health.NewHealth(st, log, now)
+}
+
+// NewLookup is health.NewLookup.
+func NewLookup(st health.LookupStore, now func() time.Time) *Lookup { return health.NewLookup(st, now) }
