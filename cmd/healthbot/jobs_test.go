@@ -15,6 +15,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/ingest/demo"
@@ -52,7 +53,7 @@ type recordingClaims struct {
 	w  *jobsWorld
 }
 
-var _ bot.JobClaimer = recordingClaims{}
+var _ app.JobClaimer = recordingClaims{}
 
 func (c recordingClaims) TakeJobRun(ctx context.Context, name, slot, instance string, now time.Time, lease time.Duration) (store.JobClaim, error) {
 	got, err := c.st.TakeJobRun(ctx, name, slot, instance, now, lease)
