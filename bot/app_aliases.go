@@ -1,6 +1,12 @@
 package bot
 
-import "github.com/healthbot/healthbot/app"
+import (
+	"context"
+	"time"
+
+	"github.com/healthbot/healthbot/app"
+	"github.com/healthbot/healthbot/scoring"
+)
 
 // The scheduler, its cadences and the claim helper moved to package app
 // (issue #14); these aliases keep the handlers that still name them here
@@ -24,3 +30,12 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) { return app.NewSched
 
 // DefaultLease is app.DefaultLease, for the pulse send's claims.
 const DefaultLease = app.DefaultLease
+
+// RunScoring is app.RunScoring, for the end-to-end tests that score before
+// they ask Slack.
+func RunScoring(ctx context.Context, st app.ScoringStore, cards scoring.Scorecards, day time.Time) (app.ScoreSummary, error) {
+	return app.RunScoring(ctx, st, cards, day)
+}
+
+// BandCounts is app.BandCounts, for the health lists.
+func BandCounts(scores []scoring.Score) map[scoring.Band]int { return app.BandCounts(scores) }

@@ -43,7 +43,7 @@ func (m *Main) calibrateJob() scheduledJob {
 	cals := m.calibrations()
 	log := m.Logger.With("component", "calibrate")
 	j.Run = func(ctx context.Context, occ time.Time) error {
-		in, err := bot.ScorecardsInForce(ctx, m.store, "")
+		in, err := app.ScorecardsInForce(ctx, m.store, "")
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/app"
-	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/ingest/demo"
 	"github.com/healthbot/healthbot/scoring"
@@ -230,7 +229,7 @@ func TestMainPostsTheDigestOnceOnMondayWithTwoBots(t *testing.T) {
 	t.Parallel()
 	w := setupJobs(t, time.Date(2026, 11, 30, 8, 59, 0, 0, newYork))
 	w.loadDemo(t, 40, time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC))
-	_, err := bot.RunScoring(context.Background(), w.st, scoringDefaults(), time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
+	_, err := app.RunScoring(context.Background(), w.st, scoringDefaults(), time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
 	w.start(t, "bot-a", nil)
 	w.start(t, "bot-b", nil)
