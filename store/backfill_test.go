@@ -121,7 +121,9 @@ func TestBackfillWritesWhatDailyRunsWrite(t *testing.T) {
 
 // endOfDay is the last instant of day (UTC), the as-of a scoring run reads
 // a day's features at.
-func endOfDay(day time.Time) time.Time { return scoring.Day(day).AddDate(0, 0, 1).Add(-time.Microsecond) }
+func endOfDay(day time.Time) time.Time {
+	return scoring.Day(day).AddDate(0, 0, 1).Add(-time.Microsecond)
+}
 
 // backfillScoreRows is every score row but its computed_at, as text, in order.
 func backfillScoreRows(t *testing.T, ctx context.Context, tx interface {
