@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/scoring"
 )
 
@@ -12,7 +13,7 @@ import (
 // queries for the whole portfolio.
 type alertWorld struct {
 	day      time.Time // the scored day
-	at       time.Time // ScoreTime(day): the instant the scores describe
+	at       time.Time // app.ScoreTime(day): the instant the scores describe
 	accounts []scoring.Account
 	byID     map[int64]scoring.Account
 	alive    int
@@ -33,7 +34,7 @@ const (
 )
 
 func (a *Alerts) gather(ctx context.Context, day, now time.Time) (*alertWorld, error) {
-	w := &alertWorld{day: day, at: ScoreTime(day)}
+	w := &alertWorld{day: day, at: app.ScoreTime(day)}
 	var err error
 	if w.accounts, err = a.store.Accounts(ctx); err != nil {
 		return nil, err

@@ -1,7 +1,19 @@
 package bot_test
 
-import "github.com/healthbot/healthbot/scoring"
+import (
+	"time"
+
+	"github.com/healthbot/healthbot/scoring"
+)
 
 func scoringAccount(name string) scoring.Account {
 	return scoring.Account{Name: name, ExternalID: "x-" + name, Segment: "SMB"}
+}
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
 }

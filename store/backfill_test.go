@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -36,7 +35,7 @@ func TestBackfillFeaturesEqualDailyFeatures(t *testing.T) {
 				first := propBase.AddDate(0, 0, rng.IntN(120)-90)
 				asOfs := make([]time.Time, 10+rng.IntN(30))
 				for i := range asOfs {
-					asOfs[i] = bot.ScoreTime(first.AddDate(0, 0, i))
+					asOfs[i] = endOfDay(first.AddDate(0, 0, i))
 				}
 				compared := 0
 				err := s.BackfillFeatures(ctx, asOfs, metrics, func(i int, got scoring.FeatureSet) error {
@@ -72,8 +71,10 @@ scorecards:
       - {key: seats_mean90, signal: seats_purchased, family: contract, label: Seats (90 days), unit: count, higher_is_better: true, feature: mean, window_days: 90, weight: 1}
 `
 
-// A backfill of N days writes exactly the score rows N single-day scoring
-// runs write, on random data.
+// Scores computed from a backfill's one pass and written day by day are
+// exactly the score rows the daily pass gives, on random data. (That the
+// backfill use case writes what N daily scoring runs write is
+// app.TestBackfillWritesWhatDailyRunsWrite.)
 func TestBackfillWritesWhatDailyRunsWrite(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -81,32 +82,33 @@ func TestBackfillWritesWhatDailyRunsWrite(t *testing.T) {
 	s := store.New(tx)
 	rng := rand.New(rand.NewPCG(7, 0xbacf))
 	propObservations(t, ctx, s, tx, rng)
-	declared, err := scoring.ParseScorecards([]byte(backfillCards))
+	cards, err := scoring.ParseScorecards([]byte(backfillCards))
 	require.NoError(t, err)
 	accounts, err := s.Accounts(ctx)
 	require.NoError(t, err)
-	d, err := bot.Discover(ctx, s, declared, accounts, bot.DiscoveryOptions{})
-	require.NoError(t, err)
-	cards := d.Cards
+	metrics := cards.Catalog().Metrics()
 	first := propBase.AddDate(0, 0, -45)
-	days := make([]time.Time, 40)
-	for i := range days {
-		days[i] = first.AddDate(0, 0, i)
+	asOfs := make([]time.Time, 40)
+	for i := range asOfs {
+		asOfs[i] = endOfDay(first.AddDate(0, 0, i))
+	}
+	write := func(at time.Time, fs scoring.FeatureSet) error {
+		_, err := s.UpsertScores(ctx, scoring.Compute(scoring.Input{AsOf: at, Accounts: accounts, Features: fs, Scorecards: cards}))
+		return err
 	}
 
-	var reported []time.Time
-	require.NoError(t, bot.Backfill(ctx, s, cards, days, func(sum bot.ScoreSummary) { reported = append(reported, sum.AsOf) }))
-	require.Equal(t, days, reported, "one report per day, in order")
+	require.NoError(t, s.BackfillFeatures(ctx, asOfs, metrics, func(i int, fs scoring.FeatureSet) error { return write(asOfs[i], fs) }))
 	backfilled := backfillScoreRows(t, ctx, tx)
 
 	_, err = tx.Exec(ctx, "DELETE FROM score")
 	require.NoError(t, err)
-	for _, day := range days {
-		_, err := bot.RunScoring(ctx, s, cards, day)
+	for _, at := range asOfs {
+		fs, err := s.Features(ctx, at, metrics)
 		require.NoError(t, err)
+		require.NoError(t, write(at, fs))
 	}
 	daily := backfillScoreRows(t, ctx, tx)
-	require.Len(t, daily, len(days)*propAccounts)
+	require.Len(t, daily, len(asOfs)*propAccounts)
 	scored := 0
 	for _, r := range daily {
 		if strings.Contains(r, "|t|") {
@@ -115,6 +117,12 @@ func TestBackfillWritesWhatDailyRunsWrite(t *testing.T) {
 	}
 	require.Greater(t, scored, len(daily)/4, "too few rows with a score to compare")
 	require.Equal(t, daily, backfilled)
+}
+
+// endOfDay is the last instant of day (UTC), the as-of a scoring run reads
+// a day's features at.
+func endOfDay(day time.Time) time.Time {
+	return scoring.Day(day).AddDate(0, 0, 1).Add(-time.Microsecond)
 }
 
 // backfillScoreRows is every score row but its computed_at, as text, in order.

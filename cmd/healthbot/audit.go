@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/store"
 )
@@ -145,9 +146,9 @@ var auditRetentionAt = struct{ Hour, Minute int }{3, 15}
 // once a day.
 func (m *Main) auditRetentionJob() scheduledJob {
 	log := m.Logger.With("component", "access")
-	return scheduledJob{Job: bot.Job{
+	return scheduledJob{Job: app.Job{
 		Name:    "audit-retention",
-		Cadence: bot.Daily{Hour: auditRetentionAt.Hour, Minute: auditRetentionAt.Minute, Loc: m.Config.TimeZone},
+		Cadence: app.Daily{Hour: auditRetentionAt.Hour, Minute: auditRetentionAt.Minute, Loc: m.Config.TimeZone},
 		Run: func(ctx context.Context, occ time.Time) error {
 			before := m.now().Add(-m.Config.AuditRetention)
 			n, err := m.store.PruneAccessLog(ctx, before)

@@ -13,7 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -237,13 +237,13 @@ func BacktestWith(ctx context.Context, st *store.Store, cards scoring.Scorecards
 		if err != nil {
 			return BacktestResult{}, err
 		}
-		d, err := bot.Discover(ctx, st, cards, accounts, bot.DiscoveryOptions{MinChurned: p.MinChurned})
+		d, err := app.Discover(ctx, st, cards, accounts, app.DiscoveryOptions{MinChurned: p.MinChurned})
 		if err != nil {
 			return BacktestResult{}, err
 		}
 		cards = d.Cards
 	}
-	examples, err := bot.BacktestExamples(ctx, st, cards, monthEnds, horizonDays)
+	examples, err := app.BacktestExamples(ctx, st, cards, monthEnds, horizonDays)
 	if err != nil {
 		return BacktestResult{}, err
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -88,7 +88,7 @@ func runCalibrate(ctx context.Context, e *env, args []string) error {
 	}
 	defer pool.Close()
 	st := store.New(pool)
-	in, err := bot.ScorecardsInForce(ctx, st, e.cfg.ScorecardsFile)
+	in, err := app.ScorecardsInForce(ctx, st, e.cfg.ScorecardsFile)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func runCalibrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.out, "\nStored as %s; scoring uses it from the next run.\n", bot.VersionSource(v))
+	fmt.Fprintf(e.out, "\nStored as %s; scoring uses it from the next run.\n", app.VersionSource(v))
 	if in.File != "" {
 		fmt.Fprintf(e.out, "Note: HEALTHBOT_SCORECARDS names %s, which wins over stored versions while it is set.\n", in.File)
 	}
@@ -119,7 +119,7 @@ func runCalibrate(ctx context.Context, e *env, args []string) error {
 // and its dry-run diff: held-out AUC before and after, and the accounts
 // whose band it would change on Day.
 type Calibration struct {
-	Current  bot.InForce
+	Current  app.InForce
 	Backtest BacktestResult
 	Day      time.Time
 	YAML     string             // the fitted scorecards; "" when nothing could be fitted
@@ -135,7 +135,7 @@ type Calibration struct {
 // fitted ones against them on day. It writes nothing.
 // p says the horizon and the churn needed (its range and split stay
 // automatic).
-func Calibrate(ctx context.Context, st *store.Store, in bot.InForce, p BacktestParams, day time.Time) (Calibration, error) {
+func Calibrate(ctx context.Context, st *store.Store, in app.InForce, p BacktestParams, day time.Time) (Calibration, error) {
 	res, err := BacktestWith(ctx, st, in.Cards, p)
 	if err != nil {
 		return Calibration{}, err
@@ -147,7 +147,7 @@ func Calibrate(ctx context.Context, st *store.Store, in bot.InForce, p BacktestP
 // calibrationFrom diffs a backtest's fitted scorecards against the ones in
 // force on day. The demo passes the backtest it already ran and the scores
 // of day it already computed with in (current; nil computes them).
-func calibrationFrom(ctx context.Context, st *store.Store, in bot.InForce, res BacktestResult, day time.Time, current []scoring.Score) (Calibration, error) {
+func calibrationFrom(ctx context.Context, st *store.Store, in app.InForce, res BacktestResult, day time.Time, current []scoring.Score) (Calibration, error) {
 	c := Calibration{Current: in, Backtest: res, Day: scoring.Day(day)}
 	switch {
 	case res.SuggestedYAML == "":
@@ -166,19 +166,19 @@ func calibrationFrom(ctx context.Context, st *store.Store, in bot.InForce, res B
 	}
 	oldScores, accounts, err := current, []scoring.Account(nil), error(nil)
 	if current == nil {
-		oldScores, accounts, err = bot.ComputeScores(ctx, st, in.Cards, c.Day)
+		oldScores, accounts, err = app.ComputeScores(ctx, st, in.Cards, c.Day)
 	} else {
 		accounts, err = st.Accounts(ctx)
 	}
 	if err != nil {
 		return c, err
 	}
-	newScores, _, err := bot.ComputeScores(ctx, st, c.Fitted, c.Day)
+	newScores, _, err := app.ComputeScores(ctx, st, c.Fitted, c.Day)
 	if err != nil {
 		return c, err
 	}
 	c.Accounts = len(newScores)
-	c.Before, c.After = bot.BandCounts(oldScores), bot.BandCounts(newScores)
+	c.Before, c.After = app.BandCounts(oldScores), app.BandCounts(newScores)
 	c.Changes = bandChanges(accounts, oldScores, newScores)
 	if res.Fit.AUCFitted <= res.Fit.AUCCurrent {
 		c.Reason = fmt.Sprintf("the fitted weights do not rank churn better on held-out data (AUC %.2f against %.2f now)",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -24,9 +25,9 @@ const calibrateCatchUp = 72 * time.Hour
 // HEALTHBOT_OPS_CHANNEL with Approve / Dismiss. Serve never changes weights
 // on its own: only an approval puts the new version in force.
 func (m *Main) calibrateJob() scheduledJob {
-	j := scheduledJob{NeedsSlack: true, Job: bot.Job{
+	j := scheduledJob{NeedsSlack: true, Job: app.Job{
 		Name:    "calibrate",
-		Cadence: bot.Monthly{Hour: calibrateAt.Hour, Minute: calibrateAt.Minute, Loc: m.Config.TimeZone},
+		Cadence: app.Monthly{Hour: calibrateAt.Hour, Minute: calibrateAt.Minute, Loc: m.Config.TimeZone},
 		CatchUp: calibrateCatchUp,
 	}}
 	switch {
@@ -42,7 +43,7 @@ func (m *Main) calibrateJob() scheduledJob {
 	cals := m.calibrations()
 	log := m.Logger.With("component", "calibrate")
 	j.Run = func(ctx context.Context, occ time.Time) error {
-		in, err := bot.ScorecardsInForce(ctx, m.store, "")
+		in, err := app.ScorecardsInForce(ctx, m.store, "")
 		if err != nil {
 			return err
 		}

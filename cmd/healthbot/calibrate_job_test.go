@@ -12,7 +12,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/scoring"
@@ -103,7 +103,7 @@ func TestMonthlyCalibrationApproveOnceAcrossTwoBots(t *testing.T) {
 	require.Contains(t, posts[0].Param("text"), "Calibration proposal")
 	require.Contains(t, posts[0].Param("blocks"), "would change band")
 
-	in, err := bot.ScorecardsInForce(ctx, w.st, "")
+	in, err := app.ScorecardsInForce(ctx, w.st, "")
 	require.NoError(t, err)
 	require.Equal(t, "built-in defaults", in.Source, "a proposal changes nothing until approved")
 
@@ -125,7 +125,7 @@ func TestMonthlyCalibrationApproveOnceAcrossTwoBots(t *testing.T) {
 	require.True(t, v.DecidedAt.Equal(w.clock.Now()), "the approval time is the injected clock's")
 	require.Greater(t, v.AUCAfter, v.AUCBefore)
 	require.Equal(t, "calibrate (monthly)", v.Source)
-	in, err = bot.ScorecardsInForce(ctx, w.st, "")
+	in, err = app.ScorecardsInForce(ctx, w.st, "")
 	require.NoError(t, err)
 	require.Equal(t, id, in.Version, "scoring uses the approved version from its next run")
 
@@ -140,7 +140,7 @@ func TestMonthlyCalibrationApproveOnceAcrossTwoBots(t *testing.T) {
 	v, err = w.st.ScorecardVersion(ctx, next.ID)
 	require.NoError(t, err)
 	require.Equal(t, store.VersionDismissed, v.Status)
-	in, err = bot.ScorecardsInForce(ctx, w.st, "")
+	in, err = app.ScorecardsInForce(ctx, w.st, "")
 	require.NoError(t, err)
 	require.Equal(t, id, in.Version, "a dismissed calibration changes nothing")
 	late := clickOn(t, a, hooks, "U0OPS1", posts[1].Param("ts"), "approve-late", buttonOf(t, posts[1], blocks.ActionCalibrationApprove))

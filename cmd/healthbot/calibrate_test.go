@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -107,7 +107,7 @@ func TestCalibrateDryRunThenApply(t *testing.T) {
 	code, out, errOut = p.run(t, map[string]string{"USER": "dana"}, "calibrate", "--as-of", "2026-11-30", "--apply")
 	require.Equal(t, 0, code, errOut)
 	require.Regexp(t, `Stored as scorecard version \d+ \(calibrate, approved by cli:dana on \d{4}-\d\d-\d\d\)`, out)
-	in, err := bot.ScorecardsInForce(context.Background(), st, "")
+	in, err := app.ScorecardsInForce(context.Background(), st, "")
 	require.NoError(t, err)
 	require.NotZero(t, in.Version, "scoring now uses the stored version")
 	v, err := st.ScorecardVersion(context.Background(), in.Version)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/console"
@@ -42,7 +43,7 @@ func (r demoReport) alerts(ctx context.Context) error {
 	r.w = ww
 	last := r.asOf.AddDate(0, 0, -1)
 	first := last.AddDate(0, 0, -7*demoAlertWeeks)
-	now := bot.ScoreTime(first)
+	now := app.ScoreTime(first)
 	rec := &recordingSlack{}
 	a := bot.NewAlerts(bot.AlertsConfig{Store: r.st, Slack: rec, Channel: demoAlertChannel, Budget: bot.DefaultAlertBudget,
 		Owners: bot.NewOwnerResolver(nil, r.st, bot.RateLimitRetrier{}, nil, func() time.Time { return now }),
@@ -60,7 +61,7 @@ func (r demoReport) alerts(ctx context.Context) error {
 	var week bot.AlertRunSummary
 	fired, channelPosts, summaries := 0, 0, 0
 	for day := first.AddDate(0, 0, 7); !day.After(last); day = day.AddDate(0, 0, 7) {
-		now = bot.ScoreTime(day)
+		now = app.ScoreTime(day)
 		before := rec.postsTo(demoAlertChannel)
 		if week, err = a.EvaluateAndPostAlerts(ctx, day); err != nil {
 			return err
@@ -69,7 +70,7 @@ func (r demoReport) alerts(ctx context.Context) error {
 		channelPosts += rec.postsTo(demoAlertChannel) - before
 		summaries += week.Summaries
 	}
-	fresh, err := r.st.AlertsFiredSince(ctx, bot.ScoreTime(last))
+	fresh, err := r.st.AlertsFiredSince(ctx, app.ScoreTime(last))
 	if err != nil {
 		return err
 	}
@@ -80,7 +81,7 @@ func (r demoReport) alerts(ctx context.Context) error {
 	} else if err := r.freshAlerts(ctx, a, last, fresh); err != nil {
 		return err
 	}
-	if err := r.alertStats(ctx, bot.ScoreTime(first), summaries); err != nil {
+	if err := r.alertStats(ctx, app.ScoreTime(first), summaries); err != nil {
 		return err
 	}
 	return r.st.ClearAlertMessages(ctx)
@@ -88,7 +89,7 @@ func (r demoReport) alerts(ctx context.Context) error {
 
 // alertStats prints `healthbot alerts stats` over the demo's runs.
 func (r demoReport) alertStats(ctx context.Context, since time.Time, summaries int) error {
-	stats, err := r.st.AlertStats(ctx, since.Add(time.Microsecond), bot.ScoreTime(r.asOf))
+	stats, err := r.st.AlertStats(ctx, since.Add(time.Microsecond), app.ScoreTime(r.asOf))
 	if err != nil {
 		return err
 	}

@@ -6,14 +6,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 )
 
 // calibrationSummary prints what `healthbot calibrate` would change on the
 // demo portfolio, from the backtest and the last day's scores the demo
 // already has: held-out AUC before → after and the accounts that would
 // change band on that day. It stores nothing.
-func (r demoReport) calibrationSummary(ctx context.Context, in bot.InForce, res BacktestResult, last bot.ScoreSummary, day time.Time) error {
+func (r demoReport) calibrationSummary(ctx context.Context, in app.InForce, res BacktestResult, last app.ScoreSummary, day time.Time) error {
 	r.heading("What calibration would change (healthbot calibrate)")
 	c, err := calibrationFrom(ctx, r.st, in, res, day, last.Scores)
 	if err != nil {

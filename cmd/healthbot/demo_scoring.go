@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/scoring"
 )
@@ -30,10 +31,10 @@ func (r demoReport) scoring(ctx context.Context) error {
 	last := r.asOf.AddDate(0, 0, -1) // the history runs through the day before as-of
 	r.heading("Health scores (built-in scorecards)")
 	start := time.Now()
-	var sum bot.ScoreSummary
+	var sum app.ScoreSummary
 	for w := demoHistoryWeeks; w >= 0; w-- {
 		var err error
-		if sum, err = bot.RunScoring(ctx, r.st, cards, last.AddDate(0, 0, -7*w)); err != nil {
+		if sum, err = app.RunScoring(ctx, r.st, cards, last.AddDate(0, 0, -7*w)); err != nil {
 			return err
 		}
 	}
@@ -46,7 +47,7 @@ func (r demoReport) scoring(ctx context.Context) error {
 	return r.backtestSummary(ctx, cards, sum)
 }
 
-func (r demoReport) bandDistribution(sum bot.ScoreSummary) {
+func (r demoReport) bandDistribution(sum app.ScoreSummary) {
 	total := len(sum.Scores)
 	fmt.Fprintln(r.w)
 	for _, b := range []scoring.Band{scoring.BandGreen, scoring.BandYellow, scoring.BandRed, scoring.BandNone} {
@@ -73,7 +74,7 @@ func bar(share float64, width int) string {
 
 // cards prints, as the console would show them, the card of the largest
 // red account and of the largest green one.
-func (r demoReport) cards(ctx context.Context, sum bot.ScoreSummary, last time.Time) error {
+func (r demoReport) cards(ctx context.Context, sum app.ScoreSummary, last time.Time) error {
 	accounts, err := r.st.Accounts(ctx)
 	if err != nil {
 		return err
@@ -82,10 +83,10 @@ func (r demoReport) cards(ctx context.Context, sum bot.ScoreSummary, last time.T
 	for _, a := range accounts {
 		mrr[a.ID] = a.MRR
 	}
-	h := bot.NewHealth(r.st, slog.New(slog.DiscardHandler), func() time.Time { return bot.ScoreTime(last) })
+	h := bot.NewHealth(r.st, slog.New(slog.DiscardHandler), func() time.Time { return app.ScoreTime(last) })
 	h.TextCharts = true
 	h.TextTables = true // printed as text, like the console
-	h.Timeline = bot.NewTimeline(r.st, nil, nil, func() time.Time { return bot.ScoreTime(last) })
+	h.Timeline = bot.NewTimeline(r.st, nil, nil, func() time.Time { return app.ScoreTime(last) })
 	for _, band := range []scoring.Band{scoring.BandRed, scoring.BandGreen} {
 		id, ok := largestIn(sum.Scores, band, mrr)
 		if !ok {
@@ -121,7 +122,7 @@ func largestIn(scores []scoring.Score, band scoring.Band, mrr map[int64]float64)
 
 // backtestSummary runs the backtest over the demo history (writing nothing)
 // and prints its headline numbers.
-func (r demoReport) backtestSummary(ctx context.Context, cards scoring.Scorecards, last bot.ScoreSummary) error {
+func (r demoReport) backtestSummary(ctx context.Context, cards scoring.Scorecards, last app.ScoreSummary) error {
 	r.heading("Does the score predict churn? (healthbot backtest)")
 	res, err := Backtest(ctx, r.st, cards, 90, time.Time{}, time.Time{}, scoring.SplitAuto)
 	if err != nil {
@@ -140,7 +141,7 @@ func (r demoReport) backtestSummary(ctx context.Context, cards scoring.Scorecard
 			res.Fit.SplitNote, res.AUCFitted, res.AUCHeldOut)
 	}
 	fmt.Fprintln(r.w, "  Run `healthbot backtest` for the full report and a suggested scorecard file.")
-	return r.calibrationSummary(ctx, bot.InForce{Cards: cards, Source: "built-in defaults"}, res, last, r.asOf.AddDate(0, 0, -1)) // demo_calibrate.go
+	return r.calibrationSummary(ctx, app.InForce{Cards: cards, Source: "built-in defaults"}, res, last, r.asOf.AddDate(0, 0, -1)) // demo_calibrate.go
 }
 
 // wrapWriter prefixes every line written through it with indent and wraps

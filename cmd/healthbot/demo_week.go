@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
@@ -49,7 +50,7 @@ func seedCSMWeek(ctx context.Context, st *store.Store, asOf time.Time) error {
 	away, cover := byName[demoAwayCSM], byName[demoCoverCSM]
 	if away.ID != 0 && cover.ID != 0 {
 		if err := st.SetAway(ctx, store.Away{CSMID: away.ID, Until: asOf.AddDate(0, 0, demoAwayDays), CoverCSMID: cover.ID,
-			SetBy: away.SlackUserID, SetAt: bot.ScoreTime(asOf.AddDate(0, 0, -2))}); err != nil {
+			SetBy: away.SlackUserID, SetAt: app.ScoreTime(asOf.AddDate(0, 0, -2))}); err != nil {
 			return err
 		}
 	}
@@ -73,7 +74,7 @@ func seedCSMWeek(ctx context.Context, st *store.Store, asOf time.Time) error {
 			continue
 		}
 		for _, t := range demoTouches {
-			at := bot.ScoreTime(asOf.AddDate(0, 0, -t.daysBack)).Add(-3 * time.Hour)
+			at := app.ScoreTime(asOf.AddDate(0, 0, -t.daysBack)).Add(-3 * time.Hour)
 			if _, err := st.AddTouchpoint(ctx, store.Touchpoint{AccountID: a.ID, CSMID: a.OwnerID, UserID: a.Owner.SlackUserID,
 				Kind: t.kind, Note: t.note, At: at}); err != nil {
 				return err
@@ -95,7 +96,7 @@ func (r demoReport) week(ctx context.Context) error {
 		return err
 	}
 	loc := time.UTC
-	now := bot.ScoreTime(r.asOf)
+	now := app.ScoreTime(r.asOf)
 	rep, err := bot.BuildTeamReport(ctx, r.st, now, scoring.ISOWeek(now.In(loc).AddDate(0, 0, -7)), scoring.Scorecards{})
 	if err != nil {
 		return err

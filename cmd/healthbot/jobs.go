@@ -10,6 +10,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/ingest/conversations"
 	"github.com/healthbot/healthbot/scoring"
@@ -18,7 +19,7 @@ import (
 
 // scheduledJob is one entry of the scheduler's job list.
 type scheduledJob struct {
-	bot.Job
+	app.Job
 	// NeedsSlack jobs only post to Slack; without SLACK_BOT_TOKEN they are
 	// not scheduled (the others still run).
 	NeedsSlack bool
@@ -70,7 +71,7 @@ func (m *Main) startScheduler(ctx context.Context) error {
 	if m.claims == nil {
 		m.claims = m.store
 	}
-	s, err := bot.NewScheduler(bot.SchedulerConfig{
+	s, err := app.NewScheduler(app.SchedulerConfig{
 		Claims: m.claims, Clock: clock, Logger: log, Location: m.Config.TimeZone,
 		Instance: instanceName(m.Config.Instance), CatchUp: m.Config.CatchUpWindow,
 	})
@@ -161,7 +162,7 @@ func (m *Main) scoreJob(jobs *alerting) (scheduledJob, error) {
 		return errors.Join(prep, err)
 	}
 	every := m.Config.ScoreInterval
-	return scheduledJob{Job: bot.Job{Name: "score", Cadence: bot.Every{Interval: every}, CatchUp: every, Run: run}}, nil
+	return scheduledJob{Job: app.Job{Name: "score", Cadence: app.Every{Interval: every}, CatchUp: every, Run: run}}, nil
 }
 
 func aggregateConversations(ctx context.Context, rec *conversations.Recorder, now time.Time) error {
@@ -171,7 +172,7 @@ func aggregateConversations(ctx context.Context, rec *conversations.Recorder, no
 
 // oncePerDay runs fn unless another run (this replica or another) already
 // claimed name's slot for day; the outcome is recorded on the slot, under
-// the same lease and heartbeat as the scheduler's jobs (bot.Claim).
+// the same lease and heartbeat as the scheduler's jobs (app.Claim).
 func (m *Main) oncePerDay(ctx context.Context, name string, day time.Time, fn func(context.Context) error) error {
 	slot := day.Format(time.DateOnly)
 	_, err := m.claim().Run(ctx, name, slot, func(ctx context.Context) error {
@@ -184,7 +185,7 @@ func (m *Main) oncePerDay(ctx context.Context, name string, day time.Time, fn fu
 }
 
 // claim is the job_run claim protocol over Main's claims, clock and logger.
-func (m *Main) claim() bot.Claim {
+func (m *Main) claim() app.Claim {
 	if m.claims == nil {
 		m.claims = m.store
 	}
@@ -192,16 +193,16 @@ func (m *Main) claim() bot.Claim {
 	if m.Clock != nil {
 		clock = m.Clock
 	}
-	return bot.Claim{Claims: m.claims, Clock: clock, Logger: m.Logger.With("component", "scheduler"),
+	return app.Claim{Claims: m.claims, Clock: clock, Logger: m.Logger.With("component", "scheduler"),
 		Instance: instanceName(m.Config.Instance)}
 }
 
 // outcomesJob records churns and renewals daily and, with Slack, asks each
 // owner why (alerts.go builds it).
 func (m *Main) outcomesJob(jobs *alerting) scheduledJob {
-	return scheduledJob{Job: bot.Job{
+	return scheduledJob{Job: app.Job{
 		Name:    "outcomes",
-		Cadence: bot.Daily{Hour: outcomesAt.Hour, Minute: outcomesAt.Minute, Loc: m.Config.TimeZone},
+		Cadence: app.Daily{Hour: outcomesAt.Hour, Minute: outcomesAt.Minute, Loc: m.Config.TimeZone},
 		Run: func(ctx context.Context, occ time.Time) error {
 			_, err := jobs.Outcomes.AskOutcomes(ctx, m.now())
 			return err
@@ -212,9 +213,9 @@ func (m *Main) outcomesJob(jobs *alerting) scheduledJob {
 // digestJob posts the Monday digest at HEALTHBOT_DIGEST_AT in
 // HEALTHBOT_TIMEZONE, once per week across replicas and restarts.
 func (m *Main) digestJob() scheduledJob {
-	j := scheduledJob{NeedsSlack: true, Job: bot.Job{
+	j := scheduledJob{NeedsSlack: true, Job: app.Job{
 		Name: "digest",
-		Cadence: bot.Weekly{Weekday: m.Config.DigestAt.Weekday, Hour: m.Config.DigestAt.Hour,
+		Cadence: app.Weekly{Weekday: m.Config.DigestAt.Weekday, Hour: m.Config.DigestAt.Hour,
 			Minute: m.Config.DigestAt.Minute, Loc: m.Config.TimeZone},
 	}}
 	if m.Config.DigestChannel == "" {

@@ -15,7 +15,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/ingest/demo"
 	"github.com/healthbot/healthbot/scoring"
@@ -52,7 +52,7 @@ type recordingClaims struct {
 	w  *jobsWorld
 }
 
-var _ bot.JobClaimer = recordingClaims{}
+var _ app.JobClaimer = recordingClaims{}
 
 func (c recordingClaims) TakeJobRun(ctx context.Context, name, slot, instance string, now time.Time, lease time.Duration) (store.JobClaim, error) {
 	got, err := c.st.TakeJobRun(ctx, name, slot, instance, now, lease)
@@ -229,7 +229,7 @@ func TestMainPostsTheDigestOnceOnMondayWithTwoBots(t *testing.T) {
 	t.Parallel()
 	w := setupJobs(t, time.Date(2026, 11, 30, 8, 59, 0, 0, newYork))
 	w.loadDemo(t, 40, time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC))
-	_, err := bot.RunScoring(context.Background(), w.st, scoringDefaults(), time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
+	_, err := app.RunScoring(context.Background(), w.st, scoringDefaults(), time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
 	w.start(t, "bot-a", nil)
 	w.start(t, "bot-b", nil)

@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -76,7 +76,7 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := bot.Discover(ctx, st, cards, accounts, bot.DiscoveryOptions{MinChurned: e.cfg.MinChurned, AsOf: bot.ScoreTime(day)})
+	d, err := app.Discover(ctx, st, cards, accounts, app.DiscoveryOptions{MinChurned: e.cfg.MinChurned, AsOf: app.ScoreTime(day)})
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 	}
 	alive := map[int64]bool{}
 	for _, a := range accounts {
-		alive[a.ID] = a.AliveAt(bot.ScoreTime(day))
+		alive[a.ID] = a.AliveAt(app.ScoreTime(day))
 	}
 	latest = slices.DeleteFunc(latest, func(sc scoring.Score) bool { return !alive[sc.AccountID] }) // churned accounts keep their last rows
 	if lines := unscoredLines(latest, 5); len(lines) > 0 {
@@ -107,7 +107,7 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 
 // metricRows lists the catalog of d with each metric's profile; candidate
 // features are listed under the metric they belong to.
-func metricRows(d bot.Discovery) []metricRow {
+func metricRows(d app.Discovery) []metricRow {
 	profiles := map[string]scoring.MetricProfile{}
 	for _, p := range d.Profiles {
 		profiles[p.Signal] = p
@@ -153,7 +153,7 @@ func metricRows(d bot.Discovery) []metricRow {
 	return out
 }
 
-func printMetrics(w io.Writer, rows []metricRow, d bot.Discovery, minChurned int) error {
+func printMetrics(w io.Writer, rows []metricRow, d app.Discovery, minChurned int) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "METRIC\tORIGIN\tFAMILY\tFEATURE\tCADENCE\tACCOUNTS\tROWS\tFIRST\tLAST\tDIRECTION")
 	unsent := 0
@@ -239,27 +239,27 @@ func waitingLine(waiting []scoring.Metric, churned, minChurned int) string {
 
 // scoreDiscovering is the scheduled scoring run on the data's own metrics
 // too: discovery with the configured minimum of churned accounts and the
-// job's clock, then bot.RunScoring. It logs how many metrics wait for a
+// job's clock, then app.RunScoring. It logs how many metrics wait for a
 // direction.
-func (m *Main) scoreDiscovering(ctx context.Context, log *slog.Logger, cards scoring.Scorecards, day time.Time) (bot.ScoreSummary, error) {
+func (m *Main) scoreDiscovering(ctx context.Context, log *slog.Logger, cards scoring.Scorecards, day time.Time) (app.ScoreSummary, error) {
 	accounts, err := m.store.Accounts(ctx)
 	if err != nil {
-		return bot.ScoreSummary{}, err
+		return app.ScoreSummary{}, err
 	}
-	d, err := bot.Discover(ctx, m.store, cards, accounts, bot.DiscoveryOptions{MinChurned: m.Config.MinChurned, AsOf: bot.ScoreTime(day), Now: m.now})
+	d, err := app.Discover(ctx, m.store, cards, accounts, app.DiscoveryOptions{MinChurned: m.Config.MinChurned, AsOf: app.ScoreTime(day), Now: m.now})
 	if err != nil {
-		return bot.ScoreSummary{}, err
+		return app.ScoreSummary{}, err
 	}
 	if w := d.Waiting(); len(w) > 0 || d.Refreshed {
 		log.InfoContext(ctx, "metrics discovered", "discovered", d.Cards.Catalog().Len()-cards.Catalog().Len(),
 			"waiting_for_direction", len(w), "profiles_refreshed", d.Refreshed, "directions_learned", d.Learned)
 	}
-	return bot.RunScoring(ctx, m.store, d.Cards, day)
+	return app.RunScoring(ctx, m.store, d.Cards, day)
 }
 
 // learnedLine says which directions the churn taught:
 // "Learned from the churn of 39 accounts: logins higher is better, tickets_open lower is better."
-func learnedLine(d bot.Discovery) string {
+func learnedLine(d app.Discovery) string {
 	var parts []string
 	for _, m := range d.Cards.Catalog().Metrics() {
 		if m.DirectionFrom != scoring.DirectionLearned || m.Candidate {

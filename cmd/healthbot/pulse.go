@@ -5,6 +5,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/store"
 )
@@ -42,7 +43,7 @@ func (m *Main) pulseJob() scheduledJob {
 	if m.gate != nil { // out-of-office Slack statuses, from the Gate's cached users.info
 		pc.Status = m.gate
 	}
-	j := scheduledJob{NeedsSlack: true, Job: bot.Job{Name: bot.PulseJobName, Cadence: bot.Every{Interval: bot.PulseInterval}}}
+	j := scheduledJob{NeedsSlack: true, Job: app.Job{Name: bot.PulseJobName, Cadence: app.Every{Interval: bot.PulseInterval}}}
 	if jobs := bot.NewPulse(pc).Jobs(); len(jobs) == 1 { // none without Slack
 		j.Job = jobs[0]
 	}

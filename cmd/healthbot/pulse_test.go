@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -46,7 +47,7 @@ func TestNewPulseSchedulesOnlyWithSlack(t *testing.T) {
 	jobs := newPulse(cfg, st, api, log).Jobs()
 	require.Len(t, jobs, 1)
 	require.Equal(t, bot.PulseJobName, jobs[0].Name)
-	require.Equal(t, bot.Every{Interval: 10 * time.Minute}, jobs[0].Cadence)
+	require.Equal(t, app.Every{Interval: 10 * time.Minute}, jobs[0].Cadence)
 }
 
 // TestMainSendsThePulseOnceWithTwoBots: two bots started on Monday 10:05

@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -101,16 +101,16 @@ func parseDay(flag, s string) (time.Time, error) {
 	return t, nil
 }
 
-// loadScorecards is the scorecard set in force (bot.ScorecardsInForce):
+// loadScorecards is the scorecard set in force (app.ScorecardsInForce):
 // the file named by flagPath, else by HEALTHBOT_SCORECARDS (envPath), else
 // the newest approved version in st, else the built-in defaults; source
 // says which, for people.
 func loadScorecards(ctx context.Context, st *store.Store, flagPath, envPath string) (cards scoring.Scorecards, source string, err error) {
-	var versions bot.ScorecardVersions
+	var versions app.ScorecardVersions
 	if st != nil { // a nil *store.Store must not become a non-nil interface
 		versions = st
 	}
-	in, err := bot.ScorecardsInForce(ctx, versions, cmp.Or(flagPath, envPath))
+	in, err := app.ScorecardsInForce(ctx, versions, cmp.Or(flagPath, envPath))
 	return in.Cards, in.Source, err
 }
 
@@ -161,13 +161,13 @@ func runScore(ctx context.Context, e *env, args []string) error {
 
 // backfill scores each day in turn; each day is written in one
 // transaction. Several days share one pass over the signals
-// (bot.Backfill); the bar shows days/s as they are written.
+// (app.Backfill); the bar shows days/s as they are written.
 func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorecards, days []time.Time) error {
 	var written int64
 	bar := newDayProgress(e.err, len(days) > 1 && isTerminal(e.err), len(days), time.Now)
 	defer bar.clear()
 	done := 0
-	report := func(sum bot.ScoreSummary) {
+	report := func(sum app.ScoreSummary) {
 		done++
 		written += sum.Written
 		bar.day()
@@ -202,16 +202,16 @@ func backfill(ctx context.Context, e *env, st *store.Store, cards scoring.Scorec
 
 // scoreDays scores days in order, reporting each: one day is a daily
 // scoring run, more are a backfill (one pass over the signals for all).
-func scoreDays(ctx context.Context, st *store.Store, cards scoring.Scorecards, days []time.Time, done func(bot.ScoreSummary)) error {
+func scoreDays(ctx context.Context, st *store.Store, cards scoring.Scorecards, days []time.Time, done func(app.ScoreSummary)) error {
 	if len(days) == 1 {
-		sum, err := bot.RunScoring(ctx, st, cards, days[0])
+		sum, err := app.RunScoring(ctx, st, cards, days[0])
 		if err != nil {
 			return err
 		}
 		done(sum)
 		return nil
 	}
-	return bot.Backfill(ctx, st, cards, days, done)
+	return app.Backfill(ctx, st, cards, days, done)
 }
 
 // discoverMetrics adds the signals no scorecard reads to cards (learning
@@ -222,7 +222,7 @@ func discoverMetrics(ctx context.Context, e *env, st *store.Store, cards scoring
 	if err != nil {
 		return cards, err
 	}
-	d, err := bot.Discover(ctx, st, cards, accounts, bot.DiscoveryOptions{MinChurned: e.cfg.MinChurned, AsOf: bot.ScoreTime(day)})
+	d, err := app.Discover(ctx, st, cards, accounts, app.DiscoveryOptions{MinChurned: e.cfg.MinChurned, AsOf: app.ScoreTime(day)})
 	if err != nil {
 		return cards, err
 	}
@@ -302,18 +302,18 @@ type bandChange struct {
 // writes nothing, and lists the accounts whose band would change.
 func dryRunScore(ctx context.Context, w io.Writer, st *store.Store, day time.Time,
 	current scoring.Scorecards, currentSrc string, next scoring.Scorecards, nextSrc string) error {
-	oldScores, accounts, err := bot.ComputeScores(ctx, st, current, day)
+	oldScores, accounts, err := app.ComputeScores(ctx, st, current, day)
 	if err != nil {
 		return err
 	}
-	newScores, _, err := bot.ComputeScores(ctx, st, next, day)
+	newScores, _, err := app.ComputeScores(ctx, st, next, day)
 	if err != nil {
 		return err
 	}
 	changes := bandChanges(accounts, oldScores, newScores)
 	fmt.Fprintf(w, "Dry run for %s: nothing was written.\n", day.Format(time.DateOnly))
-	fmt.Fprintf(w, "  current  %-40s %s\n", currentSrc, bandLine(bot.BandCounts(oldScores)))
-	fmt.Fprintf(w, "  new      %-40s %s\n", nextSrc, bandLine(bot.BandCounts(newScores)))
+	fmt.Fprintf(w, "  current  %-40s %s\n", currentSrc, bandLine(app.BandCounts(oldScores)))
+	fmt.Fprintf(w, "  new      %-40s %s\n", nextSrc, bandLine(app.BandCounts(newScores)))
 	if len(changes) == 0 {
 		fmt.Fprintf(w, "No account would change band (%d accounts scored).\n", len(newScores))
 		return nil

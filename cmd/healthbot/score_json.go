@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -36,7 +36,7 @@ func scoreAsJSON(ctx context.Context, e *env, st *store.Store, cards scoring.Sco
 		return err
 	}
 	run := scoreJSON{Scorecards: src, Days: make([]scoreDayJSON, 0, len(days))}
-	err = scoreDays(ctx, st, cards, days, func(sum bot.ScoreSummary) {
+	err = scoreDays(ctx, st, cards, days, func(sum app.ScoreSummary) {
 		bands := map[string]int{}
 		for _, b := range []scoring.Band{scoring.BandGreen, scoring.BandYellow, scoring.BandRed, scoring.BandNone} {
 			bands[string(b)] = sum.Bands[b]

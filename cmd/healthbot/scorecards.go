@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -78,7 +78,7 @@ func runScorecards(ctx context.Context, e *env, args []string) error {
 // stdout without one: a stored version's own YAML, the file named by
 // HEALTHBOT_SCORECARDS, or the built-in defaults.
 func exportScorecards(ctx context.Context, e *env, st *store.Store, file string) error {
-	in, err := bot.ScorecardsInForce(ctx, st, e.cfg.ScorecardsFile)
+	in, err := app.ScorecardsInForce(ctx, st, e.cfg.ScorecardsFile)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func importScorecards(ctx context.Context, e *env, st *store.Store, file, who st
 	if err != nil {
 		return fmt.Errorf("scorecards: %w", err)
 	}
-	if _, err := bot.ScorecardsFile(file); err != nil {
+	if _, err := app.ScorecardsFile(file); err != nil {
 		return errors.New(strings.Replace(err.Error(), "nothing was scored", "nothing was imported", 1))
 	}
 	v, err := st.InsertScorecardVersion(ctx, store.NewScorecardVersion{
@@ -128,7 +128,7 @@ func importScorecards(ctx context.Context, e *env, st *store.Store, file, who st
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.out, "Stored as %s; scoring uses it from the next run.\n", bot.VersionSource(v))
+	fmt.Fprintf(e.out, "Stored as %s; scoring uses it from the next run.\n", app.VersionSource(v))
 	if e.cfg.ScorecardsFile != "" {
 		fmt.Fprintf(e.out, "Note: HEALTHBOT_SCORECARDS names %s, which wins over stored versions while it is set.\n", e.cfg.ScorecardsFile)
 	}
@@ -137,7 +137,7 @@ func importScorecards(ctx context.Context, e *env, st *store.Store, file, who st
 
 // listScorecards prints what is in force and the stored versions.
 func listScorecards(ctx context.Context, e *env, st *store.Store) error {
-	in, err := bot.ScorecardsInForce(ctx, st, e.cfg.ScorecardsFile)
+	in, err := app.ScorecardsInForce(ctx, st, e.cfg.ScorecardsFile)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/ingest"
@@ -67,7 +68,7 @@ type Main struct {
 	Migrate bool
 	Clock   clockwork.Clock // the scheduler's clock; nil means the real one (tests inject a fake)
 
-	claims bot.JobClaimer // the scheduler's job_run claims; nil means the store (tests wrap it)
+	claims app.JobClaimer // the scheduler's job_run claims; nil means the store (tests wrap it)
 
 	pool     *pgxpool.Pool
 	store    *store.Store

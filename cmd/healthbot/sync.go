@@ -13,7 +13,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/ingest/connector"
 	"github.com/healthbot/healthbot/store"
 )
@@ -233,7 +233,7 @@ func when(t time.Time) string {
 func (m *Main) syncJobs() []scheduledJob {
 	var jobs []scheduledJob
 	add := func(kind, query, name string) {
-		j := scheduledJob{Job: bot.Job{Name: "sync:" + name, Cadence: bot.Every{Interval: m.Config.SyncInterval}, CatchUp: m.Config.SyncInterval}}
+		j := scheduledJob{Job: app.Job{Name: "sync:" + name, Cadence: app.Every{Interval: m.Config.SyncInterval}, CatchUp: m.Config.SyncInterval}}
 		if why := connectorOff(m.Config, kind); why != "" {
 			j.Off = why
 		}

@@ -22,7 +22,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/ingest/synth"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -169,7 +169,7 @@ func checkEveryLiveAccountScored(t *testing.T, db *scoringPortfolio, p *synth.Po
 	t.Logf("score: %s", strings.TrimSpace(stdout))
 	live := 0
 	for _, a := range p.Accounts {
-		if a.AliveAt(bot.ScoreTime(day)) {
+		if a.AliveAt(app.ScoreTime(day)) {
 			live++
 		}
 	}

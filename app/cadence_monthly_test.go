@@ -1,4 +1,4 @@
-package bot_test
+package app_test
 
 import (
 	"testing"
@@ -6,12 +6,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 )
 
 func TestMonthlyPrevAndSlot(t *testing.T) {
 	t.Parallel()
-	m := bot.Monthly{Hour: 9, Loc: paris}
+	m := app.Monthly{Hour: 9, Loc: paris}
 	cases := []struct {
 		now, want time.Time
 		slot      string

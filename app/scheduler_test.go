@@ -1,4 +1,4 @@
-package bot_test
+package app_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
 )
@@ -40,7 +40,7 @@ func (c countingClaims) TakeJobRun(ctx context.Context, name, slot, instance str
 	return got, err
 }
 
-var _ bot.JobClaimer = countingClaims{}
+var _ app.JobClaimer = countingClaims{}
 
 type schedBundle struct {
 	clock    *clockwork.FakeClock
@@ -86,15 +86,15 @@ func setupSched(t *testing.T, start time.Time) *schedBundle {
 // 09:00 Paris time.
 func (b *schedBundle) startInstance(t *testing.T, instance string) {
 	t.Helper()
-	s, err := bot.NewScheduler(bot.SchedulerConfig{
+	s, err := app.NewScheduler(app.SchedulerConfig{
 		Claims: countingClaims{Store: b.store, attempts: b.attempts, finished: b.finished}, Clock: b.clock,
 		Location: paris, Instance: instance, CatchUp: 12 * time.Hour,
 		Logger: slog.New(slog.NewTextHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	require.NoError(t, err)
-	require.NoError(t, s.Add(bot.Job{
+	require.NoError(t, s.Add(app.Job{
 		Name:    "digest",
-		Cadence: bot.Weekly{Weekday: time.Monday, Hour: 9, Loc: paris},
+		Cadence: app.Weekly{Weekday: time.Monday, Hour: 9, Loc: paris},
 		Run: func(ctx context.Context, occ time.Time) error {
 			b.mu.Lock()
 			b.runs = append(b.runs, instance+"@"+occ.In(paris).Format("Mon 15:04"))
@@ -179,15 +179,15 @@ func TestSchedulerSkipsMissedRunPastWindow(t *testing.T) {
 
 func TestSchedulerRejectsCadenceInOtherZone(t *testing.T) {
 	t.Parallel()
-	s, err := bot.NewScheduler(bot.SchedulerConfig{Claims: countingClaims{}, Location: paris})
+	s, err := app.NewScheduler(app.SchedulerConfig{Claims: countingClaims{}, Location: paris})
 	require.NoError(t, err)
-	err = s.Add(bot.Job{Name: "x", Cadence: bot.Daily{Hour: 1, Loc: time.UTC}, Run: func(context.Context, time.Time) error { return nil }})
+	err = s.Add(app.Job{Name: "x", Cadence: app.Daily{Hour: 1, Loc: time.UTC}, Run: func(context.Context, time.Time) error { return nil }})
 	require.ErrorContains(t, err, "zone")
 }
 
 func TestCadencePrevAndSlot(t *testing.T) {
 	t.Parallel()
-	w := bot.Weekly{Weekday: time.Monday, Hour: 9, Loc: paris}
+	w := app.Weekly{Weekday: time.Monday, Hour: 9, Loc: paris}
 	cases := []struct {
 		now, want time.Time
 		slot      string
@@ -203,7 +203,7 @@ func TestCadencePrevAndSlot(t *testing.T) {
 		require.True(t, got.Equal(c.want), "Prev(%s) = %s, want %s", c.now, got, c.want)
 		require.Equal(t, c.slot, w.Slot(got))
 	}
-	e := bot.Every{Interval: 24 * time.Hour}
+	e := app.Every{Interval: 24 * time.Hour}
 	require.Equal(t, "2026-11-23T00:00:00Z", e.Slot(e.Prev(time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC))))
 }
 
@@ -273,15 +273,15 @@ func TestSchedulerRetakesSlotOfDeadClaimant(t *testing.T) {
 	logs := &lockedLog{}
 	started := make(chan string, 4)
 	start := func(instance string, dead *atomic.Bool) {
-		s, err := bot.NewScheduler(bot.SchedulerConfig{
+		s, err := app.NewScheduler(app.SchedulerConfig{
 			Claims: killableClaims{countingClaims: countingClaims{Store: b.store, attempts: b.attempts, finished: b.finished}, dead: dead},
 			Clock:  b.clock, Location: paris, Instance: instance, CatchUp: 12 * time.Hour, Lease: lease,
 			Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		})
 		require.NoError(t, err)
-		require.NoError(t, s.Add(bot.Job{
+		require.NoError(t, s.Add(app.Job{
 			Name:    "digest",
-			Cadence: bot.Weekly{Weekday: time.Monday, Hour: 9, Loc: paris},
+			Cadence: app.Weekly{Weekday: time.Monday, Hour: 9, Loc: paris},
 			Run: func(ctx context.Context, occ time.Time) error {
 				started <- instance
 				if instance == "a" {
@@ -335,7 +335,7 @@ func TestSchedulerRetakesSlotOfDeadClaimant(t *testing.T) {
 func TestClaimReleasesTheSlotOfARunCutShort(t *testing.T) {
 	t.Parallel()
 	b := setupSched(t, time.Date(2026, 11, 23, 9, 0, 0, 0, paris))
-	c := bot.Claim{Claims: b.store, Clock: b.clock, Instance: "a"}
+	c := app.Claim{Claims: b.store, Clock: b.clock, Instance: "a"}
 	ctx, cancel := context.WithCancel(context.Background())
 	out, err := c.Run(ctx, "digest", "2026-W48", func(ctx context.Context) error {
 		cancel() // SIGTERM mid-run
@@ -348,7 +348,7 @@ func TestClaimReleasesTheSlotOfARunCutShort(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrNotFound, "the slot is free again")
 
 	ran := false
-	out, err = bot.Claim{Claims: b.store, Clock: b.clock, Instance: "b"}.Run(context.Background(), "digest", "2026-W48",
+	out, err = app.Claim{Claims: b.store, Clock: b.clock, Instance: "b"}.Run(context.Background(), "digest", "2026-W48",
 		func(context.Context) error { ran = true; return nil })
 	require.NoError(t, err)
 	require.True(t, out.Ran && ran, "the next claimant runs it at once")

@@ -1,4 +1,4 @@
-package bot
+package app
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/healthbot/healthbot/internal/safely"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -31,14 +32,22 @@ type JobClaimer interface {
 }
 
 // Claim runs work under a job_run claim. It is the one home of the claim
-// protocol: the scheduler's jobs and the steps a job claims on its own
-// (the daily rollup) all go through Run.
+// protocol: the scheduler's jobs, the steps a job claims on its own (the
+// daily rollup) and each CSM's weekly pulse send all go through Run.
 type Claim struct {
 	Claims   JobClaimer
 	Clock    clockwork.Clock // nil: the real clock
 	Logger   *slog.Logger    // nil: discard
 	Instance string          // this replica, recorded in job_run.claimed_by
 	Lease    time.Duration   // 0: DefaultLease
+	// Retry, when set, says whether a failure of the work may pass by
+	// itself (network, a 5xx, a rate limit). Such a run is neither finished
+	// nor released: its claim stays open and stops heartbeating, so the
+	// slot is retaken once the lease runs out and the work is tried again
+	// then (a pulse send resumes the pages still missing). A failure Retry
+	// refuses is recorded on the slot like any other. nil: every failure
+	// is final.
+	Retry func(error) bool
 }
 
 // ClaimOutcome says what Claim.Run did with a slot.
@@ -53,6 +62,9 @@ type ClaimOutcome struct {
 	RetryAt time.Time
 	// Released: the run was interrupted (shutdown) and gave the slot up.
 	Released bool
+	// Open: the run failed in a way Claim.Retry says may pass; the claim
+	// was left open to be retaken after its lease.
+	Open bool
 }
 
 // errClaimLost cancels a run whose claim was retaken or could not be
@@ -84,8 +96,10 @@ func (c Claim) log() *slog.Logger {
 // the claim. A claim retaken from a claimant whose heartbeat stopped is
 // logged at WARN. fn's outcome is recorded on the slot, except when ctx was
 // cancelled under it (shutdown): then the claim is released, so the next
-// replica or start runs the slot at once instead of finding it "done". The
-// returned error is fn's or the claim's.
+// replica or start runs the slot at once instead of finding it "done"; and
+// except when c.Retry accepts fn's error: then the claim is left open (see
+// Retry). A panic in fn is an error with its stack (safely.Call), logged at
+// ERROR. The returned error is fn's or the claim's.
 func (c Claim) Run(ctx context.Context, name, slot string, fn func(context.Context) error) (ClaimOutcome, error) {
 	log := c.log().With("job", name, "slot", slot)
 	clock, lease := c.clock(), c.lease()
@@ -116,9 +130,12 @@ func (c Claim) Run(ctx context.Context, name, slot string, fn func(context.Conte
 		defer wg.Done()
 		c.heartbeat(runCtx, log, name, slot, stop, cancel)
 	}()
-	runErr := runRecovered(runCtx, fn)
+	runErr := safely.Call(func() error { return fn(runCtx) })
 	close(stop)
 	wg.Wait()
+	if pe, ok := errors.AsType[*safely.PanicError](runErr); ok {
+		log.ErrorContext(ctx, "job_run: run panicked", "err", pe, "stack", string(pe.Stack))
+	}
 
 	switch {
 	case errors.Is(context.Cause(runCtx), errClaimLost):
@@ -131,6 +148,10 @@ func (c Claim) Run(ctx context.Context, name, slot string, fn func(context.Conte
 			log.WarnContext(ctx, "job_run: run interrupted by shutdown; slot released for the next replica or start")
 		}
 		return ClaimOutcome{Ran: true, Released: true}, runErr
+	case runErr != nil && c.Retry != nil && c.Retry(runErr):
+		log.WarnContext(ctx, "job_run: run failed but may succeed later; claim left open to be retaken after its lease",
+			"err", runErr, "lease", lease)
+		return ClaimOutcome{Ran: true, Open: true}, runErr
 	}
 	if ferr := c.Claims.FinishJobRun(context.WithoutCancel(ctx), name, slot, c.Instance, clock.Now(), runErr); ferr != nil {
 		log.ErrorContext(ctx, "job_run: recording the outcome", "err", ferr)

@@ -1,4 +1,4 @@
-package bot_test
+package app_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -55,7 +55,7 @@ func TestOwnMetricsWithoutChurnHistoryWaitForADirection(t *testing.T) {
 	day := scoring.Day(ownSnapshot.AddDate(0, 0, 10))
 	accounts, err := st.Accounts(ctx)
 	require.NoError(t, err)
-	d, err := bot.Discover(ctx, st, scoring.DefaultScorecards(), accounts, bot.DiscoveryOptions{Now: func() time.Time { return day }})
+	d, err := app.Discover(ctx, st, scoring.DefaultScorecards(), accounts, app.DiscoveryOptions{Now: func() time.Time { return day }})
 	require.NoError(t, err)
 	require.True(t, d.Refreshed)
 	require.False(t, d.Learned)
@@ -64,7 +64,7 @@ func TestOwnMetricsWithoutChurnHistoryWaitForADirection(t *testing.T) {
 		waiting = append(waiting, m.Key)
 	}
 	require.Equal(t, []string{"logins", "pays_by_check", "tickets_open"}, waiting)
-	scores, _, err := bot.ComputeScores(ctx, st, d.Cards, day)
+	scores, _, err := app.ComputeScores(ctx, st, d.Cards, day)
 	require.NoError(t, err)
 	require.Len(t, scores, 60)
 	for _, s := range scores {
@@ -82,7 +82,7 @@ func TestOwnMetricsAreScoredOnceDirectionsAreLearned(t *testing.T) {
 	day := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 	accounts, err := st.Accounts(ctx)
 	require.NoError(t, err)
-	d, err := bot.Discover(ctx, st, scoring.DefaultScorecards(), accounts, bot.DiscoveryOptions{Now: func() time.Time { return day }})
+	d, err := app.Discover(ctx, st, scoring.DefaultScorecards(), accounts, app.DiscoveryOptions{Now: func() time.Time { return day }})
 	require.NoError(t, err)
 	require.True(t, d.Learned)
 	logins, ok := d.Cards.Catalog().Metric("logins")
@@ -94,7 +94,7 @@ func TestOwnMetricsAreScoredOnceDirectionsAreLearned(t *testing.T) {
 
 	// The stored profiles carry the directions: a plain scoring run
 	// (default discovery options, nothing refreshed) scores every live account.
-	scores, _, err := bot.ComputeScores(ctx, st, scoring.DefaultScorecards(), day)
+	scores, _, err := app.ComputeScores(ctx, st, scoring.DefaultScorecards(), day)
 	require.NoError(t, err)
 	require.Len(t, scores, 35)
 	for _, s := range scores {
@@ -121,7 +121,7 @@ func TestANewSignalKeyJoinsTheNextRun(t *testing.T) {
 	_, err = st.IntakeSignals(ctx, []store.IntakeSignal{{AccountID: accounts[0].ID, Metric: "seat_count", ObservedAt: ownSnapshot,
 		Value: 4, Source: "csv"}})
 	require.NoError(t, err)
-	scores, _, err := bot.ComputeScores(ctx, st, scoring.DefaultScorecards(), day)
+	scores, _, err := app.ComputeScores(ctx, st, scoring.DefaultScorecards(), day)
 	require.NoError(t, err)
 	found := false
 	for _, s := range scores {

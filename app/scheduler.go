@@ -1,11 +1,10 @@
-package bot
+package app
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -243,13 +242,4 @@ func (s *Scheduler) recheck(job Job, occ, at time.Time) {
 		s.runSlot(s.ctx, job, occ)
 	})
 	s.timers[t] = true
-}
-
-func runRecovered(ctx context.Context, fn func(context.Context) error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
-		}
-	}()
-	return fn(ctx)
 }

@@ -1,4 +1,4 @@
-package bot_test
+package app_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/scoring"
 )
 
@@ -20,7 +20,7 @@ type fakeScoringStore struct {
 	upsert   func(ctx context.Context, scores []scoring.Score) (int64, error)
 }
 
-var _ bot.ScoringStore = (*fakeScoringStore)(nil)
+var _ app.ScoringStore = (*fakeScoringStore)(nil)
 
 func (f *fakeScoringStore) Accounts(ctx context.Context) ([]scoring.Account, error) {
 	return f.accounts(ctx)
@@ -81,7 +81,7 @@ func setupScoreRun(t *testing.T) *scoreRunBundle {
 
 func TestScoreTimeIsTheEndOfTheDay(t *testing.T) {
 	t.Parallel()
-	at := bot.ScoreTime(time.Date(2026, 3, 31, 15, 4, 5, 0, time.UTC))
+	at := app.ScoreTime(time.Date(2026, 3, 31, 15, 4, 5, 0, time.UTC))
 	require.Equal(t, time.Date(2026, 3, 31, 23, 59, 59, 999999000, time.UTC), at)
 	require.Equal(t, time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC), scoring.Day(at))
 }
@@ -91,10 +91,10 @@ func TestRunScoringScoresAliveAccountsAtTheEndOfTheDayAndWritesThem(t *testing.T
 	b := setupScoreRun(t)
 	cards := scoring.DefaultScorecards()
 
-	sum, err := bot.RunScoring(context.Background(), b.store, cards, scoreRunDay.Add(9*time.Hour))
+	sum, err := app.RunScoring(context.Background(), b.store, cards, scoreRunDay.Add(9*time.Hour))
 	require.NoError(t, err)
 
-	require.Equal(t, []time.Time{bot.ScoreTime(scoreRunDay)}, b.featuresAt)
+	require.Equal(t, []time.Time{app.ScoreTime(scoreRunDay)}, b.featuresAt)
 	require.Equal(t, cards.Catalog().Metrics(), b.metrics, "features for every catalog metric")
 	require.Len(t, b.written, 1)
 	require.Len(t, sum.Scores, 9, "the account that churned that day is not scored")
@@ -119,7 +119,7 @@ func TestRunScoringWritesNothingWhenFeaturesFail(t *testing.T) {
 	b.store.features = func(context.Context, time.Time, []scoring.Metric) (scoring.FeatureSet, error) {
 		return nil, errors.New("db down")
 	}
-	_, err := bot.RunScoring(context.Background(), b.store, scoring.DefaultScorecards(), scoreRunDay)
+	_, err := app.RunScoring(context.Background(), b.store, scoring.DefaultScorecards(), scoreRunDay)
 	require.ErrorContains(t, err, "score 2026-03-31: db down")
 	require.Empty(t, b.written)
 }
@@ -129,10 +129,10 @@ func TestBacktestExamplesLabelChurnWithinTheHorizonAndWriteNothing(t *testing.T)
 	b := setupScoreRun(t)
 	days := []time.Time{time.Date(2026, 2, 28, 0, 0, 0, 0, time.UTC), scoreRunDay}
 
-	ex, err := bot.BacktestExamples(context.Background(), b.store, scoring.DefaultScorecards(), days, 31)
+	ex, err := app.BacktestExamples(context.Background(), b.store, scoring.DefaultScorecards(), days, 31)
 	require.NoError(t, err)
 	require.Empty(t, b.written)
-	require.Equal(t, []time.Time{bot.ScoreTime(days[0]), bot.ScoreTime(days[1])}, b.featuresAt)
+	require.Equal(t, []time.Time{app.ScoreTime(days[0]), app.ScoreTime(days[1])}, b.featuresAt)
 	churned := map[string]bool{}
 	for _, x := range ex {
 		churned[fmt.Sprintf("%d@%s", x.AccountID, x.AsOf.Format(time.DateOnly))] = x.Churned

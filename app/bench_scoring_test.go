@@ -1,4 +1,4 @@
-package store_test
+package app_test
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -100,7 +100,7 @@ func benchScoringRun(b *testing.B, ctx context.Context, pool *pgxpool.Pool, st *
 	_, err := sbPlainScan(ctx, pool)
 	require.NoError(b, err)
 	start := time.Now()
-	sum, err := bot.RunScoring(ctx, st, cards, warmDay)
+	sum, err := app.RunScoring(ctx, st, cards, warmDay)
 	require.NoError(b, err)
 	b.Logf("cold run (first on this data): %.2fs", time.Since(start).Seconds())
 	sbRequireReads(b, sum.Scores, sbCustomSignals)
@@ -188,7 +188,7 @@ func sbTimeScoring(b *testing.B, ctx context.Context, st *store.Store, cards sco
 	runtime.ReadMemStats(&before)
 	stop := sbSampleHeap()
 	start := time.Now()
-	sum, err := bot.RunScoring(ctx, st, cards, day)
+	sum, err := app.RunScoring(ctx, st, cards, day)
 	took := time.Since(start)
 	mem.peak = max(mem.peak, stop())
 	runtime.ReadMemStats(&after)
@@ -206,7 +206,7 @@ func logScoringPhases(b *testing.B, ctx context.Context, st *store.Store, cards 
 	accounts, err := st.Accounts(ctx)
 	require.NoError(b, err)
 	t1 := time.Now()
-	at := bot.ScoreTime(day)
+	at := app.ScoreTime(day)
 	features, err := st.Features(ctx, at, cards.Catalog().Metrics())
 	require.NoError(b, err)
 	t2 := time.Now()

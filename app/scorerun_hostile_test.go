@@ -1,4 +1,4 @@
-package bot_test
+package app_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -29,7 +29,7 @@ func TestScoringRunSurvivesOverflowingValuesOfOneAccount(t *testing.T) {
 			signals = append(signals, k)
 		}
 	}
-	at := bot.ScoreTime(scoreRunDay).AddDate(0, 0, -1)
+	at := app.ScoreTime(scoreRunDay).AddDate(0, 0, -1)
 	require.NoError(t, st.EnsurePartitions(ctx, at, at))
 	n := 0
 	insert := func(acc int64, metric string, v float64) {
@@ -53,7 +53,7 @@ func TestScoringRunSurvivesOverflowingValuesOfOneAccount(t *testing.T) {
 		insert(ids[1], sig, -1e308)
 	}
 
-	sum, err := bot.RunScoring(ctx, st, cards, scoreRunDay)
+	sum, err := app.RunScoring(ctx, st, cards, scoreRunDay)
 	require.NoError(t, err)
 	scored := map[int64]bool{}
 	for _, s := range sum.Scores {

@@ -1,4 +1,4 @@
-package store_test
+package app_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -29,7 +29,7 @@ const bfDays = 365
 // does not favour it.
 //   - features: Store.BackfillFeatures, the one ordered pass that makes
 //     every day's features, each day's FeatureSet built and handed on;
-//   - full: `score --from --to` as the command runs it (bot.Backfill):
+//   - full: `score --from --to` as the command runs it (app.Backfill):
 //     the pass, then scoring.Compute and the score write of each day.
 func BenchmarkBackfill365(b *testing.B) {
 	ctx := context.Background()
@@ -48,7 +48,7 @@ func BenchmarkBackfill365(b *testing.B) {
 	}
 	asOfs := make([]time.Time, len(days))
 	for i, d := range days {
-		asOfs[i] = bot.ScoreTime(d)
+		asOfs[i] = app.ScoreTime(d)
 	}
 	metrics := cards.Catalog().Metrics()
 
@@ -70,7 +70,7 @@ func BenchmarkBackfill365(b *testing.B) {
 	b.Run("full", func(b *testing.B) {
 		benchBackfill(b, ctx, pool, func() error {
 			var written int64
-			err := bot.Backfill(ctx, st, cards, days, func(s bot.ScoreSummary) { written += s.Written })
+			err := app.Backfill(ctx, st, cards, days, func(s app.ScoreSummary) { written += s.Written })
 			if err == nil && written != int64(sbAccounts*len(days)) {
 				b.Fatalf("wrote %d score rows, want %d", written, sbAccounts*len(days))
 			}
