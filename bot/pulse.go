@@ -19,7 +19,6 @@ import (
 // PulseStore is what the weekly pulse reads and writes; *store.Store has it.
 type PulseStore interface {
 	JobClaimer
-	ClaimJobRun(ctx context.Context, name, slot, instance string, now time.Time, lease time.Duration) (bool, error)
 	PulseOwners(ctx context.Context) ([]store.PulseOwner, error)
 	PulseOwnedAccountIDs(ctx context.Context, csmID int64) ([]int64, error)
 	PulseAccounts(ctx context.Context, ids []int64, week string) ([]store.PulseAccount, error)

@@ -54,7 +54,7 @@ func (p *Pulse) sendLaters(ctx context.Context, plans []pulsePlan, now time.Time
 		pl, ok := byCSM[d.CSMID]
 		if ok {
 			pl.week = d.Week
-			n, done, err := p.sendClaimed(ctx, pl, now, laterJob(pl.csm.ID), store.PulseLater, "later check-in")
+			n, done, err := p.sendClaimed(ctx, pl, laterJob(pl.csm.ID), store.PulseLater, "later check-in")
 			r.messages += n
 			if err != nil {
 				return r, err

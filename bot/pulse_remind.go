@@ -10,7 +10,7 @@ import (
 // sendReminder claims the CSM's reminder of the week and, when accounts
 // are still without an answer, DMs them with the same buttons.
 func (p *Pulse) sendReminder(ctx context.Context, pl pulsePlan, now time.Time) (int, bool, error) {
-	return p.sendClaimed(ctx, pl, now, reminderJob(pl.csm.ID), store.PulseReminder, "reminder")
+	return p.sendClaimed(ctx, pl, reminderJob(pl.csm.ID), store.PulseReminder, "reminder")
 }
 
 // PulseCompletionStore is what PulseUnanswered reads; *store.Store has it.

@@ -10,8 +10,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/internal/safely"
@@ -211,7 +213,7 @@ func (p *Pulse) plans(ctx context.Context, now time.Time) ([]pulsePlan, int, err
 
 // sendCheckin claims the CSM's check-in of the week and sends it.
 func (p *Pulse) sendCheckin(ctx context.Context, pl pulsePlan, now time.Time) (int, bool, error) {
-	n, done, err := p.sendClaimed(ctx, pl, now, checkinJob(pl.csm.ID), store.PulseCheckin, "check-in")
+	n, done, err := p.sendClaimed(ctx, pl, checkinJob(pl.csm.ID), store.PulseCheckin, "check-in")
 	if done {
 		p.refreshZone(ctx, pl.csm)
 	}
@@ -219,27 +221,29 @@ func (p *Pulse) sendCheckin(ctx context.Context, pl pulsePlan, now time.Time) (i
 }
 
 // sendClaimed claims the CSM's check-in or reminder (kind, under job) of
-// the week and delivers its pages (see deliver). A
-// failure Slack may get over (network, 5xx, shutdown) leaves the claim
+// the week through app.Claim and delivers its pages (see deliver). A
+// failure Slack may get over (network, 5xx: transient) leaves the claim
 // open, so a later tick resends the pages still missing once the lease
-// ends; a refusal (no such user) finishes it with the error.
-func (p *Pulse) sendClaimed(ctx context.Context, pl pulsePlan, now time.Time, job, kind, what string) (int, bool, error) {
-	won, err := p.store.ClaimJobRun(ctx, job, pl.week, p.instance, now, p.lease)
-	if err != nil || !won {
-		return 0, false, err
-	}
-	ids, err := p.askedAbout(ctx, pl)
+// ends; a shutdown releases it for the next start; a refusal (no such
+// user) finishes it with the error.
+func (p *Pulse) sendClaimed(ctx context.Context, pl pulsePlan, job, kind, what string) (int, bool, error) {
+	claim := app.Claim{Claims: p.store, Clock: nowClock{clockwork.NewRealClock(), p.now},
+		Logger: p.log, Instance: p.instance, Lease: p.lease, Retry: transient}
 	var n int
-	if err == nil {
+	out, err := claim.Run(ctx, job, pl.week, func(ctx context.Context) error {
+		ids, err := p.askedAbout(ctx, pl)
+		if err != nil {
+			return err
+		}
 		n, err = p.deliver(ctx, pl, kind, ids)
-	}
-	if err != nil && transient(err) {
+		return err
+	})
+	switch {
+	case !out.Ran: // done or held elsewhere, or the claim itself failed
+		return 0, false, err
+	case out.Open || out.Released:
 		return n, false, fmt.Errorf("pulse %s for csm %d (%s): %w", what, pl.csm.ID, pl.week, err)
-	}
-	if ferr := p.store.FinishJobRun(context.WithoutCancel(ctx), job, pl.week, p.instance, p.now(), err); ferr != nil {
-		p.log.ErrorContext(ctx, "pulse "+what+" handled but not recorded as done", "csm", pl.csm.ID, "week", pl.week, "err", ferr)
-	}
-	if err != nil {
+	case err != nil:
 		return n, false, fmt.Errorf("pulse %s for csm %d (%s) refused: %w", what, pl.csm.ID, pl.week, err)
 	}
 	if n > 0 {
@@ -247,6 +251,16 @@ func (p *Pulse) sendClaimed(ctx context.Context, pl pulsePlan, now time.Time, jo
 	}
 	return n, true, nil
 }
+
+// nowClock is the pulse's clock as app.Claim reads it: claim, heartbeat
+// and finish times are the pulse's own now (PulseConfig.Now), so a test
+// that moves the pulse's clock moves the lease too; tickers stay real.
+type nowClock struct {
+	clockwork.Clock
+	now func() time.Time
+}
+
+func (c nowClock) Now() time.Time { return c.now() }
 
 // deliver sends the pages of a check-in or reminder listing ids (worst
 // score first), skipping accounts on pages already sent, and records each
