@@ -7,9 +7,11 @@ import (
 
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/health"
+	"github.com/healthbot/healthbot/bot/timeline"
 )
 
-// The Gate lives in bot/access and /health in bot/health. These names keep
+// The Gate lives in bot/access, /health in bot/health and the account
+// timeline in bot/timeline. These names keep
 // the code that has not moved yet (alerts, outcomes, the digest, bot/ask,
 // bot/console and their wiring in cmd) compiling unchanged; they go once
 // that code imports the subpackages itself.
@@ -20,6 +22,9 @@ type (
 	Lookup        = health.Lookup
 	Questioner    = health.Questioner
 	UserDirectory = health.UserDirectory
+	Timeline      = timeline.Timeline
+	ViewOpener    = timeline.ViewOpener
+	TimelineStore = timeline.TimelineStore
 )
 
 // ReasonNotManager is access.ReasonNotManager.
@@ -37,6 +42,11 @@ func NoteAccounts(ctx context.Context, ids ...int64) { access.NoteAccounts(ctx, 
 // NewHealth is health.NewHealth.
 func NewHealth(st HealthStore, log *slog.Logger, now func() time.Time) *Health {
 	return health.NewHealth(st, log, now)
+}
+
+// NewTimeline is timeline.NewTimeline.
+func NewTimeline(st TimelineStore, views ViewOpener, log *slog.Logger, now func() time.Time) *Timeline {
+	return timeline.NewTimeline(st, views, log, now)
 }
 
 // NewLookup is health.NewLookup.

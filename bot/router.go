@@ -12,9 +12,9 @@ import (
 
 	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/access"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/internal/safely"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/slack-go/slack"
 )
 
 // Responder delivers a handler's answer: SlackResponder in production, a
@@ -140,11 +140,8 @@ func (r *Router) ViewSubmission(callbackID string, h ActionHandler) {
 	register(r.submissions, "view submission", callbackID, h)
 }
 
-// SubmissionCheck validates a modal's submitted values before the modal
-// closes: it returns an error per input block (block_id → what to fix),
-// which Slack shows under the fields, or nil to accept. It runs before the
-// acknowledgement, within Slack's 3 seconds, so it must not do I/O.
-type SubmissionCheck func(cb *slack.InteractionCallback) map[string]string
+// SubmissionCheck is chat.SubmissionCheck.
+type SubmissionCheck = chat.SubmissionCheck
 
 // CheckViewSubmission makes the submissions of callbackID pass check first:
 // a submission it rejects keeps the modal open with the errors and never

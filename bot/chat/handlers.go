@@ -1,6 +1,10 @@
 package chat
 
-import "context"
+import (
+	"context"
+
+	"github.com/slack-go/slack"
+)
 
 // Event is an Events API event that is not a question to the bot (mentions
 // and DMs become Requests for the conversation handler): app_home_opened,
@@ -53,3 +57,9 @@ var (
 type RefusedEventHandler interface {
 	HandleRefused(ctx context.Context, ev Event) error
 }
+
+// SubmissionCheck validates a modal's submitted values before the modal
+// closes: it returns an error per input block (block_id → what to fix),
+// which Slack shows under the fields, or nil to accept. It runs before the
+// acknowledgement, within Slack's 3 seconds, so it must not do I/O.
+type SubmissionCheck func(cb *slack.InteractionCallback) map[string]string

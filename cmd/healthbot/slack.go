@@ -9,6 +9,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/health"
+	"github.com/healthbot/healthbot/bot/timeline"
 )
 
 // startSlack builds the Slack side when SLACK_BOT_TOKEN is set: the Web API
@@ -60,12 +61,12 @@ func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *
 	r.Event("link_shared", health.Unfurls{Health: h, Slack: api, Guard: m.gate, Domains: m.Config.UnfurlDomains, Log: m.Logger.With("component", "unfurl")})
 	// The account timeline (/health log, /health timeline, the Log button)
 	// and /health owner for managers (#17).
-	timeline := bot.NewTimeline(m.store, api, m.Logger.With("component", "timeline"), time.Now)
-	timeline.Register(r, h)
+	tl := timeline.NewTimeline(m.store, api, m.Logger.With("component", "timeline"), time.Now)
+	tl.Register(r, h)
 	h.Register(health.OwnerSubcommand(h, m.store, m.channelGuard()))
 	h.Register(bot.TeamSubcommand(h, m.store, m.cardsInForce))
 	// Alert messages and outcome questions: their buttons (alerts.go).
-	m.registerAlertButtons(r, h, timeline)
+	m.registerAlertButtons(r, h, tl)
 	m.registerConversations(r, h, api) // /health link, channel messages (conversations.go)
 	// Weekly pulse: check-in buttons, note modal, /health pulse (pulse.go).
 	pc := pulseConfig(m.Config, m.store, api, m.Logger.With("component", "pulse"))

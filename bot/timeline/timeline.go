@@ -1,4 +1,4 @@
-package bot
+package timeline
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/store"
 )
@@ -21,6 +22,14 @@ type TimelineStore interface {
 }
 
 var _ TimelineStore = (*store.Store)(nil)
+
+// Routes is the part of the router the timeline registers its button and
+// modal with; *bot.Router has it.
+type Routes interface {
+	Action(prefix string, h chat.ActionHandler)
+	ViewSubmission(callbackID string, h chat.ActionHandler)
+	CheckViewSubmission(callbackID string, check chat.SubmissionCheck)
+}
 
 // ViewOpener opens modals; *slack.Client has it.
 type ViewOpener interface {
@@ -53,15 +62,15 @@ func NewTimeline(st TimelineStore, views ViewOpener, log *slog.Logger, now func(
 
 // Register adds `/health log` and `/health timeline` to h, makes h's cards
 // show the timeline with a Log button, and routes that button and its modal.
-func (t *Timeline) Register(r *Router, h *health.Health) {
+func (t *Timeline) Register(r Routes, h *health.Health) {
 	t.health = h
 	h.Timeline = t
 	h.Register(health.Subcommand{Name: "log", Aliases: []string{"touch", "touchpoint"}, Usage: "log ACCOUNT [call|meeting|email|qbr|other] NOTE",
 		Summary: "record what you did with an account, e.g. `log acme called the CFO, renewal on track`", Run: t.logCommand})
 	h.Register(health.Subcommand{Name: "timeline", Aliases: []string{"history"}, Usage: "timeline ACCOUNT",
 		Summary: "what was done with an account, beyond the card's last three", Run: t.show})
-	r.Action(blocks.ActionTimelineLog, ActionFunc(t.openLog))
-	r.ViewSubmission(blocks.CallbackTimelineLog, ActionFunc(t.submitLog))
+	r.Action(blocks.ActionTimelineLog, chat.ActionFunc(t.openLog))
+	r.ViewSubmission(blocks.CallbackTimelineLog, chat.ActionFunc(t.submitLog))
 	r.CheckViewSubmission(blocks.CallbackTimelineLog, func(cb *slack.InteractionCallback) map[string]string {
 		return blocks.LogErrors(cb.View.State)
 	})

@@ -1,53 +1,55 @@
-package bot
+package timeline
 
 import (
 	"context"
 	"errors"
 	"strings"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/store"
 )
 
 // logCommand is `/health log ACCOUNT [kind] NOTE`: the longest leading
 // words that name exactly one account are the account, the rest the note.
-func (t *Timeline) logCommand(ctx context.Context, c health.HealthCall) (Message, error) {
+func (t *Timeline) logCommand(ctx context.Context, c health.HealthCall) (chat.Message, error) {
 	entry, note, unresolved, err := t.accountAndRest(ctx, c.Args)
 	if err != nil || unresolved != nil {
 		if unresolved != nil {
 			return *unresolved, nil
 		}
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	kind, note := kindOfNote(note)
 	if note == "" {
-		return Message{}, UserErrorf("bad_input", "Say what you did, e.g. `%s log %s called the CFO, renewal on track`.", health.HelpCommand, entry.Name)
+		return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "Say what you did, e.g. `%s log %s called the CFO, renewal on track`.", health.HelpCommand, entry.Name)
 	}
 	if n := blocks.Length(note); n > blocks.MaxLogNote {
-		return Message{}, UserErrorf("bad_input", "The note is %d characters; keep it to %d.", n, blocks.MaxLogNote)
+		return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "The note is %d characters; keep it to %d.", n, blocks.MaxLogNote)
 	}
 	err = t.record(ctx, c.UserID, store.Touchpoint{AccountID: entry.ID, Kind: kind, Note: note})
 	if errors.Is(err, store.ErrNotFound) {
-		return Message{}, &UserError{Code: "not_found", Message: "That account no longer exists.", Err: err}
+		return chat.Message{}, &healthbot.Error{Code: healthbot.ENOTFOUND, Message: "That account no longer exists.", Err: err}
 	}
 	if err != nil {
-		return Message{}, Wrap(err, "timeline", "I could not save that just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not save that just now. Please try again.")
 	}
 	access.NoteAccounts(ctx, entry.ID)
 	text := "Logged " + blocks.TouchKindLabel(kind) + " on *" + blocks.Esc(entry.Name) + "*: " + blocks.Esc(blocks.Truncate(note, 300))
-	return Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
+	return chat.Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
 }
 
 // accountAndRest splits "acme labs called the CFO" into the account the
 // longest leading words name exactly and the rest. A quoted name
 // ("\"Acme Labs\" …") is taken as written. With no match it returns the
 // message for the whole first word (a chooser or "no account named …").
-func (t *Timeline) accountAndRest(ctx context.Context, args string) (store.LookupEntry, string, *Message, error) {
+func (t *Timeline) accountAndRest(ctx context.Context, args string) (store.LookupEntry, string, *chat.Message, error) {
 	args = strings.TrimSpace(args)
 	if args == "" {
-		return store.LookupEntry{}, "", nil, UserErrorf("bad_input", "Say which account, e.g. `%s log acme called the CFO, renewal on track`.", health.HelpCommand)
+		return store.LookupEntry{}, "", nil, healthbot.Errorf(healthbot.EINVALID, "Say which account, e.g. `%s log acme called the CFO, renewal on track`.", health.HelpCommand)
 	}
 	if q, rest, ok := strings.Cut(strings.TrimPrefix(args, "\""), "\""); strings.HasPrefix(args, "\"") && ok {
 		e, m, err := t.health.FindAccount(ctx, q)
