@@ -1,6 +1,18 @@
-// Package bot is healthbot's Slack adapter and its jobs: transports (Socket
-// Mode and HTTP), command routing, Block Kit rendering, the pulse flow,
-// alerts, digests, the scheduler and the language-model question loop.
+// Package bot is healthbot's Slack adapter: the transports (Socket Mode
+// and HTTP, transport_*.go), request verification, the Router (router.go,
+// route_*.go) that acknowledges Slack at once and runs each handler on the
+// bounded Runner, the Responder that delivers answers, Slack's rate limits,
+// and failureMessage (recover.go), the one place an error becomes a reply.
+//
+// The handlers live in their feature's package and never import bot (the
+// router imports them, or cmd/healthbot wires them): bot/health (/health,
+// card, lists, lookup, link, owner, App Home, unfurls), bot/timeline,
+// bot/conversations, bot/access (the Gate asked before every handler),
+// bot/ask and bot/console. What the router and handlers share — Request,
+// Action, Message, the handler interfaces and Func adapters — is bot/chat.
+// The weekly pulse, alerts, outcomes, calibrations and the digest are still
+// here while they move out (moved.go and app_aliases.go keep the names
+// they use).
 //
 // Every transport turns what Slack sends into a Request or an Action and
 // hands it to the same handlers, which answer with a Message; rendering is
