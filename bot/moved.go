@@ -6,8 +6,10 @@ import (
 	"time"
 
 	"github.com/healthbot/healthbot/bot/access"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/bot/timeline"
+	"github.com/slack-go/slack"
 )
 
 // The Gate lives in bot/access, /health in bot/health and the account
@@ -51,3 +53,12 @@ func NewTimeline(st TimelineStore, views ViewOpener, log *slog.Logger, now func(
 
 // NewLookup is health.NewLookup.
 func NewLookup(st health.LookupStore, now func() time.Time) *Lookup { return health.NewLookup(st, now) }
+
+// RateLimitRetrier is chat.RateLimitRetrier: the pulse, alerts and digest
+// share it, so it lives with the other handler-facing types.
+type RateLimitRetrier = chat.RateLimitRetrier
+
+// msgOptions is chat.MsgOptions, for the posting jobs still in bot.
+func msgOptions(msg Message, threadTS string) []slack.MsgOption {
+	return chat.MsgOptions(msg, threadTS)
+}

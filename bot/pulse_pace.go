@@ -5,6 +5,8 @@ import (
 	"hash/fnv"
 	"sync"
 	"time"
+
+	"github.com/healthbot/healthbot/bot/chat"
 )
 
 // pacer spaces calls at least every apart, so a fan-out to hundreds of CSMs
@@ -19,7 +21,7 @@ type pacer struct {
 
 func newPacer(every time.Duration, now func() time.Time, sleep func(ctx context.Context, d time.Duration) error) *pacer {
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = chat.SleepCtx
 	}
 	return &pacer{every: every, now: now, sleep: sleep}
 }

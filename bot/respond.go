@@ -139,15 +139,3 @@ func webhookMessage(msg Message) *slack.WebhookMessage {
 	}
 	return w
 }
-
-// msgOptions is msg in chat.postMessage form.
-func msgOptions(msg Message, threadTS string) []slack.MsgOption {
-	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
-	if len(msg.Blocks) > 0 {
-		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks...))
-	}
-	if threadTS != "" {
-		opts = append(opts, slack.MsgOptionTS(threadTS))
-	}
-	return opts
-}

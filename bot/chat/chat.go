@@ -63,3 +63,15 @@ type CommandHandler interface {
 type ActionHandler interface {
 	HandleAction(ctx context.Context, act Action) (Message, error)
 }
+
+// MsgOptions is msg in chat.postMessage form.
+func MsgOptions(msg Message, threadTS string) []slack.MsgOption {
+	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
+	if len(msg.Blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks...))
+	}
+	if threadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(threadTS))
+	}
+	return opts
+}

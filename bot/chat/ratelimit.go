@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"context"
@@ -41,7 +41,7 @@ func (r RateLimitRetrier) Do(ctx context.Context, fn func(ctx context.Context) e
 	}
 	sleep := r.Sleep
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = SleepCtx
 	}
 	for attempt := 0; ; attempt++ {
 		err := fn(ctx)
@@ -74,8 +74,8 @@ func rateLimited(err error) (time.Duration, bool) {
 	return 0, false
 }
 
-// sleepCtx waits d unless ctx ends first.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// SleepCtx waits d unless ctx ends first.
+func SleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

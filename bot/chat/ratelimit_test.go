@@ -1,9 +1,10 @@
-package bot
+package chat
 
 import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -91,7 +92,7 @@ func TestRateLimitRetrierAgainstSlack429(t *testing.T) {
 		}
 		return nil
 	})
-	api := NewSlackClient(SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, discardLogger())
+	api := slack.New("xoxb-test", slack.OptionAPIURL(strings.TrimSuffix(fake.APIURL(), "/")+"/"))
 	var s sleeps
 	err := RateLimitRetrier{Sleep: s.sleep}.Do(context.Background(), func(ctx context.Context) error {
 		_, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("hello", false))
