@@ -15,6 +15,7 @@ import (
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/pulse"
 )
 
 // guardFunc is a ChannelGuard of a function.
@@ -105,7 +106,7 @@ func TestAlertsAreAssignedOnlyToInsidersByManagers(t *testing.T) {
 
 func TestPulseIsNotSentToGuests(t *testing.T) {
 	t.Parallel()
-	e := newPulseEnv(t, pulseMonday, pulseOpts{cfg: func(c *bot.PulseConfig) {
+	e := newPulseEnv(t, pulseMonday, pulseOpts{cfg: func(c *pulse.PulseConfig) {
 		c.Guard = guardFunc(func(_ context.Context, id string) error {
 			if id == "UGUEST" {
 				return &access.RefusedError{UserID: id, Reason: access.ReasonGuest}

@@ -8,10 +8,10 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/pulse"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -27,7 +27,7 @@ func annOnVacation(c bottest.Call) *bottest.Reply {
 }
 
 // statusFromGate reads Slack statuses through a Gate over the env's client.
-func statusFromGate(c *bot.PulseConfig) {
+func statusFromGate(c *pulse.PulseConfig) {
 	if api, ok := c.Slack.(*slack.Client); ok {
 		c.Status = access.NewGate(access.GateConfig{Directory: access.SlackAccess{API: api}, Now: c.Now})
 	}

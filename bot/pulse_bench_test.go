@@ -9,6 +9,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/pulse"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
 )
@@ -29,7 +30,7 @@ func BenchmarkPulseFanOut(b *testing.B) {
 	now := func() time.Time { return pulseMonday }
 	for _, workers := range []int{1, 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			p := bot.NewPulse(bot.PulseConfig{Store: st, Slack: api, Weekday: time.Monday, Hour: 10, Location: time.UTC,
+			p := pulse.NewPulse(pulse.PulseConfig{Store: st, Slack: api, Weekday: time.Monday, Hour: 10, Location: time.UTC,
 				Pace: -1, Workers: workers, Instance: "bench", Now: now, Logger: log})
 			var dms int
 			var elapsed time.Duration

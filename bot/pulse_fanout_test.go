@@ -14,6 +14,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/pulse"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -51,7 +52,7 @@ func TestPulseTwoInstancesOnOneDatabaseSendEachCheckinOnce(t *testing.T) {
 	a := newPulseEnv(t, pulseMonday, pulseOpts{st: st})
 	// The second replica: its own Pulse, clock and Slack client, same
 	// database and same (fake) workspace.
-	b := bot.NewPulse(bot.PulseConfig{Store: st, Slack: a.api, Weekday: time.Monday, Hour: 10, Location: time.UTC,
+	b := pulse.NewPulse(pulse.PulseConfig{Store: st, Slack: a.api, Weekday: time.Monday, Hour: 10, Location: time.UTC,
 		Pace: -1, Instance: "test-b", Now: a.clock.Now})
 	var csms []scoring.CSM
 	for i := range 12 {
@@ -64,7 +65,7 @@ func TestPulseTwoInstancesOnOneDatabaseSendEachCheckinOnce(t *testing.T) {
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
-	for _, p := range []*bot.Pulse{a.pulse, b} {
+	for _, p := range []*pulse.Pulse{a.pulse, b} {
 		wg.Go(func() { errs <- p.Tick(context.Background()) })
 	}
 	wg.Wait()
@@ -78,7 +79,7 @@ func TestPulseTwoInstancesOnOneDatabaseSendEachCheckinOnce(t *testing.T) {
 
 	// A restarted replica later in the week sends nothing again.
 	a.clock.Advance(3 * time.Hour)
-	c := bot.NewPulse(bot.PulseConfig{Store: st, Slack: a.api, Weekday: time.Monday, Hour: 10, Pace: -1, Instance: "test-c", Now: a.clock.Now})
+	c := pulse.NewPulse(pulse.PulseConfig{Store: st, Slack: a.api, Weekday: time.Monday, Hour: 10, Pace: -1, Instance: "test-c", Now: a.clock.Now})
 	require.NoError(t, c.Tick(context.Background()))
 	require.Len(t, a.slack.Calls("chat.postMessage"), len(csms))
 }
@@ -98,7 +99,7 @@ func TestPulseFanOutSurvivesRateLimitsWithoutLosingOrDoublingDMs(t *testing.T) {
 			}
 			return nil
 		},
-		cfg: func(c *bot.PulseConfig) { c.Pace = time.Second },
+		cfg: func(c *pulse.PulseConfig) { c.Pace = time.Second },
 	})
 	var csms []scoring.CSM
 	for i := range 8 {
@@ -192,7 +193,7 @@ func TestPulseJobOnTwoSchedulersSendsEachCheckinOnce(t *testing.T) {
 	for _, instance := range []string{"a", "b"} {
 		s, err := bot.NewScheduler(bot.SchedulerConfig{Claims: st, Clock: clock, Location: time.UTC, Instance: instance})
 		require.NoError(t, err)
-		p := bot.NewPulse(bot.PulseConfig{Store: st, Slack: e.api, Weekday: time.Monday, Hour: 10, Location: time.UTC,
+		p := pulse.NewPulse(pulse.PulseConfig{Store: st, Slack: e.api, Weekday: time.Monday, Hour: 10, Location: time.UTC,
 			Pace: -1, Instance: instance, Now: clock.Now})
 		for _, j := range p.Jobs() {
 			require.NoError(t, s.Add(j))

@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/pulse"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -75,7 +75,7 @@ func TestPulseUnansweredListsWhoHasGaps(t *testing.T) {
 	ms := e.messages(t, ann, "2026-W48")
 	e.interact(t, e.click("UANN", ms[0], blocks.ActionPulseHealthy, blocks.PulseValue(annA.ID, "2026-W48"), "h"))
 
-	gaps, err := bot.PulseUnanswered(context.Background(), e.st, "2026-W48")
+	gaps, err := pulse.PulseUnanswered(context.Background(), e.st, "2026-W48")
 	require.NoError(t, err)
 	require.Len(t, gaps, 1)
 	require.Equal(t, "Bob", gaps[0].CSM.Name)

@@ -11,16 +11,16 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/pulse"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
 
 func TestPulseWeeklyRunSendsOneDMPerCSMWithTheirAccounts(t *testing.T) {
 	t.Parallel()
-	e := newPulseEnv(t, pulseMonday, pulseOpts{cfg: func(c *bot.PulseConfig) {
+	e := newPulseEnv(t, pulseMonday, pulseOpts{cfg: func(c *pulse.PulseConfig) {
 		// Bob is known by email only; Slack knows him as UBOB.
 		c.Owners = resolverFunc(func(_ context.Context, c scoring.CSM) (string, error) {
 			if c.Email == "bob@example.com" {
@@ -103,7 +103,7 @@ func TestPulseCheckinSplitsLargePortfoliosAcrossMessages(t *testing.T) {
 
 func TestPulseCheckinSkipsCSMsSlackDoesNotKnow(t *testing.T) {
 	t.Parallel()
-	e := newPulseEnv(t, pulseMonday, pulseOpts{cfg: func(c *bot.PulseConfig) {
+	e := newPulseEnv(t, pulseMonday, pulseOpts{cfg: func(c *pulse.PulseConfig) {
 		c.Owners = resolverFunc(func(context.Context, scoring.CSM) (string, error) { return "", nil })
 	}})
 	ghost := e.csm(t, "Ghost", "", "UTC")

@@ -20,6 +20,7 @@ import (
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/bot/healthtest"
+	"github.com/healthbot/healthbot/bot/pulse"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -74,7 +75,7 @@ type resolverFunc func(ctx context.Context, c scoring.CSM) (string, error)
 
 func (f resolverFunc) SlackID(ctx context.Context, c scoring.CSM) (string, error) { return f(ctx, c) }
 
-var _ bot.SlackIDResolver = resolverFunc(nil)
+var _ pulse.SlackIDResolver = resolverFunc(nil)
 
 // pulseEnv is the pulse wired to a real Postgres, a fake Slack Web API and
 // the real HTTP transport and router (for clicks, modals and commands).
@@ -85,7 +86,7 @@ type pulseEnv struct {
 	api    *slack.Client
 	clock  *pulseClock
 	waits  *waits
-	pulse  *bot.Pulse
+	pulse  *pulse.Pulse
 	router *bot.Router
 	base   string
 	hooks  *bottest.Catcher
@@ -97,7 +98,7 @@ type pulseEnv struct {
 type pulseOpts struct {
 	st    *store.Store
 	reply bottest.ReplyFunc
-	cfg   func(*bot.PulseConfig)
+	cfg   func(*pulse.PulseConfig)
 }
 
 func newPulseEnv(t *testing.T, start time.Time, o pulseOpts) *pulseEnv {
@@ -112,7 +113,7 @@ func newPulseEnv(t *testing.T, start time.Time, o pulseOpts) *pulseEnv {
 	e.slack = bottest.NewSlack(t, o.reply)
 	log := slog.New(slog.DiscardHandler)
 	e.api = bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: e.slack.APIURL()}, log)
-	cfg := bot.PulseConfig{
+	cfg := pulse.PulseConfig{
 		Store: e.st, Slack: e.api, Weekday: time.Monday, Hour: 10, Location: time.UTC,
 		Pace: -1, Workers: workers, Instance: "test-a", Now: e.clock.Now, Sleep: e.waits.sleep,
 		Retry: bot.RateLimitRetrier{MaxRetries: -1, Sleep: e.waits.sleep}, Logger: log,
@@ -120,7 +121,7 @@ func newPulseEnv(t *testing.T, start time.Time, o pulseOpts) *pulseEnv {
 	if o.cfg != nil {
 		o.cfg(&cfg)
 	}
-	e.pulse = bot.NewPulse(cfg)
+	e.pulse = pulse.NewPulse(cfg)
 	e.router = bot.NewRouter(bot.RouterOptions{Logger: log, Responder: bot.NewSlackResponder(e.api, nil, nil, log)})
 	hc := bot.NewHealth(e.st, log, e.clock.Now)
 	e.router.Command(health.HelpCommand, hc)
@@ -162,7 +163,7 @@ func (e *pulseEnv) account(t *testing.T, name string, c scoring.CSM, score float
 }
 
 // tick runs one pulse job run at the clock's time.
-func (e *pulseEnv) tick(t *testing.T) bot.PulseTickSummary {
+func (e *pulseEnv) tick(t *testing.T) pulse.PulseTickSummary {
 	t.Helper()
 	sum, err := e.pulse.RunTick(context.Background())
 	require.NoError(t, err)

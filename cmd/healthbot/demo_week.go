@@ -14,6 +14,7 @@ import (
 	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/pulse"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -121,7 +122,7 @@ func (r demoReport) checkinRehearsal(ctx context.Context) error {
 		at = at.AddDate(0, 0, -1)
 	}
 	rec := &recordingSlack{}
-	p := bot.NewPulse(bot.PulseConfig{Store: st, Slack: rec, Weekday: time.Monday, Hour: 10, Location: time.UTC, Pace: -1, Workers: 1,
+	p := pulse.NewPulse(pulse.PulseConfig{Store: st, Slack: rec, Weekday: time.Monday, Hour: 10, Location: time.UTC, Pace: -1, Workers: 1,
 		Instance: "demo", Now: func() time.Time { return at }})
 	sum, err := p.RunTick(ctx)
 	if err != nil {
@@ -181,8 +182,8 @@ type recordingSlack struct {
 }
 
 var (
-	_ bot.PulseSlack = (*recordingSlack)(nil)
-	_ bot.AlertSlack = (*recordingSlack)(nil)
+	_ pulse.PulseSlack = (*recordingSlack)(nil)
+	_ bot.AlertSlack   = (*recordingSlack)(nil)
 )
 
 func (s *recordingSlack) PostMessageContext(_ context.Context, channel string, _ ...slack.MsgOption) (string, string, error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/pulse"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -46,7 +47,7 @@ func TestNewPulseSchedulesOnlyWithSlack(t *testing.T) {
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-x", APIURL: "http://127.0.0.1:1/api/"}, log)
 	jobs := newPulse(cfg, st, api, log).Jobs()
 	require.Len(t, jobs, 1)
-	require.Equal(t, bot.PulseJobName, jobs[0].Name)
+	require.Equal(t, pulse.PulseJobName, jobs[0].Name)
 	require.Equal(t, app.Every{Interval: 10 * time.Minute}, jobs[0].Cadence)
 }
 
@@ -64,7 +65,7 @@ func TestMainSendsThePulseOnceWithTwoBots(t *testing.T) {
 
 	w.start(t, "bot-a", nil)
 	w.start(t, "bot-b", nil)
-	w.waitEvents(t, "the pulse run", 1, finishOf(bot.PulseJobName))
+	w.waitEvents(t, "the pulse run", 1, finishOf(pulse.PulseJobName))
 	w.slack.WaitCalls(t, "chat.postMessage", 1)
 	var dms []string
 	for _, c := range w.slack.Calls("chat.postMessage") {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/health"
+	"github.com/healthbot/healthbot/bot/pulse"
 	"github.com/healthbot/healthbot/bot/timeline"
 )
 
@@ -73,7 +74,7 @@ func (m *Main) registerSlackHandlers(r *bot.Router, api *slack.Client, respond *
 	if m.gate != nil { // out-of-office Slack statuses, from the Gate's cached users.info
 		pc.Status = m.gate
 	}
-	bot.NewPulse(pc).Register(r, h)
+	pulse.NewPulse(pc).Register(r, h)
 	// Calibration proposals in the ops channel: Approve / Dismiss (calibrate_job.go).
 	m.calibrations().RegisterButtons(r)
 }

@@ -1,4 +1,4 @@
-package bot
+package pulse
 
 import (
 	"context"
@@ -9,8 +9,11 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -18,7 +21,7 @@ import (
 
 // PulseStore is what the weekly pulse reads and writes; *store.Store has it.
 type PulseStore interface {
-	JobClaimer
+	app.JobClaimer
 	PulseOwners(ctx context.Context) ([]store.PulseOwner, error)
 	PulseOwnedAccountIDs(ctx context.Context, csmID int64) ([]int64, error)
 	PulseAccounts(ctx context.Context, ids []int64, week string) ([]store.PulseAccount, error)
@@ -52,6 +55,8 @@ type pulseAwayStore interface {
 type SlackStatus interface {
 	AwayInSlack(ctx context.Context, userID string) (bool, error)
 }
+
+var _ SlackStatus = (*access.Gate)(nil)
 
 var _ PulseStore = (*store.Store)(nil)
 
@@ -106,7 +111,7 @@ type PulseConfig struct {
 	Now      func() time.Time
 	// Sleep waits between paced DMs; nil means a real timer (tests inject one).
 	Sleep  func(ctx context.Context, d time.Duration) error
-	Retry  RateLimitRetrier // 429 handling; MaxRetries 0 here means retry until ctx ends
+	Retry  chat.RateLimitRetrier // 429 handling; MaxRetries 0 here means retry until ctx ends
 	Logger *slog.Logger
 	// Guard: check-ins only go to CSMs who may see account data in Slack
 	// (not guests or outsiders); nil: no check.
@@ -122,7 +127,7 @@ type Pulse struct {
 	store         PulseStore
 	slack         PulseSlack
 	owners        SlackIDResolver
-	at            Weekly // Loc unset: each CSM's zone fills it in
+	at            app.Weekly // Loc unset: each CSM's zone fills it in
 	loc           *time.Location
 	reminderAfter time.Duration
 	interval      time.Duration
@@ -132,7 +137,7 @@ type Pulse struct {
 	instance      string
 	lease         time.Duration
 	now           func() time.Time
-	retry         RateLimitRetrier
+	retry         chat.RateLimitRetrier
 	log           *slog.Logger
 	pace          *pacer
 	zones         *zoneCache
@@ -145,7 +150,7 @@ type Pulse struct {
 func NewPulse(cfg PulseConfig) *Pulse {
 	p := &Pulse{
 		store: cfg.Store, slack: cfg.Slack, owners: cfg.Owners,
-		at:  Weekly{Weekday: cfg.Weekday, Hour: cfg.Hour, Minute: cfg.Minute},
+		at:  app.Weekly{Weekday: cfg.Weekday, Hour: cfg.Hour, Minute: cfg.Minute},
 		loc: cfg.Location, reminderAfter: cfg.ReminderAfter, interval: cfg.Interval, maxLate: cfg.MaxLate,
 		openWeeks: cfg.OpenWeeks, workers: cfg.Workers, instance: cfg.Instance, lease: cfg.Lease, now: cfg.Now, retry: cfg.Retry, log: cfg.Logger,
 		guard: cfg.Guard, status: cfg.Status,
@@ -206,26 +211,34 @@ const (
 // Jobs is the pulse's scheduled work for the Scheduler: one job every
 // Interval that sends whatever check-ins and reminders are due. None
 // without Slack.
-func (p *Pulse) Jobs() []Job {
+func (p *Pulse) Jobs() []app.Job {
 	if p.slack == nil {
 		return nil
 	}
-	return []Job{{
+	return []app.Job{{
 		Name:    PulseJobName,
-		Cadence: Every{Interval: p.interval},
+		Cadence: app.Every{Interval: p.interval},
 		Run:     func(ctx context.Context, _ time.Time) error { return p.Tick(ctx) },
 	}}
 }
 
+// Routes is the part of the router the pulse registers its buttons and
+// note modal with; *bot.Router has it.
+type Routes interface {
+	Action(prefix string, h chat.ActionHandler)
+	ViewSubmission(callbackID string, h chat.ActionHandler)
+	CheckViewSubmission(callbackID string, check chat.SubmissionCheck)
+}
+
 // Register plugs the check-in buttons and the note modal into the router,
 // and `/health pulse` into h (when not nil).
-func (p *Pulse) Register(r *Router, h *health.Health) {
+func (p *Pulse) Register(r Routes, h *health.Health) {
 	for _, id := range []string{blocks.ActionPulseHealthy, blocks.ActionPulseConcerning, blocks.ActionPulsePoor} {
-		r.Action(id, ActionFunc(p.Answer))
+		r.Action(id, chat.ActionFunc(p.Answer))
 	}
-	r.Action(blocks.ActionPulseNote, ActionFunc(p.OpenNote))
-	r.Action(blocks.ActionPulseLater, ActionFunc(p.Later))
-	r.ViewSubmission(blocks.CallbackPulseNote, ActionFunc(p.SubmitNote))
+	r.Action(blocks.ActionPulseNote, chat.ActionFunc(p.OpenNote))
+	r.Action(blocks.ActionPulseLater, chat.ActionFunc(p.Later))
+	r.ViewSubmission(blocks.CallbackPulseNote, chat.ActionFunc(p.SubmitNote))
 	r.CheckViewSubmission(blocks.CallbackPulseNote, func(cb *slack.InteractionCallback) map[string]string {
 		return blocks.PulseNoteErrors(cb.View.State)
 	})
@@ -236,7 +249,7 @@ func (p *Pulse) Register(r *Router, h *health.Health) {
 }
 
 // cadence is the weekly pulse time in loc.
-func (p *Pulse) cadence(loc *time.Location) Weekly {
+func (p *Pulse) cadence(loc *time.Location) app.Weekly {
 	w := p.at
 	w.Loc = loc
 	return w
@@ -254,10 +267,10 @@ func (p *Pulse) closed(week string, loc *time.Location) bool {
 }
 
 // errPulseClosed answers a click on a check-in whose week has closed.
-func errPulseClosed(week string) *UserError {
-	return UserErrorf("pulse_closed", "The check-in for %s has closed, so that answer was not recorded. Answer this week's check-in, or use `%s pulse ACCOUNT RATING`.", week, health.HelpCommand)
+func errPulseClosed(week string) *healthbot.Error {
+	return healthbot.Errorf(healthbot.EFORBIDDEN, "The check-in for %s has closed, so that answer was not recorded. Answer this week's check-in, or use `%s pulse ACCOUNT RATING`.", week, health.HelpCommand)
 }
 
-func pulseStoreErr(err error) *UserError {
-	return Wrap(err, "pulse_store", "I could not save that answer just now. Please try again.")
+func pulseStoreErr(err error) *healthbot.Error {
+	return healthbot.Wrap(err, "I could not save that answer just now. Please try again.")
 }

@@ -1,4 +1,4 @@
-package bot
+package pulse
 
 import (
 	"cmp"
@@ -16,6 +16,7 @@ import (
 	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/internal/safely"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -312,7 +313,7 @@ func (p *Pulse) deliver(ctx context.Context, pl pulsePlan, kind string, ids []in
 		var ch, ts string
 		err := p.retry.Do(ctx, func(ctx context.Context) error {
 			var err error
-			ch, ts, err = p.slack.PostMessageContext(ctx, pl.csm.SlackUserID, msgOptions(msg, "")...)
+			ch, ts, err = p.slack.PostMessageContext(ctx, pl.csm.SlackUserID, chat.MsgOptions(msg, "")...)
 			return err
 		})
 		if err != nil {
@@ -331,14 +332,14 @@ func (p *Pulse) deliver(ctx context.Context, pl pulsePlan, kind string, ids []in
 }
 
 // pulsePage renders one page of accounts as a message.
-func pulsePage(rows []store.PulseAccount, week, kind string, page, pages int, now time.Time) Message {
+func pulsePage(rows []store.PulseAccount, week, kind string, page, pages int, now time.Time) chat.Message {
 	pp := blocks.PulsePage{Week: week, Reminder: kind == store.PulseReminder, Page: page, Pages: pages, Now: now,
 		Later: kind == store.PulseCheckin && page == pages-1, Resent: kind == store.PulseLater,
 		Rows: make([]blocks.PulseRow, len(rows))}
 	for i, a := range rows {
 		pp.Rows[i] = blocks.PulseRow{AccountID: a.ID, Name: a.Name, Scored: a.Scored(), Score: a.Score, Band: a.Band, Last: a.Last, Answer: a.Answer}
 	}
-	return Message{Text: blocks.PulseText(pp), Blocks: blocks.PulseBlocks(pp)}
+	return chat.Message{Text: blocks.PulseText(pp), Blocks: blocks.PulseBlocks(pp)}
 }
 
 // worstFirst orders accounts by score, lowest first, unscored ("not enough

@@ -1,4 +1,4 @@
-package bot
+package pulse
 
 import (
 	"context"
@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -20,27 +22,27 @@ func (p *Pulse) Subcommand(h *health.Health) health.Subcommand {
 		Name:    "pulse",
 		Usage:   "pulse ACCOUNT healthy|concerning|poor [reasons] [note]",
 		Summary: "record this week's pulse, e.g. `pulse acme poor champion left`",
-		Run: func(ctx context.Context, c health.HealthCall) (Message, error) {
+		Run: func(ctx context.Context, c health.HealthCall) (chat.Message, error) {
 			return p.command(ctx, h, c)
 		},
 	}
 }
 
-func (p *Pulse) command(ctx context.Context, h *health.Health, c health.HealthCall) (Message, error) {
+func (p *Pulse) command(ctx context.Context, h *health.Health, c health.HealthCall) (chat.Message, error) {
 	readings := parsePulseArgs(c.Args)
 	if len(readings) == 0 {
-		return Message{}, UserErrorf("bad_input", "Say which account and how it is doing, e.g. `%s pulse acme poor champion left new CFO is cutting tools`. "+
+		return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "Say which account and how it is doing, e.g. `%s pulse acme poor champion left new CFO is cutting tools`. "+
 			"Ratings: healthy, concerning, poor. Reasons: %s. Anything after them is the note.", health.HelpCommand, reasonWords())
 	}
 	var (
 		entry   store.LookupEntry
 		args    pulseArgs
-		unknown *Message
+		unknown *chat.Message
 	)
 	for _, r := range readings {
 		e, m, err := h.FindAccount(ctx, r.account)
 		if err != nil {
-			return Message{}, err
+			return chat.Message{}, err
 		}
 		if m == nil {
 			entry, args = e, r
@@ -54,38 +56,38 @@ func (p *Pulse) command(ctx context.Context, h *health.Health, c health.HealthCa
 		return *unknown, nil
 	}
 	if entry.Churned {
-		return Message{}, UserErrorf("churned", "%s has churned, so it gets no more pulses.", entry.Name)
+		return chat.Message{}, healthbot.Errorf(healthbot.EFORBIDDEN, "%s has churned, so it gets no more pulses.", entry.Name)
 	}
 	csm, err := p.commandCSM(ctx, h, c.Request)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	week := scoring.ISOWeek(p.now().In(p.zones.load(csm.TZ)))
 	pulse := scoring.Pulse{AccountID: entry.ID, CSMID: csm.ID, Rating: args.rating, Reasons: args.reasons, Note: args.note,
 		Week: week, AnsweredAt: p.now(), Source: "slack"}
 	if err := pulseTextErr(pulse); err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	if err := p.store.IntakePulse(ctx, pulse); err != nil {
-		return Message{}, pulseWriteErr(err)
+		return chat.Message{}, pulseWriteErr(err)
 	}
 	p.redrawAll(ctx, csm.ID, week, entry.ID, nil)
-	return Message{Text: blocks.PulseRecordedText(entry.Name, pulse)}, nil
+	return chat.Message{Text: blocks.PulseRecordedText(entry.Name, pulse)}, nil
 }
 
 // commandCSM is the caller as a CSM; someone not yet known (a manager)
 // becomes one by Slack id, so the pulse says who gave it.
-func (p *Pulse) commandCSM(ctx context.Context, h *health.Health, req Request) (scoring.CSM, error) {
+func (p *Pulse) commandCSM(ctx context.Context, h *health.Health, req chat.Request) (scoring.CSM, error) {
 	c, err := h.CallerCSM(ctx, req.UserID)
 	if err == nil {
 		return c, nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
-		return c, Wrap(err, "pulse_store", "I could not look you up just now. Please try again.")
+		return c, healthbot.Wrap(err, "I could not look you up just now. Please try again.")
 	}
 	id, err := h.Store().EnsureCSM(ctx, "", req.UserID, req.UserName)
 	if err != nil {
-		return c, Wrap(err, "pulse_store", "I could not record who you are just now. Please try again.")
+		return c, healthbot.Wrap(err, "I could not record who you are just now. Please try again.")
 	}
 	return scoring.CSM{ID: id, SlackUserID: req.UserID, Name: req.UserName}, nil
 }

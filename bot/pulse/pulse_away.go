@@ -1,4 +1,4 @@
-package bot
+package pulse
 
 import (
 	"context"
@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -91,7 +93,7 @@ func (p *Pulse) AwaySubcommand(h *health.Health) health.Subcommand {
 	return health.Subcommand{
 		Name: "away", Aliases: []string{"ooo", "vacation"}, Usage: "away until YYYY-MM-DD [cover @person] | away off",
 		Summary: "out of office: no check-in or reminder until then; a cover gets your accounts' check-in",
-		Run: func(ctx context.Context, c health.HealthCall) (Message, error) {
+		Run: func(ctx context.Context, c health.HealthCall) (chat.Message, error) {
 			return p.awayCommand(ctx, h, c)
 		},
 	}
@@ -100,22 +102,24 @@ func (p *Pulse) AwaySubcommand(h *health.Health) health.Subcommand {
 // maxAwayDays bounds how far ahead an out-of-office may go.
 const maxAwayDays = 366
 
-func (p *Pulse) awayCommand(ctx context.Context, h *health.Health, c health.HealthCall) (Message, error) {
+func (p *Pulse) awayCommand(ctx context.Context, h *health.Health, c health.HealthCall) (chat.Message, error) {
 	me, err := h.CallerCSM(ctx, c.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		return Message{}, UserErrorf("not_csm", "Out of office is for account owners, and I don't know you as one.")
+		return chat.Message{}, healthbot.Errorf(healthbot.EFORBIDDEN, "Out of office is for account owners, and I don't know you as one.")
 	}
 	if err != nil {
-		return Message{}, Wrap(err, "away", "I could not look you up just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not look you up just now. Please try again.")
 	}
 	today := scoring.Day(p.now().In(p.loc))
 	words := strings.Fields(strings.ToLower(c.Args))
-	reply := func(text string) (Message, error) { return Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil }
+	reply := func(text string) (chat.Message, error) {
+		return chat.Message{Text: text, Blocks: blocks.TextBlocks(text)}, nil
+	}
 	switch {
 	case len(words) == 0:
 		aways, err := p.store.AwayOn(ctx, today)
 		if err != nil {
-			return Message{}, Wrap(err, "away", "I could not read that just now. Please try again.")
+			return chat.Message{}, healthbot.Wrap(err, "I could not read that just now. Please try again.")
 		}
 		a, ok := aways[me.ID]
 		if !ok {
@@ -124,7 +128,7 @@ func (p *Pulse) awayCommand(ctx context.Context, h *health.Health, c health.Heal
 		return reply(awayText(a, nil))
 	case words[0] == "off" || words[0] == "back" || words[0] == "clear":
 		if err := p.store.ClearAway(ctx, me.ID); err != nil {
-			return Message{}, Wrap(err, "away", "I could not save that just now. Please try again.")
+			return chat.Message{}, healthbot.Wrap(err, "I could not save that just now. Please try again.")
 		}
 		return reply("Welcome back — your check-ins resume with the next one.")
 	}
@@ -133,17 +137,17 @@ func (p *Pulse) awayCommand(ctx context.Context, h *health.Health, c health.Heal
 		args = args[1:]
 	}
 	if len(args) == 0 {
-		return Message{}, UserErrorf("usage", "Say until when, e.g. `%s away until 2026-12-28 cover @sam`.", health.HelpCommand)
+		return chat.Message{}, health.Usage("Say until when, e.g. `%s away until 2026-12-28 cover @sam`.", health.HelpCommand)
 	}
 	until, err := time.Parse(time.DateOnly, args[0])
 	if err != nil {
-		return Message{}, UserErrorf("bad_input", "%q is not a date; write it as YYYY-MM-DD, e.g. `%s away until 2026-12-28`.", args[0], health.HelpCommand)
+		return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "%q is not a date; write it as YYYY-MM-DD, e.g. `%s away until 2026-12-28`.", args[0], health.HelpCommand)
 	}
 	if until.Before(today) {
-		return Message{}, UserErrorf("bad_input", "%s is in the past.", args[0])
+		return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "%s is in the past.", args[0])
 	}
 	if until.After(today.AddDate(0, 0, maxAwayDays)) {
-		return Message{}, UserErrorf("bad_input", "%s is more than a year away; set a nearer date.", args[0])
+		return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "%s is more than a year away; set a nearer date.", args[0])
 	}
 	a := store.Away{CSMID: me.ID, Until: until, SetBy: c.UserID, SetAt: p.now()}
 	var cover *scoring.CSM
@@ -152,17 +156,17 @@ func (p *Pulse) awayCommand(ctx context.Context, h *health.Health, c health.Heal
 	case len(rest) == 2 && strings.EqualFold(rest[0], "cover"):
 		cv, err := health.ResolveCSM(ctx, p.store, p.guard, rest[1])
 		if err != nil {
-			return Message{}, err
+			return chat.Message{}, err
 		}
 		if cv.ID == me.ID {
-			return Message{}, UserErrorf("bad_input", "You cannot cover for yourself; name someone else, or leave out `cover`.")
+			return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "You cannot cover for yourself; name someone else, or leave out `cover`.")
 		}
 		a.CoverCSMID, cover = cv.ID, &cv
 	default:
-		return Message{}, UserErrorf("usage", "After the date only `cover @person` may follow, e.g. `%s away until 2026-12-28 cover @sam`.", health.HelpCommand)
+		return chat.Message{}, health.Usage("After the date only `cover @person` may follow, e.g. `%s away until 2026-12-28 cover @sam`.", health.HelpCommand)
 	}
 	if err := p.store.SetAway(ctx, a); err != nil {
-		return Message{}, Wrap(err, "away", "I could not save that just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not save that just now. Please try again.")
 	}
 	return reply(awayText(a, cover))
 }

@@ -1,37 +1,39 @@
-package bot
+package pulse
 
 import (
 	"context"
 	"time"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/store"
 )
 
 // Later is the check-in's Later button: the check-in comes back
 // PulseLaterHours later with the accounts still unanswered — once a week.
-func (p *Pulse) Later(ctx context.Context, act Action) (Message, error) {
+func (p *Pulse) Later(ctx context.Context, act chat.Action) (chat.Message, error) {
 	week := act.Value
 	if _, _, err := blocks.ParseISOWeek(week); err != nil {
-		return Message{}, &UserError{Code: "bad_action", Message: "That button no longer works; use this week's check-in.", Err: err}
+		return chat.Message{}, &healthbot.Error{Code: healthbot.EINVALID, Message: "That button no longer works; use this week's check-in.", Err: err}
 	}
 	from := p.clicked(ctx, act.ChannelID, act.MessageTS)
 	c, loc, err := p.answerer(ctx, act.UserID, from)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	if p.closed(week, loc) {
-		return Message{}, errPulseClosed(week)
+		return chat.Message{}, errPulseClosed(week)
 	}
 	due := p.now().Add(blocks.PulseLaterHours * time.Hour)
 	ok, err := p.store.SnoozePulse(ctx, c.ID, week, due)
 	if err != nil {
-		return Message{}, pulseStoreErr(err)
+		return chat.Message{}, pulseStoreErr(err)
 	}
 	if !ok {
-		return Message{Text: blocks.PulseLaterAgainText}, nil
+		return chat.Message{Text: blocks.PulseLaterAgainText}, nil
 	}
-	return Message{Text: blocks.PulseLaterText(due.In(loc))}, nil
+	return chat.Message{Text: blocks.PulseLaterText(due.In(loc))}, nil
 }
 
 // laterRun is what sendLaters did.

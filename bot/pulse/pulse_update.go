@@ -1,4 +1,4 @@
-package bot
+package pulse
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/healthbot/healthbot"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -33,11 +35,11 @@ func (p *Pulse) answerer(ctx context.Context, userID string, from *store.PulseMe
 	case err == nil:
 		return c, p.zones.load(c.TZ), nil
 	case !errors.Is(err, store.ErrNotFound):
-		return c, nil, Wrap(err, "pulse_store", "I could not look you up just now. Please try again.")
+		return c, nil, healthbot.Wrap(err, "I could not look you up just now. Please try again.")
 	case from != nil:
 		return scoring.CSM{ID: from.CSMID}, p.zones.load(""), nil
 	}
-	return c, nil, UserErrorf("not_csm", "I only take pulses from account owners, and I don't know you as one. Ask whoever runs healthbot to add you as an owner.")
+	return c, nil, healthbot.Errorf(healthbot.EFORBIDDEN, "I only take pulses from account owners, and I don't know you as one. Ask whoever runs healthbot to add you as an owner.")
 }
 
 // redrawAll redraws every message of the CSM's week that lists the
@@ -86,7 +88,7 @@ func (p *Pulse) redraw(ctx context.Context, m store.PulseMessage, pages int) err
 	}
 	msg := pulsePage(rows, m.Week, m.Kind, m.Page, max(pages, m.Page+1), p.now())
 	return p.retry.Do(ctx, func(ctx context.Context) error {
-		_, _, _, err := p.slack.UpdateMessageContext(ctx, m.ChannelID, m.TS, msgOptions(msg, "")...)
+		_, _, _, err := p.slack.UpdateMessageContext(ctx, m.ChannelID, m.TS, chat.MsgOptions(msg, "")...)
 		return err
 	})
 }
