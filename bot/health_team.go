@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/health"
@@ -20,7 +21,7 @@ func TeamSubcommand(h *health.Health, st TeamStore, cards CardsFunc) health.Subc
 		Summary: "managers: each CSM's pulse completion, agreement with the data and flags; alert rules' record",
 		Run: func(ctx context.Context, c health.HealthCall) (Message, error) {
 			if !access.IsManager(ctx) {
-				return Message{}, UserErrorf(string(access.ReasonNotManager), "Sorry — the team view is for managers only.")
+				return Message{}, healthbot.Errorf(healthbot.EFORBIDDEN, "Sorry — the team view is for managers only.")
 			}
 			loc := h.Location
 			if loc == nil {
@@ -29,11 +30,11 @@ func TeamSubcommand(h *health.Health, st TeamStore, cards CardsFunc) health.Subc
 			now := h.Now().In(loc)
 			in, err := cardsNow(ctx, cards)
 			if err != nil {
-				return Message{}, Wrap(err, "team", "I could not build the team view just now. Please try again.")
+				return Message{}, healthbot.Wrap(err, "I could not build the team view just now. Please try again.")
 			}
 			r, err := BuildTeamReport(ctx, st, now, scoring.ISOWeek(now), in)
 			if err != nil {
-				return Message{}, Wrap(err, "team", "I could not build the team view just now. Please try again.")
+				return Message{}, healthbot.Wrap(err, "I could not build the team view just now. Please try again.")
 			}
 			v := r.View()
 			return Message{Text: blocks.TeamText(v), Blocks: blocks.TeamBlocks(v)}, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/bottest"
 )
 
@@ -78,9 +79,9 @@ func TestRouterLogsFailuresAsOursAndNeverTheText(t *testing.T) {
 	b := setup(t)
 	b.router.Command("/health", CommandFunc(func(_ context.Context, c Request) (Message, error) {
 		if strings.Contains(c.Text, "outage") {
-			return Message{}, Wrap(errors.New("connection refused"), "card", "I could not load that account just now. Please try again.")
+			return Message{}, healthbot.Wrap(errors.New("connection refused"), "I could not load that account just now. Please try again.")
 		}
-		return Message{}, UserErrorf("bad_input", "Say which account.")
+		return Message{}, healthbot.Errorf(healthbot.EINVALID, "Say which account.")
 	}))
 	code, _ := b.command(t, "outage: customer is about to sue us", "outage")
 	require.Equal(t, http.StatusOK, code)
@@ -90,8 +91,8 @@ func TestRouterLogsFailuresAsOursAndNeverTheText(t *testing.T) {
 	require.Equal(t, "Say which account.", b.hooks.WaitFor(t, "declined").Message.Text)
 
 	logs := b.logs.String()
-	require.Regexp(t, `level=ERROR msg="slack handler failed" kind=command command=/health .*code=card`, logs)
-	require.Regexp(t, `level=INFO msg="slack handler declined" kind=command command=/health .*code=bad_input`, logs)
+	require.Regexp(t, `level=ERROR msg="slack handler failed" kind=command command=/health .*code=internal`, logs)
+	require.Regexp(t, `level=INFO msg="slack handler declined" kind=command command=/health .*code=invalid`, logs)
 	require.NotContains(t, logs, "sue us")
 	require.NotContains(t, logs, "secret plans")
 	// The outcome label follows the same branch as the log level.
