@@ -7,12 +7,12 @@
 // The handlers live in their feature's package and never import bot (the
 // router imports them, or cmd/healthbot wires them): bot/health (/health,
 // card, lists, lookup, link, owner, App Home, unfurls), bot/timeline,
-// bot/conversations, bot/access (the Gate asked before every handler),
-// bot/ask and bot/console. What the router and handlers share — Request,
-// Action, Message, the handler interfaces and Func adapters — is bot/chat.
-// The weekly pulse, alerts, outcomes, calibrations and the digest are still
-// here while they move out (moved.go and app_aliases.go keep the names
-// they use).
+// bot/pulse (the weekly check-in), bot/conversations, bot/access (the Gate
+// asked before every handler), bot/ask and bot/console. What the router and
+// handlers share — Request, Action, Message, the handler interfaces and
+// Func adapters, the rate-limit retrier — is bot/chat. Alerts, outcomes,
+// calibrations and the digest are still here while they move out (moved.go
+// and app_aliases.go keep the names they use).
 //
 // Every transport turns what Slack sends into a Request or an Action and
 // hands it to the same handlers, which answer with a Message; rendering is
