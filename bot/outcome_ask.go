@@ -8,17 +8,16 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
 
-// OutcomeStore is what outcome capture needs from the store; *store.Store
-// has it.
+// OutcomeStore is what outcome capture needs from the store: detection
+// (app.DetectOutcomes) and the questions; *store.Store has it.
 type OutcomeStore interface {
-	ChurnsWithoutOutcome(ctx context.Context, since time.Time) ([]store.ChurnCandidate, error)
-	RenewalDateChanges(ctx context.Context) ([]store.RenewalChange, error)
-	RecordOutcomes(ctx context.Context, outcomes []store.NewOutcome, seen []store.RenewalChange, at time.Time) error
+	app.OutcomeDetectStore
 	ClaimUnaskedOutcomes(ctx context.Context, since, staleBefore, now time.Time) ([]store.Outcome, error)
 	MarkOutcomeAsked(ctx context.Context, id int64, slackUser, channelID, ts string, at time.Time) error
 	ReleaseOutcome(ctx context.Context, id int64) error
@@ -53,15 +52,9 @@ type OutcomesConfig struct {
 	AskWithinDays int
 }
 
-// Renewal detection: a renewal date moving later by at least
-// minRenewalStepDays, away from a date that was due within
-// renewalDueDays, is a renewal; a smaller move or one far from the due
-// date is a correction.
-const (
-	renewalDueDays     = 90
-	minRenewalStepDays = 28
-	outcomeClaimTTL    = 15 * time.Minute
-)
+// outcomeClaimTTL is how long a claimed question may wait for its post
+// before another run asks it instead.
+const outcomeClaimTTL = 15 * time.Minute
 
 // Outcomes asks an account's owner why it churned or renewed, once per
 // churn or renewal, and stores the answer for the backtest report.
@@ -106,26 +99,13 @@ type OutcomeRunSummary struct {
 }
 
 // AskOutcomes is the daily outcome job: it records accounts that churned
-// or renewed since the last run (comparing accounts with the outcome
-// table and the renewal dates seen last), then DMs each new one's owner
-// the question. Run it once a day; a second run the same day asks nothing
-// twice.
+// or renewed since the last run (app.DetectOutcomes), then DMs each new
+// one's owner the question. Run it once a day; a second run the same day
+// asks nothing twice.
 func (o *Outcomes) AskOutcomes(ctx context.Context, now time.Time) (OutcomeRunSummary, error) {
-	var sum OutcomeRunSummary
-	today := scoring.Day(now)
-	churns, err := o.store.ChurnsWithoutOutcome(ctx, today.AddDate(0, 0, -o.within))
+	found, err := app.DetectOutcomes(ctx, o.store, now, o.within)
+	sum := OutcomeRunSummary{Churns: found.Churns, Renewals: found.Renewals}
 	if err != nil {
-		return sum, err
-	}
-	changes, err := o.store.RenewalDateChanges(ctx)
-	if err != nil {
-		return sum, err
-	}
-	found := detectChurns(churns, today)
-	sum.Churns = len(found)
-	renewals := detectRenewals(changes, today)
-	sum.Renewals = len(renewals)
-	if err := o.store.RecordOutcomes(ctx, append(found, renewals...), changes, now); err != nil {
 		return sum, err
 	}
 	if o.slack == nil {
@@ -144,35 +124,6 @@ func (o *Outcomes) AskOutcomes(ctx context.Context, now time.Time) (OutcomeRunSu
 	}
 	o.log.InfoContext(ctx, "outcomes checked", "churns", sum.Churns, "renewals", sum.Renewals, "asked", sum.Asked, "waiting", sum.Waiting)
 	return sum, nil
-}
-
-// detectChurns keeps churns that have happened by today.
-func detectChurns(cs []store.ChurnCandidate, today time.Time) []store.NewOutcome {
-	var out []store.NewOutcome
-	for _, c := range cs {
-		if !c.ChurnedAt.After(today) {
-			out = append(out, store.NewOutcome{AccountID: c.AccountID, Kind: store.OutcomeChurn, OccurredOn: c.ChurnedAt})
-		}
-	}
-	return out
-}
-
-// detectRenewals decides which renewal-date changes are renewals: the
-// account is a customer, the date it had was due (within renewalDueDays
-// of today, or past) and the new one is at least minRenewalStepDays
-// later. A first sighting is only a baseline.
-func detectRenewals(cs []store.RenewalChange, today time.Time) []store.NewOutcome {
-	var out []store.NewOutcome
-	for _, c := range cs {
-		if c.SeenDate.IsZero() || (!c.ChurnedAt.IsZero() && !c.ChurnedAt.After(today)) {
-			continue
-		}
-		due := !c.SeenDate.After(today.AddDate(0, 0, renewalDueDays))
-		if due && !c.RenewalDate.Before(c.SeenDate.AddDate(0, 0, minRenewalStepDays)) {
-			out = append(out, store.NewOutcome{AccountID: c.AccountID, Kind: store.OutcomeRenewal, OccurredOn: c.SeenDate, NextRenewal: c.RenewalDate})
-		}
-	}
-	return out
 }
 
 // ask DMs the owner one question and records it; false leaves it for the
