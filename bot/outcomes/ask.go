@@ -1,4 +1,9 @@
-package bot
+// Package outcomes is the Slack side of outcome capture: the daily job
+// asks each churned or renewed account's owner why, in a DM (the
+// detection is app.DetectOutcomes), and the question's menu, button and
+// note modal store the answer for the backtest report. It never imports
+// package bot: the router registers its handlers through Registrar.
+package outcomes
 
 import (
 	"context"
@@ -8,15 +13,17 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
 
-// OutcomeStore is what outcome capture needs from the store: detection
+// Store is what outcome capture needs from the store: detection
 // (app.DetectOutcomes) and the questions; *store.Store has it.
-type OutcomeStore interface {
+type Store interface {
 	app.OutcomeDetectStore
 	ClaimUnaskedOutcomes(ctx context.Context, since, staleBefore, now time.Time) ([]store.Outcome, error)
 	MarkOutcomeAsked(ctx context.Context, id int64, slackUser, channelID, ts string, at time.Time) error
@@ -24,28 +31,53 @@ type OutcomeStore interface {
 	Outcome(ctx context.Context, id int64) (store.Outcome, error)
 	AnswerOutcome(ctx context.Context, id int64, reasons []string, note, by string, at time.Time) (store.Outcome, error)
 	Card(ctx context.Context, accountID int64, historyDays int) (store.Card, error)
-	csmLinker
 }
 
-var _ OutcomeStore = (*store.Store)(nil)
+var _ Store = (*store.Store)(nil)
 
-// OutcomeSlack is the part of the Web API outcome capture uses; *slack.Client has it.
-type OutcomeSlack interface {
-	AlertSlack
+// Slack is the part of the Web API outcome capture uses; *slack.Client has it.
+type Slack interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
 }
 
-var _ OutcomeSlack = (*slack.Client)(nil)
+var _ Slack = (*slack.Client)(nil)
 
-// OutcomesConfig configures NewOutcomes; zero values take defaults.
-type OutcomesConfig struct {
-	Store  OutcomeStore
-	Slack  OutcomeSlack
-	Owners *OwnerResolver
+// Owners finds an account owner's Slack user ("" when they are not in
+// Slack); bot.OwnerResolver has it.
+type Owners interface {
+	SlackID(ctx context.Context, c scoring.CSM) (string, error)
+}
+
+// Guard refuses users who may not see account data in Slack (guests,
+// outsiders); bot's access gate has it.
+type Guard interface {
+	CheckUser(ctx context.Context, userID string) error
+}
+
+// Retrier repeats a Slack call Slack rate-limited; bot.RateLimitRetrier
+// has it.
+type Retrier interface {
+	Do(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Registrar routes buttons and modal submissions to handlers; bot.Router
+// has it.
+type Registrar interface {
+	Action(prefix string, h chat.ActionHandler)
+	ViewSubmission(callbackID string, h chat.ActionHandler)
+}
+
+// Config configures New; zero values take defaults.
+type Config struct {
+	Store  Store
+	Slack  Slack  // nil: outcomes are recorded, nobody is asked
+	Owners Owners // required with Slack
 	Now    func() time.Time
 	Logger *slog.Logger
-	Retry  RateLimitRetrier
-	Guard  ChannelGuard // questions only go to owners who may see account data in Slack; nil: no check
+	Retry  Retrier // nil: each call is made once
+	Guard  Guard   // questions only go to owners who may see account data in Slack; nil: no check
 	// AskWithinDays: churns and renewals detected longer ago than this are
 	// no longer asked about (and a churn older than this when first seen
 	// is never asked about). Default 30.
@@ -59,18 +91,18 @@ const outcomeClaimTTL = 15 * time.Minute
 // Outcomes asks an account's owner why it churned or renewed, once per
 // churn or renewal, and stores the answer for the backtest report.
 type Outcomes struct {
-	store  OutcomeStore
-	slack  OutcomeSlack
-	owners *OwnerResolver
+	store  Store
+	slack  Slack
+	owners Owners
 	now    func() time.Time
 	log    *slog.Logger
-	retry  RateLimitRetrier
+	retry  Retrier
 	within int
-	guard  ChannelGuard
+	guard  Guard
 }
 
-// NewOutcomes builds the daily outcome job and its buttons.
-func NewOutcomes(cfg OutcomesConfig) *Outcomes {
+// New builds the daily outcome job and its buttons.
+func New(cfg Config) *Outcomes {
 	o := &Outcomes{store: cfg.Store, slack: cfg.Slack, owners: cfg.Owners, now: cfg.Now, log: cfg.Logger, retry: cfg.Retry, within: cfg.AskWithinDays, guard: cfg.Guard}
 	if o.now == nil {
 		o.now = time.Now
@@ -78,20 +110,17 @@ func NewOutcomes(cfg OutcomesConfig) *Outcomes {
 	if o.log == nil {
 		o.log = slog.New(slog.DiscardHandler)
 	}
-	if o.retry.MaxRetries == 0 {
-		o.retry.MaxRetries = DefaultAlertRetries
+	if o.retry == nil {
+		o.retry = once{}
 	}
 	if o.within <= 0 {
 		o.within = 30
 	}
-	if o.owners == nil {
-		o.owners = NewOwnerResolver(nil, cfg.Store, o.retry, o.log, o.now)
-	}
 	return o
 }
 
-// OutcomeRunSummary is what one AskOutcomes run did.
-type OutcomeRunSummary struct {
+// RunSummary is what one AskOutcomes run did.
+type RunSummary struct {
 	Churns   int // new churns recorded
 	Renewals int // new renewals recorded
 	Asked    int // questions sent
@@ -102,9 +131,9 @@ type OutcomeRunSummary struct {
 // or renewed since the last run (app.DetectOutcomes), then DMs each new
 // one's owner the question. Run it once a day; a second run the same day
 // asks nothing twice.
-func (o *Outcomes) AskOutcomes(ctx context.Context, now time.Time) (OutcomeRunSummary, error) {
+func (o *Outcomes) AskOutcomes(ctx context.Context, now time.Time) (RunSummary, error) {
 	found, err := app.DetectOutcomes(ctx, o.store, now, o.within)
-	sum := OutcomeRunSummary{Churns: found.Churns, Renewals: found.Renewals}
+	sum := RunSummary{Churns: found.Churns, Renewals: found.Renewals}
 	if err != nil {
 		return sum, err
 	}
@@ -156,7 +185,7 @@ func (o *Outcomes) ask(ctx context.Context, oc store.Outcome, now time.Time) boo
 	var ch, ts string
 	err = o.retry.Do(ctx, func(ctx context.Context) error {
 		var err error
-		ch, ts, err = o.slack.PostMessageContext(ctx, user, msgOptions(Message{Text: blocks.OutcomeText(q), Blocks: blocks.OutcomeBlocks(q)}, "")...)
+		ch, ts, err = o.slack.PostMessageContext(ctx, user, slack.MsgOptionText(blocks.OutcomeText(q), false), slack.MsgOptionBlocks(blocks.OutcomeBlocks(q)...))
 		return err
 	})
 	if err != nil {
@@ -177,8 +206,13 @@ func question(oc store.Outcome, acct scoring.Account) blocks.OutcomeQuestion {
 }
 
 // errOutcomeGone answers clicks on an outcome that no longer exists.
-var errOutcomeGone = UserErrorf("not_found", "That question no longer exists (the account may have been deleted).")
+var errOutcomeGone = healthbot.Errorf(healthbot.ENOTFOUND, "That question no longer exists (the account may have been deleted).")
 
 func outcomeErr(err error) error {
-	return Wrap(fmt.Errorf("outcome: %w", err), "outcome", "I could not save that just now. Please try again.")
+	return healthbot.Wrap(fmt.Errorf("outcome: %w", err), "I could not save that just now. Please try again.")
 }
+
+// once is the Retrier that makes each call once.
+type once struct{}
+
+func (once) Do(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }
