@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+
+	"github.com/healthbot/healthbot"
 )
 
 // PanicError is a recovered handler panic, kept as an error so it flows
@@ -37,6 +39,10 @@ const (
 // failureMessage turns a handler's error into what the user sees, and says
 // whether it was our fault (logged as an error) or an expected UserError.
 func failureMessage(err error) (msg Message, ours bool) {
+	if _, ok := errors.AsType[*healthbot.Error](err); ok {
+		// The error model handlers moved out of bot speak (bot/outcomes).
+		return Message{Text: healthbot.ErrorMessage(err)}, healthbot.Internal(err)
+	}
 	if ue, ok := errors.AsType[*UserError](err); ok {
 		return Message{Text: SafeMessage(err)}, ue.Internal
 	}
