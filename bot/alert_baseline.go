@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
 )
@@ -14,7 +15,7 @@ import (
 // them: one message in the alert channel (sum.Baseline: the rules routed
 // there) and one DM to each owner about their own accounts (the rules
 // routed to DMs). A failed post is logged; its alerts stay recorded.
-func (a *Alerts) announceBaseline(ctx context.Context, w *alertWorld, changes []alertChange, sum *AlertRunSummary) {
+func (a *Alerts) announceBaseline(ctx context.Context, w *app.AlertWorld, changes []app.AlertChange, sum *AlertRunSummary) {
 	if a.channel != "" && sum.Baseline.Total() > 0 {
 		b := sum.Baseline
 		if _, _, err := a.postTo(ctx, a.channel, blocks.AlertBaselineText(b), blocks.AlertBaselineBlocks(b), ""); err != nil {
@@ -24,20 +25,20 @@ func (a *Alerts) announceBaseline(ctx context.Context, w *alertWorld, changes []
 			sum.Posted++
 		}
 	}
-	byOwner := map[int64][]alertChange{}
+	byOwner := map[int64][]app.AlertChange{}
 	for _, c := range changes {
-		if owner := w.byID[c.rec.AccountID].Owner; owner.ID != 0 && quietFire(c) && a.routes.For(c.rec.Kind).DM() {
+		if owner := w.ByID[c.Rec.AccountID].Owner; owner.ID != 0 && quietFire(c) && a.routes.For(c.Rec.Kind).DM() {
 			byOwner[owner.ID] = append(byOwner[owner.ID], c)
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(byOwner)) {
-		owner := w.byID[byOwner[id][0].rec.AccountID].Owner
+		owner := w.ByID[byOwner[id][0].Rec.AccountID].Owner
 		user, err := a.owners.SlackID(ctx, owner)
 		if err != nil || user == "" {
 			a.log.InfoContext(ctx, "first alert run: owner not reachable in Slack; no summary DM", "csm", id, "err", err)
 			continue
 		}
-		b := baselineOf(w.ownedAlive(id), byOwner[id], quietFire)
+		b := baselineOf(w.OwnedAlive(id), byOwner[id], quietFire)
 		b.Yours = true
 		if _, _, err := a.postTo(ctx, user, blocks.AlertBaselineText(b), blocks.AlertBaselineBlocks(b), ""); err != nil {
 			sum.Failed++
@@ -49,14 +50,14 @@ func (a *Alerts) announceBaseline(ctx context.Context, w *alertWorld, changes []
 }
 
 // quietFire reports whether c is an alert the first run recorded quietly.
-func quietFire(c alertChange) bool { return c.action == scoring.ActionFire && c.rec.Quiet }
+func quietFire(c app.AlertChange) bool { return c.Action == scoring.ActionFire && c.Rec.Quiet }
 
 // baselineOf counts the changes keep accepts per rule, most first.
-func baselineOf(accounts int, changes []alertChange, keep func(alertChange) bool) blocks.AlertBaseline {
+func baselineOf(accounts int, changes []app.AlertChange, keep func(app.AlertChange) bool) blocks.AlertBaseline {
 	counts := map[scoring.AlertKind]int{}
 	for _, c := range changes {
 		if keep(c) {
-			counts[c.rec.Kind]++
+			counts[c.Rec.Kind]++
 		}
 	}
 	b := blocks.AlertBaseline{Accounts: accounts}
@@ -67,15 +68,4 @@ func baselineOf(accounts int, changes []alertChange, keep func(alertChange) bool
 		return cmp.Or(y.Alerts-x.Alerts, cmp.Compare(x.Kind, y.Kind))
 	})
 	return b
-}
-
-// ownedAlive counts the owner's accounts alive on the run's day.
-func (w *alertWorld) ownedAlive(ownerID int64) int {
-	n := 0
-	for _, acct := range w.accounts {
-		if acct.Owner.ID == ownerID && acct.AliveAt(w.at) {
-			n++
-		}
-	}
-	return n
 }

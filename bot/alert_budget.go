@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -128,10 +129,12 @@ func (a *Alerts) sendSummaries(ctx context.Context, b *dmBudget, sum *AlertRunSu
 
 // byPriority orders a run's changes most pressing first (severity × MRR ×
 // renewal proximity, scoring.AlertPriority), keeping the order of equals.
-func byPriority(changes []alertChange, w *alertWorld, now time.Time) []alertChange {
+func byPriority(changes []app.AlertChange, w *app.AlertWorld, now time.Time) []app.AlertChange {
 	out := slices.Clone(changes)
-	prio := func(c alertChange) float64 { return scoring.AlertPriority(c.rec.Kind, w.byID[c.rec.AccountID], now) }
-	slices.SortStableFunc(out, func(x, y alertChange) int {
+	prio := func(c app.AlertChange) float64 {
+		return scoring.AlertPriority(c.Rec.Kind, w.ByID[c.Rec.AccountID], now)
+	}
+	slices.SortStableFunc(out, func(x, y app.AlertChange) int {
 		px, py := prio(x), prio(y)
 		switch {
 		case px > py:

@@ -21,6 +21,7 @@ import (
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/outcomes"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -60,7 +61,7 @@ type alertE2E struct {
 	base     string
 	clock    *simClock
 	alerts   *bot.Alerts
-	outcomes *bot.Outcomes
+	outcomes *outcomes.Outcomes
 	d0       time.Time
 	acct     map[string]scoring.Account
 	csm      map[string]scoring.CSM
@@ -118,7 +119,7 @@ func setupAlerts(t *testing.T, limitFirstPosts int) *alertE2E {
 		PostFirstRun: true, // the week starts with alerts to click on (the quiet first run has its own test)
 	})
 	e.alerts.RegisterButtons(e.router, bot.NewHealth(e.st, log, e.clock.Now))
-	e.outcomes = bot.NewOutcomes(bot.OutcomesConfig{Store: e.st, Slack: api, Owners: owners, Now: e.clock.Now, Logger: log, Retry: retry})
+	e.outcomes = outcomes.New(outcomes.Config{Store: e.st, Slack: api, Owners: owners, Now: e.clock.Now, Logger: log, Retry: retry})
 	e.outcomes.RegisterButtons(e.router)
 
 	mux := http.NewServeMux()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -16,28 +17,28 @@ import (
 // deliver takes the run's stored decisions to Slack: new alerts are
 // posted, resolved ones updated, reopened ones updated and re-posted in
 // their threads.
-func (a *Alerts) deliver(ctx context.Context, w *alertWorld, changes []alertChange, b *dmBudget, sum *AlertRunSummary) {
+func (a *Alerts) deliver(ctx context.Context, w *app.AlertWorld, changes []app.AlertChange, b *dmBudget, sum *AlertRunSummary) {
 	// The most pressing first, so the week's DM budget goes to them.
 	changes = byPriority(changes, w, a.now())
 	for _, c := range changes {
-		acct := w.byID[c.rec.AccountID]
-		m := a.Message(c.rec, acct, w.current(acct.ID))
-		switch c.action {
+		acct := w.ByID[c.Rec.AccountID]
+		m := a.Message(c.Rec, acct, w.Current(acct.ID))
+		switch c.Action {
 		case scoring.ActionFire:
-			if !c.rec.Quiet { // quiet ones are in the baseline summary
-				a.post(ctx, c.rec, m, acct, b, sum)
+			if !c.Rec.Quiet { // quiet ones are in the baseline summary
+				a.post(ctx, c.Rec, m, acct, b, sum)
 			}
 		case scoring.ActionResolve:
-			m.Resolution = c.resolution
-			a.updateAll(ctx, c.rec, m, nil, sum)
+			m.Resolution = resolution(c.Summary, w.Today[c.Rec.AccountID])
+			a.updateAll(ctx, c.Rec, m, nil, sum)
 		case scoring.ActionReopen:
-			if c.rec.MessageTS == "" && c.rec.DMMessageTS == "" {
-				a.post(ctx, c.rec, m, acct, b, sum)
+			if c.Rec.MessageTS == "" && c.Rec.DMMessageTS == "" {
+				a.post(ctx, c.Rec, m, acct, b, sum)
 				continue
 			}
 			m.Note = "snooze ended " + shortDay(a.now().In(a.loc))
-			a.updateAll(ctx, c.rec, m, nil, sum)
-			a.replyAll(ctx, c.rec, blocks.AlertStillText(m), sum)
+			a.updateAll(ctx, c.Rec, m, nil, sum)
+			a.replyAll(ctx, c.Rec, blocks.AlertStillText(m), sum)
 		}
 	}
 }
@@ -45,7 +46,7 @@ func (a *Alerts) deliver(ctx context.Context, w *alertWorld, changes []alertChan
 // retryUnposted posts live alerts of the last RetryUnpostedDays whose
 // channel message or DM is missing (a failed post, or an owner reachable
 // only now); alerts this run already tried are left alone.
-func (a *Alerts) retryUnposted(ctx context.Context, w *alertWorld, changes []alertChange, now time.Time, b *dmBudget, sum *AlertRunSummary) {
+func (a *Alerts) retryUnposted(ctx context.Context, w *app.AlertWorld, changes []app.AlertChange, now time.Time, b *dmBudget, sum *AlertRunSummary) {
 	recs, err := a.store.UnpostedAlerts(ctx, now.AddDate(0, 0, -RetryUnpostedDays))
 	if err != nil {
 		a.log.ErrorContext(ctx, "cannot list unposted alerts; they are tried again next run", "err", err)
@@ -53,17 +54,17 @@ func (a *Alerts) retryUnposted(ctx context.Context, w *alertWorld, changes []ale
 	}
 	tried := make(map[int64]bool, len(changes))
 	for _, c := range changes {
-		tried[c.rec.ID] = true
+		tried[c.Rec.ID] = true
 	}
 	for _, rec := range recs {
 		if tried[rec.ID] {
 			continue
 		}
-		acct, ok := w.byID[rec.AccountID]
+		acct, ok := w.ByID[rec.AccountID]
 		if !ok {
 			continue
 		}
-		a.post(ctx, rec, a.Message(rec, acct, w.current(acct.ID)), acct, b, sum)
+		a.post(ctx, rec, a.Message(rec, acct, w.Current(acct.ID)), acct, b, sum)
 	}
 }
 
@@ -203,17 +204,6 @@ func (a *Alerts) Message(rec store.AlertRecord, acct scoring.Account, score scor
 		FiredAt: in(rec.FiredAt), SnoozedUntil: in(rec.SnoozedUntil), ResolvedAt: in(rec.ResolvedAt),
 		ActedBy: rec.ActedBy, AssignedTo: rec.AssignedTo,
 	}
-}
-
-// current is the account's score of the day, else its newest earlier one.
-func (w *alertWorld) current(id int64) scoring.Score {
-	if s, ok := w.today[id]; ok {
-		return s
-	}
-	if h := w.history[id]; len(h) > 0 {
-		return h[len(h)-1]
-	}
-	return scoring.Score{}
 }
 
 func shortDay(t time.Time) string { return t.Format("Jan 2") }

@@ -2,13 +2,13 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -17,11 +17,9 @@ import (
 // AlertStore is what the alert run and the alert buttons need from the
 // store; *store.Store has it.
 type AlertStore interface {
-	alertReads
-	InsertAlert(ctx context.Context, a store.NewAlert) (store.AlertRecord, bool, error)
+	app.AlertReads
+	app.AlertWriter
 	AnyAlert(ctx context.Context) (bool, error)
-	ResolveAlert(ctx context.Context, id int64, summary string, now time.Time) (store.AlertRecord, error)
-	ReopenAlert(ctx context.Context, id int64, summary string, now time.Time) (store.AlertRecord, error)
 	SetAlertMessages(ctx context.Context, id int64, channelID, ts, dmChannelID, dmTS string) error
 	ChangeAlert(ctx context.Context, id int64, c store.AlertChange, now time.Time) (store.AlertRecord, error)
 	Alert(ctx context.Context, id int64) (store.AlertRecord, error)
@@ -37,19 +35,6 @@ type alertBudgetStore interface {
 	AlertDelivered(ctx context.Context, alertID int64, user string) (string, error)
 	AlertSummaryUsersSince(ctx context.Context, since time.Time) (map[string]bool, error)
 	MarkAlertNotUseful(ctx context.Context, alertID int64, user, reason string, at time.Time) error
-}
-
-// alertReads are the set-based reads of one run: one query each for the
-// whole portfolio.
-type alertReads interface {
-	Accounts(ctx context.Context) ([]scoring.Account, error)
-	Features(ctx context.Context, asOf time.Time, metrics []scoring.Metric) (scoring.FeatureSet, error)
-	ScoresAt(ctx context.Context, day time.Time) ([]scoring.Score, error)
-	ScoresBetween(ctx context.Context, from, to time.Time) (map[int64][]scoring.Score, error)
-	LatestPulses(ctx context.Context, since, at time.Time) (map[int64]scoring.Pulse, error)
-	ModuleInterest(ctx context.Context, since, at time.Time) (map[int64][]string, error)
-	AlertsForEvaluation(ctx context.Context, resolvedSince time.Time) (map[int64][]scoring.Alert, error)
-	UnpostedAlerts(ctx context.Context, since time.Time) ([]store.AlertRecord, error)
 }
 
 var _ AlertStore = (*store.Store)(nil)
@@ -207,7 +192,7 @@ type AlertRunSummary struct {
 func (a *Alerts) EvaluateAndPostAlerts(ctx context.Context, day time.Time) (AlertRunSummary, error) {
 	start := time.Now()
 	now := a.now()
-	w, err := a.gather(ctx, scoring.Day(day), now)
+	w, err := app.GatherAlerts(ctx, a.store, a.cards, scoring.Day(day), now)
 	if err != nil {
 		return AlertRunSummary{}, fmt.Errorf("alerts for %s: %w", scoring.Day(day).Format(time.DateOnly), err)
 	}
@@ -219,14 +204,15 @@ func (a *Alerts) EvaluateAndPostAlerts(ctx context.Context, day time.Time) (Aler
 		}
 		quiet = !seen
 	}
-	sum := AlertRunSummary{Accounts: w.alive}
-	changes, err := a.apply(ctx, w, now, quiet, &sum)
+	sum := AlertRunSummary{Accounts: w.Alive}
+	changes, n, err := app.ApplyAlerts(ctx, a.store, w, a.cards, now, quiet)
+	sum.Fired, sum.Quiet, sum.Resolved, sum.Reopened = n.Fired, n.Quiet, n.Resolved, n.Reopened
 	if err != nil {
 		return sum, fmt.Errorf("alerts for %s: %w", scoring.Day(day).Format(time.DateOnly), err)
 	}
 	if sum.Quiet > 0 {
-		sum.Baseline = baselineOf(w.alive, changes, func(c alertChange) bool {
-			return quietFire(c) && a.routes.For(c.rec.Kind).Channel()
+		sum.Baseline = baselineOf(w.Alive, changes, func(c app.AlertChange) bool {
+			return quietFire(c) && a.routes.For(c.Rec.Kind).Channel()
 		})
 	}
 	if a.slack != nil {
@@ -248,105 +234,12 @@ func (a *Alerts) EvaluateAndPostAlerts(ctx context.Context, day time.Time) (Aler
 	return sum, nil
 }
 
-// alertChange is one stored decision, waiting to reach Slack.
-type alertChange struct {
-	action     scoring.AlertAction
-	rec        store.AlertRecord
-	resolution string // resolve: why, in words
-}
-
-// apply evaluates every alive account and stores its decisions (fired
-// alerts quiet if quiet); live alerts of accounts that churned resolve;
-// accounts not started yet wait.
-func (a *Alerts) apply(ctx context.Context, w *alertWorld, now time.Time, quiet bool, sum *AlertRunSummary) ([]alertChange, error) {
-	var out []alertChange
-	for _, acct := range w.accounts {
-		var decisions []scoring.AlertDecision
-		switch {
-		case acct.AliveAt(w.at):
-			decisions = scoring.EvaluateAlerts(w.input(acct, a.cards, now))
-		case !acct.ChurnedAt.IsZero():
-			decisions = churnedResolutions(w.alerts[acct.ID])
-		}
-		for _, d := range decisions {
-			c, ok, err := a.store1(ctx, acct, d, w, now, quiet)
-			if err != nil {
-				return out, err
-			}
-			if !ok {
-				continue
-			}
-			switch d.Action {
-			case scoring.ActionFire:
-				sum.Fired++
-				if c.rec.Quiet {
-					sum.Quiet++
-				}
-			case scoring.ActionResolve:
-				sum.Resolved++
-			case scoring.ActionReopen:
-				sum.Reopened++
-			}
-			out = append(out, c)
-		}
-	}
-	return out, nil
-}
-
-// resolvedChurned marks resolutions of accounts that are no longer customers.
-const resolvedChurned = "churned"
-
-func churnedResolutions(alerts []scoring.Alert) []scoring.AlertDecision {
-	var out []scoring.AlertDecision
-	for _, al := range alerts {
-		if al.Live() {
-			out = append(out, scoring.AlertDecision{Action: scoring.ActionResolve, Kind: al.Kind, DedupKey: al.DedupKey, AlertID: al.ID, Summary: resolvedChurned})
-		}
-	}
-	return out
-}
-
-// store1 stores one decision in its own statement (its own transaction);
-// ok is false when there is nothing to post (a replica fired it first, or
-// the alert resolved meanwhile).
-func (a *Alerts) store1(ctx context.Context, acct scoring.Account, d scoring.AlertDecision, w *alertWorld, now time.Time, quiet bool) (alertChange, bool, error) {
-	switch d.Action {
-	case scoring.ActionFire:
-		rec, ok, err := a.store.InsertAlert(ctx, store.NewAlert{AccountID: acct.ID, Kind: d.Kind, DedupKey: d.DedupKey,
-			Summary: d.Summary, Payload: d.Payload, FiredAt: now, Quiet: quiet})
-		if err != nil {
-			return alertChange{}, false, err
-		}
-		return alertChange{action: d.Action, rec: rec}, ok, nil
-	case scoring.ActionResolve:
-		// The stored summary stays what fired; the message says why it resolved.
-		rec, err := a.store.ResolveAlert(ctx, d.AlertID, "", now)
-		if errors.Is(err, store.ErrNotFound) {
-			return alertChange{}, false, nil
-		}
-		if err != nil {
-			return alertChange{}, false, fmt.Errorf("resolve alert %d: %w", d.AlertID, err)
-		}
-		return alertChange{action: d.Action, rec: rec, resolution: resolution(d.Summary, w.today[acct.ID])}, true, nil
-	case scoring.ActionReopen:
-		rec, err := a.store.ReopenAlert(ctx, d.AlertID, d.Summary, now)
-		if errors.Is(err, store.ErrNotFound) {
-			return alertChange{}, false, nil
-		}
-		if err != nil {
-			return alertChange{}, false, fmt.Errorf("reopen alert %d: %w", d.AlertID, err)
-		}
-		return alertChange{action: d.Action, rec: rec}, true, nil
-	}
-	return alertChange{}, false, fmt.Errorf("unknown alert action %q", d.Action)
-}
-
 // resolution says in words why an alert resolved.
 func resolution(summary string, s scoring.Score) string {
 	switch summary {
 	case scoring.SupersededSummary:
 		return "replaced by a newer alert"
-	case resolvedChurned:
+	case app.ResolvedChurned:
 		return "the account churned"
 	}
 	r := "condition cleared"

@@ -9,17 +9,13 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
-	"github.com/healthbot/healthbot/store"
 )
 
-// DigestStore is what the digest reads; *store.Store has it.
-type DigestStore interface {
-	DigestInput(ctx context.Context, q store.DigestQuery) (scoring.DigestInput, error)
-}
-
-var _ DigestStore = (*store.Store)(nil)
+// DigestStore is what the digest reads (app.DigestStore).
+type DigestStore = app.DigestStore
 
 // DigestSlack is the part of the Web API the digest posts with.
 type DigestSlack interface {
@@ -89,37 +85,15 @@ func (d *Digest) Build(ctx context.Context, at time.Time) (scoring.Digest, Messa
 	return dg, d.message(dg, team, at.In(d.cfg.Location), false), nil
 }
 
-// gather reads the digest of the moment at and its managers' view (nil
-// without a TeamStore).
+// gather assembles the digest of the moment at (app.AssembleDigest) and
+// draws its managers' view (nil without a TeamStore).
 func (d *Digest) gather(ctx context.Context, at time.Time) (scoring.Digest, *blocks.TeamView, error) {
-	at = at.In(d.cfg.Location)
-	in, err := d.cfg.Store.DigestInput(ctx, store.DigestQuery{Now: at, Location: d.cfg.Location})
-	if err != nil {
-		return scoring.Digest{}, nil, fmt.Errorf("digest of %s: %w", at.Format(time.DateOnly), err)
+	dg, team, err := app.AssembleDigest(ctx, app.DigestSources{Store: d.cfg.Store, Team: d.cfg.Team, Cards: d.cfg.Cards}, at.In(d.cfg.Location))
+	if err != nil || team == nil {
+		return dg, nil, err
 	}
-	dg := scoring.BuildDigest(in)
-	team, err := d.team(ctx, dg, at)
-	if err != nil {
-		return scoring.Digest{}, nil, fmt.Errorf("digest of %s: %w", at.Format(time.DateOnly), err)
-	}
-	return dg, team, nil
-}
-
-// team is the managers' view for the digest, nil without a TeamStore.
-func (d *Digest) team(ctx context.Context, dg scoring.Digest, at time.Time) (*blocks.TeamView, error) {
-	if d.cfg.Team == nil {
-		return nil, nil
-	}
-	cards, err := cardsNow(ctx, d.cfg.Cards)
-	if err != nil {
-		return nil, err
-	}
-	r, err := BuildTeamReport(ctx, d.cfg.Team, at, dg.PulseWeek, cards)
-	if err != nil {
-		return nil, err
-	}
-	v := r.View()
-	return &v, nil
+	v := TeamReport{*team}.View()
+	return dg, &v, nil
 }
 
 // message renders the digest; plain (the fallback for a workspace that

@@ -10,6 +10,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/outcomes"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store/storetest"
 )
@@ -28,28 +29,28 @@ func TestAskOutcomesWaitsForAReachableOwner(t *testing.T) {
 	_, err = st.UpsertAccount(ctx, scoring.Account{ExternalID: "long-gone", Name: "Long gone", OwnerID: owner, ChurnedAt: now.AddDate(-1, 0, 0)})
 	require.NoError(t, err)
 
-	offline := bot.NewOutcomes(bot.OutcomesConfig{Store: st})
+	offline := outcomes.New(outcomes.Config{Store: st})
 	sum, err := offline.AskOutcomes(ctx, now)
 	require.NoError(t, err)
-	require.Equal(t, bot.OutcomeRunSummary{Churns: 1}, sum, "recorded without Slack; a churn a year old is not asked about")
+	require.Equal(t, outcomes.RunSummary{Churns: 1}, sum, "recorded without Slack; a churn a year old is not asked about")
 
-	o := bot.NewOutcomes(bot.OutcomesConfig{Store: st, Slack: api, Owners: bot.NewOwnerResolver(api, st, bot.RateLimitRetrier{}, nil, func() time.Time { return now })})
+	o := outcomes.New(outcomes.Config{Store: st, Slack: api, Owners: bot.NewOwnerResolver(api, st, bot.RateLimitRetrier{}, nil, func() time.Time { return now })})
 	sum, err = o.AskOutcomes(ctx, now)
 	require.NoError(t, err)
-	require.Equal(t, bot.OutcomeRunSummary{Waiting: 1}, sum, "the owner is not in Slack: the question waits")
+	require.Equal(t, outcomes.RunSummary{Waiting: 1}, sum, "the owner is not in Slack: the question waits")
 	sum, err = o.AskOutcomes(ctx, now.Add(time.Hour))
 	require.NoError(t, err)
-	require.Equal(t, bot.OutcomeRunSummary{Waiting: 1}, sum)
+	require.Equal(t, outcomes.RunSummary{Waiting: 1}, sum)
 	require.Empty(t, fake.Calls("chat.postMessage"))
 
 	_, err = st.EnsureCSM(ctx, "ghost@example.com", "U_GHOST", "")
 	require.NoError(t, err)
 	sum, err = o.AskOutcomes(ctx, now.AddDate(0, 0, 1))
 	require.NoError(t, err)
-	require.Equal(t, bot.OutcomeRunSummary{Asked: 1}, sum)
+	require.Equal(t, outcomes.RunSummary{Asked: 1}, sum)
 	sum, err = o.AskOutcomes(ctx, now.AddDate(0, 0, 2))
 	require.NoError(t, err)
-	require.Equal(t, bot.OutcomeRunSummary{}, sum, "asked once")
+	require.Equal(t, outcomes.RunSummary{}, sum, "asked once")
 	posts := fake.Calls("chat.postMessage")
 	require.Len(t, posts, 1)
 	require.Equal(t, "U_GHOST", posts[0].Param("channel"))

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/outcomes"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -31,7 +32,7 @@ func (p *parser) alertRoutes(name string) alertRoutes {
 // share with their buttons.
 type alerting struct {
 	Alerts   *bot.Alerts
-	Outcomes *bot.Outcomes
+	Outcomes *outcomes.Outcomes
 }
 
 // AlertJobs builds the alert and outcome jobs once. The scheduler calls
@@ -72,11 +73,12 @@ func newAlerting(cfg Config, st *store.Store, api *slack.Client, guard bot.Chann
 	retry := bot.RateLimitRetrier{MaxRetries: bot.DefaultAlertRetries, Log: log}
 	var owners *bot.OwnerResolver
 	var alertAPI bot.AlertSlack
-	var outcomeAPI bot.OutcomeSlack
+	var outcomeAPI outcomes.Slack
+	var outcomeOwners outcomes.Owners
 	var views bot.ViewOpener
 	if api != nil { // a nil *slack.Client must not become a non-nil interface
 		owners = bot.NewOwnerResolver(api, st, retry, log, nil)
-		alertAPI, outcomeAPI, views = api, api, api
+		alertAPI, outcomeAPI, views, outcomeOwners = api, api, api, owners
 	}
 	return &alerting{
 		Alerts: bot.NewAlerts(bot.AlertsConfig{
@@ -84,7 +86,7 @@ func newAlerting(cfg Config, st *store.Store, api *slack.Client, guard bot.Chann
 			Routes: cfg.AlertRoutes, Location: cfg.TimeZone, Logger: log, Retry: retry, Now: now,
 			PostFirstRun: cfg.AlertFirstRun == "post", Guard: guard, Budget: alertBudget(cfg.AlertBudget), Views: views,
 		}),
-		Outcomes: bot.NewOutcomes(bot.OutcomesConfig{Store: st, Slack: outcomeAPI, Owners: owners, Logger: log.With("job", "outcomes"), Retry: retry, Now: now, Guard: guard}),
+		Outcomes: outcomes.New(outcomes.Config{Store: st, Slack: outcomeAPI, Owners: outcomeOwners, Logger: log.With("job", "outcomes"), Retry: retry, Now: now, Guard: guard}),
 	}
 }
 

@@ -1,4 +1,9 @@
-package bot
+// Package outcomes is the Slack side of outcome capture: the daily job
+// asks each churned or renewed account's owner why, in a DM (the
+// detection is app.DetectOutcomes), and the question's menu, button and
+// note modal store the answer for the backtest report. It never imports
+// package bot: the router registers its handlers through Registrar.
+package outcomes
 
 import (
 	"context"
@@ -8,76 +13,96 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
 
-// OutcomeStore is what outcome capture needs from the store; *store.Store
-// has it.
-type OutcomeStore interface {
-	ChurnsWithoutOutcome(ctx context.Context, since time.Time) ([]store.ChurnCandidate, error)
-	RenewalDateChanges(ctx context.Context) ([]store.RenewalChange, error)
-	RecordOutcomes(ctx context.Context, outcomes []store.NewOutcome, seen []store.RenewalChange, at time.Time) error
+// Store is what outcome capture needs from the store: detection
+// (app.DetectOutcomes) and the questions; *store.Store has it.
+type Store interface {
+	app.OutcomeDetectStore
 	ClaimUnaskedOutcomes(ctx context.Context, since, staleBefore, now time.Time) ([]store.Outcome, error)
 	MarkOutcomeAsked(ctx context.Context, id int64, slackUser, channelID, ts string, at time.Time) error
 	ReleaseOutcome(ctx context.Context, id int64) error
 	Outcome(ctx context.Context, id int64) (store.Outcome, error)
 	AnswerOutcome(ctx context.Context, id int64, reasons []string, note, by string, at time.Time) (store.Outcome, error)
 	Card(ctx context.Context, accountID int64, historyDays int) (store.Card, error)
-	csmLinker
 }
 
-var _ OutcomeStore = (*store.Store)(nil)
+var _ Store = (*store.Store)(nil)
 
-// OutcomeSlack is the part of the Web API outcome capture uses; *slack.Client has it.
-type OutcomeSlack interface {
-	AlertSlack
+// Slack is the part of the Web API outcome capture uses; *slack.Client has it.
+type Slack interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
 }
 
-var _ OutcomeSlack = (*slack.Client)(nil)
+var _ Slack = (*slack.Client)(nil)
 
-// OutcomesConfig configures NewOutcomes; zero values take defaults.
-type OutcomesConfig struct {
-	Store  OutcomeStore
-	Slack  OutcomeSlack
-	Owners *OwnerResolver
+// Owners finds an account owner's Slack user ("" when they are not in
+// Slack); bot.OwnerResolver has it.
+type Owners interface {
+	SlackID(ctx context.Context, c scoring.CSM) (string, error)
+}
+
+// Guard refuses users who may not see account data in Slack (guests,
+// outsiders); bot's access gate has it.
+type Guard interface {
+	CheckUser(ctx context.Context, userID string) error
+}
+
+// Retrier repeats a Slack call Slack rate-limited; bot.RateLimitRetrier
+// has it.
+type Retrier interface {
+	Do(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Registrar routes buttons and modal submissions to handlers; bot.Router
+// has it.
+type Registrar interface {
+	Action(prefix string, h chat.ActionHandler)
+	ViewSubmission(callbackID string, h chat.ActionHandler)
+}
+
+// Config configures New; zero values take defaults.
+type Config struct {
+	Store  Store
+	Slack  Slack  // nil: outcomes are recorded, nobody is asked
+	Owners Owners // required with Slack
 	Now    func() time.Time
 	Logger *slog.Logger
-	Retry  RateLimitRetrier
-	Guard  ChannelGuard // questions only go to owners who may see account data in Slack; nil: no check
+	Retry  Retrier // nil: each call is made once
+	Guard  Guard   // questions only go to owners who may see account data in Slack; nil: no check
 	// AskWithinDays: churns and renewals detected longer ago than this are
 	// no longer asked about (and a churn older than this when first seen
 	// is never asked about). Default 30.
 	AskWithinDays int
 }
 
-// Renewal detection: a renewal date moving later by at least
-// minRenewalStepDays, away from a date that was due within
-// renewalDueDays, is a renewal; a smaller move or one far from the due
-// date is a correction.
-const (
-	renewalDueDays     = 90
-	minRenewalStepDays = 28
-	outcomeClaimTTL    = 15 * time.Minute
-)
+// outcomeClaimTTL is how long a claimed question may wait for its post
+// before another run asks it instead.
+const outcomeClaimTTL = 15 * time.Minute
 
 // Outcomes asks an account's owner why it churned or renewed, once per
 // churn or renewal, and stores the answer for the backtest report.
 type Outcomes struct {
-	store  OutcomeStore
-	slack  OutcomeSlack
-	owners *OwnerResolver
+	store  Store
+	slack  Slack
+	owners Owners
 	now    func() time.Time
 	log    *slog.Logger
-	retry  RateLimitRetrier
+	retry  Retrier
 	within int
-	guard  ChannelGuard
+	guard  Guard
 }
 
-// NewOutcomes builds the daily outcome job and its buttons.
-func NewOutcomes(cfg OutcomesConfig) *Outcomes {
+// New builds the daily outcome job and its buttons.
+func New(cfg Config) *Outcomes {
 	o := &Outcomes{store: cfg.Store, slack: cfg.Slack, owners: cfg.Owners, now: cfg.Now, log: cfg.Logger, retry: cfg.Retry, within: cfg.AskWithinDays, guard: cfg.Guard}
 	if o.now == nil {
 		o.now = time.Now
@@ -85,20 +110,17 @@ func NewOutcomes(cfg OutcomesConfig) *Outcomes {
 	if o.log == nil {
 		o.log = slog.New(slog.DiscardHandler)
 	}
-	if o.retry.MaxRetries == 0 {
-		o.retry.MaxRetries = DefaultAlertRetries
+	if o.retry == nil {
+		o.retry = once{}
 	}
 	if o.within <= 0 {
 		o.within = 30
 	}
-	if o.owners == nil {
-		o.owners = NewOwnerResolver(nil, cfg.Store, o.retry, o.log, o.now)
-	}
 	return o
 }
 
-// OutcomeRunSummary is what one AskOutcomes run did.
-type OutcomeRunSummary struct {
+// RunSummary is what one AskOutcomes run did.
+type RunSummary struct {
 	Churns   int // new churns recorded
 	Renewals int // new renewals recorded
 	Asked    int // questions sent
@@ -106,26 +128,13 @@ type OutcomeRunSummary struct {
 }
 
 // AskOutcomes is the daily outcome job: it records accounts that churned
-// or renewed since the last run (comparing accounts with the outcome
-// table and the renewal dates seen last), then DMs each new one's owner
-// the question. Run it once a day; a second run the same day asks nothing
-// twice.
-func (o *Outcomes) AskOutcomes(ctx context.Context, now time.Time) (OutcomeRunSummary, error) {
-	var sum OutcomeRunSummary
-	today := scoring.Day(now)
-	churns, err := o.store.ChurnsWithoutOutcome(ctx, today.AddDate(0, 0, -o.within))
+// or renewed since the last run (app.DetectOutcomes), then DMs each new
+// one's owner the question. Run it once a day; a second run the same day
+// asks nothing twice.
+func (o *Outcomes) AskOutcomes(ctx context.Context, now time.Time) (RunSummary, error) {
+	found, err := app.DetectOutcomes(ctx, o.store, now, o.within)
+	sum := RunSummary{Churns: found.Churns, Renewals: found.Renewals}
 	if err != nil {
-		return sum, err
-	}
-	changes, err := o.store.RenewalDateChanges(ctx)
-	if err != nil {
-		return sum, err
-	}
-	found := detectChurns(churns, today)
-	sum.Churns = len(found)
-	renewals := detectRenewals(changes, today)
-	sum.Renewals = len(renewals)
-	if err := o.store.RecordOutcomes(ctx, append(found, renewals...), changes, now); err != nil {
 		return sum, err
 	}
 	if o.slack == nil {
@@ -144,35 +153,6 @@ func (o *Outcomes) AskOutcomes(ctx context.Context, now time.Time) (OutcomeRunSu
 	}
 	o.log.InfoContext(ctx, "outcomes checked", "churns", sum.Churns, "renewals", sum.Renewals, "asked", sum.Asked, "waiting", sum.Waiting)
 	return sum, nil
-}
-
-// detectChurns keeps churns that have happened by today.
-func detectChurns(cs []store.ChurnCandidate, today time.Time) []store.NewOutcome {
-	var out []store.NewOutcome
-	for _, c := range cs {
-		if !c.ChurnedAt.After(today) {
-			out = append(out, store.NewOutcome{AccountID: c.AccountID, Kind: store.OutcomeChurn, OccurredOn: c.ChurnedAt})
-		}
-	}
-	return out
-}
-
-// detectRenewals decides which renewal-date changes are renewals: the
-// account is a customer, the date it had was due (within renewalDueDays
-// of today, or past) and the new one is at least minRenewalStepDays
-// later. A first sighting is only a baseline.
-func detectRenewals(cs []store.RenewalChange, today time.Time) []store.NewOutcome {
-	var out []store.NewOutcome
-	for _, c := range cs {
-		if c.SeenDate.IsZero() || (!c.ChurnedAt.IsZero() && !c.ChurnedAt.After(today)) {
-			continue
-		}
-		due := !c.SeenDate.After(today.AddDate(0, 0, renewalDueDays))
-		if due && !c.RenewalDate.Before(c.SeenDate.AddDate(0, 0, minRenewalStepDays)) {
-			out = append(out, store.NewOutcome{AccountID: c.AccountID, Kind: store.OutcomeRenewal, OccurredOn: c.SeenDate, NextRenewal: c.RenewalDate})
-		}
-	}
-	return out
 }
 
 // ask DMs the owner one question and records it; false leaves it for the
@@ -205,7 +185,7 @@ func (o *Outcomes) ask(ctx context.Context, oc store.Outcome, now time.Time) boo
 	var ch, ts string
 	err = o.retry.Do(ctx, func(ctx context.Context) error {
 		var err error
-		ch, ts, err = o.slack.PostMessageContext(ctx, user, msgOptions(Message{Text: blocks.OutcomeText(q), Blocks: blocks.OutcomeBlocks(q)}, "")...)
+		ch, ts, err = o.slack.PostMessageContext(ctx, user, slack.MsgOptionText(blocks.OutcomeText(q), false), slack.MsgOptionBlocks(blocks.OutcomeBlocks(q)...))
 		return err
 	})
 	if err != nil {
@@ -226,8 +206,13 @@ func question(oc store.Outcome, acct scoring.Account) blocks.OutcomeQuestion {
 }
 
 // errOutcomeGone answers clicks on an outcome that no longer exists.
-var errOutcomeGone = UserErrorf("not_found", "That question no longer exists (the account may have been deleted).")
+var errOutcomeGone = healthbot.Errorf(healthbot.ENOTFOUND, "That question no longer exists (the account may have been deleted).")
 
 func outcomeErr(err error) error {
-	return Wrap(fmt.Errorf("outcome: %w", err), "outcome", "I could not save that just now. Please try again.")
+	return healthbot.Wrap(fmt.Errorf("outcome: %w", err), "I could not save that just now. Please try again.")
 }
+
+// once is the Retrier that makes each call once.
+type once struct{}
+
+func (once) Do(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }

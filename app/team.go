@@ -1,16 +1,15 @@
-package bot
+package app
 
 import (
 	"context"
 	"fmt"
 	"time"
 
-	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
 
-// TeamStore is what the team view reads (/health team, the digest's
+// TeamStore is what the team report reads (/health team, the digest's
 // manager lines, the demo); *store.Store has it.
 type TeamStore interface {
 	PulseObservations(ctx context.Context, since time.Time) ([]scoring.PulseObservation, error)
@@ -50,8 +49,8 @@ type TeamReport struct {
 // calibration without a restart; nil means the built-in defaults.
 type CardsFunc func(ctx context.Context) (scoring.Scorecards, error)
 
-// cardsNow is cards' current scorecards, the built-in defaults when nil.
-func cardsNow(ctx context.Context, cards CardsFunc) (scoring.Scorecards, error) {
+// CardsNow is cards' current scorecards, the built-in defaults when nil.
+func CardsNow(ctx context.Context, cards CardsFunc) (scoring.Scorecards, error) {
 	if cards == nil {
 		return scoring.Scorecards{}, nil
 	}
@@ -90,44 +89,4 @@ func BuildTeamReport(ctx context.Context, st TeamStore, now time.Time, week stri
 		r.CSMs[c.ID] = c
 	}
 	return r, nil
-}
-
-// View is the report as the blocks draw it.
-func (r TeamReport) View() blocks.TeamView {
-	v := blocks.TeamView{Week: r.Week, Thresholds: r.Thresholds}
-	honesty := map[int64]scoring.PulseHonestyReport{}
-	for _, h := range r.Honesty {
-		honesty[h.CSMID] = h
-		if h.MostlyGreen {
-			v.MostlyGreen = append(v.MostlyGreen, h)
-		}
-	}
-	seen := map[int64]bool{}
-	for _, g := range r.Completion {
-		seen[g.CSM.ID] = true
-		row := blocks.TeamRow{CSM: g.CSM, Answered: g.Answered, Total: g.Total}
-		if h, ok := honesty[g.CSM.ID]; ok {
-			row.Honesty = &h
-		}
-		if a, ok := r.Away[g.CSM.ID]; ok {
-			row.AwayUntil = a.Until
-			row.Cover = r.CSMs[a.CoverCSMID]
-		}
-		v.Rows = append(v.Rows, row)
-	}
-	for _, h := range r.Honesty { // CSMs with pulse history but no live account now
-		if !seen[h.CSMID] {
-			hh := h
-			v.Rows = append(v.Rows, blocks.TeamRow{CSM: r.CSMs[h.CSMID], Honesty: &hh})
-		}
-	}
-	for _, a := range r.Alerts {
-		s := blocks.RuleStats{Kind: a.Kind, Fired: a.Fired, Acknowledged: a.Acknowledged, AckMedian: a.AckMedian,
-			Snoozed: a.Snoozed, NotUseful: a.NotUseful, Reasons: a.Reasons}
-		if (scoring.AlertRuleFeedback{Kind: a.Kind, Fired: a.Fired, NotUseful: a.NotUseful}).Noisy() {
-			s.Tune = scoring.AlertThreshold(a.Kind, r.Rules)
-		}
-		v.Alerts = append(v.Alerts, s)
-	}
-	return v
 }

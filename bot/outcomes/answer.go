@@ -1,4 +1,4 @@
-package bot
+package outcomes
 
 import (
 	"context"
@@ -10,13 +10,15 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/store"
 )
 
 // RegisterButtons routes the outcome question's reason menu, its Add a
 // note button and the note modal.
-func (o *Outcomes) RegisterButtons(r *Router) {
+func (o *Outcomes) RegisterButtons(r Registrar) {
 	r.Action(blocks.ActionOutcomeReason, outcomeReason{o})
 	r.Action(blocks.ActionOutcomeNote, outcomeNoteButton{o})
 	r.ViewSubmission(blocks.CallbackOutcomeNote, outcomeNoteSubmit{o})
@@ -26,16 +28,16 @@ func (o *Outcomes) RegisterButtons(r *Router) {
 // reason, keeping the note.
 type outcomeReason struct{ o *Outcomes }
 
-var _ ActionHandler = outcomeReason{}
+var _ chat.ActionHandler = outcomeReason{}
 
-func (h outcomeReason) HandleAction(ctx context.Context, act Action) (Message, error) {
+func (h outcomeReason) HandleAction(ctx context.Context, act chat.Action) (chat.Message, error) {
 	id, ok := blocks.OutcomeIDFromBlock(act.BlockID)
 	if !ok || !knownReason(act.Value) {
-		return Message{}, UserErrorf("bad_action", "That menu no longer works.")
+		return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "That menu no longer works.")
 	}
 	cur, err := h.o.load(ctx, id)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	return h.o.answer(ctx, act, cur, []string{act.Value}, cur.Note)
 }
@@ -43,50 +45,50 @@ func (h outcomeReason) HandleAction(ctx context.Context, act Action) (Message, e
 // outcomeNoteButton opens the modal with every reason and a note.
 type outcomeNoteButton struct{ o *Outcomes }
 
-var _ ActionHandler = outcomeNoteButton{}
+var _ chat.ActionHandler = outcomeNoteButton{}
 
-func (h outcomeNoteButton) HandleAction(ctx context.Context, act Action) (Message, error) {
+func (h outcomeNoteButton) HandleAction(ctx context.Context, act chat.Action) (chat.Message, error) {
 	id, err := strconv.ParseInt(act.Value, 10, 64)
 	if err != nil || id <= 0 {
-		return Message{}, UserErrorf("bad_action", "That button no longer works.")
+		return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "That button no longer works.")
 	}
 	cur, err := h.o.load(ctx, id)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	card, err := h.o.store.Card(ctx, cur.AccountID, 0)
 	if err != nil {
-		return Message{}, outcomeErr(err)
+		return chat.Message{}, outcomeErr(err)
 	}
 	view := blocks.OutcomeNoteModal(question(cur, card.Account))
 	if _, err := h.o.slack.OpenViewContext(ctx, act.TriggerID, view); err != nil {
-		return Message{}, Wrap(err, "views_open", "I could not open the note form. Please click Add a note again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not open the note form. Please click Add a note again.")
 	}
-	return Message{}, nil
+	return chat.Message{}, nil
 }
 
 // outcomeNoteSubmit stores the modal's reasons and note.
 type outcomeNoteSubmit struct{ o *Outcomes }
 
-var _ ActionHandler = outcomeNoteSubmit{}
+var _ chat.ActionHandler = outcomeNoteSubmit{}
 
-func (h outcomeNoteSubmit) HandleAction(ctx context.Context, act Action) (Message, error) {
+func (h outcomeNoteSubmit) HandleAction(ctx context.Context, act chat.Action) (chat.Message, error) {
 	id, err := strconv.ParseInt(act.Value, 10, 64)
 	if err != nil || id <= 0 || act.Callback == nil {
-		return Message{}, UserErrorf("bad_action", "That form no longer works.")
+		return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "That form no longer works.")
 	}
 	reasons, note := noteForm(act.Callback.View.State)
 	for _, r := range reasons {
 		if !knownReason(r) {
-			return Message{}, UserErrorf("bad_input", "%q is not a reason I know.", r)
+			return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "%q is not a reason I know.", r)
 		}
 	}
 	if utf8.RuneCountInString(note) > blocks.MaxOutcomeNote {
-		return Message{}, UserErrorf("bad_input", "The note is longer than %d characters; please shorten it.", blocks.MaxOutcomeNote)
+		return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "The note is longer than %d characters; please shorten it.", blocks.MaxOutcomeNote)
 	}
 	cur, err := h.o.load(ctx, id)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	return h.o.answer(ctx, act, cur, reasons, note)
 }
@@ -115,18 +117,18 @@ func (o *Outcomes) load(ctx context.Context, id int64) (store.Outcome, error) {
 }
 
 // answer stores the answer, then shows it on the question message.
-func (o *Outcomes) answer(ctx context.Context, act Action, cur store.Outcome, reasons []string, note string) (Message, error) {
+func (o *Outcomes) answer(ctx context.Context, act chat.Action, cur store.Outcome, reasons []string, note string) (chat.Message, error) {
 	got, err := o.store.AnswerOutcome(ctx, cur.ID, reasons, note, act.UserID, o.now())
 	if errors.Is(err, store.ErrNotFound) {
-		return Message{}, errOutcomeGone
+		return chat.Message{}, errOutcomeGone
 	}
 	if err != nil {
-		return Message{}, outcomeErr(err)
+		return chat.Message{}, outcomeErr(err)
 	}
 	card, err := o.store.Card(ctx, got.AccountID, 0)
 	if err != nil {
 		o.log.ErrorContext(ctx, "outcome answered; question message not updated", "outcome", got.ID, "err", err)
-		return Message{}, nil
+		return chat.Message{}, nil
 	}
 	q := question(got, card.Account)
 	text, bs := blocks.OutcomeText(q), blocks.OutcomeBlocks(q)
@@ -139,9 +141,23 @@ func (o *Outcomes) answer(ctx context.Context, act Action, cur store.Outcome, re
 			o.log.ErrorContext(ctx, "outcome answered; question message not updated", "outcome", got.ID, "channel", r.channel, "err", err)
 		}
 	}
-	return Message{}, nil
+	return chat.Message{}, nil
 }
 
 func knownReason(code string) bool {
 	return slices.ContainsFunc(blocks.OutcomeReasons(), func(r blocks.Reason) bool { return r.Code == code })
+}
+
+// messageRef is one posted Slack message.
+type messageRef struct{ channel, ts string }
+
+// uniqueRefs drops empty and repeated message references.
+func uniqueRefs(rs ...messageRef) []messageRef {
+	var out []messageRef
+	for _, r := range rs {
+		if r.channel != "" && r.ts != "" && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
