@@ -42,16 +42,14 @@ const (
 
 func (f bodyFault) Error() string { return string(f) }
 
-// Error codes on the wire, also the "reason" label of the rejected-items
-// counter. The five shared with the error model are its codes; the other
-// two are bodyFaults.
+// Error codes on the wire are also the "reason" label of the rejected-items
+// counter. Most are the error model's codes (unauthorized, forbidden,
+// invalid, too_large, internal); these two are bodyFaults. The reasons
+// below label rejected and accepted items.
 const (
-	codeUnauthorized  = healthbot.EUNAUTHORIZED
-	codeForbidden     = healthbot.EFORBIDDEN
 	codeMalformed     = "malformed"
-	codeInvalid       = healthbot.EINVALID
-	codeTooLarge      = healthbot.ETOOLARGE
 	codeUnsupported   = "unsupported_media_type"
+	codeInvalid       = healthbot.EINVALID
 	codeInternal      = healthbot.EINTERNAL
 	reasonUnknownAcct = "unknown_account"
 	reasonUnknownCSM  = "unknown_csm"
