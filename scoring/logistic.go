@@ -21,8 +21,15 @@ type LogisticModel struct {
 	Intercept float64
 	Coef      []float64 // per standard deviation of the feature
 	Mean, Std []float64 // Std 0: the feature was constant and is ignored
-	Iter      int
-	Lambda    float64 // the penalty it was fitted with (chosen by FitLogisticCV, or given)
+	// Aliased marks the features that are, within rounding, a linear
+	// combination of the intercept and the features before them (one
+	// signal under two names, a total beside its parts). Their effect
+	// cannot be told apart from the others', so the fit ignores them like
+	// constant ones: a ridge alone would split one effect between the
+	// copies and leave neither's standard error defined.
+	Aliased []bool
+	Iter    int
+	Lambda  float64 // the penalty it was fitted with (chosen by FitLogisticCV, or given)
 }
 
 // FitLogistic fits P(y) by Newton–Raphson (IRLS) with an L2 penalty; it is
@@ -49,6 +56,7 @@ func FitLogistic(X [][]float64, y []bool, opt LogisticOptions) (LogisticModel, e
 		}
 	}
 	m.Mean, m.Std = standardize(X, p)
+	m.Aliased = aliased(X, m.Mean, m.Std)
 	Z := make([][]float64, len(X)) // standardized, with a leading 1
 	for i, row := range X {
 		Z[i] = m.z(row)
@@ -67,12 +75,34 @@ func FitLogistic(X [][]float64, y []bool, opt LogisticOptions) (LogisticModel, e
 
 // irls runs Newton–Raphson from beta (updated in place; a warm start from
 // a neighbouring penalty converges in a few steps) and returns the steps taken.
+// A step that would raise the penalized loss is halved until it does not:
+// on nearly separated data a full Newton step overshoots, and undamped the
+// intercept ran off to −2.5e11 (every fitted probability 0, a singular
+// information matrix and no standard error).
 func irls(Z [][]float64, y []bool, lambda float64, beta []float64, opt LogisticOptions) (int, error) {
 	iter := 1
+	loss := penalizedLoss(Z, y, beta, lambda)
+	next := make([]float64, len(beta))
 	for ; iter <= opt.MaxIter; iter++ {
 		step, err := newtonStep(Z, y, beta, lambda)
 		if err != nil {
 			return iter, err
+		}
+		downhill := false
+		for range maxHalvings {
+			for j := range beta {
+				next[j] = beta[j] + step[j]
+			}
+			if l := penalizedLoss(Z, y, next, lambda); l <= loss+1e-12*(1+math.Abs(loss)) {
+				loss, downhill = l, true
+				break
+			}
+			for j := range step {
+				step[j] /= 2
+			}
+		}
+		if !downhill {
+			break // no step lowers the loss beyond rounding: converged
 		}
 		moved := 0.0
 		for j := range beta {
@@ -84,6 +114,31 @@ func irls(Z [][]float64, y []bool, lambda float64, beta []float64, opt LogisticO
 		}
 	}
 	return iter, nil
+}
+
+// maxHalvings bounds the damping of one Newton step: 2⁻⁴⁰ of a step is
+// below any tolerance, so a step still not downhill by then is rounding.
+const maxHalvings = 40
+
+// penalizedLoss is what the fit minimises: the negative log-likelihood plus
+// λ/2 Σ β′² (the intercept spared), computed without overflow.
+func penalizedLoss(Z [][]float64, y []bool, beta []float64, lambda float64) float64 {
+	loss := 0.0
+	for i, z := range Z {
+		l := 0.0
+		for j := range z {
+			l += z[j] * beta[j]
+		}
+		// −log P(y): softplus(l) − y·l, softplus(l) = max(l, 0) + log(1 + e^−|l|)
+		loss += math.Max(l, 0) + math.Log1p(math.Exp(-math.Abs(l)))
+		if y[i] {
+			loss -= l
+		}
+	}
+	for j := 1; j < len(beta); j++ {
+		loss += lambda / 2 * beta[j] * beta[j]
+	}
+	return loss
 }
 
 func (o LogisticOptions) withDefaults() LogisticOptions {
@@ -122,6 +177,64 @@ func standardize(X [][]float64, p int) (mean, std []float64) {
 	return mean, std
 }
 
+// aliasTol is the share of a standardized feature's variance that must be
+// left once the features before it are regressed out for it to count as a
+// feature of its own: below it (R² above 1 − 1e-9) it is a copy, up to
+// rounding, and its coefficient is not estimable.
+const aliasTol = 1e-9
+
+// aliased finds the features in the span of the intercept and the
+// features before them, by Gram–Schmidt over the standardized columns
+// (centred, so already orthogonal to the intercept). Earlier features
+// win, so a catalog metric keeps its place beside a discovered copy.
+func aliased(X [][]float64, mean, std []float64) []bool {
+	out := make([]bool, len(std))
+	n := len(X)
+	var basis [][]float64 // orthonormal, n long each
+	for j := range std {
+		if std[j] == 0 {
+			continue // constant: ignored already
+		}
+		r := make([]float64, n)
+		for i, row := range X {
+			r[i] = (row[j] - mean[j]) / std[j]
+		}
+		for range 2 { // modified Gram–Schmidt, twice: once loses orthogonality to near-copies
+			for _, q := range basis {
+				d := dot(r, q)
+				for i := range r {
+					r[i] -= d * q[i]
+				}
+			}
+		}
+		norm2 := dot(r, r)
+		if norm2 < aliasTol*float64(n) { // a standardized column has norm² n
+			out[j] = true
+			continue
+		}
+		inv := 1 / math.Sqrt(norm2)
+		for i := range r {
+			r[i] *= inv
+		}
+		basis = append(basis, r)
+	}
+	return out
+}
+
+func dot(a, b []float64) float64 {
+	s := 0.0
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+// free reports whether feature j enters the fit: it varies and is no
+// copy of the features before it.
+func (m LogisticModel) free(j int) bool {
+	return m.Std[j] > 0 && (m.Aliased == nil || !m.Aliased[j])
+}
+
 func constant(X [][]float64, j int) bool {
 	for _, row := range X {
 		if row[j] != X[0][j] {
@@ -136,7 +249,7 @@ func (m LogisticModel) z(x []float64) []float64 {
 	z := make([]float64, len(m.Mean)+1)
 	z[0] = 1
 	for j := range m.Mean {
-		if m.Std[j] > 0 {
+		if m.free(j) {
 			z[j+1] = (x[j] - m.Mean[j]) / m.Std[j]
 		}
 	}
@@ -160,7 +273,7 @@ func (m LogisticModel) Prob(x []float64) float64 { return sigmoid(m.Logit(x)) }
 func (m LogisticModel) RawCoef() []float64 {
 	out := make([]float64, len(m.Coef))
 	for j, c := range m.Coef {
-		if m.Std[j] > 0 {
+		if m.free(j) {
 			out[j] = c / m.Std[j]
 		}
 	}
@@ -283,7 +396,7 @@ func chooseLambda(X [][]float64, y []bool, groups []int64, seed uint64) float64 
 	X, y, groups = cvSample(X, y, groups, seed)
 	p := len(X[0])
 	mean, std := standardize(X, p)
-	std0 := LogisticModel{Mean: mean, Std: std}
+	std0 := LogisticModel{Mean: mean, Std: std, Aliased: aliased(X, mean, std)}
 	Z := make([][]float64, len(X))
 	for i, row := range X {
 		Z[i] = std0.z(row)
@@ -411,6 +524,11 @@ func countTrue(y []bool) int {
 // groups): an account seen at twelve month-ends is one piece of evidence,
 // not twelve, and the plain inverse-Hessian error would pretend otherwise.
 // X, y and groups are the rows the model was fitted on.
+//
+// A coefficient the data cannot estimate has a NaN error, never 0 (which
+// would read as infinitely precise and pass any test of evidence): that of
+// a constant or aliased feature, and every one when the information matrix
+// is singular (a fit that ran off to infinity on separated data).
 func (m LogisticModel) ClusterSE(X [][]float64, y []bool, groups []int64) []float64 {
 	d := len(m.Coef) + 1
 	beta := append([]float64{m.Intercept}, m.Coef...)
@@ -455,7 +573,11 @@ func (m LogisticModel) ClusterSE(X [][]float64, y []bool, groups []int64) []floa
 		e[k] = 1
 		col, err := choleskySolve(H, e)
 		if err != nil {
-			return make([]float64, len(m.Coef))
+			out := make([]float64, len(m.Coef))
+			for j := range out {
+				out[j] = math.NaN()
+			}
+			return out
 		}
 		A[k] = col // symmetric: column k is row k
 	}
@@ -466,6 +588,10 @@ func (m LogisticModel) ClusterSE(X [][]float64, y []bool, groups []int64) []floa
 	}
 	out := make([]float64, len(m.Coef))
 	for j := 1; j < d; j++ {
+		if !m.free(j - 1) {
+			out[j-1] = math.NaN()
+			continue
+		}
 		v := 0.0
 		for _, s := range score {
 			t := 0.0 // (A s)_j
