@@ -430,8 +430,9 @@ func uniAUCUpward(auc float64, upward bool) float64 {
 	return 1 - auc
 }
 
-// learnZ is how many standard errors from 0 a coefficient must lie for its
-// direction to count as demonstrated: Bonferroni over the k candidates, so
+// learnZ is how many standard errors from 0 a coefficient (or an AUC from
+// 0.5, in LearnDirections) must lie for its direction to count as
+// demonstrated: Bonferroni over the k candidates, so
 // that on pure noise the chance of learning any direction at all is 5 %
 // (2.24 SE for 2 candidates, 2.73 for 8, 3.23 for 40), not 5 % per metric.
 func learnZ(k int) float64 {

@@ -463,15 +463,11 @@ func cvSample(X [][]float64, y []bool, groups []int64, seed uint64) ([][]float64
 	if len(X) <= CVMaxRows {
 		return X, y, groups
 	}
-	ids := slices.Clone(groups)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
+	ids := seededOrder(rand.New(rand.NewPCG(seed, 0x5a3b)), distinct(groups))
 	rows := map[int64]int{}
 	for _, g := range groups {
 		rows[g]++
 	}
-	r := rand.New(rand.NewPCG(seed, 0x5a3b))
-	r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 	keep, n := map[int64]bool{}, 0
 	for _, id := range ids {
 		if n >= CVMaxRows {
@@ -493,11 +489,7 @@ func cvSample(X [][]float64, y []bool, groups []int64, seed uint64) ([][]float64
 // groupFolds assigns each row the fold of its group: groups are sorted,
 // shuffled by seed and dealt round-robin.
 func groupFolds(groups []int64, seed uint64) []int {
-	ids := slices.Clone(groups)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	r := rand.New(rand.NewPCG(seed, 0xf01d))
-	r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	ids := seededOrder(rand.New(rand.NewPCG(seed, 0xf01d)), distinct(groups))
 	of := make(map[int64]int, len(ids))
 	for i, id := range ids {
 		of[id] = i % CVFolds
@@ -507,6 +499,23 @@ func groupFolds(groups []int64, seed uint64) []int {
 		out[i] = of[g]
 	}
 	return out
+}
+
+// seededOrder sorts ids, so the map or row order they came in does not
+// matter, and shuffles them with r: the repeatable random order in which
+// the backtest's account split, the cross-validation folds and its sample
+// deal accounts. It returns ids, reordered in place.
+func seededOrder(r *rand.Rand, ids []int64) []int64 {
+	slices.Sort(ids)
+	r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	return ids
+}
+
+// distinct is the distinct values of ids, in a new slice.
+func distinct(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func countTrue(y []bool) int {
