@@ -152,3 +152,20 @@ func TestLogisticAliasedFeaturesAreNotEstimable(t *testing.T) {
 		}
 	}
 }
+
+// A feature is aliased when it is a linear combination of the intercept
+// and the features before it (a mean of two metrics, a rescaled copy), not
+// only an exact copy; one that merely correlates strongly is kept.
+func TestAliasedFindsLinearCombinations(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 9))
+	X := make([][]float64, 200)
+	for i := range X {
+		u, v := 100*r.Float64(), 100*r.Float64()
+		X[i] = []float64{u, v, (u + v) / 2, 3*u - 2, u + r.NormFloat64(), 7}
+	}
+	mean, std := standardize(X, 6)
+	if got, want := aliased(X, mean, std), []bool{false, false, true, true, false, false}; !slices.Equal(got, want) {
+		t.Fatalf("aliased %v, want %v (the constant last column is ignored, not aliased)", got, want)
+	}
+}
