@@ -5,10 +5,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"runtime/metrics"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/healthbot/healthbot/internal/heappeak"
 )
 
 // The fit's benchmark portfolio (issue #12): 10,000 accounts × 40 metrics
@@ -83,7 +83,7 @@ func BenchmarkFit10kAccounts40Metrics24MonthEnds(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		stop := sampleHeap()
+		stop := heappeak.Sample(5 * time.Millisecond)
 		r := Backtest(ex, BacktestOptions{Scorecards: scs})
 		peak = max(peak, stop())
 		if r.Fit.Err != "" {
@@ -94,32 +94,4 @@ func BenchmarkFit10kAccounts40Metrics24MonthEnds(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(examplesMB, "examples-MB")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
-}
-
-// sampleHeap samples the live Go heap (runtime/metrics, no
-// stop-the-world) every 5 ms until the returned stop is called, which
-// gives the peak.
-func sampleHeap() (stop func() uint64) {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	var peak uint64
-	wg.Go(func() {
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			peak = max(peak, read())
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	return func() uint64 {
-		close(done)
-		wg.Wait()
-		return max(peak, read())
-	}
 }

@@ -105,7 +105,7 @@ func LearnDirections(examples []Example, metrics []Metric, minChurned int, now t
 	}
 	z := z95
 	if k := len(ses); k > 1 {
-		z = math.Sqrt2 * math.Erfinv(1-0.05/float64(k))
+		z = learnZ(k) // the fit's Bonferroni bar, over the metrics tested here
 	}
 	for key, se := range ses {
 		d := out[key]

@@ -51,9 +51,14 @@ type FittedWeight struct {
 	// SE is the coefficient's standard error, clustered by account. A
 	// direction is learned (or a declared one reversed) only when the
 	// coefficient is learnZ SE from 0: noise must not set directions.
-	SE        float64 `json:"se"`
-	Current   float64 `json:"current_weight"`   // effective weight in the score now
-	Suggested float64 `json:"suggested_weight"` // effective weight from the fit (|coefficient|, normalised)
+	// Unset when NotEstimable.
+	SE float64 `json:"se,omitempty"`
+	// NotEstimable: the data cannot estimate this coefficient (the metric
+	// is constant, or a copy of others in the fit, or the fit is singular),
+	// so it has no standard error and proves nothing.
+	NotEstimable bool    `json:"not_estimable,omitempty"`
+	Current      float64 `json:"current_weight"`   // effective weight in the score now
+	Suggested    float64 `json:"suggested_weight"` // effective weight from the fit (|coefficient|, normalised)
 	// HigherIsBetter is the fitted direction; DirectionFrom is learned when
 	// the fit set it (an unknown direction) or flipped the declared one.
 	HigherIsBetter bool            `json:"higher_is_better"`
@@ -425,8 +430,9 @@ func uniAUCUpward(auc float64, upward bool) float64 {
 	return 1 - auc
 }
 
-// learnZ is how many standard errors from 0 a coefficient must lie for its
-// direction to count as demonstrated: Bonferroni over the k candidates, so
+// learnZ is how many standard errors from 0 a coefficient (or an AUC from
+// 0.5, in LearnDirections) must lie for its direction to count as
+// demonstrated: Bonferroni over the k candidates, so
 // that on pure noise the chance of learning any direction at all is 5 %
 // (2.24 SE for 2 candidates, 2.73 for 8, 3.23 for 40), not 5 % per metric.
 func learnZ(k int) float64 {
@@ -449,14 +455,19 @@ func suggestWeights(m LogisticModel, se []float64, uni []univariateEvidence, met
 	zLearn := learnZ(len(metrics))
 	for j, met := range metrics {
 		w := FittedWeight{Metric: met.Key, Family: met.Family, Signal: met.SignalKey(), Feature: met.Feature, WindowDays: met.WindowDays,
-			Coefficient: m.Coef[j], SE: se[j], Current: current[met.Key], HigherIsBetter: met.HigherIsBetter, DirectionFrom: DirectionDeclared}
+			Coefficient: m.Coef[j], Current: current[met.Key], HigherIsBetter: met.HigherIsBetter, DirectionFrom: DirectionDeclared}
+		if math.IsNaN(se[j]) {
+			w.NotEstimable = true
+		} else {
+			w.SE = se[j]
+		}
 		if !met.DirectionKnown() {
 			w.DirectionFrom = DirectionUnknown
 		} else if met.DirectionFrom != "" {
 			w.DirectionFrom = met.DirectionFrom
 		}
-		// SE 0 with a coefficient is a perfect separation: demonstrated.
-		demonstrable := m.Coef[j] != 0 && math.Abs(m.Coef[j]) >= zLearn*se[j]
+		// A coefficient without a standard error demonstrates nothing.
+		demonstrable := !w.NotEstimable && m.Coef[j] != 0 && math.Abs(m.Coef[j]) >= zLearn*se[j]
 		upward := scoredUpward(met)
 		w.HigherIsBetter = upward
 		reversed := raw[j] > 0 // a higher score went with more churn
@@ -473,6 +484,10 @@ func suggestWeights(m LogisticModel, se []float64, uni []univariateEvidence, met
 		switch {
 		case m.Std[j] == 0:
 			w.Note = "no variation in the training data, so weight 0"
+		case m.Aliased[j]:
+			w.Note = fmt.Sprintf("%s: moves in step with other metrics of the fit, so its own effect is not estimable; weight 0 (they carry it)", labelOr(met, met.Key))
+		case w.NotEstimable:
+			w.Note = fmt.Sprintf("%s: the fit cannot estimate its effect (its information matrix is singular), so weight 0", labelOr(met, met.Key))
 		case !demonstrable && alone && !declared:
 			w.Suggested = math.Abs(raw[j])
 			total += w.Suggested

@@ -21,8 +21,15 @@ type LogisticModel struct {
 	Intercept float64
 	Coef      []float64 // per standard deviation of the feature
 	Mean, Std []float64 // Std 0: the feature was constant and is ignored
-	Iter      int
-	Lambda    float64 // the penalty it was fitted with (chosen by FitLogisticCV, or given)
+	// Aliased marks the features that are, within rounding, a linear
+	// combination of the intercept and the features before them (one
+	// signal under two names, a total beside its parts). Their effect
+	// cannot be told apart from the others', so the fit ignores them like
+	// constant ones: a ridge alone would split one effect between the
+	// copies and leave neither's standard error defined.
+	Aliased []bool
+	Iter    int
+	Lambda  float64 // the penalty it was fitted with (chosen by FitLogisticCV, or given)
 }
 
 // FitLogistic fits P(y) by Newton–Raphson (IRLS) with an L2 penalty; it is
@@ -49,6 +56,7 @@ func FitLogistic(X [][]float64, y []bool, opt LogisticOptions) (LogisticModel, e
 		}
 	}
 	m.Mean, m.Std = standardize(X, p)
+	m.Aliased = aliased(X, m.Mean, m.Std)
 	Z := make([][]float64, len(X)) // standardized, with a leading 1
 	for i, row := range X {
 		Z[i] = m.z(row)
@@ -67,12 +75,34 @@ func FitLogistic(X [][]float64, y []bool, opt LogisticOptions) (LogisticModel, e
 
 // irls runs Newton–Raphson from beta (updated in place; a warm start from
 // a neighbouring penalty converges in a few steps) and returns the steps taken.
+// A step that would raise the penalized loss is halved until it does not:
+// on nearly separated data a full Newton step overshoots, and undamped the
+// intercept ran off to −2.5e11 (every fitted probability 0, a singular
+// information matrix and no standard error).
 func irls(Z [][]float64, y []bool, lambda float64, beta []float64, opt LogisticOptions) (int, error) {
 	iter := 1
+	loss := penalizedLoss(Z, y, beta, lambda)
+	next := make([]float64, len(beta))
 	for ; iter <= opt.MaxIter; iter++ {
 		step, err := newtonStep(Z, y, beta, lambda)
 		if err != nil {
 			return iter, err
+		}
+		downhill := false
+		for range maxHalvings {
+			for j := range beta {
+				next[j] = beta[j] + step[j]
+			}
+			if l := penalizedLoss(Z, y, next, lambda); l <= loss+1e-12*(1+math.Abs(loss)) {
+				loss, downhill = l, true
+				break
+			}
+			for j := range step {
+				step[j] /= 2
+			}
+		}
+		if !downhill {
+			break // no step lowers the loss beyond rounding: converged
 		}
 		moved := 0.0
 		for j := range beta {
@@ -84,6 +114,31 @@ func irls(Z [][]float64, y []bool, lambda float64, beta []float64, opt LogisticO
 		}
 	}
 	return iter, nil
+}
+
+// maxHalvings bounds the damping of one Newton step: 2⁻⁴⁰ of a step is
+// below any tolerance, so a step still not downhill by then is rounding.
+const maxHalvings = 40
+
+// penalizedLoss is what the fit minimises: the negative log-likelihood plus
+// λ/2 Σ β′² (the intercept spared), computed without overflow.
+func penalizedLoss(Z [][]float64, y []bool, beta []float64, lambda float64) float64 {
+	loss := 0.0
+	for i, z := range Z {
+		l := 0.0
+		for j := range z {
+			l += z[j] * beta[j]
+		}
+		// −log P(y): softplus(l) − y·l, softplus(l) = max(l, 0) + log(1 + e^−|l|)
+		loss += math.Max(l, 0) + math.Log1p(math.Exp(-math.Abs(l)))
+		if y[i] {
+			loss -= l
+		}
+	}
+	for j := 1; j < len(beta); j++ {
+		loss += lambda / 2 * beta[j] * beta[j]
+	}
+	return loss
 }
 
 func (o LogisticOptions) withDefaults() LogisticOptions {
@@ -122,6 +177,76 @@ func standardize(X [][]float64, p int) (mean, std []float64) {
 	return mean, std
 }
 
+// aliasTol is the share of a standardized feature's variance that must be
+// left once the features before it are regressed out for it to count as a
+// feature of its own: below it (R² above 1 − 1e-9) it is a copy, up to
+// rounding, and its coefficient is not estimable.
+const aliasTol = 1e-9
+
+// aliased finds the features in the span of the intercept and the
+// features before them: a Cholesky factorisation of the varying features'
+// correlation matrix, in order, leaving out each feature whose variance
+// left after the features kept before it is below aliasTol. Earlier
+// features win, so a catalog metric keeps its place beside a discovered
+// copy. One pass over the rows and p² memory: the fit's benchmark has
+// 240,000 rows, too many to keep an orthogonal basis of.
+func aliased(X [][]float64, mean, std []float64) []bool {
+	out := make([]bool, len(std))
+	var idx []int // the varying features; constant ones are ignored already
+	for j := range std {
+		if std[j] > 0 {
+			idx = append(idx, j)
+		}
+	}
+	k := len(idx)
+	C := make([][]float64, k) // Σ z zᵀ, lower triangle
+	for a := range C {
+		C[a] = make([]float64, a+1)
+	}
+	z := make([]float64, k)
+	for _, row := range X {
+		for a, j := range idx {
+			z[a] = (row[j] - mean[j]) / std[j]
+		}
+		for a, za := range z {
+			Ca := C[a]
+			for b := range Ca {
+				Ca[b] += za * z[b]
+			}
+		}
+	}
+	n := float64(len(X))
+	L := make([][]float64, k) // row a: over the features kept before a, then its diagonal
+	var kept []int
+	for a := range k {
+		l := make([]float64, len(kept), len(kept)+1)
+		for m, b := range kept {
+			v := C[a][b] / n
+			for q := range m {
+				v -= l[q] * L[b][q]
+			}
+			l[m] = v / L[b][m]
+		}
+		d := C[a][a] / n // 1, up to rounding: the feature is standardized
+		for _, v := range l {
+			d -= v * v
+		}
+		if d < aliasTol {
+			out[idx[a]] = true
+			continue
+		}
+		L[a] = append(l, math.Sqrt(d))
+		kept = append(kept, a)
+	}
+	return out
+}
+
+// free reports whether feature j enters the fit: it varies and is no
+// copy of the features before it.
+func (m LogisticModel) free(j int) bool {
+	return m.Std[j] > 0 && (m.Aliased == nil || !m.Aliased[j])
+}
+
 func constant(X [][]float64, j int) bool {
 	for _, row := range X {
 		if row[j] != X[0][j] {
@@ -136,7 +261,7 @@ func (m LogisticModel) z(x []float64) []float64 {
 	z := make([]float64, len(m.Mean)+1)
 	z[0] = 1
 	for j := range m.Mean {
-		if m.Std[j] > 0 {
+		if m.free(j) {
 			z[j+1] = (x[j] - m.Mean[j]) / m.Std[j]
 		}
 	}
@@ -160,7 +285,7 @@ func (m LogisticModel) Prob(x []float64) float64 { return sigmoid(m.Logit(x)) }
 func (m LogisticModel) RawCoef() []float64 {
 	out := make([]float64, len(m.Coef))
 	for j, c := range m.Coef {
-		if m.Std[j] > 0 {
+		if m.free(j) {
 			out[j] = c / m.Std[j]
 		}
 	}
@@ -283,7 +408,7 @@ func chooseLambda(X [][]float64, y []bool, groups []int64, seed uint64) float64 
 	X, y, groups = cvSample(X, y, groups, seed)
 	p := len(X[0])
 	mean, std := standardize(X, p)
-	std0 := LogisticModel{Mean: mean, Std: std}
+	std0 := LogisticModel{Mean: mean, Std: std, Aliased: aliased(X, mean, std)}
 	Z := make([][]float64, len(X))
 	for i, row := range X {
 		Z[i] = std0.z(row)
@@ -350,15 +475,11 @@ func cvSample(X [][]float64, y []bool, groups []int64, seed uint64) ([][]float64
 	if len(X) <= CVMaxRows {
 		return X, y, groups
 	}
-	ids := slices.Clone(groups)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
+	ids := seededOrder(rand.New(rand.NewPCG(seed, 0x5a3b)), distinct(groups))
 	rows := map[int64]int{}
 	for _, g := range groups {
 		rows[g]++
 	}
-	r := rand.New(rand.NewPCG(seed, 0x5a3b))
-	r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 	keep, n := map[int64]bool{}, 0
 	for _, id := range ids {
 		if n >= CVMaxRows {
@@ -380,11 +501,7 @@ func cvSample(X [][]float64, y []bool, groups []int64, seed uint64) ([][]float64
 // groupFolds assigns each row the fold of its group: groups are sorted,
 // shuffled by seed and dealt round-robin.
 func groupFolds(groups []int64, seed uint64) []int {
-	ids := slices.Clone(groups)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	r := rand.New(rand.NewPCG(seed, 0xf01d))
-	r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	ids := seededOrder(rand.New(rand.NewPCG(seed, 0xf01d)), distinct(groups))
 	of := make(map[int64]int, len(ids))
 	for i, id := range ids {
 		of[id] = i % CVFolds
@@ -394,6 +511,23 @@ func groupFolds(groups []int64, seed uint64) []int {
 		out[i] = of[g]
 	}
 	return out
+}
+
+// seededOrder sorts ids, so the map or row order they came in does not
+// matter, and shuffles them with r: the repeatable random order in which
+// the backtest's account split, the cross-validation folds and its sample
+// deal accounts. It returns ids, reordered in place.
+func seededOrder(r *rand.Rand, ids []int64) []int64 {
+	slices.Sort(ids)
+	r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	return ids
+}
+
+// distinct is the distinct values of ids, in a new slice.
+func distinct(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func countTrue(y []bool) int {
@@ -411,6 +545,11 @@ func countTrue(y []bool) int {
 // groups): an account seen at twelve month-ends is one piece of evidence,
 // not twelve, and the plain inverse-Hessian error would pretend otherwise.
 // X, y and groups are the rows the model was fitted on.
+//
+// A coefficient the data cannot estimate has a NaN error, never 0 (which
+// would read as infinitely precise and pass any test of evidence): that of
+// a constant or aliased feature, and every one when the information matrix
+// is singular (a fit that ran off to infinity on separated data).
 func (m LogisticModel) ClusterSE(X [][]float64, y []bool, groups []int64) []float64 {
 	d := len(m.Coef) + 1
 	beta := append([]float64{m.Intercept}, m.Coef...)
@@ -455,7 +594,11 @@ func (m LogisticModel) ClusterSE(X [][]float64, y []bool, groups []int64) []floa
 		e[k] = 1
 		col, err := choleskySolve(H, e)
 		if err != nil {
-			return make([]float64, len(m.Coef))
+			out := make([]float64, len(m.Coef))
+			for j := range out {
+				out[j] = math.NaN()
+			}
+			return out
 		}
 		A[k] = col // symmetric: column k is row k
 	}
@@ -466,6 +609,10 @@ func (m LogisticModel) ClusterSE(X [][]float64, y []bool, groups []int64) []floa
 	}
 	out := make([]float64, len(m.Coef))
 	for j := 1; j < d; j++ {
+		if !m.free(j - 1) {
+			out[j-1] = math.NaN()
+			continue
+		}
 		v := 0.0
 		for _, s := range score {
 			t := 0.0 // (A s)_j

@@ -1,8 +1,12 @@
 package scoring
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"slices"
 	"testing"
 )
 
@@ -82,5 +86,86 @@ func TestLogisticRejectsBadInput(t *testing.T) {
 		if _, err := FitLogistic(tc.X, tc.y, LogisticOptions{}); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// The training rows of the backtest fixture in which widgets_built is 100 ×
+// active_user_ratio (cmd/healthbot TestBacktestFitsDiscoveredMetrics): two
+// of its seven metric scores copy others exactly, a third all but two rows,
+// and the data nearly separate.
+// Undamped, the fit ran its intercept off to −2.5e11, the information matrix
+// went singular and ClusterSE answered 0 for every coefficient, which
+// suggestWeights read as "demonstrated". Now the copies are not estimable
+// (NaN, left out of the fit), the others keep a finite, positive error, and
+// a copy gets neither a weight nor a learned direction.
+func TestLogisticAliasedFeaturesAreNotEstimable(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("testdata/aliased_fit.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		X      [][]float64
+		Y      []bool
+		Groups []int64
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	m, err := FitLogistic(d.X, d.Y, LogisticOptions{Lambda: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{false, false, false, true, true, false, false}; !slices.Equal(m.Aliased, want) {
+		t.Fatalf("aliased %v, want %v", m.Aliased, want)
+	}
+	if math.IsNaN(m.Intercept) || math.Abs(m.Intercept) > 100 {
+		t.Fatalf("the fit ran off: intercept %g", m.Intercept)
+	}
+	se := m.ClusterSE(d.X, d.Y, d.Groups)
+	for j, s := range se {
+		switch {
+		case m.Aliased[j] && !math.IsNaN(s):
+			t.Errorf("feature %d is a copy: SE %g, want NaN (not estimable)", j, s)
+		case !m.Aliased[j] && !(s > 0 && !math.IsInf(s, 0)):
+			t.Errorf("feature %d: SE %g, want finite and positive", j, s)
+		}
+		if m.Aliased[j] && m.Coef[j] != 0 {
+			t.Errorf("feature %d is a copy but has coefficient %g", j, m.Coef[j])
+		}
+	}
+	metrics := make([]Metric, len(se))
+	for j := range metrics {
+		metrics[j] = Metric{Key: fmt.Sprintf("m%d", j), Origin: OriginDiscovered}
+	}
+	uni := make([]univariateEvidence, len(metrics))
+	for j := range uni {
+		uni[j] = univariateEvidence{AUC: 0.1, Z: -10} // strong on its own: the copies must still not be weighed
+	}
+	ws, _ := suggestWeights(m, se, uni, metrics, Scorecard{}, nil)
+	for j, w := range ws {
+		if m.Aliased[j] && (!w.NotEstimable || w.SE != 0 || w.Suggested != 0 || w.DirectionFrom == DirectionLearned) {
+			t.Errorf("%s: %+v, want not estimable, weight 0, no learned direction", w.Metric, w)
+		}
+		if !m.Aliased[j] && (w.NotEstimable || w.SE <= 0) {
+			t.Errorf("%s: %+v, want an estimated SE", w.Metric, w)
+		}
+	}
+}
+
+// A feature is aliased when it is a linear combination of the intercept
+// and the features before it (a mean of two metrics, a rescaled copy), not
+// only an exact copy; one that merely correlates strongly is kept.
+func TestAliasedFindsLinearCombinations(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 9))
+	X := make([][]float64, 200)
+	for i := range X {
+		u, v := 100*r.Float64(), 100*r.Float64()
+		X[i] = []float64{u, v, (u + v) / 2, 3*u - 2, u + r.NormFloat64(), 7}
+	}
+	mean, std := standardize(X, 6)
+	if got, want := aliased(X, mean, std), []bool{false, false, true, true, false, false}; !slices.Equal(got, want) {
+		t.Fatalf("aliased %v, want %v (the constant last column is ignored, not aliased)", got, want)
 	}
 }

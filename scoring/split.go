@@ -99,8 +99,7 @@ func accountSplit(ex []Example, opt BacktestOptions) split {
 	r := rand.New(rand.NewPCG(opt.Seed, 0xacc0))
 	held := map[int64]bool{}
 	for _, ids := range strata {
-		slices.Sort(ids)
-		r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		seededOrder(r, ids)
 		k := int(math.Round(opt.HoldoutShare * float64(len(ids))))
 		if len(ids) >= 2 {
 			k = max(1, min(k, len(ids)-1))

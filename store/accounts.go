@@ -10,20 +10,12 @@ import (
 
 // Account returns one account by id, or ErrNotFound.
 func (s *Store) Account(ctx context.Context, id int64) (scoring.Account, error) {
-	row, err := s.q.GetAccount(ctx, id)
-	if err != nil {
-		return scoring.Account{}, notFound(err)
-	}
-	return accountFromRow(row), nil
+	return one(accountFromRow)(s.q.GetAccount(ctx, id))
 }
 
 // AccountByExternalID returns one account by its external id, or ErrNotFound.
 func (s *Store) AccountByExternalID(ctx context.Context, externalID string) (scoring.Account, error) {
-	row, err := s.q.GetAccountByExternalID(ctx, externalID)
-	if err != nil {
-		return scoring.Account{}, notFound(err)
-	}
-	return accountFromRow(row), nil
+	return one(accountFromRow)(s.q.GetAccountByExternalID(ctx, externalID))
 }
 
 // Accounts lists every account with its owner, ordered by name.

@@ -132,24 +132,12 @@ func (s *Store) SetAlertMessages(ctx context.Context, id int64, channelID, ts, d
 
 // Alert returns one alert, or ErrNotFound.
 func (s *Store) Alert(ctx context.Context, id int64) (AlertRecord, error) {
-	r, err := s.q.GetAlert(ctx, id)
-	if err != nil {
-		return AlertRecord{}, notFound(err)
-	}
-	return alertFromRow(r), nil
+	return one(alertFromRow)(s.q.GetAlert(ctx, id))
 }
 
 // LiveAlerts lists live alerts, newest first.
 func (s *Store) LiveAlerts(ctx context.Context, limit int) ([]AlertRecord, error) {
-	rows, err := s.q.ListLiveAlerts(ctx, int32(limit))
-	if err != nil {
-		return nil, fmt.Errorf("live alerts: %w", err)
-	}
-	out := make([]AlertRecord, len(rows))
-	for i, r := range rows {
-		out[i] = alertFromRow(r)
-	}
-	return out, nil
+	return all(alertFromRow, "live alerts")(s.q.ListLiveAlerts(ctx, int32(limit)))
 }
 
 func alertFromRow(r db.Alert) AlertRecord {

@@ -10,42 +10,22 @@ import (
 
 // CSMBySlackID returns the CSM with that Slack user id, or ErrNotFound.
 func (s *Store) CSMBySlackID(ctx context.Context, slackID string) (scoring.CSM, error) {
-	row, err := s.q.GetCSMBySlackID(ctx, &slackID)
-	if err != nil {
-		return scoring.CSM{}, notFound(err)
-	}
-	return csmFromRow(row), nil
+	return one(csmFromRow)(s.q.GetCSMBySlackID(ctx, &slackID))
 }
 
 // CSMByID returns one CSM, or ErrNotFound.
 func (s *Store) CSMByID(ctx context.Context, id int64) (scoring.CSM, error) {
-	row, err := s.q.GetCSM(ctx, id)
-	if err != nil {
-		return scoring.CSM{}, notFound(err)
-	}
-	return csmFromRow(row), nil
+	return one(csmFromRow)(s.q.GetCSM(ctx, id))
 }
 
 // CSMByEmail returns the CSM with that email (case-insensitive), or ErrNotFound.
 func (s *Store) CSMByEmail(ctx context.Context, email string) (scoring.CSM, error) {
-	row, err := s.q.GetCSMByEmail(ctx, email)
-	if err != nil {
-		return scoring.CSM{}, notFound(err)
-	}
-	return csmFromRow(row), nil
+	return one(csmFromRow)(s.q.GetCSMByEmail(ctx, email))
 }
 
 // CSMs lists every CSM.
 func (s *Store) CSMs(ctx context.Context) ([]scoring.CSM, error) {
-	rows, err := s.q.ListCSMs(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list csms: %w", err)
-	}
-	out := make([]scoring.CSM, len(rows))
-	for i, r := range rows {
-		out[i] = csmFromRow(r)
-	}
-	return out, nil
+	return all(csmFromRow, "list csms")(s.q.ListCSMs(ctx))
 }
 
 // EnsureCSM finds or creates the CSM for an email and/or Slack id and returns

@@ -110,34 +110,18 @@ func (s *Store) SetScorecardVersionMessage(ctx context.Context, id int64, channe
 
 // ScorecardVersion returns version id, or ErrNotFound.
 func (s *Store) ScorecardVersion(ctx context.Context, id int64) (ScorecardVersion, error) {
-	row, err := s.q.GetScorecardVersion(ctx, id)
-	if err != nil {
-		return ScorecardVersion{}, notFound(err)
-	}
-	return versionOf(row), nil
+	return one(versionOf)(s.q.GetScorecardVersion(ctx, id))
 }
 
 // LatestApprovedScorecardVersion is the version approved last, or
 // ErrNotFound when none was.
 func (s *Store) LatestApprovedScorecardVersion(ctx context.Context) (ScorecardVersion, error) {
-	row, err := s.q.LatestApprovedScorecardVersion(ctx)
-	if err != nil {
-		return ScorecardVersion{}, notFound(err)
-	}
-	return versionOf(row), nil
+	return one(versionOf)(s.q.LatestApprovedScorecardVersion(ctx))
 }
 
 // ScorecardVersions lists the newest max versions, newest first.
 func (s *Store) ScorecardVersions(ctx context.Context, max int) ([]ScorecardVersion, error) {
-	rows, err := s.q.ListScorecardVersions(ctx, int32(max))
-	if err != nil {
-		return nil, fmt.Errorf("list scorecard versions: %w", err)
-	}
-	out := make([]ScorecardVersion, len(rows))
-	for i, r := range rows {
-		out[i] = versionOf(r)
-	}
-	return out, nil
+	return all(versionOf, "list scorecard versions")(s.q.ListScorecardVersions(ctx, int32(max)))
 }
 
 func versionOf(r db.ScorecardVersion) ScorecardVersion {

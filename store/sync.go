@@ -46,21 +46,40 @@ func (s *Store) ClaimSync(ctx context.Context, source, instance string, now time
 	return cursor, nil
 }
 
-// ResetSyncCursor forgets source's cursor (a --full sync); the lease holder only.
+// ResetSyncCursor forgets source's cursor (a --full sync); the lease holder
+// only: a run that lost its lease gets an ECONFLICT error.
 func (s *Store) ResetSyncCursor(ctx context.Context, source, instance string) error {
-	return s.q.ResetSyncCursor(ctx, db.ResetSyncCursorParams{Name: source, Instance: instance})
+	n, err := s.q.ResetSyncCursor(ctx, db.ResetSyncCursorParams{Name: source, Instance: instance})
+	if err != nil {
+		return fmt.Errorf("reset sync cursor %s: %w", source, err)
+	}
+	if n == 0 {
+		return leaseLost(source, "the cursor was not reset")
+	}
+	return nil
+}
+
+// leaseLost is the error of a run whose lease another run has taken over
+// (it went longer than the lease without writing a page): what it did
+// after that is not recorded, and it must say so rather than "finish".
+func leaseLost(source, what string) error {
+	return healthbot.Errorf(healthbot.ECONFLICT, "sync %s: this run no longer holds the source (its lease expired); %s", source, what)
 }
 
 // FinishSync releases source's lease and records the run's summary, or its
-// error (the summary of the last good run is kept).
+// error (the summary of the last good run is kept). A run that lost its
+// lease records nothing and gets an ECONFLICT error.
 func (s *Store) FinishSync(ctx context.Context, source, instance string, now time.Time, summary string, runErr error) error {
 	msg := ""
 	if runErr != nil {
 		msg = runErr.Error()
 	}
-	err := s.q.FinishSyncSource(ctx, db.FinishSyncSourceParams{Name: source, Instance: instance, Now: now, Summary: summary, Error: msg})
+	n, err := s.q.FinishSyncSource(ctx, db.FinishSyncSourceParams{Name: source, Instance: instance, Now: now, Summary: summary, Error: msg})
 	if err != nil {
 		return fmt.Errorf("finish sync %s: %w", source, err)
+	}
+	if n == 0 {
+		return leaseLost(source, "its result was not recorded")
 	}
 	return nil
 }
@@ -113,7 +132,7 @@ func (s *Store) WriteSyncPage(ctx context.Context, source, instance string, now 
 			return fmt.Errorf("advance cursor: %w", err)
 		}
 		if n == 0 {
-			return fmt.Errorf("sync %s: this run no longer holds the source (its lease expired); nothing written for this page", source)
+			return leaseLost(source, "nothing written for this page")
 		}
 		if len(p.Accounts) > 0 {
 			if res.Accounts, err = tx.ImportAccounts(ctx, &rowSlice[AccountRow]{rows: p.Accounts, fields: p.AccountFields, insertOnly: p.InsertOnly}); err != nil {

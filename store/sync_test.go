@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
 )
@@ -75,4 +76,34 @@ func trimZones(states []store.SyncState) []store.SyncState {
 		s.LastStarted, s.LastFinished, s.LastOK = s.LastStarted.UTC(), s.LastFinished.UTC(), s.LastOK.UTC()
 	}
 	return states
+}
+
+// A run whose lease another run took over must hear so when it resets its
+// cursor or finishes: both were :exec, so a run that lost its lease
+// "finished" without noticing and its summary was never recorded.
+func TestSyncLeaseLossIsAnError(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storetest.Store(t)
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	_, err := s.ClaimSync(ctx, "hubspot", "bot-a", now, time.Minute)
+	require.NoError(t, err)
+	later := now.Add(2 * time.Minute) // bot-a went past its lease
+	_, err = s.ClaimSync(ctx, "hubspot", "bot-b", later, time.Minute)
+	require.NoError(t, err, "bot-b takes the expired lease over")
+
+	err = s.ResetSyncCursor(ctx, "hubspot", "bot-a")
+	require.Equal(t, healthbot.ECONFLICT, healthbot.ErrorCode(err), "%v", err)
+	err = s.FinishSync(ctx, "hubspot", "bot-a", later, "hubspot: 3 read", nil)
+	require.Equal(t, healthbot.ECONFLICT, healthbot.ErrorCode(err), "%v", err)
+	require.ErrorContains(t, err, "no longer holds the source")
+
+	states, err := s.SyncStates(ctx)
+	require.NoError(t, err)
+	require.Len(t, states, 1)
+	require.Equal(t, "bot-b", states[0].RunBy, "bot-a's finish released nothing")
+	require.Empty(t, states[0].LastSummary, "bot-a's result was not recorded")
+
+	require.NoError(t, s.ResetSyncCursor(ctx, "hubspot", "bot-b"))
+	require.NoError(t, s.FinishSync(ctx, "hubspot", "bot-b", later, "hubspot: 1 read", nil), "the holder finishes")
 }

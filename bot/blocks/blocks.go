@@ -43,55 +43,42 @@ const (
 )
 
 // BandEmoji is the colour dot of a band; ⚪ for not enough data or unscored.
-func BandEmoji(b scoring.Band) string {
-	switch b {
-	case scoring.BandGreen:
-		return "🟢"
-	case scoring.BandYellow:
-		return "🟡"
-	case scoring.BandRed:
-		return "🔴"
-	}
-	return "⚪"
-}
+func BandEmoji(b scoring.Band) string { emoji, _ := bandLook(b); return emoji }
 
 // BandName is a band in words.
-func BandName(b scoring.Band) string {
+func BandName(b scoring.Band) string { _, name := bandLook(b); return name }
+
+// bandLook is a band's dot and name, side by side so that a band added to
+// one is added to the other.
+func bandLook(b scoring.Band) (emoji, name string) {
 	switch b {
 	case scoring.BandGreen:
-		return "Green"
+		return "🟢", "Green"
 	case scoring.BandYellow:
-		return "Yellow"
+		return "🟡", "Yellow"
 	case scoring.BandRed:
-		return "Red"
+		return "🔴", "Red"
 	}
-	return "Not enough data"
+	return "⚪", "Not enough data"
 }
 
 // RatingEmoji marks a pulse rating.
-func RatingEmoji(r scoring.Rating) string {
-	switch r {
-	case scoring.RatingHealthy:
-		return "🙂"
-	case scoring.RatingConcerning:
-		return "😐"
-	case scoring.RatingPoor:
-		return "🙁"
-	}
-	return "❔"
-}
+func RatingEmoji(r scoring.Rating) string { emoji, _ := ratingLook(r); return emoji }
 
 // RatingName is a pulse rating in words.
-func RatingName(r scoring.Rating) string {
+func RatingName(r scoring.Rating) string { _, name := ratingLook(r); return name }
+
+// ratingLook is a pulse rating's mark and name, side by side like bandLook.
+func ratingLook(r scoring.Rating) (emoji, name string) {
 	switch r {
 	case scoring.RatingHealthy:
-		return "Healthy"
+		return "🙂", "Healthy"
 	case scoring.RatingConcerning:
-		return "Concerning"
+		return "😐", "Concerning"
 	case scoring.RatingPoor:
-		return "Poor"
+		return "🙁", "Poor"
 	}
-	return "Unknown"
+	return "❔", "Unknown"
 }
 
 // Esc escapes text for mrkdwn, so account names and notes cannot inject

@@ -361,7 +361,11 @@ func printFit(w io.Writer, f scoring.FitReport) {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  METRIC\tFAMILY\tFEATURE\tDIRECTION\tCURRENT\tFITTED\tCOEF ± SE")
 	for _, x := range f.Weights {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%.3f\t%.3f\t%+.2f ± %.2f\n", x.Metric, x.Family, featureWords(x), directionWords(x), x.Current, x.Suggested, x.Coefficient, x.SE)
+		coef := fmt.Sprintf("%+.2f ± %.2f", x.Coefficient, x.SE)
+		if x.NotEstimable {
+			coef = "not estimable"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%.3f\t%.3f\t%s\n", x.Metric, x.Family, featureWords(x), directionWords(x), x.Current, x.Suggested, coef)
 	}
 	_ = tw.Flush()
 	// The feature choices are among the notes (scoring.choiceNotes), once.

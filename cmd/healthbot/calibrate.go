@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,12 +70,7 @@ func parseCalibrateFlags(e *env, args []string) (calibrateFlags, error) {
 			return f, err
 		}
 	}
-	if f.by == "" {
-		f.by = "cli"
-		if u := strings.TrimSpace(e.getenv("USER")); u != "" {
-			f.by = "cli:" + u
-		}
-	}
+	f.by = approver(e, f.by)
 	return f, nil
 }
 
@@ -246,21 +243,14 @@ func moveCounts(changes []bandChange) string {
 		}
 		n[m]++
 	}
+	slices.SortStableFunc(order, func(a, b move) int { return n[b] - n[a] }) // ties: first seen first
 	parts := make([]string, 0, len(order))
-	for len(order) > 0 {
-		best := 0
-		for i, m := range order {
-			if n[m] > n[order[best]] {
-				best = i
-			}
-		}
-		m := order[best]
+	for _, m := range order {
 		from := bandName(m.from)
 		if m.from == "" {
 			from = "unscored"
 		}
 		parts = append(parts, fmt.Sprintf("%d %s → %s", n[m], from, bandName(m.to)))
-		order = append(order[:best], order[best+1:]...)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -289,23 +279,14 @@ func weightChanges(ws []scoring.FittedWeight) string {
 			out = append(out, wc{name, w.Current, w.Suggested})
 		}
 	}
-	for i := 1; i < len(out); i++ { // few entries: insertion sort by |change|
-		for j := i; j > 0 && absf(out[j].sug-out[j].cur) > absf(out[j-1].sug-out[j-1].cur); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.SortStableFunc(out, func(a, b wc) int { // largest |change| first; ties keep the fit's order
+		return cmp.Compare(math.Abs(b.sug-b.cur), math.Abs(a.sug-a.cur))
+	})
 	parts := make([]string, 0, len(out))
 	for _, x := range out {
 		parts = append(parts, fmt.Sprintf("%s %.2f → %.2f", x.name, x.cur, x.sug))
 	}
 	return strings.Join(parts, ", ")
-}
-
-func absf(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // printCalibration prints the dry-run diff.

@@ -217,6 +217,32 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// approver is who a decision taken on the command line is recorded as
+// (calibrate --apply, scorecards import): --by when given, else "cli:$USER",
+// else "cli".
+func approver(e *env, by string) string {
+	if by != "" {
+		return by
+	}
+	if u := strings.TrimSpace(e.getenv("USER")); u != "" {
+		return "cli:" + u
+	}
+	return "cli"
+}
+
+// parseOnlyFlags is parseFlags for a command that takes flags and no
+// arguments: any argument left is a usage error. Fifteen commands spelled
+// these six lines out each.
+func parseOnlyFlags(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
 func newLogger(w io.Writer, cfg Config) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))

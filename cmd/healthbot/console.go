@@ -21,11 +21,8 @@ func consoleCommand() command {
 			as := fs.String("as", "", "the user you type as: a Slack user id (U123…) or a CSM's email")
 			textCharts := fs.Bool("text-charts", false, "draw score history as a text sparkline (as HEALTHBOT_CHARTS=text does)")
 			write := fs.Bool("write", false, "let the console write (link --as to its CSM, record who you are); read-only without it")
-			if err := parseFlags(fs, args); err != nil {
+			if err := parseOnlyFlags(fs, args); err != nil {
 				return err
-			}
-			if fs.NArg() > 0 {
-				return usagef("unexpected argument %q", fs.Arg(0))
 			}
 			pool, err := openDB(ctx, e, false)
 			if err != nil {

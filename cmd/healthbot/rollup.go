@@ -21,11 +21,8 @@ func rollupCommand() command {
 			window := fs.Int("window", 28, "days of events each as-of day summarises")
 			features := fs.String("key-features", strings.Join(e.cfg.KeyFeatures, ","),
 				"comma-separated track event names for key_feature_adoption (default HEALTHBOT_KEY_FEATURES)")
-			if err := parseFlags(fs, args); err != nil {
+			if err := parseOnlyFlags(fs, args); err != nil {
 				return err
-			}
-			if fs.NArg() > 0 {
-				return usagef("unexpected argument %q", fs.Arg(0))
 			}
 			opts := store.RollupOptions{AsOf: time.Now().UTC(), Days: *days, WindowDays: *window, KeyFeatures: splitList(*features)}
 			if *asOf != "" {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -63,14 +62,7 @@ func runScorecards(ctx context.Context, e *env, args []string) error {
 	case "export":
 		return exportScorecards(ctx, e, st, file)
 	default:
-		who := *by
-		if who == "" {
-			who = "cli"
-			if u := strings.TrimSpace(e.getenv("USER")); u != "" {
-				who = "cli:" + u
-			}
-		}
-		return importScorecards(ctx, e, st, file, who)
+		return importScorecards(ctx, e, st, file, approver(e, *by))
 	}
 }
 
@@ -119,8 +111,8 @@ func importScorecards(ctx context.Context, e *env, st *store.Store, file, who st
 	if err != nil {
 		return fmt.Errorf("scorecards: %w", err)
 	}
-	if _, err := app.ScorecardsFile(file); err != nil {
-		return errors.New(strings.Replace(err.Error(), "nothing was scored", "nothing was imported", 1))
+	if _, err := scoring.ParseScorecards(data); err != nil { // the bytes stored, read once
+		return fmt.Errorf("scorecard file %s is not valid; nothing was imported:\n  %s", file, strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	}
 	v, err := st.InsertScorecardVersion(ctx, store.NewScorecardVersion{
 		YAML: string(data), Source: "import " + filepath.Base(file), Status: store.VersionApproved, DecidedBy: who,

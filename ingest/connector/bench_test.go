@@ -102,6 +102,20 @@ func benchWarehouse(b *testing.B, csvPath string) string {
 	return dsn
 }
 
+// benchValue is a value in the metric's valid range (ingest/valid), which
+// the CSV reader and the SQL source both check: an active-user ratio of
+// 0–1, an NPS of −100–100. The generator used to send 0–999.99 for all,
+// so both halves of the benchmark refused the file.
+func benchValue(rng *rand.Rand, metric string) float64 {
+	switch metric {
+	case "active_user_ratio":
+		return float64(rng.IntN(101)) / 100
+	case "nps":
+		return float64(rng.IntN(201) - 100)
+	}
+	return float64(rng.IntN(100000)) / 100
+}
+
 // writeBenchCSV writes benchRows daily observations, every account and
 // metric day after day, as a nightly export would.
 func writeBenchCSV(b *testing.B, path string) {
@@ -123,7 +137,7 @@ func writeBenchCSV(b *testing.B, path string) {
 		line = append(line, ',')
 		line = start.AddDate(0, 0, day).AppendFormat(line, time.RFC3339)
 		line = append(line, ',')
-		line = strconv.AppendFloat(line, float64(rng.IntN(100000))/100, 'f', -1, 64)
+		line = strconv.AppendFloat(line, benchValue(rng, benchMetrics[m]), 'f', -1, 64)
 		line = append(line, ",product\n"...)
 		_, err = w.Write(line)
 		require.NoError(b, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -94,6 +95,10 @@ func SQLSourceName(query string) string { return "sql:" + query }
 type SQLSource struct {
 	Q       SQLQuery
 	Connect func(ctx context.Context, dsn string) (*pgx.Conn, error) // nil: pgx.Connect
+	// Kinds are the value ranges of signals of a known kind, checked as
+	// the REST and CSV intake check them (ingest/valid); nil: the built-in
+	// catalog's.
+	Kinds valid.Kinds
 
 	conn              *pgx.Conn
 	rows              pgx.Rows
@@ -126,13 +131,17 @@ func (s *SQLSource) Fetch(ctx context.Context, cursor string) (Page, error) {
 	if pageRows == 0 {
 		pageRows = 50_000
 	}
+	if s.Kinds == nil {
+		s.Kinds = valid.BuiltinKinds()
+	}
 	p := Page{Signals: make([]store.SignalRow, 0, min(pageRows, 4096))}
-	for len(p.Signals) < pageRows && s.rows.Next() {
+	var bad []store.RowError
+	for n := 0; n < pageRows && len(bad) <= store.MaxRowErrors && s.rows.Next(); n++ {
 		s.line++
-		row, err := s.row()
-		if err != nil {
-			s.Close()
-			return Page{}, fmt.Errorf("row %d: %w; nothing written for this page", s.line, err)
+		row, column, problem := s.row()
+		if problem != "" {
+			bad = append(bad, store.RowError{Line: s.line, Column: column, Problem: problem})
+			continue
 		}
 		if row.ObservedAt.Before(s.latest) {
 			s.ordered = false
@@ -140,6 +149,10 @@ func (s *SQLSource) Fetch(ctx context.Context, cursor string) (Page, error) {
 			s.latest = row.ObservedAt
 		}
 		p.Signals = append(p.Signals, row)
+	}
+	if len(bad) > 0 {
+		s.Close()
+		return Page{}, badRows(bad)
 	}
 	p.Read = int64(len(p.Signals))
 	if len(p.Signals) == pageRows {
@@ -223,31 +236,68 @@ func (s *SQLSource) columns() error {
 	return nil
 }
 
-// row scans and checks the current row.
-func (s *SQLSource) row() (store.SignalRow, error) {
+// row scans and checks the current row; a bad one has the column at fault
+// and its problem.
+func (s *SQLSource) row() (row store.SignalRow, column, problem string) {
 	s.accountV, s.metricV, s.source, s.value = nil, nil, nil, nil
 	s.observedAt = time.Time{}
 	if err := s.rows.Scan(s.scan...); err != nil {
-		return store.SignalRow{}, fmt.Errorf("%v (cast columns in the query: account::text, metric::text, observed_at::timestamptz, value::float8)", err)
+		return row, "", fmt.Sprintf("%v (cast columns in the query: account::text, metric::text, observed_at::timestamptz, value::float8)", err)
 	}
 	switch {
 	case s.accountV == nil || *s.accountV == "":
-		return store.SignalRow{}, errors.New("account is empty")
+		return row, "account", "is empty"
 	case s.metricV == nil || *s.metricV == "":
-		return store.SignalRow{}, errors.New("metric is empty")
+		return row, "metric", "is empty"
 	case s.observedAt.IsZero():
-		return store.SignalRow{}, errors.New("observed_at is null")
+		return row, "observed_at", "is null"
 	case s.value == nil:
-		return store.SignalRow{}, errors.New("value is null")
+		return row, "value", "is null"
 	case math.IsNaN(*s.value) || math.IsInf(*s.value, 0):
-		return store.SignalRow{}, fmt.Errorf("value is %v, not a finite number", *s.value)
+		return row, "value", fmt.Sprintf("is %v, not a finite number", *s.value)
+	}
+	if p := s.Kinds.SignalValue(*s.metricV, *s.value); p != "" {
+		return row, "value", fmt.Sprintf("%v %s", *s.value, p)
 	}
 	src := ""
 	if s.source != nil {
 		src = *s.source
 	}
-	return store.SignalRow{Line: s.line, Account: *s.accountV, Metric: *s.metricV, ObservedAt: s.observedAt, Value: *s.value, Source: src}, nil
+	return store.SignalRow{Line: s.line, Account: *s.accountV, Metric: *s.metricV, ObservedAt: s.observedAt, Value: *s.value, Source: src}, "", ""
 }
+
+// badRows is the error of a page with bad rows: the page is not written
+// (the cursor stays before it) and every bad row is named by its place in
+// the query's order, as a CSV import names a file's lines. It wraps the
+// rows as a *store.ImportError.
+func badRows(bad []store.RowError) error {
+	ie := &store.ImportError{Code: store.CodeBadRows, Rows: bad}
+	if len(bad) > store.MaxRowErrors {
+		ie.Rows, ie.More = bad[:store.MaxRowErrors], true
+	}
+	parts := make([]string, len(ie.Rows))
+	for i, r := range ie.Rows {
+		parts[i] = fmt.Sprintf("row %d: %s %s", r.Line, r.Column, r.Problem)
+		if r.Column == "" {
+			parts[i] = fmt.Sprintf("row %d: %s", r.Line, r.Problem)
+		}
+	}
+	more := ""
+	if ie.More {
+		more = " and more"
+	}
+	return &badPage{rows: ie, msg: strings.Join(parts, ", ") + more + "; nothing written for this page"}
+}
+
+// badPage says in one line what is wrong with a page's rows; the rows
+// themselves are its *store.ImportError.
+type badPage struct {
+	rows *store.ImportError
+	msg  string
+}
+
+func (e *badPage) Error() string { return e.msg }
+func (e *badPage) Unwrap() error { return e.rows }
 
 // Close ends the query and the connection; Fetch calls it at the end.
 func (s *SQLSource) Close() {

@@ -22,7 +22,7 @@ func usageWarehouse(t *testing.T) string {
 	execOn(t, dsn,
 		`CREATE TABLE daily_usage (customer text, metric text, day date, v numeric)`,
 		`INSERT INTO daily_usage
-		 SELECT c, m, date '2025-12-01' + d, d * 10 + length(c)
+		 SELECT c, m, date '2025-12-01' + d, CASE m WHEN 'active_user_ratio' THEN (d * 10 + length(c)) / 100.0 ELSE d * 10 + length(c) END
 		 FROM unnest(ARRAY['acme', 'globex', 'initech', 'stranger']) c,
 		      unnest(ARRAY['active_user_ratio', 'seats_used']) m, generate_series(0, 4) d`)
 	return dsn
@@ -98,6 +98,29 @@ func TestSQLSourceResumesAfterABadRow(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(40), sum.Signals.Unchanged, "idempotent: a full rerun changes nothing")
 	require.Empty(t, w.state(t, "sql:usage").LastError)
+}
+
+// The SQL source checks values against their kind's range as the REST and
+// CSV intake do (ingest/valid): an active-user ratio of 85 (a percentage
+// sent as a ratio) or a negative seat count fails its page, naming every
+// bad row of it; it used to be stored as it came.
+func TestSQLSourceChecksValueRanges(t *testing.T) {
+	t.Parallel()
+	w := newSyncWorld(t)
+	w.accounts(t, "acme", "globex", "initech", "stranger")
+	dsn := usageWarehouse(t)
+	execOn(t, dsn, `UPDATE daily_usage SET v = 85 WHERE customer = 'acme' AND day = '2025-12-03' AND metric = 'active_user_ratio'`,
+		`UPDATE daily_usage SET v = -2 WHERE customer = 'globex' AND day = '2025-12-03' AND metric = 'seats_used'`)
+
+	_, err := w.run(t, usageSource(dsn, 8), false)
+	require.ErrorContains(t, err, "sync sql:usage: row 17: value 85 must be between 0 and 1 for a ratio (active_user_ratio), row 20: value -2 ")
+	require.ErrorContains(t, err, "; nothing written for this page")
+	var ie *store.ImportError
+	require.ErrorAs(t, err, &ie)
+	require.Equal(t, []int64{17, 20}, []int64{ie.Rows[0].Line, ie.Rows[1].Line})
+	require.Len(t, ie.Rows, 2)
+	require.Equal(t, 16, w.count(t, `SELECT count(*) FROM signal`), "the two pages before the bad one are kept")
+	require.Equal(t, "2025-12-02T00:00:00Z", w.state(t, "sql:usage").Cursor)
 }
 
 func TestSQLSourceErrorsNameTheProblem(t *testing.T) {

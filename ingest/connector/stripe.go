@@ -37,6 +37,12 @@ type StripeSource struct {
 	cfg     StripeConfig
 	client  *stripe.Client
 	changed []string // events pass: the changed customers, by id, read once per run
+	// complete holds the accounts (by key) this run has read whole: a page
+	// reads every customer of its accounts (siblings), so when another of
+	// them comes up on a later page there is nothing left to read. Without
+	// it each page re-searched the account and re-read every customer's
+	// subscriptions and invoices, once per customer the account has.
+	complete map[string]bool
 }
 
 // NewStripeSource builds the source. stripe-go's own retries are off: the
@@ -115,19 +121,41 @@ func (s *StripeSource) fetchFull(ctx context.Context, c stripeCursor) (Page, err
 }
 
 // mapPage completes a page's customers (their accounts' other customers,
-// subscriptions, invoices) and maps them.
+// subscriptions, invoices) and maps them. A customer whose account this
+// run has read whole already is counted as read and left out.
 func (s *StripeSource) mapPage(ctx context.Context, page []StripeCustomer) (Page, error) {
-	siblings, err := s.siblings(ctx, page)
+	todo := make([]StripeCustomer, 0, len(page))
+	var done []string
+	for _, c := range page {
+		key, how := stripeAccountMatch(c.Customer, s.cfg.Match)
+		switch {
+		case how != MatchMetadata && how != MatchDomain: // its own account: nothing to share
+		case s.complete[key]:
+			continue
+		default:
+			done = append(done, key)
+		}
+		todo = append(todo, c)
+	}
+	siblings, err := s.siblings(ctx, todo)
 	if err != nil {
 		return Page{}, err
 	}
-	all := append(page[:len(page):len(page)], siblings...)
+	all := append(todo[:len(todo):len(todo)], siblings...)
 	for i := range all {
 		if err := s.details(ctx, &all[i]); err != nil {
 			return Page{}, err
 		}
 	}
-	return MapStripe(all, s.cfg.Match, s.cfg.Now()), nil
+	p := MapStripe(all, s.cfg.Match, s.cfg.Now())
+	p.Read += int64(len(page) - len(todo))
+	if s.complete == nil {
+		s.complete = map[string]bool{}
+	}
+	for _, key := range done {
+		s.complete[key] = true
+	}
+	return p, nil
 }
 
 // siblings finds, with Stripe's customer search, the other customers of

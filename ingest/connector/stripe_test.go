@@ -214,9 +214,10 @@ func TestStripeSyncResumesFromItsCursor(t *testing.T) {
 }
 
 // TestStripeSyncAddsUpAnAccountsCustomersAcrossPages: two customers of
-// acme.io are listed on two pages; each page finds the other with the
-// customer search, so the account's MRR is both subscriptions' whichever
-// page is written last.
+// acme.io are listed on two pages; the first page finds the other with the
+// customer search, so the account's MRR is both subscriptions'. The second
+// page has nothing left to read: the account was read whole (it used to
+// search again and re-read both customers' subscriptions and invoices).
 func TestStripeSyncAddsUpAnAccountsCustomersAcrossPages(t *testing.T) {
 	t.Parallel()
 	w := newSyncWorld(t)
@@ -250,7 +251,14 @@ func TestStripeSyncAddsUpAnAccountsCustomersAcrossPages(t *testing.T) {
 	src := NewStripeSource(StripeConfig{APIKey: "sk_test_123", APIURL: apiURL, PageSize: 1, Now: w.clock.Now})
 	sum, err := w.run(t, src, false)
 	require.NoError(t, err)
-	require.Equal(t, []string{`email~"@acme.io"`, `email~"@acme.io"`}, searches)
+	require.Equal(t, []string{`email~"@acme.io"`}, searches, "one search per account and run")
+	subs := 0
+	for _, path := range proxy.seen() {
+		if path == "/v1/subscriptions" {
+			subs++
+		}
+	}
+	require.Equal(t, 2, subs, "each customer's subscriptions are read once")
 	require.Equal(t, int64(2), sum.Read, "siblings are not counted as read")
 	var mrr float64
 	var seats int

@@ -68,7 +68,7 @@ func (q *Queries) ClaimSyncSource(ctx context.Context, arg ClaimSyncSourceParams
 	return cursor, err
 }
 
-const finishSyncSource = `-- name: FinishSyncSource :exec
+const finishSyncSource = `-- name: FinishSyncSource :execrows
 UPDATE sync_source SET run_by = '', run_at = NULL, last_finished = $1::timestamptz,
     last_ok = CASE WHEN $2::text = '' THEN $1::timestamptz ELSE last_ok END,
     last_summary = CASE WHEN $2::text = '' THEN $3::text ELSE last_summary END,
@@ -84,16 +84,20 @@ type FinishSyncSourceParams struct {
 	Instance string
 }
 
-// Ends a run: releases the lease and records its summary or error.
-func (q *Queries) FinishSyncSource(ctx context.Context, arg FinishSyncSourceParams) error {
-	_, err := q.db.Exec(ctx, finishSyncSource,
+// Ends a run: releases the lease and records its summary or error; 0 rows
+// when the run lost its lease (another run holds the source).
+func (q *Queries) FinishSyncSource(ctx context.Context, arg FinishSyncSourceParams) (int64, error) {
+	result, err := q.db.Exec(ctx, finishSyncSource,
 		arg.Now,
 		arg.Error,
 		arg.Summary,
 		arg.Name,
 		arg.Instance,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const insertSyncedRenewal = `-- name: InsertSyncedRenewal :execrows
@@ -181,7 +185,7 @@ func (q *Queries) MoveRenewalDate(ctx context.Context, arg MoveRenewalDateParams
 	return result.RowsAffected(), nil
 }
 
-const resetSyncCursor = `-- name: ResetSyncCursor :exec
+const resetSyncCursor = `-- name: ResetSyncCursor :execrows
 UPDATE sync_source SET cursor = '' WHERE name = $1 AND run_by = $2
 `
 
@@ -190,9 +194,13 @@ type ResetSyncCursorParams struct {
 	Instance string
 }
 
-func (q *Queries) ResetSyncCursor(ctx context.Context, arg ResetSyncCursorParams) error {
-	_, err := q.db.Exec(ctx, resetSyncCursor, arg.Name, arg.Instance)
-	return err
+// Forgets the cursor (a --full sync); 0 rows when the run lost its lease.
+func (q *Queries) ResetSyncCursor(ctx context.Context, arg ResetSyncCursorParams) (int64, error) {
+	result, err := q.db.Exec(ctx, resetSyncCursor, arg.Name, arg.Instance)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const syncRenewalAccount = `-- name: SyncRenewalAccount :one

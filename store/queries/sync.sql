@@ -13,15 +13,17 @@ RETURNING cursor;
 UPDATE sync_source SET cursor = sqlc.arg(cursor), run_at = sqlc.arg(now)::timestamptz
 WHERE name = sqlc.arg(name) AND run_by = sqlc.arg(instance);
 
--- name: FinishSyncSource :exec
--- Ends a run: releases the lease and records its summary or error.
+-- name: FinishSyncSource :execrows
+-- Ends a run: releases the lease and records its summary or error; 0 rows
+-- when the run lost its lease (another run holds the source).
 UPDATE sync_source SET run_by = '', run_at = NULL, last_finished = sqlc.arg(now)::timestamptz,
     last_ok = CASE WHEN sqlc.arg(error)::text = '' THEN sqlc.arg(now)::timestamptz ELSE last_ok END,
     last_summary = CASE WHEN sqlc.arg(error)::text = '' THEN sqlc.arg(summary)::text ELSE last_summary END,
     last_error = sqlc.arg(error)::text
 WHERE name = sqlc.arg(name) AND run_by = sqlc.arg(instance);
 
--- name: ResetSyncCursor :exec
+-- name: ResetSyncCursor :execrows
+-- Forgets the cursor (a --full sync); 0 rows when the run lost its lease.
 UPDATE sync_source SET cursor = '' WHERE name = sqlc.arg(name) AND run_by = sqlc.arg(instance);
 
 -- name: ListSyncSources :many
