@@ -17,7 +17,6 @@ import (
 	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
-	"github.com/healthbot/healthbot/store/storetest"
 )
 
 // seedMiscalibrated writes a portfolio whose churners decline before they
@@ -83,14 +82,10 @@ func clamp01(x float64) float64 { return min(1, max(0, x)) }
 
 func TestCalibrateDryRunThenApply(t *testing.T) {
 	t.Parallel()
-	url := storetest.SchemaURL(t)
-	pool, err := store.Open(context.Background(), url)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
+	p := emptyPortfolio(t)
 	asOf := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	seedMiscalibrated(t, pool, asOf)
-	p := &scoringPortfolio{url: url, pool: pool}
-	st := store.New(pool)
+	seedMiscalibrated(t, p.pool, asOf)
+	st := store.New(p.pool)
 
 	code, out, errOut := p.run(t, nil, "calibrate", "--as-of", "2026-11-30")
 	require.Equal(t, 0, code, errOut)
@@ -127,11 +122,7 @@ func TestCalibrateDryRunThenApply(t *testing.T) {
 
 func TestScorecardsExportImportRoundTrip(t *testing.T) {
 	t.Parallel()
-	url := storetest.SchemaURL(t)
-	pool, err := store.Open(context.Background(), url)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	p := &scoringPortfolio{url: url, pool: pool}
+	p := emptyPortfolio(t)
 
 	code, out, errOut := p.run(t, nil, "scorecards", "list")
 	require.Equal(t, 0, code, errOut)

@@ -9,22 +9,12 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/healthbot/healthbot/store"
-	"github.com/healthbot/healthbot/store/storetest"
 )
 
-func TestDemoScoresShowsCardsAndBacktest(t *testing.T) {
-	t.Parallel()
-	p := &scoringPortfolio{url: storetest.SchemaURL(t)}
-	var err error
-	p.pool, err = store.Open(context.Background(), p.url)
-	require.NoError(t, err)
-	t.Cleanup(p.pool.Close)
-
-	code, out, errOut := p.run(t, nil, "demo", "--accounts", "40", "--seed", "7", "--as-of", "2026-06-30")
-	require.Equal(t, 0, code, errOut)
-
+// checkDemoScoresCardsAndBacktest checks the scores, alerts, CSM week and
+// digest the demo of demoArgs stored on p and reported (out); it runs in
+// TestDemoOnAFreshDatabase.
+func checkDemoScoresCardsAndBacktest(t *testing.T, p *scoringPortfolio, out string) {
 	section := out[strings.Index(out, "Health scores"):]
 	require.Regexp(t, `Scored \d+ live accounts on 2026-06-29, with weekly history back to 2026-04-06`, section)
 	require.Regexp(t, `(?m)^  green +\d+ +\d+\.\d%`, section)
@@ -89,14 +79,7 @@ func TestDemoScoresShowsCardsAndBacktest(t *testing.T) {
 // managers: in /health team and one line in the digest.
 func TestDefaultDemoFlagsTheMostlyGreenCSM(t *testing.T) {
 	t.Parallel()
-	p := &scoringPortfolio{url: storetest.SchemaURL(t)}
-	var err error
-	p.pool, err = store.Open(context.Background(), p.url)
-	require.NoError(t, err)
-	t.Cleanup(p.pool.Close)
-
-	code, out, errOut := p.run(t, nil, "demo", "--as-of", "2026-11-30")
-	require.Equal(t, 0, code, errOut)
+	_, out := demoPortfolio(t, "--as-of", "2026-11-30")
 	week := out[strings.Index(out, "The CSM's week"):strings.Index(out, "The Monday digest")]
 	require.Contains(t, week, "`/health team`, for managers (1 mostly green)")
 	require.Regexp(t, `Sofia Rossi · pulse 2026-W48: [^🟩]*🟩 mostly green`, week)

@@ -28,12 +28,8 @@ type demoBundle struct {
 // URL, and a pool on it to check what was stored.
 func setupDemo(t *testing.T) demoBundle {
 	t.Helper()
-	ctx := context.Background()
-	url := storetest.SchemaURL(t)
-	pool, err := store.Open(ctx, url)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return demoBundle{ctx: ctx, url: url, pool: pool}
+	p := emptyPortfolio(t)
+	return demoBundle{ctx: context.Background(), url: p.url, pool: p.pool}
 }
 
 type demoRun struct {
@@ -57,12 +53,25 @@ func (b demoBundle) count(t *testing.T, sql string) int64 {
 
 var demoArgs = []string{"--accounts", "40", "--seed", "7", "--as-of", "2026-06-30"}
 
-func TestDemoLoadsThePortfolioAndPrintsItsSummary(t *testing.T) {
+// TestDemoOnAFreshDatabase runs the demo once (a whole demo is one of the
+// suite's slowest steps under -race) and checks, in turn, its summary, its
+// scores, alerts and backtest, and that a second run replaces it with the
+// same data. These were three tests that each loaded the same portfolio.
+func TestDemoOnAFreshDatabase(t *testing.T) {
 	t.Parallel()
 	b := setupDemo(t)
 	res := b.run(demoArgs...)
 	require.Equal(t, 0, res.code, res.err)
+	p := &scoringPortfolio{url: b.url, pool: b.pool}
+	t.Run("LoadsThePortfolioAndPrintsItsSummary", func(t *testing.T) { checkDemoSummary(t, b, res.out) })
+	t.Run("ScoresShowsCardsAndBacktest", func(t *testing.T) { checkDemoScoresCardsAndBacktest(t, p, res.out) })
+	// Last: it loads the portfolio again.
+	t.Run("ReplacesItselfAndIsDeterministic", func(t *testing.T) { checkDemoReplacesItself(t, b) })
+}
 
+// checkDemoSummary checks what the demo of demoArgs loaded and the summary
+// it printed (out).
+func checkDemoSummary(t *testing.T, b demoBundle, out string) {
 	want, err := demo.Generate(demo.Config{Seed: 7, Accounts: 40, AsOf: time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)})
 	require.NoError(t, err)
 	require.Equal(t, int64(40), b.count(t, "SELECT count(*) FROM account"))
@@ -72,7 +81,6 @@ func TestDemoLoadsThePortfolioAndPrintsItsSummary(t *testing.T) {
 	require.Equal(t, int64(len(want.Pulses)), b.count(t, "SELECT count(*) FROM pulse"))
 	require.Equal(t, int64(0), b.count(t, "SELECT count(*) FROM signal WHERE observed_at >= '2026-06-30'"))
 
-	out := res.out
 	require.Contains(t, out, fmt.Sprintf("40 accounts, 8 CSMs, %s signals and %s pulses", thousands(int64(len(want.Signals))), thousands(int64(len(want.Pulses)))))
 	require.Contains(t, out, "history up to 2026-06-30 (seed 7)")
 	require.Regexp(t, `(?m)^  Enterprise +6 `, out)
@@ -94,11 +102,9 @@ func TestDemoLoadsThePortfolioAndPrintsItsSummary(t *testing.T) {
 	}
 }
 
-func TestDemoReplacesItselfAndIsDeterministic(t *testing.T) {
-	t.Parallel()
-	b := setupDemo(t)
-	first := b.run(demoArgs...)
-	require.Equal(t, 0, first.code, first.err)
+// checkDemoReplacesItself runs the demo of demoArgs again on b, where it
+// already ran: it replaces the portfolio with the same data.
+func checkDemoReplacesItself(t *testing.T, b demoBundle) {
 	sum := func() int64 {
 		return b.count(t, "SELECT count(*) + sum(value)::bigint + sum(extract(epoch FROM observed_at))::bigint FROM signal")
 	}

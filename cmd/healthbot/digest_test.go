@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -9,29 +8,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/bot/bottest"
-	"github.com/healthbot/healthbot/store"
-	"github.com/healthbot/healthbot/store/storetest"
 )
 
 // TestDigestCommand: the demo ends with the Monday digest; `healthbot
 // digest` prints it for any day and posts it with --post.
 func TestDigestCommand(t *testing.T) {
 	t.Parallel()
-	p := &scoringPortfolio{url: storetest.SchemaURL(t)}
-	var err error
-	p.pool, err = store.Open(context.Background(), p.url)
-	require.NoError(t, err)
-	t.Cleanup(p.pool.Close)
-
-	code, out, errOut := p.run(t, nil, "demo", "--accounts", "12", "--seed", "3", "--as-of", "2026-11-30")
-	require.Equal(t, 0, code, errOut)
+	p, out := demoPortfolio(t, "--accounts", "12", "--seed", "3", "--as-of", "2026-11-30")
 	section := out[strings.Index(out, "The Monday digest"):]
 	require.Contains(t, section, "Weekly health digest · 2026-W49")
 	require.Contains(t, section, "Monday, Nov 30 2026 · scores of Nov 29 · ")
 	require.Contains(t, section, "Accounts per band, last 8 weeks")
 	require.Contains(t, section, "Pulse check-in 2026-W48")
 
-	code, out, errOut = p.run(t, map[string]string{"HEALTHBOT_TIMEZONE": "America/New_York"}, "digest", "--as-of", "2026-11-23")
+	code, out, errOut := p.run(t, map[string]string{"HEALTHBOT_TIMEZONE": "America/New_York"}, "digest", "--as-of", "2026-11-23")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "Weekly health digest · 2026-W48")
 	require.Contains(t, out, "scores of Nov 22", "a week earlier, the weekly history's score of that Sunday")

@@ -35,14 +35,35 @@ type portfolioSpec struct {
 	churn    map[int]int // account index → days before asOf it churned
 }
 
+// emptyPortfolio is a fresh migrated schema with nothing in it, the
+// command's DATABASE_URL and a pool of the test's own to check what the
+// command stored: the one setup of every test that fills the database
+// itself (a seeded portfolio, the demo, an import).
+func emptyPortfolio(t *testing.T) *scoringPortfolio {
+	t.Helper()
+	url := storetest.SchemaURL(t)
+	pool, err := store.Open(context.Background(), url)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	return &scoringPortfolio{url: url, pool: pool}
+}
+
+// demoPortfolio is emptyPortfolio with `healthbot demo args…` run on it;
+// it returns the demo's report.
+func demoPortfolio(t *testing.T, args ...string) (*scoringPortfolio, string) {
+	t.Helper()
+	p := emptyPortfolio(t)
+	code, out, errOut := p.run(t, nil, append([]string{"demo"}, args...)...)
+	require.Equal(t, 0, code, errOut)
+	return p, out
+}
+
 func seedScoringPortfolio(t *testing.T, spec portfolioSpec) *scoringPortfolio {
 	t.Helper()
 	ctx := context.Background()
-	url := storetest.SchemaURL(t)
-	pool, err := store.Open(ctx, url)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	p := &scoringPortfolio{url: url, pool: pool, asOf: time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)}
+	p := emptyPortfolio(t)
+	p.asOf = time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
+	pool := p.pool
 	st := store.New(pool)
 	var rows [][]any
 	var pulses [][]any
@@ -89,7 +110,7 @@ func seedScoringPortfolio(t *testing.T, spec portfolioSpec) *scoringPortfolio {
 		}
 	}
 	ensureSignalMonths(t, pool, rows)
-	_, err = pool.CopyFrom(ctx, pgx.Identifier{"signal"}, []string{"account_id", "metric", "observed_at", "value", "source"}, pgx.CopyFromRows(rows))
+	_, err := pool.CopyFrom(ctx, pgx.Identifier{"signal"}, []string{"account_id", "metric", "observed_at", "value", "source"}, pgx.CopyFromRows(rows))
 	require.NoError(t, err)
 	_, err = pool.CopyFrom(ctx, pgx.Identifier{"pulse"}, []string{"account_id", "rating", "week", "answered_at"}, pgx.CopyFromRows(pulses))
 	require.NoError(t, err)

@@ -26,7 +26,6 @@ import (
 	"github.com/healthbot/healthbot/ingest/synth"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
-	"github.com/healthbot/healthbot/store/storetest"
 )
 
 // synthSnapshotDay is the snapshot day of portfolios (a) and (c).
@@ -35,16 +34,6 @@ var synthSnapshotDay = time.Date(2026, 8, 31, 0, 0, 0, 0, time.UTC)
 // synthStrongEffect is the smallest |coefficient| (per SD) whose learned
 // direction must match the generator's; weaker effects are reported only.
 const synthStrongEffect = 0.4
-
-// newSynthDB is an empty migrated database for one portfolio.
-func newSynthDB(t *testing.T) *scoringPortfolio {
-	t.Helper()
-	url := storetest.SchemaURL(t)
-	pool, err := store.Open(context.Background(), url)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return &scoringPortfolio{url: url, pool: pool}
-}
 
 // importCSV loads p the way a CS Ops engineer would: two CSV files and
 // `healthbot import accounts` / `healthbot import signals`.
@@ -209,7 +198,7 @@ func TestSynthSnapshotEndToEnd(t *testing.T) {
 	t.Parallel()
 	p, err := synth.Snapshot(synth.SnapshotConfig{Seed: 1, Accounts: 3000, Day: synthSnapshotDay})
 	require.NoError(t, err)
-	db := newSynthDB(t)
+	db := emptyPortfolio(t)
 	importCSV(t, db, p)
 
 	checkEveryLiveAccountScored(t, db, p, synthSnapshotDay.AddDate(0, 0, synth.SnapshotHorizonDays+1))
@@ -228,7 +217,7 @@ func TestSynthEventsEndToEnd(t *testing.T) {
 	p, err := synth.Events(synth.EventsConfig{Seed: 2, Accounts: 240, Last: last})
 	require.NoError(t, err)
 	t.Logf("events portfolio: %d accounts, %d churned, %d signal rows", len(p.Accounts), p.Churned(), p.NSignals)
-	db := newSynthDB(t)
+	db := emptyPortfolio(t)
 	copyPortfolio(t, db, p)
 
 	checkEveryLiveAccountScored(t, db, p, last)
@@ -244,7 +233,7 @@ func TestSynthNoiseEndToEnd(t *testing.T) {
 	t.Parallel()
 	p, err := synth.Noise(synth.SnapshotConfig{Seed: 3, Accounts: 2000, Day: synthSnapshotDay})
 	require.NoError(t, err)
-	db := newSynthDB(t)
+	db := emptyPortfolio(t)
 	copyPortfolio(t, db, p)
 
 	day := synthSnapshotDay.Format(time.DateOnly)
@@ -267,7 +256,7 @@ func TestSynthWithoutChurnHistory(t *testing.T) {
 	for i := range p.Accounts {
 		p.Accounts[i].ChurnedAt = time.Time{}
 	}
-	db := newSynthDB(t)
+	db := emptyPortfolio(t)
 	copyPortfolio(t, db, p)
 	// Two built-in signals the company also sends.
 	ctx := context.Background()

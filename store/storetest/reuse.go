@@ -63,14 +63,17 @@ func release(ctx context.Context, schema, want string) {
 	spares.Unlock()
 }
 
-// dropSpares drops the schemas no test took (Main, at exit).
-func dropSpares(ctx context.Context) {
+// takeSpares empties the list of spares and returns their schemas, for
+// Main to drop at exit.
+func takeSpares() []string {
 	spares.Lock()
 	defer spares.Unlock()
+	var out []string
 	for _, s := range spares.schemas {
-		dropSchema(ctx, s.schema)
+		out = append(out, s.schema)
 	}
 	spares.schemas = nil
+	return out
 }
 
 var errChanged = errors.New("schema changed by its test")

@@ -14,7 +14,9 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,6 +48,7 @@ func URL() string {
 // process's own (Main drops it when the tests end). It is built once, as
 // riverdbtest does; no other process migrates it, so no lock is taken.
 var shared = sync.OnceValues(func() (*sharedSchema, error) {
+	sharedUsed.Store(true)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	schema := "hbtx_" + randomSuffix()
@@ -64,11 +67,19 @@ var shared = sync.OnceValues(func() (*sharedSchema, error) {
 	// hold the creators' lock to its end, and two tests that also write
 	// scores wait on each other's locks (deadlock, 40P01). A test of the
 	// path that makes a month writes before SharedPartitions' first month.
+	//
+	// A year at a time: one statement for all of them took a lock on each
+	// of ~1,300 new tables and indexes at once, and PostgreSQL's lock table
+	// is shared by every session (max_locks_per_transaction ×
+	// max_connections, 6,400 by default), so test binaries doing it side
+	// by side failed each other with "out of shared memory" (53200).
 	from, to := SharedPartitions()
-	if err := store.New(pool).EnsurePartitions(ctx, from, to); err != nil {
-		pool.Close()
-		dropSchema(context.WithoutCancel(ctx), schema)
-		return nil, err
+	for y := from; !y.After(to); y = y.AddDate(1, 0, 0) {
+		if err := store.New(pool).EnsurePartitions(ctx, y, minTime(y.AddDate(0, 11, 0), to)); err != nil {
+			pool.Close()
+			dropSchema(context.WithoutCancel(ctx), schema)
+			return nil, err
+		}
 	}
 	return &sharedSchema{pool: pool, schema: schema}, nil
 })
@@ -78,6 +89,12 @@ var shared = sync.OnceValues(func() (*sharedSchema, error) {
 func SharedPartitions() (from, to time.Time) {
 	return time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2030, 12, 1, 0, 0, 0, 0, time.UTC)
 }
+
+// sharedUsed says shared has run, so Main has a schema to drop. Main must
+// not call shared to find out: that built Tx's schema (~1,300 tables and
+// indexes) at exit only to drop it, a minute of every run of a package
+// that never calls Tx, cmd/healthbot's among them, on a loaded machine.
+var sharedUsed atomic.Bool
 
 type sharedSchema struct {
 	pool   *pgxpool.Pool
@@ -93,15 +110,46 @@ func Main(m *testing.M) {
 	reusing.Store(true)
 	code := m.Run()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	dropSpares(ctx)
+	dropSchemas(ctx, append(takeSpares(), closeShared()...))
 	cancel()
-	if s, err := shared(); err == nil {
-		s.pool.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		dropSchema(ctx, s.schema)
-		cancel()
-	}
 	os.Exit(code)
+}
+
+// closeShared closes Tx's pool and returns its schema, when a test used it.
+func closeShared() []string {
+	if !sharedUsed.Load() {
+		return nil
+	}
+	s, err := shared()
+	if err != nil {
+		return nil
+	}
+	s.pool.Close()
+	return []string{s.schema}
+}
+
+// dropSchemas drops schemas a few at a time: one after the other, the
+// drops at the end of cmd/healthbot's tests took 55 s of a loaded
+// machine's wall time after the last test had passed.
+func dropSchemas(ctx context.Context, schemas []string) {
+	const atOnce = 4
+	sem := make(chan struct{}, atOnce)
+	var wg sync.WaitGroup
+	for _, schema := range schemas {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			dropSchema(ctx, schema)
+		})
+	}
+	wg.Wait()
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // Tx returns a transaction on the shared migrated schema; it is rolled back
@@ -271,8 +319,28 @@ func exec(ctx context.Context, sql string) error {
 	return err
 }
 
+// dropSchema drops schema and everything in it. Its partitions go first,
+// a batch per statement: DROP SCHEMA … CASCADE alone locks every table and
+// index of the schema in one transaction (~1,300 in Tx's), which overflows
+// PostgreSQL's shared lock table for every other session too (see shared).
 func dropSchema(ctx context.Context, schema string) {
-	_ = exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+	conn, err := pgx.Connect(ctx, URL())
+	if err != nil {
+		return
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relispartition ORDER BY c.relname`, schema)
+	if err == nil {
+		partitions, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		for len(partitions) > 0 && err == nil {
+			batch := partitions[:min(len(partitions), 12)]
+			partitions = partitions[len(batch):]
+			_, err = conn.Exec(ctx, "DROP TABLE IF EXISTS "+strings.Join(batch, ", "))
+		}
+	}
+	_, _ = conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
 }
 
 func unreachable(err error) string {
