@@ -158,3 +158,44 @@ func TestIntakeSignalsWritesNewRowsAndMergesStoredOnes(t *testing.T) {
 	require.NoError(t, s.DB().QueryRow(ctx, `SELECT value FROM signal WHERE metric = 'csat' AND observed_at = $1`, day.AddDate(0, 1, 0)).Scan(&v))
 	require.Equal(t, 4.0, v)
 }
+
+// The REST intake names accounts by external id: its staging step
+// resolves them with the probe for stored keys, so a batch naming an
+// unknown account writes nothing and says which, and a retried batch is
+// merged (no duplicate) rather than COPYed.
+func TestIntakeSignalsByExternalIDResolvesAccountsInTheStagingStep(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storetest.Store(t)
+	id, err := s.UpsertAccount(ctx, scoring.Account{ExternalID: "acme", Name: "Acme"})
+	require.NoError(t, err)
+	count := func() int {
+		var n int
+		require.NoError(t, s.DB().QueryRow(ctx, `SELECT count(*) FROM signal WHERE account_id = $1`, id).Scan(&n))
+		return n
+	}
+
+	n, unknown, err := s.IntakeSignalsByExternalID(ctx, []store.ExternalSignal{
+		{Account: "acme", Metric: "nps", ObservedAt: day, Value: 1},
+		{Account: "zeta", Metric: "nps", ObservedAt: day, Value: 1},
+		{Account: "beta", Metric: "csat", ObservedAt: day, Value: 1},
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"beta", "zeta"}, unknown)
+	require.Zero(t, n)
+	require.Zero(t, count(), "nothing written")
+
+	batch := []store.ExternalSignal{
+		{Account: "acme", Metric: "nps", ObservedAt: day, Value: 1},
+		{Account: "acme", Metric: "csat", ObservedAt: day.AddDate(0, 1, 0), Value: 3},
+	}
+	n, unknown, err = s.IntakeSignalsByExternalID(ctx, batch)
+	require.NoError(t, err)
+	require.Empty(t, unknown)
+	require.Equal(t, int64(2), n)
+	batch[1].Value = 4
+	n, _, err = s.IntakeSignalsByExternalID(ctx, batch)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), n, "the retry changes one value and duplicates nothing")
+	require.Equal(t, 2, count())
+}
