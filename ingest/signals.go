@@ -47,6 +47,21 @@ func (s Signal) key() signalKey {
 // A value is checked against its metric's kind in kinds (±1e15 when the
 // kind is not known).
 func ParseSignals(body []byte, maxItems int, kinds valid.Kinds, now time.Time) ([]Signal, []ItemError, *apiError) {
+	items, ok := fastSignals(body, maxItems)
+	if !ok {
+		return parseSignalsGeneral(body, maxItems, kinds, now)
+	}
+	var p problems
+	out := make([]Signal, len(items))
+	for i := range items {
+		out[i] = p.signal(i, items[i], kinds, now)
+	}
+	return out, p, nil
+}
+
+// parseSignalsGeneral is ParseSignals for any body: encoding/json item by
+// item, naming every problem.
+func parseSignalsGeneral(body []byte, maxItems int, kinds valid.Kinds, now time.Time) ([]Signal, []ItemError, *apiError) {
 	raws, aerr := decodeEnvelope(body, "signals", maxItems)
 	if aerr != nil {
 		return nil, nil, aerr
