@@ -198,4 +198,23 @@ func TestIntakeSignalsByExternalIDResolvesAccountsInTheStagingStep(t *testing.T)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), n, "the retry changes one value and duplicates nothing")
 	require.Equal(t, 2, count())
+
+	// A batch repeating one stored key among new ones, where the staging
+	// step's sample of keys does not look: its COPY meets the primary key
+	// and the batch is merged instead, all of it.
+	more := make([]store.ExternalSignal, 20)
+	for i := range more {
+		more[i] = store.ExternalSignal{Account: "acme", Metric: "tickets", ObservedAt: day.Add(time.Duration(i) * time.Hour), Value: float64(i)}
+	}
+	stored := more[1]
+	stored.Value = -1
+	_, _, err = s.IntakeSignalsByExternalID(ctx, []store.ExternalSignal{stored})
+	require.NoError(t, err)
+	n, _, err = s.IntakeSignalsByExternalID(ctx, more)
+	require.NoError(t, err)
+	require.Equal(t, int64(20), n, "19 new, 1 changed")
+	require.Equal(t, 22, count())
+	var v float64
+	require.NoError(t, s.DB().QueryRow(ctx, `SELECT value FROM signal WHERE metric = 'tickets' AND observed_at = $1`, more[1].ObservedAt).Scan(&v))
+	require.Equal(t, 1.0, v)
 }
