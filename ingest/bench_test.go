@@ -65,9 +65,11 @@ func benchSignalSet(n int) []ingest.Signal {
 	out := make([]ingest.Signal, n)
 	for i := range out {
 		m := i / benchAccounts // each (account, metric, hour) once
+		// Values in 0–99.6: valid for every bench metric's kind (an NPS is
+		// at most 100), so the API stores all of them.
 		out[i] = ingest.Signal{
 			Account: fmt.Sprintf("acct-%04d", i%benchAccounts), Metric: benchMetrics[m%len(benchMetrics)],
-			ObservedAt: base.Add(time.Duration(m/len(benchMetrics)) * time.Hour), Value: float64(i%997) / 7, Source: "bench",
+			ObservedAt: base.Add(time.Duration(m/len(benchMetrics)) * time.Hour), Value: float64(i%997) / 10, Source: "bench",
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -153,6 +154,32 @@ func TestBadSignalBatchWritesNothingAndNamesEveryBadItem(t *testing.T) {
 	require.Equal(t, 1.0, b.items("signals", "rejected", "unknown_account"))
 	require.Equal(t, 6.0, b.items("signals", "rejected", "invalid"))
 	require.Equal(t, 2.0, b.items("signals", "rejected", "batch_invalid"))
+}
+
+// A batch whose only problem is an account that does not exist is refused
+// by the writer's staging step (which resolves the accounts) with the same
+// answer a lookup first gave: every such item named, nothing written.
+func TestSignalBatchNamingUnknownAccountsWritesNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t, ingest.Limits{})
+	r := b.post("/v1/signals", map[string]any{"signals": []any{
+		sig("acme", "nps", "2026-03-01", 40),
+		sig("globex", "nps", "2026-03-01", 40),
+		sig("acme", "csat", "2026-03-01", 4),
+		sig("globex", "csat", "2026-03-01", 4),
+	}})
+	require.Equal(t, http.StatusBadRequest, r.Status)
+	require.Equal(t, "2 of 4 items are invalid; nothing was written", r.Body["error"].(map[string]any)["message"])
+	var got []string
+	for _, it := range r.errorItems() {
+		got = append(got, fmt.Sprint(it["index"], " ", it["field"], ": ", it["why"]))
+	}
+	require.Equal(t, []string{
+		`1 account: no account "globex"; create it with POST /v1/accounts first`,
+		`3 account: no account "globex"; create it with POST /v1/accounts first`,
+	}, got)
+	require.Zero(t, b.count("SELECT count(*) FROM signal"))
+	require.Equal(t, 2.0, b.items("signals", "rejected", "unknown_account"))
 }
 
 func TestMalformedBodiesAre400(t *testing.T) {

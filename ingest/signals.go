@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/healthbot/healthbot"
@@ -47,6 +48,21 @@ func (s Signal) key() signalKey {
 // A value is checked against its metric's kind in kinds (±1e15 when the
 // kind is not known).
 func ParseSignals(body []byte, maxItems int, kinds valid.Kinds, now time.Time) ([]Signal, []ItemError, *healthbot.Error) {
+	items, ok := fastSignals(body, maxItems)
+	if !ok {
+		return parseSignalsGeneral(body, maxItems, kinds, now)
+	}
+	var p problems
+	out := make([]Signal, len(items))
+	for i := range items {
+		out[i] = p.signal(i, items[i], kinds, now)
+	}
+	return out, p, nil
+}
+
+// parseSignalsGeneral is ParseSignals for any body: encoding/json item by
+// item, naming every problem.
+func parseSignalsGeneral(body []byte, maxItems int, kinds valid.Kinds, now time.Time) ([]Signal, []ItemError, *healthbot.Error) {
 	raws, aerr := decodeEnvelope(body, "signals", maxItems)
 	if aerr != nil {
 		return nil, nil, aerr
@@ -86,7 +102,11 @@ func (p *problems) signal(i int, j signalJSON, kinds valid.Kinds, now time.Time)
 }
 
 // signals serves POST /v1/signals: the whole batch is checked (accounts
-// included) before one set-based write, so a bad batch writes nothing.
+// included) before one set-based write, so a bad batch writes nothing. A
+// batch that passes validation goes straight to the writer, whose staging
+// step also resolves the accounts (one round trip fewer than a lookup
+// first); a batch with problems has its accounts looked up only to name
+// every bad item in one answer.
 func (h *Handler) signals(ctx context.Context, c *call) (any, *healthbot.Error) {
 	kinds, err := h.kinds(ctx)
 	if err != nil {
@@ -97,37 +117,48 @@ func (h *Handler) signals(ctx context.Context, c *call) (any, *healthbot.Error) 
 		return nil, aerr
 	}
 	c.items = len(sigs)
-	failed := failedItems(bad)
-	account := func(s Signal) string { return s.Account }
-	ids, err := h.store.AccountIDsByExternalID(ctx, distinct(lookupValues(sigs, failedFields(bad), "account", account), account))
-	if err != nil {
-		return nil, errInternal(err)
-	}
-	for i, s := range sigs {
-		if _, ok := ids[s.Account]; !ok && !failed[i] {
-			bad = append(bad, ItemError{Index: i, Field: "account", Why: fmt.Sprintf("no account %q; create it with POST /v1/accounts first", s.Account), reason: reasonUnknownAcct})
-		}
-	}
 	if len(bad) > 0 {
+		account := func(s Signal) string { return s.Account }
+		ids, err := h.store.AccountIDsByExternalID(ctx, distinct(lookupValues(sigs, failedFields(bad), "account", account), account))
+		if err != nil {
+			return nil, errInternal(err)
+		}
+		bad = unknownAccounts(sigs, bad, func(a string) bool { _, ok := ids[a]; return ok })
 		return nil, h.batchFailed(c, "signals", errInvalidItems(len(sigs), sortItems(bad)), bad)
 	}
-	rows := signalRows(sigs, ids)
-	written, err := h.store.IntakeSignals(ctx, rows)
+	rows := signalRows(sigs)
+	written, unknown, err := h.store.IntakeSignalsByExternalID(ctx, rows)
 	if err != nil {
 		return nil, errInternal(err)
+	}
+	if len(unknown) > 0 {
+		bad = unknownAccounts(sigs, nil, func(a string) bool { _, found := slices.BinarySearch(unknown, a); return !found })
+		return nil, h.batchFailed(c, "signals", errInvalidItems(len(sigs), sortItems(bad)), bad)
 	}
 	h.metrics.accepted("signals", reasonStored, len(sigs))
 	return map[string]any{"accepted": len(sigs), "written": written, "unchanged": int64(len(rows)) - written}, nil
 }
 
-// signalRows resolves accounts; a key (account, metric, time, source)
+// unknownAccounts adds to bad a problem for each item, not already failed,
+// whose account does not exist.
+func unknownAccounts(sigs []Signal, bad []ItemError, exists func(account string) bool) []ItemError {
+	failed := failedItems(bad)
+	for i, s := range sigs {
+		if !failed[i] && !exists(s.Account) {
+			bad = append(bad, ItemError{Index: i, Field: "account", Why: fmt.Sprintf("no account %q; create it with POST /v1/accounts first", s.Account), reason: reasonUnknownAcct})
+		}
+	}
+	return bad
+}
+
+// signalRows are the rows to write; a key (account, metric, time, source)
 // repeated in the batch keeps its last item, as if the items had been sent
 // one after the other.
-func signalRows(sigs []Signal, ids map[string]int64) []store.IntakeSignal {
-	rows := make([]store.IntakeSignal, 0, len(sigs))
+func signalRows(sigs []Signal) []store.ExternalSignal {
+	rows := make([]store.ExternalSignal, 0, len(sigs))
 	at := make(map[signalKey]int, len(sigs))
 	for _, s := range sigs {
-		r := store.IntakeSignal{AccountID: ids[s.Account], Metric: s.Metric, ObservedAt: s.ObservedAt,
+		r := store.ExternalSignal{Account: s.Account, Metric: s.Metric, ObservedAt: s.ObservedAt,
 			Value: s.Value, Source: s.Source}
 		k := s.key()
 		if j, dup := at[k]; dup {

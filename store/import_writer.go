@@ -47,6 +47,13 @@ func (s *Store) writeSignals(ctx context.Context, recs []signalRec, checkAccount
 	if err != nil {
 		return 0, 0, err
 	}
+	return s.writeStaged(ctx, recs, conflicts, months)
+}
+
+// writeStaged writes a staged batch: COPYed straight into its partition
+// when the staging step found no stored row that could share a key, else
+// (or when the COPY meets a key after all) merged.
+func (s *Store) writeStaged(ctx context.Context, recs []signalRec, conflicts bool, months []time.Time) (inserted, updated int64, err error) {
 	if !conflicts {
 		sortByKey(recs)
 		target := "signal"
@@ -126,6 +133,31 @@ func (e *MissingAccountsError) Error() string {
 	return fmt.Sprintf("%d accounts of the batch no longer exist (ids %v)", len(e.IDs), e.IDs)
 }
 
+// span is the time span a batch covers for one key (account and metric).
+type span struct{ lo, hi time.Time }
+
+// spansOf is the span of each key among n items; at gives item i's key
+// and time.
+func spansOf[K comparable](n int, at func(i int) (K, time.Time)) map[K]span {
+	spans := make(map[K]span)
+	for i := range n {
+		k, t := at(i)
+		sp, ok := spans[k]
+		switch {
+		case !ok:
+			sp = span{t, t}
+		case t.Before(sp.lo):
+			sp.lo = t
+		case t.After(sp.hi):
+			sp.hi = t
+		default:
+			continue
+		}
+		spans[k] = sp
+	}
+	return spans
+}
+
 // stageSignals runs the staging step and returns whether
 // the batch may share keys with stored rows, and its months.
 func (s *Store) stageSignals(ctx context.Context, recs []signalRec, checkAccounts bool) (conflicts bool, months []time.Time, err error) {
@@ -140,26 +172,12 @@ func (s *Store) stageSignals(ctx context.Context, recs []signalRec, checkAccount
 		a int64
 		m string
 	}
-	type span struct{ lo, hi time.Time }
-	spans := make(map[pair]span)
 	accounts := make(map[int64]struct{})
-	for i := range recs {
+	spans := spansOf(len(recs), func(i int) (pair, time.Time) {
 		r := &recs[i]
 		accounts[r.AccountID] = struct{}{}
-		k := pair{r.AccountID, r.Metric}
-		sp, ok := spans[k]
-		if !ok {
-			spans[k] = span{r.ObservedAt, r.ObservedAt}
-			continue
-		}
-		if r.ObservedAt.Before(sp.lo) {
-			sp.lo = r.ObservedAt
-		}
-		if r.ObservedAt.After(sp.hi) {
-			sp.hi = r.ObservedAt
-		}
-		spans[k] = sp
-	}
+		return pair{r.AccountID, r.Metric}, r.ObservedAt
+	})
 	as, ms := make([]int64, 0, len(spans)), make([]string, 0, len(spans))
 	los, his := make([]time.Time, 0, len(spans)), make([]time.Time, 0, len(spans))
 	for k, sp := range spans {

@@ -158,3 +158,63 @@ func TestIntakeSignalsWritesNewRowsAndMergesStoredOnes(t *testing.T) {
 	require.NoError(t, s.DB().QueryRow(ctx, `SELECT value FROM signal WHERE metric = 'csat' AND observed_at = $1`, day.AddDate(0, 1, 0)).Scan(&v))
 	require.Equal(t, 4.0, v)
 }
+
+// The REST intake names accounts by external id: its staging step
+// resolves them with the probe for stored keys, so a batch naming an
+// unknown account writes nothing and says which, and a retried batch is
+// merged (no duplicate) rather than COPYed.
+func TestIntakeSignalsByExternalIDResolvesAccountsInTheStagingStep(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storetest.Store(t)
+	id, err := s.UpsertAccount(ctx, scoring.Account{ExternalID: "acme", Name: "Acme"})
+	require.NoError(t, err)
+	count := func() int {
+		var n int
+		require.NoError(t, s.DB().QueryRow(ctx, `SELECT count(*) FROM signal WHERE account_id = $1`, id).Scan(&n))
+		return n
+	}
+
+	n, unknown, err := s.IntakeSignalsByExternalID(ctx, []store.ExternalSignal{
+		{Account: "acme", Metric: "nps", ObservedAt: day, Value: 1},
+		{Account: "zeta", Metric: "nps", ObservedAt: day, Value: 1},
+		{Account: "beta", Metric: "csat", ObservedAt: day, Value: 1},
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"beta", "zeta"}, unknown)
+	require.Zero(t, n)
+	require.Zero(t, count(), "nothing written")
+
+	batch := []store.ExternalSignal{
+		{Account: "acme", Metric: "nps", ObservedAt: day, Value: 1},
+		{Account: "acme", Metric: "csat", ObservedAt: day.AddDate(0, 1, 0), Value: 3},
+	}
+	n, unknown, err = s.IntakeSignalsByExternalID(ctx, batch)
+	require.NoError(t, err)
+	require.Empty(t, unknown)
+	require.Equal(t, int64(2), n)
+	batch[1].Value = 4
+	n, _, err = s.IntakeSignalsByExternalID(ctx, batch)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), n, "the retry changes one value and duplicates nothing")
+	require.Equal(t, 2, count())
+
+	// A batch repeating one stored key among new ones, where the staging
+	// step's sample of keys does not look: its COPY meets the primary key
+	// and the batch is merged instead, all of it.
+	more := make([]store.ExternalSignal, 20)
+	for i := range more {
+		more[i] = store.ExternalSignal{Account: "acme", Metric: "tickets", ObservedAt: day.Add(time.Duration(i) * time.Hour), Value: float64(i)}
+	}
+	stored := more[1]
+	stored.Value = -1
+	_, _, err = s.IntakeSignalsByExternalID(ctx, []store.ExternalSignal{stored})
+	require.NoError(t, err)
+	n, _, err = s.IntakeSignalsByExternalID(ctx, more)
+	require.NoError(t, err)
+	require.Equal(t, int64(20), n, "19 new, 1 changed")
+	require.Equal(t, 22, count())
+	var v float64
+	require.NoError(t, s.DB().QueryRow(ctx, `SELECT value FROM signal WHERE metric = 'tickets' AND observed_at = $1`, more[1].ObservedAt).Scan(&v))
+	require.Equal(t, 1.0, v)
+}
