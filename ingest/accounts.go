@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -35,7 +36,7 @@ type AccountPatch struct {
 type ownerRef struct{ Email, SlackID string }
 
 // ParseAccounts validates a /v1/accounts body. Problems name each bad item.
-func ParseAccounts(body []byte, maxItems int, now time.Time) ([]AccountPatch, []ItemError, *apiError) {
+func ParseAccounts(body []byte, maxItems int, now time.Time) ([]AccountPatch, []ItemError, *healthbot.Error) {
 	raws, aerr := decodeEnvelope(body, "accounts", maxItems)
 	if aerr != nil {
 		return nil, nil, aerr
@@ -184,7 +185,7 @@ func deref[T any](p *T) T {
 }
 
 // accounts serves POST /v1/accounts: upserts by external_id, all or nothing.
-func (h *Handler) accounts(ctx context.Context, c *call) (any, *apiError) {
+func (h *Handler) accounts(ctx context.Context, c *call) (any, *healthbot.Error) {
 	patches, bad, aerr := ParseAccounts(c.body, h.limits.RESTItems, h.now())
 	if aerr != nil {
 		return nil, aerr

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -66,7 +67,7 @@ func credential(r *http.Request) string {
 // check authenticates key for an endpoint that needs scope need and returns
 // the key's name for the logs. An unknown and a revoked key get the same
 // answer, so a caller cannot probe which keys existed.
-func (a *authenticator) check(ctx context.Context, key, endpoint string, need store.Scope) (string, *apiError) {
+func (a *authenticator) check(ctx context.Context, key, endpoint string, need store.Scope) (string, *healthbot.Error) {
 	if key == "" {
 		return "", errUnauthorized("an API key is required: send Authorization: Bearer <key> (or, from Segment, the key as the basic-auth user)")
 	}
@@ -133,10 +134,9 @@ func RequireKey(keys *store.Store, now func() time.Time, log *slog.Logger, next 
 		// Portfolio data: never for an events key (those sit in web pages).
 		name, aerr := a.check(r.Context(), key, r.URL.Path, store.ScopeRead)
 		if aerr != nil {
-			if aerr.Status >= 500 {
+			if status := writeError(w, aerr); status >= 500 {
 				log.Error("api key check failed", "path", r.URL.Path, "err", aerr)
 			}
-			writeError(w, aerr)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyNameKey{}, name)))

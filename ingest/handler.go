@@ -7,17 +7,19 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
-	"runtime/debug"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/ingest/valid"
+	"github.com/healthbot/healthbot/internal/safely"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -94,7 +96,7 @@ type endpoint struct {
 	maxBody int64
 	segment bool
 	scope   store.Scope // what a key must be allowed to call it
-	serve   func(ctx context.Context, c *call) (any, *apiError)
+	serve   func(ctx context.Context, c *call) (any, *healthbot.Error)
 }
 
 // call is one authenticated request's body and logger; serve sets items
@@ -106,7 +108,7 @@ type call struct {
 }
 
 func (h *Handler) routes() {
-	rest := func(name string, serve func(context.Context, *call) (any, *apiError)) endpoint {
+	rest := func(name string, serve func(context.Context, *call) (any, *healthbot.Error)) endpoint {
 		return endpoint{name: name, maxBody: h.limits.RESTBody, scope: store.ScopeWrite, serve: serve}
 	}
 	seg := func(name string, max int64) endpoint {
@@ -138,15 +140,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log := h.log.With("request_id", id)
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	start := h.now()
-	defer func() {
-		if p := recover(); p != nil {
-			log.Error("intake handler panicked", "panic", p, "stack", string(debug.Stack()))
-			if !rec.wrote {
-				writeError(rec, errInternal(fmt.Errorf("panic: %v", p)))
-			}
+	err := safely.Call(func() error {
+		h.mux.ServeHTTP(rec, r.WithContext(withLogger(r.Context(), log)))
+		return nil
+	})
+	if pe, ok := errors.AsType[*safely.PanicError](err); ok {
+		log.Error("intake handler panicked", "panic", pe.Value, "stack", string(pe.Stack))
+		if !rec.wrote {
+			writeError(rec, errInternal(pe))
 		}
-	}()
-	h.mux.ServeHTTP(rec, r.WithContext(withLogger(r.Context(), log)))
+	}
 	log.Info("intake request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 		"items", rec.items, "duration", h.now().Sub(start))
 }
@@ -183,21 +186,18 @@ func (h *Handler) wrap(e endpoint) http.Handler {
 		if rec, ok := w.(*statusRecorder); ok {
 			rec.items = c.items
 		}
-		if aerr != nil {
-			h.fail(c, e, aerr)
-			writeError(w, aerr)
-		} else {
-			writeJSON(w, http.StatusOK, resp)
-		}
 		status := http.StatusOK
 		if aerr != nil {
-			status = aerr.Status
+			h.fail(c, e, aerr)
+			status = writeError(w, aerr)
+		} else {
+			writeJSON(w, status, resp)
 		}
 		h.metrics.observe(e.name, strconv.Itoa(status), h.now().Sub(start))
 	})
 }
 
-func (h *Handler) run(ctx context.Context, e endpoint, r *http.Request, c *call) (any, *apiError) {
+func (h *Handler) run(ctx context.Context, e endpoint, r *http.Request, c *call) (any, *healthbot.Error) {
 	// A body announced as too large is refused before a byte of it is read,
 	// so a client waiting on "Expect: 100-continue" gets the 413 instead of
 	// a reset connection.
@@ -232,20 +232,21 @@ func (h *Handler) run(ctx context.Context, e endpoint, r *http.Request, c *call)
 
 // fail logs a rejected request (at error level for our own faults) and
 // counts it; endpoints count their own item-level rejections.
-func (h *Handler) fail(c *call, e endpoint, aerr *apiError) {
-	if aerr.Status >= 500 {
+func (h *Handler) fail(c *call, e endpoint, aerr *healthbot.Error) {
+	status, wire := toWire(aerr)
+	if status >= 500 {
 		c.log.Error("intake failed", "endpoint", e.name, "err", aerr)
 	} else {
-		c.log.Info("intake rejected", "endpoint", e.name, "code", aerr.Code, "why", aerr.Message)
+		c.log.Info("intake rejected", "endpoint", e.name, "code", wire.Code, "why", wire.Message)
 	}
-	if aerr.Code == codeInvalid {
+	if wire.Code == codeInvalid {
 		return // counted item by item by the endpoint
 	}
 	n := c.items
 	if n == 0 {
 		n = 1 // rejected before its items were read: counts as one
 	}
-	h.metrics.rejected(e.name, aerr.Code, n)
+	h.metrics.rejected(e.name, wire.Code, n)
 }
 
 // statusRecorder remembers the status and item count for the request log.

@@ -3,10 +3,11 @@ package ingest
 import (
 	"compress/gzip"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/healthbot/healthbot"
 )
 
 // Limits bounds what one request may carry. Segment's are 32 KB an event and
@@ -29,7 +30,7 @@ var DefaultLimits = Limits{
 // readBody reads the request body, gunzipping it when Content-Encoding says
 // gzip, and fails with 413 once more than max bytes (after gunzip) arrive,
 // so a small compressed body cannot expand into a large one.
-func readBody(r *http.Request, max int64) ([]byte, *apiError) {
+func readBody(r *http.Request, max int64) ([]byte, *healthbot.Error) {
 	var src io.Reader = http.MaxBytesReader(nil, r.Body, max+1)
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
@@ -41,8 +42,7 @@ func readBody(r *http.Request, max int64) ([]byte, *apiError) {
 		defer zr.Close()
 		src = zr
 	default:
-		return nil, &apiError{Status: http.StatusUnsupportedMediaType, Code: codeUnsupported,
-			Message: fmt.Sprintf("Content-Encoding %q is not supported; send identity or gzip", enc)}
+		return nil, errMediaType("Content-Encoding %q is not supported; send identity or gzip", enc)
 	}
 	b, err := io.ReadAll(io.LimitReader(src, max+1))
 	if err != nil {
@@ -54,7 +54,7 @@ func readBody(r *http.Request, max int64) ([]byte, *apiError) {
 	return b, nil
 }
 
-func bodyError(err error, max int64) *apiError {
+func bodyError(err error, max int64) *healthbot.Error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return errTooLarge("the body is larger than %d bytes", max)

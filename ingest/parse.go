@@ -10,13 +10,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/ingest/valid"
 )
 
 // decodeEnvelope reads {"<field>": [item, ...]} and returns the raw items.
 // Anything else is a malformed body: the client has to fix its code, and
 // retrying it will not help.
-func decodeEnvelope(body []byte, field string, maxItems int) ([]json.RawMessage, *apiError) {
+func decodeEnvelope(body []byte, field string, maxItems int) ([]json.RawMessage, *healthbot.Error) {
 	shape := fmt.Sprintf(`the body must be a JSON object {"%s": [...]}`, field)
 	switch t := bytes.TrimLeft(body, " \t\r\n"); {
 	case len(t) == 0:

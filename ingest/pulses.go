@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -42,7 +43,7 @@ type Pulse struct {
 var weekPattern = regexp.MustCompile(`^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$`)
 
 // ParsePulses validates a /v1/pulses body; problems name each bad item.
-func ParsePulses(body []byte, maxItems int, now time.Time) ([]Pulse, []ItemError, *apiError) {
+func ParsePulses(body []byte, maxItems int, now time.Time) ([]Pulse, []ItemError, *healthbot.Error) {
 	raws, aerr := decodeEnvelope(body, "pulses", maxItems)
 	if aerr != nil {
 		return nil, nil, aerr
@@ -105,7 +106,7 @@ func (p *problems) pulse(i int, j pulseJSON, now time.Time) Pulse {
 
 // pulses serves POST /v1/pulses: one pulse per account and week (a later one
 // replaces it), CSMs named by email or Slack id must be known.
-func (h *Handler) pulses(ctx context.Context, c *call) (any, *apiError) {
+func (h *Handler) pulses(ctx context.Context, c *call) (any, *healthbot.Error) {
 	ps, bad, aerr := ParsePulses(c.body, h.limits.RESTItems, h.now())
 	if aerr != nil {
 		return nil, aerr

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/store"
 )
@@ -63,7 +64,7 @@ type SegmentParse struct {
 // of a single-event endpoint (track, identify, group, page, screen). A
 // bad body or an oversized event fails the whole request; bad events are
 // listed in Rejected, each by index, field and problem.
-func ParseSegment(body []byte, kind string, lim Limits, now time.Time) (SegmentParse, *apiError) {
+func ParseSegment(body []byte, kind string, lim Limits, now time.Time) (SegmentParse, *healthbot.Error) {
 	raws, batchCtx, aerr := segmentMessages(body, kind)
 	if aerr != nil {
 		return SegmentParse{}, aerr
@@ -101,7 +102,7 @@ func ParseSegment(body []byte, kind string, lim Limits, now time.Time) (SegmentP
 	return out, nil
 }
 
-func segmentMessages(body []byte, kind string) ([]json.RawMessage, json.RawMessage, *apiError) {
+func segmentMessages(body []byte, kind string) ([]json.RawMessage, json.RawMessage, *healthbot.Error) {
 	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return nil, nil, errMalformed("the body must be a JSON object")
 	}
@@ -353,8 +354,8 @@ func mergeJSON(a, b []byte) []byte {
 // nothing, as the REST batches are: one invalid event rejects the batch with
 // every bad event named, and nothing of it is stored, so a sender never has
 // to work out which half of a batch arrived.
-func (h *Handler) segment(kind string) func(context.Context, *call) (any, *apiError) {
-	return func(ctx context.Context, c *call) (any, *apiError) {
+func (h *Handler) segment(kind string) func(context.Context, *call) (any, *healthbot.Error) {
+	return func(ctx context.Context, c *call) (any, *healthbot.Error) {
 		parsed, aerr := ParseSegment(c.body, kind, h.limits, h.now())
 		if aerr != nil {
 			return nil, aerr

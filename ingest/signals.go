@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/store"
 )
@@ -45,7 +46,7 @@ func (s Signal) key() signalKey {
 // ParseSignals validates a /v1/signals body; problems name each bad item.
 // A value is checked against its metric's kind in kinds (±1e15 when the
 // kind is not known).
-func ParseSignals(body []byte, maxItems int, kinds valid.Kinds, now time.Time) ([]Signal, []ItemError, *apiError) {
+func ParseSignals(body []byte, maxItems int, kinds valid.Kinds, now time.Time) ([]Signal, []ItemError, *healthbot.Error) {
 	raws, aerr := decodeEnvelope(body, "signals", maxItems)
 	if aerr != nil {
 		return nil, nil, aerr
@@ -86,7 +87,7 @@ func (p *problems) signal(i int, j signalJSON, kinds valid.Kinds, now time.Time)
 
 // signals serves POST /v1/signals: the whole batch is checked (accounts
 // included) before one set-based write, so a bad batch writes nothing.
-func (h *Handler) signals(ctx context.Context, c *call) (any, *apiError) {
+func (h *Handler) signals(ctx context.Context, c *call) (any, *healthbot.Error) {
 	kinds, err := h.kinds(ctx)
 	if err != nil {
 		return nil, errInternal(fmt.Errorf("signal kinds: %w", err))

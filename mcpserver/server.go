@@ -86,17 +86,24 @@ func toolHandler(tools Tools, name string, log *slog.Logger) mcp.ToolHandler {
 		}
 		out, err := tools.CallTool(ctx, name, args)
 		if err != nil {
-			msg := "the database could not answer this call; try again"
-			if te, ok := errors.AsType[*ask.ToolError](err); ok {
-				msg = te.Error()
-			}
-			return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: msg}}}, nil
+			return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: toolFailure(err)}}}, nil
 		}
 		return &mcp.CallToolResult{
 			Content:           []mcp.Content{&mcp.TextContent{Text: string(out)}},
 			StructuredContent: out,
 		}, nil
 	}
+}
+
+// toolFailure is the one place a failed tool call becomes what an MCP
+// client reads: a mistake in the call (any code but EINTERNAL) in its own
+// words, so the client's model can correct itself; our own failure as one
+// generic line.
+func toolFailure(err error) string {
+	if msg, ok := ask.ToolMessage(err); ok {
+		return msg
+	}
+	return "the database could not answer this call; try again"
 }
 
 func accountHandler(tools Tools, log *slog.Logger) mcp.ResourceHandler {
@@ -132,8 +139,8 @@ func reviewHandler(tools Tools) mcp.PromptHandler {
 		arg := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
 		card, err := tools.CallTool(ctx, "get_account", arg(map[string]any{"account": account}))
 		if err != nil {
-			if te, ok := errors.AsType[*ask.ToolError](err); ok {
-				return nil, te
+			if msg, ok := ask.ToolMessage(err); ok {
+				return nil, errors.New(msg)
 			}
 			return nil, errors.New("the database could not answer; try again")
 		}
@@ -194,7 +201,8 @@ func HTTPHandler(s *mcp.Server, auth func(http.Handler) http.Handler, log *slog.
 // the client disconnects or ctx ends.
 func ServeStdio(ctx context.Context, s *mcp.Server, r io.ReadCloser, w io.WriteCloser) error {
 	err := s.Run(ctx, &mcp.IOTransport{Reader: r, Writer: w})
-	if err != nil && (errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "EOF")) {
+	// The client closing its end, even mid-message, is a normal end.
+	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil
 	}
 	return err

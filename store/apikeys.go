@@ -10,11 +10,13 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/store/db"
 )
 
 // ErrAPIKeyExists is returned when a live key already has the name asked for.
-var ErrAPIKeyExists = errors.New("a live API key with that name exists")
+// Its code is ECONFLICT: the name is taken.
+var ErrAPIKeyExists = &healthbot.Error{Code: healthbot.ECONFLICT, Message: "a live API key with that name exists"}
 
 // APIKey is an intake credential as stored: the key itself is never kept,
 // only its SHA-256 hash.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/healthbot/healthbot/scoring"
 )
 
 // SegmentEvent is one product event to store. Actor is UserID, or
@@ -60,23 +62,40 @@ INSERT INTO product_user (user_id, traits, updated_at)
 SELECT u, t::jsonb, now() FROM unnest($1::text[], $2::text[]) AS x(u, t)
 ON CONFLICT (user_id) DO UPDATE SET traits = product_user.traits || EXCLUDED.traits, updated_at = now()`
 
+// isAdminSQL is scoring.AdminRule.IsAdmin over the jsonb expression
+// traits, for set-based statements: the rule's lists arrive as the four
+// parameters from $p on (adminArgs), so the rule is defined once, in
+// scoring, and not in the schema. ->> reads a value as scoring's traitText
+// does.
+func isAdminSQL(traits string, p int) string {
+	return fmt.Sprintf(`(coalesce(lower((%[1]s)->>$%[2]d::text) = ANY($%[3]d::text[]), false)
+    OR EXISTS (SELECT 1 FROM unnest($%[4]d::text[]) AS admin_flag(key)
+               WHERE lower((%[1]s)->>admin_flag.key) = ANY($%[5]d::text[])))`, traits, p, p+1, p+2, p+3)
+}
+
+// adminArgs are isAdminSQL's four parameters: the rule in force.
+func adminArgs() []any {
+	r := scoring.AdminTraits()
+	return []any{r.RoleKey, r.Roles, r.FlagKeys, r.Truthy}
+}
+
 // refreshAdminsSQL re-derives is_admin for the memberships of users whose
 // traits changed; a membership's own traits override the user's.
-const refreshAdminsSQL = `
-UPDATE account_user au SET is_admin = hb_is_admin(pu.traits || au.traits), updated_at = now()
+var refreshAdminsSQL = `
+UPDATE account_user au SET is_admin = ` + isAdminSQL("pu.traits || au.traits", 2) + `, updated_at = now()
 FROM product_user pu
 WHERE pu.user_id = au.user_id AND au.user_id = ANY($1::text[])
-  AND au.is_admin IS DISTINCT FROM hb_is_admin(pu.traits || au.traits)`
+  AND au.is_admin IS DISTINCT FROM ` + isAdminSQL("pu.traits || au.traits", 2)
 
-const upsertMembershipsSQL = `
+var upsertMembershipsSQL = `
 INSERT INTO account_user AS au (account_id, user_id, traits, is_admin, updated_at)
-SELECT a.id, x.u, x.t::jsonb, hb_is_admin(coalesce(pu.traits, '{}') || x.t::jsonb), now()
+SELECT a.id, x.u, x.t::jsonb, ` + isAdminSQL("coalesce(pu.traits, '{}') || x.t::jsonb", 4) + `, now()
 FROM unnest($1::text[], $2::text[], $3::text[]) AS x(u, g, t)
 JOIN account a ON a.external_id = x.g
 LEFT JOIN product_user pu ON pu.user_id = x.u
 ON CONFLICT (account_id, user_id) DO UPDATE SET
     traits = au.traits || EXCLUDED.traits,
-    is_admin = hb_is_admin(coalesce((SELECT traits FROM product_user WHERE user_id = EXCLUDED.user_id), '{}') || au.traits || EXCLUDED.traits),
+    is_admin = ` + isAdminSQL("coalesce((SELECT traits FROM product_user WHERE user_id = EXCLUDED.user_id), '{}') || au.traits || EXCLUDED.traits", 4) + `,
     updated_at = now()`
 
 const unknownGroupsSQL = `
@@ -134,7 +153,7 @@ func (s *Store) applyIdentities(ctx context.Context, ids []UserTraits) error {
 	if _, err := s.db.Exec(ctx, upsertProductUsersSQL, users, traits); err != nil {
 		return fmt.Errorf("store user traits: %w", err)
 	}
-	if _, err := s.db.Exec(ctx, refreshAdminsSQL, users); err != nil {
+	if _, err := s.db.Exec(ctx, refreshAdminsSQL, append([]any{users}, adminArgs()...)...); err != nil {
 		return fmt.Errorf("refresh admins: %w", err)
 	}
 	return nil
@@ -148,7 +167,7 @@ func (s *Store) applyLinks(ctx context.Context, links []GroupLink) ([]string, er
 	for i, l := range links {
 		users[i], groups[i], traits[i] = l.UserID, l.GroupID, jsonObject(l.Traits)
 	}
-	if _, err := s.db.Exec(ctx, upsertMembershipsSQL, users, groups, traits); err != nil {
+	if _, err := s.db.Exec(ctx, upsertMembershipsSQL, append([]any{users, groups, traits}, adminArgs()...)...); err != nil {
 		return nil, fmt.Errorf("link users to accounts: %w", err)
 	}
 	rows, err := s.db.Query(ctx, unknownGroupsSQL, groups)

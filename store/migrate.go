@@ -17,13 +17,17 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+
+	"github.com/healthbot/healthbot"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
 // ErrSchemaOutdated is returned by CheckSchema when migrations are pending.
-var ErrSchemaOutdated = errors.New("database schema is out of date: run `healthbot migrate` (or start with --migrate)")
+// Its code is EUNAVAILABLE: the database cannot serve this binary until
+// someone migrates it, and the message says how.
+var ErrSchemaOutdated = &healthbot.Error{Code: healthbot.EUNAVAILABLE, Message: "database schema is out of date: run `healthbot migrate` (or start with --migrate)"}
 
 // SchemaStatus says where the database stands against the embedded migrations.
 type SchemaStatus struct {

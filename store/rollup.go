@@ -109,7 +109,7 @@ func (s *Store) RollupUsage(ctx context.Context, o RollupOptions) (RollupResult,
 // attributeEvents links group calls that arrived before their account
 // existed, then gives events without an account the account of their actor.
 func (s *Store) attributeEvents(ctx context.Context) (linked, attributed int64, err error) {
-	if err = s.db.QueryRow(ctx, linkPendingGroupsSQL).Scan(&linked); err != nil {
+	if err = s.db.QueryRow(ctx, linkPendingGroupsSQL, adminArgs()...).Scan(&linked); err != nil {
 		return 0, 0, fmt.Errorf("link pending group calls: %w", err)
 	}
 	for _, q := range []string{attributeByGroupSQL, attributeByUserSQL} {
@@ -124,7 +124,7 @@ func (s *Store) attributeEvents(ctx context.Context) (linked, attributed int64, 
 
 const actorSQL = `coalesce(nullif(e.user_id, ''), e.anonymous_id)`
 
-const linkPendingGroupsSQL = `
+var linkPendingGroupsSQL = `
 WITH pending AS (
     SELECT DISTINCT ON (a.id, ` + actorSQL + `) a.id AS account_id, ` + actorSQL + ` AS user_id, e.properties AS traits
     FROM event e JOIN account a ON a.external_id = e.group_id
@@ -132,7 +132,7 @@ WITH pending AS (
     ORDER BY a.id, ` + actorSQL + `, e.occurred_at DESC
 ), linked AS (
     INSERT INTO account_user (account_id, user_id, traits, is_admin, updated_at)
-    SELECT p.account_id, p.user_id, p.traits, hb_is_admin(coalesce(pu.traits, '{}') || p.traits), now()
+    SELECT p.account_id, p.user_id, p.traits, ` + isAdminSQL("coalesce(pu.traits, '{}') || p.traits", 1) + `, now()
     FROM pending p LEFT JOIN product_user pu ON pu.user_id = p.user_id
     ON CONFLICT (account_id, user_id) DO NOTHING
     RETURNING 1

@@ -12,11 +12,14 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/store/db"
 )
 
-// ErrNotFound is returned when a looked-up row does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned when a looked-up row does not exist. It is a
+// *healthbot.Error (ENOTFOUND) so callers may match it with errors.Is and
+// adapters may read its code without knowing the store.
+var ErrNotFound = &healthbot.Error{Code: healthbot.ENOTFOUND, Message: "not found"}
 
 // DBTX is what the store needs from Postgres. Both *pgxpool.Pool and pgx.Tx
 // satisfy it, so tests can hand the store a transaction they throw away.

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/store/db"
 )
 
@@ -26,7 +27,8 @@ type SyncState struct {
 }
 
 // ErrSyncBusy is returned by ClaimSync while another run holds the source.
-var ErrSyncBusy = errors.New("another run of this source is in progress")
+// Its code is ECONFLICT: busy elsewhere, retry once that run ends.
+var ErrSyncBusy = &healthbot.Error{Code: healthbot.ECONFLICT, Message: "another run of this source is in progress"}
 
 // ClaimSync takes source's lease for instance and returns the cursor the run
 // starts from. A lease older than lease (its run died) is taken over.

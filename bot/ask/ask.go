@@ -18,6 +18,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/prompts"
 	"github.com/healthbot/healthbot/scoring"
@@ -65,8 +66,8 @@ type Asker struct {
 	store  Store
 	client ChatClient // nil without a model
 	log    *slog.Logger
-	tools  []openai.Tool  // for the model
-	defs   []prompts.Tool // the same, for outside clients
+	table  []tool        // every tool: name, description, schema, run
+	tools  []openai.Tool // the table as the model gets it
 }
 
 // New builds an Asker; client may be nil (or cfg.Model empty) to answer with
@@ -93,11 +94,11 @@ func New(st Store, client ChatClient, cfg Config, log *slog.Logger) (*Asker, err
 	if cfg.Model == "" {
 		client = nil
 	}
-	defs, err := toolDefs()
+	table, err := loadTools()
 	if err != nil {
 		return nil, err
 	}
-	return &Asker{cfg: cfg, store: st, client: client, log: log, tools: toolDefinitions(defs), defs: defs}, nil
+	return &Asker{cfg: cfg, store: st, client: client, log: log, table: table, tools: toolDefinitions(table)}, nil
 }
 
 // ModelEnabled reports whether questions go to a language model.
@@ -149,23 +150,31 @@ func (a *Asker) AnswerResult(ctx context.Context, q Question) (Result, error) {
 	if err == nil {
 		return res, nil
 	}
-	var fail *modelFailure
-	if !errors.As(err, &fail) {
+	fail, ok := errors.AsType[*healthbot.Error](err)
+	if !ok || fail.Code == healthbot.EINTERNAL {
 		a.log.Error("question failed", "user", q.UserID, "err", err)
-		return Result{}, bot.Wrap(err, "ask_failed", bot.InternalMessage)
+		return Result{}, forSlack(healthbot.Wrap(err, healthbot.InternalMessage))
 	}
-	a.log.Warn("language model failed", "code", fail.code, "user", q.UserID, "err", fail.err)
-	if fail.fallback && ctx.Err() == nil {
+	a.log.Warn("language model failed", "code", fail.Code, "user", q.UserID, "err", fail.Err)
+	if mayFallBack(err) && ctx.Err() == nil {
 		// The model is down or slow, not the database: the common questions
 		// still have an answer.
 		if q.Subject != "" {
 			q.Text = withSubject(q.Text, q.Subject)
 		}
 		if it := a.parse(ctx, q); it.answerable() {
-			return a.builtinResult(ctx, q, fail.message+" Here is the built-in answer meanwhile.")
+			return a.builtinResult(ctx, q, fail.Message+" Here is the built-in answer meanwhile.")
 		}
 	}
-	return Result{}, &bot.UserError{Code: fail.code, Message: fail.message, Err: fail.err}
+	return Result{}, forSlack(fail)
+}
+
+// forSlack hands err to package bot's responder, which shows a user only a
+// *bot.UserError's message until it reads healthbot.Error itself (#14: the
+// bot split converts it; then this goes). err stays the cause, so
+// healthbot.ErrorCode and ErrorMessage read through the wrapper.
+func forSlack(err *healthbot.Error) error {
+	return &bot.UserError{Code: err.Code, Message: err.Message, Err: err, Internal: err.Code == healthbot.EINTERNAL}
 }
 
 // builtinResult is the built-in parser's answer as a Result.

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/healthbot/healthbot/prompts"
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -22,9 +22,9 @@ type ToolInfo struct {
 
 // ToolInfos lists every tool, sorted by name.
 func (a *Asker) ToolInfos() []ToolInfo {
-	out := make([]ToolInfo, len(a.defs))
-	for i, d := range a.defs {
-		out[i] = ToolInfo{Name: d.Name, Description: d.Description, Parameters: d.Parameters}
+	out := make([]ToolInfo, len(a.table))
+	for i, t := range a.table {
+		out[i] = ToolInfo{Name: t.name, Description: t.description, Parameters: t.parameters}
 	}
 	return out
 }
@@ -35,14 +35,15 @@ const maxExternalResult = 64 << 10
 
 // CallTool runs one tool for an outside client, with the same argument
 // checks, limits and read-only transaction as the question loop. A mistake
-// in the call is a *ToolError whose text is meant for the caller; any other
-// error is internal (logged here) and should be reported generically.
+// in the call is a *healthbot.Error whose message is meant for the caller
+// (ToolMessage); any other error is internal (logged here) and should be
+// reported generically.
 // There is no Slack user behind such a call, so owner "me" is refused.
 func (a *Asker) CallTool(ctx context.Context, name string, args json.RawMessage) (json.RawMessage, error) {
 	sess := a.newSession("")
 	var result any
 	if err := sess.dispatch(ctx, name, string(args), &result); err != nil {
-		if _, ok := errors.AsType[*ToolError](err); !ok {
+		if _, mistake := toolMistake(err); !mistake {
 			a.log.Error("external tool call failed", "tool", clip(name, 64), "err", err)
 		}
 		return nil, err
@@ -52,13 +53,19 @@ func (a *Asker) CallTool(ctx context.Context, name string, args json.RawMessage)
 		return nil, fmt.Errorf("ask: encode %s result: %w", name, err)
 	}
 	if len(b) > maxExternalResult {
-		return nil, toolErrorf("the result is too large (%d bytes); ask for fewer rows", len(b))
+		return nil, healthbot.Errorf(healthbot.ETOOLARGE, "the result is too large (%d bytes); ask for fewer rows", len(b))
 	}
 	return b, nil
 }
 
-// ErrNoAccount is AccountMarkdown's answer for an unknown external id.
-var ErrNoAccount = errors.New("ask: no account has that external id")
+// ErrNoAccount is AccountMarkdown's answer for an unknown external id
+// (ENOTFOUND).
+var ErrNoAccount = &healthbot.Error{Code: healthbot.ENOTFOUND, Message: "no account has that external id"}
+
+// ToolMessage is what an outside caller of CallTool may read of err: the
+// message of a mistake in the call, or ok false for our own failure, to be
+// reported generically (it has been logged).
+func ToolMessage(err error) (msg string, ok bool) { return toolMistake(err) }
 
 // AccountMarkdown is an account's card as Markdown, found by its exact
 // external id: the numbers get_account returns, laid out for reading.
@@ -193,20 +200,4 @@ func sortedKeys(m map[string]float64) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// toolDefs are the prompts' tool definitions, checked against toolTable.
-func toolDefs() ([]prompts.Tool, error) {
-	defs, err := prompts.Tools()
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, len(defs))
-	for i, d := range defs {
-		names[i] = d.Name
-	}
-	if strings.Join(names, ",") != strings.Join(toolNames, ",") {
-		return nil, fmt.Errorf("ask: prompts define tools %v, ask implements %v", names, toolNames)
-	}
-	return defs, nil
 }

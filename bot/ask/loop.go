@@ -2,6 +2,7 @@ package ask
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,22 +10,35 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/prompts"
 	"github.com/healthbot/healthbot/store"
 )
 
-// modelFailure is the model being down, slow or making no sense: a short
-// message for the user, the cause for the log, and whether the built-in
-// parser may step in.
-type modelFailure struct {
-	code     string
-	message  string
-	fallback bool
-	err      error
+// A model failure is a *healthbot.Error: EUNAVAILABLE when the model is
+// down, slow or makes no sense, EINVALID when the question took too many
+// steps, each with a short message for the user and the cause for the log.
+
+// modelUnreachable is the cause of a model failure the built-in parser may
+// answer for instead: the model is down, slow, rate-limited or refuses our
+// credentials, so the database is fine and the common questions still have
+// an answer. A model that answered, badly, is not one.
+type modelUnreachable struct{ err error }
+
+func (m *modelUnreachable) Error() string { return m.err.Error() }
+func (m *modelUnreachable) Unwrap() error { return m.err }
+
+// unreachable is a model failure the built-in parser may step in for.
+func unreachable(err error, message string) *healthbot.Error {
+	return &healthbot.Error{Code: healthbot.EUNAVAILABLE, Message: message, Err: &modelUnreachable{err: err}}
 }
 
-func (f *modelFailure) Error() string { return f.code + ": " + f.err.Error() }
-func (f *modelFailure) Unwrap() error { return f.err }
+// mayFallBack reports whether err is a model failure the built-in parser
+// may answer for.
+func mayFallBack(err error) bool {
+	_, ok := errors.AsType[*modelUnreachable](err)
+	return ok
+}
 
 // answerModel runs the tool loop: the model asks for tools, gets their
 // results as data, and finally answers in words.
@@ -38,7 +52,7 @@ func (a *Asker) answerModel(ctx context.Context, q Question) (Result, error) {
 		if ctx.Err() != nil {
 			return Result{}, a.classify(ctx, err)
 		}
-		return Result{}, fmt.Errorf("system prompt: %w", err)
+		return Result{}, healthbot.Wrap(fmt.Errorf("system prompt: %w", err), healthbot.InternalMessage)
 	}
 	msgs := []openai.ChatCompletionMessage{
 		{Role: openai.ChatMessageRoleSystem, Content: system},
@@ -60,8 +74,8 @@ func (a *Asker) answerModel(ctx context.Context, q Question) (Result, error) {
 		if len(reply.ToolCalls) == 0 {
 			text := strings.TrimSpace(reply.Content)
 			if text == "" {
-				return Result{}, &modelFailure{code: "model_empty", err: fmt.Errorf("empty answer (finish reason %q, refusal %q)", resp.Choices[0].FinishReason, reply.Refusal),
-					message: "The language model came back with an empty answer. Please rephrase your question and try again."}
+				return Result{}, &healthbot.Error{Code: healthbot.EUNAVAILABLE, Err: fmt.Errorf("empty answer (finish reason %q, refusal %q)", resp.Choices[0].FinishReason, reply.Refusal),
+					Message: "The language model came back with an empty answer. Please rephrase your question and try again."}
 			}
 			cites := sess.cited(text)
 			msg := renderAnswer(text, cites)
@@ -69,8 +83,8 @@ func (a *Asker) answerModel(ctx context.Context, q Question) (Result, error) {
 				Tail: citationBlocks(cites, ""), Tools: sess.calls, Model: a.cfg.Model}, nil
 		}
 		if round >= a.cfg.MaxRounds {
-			return Result{}, &modelFailure{code: "model_rounds", err: fmt.Errorf("still calling tools after %d rounds", round),
-				message: fmt.Sprintf("I couldn't work that out within %d steps. Try a narrower question — about one account, one segment or one owner.", a.cfg.MaxRounds)}
+			return Result{}, &healthbot.Error{Code: healthbot.EINVALID, Err: fmt.Errorf("still calling tools after %d rounds", round),
+				Message: fmt.Sprintf("I couldn't work that out within %d steps. Try a narrower question — about one account, one segment or one owner.", a.cfg.MaxRounds)}
 		}
 		msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: reply.Content, ToolCalls: reply.ToolCalls})
 		for i, call := range reply.ToolCalls {
@@ -113,8 +127,7 @@ func (a *Asker) systemPrompt(ctx context.Context, userID, subject string) (strin
 // classify turns a model call's error into what the user is told.
 func (a *Asker) classify(ctx context.Context, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &modelFailure{code: "model_timeout", err: err, fallback: true,
-			message: fmt.Sprintf("The language model didn't answer within %s. Please try again in a moment, or ask something narrower.", a.cfg.Timeout)}
+		return unreachable(err, fmt.Sprintf("The language model didn't answer within %s. Please try again in a moment, or ask something narrower.", a.cfg.Timeout))
 	}
 	if errors.Is(err, context.Canceled) {
 		return err // the asker's own context ended: nothing to tell anyone
@@ -130,32 +143,39 @@ func (a *Asker) classify(ctx context.Context, err error) error {
 	}
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return &modelFailure{code: "model_auth", err: err, fallback: true,
-			message: "The language model refused healthbot's credentials; whoever runs healthbot should check OPENAI_API_KEY."}
+		return unreachable(err, "The language model refused healthbot's credentials; whoever runs healthbot should check OPENAI_API_KEY.")
 	case status == http.StatusNotFound:
-		return &modelFailure{code: "model_not_found", err: err, fallback: true,
-			message: "The language model server doesn't know the configured model; whoever runs healthbot should check OPENAI_MODEL and OPENAI_BASE_URL."}
+		return unreachable(err, "The language model server doesn't know the configured model; whoever runs healthbot should check OPENAI_MODEL and OPENAI_BASE_URL.")
 	case status == http.StatusTooManyRequests:
-		return &modelFailure{code: "model_busy", err: err, fallback: true,
-			message: "The language model is rate-limiting us; please try again in a minute."}
+		return unreachable(err, "The language model is rate-limiting us; please try again in a minute.")
 	case status >= 500 || status == 0 && (apiErr != nil || reqErr != nil):
-		return &modelFailure{code: "model_down", err: err, fallback: true,
-			message: fmt.Sprintf("The language model isn't answering right now (HTTP %d). Please try again in a few minutes.", status)}
+		return unreachable(err, fmt.Sprintf("The language model isn't answering right now (HTTP %d). Please try again in a few minutes.", status))
 	case status >= 400:
 		return garbage(err)
 	}
-	var fail *modelFailure
-	if errors.As(err, &fail) {
-		return err
+	if _, ok := errors.AsType[*healthbot.Error](err); ok {
+		return err // already a model failure
 	}
-	if strings.Contains(err.Error(), "unmarshal") || strings.Contains(err.Error(), "invalid character") {
+	if notJSON(err) {
 		return garbage(err)
 	}
-	return &modelFailure{code: "model_down", err: err, fallback: true,
-		message: "The language model can't be reached right now. Please try again in a few minutes."}
+	return unreachable(err, "The language model can't be reached right now. Please try again in a few minutes.")
 }
 
-func garbage(err error) *modelFailure {
-	return &modelFailure{code: "model_garbage", err: err,
-		message: "The language model sent back something I couldn't use. Please rephrase your question and try again."}
+// notJSON reports whether the model's reply could not be decoded: the
+// client hands back encoding/json's own errors for a body that is not JSON
+// or not the shape of a chat completion.
+func notJSON(err error) bool {
+	if _, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return true
+	}
+	_, ok := errors.AsType[*json.UnmarshalTypeError](err)
+	return ok
+}
+
+// garbage is a model that answered with something unusable: not a case for
+// the built-in parser, since the model is up.
+func garbage(err error) *healthbot.Error {
+	return &healthbot.Error{Code: healthbot.EUNAVAILABLE, Err: err,
+		Message: "The language model sent back something I couldn't use. Please rephrase your question and try again."}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/ask"
 	"github.com/healthbot/healthbot/scoring"
@@ -183,7 +184,7 @@ func TestModelLoopIsBounded(t *testing.T) {
 		tweak:  func(c *ask.Config) { c.MaxRounds = 3 },
 	})
 	_, err := b.asker.Answer(context.Background(), ask.Question{Text: "how are the segments?"})
-	ue := userError(t, err, "model_rounds")
+	ue := userError(t, err, healthbot.EINVALID)
 	require.Contains(t, ue.Message, "within 3 steps")
 	reqs := b.model.requests()
 	require.Len(t, reqs, 4, "three rounds of tools, then one last chance to answer")
@@ -199,22 +200,22 @@ func TestModelFailuresAreShortAndClear(t *testing.T) {
 		code  string
 		words string
 	}{
-		{"server error", status(http.StatusInternalServerError), "model_down", "isn't answering right now (HTTP 500)"},
-		{"bad gateway", status(http.StatusBadGateway), "model_down", "HTTP 502"},
-		{"bad key", status(http.StatusUnauthorized), "model_auth", "OPENAI_API_KEY"},
-		{"unknown model", status(http.StatusNotFound), "model_not_found", "OPENAI_MODEL"},
-		{"rate limited", status(http.StatusTooManyRequests), "model_busy", "try again in a minute"},
-		{"bad request", status(http.StatusBadRequest), "model_garbage", "couldn't use"},
-		{"empty answer", say("   "), "model_empty", "empty answer"},
-		{"no choices", raw(`{"id":"x","object":"chat.completion","choices":[]}`), "model_garbage", "couldn't use"},
-		{"not json", raw(`<html>oops</html>`), "model_garbage", "couldn't use"},
-		{"slow", hang(), "model_timeout", "didn't answer within 300ms"},
+		{"server error", status(http.StatusInternalServerError), healthbot.EUNAVAILABLE, "isn't answering right now (HTTP 500)"},
+		{"bad gateway", status(http.StatusBadGateway), healthbot.EUNAVAILABLE, "HTTP 502"},
+		{"bad key", status(http.StatusUnauthorized), healthbot.EUNAVAILABLE, "OPENAI_API_KEY"},
+		{"unknown model", status(http.StatusNotFound), healthbot.EUNAVAILABLE, "OPENAI_MODEL"},
+		{"rate limited", status(http.StatusTooManyRequests), healthbot.EUNAVAILABLE, "try again in a minute"},
+		{"bad request", status(http.StatusBadRequest), healthbot.EUNAVAILABLE, "couldn't use"},
+		{"empty answer", say("   "), healthbot.EUNAVAILABLE, "empty answer"},
+		{"no choices", raw(`{"id":"x","object":"chat.completion","choices":[]}`), healthbot.EUNAVAILABLE, "couldn't use"},
+		{"not json", raw(`<html>oops</html>`), healthbot.EUNAVAILABLE, "couldn't use"},
+		{"slow", hang(), healthbot.EUNAVAILABLE, "didn't answer within 300ms"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			b := setup(t, options{script: []step{c.step}, tweak: func(cfg *ask.Config) {
-				if c.code == "model_timeout" {
+				if c.name == "slow" {
 					cfg.Timeout = 300 * time.Millisecond
 				}
 			}})
@@ -234,6 +235,36 @@ func TestModelDownFallsBackToBuiltIn(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, contextText(t, msg), "The language model isn't answering right now (HTTP 503). Please try again in a few minutes. Here is the built-in answer meanwhile.")
 	require.Contains(t, sectionText(t, msg), "*Acme Logistics* — 🔴 30")
+}
+
+// Only a model that is unreachable (down, slow, refusing us) lets the
+// built-in parser answer instead; one that answered with something unusable
+// is reported as it is, even for a question the parser could answer.
+func TestOnlyAnUnreachableModelFallsBackToBuiltIn(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name     string
+		step     step
+		fallback bool
+	}{
+		{"down", status(http.StatusServiceUnavailable), true},
+		{"rate limited", status(http.StatusTooManyRequests), true},
+		{"not json", raw(`<html>oops</html>`), false},
+		{"bad request", status(http.StatusBadRequest), false},
+		{"empty answer", say("   "), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, options{script: []step{c.step}})
+			msg, err := b.asker.Answer(context.Background(), ask.Question{Text: "which accounts are at risk?"})
+			if c.fallback {
+				require.NoError(t, err)
+				require.Contains(t, contextText(t, msg), "Here is the built-in answer meanwhile.")
+				return
+			}
+			userError(t, err, healthbot.EUNAVAILABLE)
+		})
+	}
 }
 
 func TestModelTimeoutIsADeadlineNotAHang(t *testing.T) {

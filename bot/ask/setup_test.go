@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/ask"
 	"github.com/healthbot/healthbot/bot/ask/asktest"
@@ -82,6 +83,7 @@ func userError(t *testing.T, err error, code string) *bot.UserError {
 	ue, ok := err.(*bot.UserError)
 	require.True(t, ok, "want *bot.UserError, got %T: %v", err, err)
 	require.Equal(t, code, ue.Code, ue.Message)
+	require.Equal(t, code, healthbot.ErrorCode(err), "the healthbot.Error is the cause")
 	require.NotContains(t, ue.Message, "goroutine")
 	require.NotContains(t, ue.Message, "scripted failure", "the raw model error stays in the log")
 	return ue

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -251,7 +252,7 @@ func (s *session) getAccount(ctx context.Context, ro *store.Store, name string) 
 	}
 	out, err := s.accountByID(ctx, ro, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return accountOut{}, toolErrorf("no account matches %q", name)
+		return accountOut{}, healthbot.Errorf(healthbot.ENOTFOUND, "no account matches %q", name)
 	}
 	return out, err
 }
@@ -522,7 +523,7 @@ type (
 func (s *session) backtestSummary(ctx context.Context, ro *store.Store) (backtestOut, error) {
 	run, err := ro.LatestBacktestRun(ctx)
 	if errors.Is(err, store.ErrNotFound) {
-		return backtestOut{}, toolErrorf("no backtest has been run yet; whoever runs healthbot can run `healthbot backtest`")
+		return backtestOut{}, healthbot.Errorf(healthbot.ENOTFOUND, "no backtest has been run yet; whoever runs healthbot can run `healthbot backtest`")
 	}
 	if err != nil {
 		return backtestOut{}, err

@@ -1,34 +1,46 @@
 package ask
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/prompts"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
 
-// toolSpec is one read-only tool: its name (prompts/tools/<name>.json
-// holds its description and JSON schema) and how a call's arguments become
-// one bounded read. prepare validates the arguments (strictly, with the
-// limits below) and returns the read, which runs in a read-only
-// transaction. The question loop and the MCP server both go through this
-// table: one definition per tool.
-type toolSpec struct {
-	name    string
-	prepare func(ctx context.Context, s *session, args string) (func(ro *store.Store) (any, error), error)
+// tool is one read-only tool, all it is in one place: its name, the
+// description and JSON schema of its arguments that the chat model and MCP
+// clients get (prompts/tools/<name>.json), and how a call's arguments
+// become one bounded read. prepare validates the arguments (strictly, with
+// the limits below) and returns the read, which runs in a read-only
+// transaction. The model's tool list, the names and the dispatch are all
+// derived from the Asker's table of these, which the MCP server lists too.
+type tool struct {
+	name        string
+	description string
+	parameters  json.RawMessage
+	prepare     prepareFunc
 }
 
-// toolTable is every tool, sorted by name.
-var toolTable = []toolSpec{
+type prepareFunc = func(ctx context.Context, s *session, args string) (read, error)
+
+// toolRuns is how each tool runs, sorted by name; loadTools joins it with
+// the prompts' descriptions and schemas.
+var toolRuns = []struct {
+	name    string
+	prepare prepareFunc
+}{
 	{"backtest_summary", prepareBacktest},
 	{"get_account", prepareGetAccount},
 	{"list_alerts", prepareListAlerts},
@@ -39,44 +51,80 @@ var toolTable = []toolSpec{
 	{"search_accounts", prepareSearch},
 }
 
+// loadTools builds the tool table: every tool the prompts describe, with
+// its run. A tool described but not run, or run but not described, is a
+// build mistake caught when the Asker is made.
+func loadTools() ([]tool, error) {
+	defs, err := prompts.Tools()
+	if err != nil {
+		return nil, err
+	}
+	described := make([]string, len(defs))
+	for i, d := range defs {
+		described[i] = d.Name
+	}
+	run := make([]string, len(toolRuns))
+	for i, r := range toolRuns {
+		run[i] = r.name
+	}
+	if !slices.Equal(described, run) {
+		return nil, fmt.Errorf("ask: prompts define tools %v, ask implements %v", described, run)
+	}
+	out := make([]tool, len(defs))
+	for i, d := range defs {
+		out[i] = tool{name: d.Name, description: d.Description, parameters: d.Parameters, prepare: toolRuns[i].prepare}
+	}
+	return out, nil
+}
+
 // toolNames is the table's names, in order.
-var toolNames = func() []string {
-	out := make([]string, len(toolTable))
-	for i, t := range toolTable {
+func toolNames(table []tool) []string {
+	out := make([]string, len(table))
+	for i, t := range table {
 		out[i] = t.name
 	}
 	return out
-}()
+}
 
-func lookupTool(name string) (toolSpec, bool) {
-	i := slices.IndexFunc(toolTable, func(t toolSpec) bool { return t.name == name })
+func lookupTool(table []tool, name string) (tool, bool) {
+	i := slices.IndexFunc(table, func(t tool) bool { return t.name == name })
 	if i < 0 {
-		return toolSpec{}, false
+		return tool{}, false
 	}
-	return toolTable[i], true
+	return table[i], true
 }
 
 // maxArgBytes bounds the arguments of one tool call.
 const maxArgBytes = 4096
 
 // toolDefinitions are the tools as the chat model gets them.
-func toolDefinitions(defs []prompts.Tool) []openai.Tool {
-	out := make([]openai.Tool, 0, len(defs))
-	for _, d := range defs {
+func toolDefinitions(table []tool) []openai.Tool {
+	out := make([]openai.Tool, 0, len(table))
+	for _, t := range table {
 		out = append(out, openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
-			Name: d.Name, Description: d.Description, Strict: true, Parameters: d.Parameters,
+			Name: t.name, Description: t.description, Strict: true, Parameters: t.parameters,
 		}})
 	}
 	return out
 }
 
-// ToolError is a mistake in a tool call, reported to the model (never to
-// the user) so it can correct itself.
-type ToolError struct{ msg string }
+// A mistake in a tool call is a *healthbot.Error with a code other than
+// EINTERNAL: its message goes back to the caller (the model, or an MCP
+// client) so it can correct itself, never to the user. Any other error is
+// ours: logged, and the caller gets a generic line.
 
-func (e *ToolError) Error() string { return e.msg }
+// toolErrorf is a tool call the caller got wrong (EINVALID).
+func toolErrorf(format string, args ...any) error {
+	return healthbot.Errorf(healthbot.EINVALID, format, args...)
+}
 
-func toolErrorf(format string, args ...any) error { return &ToolError{fmt.Sprintf(format, args...)} }
+// toolMistake is what the caller of a tool may read of err, if anything.
+func toolMistake(err error) (string, bool) {
+	if healthbot.Internal(err) {
+		return "", false
+	}
+	return healthbot.ErrorMessage(err), true
+}
 
 // session is one question's tool state: who asks, and which accounts the
 // tools showed the model, so the answer can cite them.
@@ -122,7 +170,7 @@ func (s *session) sawName(id int64, name string) {
 // the model sends can reach anything but the fixed tools, and each runs in
 // a read-only transaction.
 func (s *session) call(ctx context.Context, name, args string) string {
-	if _, ok := lookupTool(name); ok {
+	if _, ok := lookupTool(s.a.table, name); ok {
 		if !slices.Contains(s.calls, name) {
 			s.calls = append(s.calls, name)
 		}
@@ -132,11 +180,11 @@ func (s *session) call(ctx context.Context, name, args string) string {
 	}
 	var result any
 	err := s.dispatch(ctx, name, args, &result)
-	var te *ToolError
+	msg, mistake := toolMistake(err)
 	switch {
 	case err == nil:
-	case errors.As(err, &te):
-		result = map[string]string{"error": te.msg}
+	case mistake:
+		result = map[string]string{"error": msg}
 	default:
 		s.a.log.Error("question tool failed", "tool", name, "err", err)
 		result = map[string]string{"error": "the database could not answer this call; try again or answer with what you have"}
@@ -145,16 +193,16 @@ func (s *session) call(ctx context.Context, name, args string) string {
 	if merr != nil {
 		b = []byte(`{"error":"result could not be encoded"}`)
 	}
-	return wrapData(name, truncate(string(b), s.a.cfg.ResultChars))
+	return wrapData(s.a.table, name, truncate(string(b), s.a.cfg.ResultChars))
 }
 
 func (s *session) dispatch(ctx context.Context, name, args string, result *any) error {
 	if len(args) > maxArgBytes {
-		return toolErrorf("arguments too long (%d bytes; at most %d)", len(args), maxArgBytes)
+		return healthbot.Errorf(healthbot.ETOOLARGE, "arguments too long (%d bytes; at most %d)", len(args), maxArgBytes)
 	}
-	spec, ok := lookupTool(name)
+	spec, ok := lookupTool(s.a.table, name)
 	if !ok {
-		return toolErrorf("there is no tool %q; the tools are %s", clip(name, 64), strings.Join(toolNames, ", "))
+		return healthbot.Errorf(healthbot.ENOTFOUND, "there is no tool %q; the tools are %s", clip(name, 64), strings.Join(toolNames(s.a.table), ", "))
 	}
 	run, err := spec.prepare(ctx, s, args)
 	if err != nil {
@@ -278,21 +326,59 @@ func prepareMetrics(_ context.Context, s *session, args string) (read, error) {
 }
 
 // decodeArgs reads a tool call's JSON arguments strictly: one object, known
-// fields only, right types.
+// fields only (the first unknown one named), right types.
 func decodeArgs(raw string, dst any) error {
 	raw = strings.TrimSpace(raw)
 	if raw == "" || raw == "null" {
 		raw = "{}"
 	}
 	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	var fields map[string]json.RawMessage
+	if err := dec.Decode(&fields); err != nil {
 		return toolErrorf("invalid arguments: %s", jsonProblem(err))
 	}
 	if dec.More() {
 		return toolErrorf("invalid arguments: expected one JSON object")
 	}
+	if name, ok := unknownArg(raw, dst); ok {
+		return toolErrorf("invalid arguments: unknown argument %q", name)
+	}
+	if err := json.Unmarshal([]byte(raw), dst); err != nil {
+		return toolErrorf("invalid arguments: %s", jsonProblem(err))
+	}
 	return nil
+}
+
+// unknownArg returns the first key of the JSON object obj (already known to
+// be one) that names no field of the struct dst points to, matching as
+// encoding/json does (case-insensitively). Checked here rather than with
+// DisallowUnknownFields, whose error carries the name only in its text.
+func unknownArg(obj string, dst any) (string, bool) {
+	t := reflect.TypeOf(dst).Elem()
+	known := make([]string, 0, t.NumField())
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		known = append(known, cmp.Or(name, f.Name))
+	}
+	dec := json.NewDecoder(strings.NewReader(obj))
+	if _, err := dec.Token(); err != nil { // {
+		return "", false
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		key, _ := tok.(string)
+		if !slices.ContainsFunc(known, func(k string) bool { return strings.EqualFold(k, key) }) {
+			return key, true
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // jsonProblem words a decoding error for the model without Go type names.
@@ -307,8 +393,6 @@ func jsonProblem(err error) string {
 		return fmt.Sprintf("%s has the wrong type (got a JSON %s)", typeErr.Field, typeErr.Value)
 	case errors.As(err, &syntaxErr):
 		return fmt.Sprintf("not valid JSON (at byte %d)", syntaxErr.Offset)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown argument " + strings.TrimPrefix(err.Error(), "json: unknown field ")
 	}
 	return "not valid JSON"
 }
@@ -365,7 +449,7 @@ func resolve(ctx context.Context, ro *store.Store, name string) (int64, error) {
 		return 0, err
 	}
 	if len(ms) == 0 {
-		return 0, toolErrorf("no account matches %q; search_accounts lists accounts", name)
+		return 0, healthbot.Errorf(healthbot.ENOTFOUND, "no account matches %q; search_accounts lists accounts", name)
 	}
 	var exact []store.AskMatch
 	for _, m := range ms {
@@ -389,17 +473,17 @@ func resolve(ctx context.Context, ro *store.Store, name string) (int64, error) {
 		}
 		names = append(names, fmt.Sprintf("%s (id %s)", m.Name, m.ExternalID))
 	}
-	return 0, toolErrorf("%q matches several accounts: %s; call again with one exact name or id", name, strings.Join(names, "; "))
+	return 0, healthbot.Errorf(healthbot.ECONFLICT, "%q matches several accounts: %s; call again with one exact name or id", name, strings.Join(names, "; "))
 }
 
 // wrapData marks a tool result as data. The JSON inside cannot close the
 // tag (encoding/json escapes < and >), and a made-up tool name is not
 // echoed into it.
-func wrapData(tool, jsonText string) string {
-	if !slices.Contains(toolNames, tool) {
-		tool = "unknown"
+func wrapData(table []tool, name, jsonText string) string {
+	if _, ok := lookupTool(table, name); !ok {
+		name = "unknown"
 	}
-	return fmt.Sprintf("<data tool=%q>%s</data>", tool, jsonText)
+	return fmt.Sprintf("<data tool=%q>%s</data>", name, jsonText)
 }
 
 // truncate caps a tool result at n bytes (on a rune boundary), saying so.

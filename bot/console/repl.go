@@ -3,16 +3,18 @@ package console
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime/debug"
 	"strconv"
 	"strings"
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/internal/safely"
 )
 
 // Handler is what the console drives: the same /health handler the Slack
@@ -71,14 +73,20 @@ func (r *REPL) Run(ctx context.Context) error {
 	}
 }
 
-// Line runs one console line.
+// Line runs one console line. A panic in the handler is logged with its
+// stack and shown as the generic apology, like any internal failure.
 func (r *REPL) Line(ctx context.Context, line string) {
-	defer func() {
-		if p := recover(); p != nil {
-			r.Log.ErrorContext(ctx, "console command panicked", "line", line, "panic", p, "stack", string(debug.Stack()))
-			fmt.Fprintf(r.Out, "⚠️  %s\n\n", bot.InternalMessage)
-		}
-	}()
+	err := safely.Call(func() error {
+		r.line(ctx, line)
+		return nil
+	})
+	if pe, ok := errors.AsType[*safely.PanicError](err); ok {
+		r.Log.ErrorContext(ctx, "console command panicked", "line", line, "panic", pe.Value, "stack", string(pe.Stack))
+		fmt.Fprintf(r.Out, "⚠️  %s\n\n", healthbot.InternalMessage)
+	}
+}
+
+func (r *REPL) line(ctx context.Context, line string) {
 	word, rest, _ := strings.Cut(line, " ")
 	switch {
 	case word == "help" || word == "?":

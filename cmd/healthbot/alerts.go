@@ -62,7 +62,9 @@ func (m *Main) registerAlertButtons(r *bot.Router, cards bot.CardMessenger, time
 		m.Logger.Error("alert buttons not registered", "err", err)
 		return
 	}
-	jobs.Alerts.RecordOn(timeline)
+	if timeline != nil { // a nil *bot.Timeline must not become a non-nil alerts.Timeline
+		jobs.Alerts.RecordOn(timeline)
+	}
 	jobs.Alerts.RegisterButtons(r, cards)
 	jobs.Outcomes.RegisterButtons(r)
 }

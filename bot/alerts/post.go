@@ -1,4 +1,4 @@
-package bot
+package alerts
 
 import (
 	"context"
@@ -184,7 +184,7 @@ func (a *Alerts) postTo(ctx context.Context, channel, text string, bs []slack.Bl
 	var ch, ts string
 	err := a.retry.Do(ctx, func(ctx context.Context) error {
 		var err error
-		ch, ts, err = a.slack.PostMessageContext(ctx, channel, msgOptions(Message{Text: text, Blocks: bs}, threadTS)...)
+		ch, ts, err = a.slack.PostMessageContext(ctx, channel, msgOptions(text, bs, threadTS)...)
 		return err
 	})
 	return ch, ts, err
@@ -207,3 +207,15 @@ func (a *Alerts) Message(rec store.AlertRecord, acct scoring.Account, score scor
 }
 
 func shortDay(t time.Time) string { return t.Format("Jan 2") }
+
+// msgOptions is a post's text, blocks (if any) and thread (if any).
+func msgOptions(text string, bs []slack.Block, threadTS string) []slack.MsgOption {
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	if len(bs) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(bs...))
+	}
+	if threadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(threadTS))
+	}
+	return opts
+}

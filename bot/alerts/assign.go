@@ -1,9 +1,11 @@
-package bot
+package alerts
 
 import (
 	"context"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -11,19 +13,19 @@ import (
 // an assignee.
 type alertAssign struct{ a *Alerts }
 
-var _ ActionHandler = alertAssign{}
+var _ chat.ActionHandler = alertAssign{}
 
-func (h alertAssign) HandleAction(ctx context.Context, act Action) (Message, error) {
+func (h alertAssign) HandleAction(ctx context.Context, act chat.Action) (chat.Message, error) {
 	user := selectedUser(act)
 	if user == "" {
-		return Message{}, UserErrorf("bad_action", "Pick someone to assign the alert to.")
+		return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "Pick someone to assign the alert to.")
 	}
-	if user != act.UserID && !IsManager(ctx) {
-		return Message{}, UserErrorf(string(ReasonNotManager), "Only managers can assign alerts to someone else.")
+	if user != act.UserID && !h.a.isManager(ctx) {
+		return chat.Message{}, healthbot.Errorf(healthbot.EFORBIDDEN, "Only managers can assign alerts to someone else.")
 	}
 	if h.a.guard != nil {
 		if err := h.a.guard.CheckUser(ctx, user); err != nil {
-			return Message{}, &UserError{Code: "assignee_refused", Err: err,
+			return chat.Message{}, &healthbot.Error{Code: healthbot.EFORBIDDEN, Err: err,
 				Message: "<@" + user + "> can't be assigned this alert: they may not see account data (a guest, someone outside the team, or not in the allowed groups)."}
 		}
 	}
@@ -53,7 +55,7 @@ func (a *Alerts) tellAssignee(ctx context.Context, by string, before, after stor
 }
 
 // selectedUser is the user picked in the Assign menu of the click.
-func selectedUser(act Action) string {
+func selectedUser(act chat.Action) string {
 	if act.Callback == nil {
 		return ""
 	}

@@ -1,25 +1,25 @@
-package bot
+package alerts
 
 import (
 	"context"
 	"errors"
 	"strconv"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
 
-// CardMessenger renders an account card; *Health has it.
+// CardMessenger renders an account card; bot's *Health has it.
 type CardMessenger interface {
-	CardMessage(ctx context.Context, accountID int64, sharedBy string) (Message, error)
+	CardMessage(ctx context.Context, accountID int64, sharedBy string) (chat.Message, error)
 }
-
-var _ CardMessenger = (*Health)(nil)
 
 // RegisterButtons routes the alert messages' buttons: Acknowledge, Snooze,
 // Assign to… and Open card (rendered by cards).
-func (a *Alerts) RegisterButtons(r *Router, cards CardMessenger) {
+func (a *Alerts) RegisterButtons(r Registrar, cards CardMessenger) {
 	r.Action(blocks.ActionAlertAck, alertAck{a})
 	r.Action(blocks.ActionAlertSnooze, alertSnooze{a})
 	r.Action(blocks.ActionAlertAssign, alertAssign{a})
@@ -31,11 +31,11 @@ func (a *Alerts) RegisterButtons(r *Router, cards CardMessenger) {
 // alreadyResolved is the answer to a click on an alert that resolved.
 const alreadyResolved = "That alert is already resolved, so there is nothing left to do."
 
-var errBadAlertButton = UserErrorf("bad_action", "That button no longer works. Open the account with /health instead.")
+var errBadAlertButton = healthbot.Errorf(healthbot.EINVALID, "That button no longer works. Open the account with /health instead.")
 
 // alertIDOf reads the alert id from a button's value, or from the block
 // ID of the Assign menu (which has no value).
-func alertIDOf(act Action) (int64, error) {
+func alertIDOf(act chat.Action) (int64, error) {
 	if id, err := strconv.ParseInt(act.Value, 10, 64); err == nil && id > 0 {
 		return id, nil
 	}
@@ -52,33 +52,33 @@ type afterChange func(ctx context.Context, before, after store.AlertRecord, card
 // change applies a person's action to the alert behind act and rewrites
 // both of its messages (channel and DM) to show the new state, then runs
 // then (if any). A resolved alert is left alone and the clicker told so.
-func (a *Alerts) change(ctx context.Context, act Action, next func(cur store.AlertRecord) store.AlertChange, then afterChange) (Message, error) {
+func (a *Alerts) change(ctx context.Context, act chat.Action, next func(cur store.AlertRecord) store.AlertChange, then afterChange) (chat.Message, error) {
 	id, err := alertIDOf(act)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	cur, err := a.store.Alert(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return Message{}, &UserError{Code: "not_found", Message: "That alert no longer exists.", Err: err}
+		return chat.Message{}, &healthbot.Error{Code: healthbot.ENOTFOUND, Message: "That alert no longer exists.", Err: err}
 	}
 	if err != nil {
-		return Message{}, Wrap(err, "alert", "I could not load that alert just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not load that alert just now. Please try again.")
 	}
 	if cur.State == scoring.AlertResolved {
-		return Message{Text: alreadyResolved}, nil
+		return chat.Message{Text: alreadyResolved}, nil
 	}
 	rec, err := a.store.ChangeAlert(ctx, id, next(cur), a.now())
 	if errors.Is(err, store.ErrNotFound) {
-		return Message{Text: alreadyResolved}, nil // it resolved between the read and the write
+		return chat.Message{Text: alreadyResolved}, nil // it resolved between the read and the write
 	}
 	if err != nil {
-		return Message{}, Wrap(err, "alert", "I could not update that alert just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not update that alert just now. Please try again.")
 	}
 	card, ok := a.refresh(ctx, rec, &messageRef{act.ChannelID, act.MessageTS})
 	if ok && then != nil {
 		then(ctx, cur, rec, card)
 	}
-	return Message{}, nil
+	return chat.Message{}, nil
 }
 
 // refresh rewrites the alert's messages (and the clicked one) from the

@@ -1,11 +1,13 @@
-package bot
+package alerts
 
 import (
 	"context"
 	"errors"
 	"strconv"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -14,24 +16,24 @@ import (
 // for an optional reason.
 type alertNotUseful struct{ a *Alerts }
 
-var _ ActionHandler = alertNotUseful{}
+var _ chat.ActionHandler = alertNotUseful{}
 
-func (h alertNotUseful) HandleAction(ctx context.Context, act Action) (Message, error) {
+func (h alertNotUseful) HandleAction(ctx context.Context, act chat.Action) (chat.Message, error) {
 	id, err := alertIDOf(act)
 	if err != nil {
-		return Message{}, err
+		return chat.Message{}, err
 	}
 	rec, err := h.a.store.Alert(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return Message{}, &UserError{Code: "not_found", Message: "That alert no longer exists.", Err: err}
+		return chat.Message{}, &healthbot.Error{Code: healthbot.ENOTFOUND, Message: "That alert no longer exists.", Err: err}
 	}
 	if err != nil {
-		return Message{}, Wrap(err, "alert", "I could not load that alert just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not load that alert just now. Please try again.")
 	}
 	if err := h.a.store.MarkAlertNotUseful(ctx, id, act.UserID, "", h.a.now()); err != nil {
-		return Message{}, Wrap(err, "alert", "I could not record that just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not record that just now. Please try again.")
 	}
-	thanks := Message{Text: "Thanks — marked *" + blocks.AlertTitle(rec.Kind) + "* as not useful. The digest names rules that are not useful more than half the time."}
+	thanks := chat.Message{Text: "Thanks — marked *" + blocks.AlertTitle(rec.Kind) + "* as not useful. The digest names rules that are not useful more than half the time."}
 	if h.a.views == nil || act.TriggerID == "" {
 		return thanks, nil
 	}
@@ -43,29 +45,29 @@ func (h alertNotUseful) HandleAction(ctx context.Context, act Action) (Message, 
 		h.a.log.WarnContext(ctx, "not-useful reason form not opened; the vote is stored", "alert", id, "err", err)
 		return thanks, nil
 	}
-	return Message{}, nil
+	return chat.Message{}, nil
 }
 
 // alertNotUsefulReason is the reason modal's submission.
 type alertNotUsefulReason struct{ a *Alerts }
 
-var _ ActionHandler = alertNotUsefulReason{}
+var _ chat.ActionHandler = alertNotUsefulReason{}
 
-func (h alertNotUsefulReason) HandleAction(ctx context.Context, act Action) (Message, error) {
+func (h alertNotUsefulReason) HandleAction(ctx context.Context, act chat.Action) (chat.Message, error) {
 	id, err := strconv.ParseInt(act.Value, 10, 64)
 	if err != nil || id <= 0 || act.Callback == nil {
-		return Message{}, UserErrorf("bad_action", "That form no longer works.")
+		return chat.Message{}, healthbot.Errorf(healthbot.EINVALID, "That form no longer works.")
 	}
 	reason := blocks.NotUsefulReason(act.Callback.View.State)
 	if reason == "" {
-		return Message{}, nil
+		return chat.Message{}, nil
 	}
 	err = h.a.store.MarkAlertNotUseful(ctx, id, act.UserID, reason, h.a.now())
 	if errors.Is(err, store.ErrNotFound) {
-		return Message{}, &UserError{Code: "not_found", Message: "That alert no longer exists.", Err: err}
+		return chat.Message{}, &healthbot.Error{Code: healthbot.ENOTFOUND, Message: "That alert no longer exists.", Err: err}
 	}
 	if err != nil {
-		return Message{}, Wrap(err, "alert", "I could not save the reason just now. Please try again.")
+		return chat.Message{}, healthbot.Wrap(err, "I could not save the reason just now. Please try again.")
 	}
-	return Message{Text: "Thanks — reason noted."}, nil
+	return chat.Message{Text: "Thanks — reason noted."}, nil
 }

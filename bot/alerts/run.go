@@ -1,4 +1,4 @@
-package bot
+package alerts
 
 import (
 	"context"
@@ -10,13 +10,14 @@ import (
 
 	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
 
-// AlertStore is what the alert run and the alert buttons need from the
-// store; *store.Store has it.
-type AlertStore interface {
+// Store is what the alert run and the alert buttons need from the store;
+// *store.Store has it.
+type Store interface {
 	app.AlertReads
 	app.AlertWriter
 	AnyAlert(ctx context.Context) (bool, error)
@@ -24,12 +25,11 @@ type AlertStore interface {
 	ChangeAlert(ctx context.Context, id int64, c store.AlertChange, now time.Time) (store.AlertRecord, error)
 	Alert(ctx context.Context, id int64) (store.AlertRecord, error)
 	Card(ctx context.Context, accountID int64, historyDays int) (store.Card, error)
-	csmLinker
-	alertBudgetStore
+	budgetStore
 }
 
-// alertBudgetStore keeps the weekly alert-DM budget and the Not useful votes.
-type alertBudgetStore interface {
+// budgetStore keeps the weekly alert-DM budget and the Not useful votes.
+type budgetStore interface {
 	RecordAlertDelivery(ctx context.Context, d store.AlertDelivery) (bool, error)
 	AlertDMsInWeek(ctx context.Context, week string) (map[string]int, error)
 	AlertDelivered(ctx context.Context, alertID int64, user string) (string, error)
@@ -37,28 +37,66 @@ type alertBudgetStore interface {
 	MarkAlertNotUseful(ctx context.Context, alertID int64, user, reason string, at time.Time) error
 }
 
-var _ AlertStore = (*store.Store)(nil)
+var _ Store = (*store.Store)(nil)
 
-// AlertSlack is the part of the Web API alerts use; *slack.Client has it.
-type AlertSlack interface {
+// Slack is the part of the Web API alerts use; *slack.Client has it.
+type Slack interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 }
 
-var _ AlertSlack = (*slack.Client)(nil)
+var _ Slack = (*slack.Client)(nil)
 
-// AlertsConfig configures NewAlerts.
-type AlertsConfig struct {
-	Store      AlertStore
-	Slack      AlertSlack // nil: alerts are evaluated and stored; a later run with Slack posts them
-	Owners     *OwnerResolver
+// Owners finds an account owner's Slack user ("" when they are not in
+// Slack); bot.OwnerResolver has it.
+type Owners interface {
+	SlackID(ctx context.Context, c scoring.CSM) (string, error)
+}
+
+// Guard refuses channels shared with another organisation and users who
+// may not see account data; bot's access gate has it.
+type Guard interface {
+	CheckChannel(ctx context.Context, channelID string) error
+	CheckUser(ctx context.Context, userID string) error
+}
+
+// Retrier repeats a Slack call Slack rate-limited; bot.RateLimitRetrier
+// has it.
+type Retrier interface {
+	Do(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Timeline records an alert action on the account's timeline;
+// *bot.Timeline has it.
+type Timeline interface {
+	RecordAlert(ctx context.Context, user string, alertID, accountID int64, action, note string)
+}
+
+// Views opens a modal; *slack.Client has it.
+type Views interface {
+	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+}
+
+// Registrar routes buttons and modal submissions to handlers; bot.Router
+// has it.
+type Registrar interface {
+	Action(prefix string, h chat.ActionHandler)
+	ViewSubmission(callbackID string, h chat.ActionHandler)
+}
+
+// Config configures New. bot.NewAlerts fills in the defaults that need
+// package bot (the owner lookup, the rate-limit retrier, who is a manager).
+type Config struct {
+	Store      Store
+	Slack      Slack              // nil: alerts are evaluated and stored; a later run with Slack posts them
+	Owners     Owners             // required with Slack
 	Scorecards scoring.Scorecards // zero: the built-in defaults
 	Channel    string             // HEALTHBOT_ALERT_CHANNEL; "" posts to owners only
 	Routes     AlertRoutes        // HEALTHBOT_ALERT_ROUTES
 	Location   *time.Location     // dates in messages; nil means UTC
 	Now        func() time.Time   // nil means time.Now
 	Logger     *slog.Logger
-	Retry      RateLimitRetrier // paces posts on 429s; MaxRetries 0 means DefaultAlertRetries
+	Retry      Retrier // paces posts on 429s; nil: each call is made once
 	// PostFirstRun posts every alert of the first run on a portfolio on
 	// its own (HEALTHBOT_ALERT_FIRST_RUN=post). By default that run, which
 	// finds every condition already true, records them quietly and posts
@@ -66,7 +104,7 @@ type AlertsConfig struct {
 	PostFirstRun bool
 	// Guard checks the alert channel before each post (not shared with
 	// another organisation); nil: no check.
-	Guard ChannelGuard
+	Guard Guard
 	// Budget is how many alert DMs one person gets a week
 	// (HEALTHBOT_ALERT_BUDGET); 0 means DefaultAlertBudget, negative no
 	// limit. The rest of a day's alerts go into one summary DM; the
@@ -74,10 +112,13 @@ type AlertsConfig struct {
 	Budget int
 	// Timeline records Acknowledge and Assign on the account's timeline;
 	// nil: not recorded.
-	Timeline *Timeline
+	Timeline Timeline
 	// Views opens the Not useful reason modal; nil: the vote is stored
 	// without asking for a reason.
-	Views ViewOpener
+	Views Views
+	// IsManager says whether the person behind ctx is a manager (who may
+	// assign an alert to someone else); nil: nobody is.
+	IsManager func(ctx context.Context) bool
 }
 
 // DefaultAlertBudget is the weekly alert DMs per person practitioners
@@ -95,30 +136,31 @@ const RetryUnpostedDays = 7
 // scoring job calls EvaluateAndPostAlerts after each run, and the buttons
 // on the messages change the alerts' state.
 type Alerts struct {
-	store   AlertStore
-	slack   AlertSlack
-	owners  *OwnerResolver
+	store   Store
+	slack   Slack
+	owners  Owners
 	cards   scoring.Scorecards
 	channel string
 	routes  AlertRoutes
 	loc     *time.Location
 	now     func() time.Time
 	log     *slog.Logger
-	retry   RateLimitRetrier
-	// postFirst posts the first run's alerts one by one (AlertsConfig.PostFirstRun).
+	retry   Retrier
+	// postFirst posts the first run's alerts one by one (Config.PostFirstRun).
 	postFirst bool
-	guard     ChannelGuard
+	guard     Guard
 	budget    int // < 0: no limit
-	timeline  *Timeline
-	views     ViewOpener
+	timeline  Timeline
+	views     Views
+	isManager func(ctx context.Context) bool
 }
 
-// NewAlerts builds the alert job and button handlers.
-func NewAlerts(cfg AlertsConfig) *Alerts {
+// New builds the alert job and button handlers.
+func New(cfg Config) *Alerts {
 	a := &Alerts{
 		store: cfg.Store, slack: cfg.Slack, owners: cfg.Owners, cards: cfg.Scorecards, channel: cfg.Channel,
 		routes: cfg.Routes, loc: cfg.Location, now: cfg.Now, log: cfg.Logger, retry: cfg.Retry, postFirst: cfg.PostFirstRun,
-		guard: cfg.Guard, budget: cfg.Budget, timeline: cfg.Timeline, views: cfg.Views,
+		guard: cfg.Guard, budget: cfg.Budget, timeline: cfg.Timeline, views: cfg.Views, isManager: cfg.IsManager,
 	}
 	if a.budget == 0 {
 		a.budget = DefaultAlertBudget
@@ -135,17 +177,19 @@ func NewAlerts(cfg AlertsConfig) *Alerts {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
-	if a.retry.MaxRetries == 0 {
-		a.retry.MaxRetries = DefaultAlertRetries
+	if a.retry == nil {
+		a.retry = once{}
 	}
-	if a.retry.Log == nil {
-		a.retry.Log = a.log
-	}
-	if a.owners == nil {
-		a.owners = NewOwnerResolver(nil, cfg.Store, a.retry, a.log, a.now)
+	if a.isManager == nil {
+		a.isManager = func(context.Context) bool { return false }
 	}
 	return a
 }
+
+// once is the Retrier that makes each call once.
+type once struct{}
+
+func (once) Do(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }
 
 // UseScorecards makes the following runs evaluate with cards (the
 // scoring job passes the scorecards in force, read at each of its runs, so
@@ -159,7 +203,7 @@ func (a *Alerts) UseScorecards(cards scoring.Scorecards) {
 
 // RecordOn makes Acknowledge and Assign write to t's account timelines
 // (wired after the router has the timeline; nil: not recorded).
-func (a *Alerts) RecordOn(t *Timeline) { a.timeline = t }
+func (a *Alerts) RecordOn(t Timeline) { a.timeline = t }
 
 // AlertRunSummary is what one run did.
 type AlertRunSummary struct {
