@@ -15,7 +15,6 @@ import (
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
-	"github.com/healthbot/healthbot/bot/pulse"
 )
 
 // guardFunc is a ChannelGuard of a function.
@@ -102,26 +101,4 @@ func TestAlertsAreAssignedOnlyToInsidersByManagers(t *testing.T) {
 	for _, c := range s.fake.Calls("chat.postMessage") {
 		require.NotEqual(t, "U_GUEST", c.Param("channel"), "nothing was sent to the guest")
 	}
-}
-
-func TestPulseIsNotSentToGuests(t *testing.T) {
-	t.Parallel()
-	e := newPulseEnv(t, pulseMonday, pulseOpts{cfg: func(c *pulse.PulseConfig) {
-		c.Guard = guardFunc(func(_ context.Context, id string) error {
-			if id == "UGUEST" {
-				return &access.RefusedError{UserID: id, Reason: access.ReasonGuest}
-			}
-			return nil
-		})
-	}})
-	ann, guest := e.csm(t, "Ann", "UANN", "UTC"), e.csm(t, "Gus", "UGUEST", "UTC")
-	e.account(t, "Ann Co", ann, 50)
-	e.account(t, "Gus Co", guest, 30)
-	sum := e.tick(t)
-	require.Equal(t, 1, sum.Messages)
-	require.Len(t, e.postsTo("UANN"), 1)
-	require.Empty(t, e.postsTo("UGUEST"))
-	e.clock.Advance(time.Hour)
-	e.tick(t)
-	require.Empty(t, e.postsTo("UGUEST"), "nor later in the week")
 }

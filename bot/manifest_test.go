@@ -79,7 +79,7 @@ func TestManifestMatchesTheTransports(t *testing.T) {
 	require.Subset(t, m.OAuth.Scopes.Bot, []string{
 		"commands", "chat:write", "chat:write.public", "im:write", "im:history", "app_mentions:read",
 		"users:read", "users:read.email", "channels:history", "groups:history", "channels:read",
-		// Who sees what (access.go): users.info, usergroups.*, conversations.info.
+		// Who sees what (bot/access): users.info, usergroups.*, conversations.info.
 		"usergroups:read", "groups:read", "im:read", "mpim:read",
 	})
 	// Slack's AI-app pane (bot/ask): the assistant view, its scope and events.

@@ -81,7 +81,7 @@ type Main struct {
 
 	slack  *slack.Client // nil unless SLACK_BOT_TOKEN is set (slack.go)
 	router *bot.Router   // every Slack handler is registered here
-	gate   *access.Gate  // who may see account data (access.go); nil without Slack
+	gate   *access.Gate  // who may see account data (bot/access); nil without Slack
 
 	alerting *alerting // alert and outcome jobs, built once by AlertJobs (alerts.go)
 

@@ -1,4 +1,4 @@
-package bot_test
+package pulse_test
 
 import (
 	"context"
