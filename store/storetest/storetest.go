@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -67,19 +66,11 @@ var shared = sync.OnceValues(func() (*sharedSchema, error) {
 	// hold the creators' lock to its end, and two tests that also write
 	// scores wait on each other's locks (deadlock, 40P01). A test of the
 	// path that makes a month writes before SharedPartitions' first month.
-	//
-	// A year at a time: one statement for all of them took a lock on each
-	// of ~1,300 new tables and indexes at once, and PostgreSQL's lock table
-	// is shared by every session (max_locks_per_transaction ×
-	// max_connections, 6,400 by default), so test binaries doing it side
-	// by side failed each other with "out of shared memory" (53200).
 	from, to := SharedPartitions()
-	for y := from; !y.After(to); y = y.AddDate(1, 0, 0) {
-		if err := store.New(pool).EnsurePartitions(ctx, y, minTime(y.AddDate(0, 11, 0), to)); err != nil {
-			pool.Close()
-			dropSchema(context.WithoutCancel(ctx), schema)
-			return nil, err
-		}
+	if err := store.New(pool).EnsurePartitions(ctx, from, to); err != nil {
+		pool.Close()
+		dropSchema(context.WithoutCancel(ctx), schema)
+		return nil, err
 	}
 	return &sharedSchema{pool: pool, schema: schema}, nil
 })
@@ -143,13 +134,6 @@ func dropSchemas(ctx context.Context, schemas []string) {
 		})
 	}
 	wg.Wait()
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 // Tx returns a transaction on the shared migrated schema; it is rolled back
@@ -319,28 +303,8 @@ func exec(ctx context.Context, sql string) error {
 	return err
 }
 
-// dropSchema drops schema and everything in it. Its partitions go first,
-// a batch per statement: DROP SCHEMA … CASCADE alone locks every table and
-// index of the schema in one transaction (~1,300 in Tx's), which overflows
-// PostgreSQL's shared lock table for every other session too (see shared).
 func dropSchema(ctx context.Context, schema string) {
-	conn, err := pgx.Connect(ctx, URL())
-	if err != nil {
-		return
-	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
-		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relispartition ORDER BY c.relname`, schema)
-	if err == nil {
-		partitions, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		for len(partitions) > 0 && err == nil {
-			batch := partitions[:min(len(partitions), 12)]
-			partitions = partitions[len(batch):]
-			_, err = conn.Exec(ctx, "DROP TABLE IF EXISTS "+strings.Join(batch, ", "))
-		}
-	}
-	_, _ = conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
+	_ = exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
 }
 
 func unreachable(err error) string {
