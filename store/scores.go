@@ -199,7 +199,8 @@ func scoreFromRow(r db.Score) (scoring.Score, error) {
 	if err := json.Unmarshal(r.Subscores, &sc.Subscores); err != nil {
 		return scoring.Score{}, fmt.Errorf("score of account %d: subscores: %w", r.AccountID, err)
 	}
-	if err := json.Unmarshal(r.Contributions, &sc.Drivers); err != nil {
+	var err error
+	if sc.Drivers, err = decodeContributions(r.Contributions); err != nil {
 		return scoring.Score{}, fmt.Errorf("score of account %d: contributions: %w", r.AccountID, err)
 	}
 	if len(r.Unscored) > 0 {

@@ -1,6 +1,9 @@
 package store
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -9,14 +12,112 @@ import (
 	"github.com/healthbot/healthbot/scoring"
 )
 
-// appendContributions encodes drivers as the JSON of []scoring.Contribution
-// (same keys as its json tags), by hand: a daily run for 10,000 accounts
-// writes ~200,000 of them, and encoding/json's reflection and 17-digit
-// floats cost more than the run's scoring. Floats are rounded to what the
-// card, alerts and analyses can use — scores and contributions to 0.001,
-// weights and other values to 6 significant digits — which also shortens
-// the JSON the database validates and stores.
+// appendContributions encodes drivers compactly: a JSON array with one
+// positional array per contribution,
+//
+//	[metric, family, label, value, score, weight, contribution, detail,
+//	 peer_group, peer_count, age_days, staleness, flags]
+//
+// where flags is a bit set (contributionStale, …) and the fields from
+// peer_group on are left off from the first of them that is zero to the
+// end. A daily run for 10,000 accounts writes ~200,000 contributions, a
+// year's backfill 73 million; the object form (appendContributionObjects)
+// repeated every key in every contribution, two thirds of the bytes
+// Postgres validated, compressed and logged. decodeContributions reads
+// both forms, so rows written before stay as they are.
+//
+// Floats are rounded as before — scores and contributions to 0.001,
+// weights and other values to 6 significant digits — so both forms decode
+// to the same values.
 func appendContributions(b []byte, cs []scoring.Contribution) []byte {
+	b = append(b, '[')
+	for i, c := range cs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = appendJSONString(b, c.Metric)
+		b = append(b, ',')
+		b = appendJSONString(b, string(c.Family))
+		b = append(b, ',')
+		b = appendJSONString(b, c.Label)
+		b = append(b, ',')
+		b = appendSig(b, c.Value)
+		b = append(b, ',')
+		b = appendFixed(b, c.Score)
+		b = append(b, ',')
+		b = appendSig(b, c.Weight)
+		b = append(b, ',')
+		b = appendFixed(b, c.Contribution)
+		b = append(b, ',')
+		b = appendJSONString(b, c.Detail)
+		flags := contributionFlags(c)
+		// The optional tail, up to its last non-zero field.
+		tail := 0
+		switch {
+		case flags != 0:
+			tail = 5
+		case c.StalenessFactor != 0:
+			tail = 4
+		case c.AgeDays != 0:
+			tail = 3
+		case c.PeerCount != 0:
+			tail = 2
+		case c.PeerGroup != "":
+			tail = 1
+		}
+		if tail >= 1 {
+			b = append(b, ',')
+			b = appendJSONString(b, c.PeerGroup)
+		}
+		if tail >= 2 {
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(c.PeerCount), 10)
+		}
+		if tail >= 3 {
+			b = append(b, ',')
+			b = appendSig(b, c.AgeDays)
+		}
+		if tail >= 4 {
+			b = append(b, ',')
+			b = appendSig(b, c.StalenessFactor)
+		}
+		if tail >= 5 {
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(flags), 10)
+		}
+		b = append(b, ']')
+	}
+	return append(b, ']')
+}
+
+// The bits of a compact contribution's flags field.
+const (
+	contributionStale = 1 << iota
+	contributionDirectionUnknown
+	contributionCandidate
+)
+
+func contributionFlags(c scoring.Contribution) int {
+	f := 0
+	if c.Stale {
+		f |= contributionStale
+	}
+	if c.DirectionUnknown {
+		f |= contributionDirectionUnknown
+	}
+	if c.Candidate {
+		f |= contributionCandidate
+	}
+	return f
+}
+
+// appendContributionObjects encodes drivers as the JSON of
+// []scoring.Contribution (same keys as its json tags, zero optional fields
+// left out), rounded as appendContributions rounds: the form every score
+// row had before the compact one, kept to test that decodeContributions
+// still reads it.
+func appendContributionObjects(b []byte, cs []scoring.Contribution) []byte {
 	b = append(b, '[')
 	for i, c := range cs {
 		if i > 0 {
@@ -66,6 +167,87 @@ func appendContributions(b []byte, cs []scoring.Contribution) []byte {
 		b = append(b, '}')
 	}
 	return append(b, ']')
+}
+
+// decodeContributions reads a score row's contributions in either form:
+// the compact one appendContributions writes (an array of arrays), or the
+// objects of []scoring.Contribution that rows written before it, and
+// fixtures inserting JSON by hand, hold.
+func decodeContributions(b []byte) ([]scoring.Contribution, error) {
+	if !compactForm(b) {
+		var out []scoring.Contribution
+		if err := json.Unmarshal(b, &out); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	var rows [][]any
+	if err := json.Unmarshal(b, &rows); err != nil {
+		return nil, err
+	}
+	out := make([]scoring.Contribution, len(rows))
+	for i, r := range rows {
+		if len(r) < 8 || len(r) > 13 {
+			return nil, fmt.Errorf("contribution %d: %d fields, want 8 to 13", i, len(r))
+		}
+		d := fieldDecoder{row: r}
+		c := &out[i]
+		c.Metric, c.Family, c.Label = d.str(0), scoring.Family(d.str(1)), d.str(2)
+		c.Value, c.Score, c.Weight, c.Contribution = d.num(3), d.num(4), d.num(5), d.num(6)
+		c.Detail, c.PeerGroup = d.str(7), d.str(8)
+		c.PeerCount, c.AgeDays, c.StalenessFactor = int(d.num(9)), d.num(10), d.num(11)
+		flags := int(d.num(12))
+		c.Stale = flags&contributionStale != 0
+		c.DirectionUnknown = flags&contributionDirectionUnknown != 0
+		c.Candidate = flags&contributionCandidate != 0
+		if d.err != nil {
+			return nil, fmt.Errorf("contribution %d: %w", i, d.err)
+		}
+	}
+	return out, nil
+}
+
+// fieldDecoder reads the fields of one compact contribution, as
+// encoding/json decoded them into any: a field past the end is its zero
+// value, a field of the wrong type an error.
+type fieldDecoder struct {
+	row []any
+	err error
+}
+
+func (d *fieldDecoder) str(i int) string {
+	if i >= len(d.row) {
+		return ""
+	}
+	s, ok := d.row[i].(string)
+	if !ok && d.err == nil {
+		d.err = fmt.Errorf("field %d: %T, want a string", i, d.row[i])
+	}
+	return s
+}
+
+// num is field i as encoding/json decodes a number into a float64 (the
+// same strconv.ParseFloat), so both forms give identical values.
+func (d *fieldDecoder) num(i int) float64 {
+	if i >= len(d.row) {
+		return 0
+	}
+	f, ok := d.row[i].(float64)
+	if !ok && d.err == nil {
+		d.err = fmt.Errorf("field %d: %T, want a number", i, d.row[i])
+	}
+	return f
+}
+
+// compactForm reports whether b's first element is an array (the compact
+// form) rather than an object.
+func compactForm(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 || b[0] != '[' {
+		return false
+	}
+	b = bytes.TrimLeft(b[1:], " \t\r\n")
+	return len(b) > 0 && b[0] == '['
 }
 
 // appendSubscores encodes {"usage": 61.2, ...} in family order.

@@ -3,7 +3,9 @@ package store
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,7 +15,8 @@ import (
 
 // TestAppendContributionsEncodesEveryField fills every field of
 // scoring.Contribution, so a field added there but not to the hand-written
-// encoder fails here.
+// encoders fails here: both forms decode to it, and the object form has
+// encoding/json's keys and values.
 func TestAppendContributionsEncodesEveryField(t *testing.T) {
 	t.Parallel()
 	var c scoring.Contribution
@@ -33,28 +36,102 @@ func TestAppendContributionsEncodesEveryField(t *testing.T) {
 			t.Fatalf("field %s of kind %s: teach appendContributions and this test about it", v.Type().Field(i).Name, f.Kind())
 		}
 	}
-	b := appendContributions(nil, []scoring.Contribution{c, {Metric: "m", Family: scoring.FamilyUsage}})
-	require.True(t, json.Valid(b), string(b))
+	cs := []scoring.Contribution{c, {Metric: "m", Family: scoring.FamilyUsage}}
+	for name, enc := range map[string]func([]byte, []scoring.Contribution) []byte{
+		"compact": appendContributions, "objects": appendContributionObjects,
+	} {
+		b := enc(nil, cs)
+		require.True(t, json.Valid(b), "%s: %s", name, b)
+		got, err := decodeContributions(b)
+		require.NoError(t, err, name)
+		require.Equal(t, cs, got, name)
+	}
 	var got []scoring.Contribution
-	require.NoError(t, json.Unmarshal(b, &got))
-	require.Equal(t, []scoring.Contribution{c, {Metric: "m", Family: scoring.FamilyUsage}}, got)
+	require.NoError(t, json.Unmarshal(appendContributionObjects(nil, cs), &got))
+	require.Equal(t, cs, got)
 
 	want, err := json.Marshal([]scoring.Contribution{c})
 	require.NoError(t, err)
 	var a, e any
-	require.NoError(t, json.Unmarshal(appendContributions(nil, []scoring.Contribution{c}), &a))
+	require.NoError(t, json.Unmarshal(appendContributionObjects(nil, []scoring.Contribution{c}), &a))
 	require.NoError(t, json.Unmarshal(want, &e))
 	require.Equal(t, e, a, "same keys and values as encoding/json")
 }
 
+// TestContributionFormsDecodeAlike is the round trip the compact form must
+// keep: for random contributions — every optional field zero or not, values
+// needing the rounding — decoding the compact form gives exactly what
+// decoding the object form (what rows written before hold) gives, and
+// what encoding/json gives from the object form; and the compact form is
+// much shorter.
+func TestContributionFormsDecodeAlike(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(15, 365))
+	f := func() float64 {
+		switch rng.IntN(5) {
+		case 0:
+			return 0
+		case 1:
+			return math.NaN()
+		default:
+			return (rng.Float64() - 0.3) * math.Pow(10, float64(rng.IntN(12)-4))
+		}
+	}
+	s := func(n int) string {
+		if rng.IntN(3) == 0 {
+			return ""
+		}
+		return strings.Repeat("Ab é—\"\\\n"[rng.IntN(8):], rng.IntN(n))
+	}
+	var compact, objects int
+	for range 300 {
+		cs := make([]scoring.Contribution, rng.IntN(25))
+		for i := range cs {
+			cs[i] = scoring.Contribution{
+				Metric: s(3), Family: scoring.Family(s(2)), Label: s(3), Value: f(), Score: f(), Weight: f(),
+				Contribution: f(), Detail: s(10), PeerGroup: s(2), PeerCount: rng.IntN(3) * rng.IntN(20000),
+				AgeDays: f(), StalenessFactor: f(), Stale: rng.IntN(3) == 0, DirectionUnknown: rng.IntN(3) == 0,
+				Candidate: rng.IntN(3) == 0,
+			}
+		}
+		nb, ob := appendContributions(nil, cs), appendContributionObjects(nil, cs)
+		compact, objects = compact+len(nb), objects+len(ob)
+		fromCompact, err := decodeContributions(nb)
+		require.NoError(t, err, string(nb))
+		fromObjects, err := decodeContributions(ob)
+		require.NoError(t, err, string(ob))
+		var viaJSON []scoring.Contribution
+		require.NoError(t, json.Unmarshal(ob, &viaJSON))
+		require.Equal(t, viaJSON, fromObjects)
+		if len(cs) == 0 {
+			require.Empty(t, fromCompact)
+			continue
+		}
+		require.Equal(t, fromObjects, fromCompact, "compact %s\nobjects %s", nb, ob)
+	}
+	require.Less(t, compact*10, objects*7, "compact %d bytes, objects %d", compact, objects)
+}
+
+func TestDecodeContributionsRejectsMalformedCompactRows(t *testing.T) {
+	t.Parallel()
+	for _, b := range []string{`[["m","usage"]]`, `[["m","usage","L",1,2,3,4,"d","g",1,2,3,0,9]]`, `[["m","usage","L","1",2,3,4,"d"]]`, `[[1,"usage","L",1,2,3,4,"d"]]`} {
+		_, err := decodeContributions([]byte(b))
+		require.Error(t, err, b)
+	}
+	got, err := decodeContributions([]byte(` [ ["m","usage","L",1,2,3,4,"d"] ]`))
+	require.NoError(t, err)
+	require.Equal(t, []scoring.Contribution{{Metric: "m", Family: scoring.FamilyUsage, Label: "L", Value: 1, Score: 2, Weight: 3, Contribution: 4, Detail: "d"}}, got)
+}
+
 func TestAppendContributionsRoundsFloats(t *testing.T) {
 	t.Parallel()
-	b := appendContributions(nil, []scoring.Contribution{{
+	cs := []scoring.Contribution{{
 		Metric: "m", Value: 140560.123, Score: 57.142857142857146, Weight: 0.028571428571428574,
 		Contribution: -1.2345678, AgeDays: 0.9999999884259259, StalenessFactor: math.NaN(),
-	}})
+	}}
+	require.JSONEq(t, `[["m","","",140560,57.143,0.0285714,-1.235,"","",0,1,0]]`, string(appendContributions(nil, cs)))
 	require.JSONEq(t, `[{"metric":"m","family":"","label":"","value":140560,"score":57.143,"weight":0.0285714,
-		"contribution":-1.235,"detail":"","age_days":1,"staleness":0}]`, string(b))
+		"contribution":-1.235,"detail":"","age_days":1,"staleness":0}]`, string(appendContributionObjects(nil, cs)))
 	require.Equal(t, "[]", string(appendContributions(nil, nil)))
 }
 
