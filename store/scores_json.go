@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/healthbot/healthbot/scoring"
@@ -16,24 +17,40 @@ import (
 // positional array per contribution,
 //
 //	[metric, family, label, value, score, weight, contribution, detail,
-//	 peer_group, peer_count, age_days, staleness, flags]
+//	 flags, peer_group, peer_count, age_days, staleness]
 //
-// where flags is a bit set (contributionStale, …) and the fields from
-// peer_group on are left off from the first of them that is zero to the
-// end. A daily run for 10,000 accounts writes ~200,000 contributions, a
-// year's backfill 73 million; the object form (appendContributionObjects)
-// repeated every key in every contribution, two thirds of the bytes
-// Postgres validated, compressed and logged. decodeContributions reads
-// both forms, so rows written before stay as they are.
+// where flags is a bit set (contributionStale, …) and the fields after it
+// are left off from the first of them that is zero to the end. When the
+// detail begins with the words a peer percentile starts with ("24th
+// percentile of Enterprise peers — "), which the score and peer group
+// already hold, only the rest is stored and contributionPeerWords says so;
+// appendPeerWords rebuilds them, and the encoder leaves them out only when
+// the rebuilt words are exactly the stored ones.
+//
+// A daily run for 10,000 accounts writes ~200,000 contributions, a year's
+// backfill 73 million; the object form (appendContributionObjects)
+// repeated every key in every contribution, and validating, compressing
+// and logging those bytes was most of Postgres's work in writing a score
+// row. decodeContributions reads both forms, so rows written before stay
+// as they are.
 //
 // Floats are rounded as before — scores and contributions to 0.001,
 // weights and other values to 6 significant digits — so both forms decode
 // to the same values.
 func appendContributions(b []byte, cs []scoring.Contribution) []byte {
+	var words []byte
 	b = append(b, '[')
 	for i, c := range cs {
 		if i > 0 {
 			b = append(b, ',')
+		}
+		flags := contributionFlags(c)
+		detail := c.Detail
+		if c.PeerGroup != "" && utf8.ValidString(c.PeerGroup) {
+			words = appendPeerWords(words[:0], fixed(c.Score), c.PeerGroup)
+			if rest, ok := strings.CutPrefix(detail, string(words)); ok {
+				detail, flags = rest, flags|contributionPeerWords
+			}
 		}
 		b = append(b, '[')
 		b = appendJSONString(b, c.Metric)
@@ -50,13 +67,12 @@ func appendContributions(b []byte, cs []scoring.Contribution) []byte {
 		b = append(b, ',')
 		b = appendFixed(b, c.Contribution)
 		b = append(b, ',')
-		b = appendJSONString(b, c.Detail)
-		flags := contributionFlags(c)
+		b = appendJSONString(b, detail)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(flags), 10)
 		// The optional tail, up to its last non-zero field.
 		tail := 0
 		switch {
-		case flags != 0:
-			tail = 5
 		case c.StalenessFactor != 0:
 			tail = 4
 		case c.AgeDays != 0:
@@ -82,10 +98,6 @@ func appendContributions(b []byte, cs []scoring.Contribution) []byte {
 			b = append(b, ',')
 			b = appendSig(b, c.StalenessFactor)
 		}
-		if tail >= 5 {
-			b = append(b, ',')
-			b = strconv.AppendInt(b, int64(flags), 10)
-		}
 		b = append(b, ']')
 	}
 	return append(b, ']')
@@ -96,6 +108,7 @@ const (
 	contributionStale = 1 << iota
 	contributionDirectionUnknown
 	contributionCandidate
+	contributionPeerWords // the detail lacks its peer words: appendPeerWords
 )
 
 func contributionFlags(c scoring.Contribution) int {
@@ -110,6 +123,35 @@ func contributionFlags(c scoring.Contribution) int {
 		f |= contributionCandidate
 	}
 	return f
+}
+
+// appendPeerWords writes the words a peer-percentile detail begins with,
+// from the stored (rounded) score and the peer group: "24th percentile of
+// Enterprise peers — " or "…of all accounts — ". This is the storage
+// format's own copy of what scoring writes today, frozen: rows decode the
+// same whatever scoring's wording becomes (a detail worded otherwise is
+// simply stored whole).
+func appendPeerWords(b []byte, score float64, group string) []byte {
+	n := int(math.Round(math.Min(99, math.Max(1, score))))
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	b = append(strconv.AppendInt(b, int64(n), 10), suffix...)
+	b = append(b, " percentile of "...)
+	if group == "all accounts" {
+		b = append(b, group...)
+	} else {
+		b = append(append(b, group...), " peers"...)
+	}
+	return append(b, " — "...)
 }
 
 // appendContributionObjects encodes drivers as the JSON of
@@ -186,20 +228,25 @@ func decodeContributions(b []byte) ([]scoring.Contribution, error) {
 		return nil, err
 	}
 	out := make([]scoring.Contribution, len(rows))
+	var words []byte
 	for i, r := range rows {
-		if len(r) < 8 || len(r) > 13 {
-			return nil, fmt.Errorf("contribution %d: %d fields, want 8 to 13", i, len(r))
+		if len(r) < 9 || len(r) > 13 {
+			return nil, fmt.Errorf("contribution %d: %d fields, want 9 to 13", i, len(r))
 		}
 		d := fieldDecoder{row: r}
 		c := &out[i]
 		c.Metric, c.Family, c.Label = d.str(0), scoring.Family(d.str(1)), d.str(2)
 		c.Value, c.Score, c.Weight, c.Contribution = d.num(3), d.num(4), d.num(5), d.num(6)
-		c.Detail, c.PeerGroup = d.str(7), d.str(8)
-		c.PeerCount, c.AgeDays, c.StalenessFactor = int(d.num(9)), d.num(10), d.num(11)
-		flags := int(d.num(12))
+		c.Detail = d.str(7)
+		flags := int(d.num(8))
+		c.PeerGroup, c.PeerCount, c.AgeDays, c.StalenessFactor = d.str(9), int(d.num(10)), d.num(11), d.num(12)
 		c.Stale = flags&contributionStale != 0
 		c.DirectionUnknown = flags&contributionDirectionUnknown != 0
 		c.Candidate = flags&contributionCandidate != 0
+		if flags&contributionPeerWords != 0 {
+			words = appendPeerWords(words[:0], c.Score, c.PeerGroup)
+			c.Detail = string(words) + c.Detail
+		}
 		if d.err != nil {
 			return nil, fmt.Errorf("contribution %d: %w", i, d.err)
 		}
@@ -273,10 +320,16 @@ func appendSubscores(b []byte, subs map[scoring.Family]float64) []byte {
 
 // appendFixed writes v rounded to 0.001 (JSON has no NaN or infinity: 0).
 func appendFixed(b []byte, v float64) []byte {
+	return strconv.AppendFloat(b, fixed(v), 'f', -1, 64)
+}
+
+// fixed is v as appendFixed stores it, and so as it reads back: the
+// shortest decimal of a float64 parses to that float64.
+func fixed(v float64) float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return append(b, '0')
+		return 0
 	}
-	return strconv.AppendFloat(b, math.Round(v*1000)/1000, 'f', -1, 64)
+	return math.Round(v*1000) / 1000
 }
 
 // appendSig writes v with 6 significant digits.

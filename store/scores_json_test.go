@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -83,19 +84,49 @@ func TestContributionFormsDecodeAlike(t *testing.T) {
 		}
 		return strings.Repeat("Ab é—\"\\\n"[rng.IntN(8):], rng.IntN(n))
 	}
-	var compact, objects int
+	groups := []string{"", "Enterprise", "all accounts", "Mid-Market", "bad \xff group", "Ab é—\"\\\n"}
+	// A detail as scoring words it, from the exact score (so the words
+	// stored must be rebuilt from the rounded one), or other words.
+	detail := func(c scoring.Contribution) string {
+		if c.PeerGroup == "" || rng.IntN(4) == 0 {
+			return s(10)
+		}
+		d := fmt.Sprintf("%s percentile of ", ordinal(int(math.Round(math.Min(99, math.Max(1, c.Score))))))
+		if c.PeerGroup == "all accounts" {
+			d += c.PeerGroup
+		} else {
+			d += c.PeerGroup + " peers"
+		}
+		if rng.IntN(5) == 0 {
+			d = strings.Replace(d, "percentile", "per centile", 1)
+		}
+		return d + " — " + s(6)
+	}
+	score := func() float64 {
+		switch rng.IntN(4) {
+		case 0: // a hair from the rounding of the percentile
+			return float64(rng.IntN(101)) + 0.5 + (rng.Float64()-0.5)*0.002
+		case 1:
+			return f()
+		default:
+			return rng.Float64() * 100
+		}
+	}
+	var compact, objects, elided int
 	for range 300 {
 		cs := make([]scoring.Contribution, rng.IntN(25))
 		for i := range cs {
 			cs[i] = scoring.Contribution{
-				Metric: s(3), Family: scoring.Family(s(2)), Label: s(3), Value: f(), Score: f(), Weight: f(),
-				Contribution: f(), Detail: s(10), PeerGroup: s(2), PeerCount: rng.IntN(3) * rng.IntN(20000),
+				Metric: s(3), Family: scoring.Family(s(2)), Label: s(3), Value: f(), Score: score(), Weight: f(),
+				Contribution: f(), PeerGroup: groups[rng.IntN(len(groups))], PeerCount: rng.IntN(3) * rng.IntN(20000),
 				AgeDays: f(), StalenessFactor: f(), Stale: rng.IntN(3) == 0, DirectionUnknown: rng.IntN(3) == 0,
 				Candidate: rng.IntN(3) == 0,
 			}
+			cs[i].Detail = detail(cs[i])
 		}
 		nb, ob := appendContributions(nil, cs), appendContributionObjects(nil, cs)
 		compact, objects = compact+len(nb), objects+len(ob)
+		elided += strings.Count(string(ob), " percentile of ") - strings.Count(string(nb), " percentile of ")
 		fromCompact, err := decodeContributions(nb)
 		require.NoError(t, err, string(nb))
 		fromObjects, err := decodeContributions(ob)
@@ -110,15 +141,31 @@ func TestContributionFormsDecodeAlike(t *testing.T) {
 		require.Equal(t, fromObjects, fromCompact, "compact %s\nobjects %s", nb, ob)
 	}
 	require.Less(t, compact*10, objects*7, "compact %d bytes, objects %d", compact, objects)
+	require.Greater(t, elided, 500, "peer words left out of the compact details")
+}
+
+func ordinal(n int) string {
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+		return fmt.Sprintf("%dth", n)
+	case n%10 == 1:
+		return fmt.Sprintf("%dst", n)
+	case n%10 == 2:
+		return fmt.Sprintf("%dnd", n)
+	case n%10 == 3:
+		return fmt.Sprintf("%drd", n)
+	}
+	return fmt.Sprintf("%dth", n)
 }
 
 func TestDecodeContributionsRejectsMalformedCompactRows(t *testing.T) {
 	t.Parallel()
-	for _, b := range []string{`[["m","usage"]]`, `[["m","usage","L",1,2,3,4,"d","g",1,2,3,0,9]]`, `[["m","usage","L","1",2,3,4,"d"]]`, `[[1,"usage","L",1,2,3,4,"d"]]`} {
+	for _, b := range []string{`[["m","usage"]]`, `[["m","usage","L",1,2,3,4,"d"]]`, `[["m","usage","L",1,2,3,4,"d",0,"g",1,2,3,9]]`,
+		`[["m","usage","L","1",2,3,4,"d",0]]`, `[[1,"usage","L",1,2,3,4,"d",0]]`, `[["m","usage","L",1,2,3,4,"d","0"]]`} {
 		_, err := decodeContributions([]byte(b))
 		require.Error(t, err, b)
 	}
-	got, err := decodeContributions([]byte(` [ ["m","usage","L",1,2,3,4,"d"] ]`))
+	got, err := decodeContributions([]byte(` [ ["m","usage","L",1,2,3,4,"d",0] ]`))
 	require.NoError(t, err)
 	require.Equal(t, []scoring.Contribution{{Metric: "m", Family: scoring.FamilyUsage, Label: "L", Value: 1, Score: 2, Weight: 3, Contribution: 4, Detail: "d"}}, got)
 }
@@ -129,7 +176,7 @@ func TestAppendContributionsRoundsFloats(t *testing.T) {
 		Metric: "m", Value: 140560.123, Score: 57.142857142857146, Weight: 0.028571428571428574,
 		Contribution: -1.2345678, AgeDays: 0.9999999884259259, StalenessFactor: math.NaN(),
 	}}
-	require.JSONEq(t, `[["m","","",140560,57.143,0.0285714,-1.235,"","",0,1,0]]`, string(appendContributions(nil, cs)))
+	require.JSONEq(t, `[["m","","",140560,57.143,0.0285714,-1.235,"",0,"",0,1,0]]`, string(appendContributions(nil, cs)))
 	require.JSONEq(t, `[{"metric":"m","family":"","label":"","value":140560,"score":57.143,"weight":0.0285714,
 		"contribution":-1.235,"detail":"","age_days":1,"staleness":0}]`, string(appendContributionObjects(nil, cs)))
 	require.Equal(t, "[]", string(appendContributions(nil, nil)))
