@@ -158,3 +158,57 @@ func scoreRows(t *testing.T, ctx context.Context, tx pgx.Tx) []string {
 	require.NoError(t, err)
 	return out
 }
+
+// deferringBackfillStore also leaves the current state to one refresh:
+// its upsert then stands for UpsertScoresLeavingState, and UpsertScores
+// (the refresh with every day) must not be called.
+type deferringBackfillStore struct {
+	fakeBackfillStore
+	refreshes [][]time.Time
+	accounts  [][]int64
+}
+
+func (f *deferringBackfillStore) UpsertScores(context.Context, []scoring.Score) (int64, error) {
+	return 0, errors.New("UpsertScores refreshes the state with every day")
+}
+
+func (f *deferringBackfillStore) UpsertScoresLeavingState(ctx context.Context, s []scoring.Score) (int64, error) {
+	return f.upsert(ctx, s)
+}
+
+func (f *deferringBackfillStore) RefreshState(ctx context.Context, accounts []int64, days []time.Time) error {
+	f.refreshes, f.accounts = append(f.refreshes, days), append(f.accounts, accounts)
+	return ctx.Err()
+}
+
+// A store that can defer the state gets every day without a refresh and
+// one refresh at the end with every day and account written — also when a
+// write failed, for the days written before it.
+func TestBackfillRefreshesTheStateOnceAtTheEnd(t *testing.T) {
+	t.Parallel()
+	b := setupScoreRun(t)
+	st := &deferringBackfillStore{fakeBackfillStore: fakeBackfillStore{b.store}}
+	days := []time.Time{scoreRunDay.AddDate(0, 0, -2), scoreRunDay.AddDate(0, 0, -1), scoreRunDay}
+	require.NoError(t, app.Backfill(context.Background(), st, scoring.Scorecards{}, days, func(app.ScoreSummary) {}))
+	require.Len(t, b.written, 3)
+	require.Equal(t, [][]time.Time{days}, st.refreshes)
+	var want []int64
+	for _, s := range b.written[0] {
+		want = append(want, s.AccountID)
+	}
+	require.ElementsMatch(t, want, st.accounts[0])
+
+	b = setupScoreRun(t)
+	st = &deferringBackfillStore{fakeBackfillStore: fakeBackfillStore{b.store}}
+	full := errors.New("disk full")
+	b.store.upsert = func(_ context.Context, s []scoring.Score) (int64, error) {
+		if len(b.written) == 1 {
+			return 0, full
+		}
+		b.written = append(b.written, s)
+		return int64(len(s)), nil
+	}
+	err := app.Backfill(context.Background(), st, scoring.Scorecards{}, days, func(app.ScoreSummary) {})
+	require.ErrorIs(t, err, full)
+	require.Equal(t, [][]time.Time{days[:1]}, st.refreshes, "the day written before the failure")
+}

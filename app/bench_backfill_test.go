@@ -2,7 +2,10 @@ package app_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -20,6 +23,23 @@ import (
 // and a year of weekly pulses.
 const bfDays = 365
 
+// bfHistory is the number of days the benchmark backfills: bfDays, or
+// HEALTHBOT_BENCH_BACKFILL_DAYS to iterate on a shorter history of the same
+// shape (the same 10,000 accounts × 20 signals, so a day's write is the
+// same size; a shorter history loads in a fraction of the time, into its
+// own cached schema).
+func bfHistory(b *testing.B) (days int, cache string) {
+	v := os.Getenv("HEALTHBOT_BENCH_BACKFILL_DAYS")
+	if v == "" {
+		return bfDays, "backfill73m_v1"
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("HEALTHBOT_BENCH_BACKFILL_DAYS=%q: want a number of days", v)
+	}
+	return n, fmt.Sprintf("backfill%dd_v1", n)
+}
+
 // BenchmarkBackfill365 backfills a year (issue #15): every day of the
 // 365 days of 10,000 accounts × 20 daily signals, 73M rows, against one
 // plain aggregate scan of the same rows in the same run, sampling the Go
@@ -33,8 +53,9 @@ const bfDays = 365
 //     the pass, then scoring.Compute and the score write of each day.
 func BenchmarkBackfill365(b *testing.B) {
 	ctx := context.Background()
-	pool := storetest.Cached(b, "backfill73m_v1", func(ctx context.Context, pool *pgxpool.Pool) error {
-		sbLoadPortfolio(b, ctx, pool, bfDays, 52)
+	bfDays, cache := bfHistory(b)
+	pool := storetest.Cached(b, cache, func(ctx context.Context, pool *pgxpool.Pool) error {
+		sbLoadPortfolio(b, ctx, pool, bfDays, min(52, bfDays/7+1))
 		return nil
 	})
 	_, err := pool.Exec(ctx, "TRUNCATE score, metric_profile CASCADE")
@@ -53,7 +74,7 @@ func BenchmarkBackfill365(b *testing.B) {
 	metrics := cards.Catalog().Metrics()
 
 	b.Run("features", func(b *testing.B) {
-		benchBackfill(b, ctx, pool, func() error {
+		benchBackfill(b, ctx, pool, bfDays, func() error {
 			n := 0
 			err := st.BackfillFeatures(ctx, asOfs, metrics, func(i int, fs scoring.FeatureSet) error {
 				if len(fs) > 0 {
@@ -68,7 +89,7 @@ func BenchmarkBackfill365(b *testing.B) {
 		})
 	})
 	b.Run("full", func(b *testing.B) {
-		benchBackfill(b, ctx, pool, func() error {
+		benchBackfill(b, ctx, pool, bfDays, func() error {
 			var written int64
 			err := app.Backfill(ctx, st, cards, days, func(s app.ScoreSummary) { written += s.Written })
 			if err == nil && written != int64(sbAccounts*len(days)) {
@@ -82,7 +103,7 @@ func BenchmarkBackfill365(b *testing.B) {
 // benchBackfill times run against the plain scan of the same rows, scan
 // first (both after a warm-up scan), and reports their ratio and the peak
 // Go heap during run.
-func benchBackfill(b *testing.B, ctx context.Context, pool *pgxpool.Pool, run func() error) {
+func benchBackfill(b *testing.B, ctx context.Context, pool *pgxpool.Pool, bfDays int, run func() error) {
 	_, err := sbPlainScan(ctx, pool)
 	require.NoError(b, err)
 	var scanTime, runTime time.Duration
@@ -97,7 +118,7 @@ func benchBackfill(b *testing.B, ctx context.Context, pool *pgxpool.Pool, run fu
 		took := time.Since(start)
 		peak = max(peak, stop())
 		require.NoError(b, err)
-		b.Logf("scan %.1fs, backfill of %d days %.1fs (%.1f days/s)", scan.Seconds(), bfDays, took.Seconds(), bfDays/took.Seconds())
+		b.Logf("scan %.1fs, backfill of %d days %.1fs (%.1f days/s)", scan.Seconds(), bfDays, took.Seconds(), float64(bfDays)/took.Seconds())
 		scanTime, runTime = scanTime+scan, runTime+took
 	}
 	b.StopTimer()

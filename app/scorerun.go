@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -126,13 +127,21 @@ type BackfillStore interface {
 	BackfillFeatures(ctx context.Context, asOfs []time.Time, metrics []scoring.Metric, fn func(i int, fs scoring.FeatureSet) error) error
 }
 
+// stateDeferringStore is a BackfillStore that can write days without
+// refreshing the current state, and refresh it once for all of them.
+type stateDeferringStore interface {
+	UpsertScoresLeavingState(ctx context.Context, scores []scoring.Score) (int64, error)
+	RefreshState(ctx context.Context, accounts []int64, days []time.Time) error
+}
+
 // Backfill scores every day of days (ascending) and stores one row per
 // account and day, as RunScoring on each day would, but computes the
 // features of all the days in one pass over the signals instead of one
 // pass per day. cards are used as given (the caller has added the
 // discovered metrics). Each day is written in its own transaction, while
 // the next day is computed; done hears of each day, in order, as it is
-// written.
+// written. A store that can (stateDeferringStore) refreshes the current
+// state once, after the last day, instead of with every day.
 func Backfill(ctx context.Context, st BackfillStore, cards scoring.Scorecards, days []time.Time, done func(ScoreSummary)) error {
 	if cards.IsZero() {
 		cards = scoring.DefaultScorecards()
@@ -159,17 +168,31 @@ func Backfill(ctx context.Context, st BackfillStore, cards scoring.Scorecards, d
 		werr error
 		wg   sync.WaitGroup
 	)
+	// A store that can leave the current state to one refresh at the end
+	// gets the days that way: refreshing it after every day cost as much
+	// as writing the day.
+	write := st.UpsertScores
+	later, deferState := st.(stateDeferringStore)
+	if deferState {
+		write = later.UpsertScoresLeavingState
+	}
+	var written []time.Time
+	wrote := map[int64]bool{}
 	wg.Go(func() {
 		last := time.Now()
 		for d := range todo {
 			if werr != nil {
 				continue // drain after a failure
 			}
-			n, err := st.UpsertScores(ctx, d.scores)
+			n, err := write(ctx, d.scores)
 			if err != nil {
 				werr = fmt.Errorf("score %s: %w", d.day.Format(time.DateOnly), err)
 				cancel()
 				continue
+			}
+			written = append(written, d.day)
+			for _, s := range d.scores {
+				wrote[s.AccountID] = true
 			}
 			done(ScoreSummary{AsOf: d.day, Scores: d.scores, Bands: BandCounts(d.scores), Written: n, Took: time.Since(last)})
 			last = time.Now()
@@ -186,6 +209,13 @@ func Backfill(ctx context.Context, st BackfillStore, cards scoring.Scorecards, d
 	})
 	close(todo)
 	wg.Wait()
+	if deferState && len(written) > 0 {
+		// Also after a failure or a cancel: the days written are stored,
+		// and the state must agree with them. One bounded statement.
+		if rerr := later.RefreshState(context.WithoutCancel(ctx), slices.Collect(maps.Keys(wrote)), written); rerr != nil && werr == nil && err == nil {
+			return rerr
+		}
+	}
 	if werr != nil {
 		return werr // the cause; err is then the cancellation it caused
 	}

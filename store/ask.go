@@ -174,7 +174,7 @@ func (s *Store) AskAccount(ctx context.Context, id int64, asOf time.Time) (AskDe
 	if err := json.Unmarshal(r.Subscores, &d.Subscores); err != nil {
 		return AskDetail{}, fmt.Errorf("account %d subscores: %w", id, err)
 	}
-	if err := json.Unmarshal(r.Contributions, &d.Drivers); err != nil {
+	if d.Drivers, err = decodeContributions(r.Contributions); err != nil {
 		return AskDetail{}, fmt.Errorf("account %d contributions: %w", id, err)
 	}
 	return d, nil

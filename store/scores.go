@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,11 +21,51 @@ import (
 // wrote every row twice. A transaction-scoped advisory lock serialises
 // concurrent writers, so two runs of the same day replace each other's rows
 // instead of colliding on the primary key. JSON is encoded row by row while
-// copying (see appendContributions for its rounding), so a large run never
-// holds every encoded row at once. The same transaction refreshes the
-// current state (account_state, score_band_day) of the accounts and days
-// written.
+// copying (see appendContributions for its form and rounding), so a large
+// run never holds every encoded row at once. The same transaction refreshes
+// the current state (account_state, score_band_day) of the accounts and
+// days written.
 func (s *Store) UpsertScores(ctx context.Context, scores []scoring.Score) (int64, error) {
+	return s.writeScores(ctx, scores, true)
+}
+
+// UpsertScoresLeavingState writes scores as UpsertScores does but leaves
+// the current state as it was: a backfill writes a year of days one by one
+// and refreshes the state once at the end (RefreshState with every account
+// and day it wrote), where a refresh per day cost it as much as the day's
+// write. Until then lists and App Home read the state from before the
+// backfill.
+func (s *Store) UpsertScoresLeavingState(ctx context.Context, scores []scoring.Score) (int64, error) {
+	return s.writeScores(ctx, scores, false)
+}
+
+// RefreshState recomputes the current state of accounts and the band
+// counts of days from the score history, as the writes of UpsertScores
+// would have left them: the end of a backfill that wrote those accounts on
+// those days with UpsertScoresLeavingState.
+func (s *Store) RefreshState(ctx context.Context, accounts []int64, days []time.Time) error {
+	if len(accounts) == 0 || len(days) == 0 {
+		return nil
+	}
+	ids := slices.Clone(accounts)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	ds := make([]pgtype.Date, len(days))
+	for i, d := range days {
+		ds[i] = pgDate(d)
+	}
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.lockXact(ctx, lockScoreWrites); err != nil {
+			return fmt.Errorf("refresh account state: %w", err)
+		}
+		if _, err := tx.db.Exec(ctx, `SET LOCAL jit = off`); err != nil { // see writeScores
+			return fmt.Errorf("refresh account state: %w", err)
+		}
+		return tx.refreshState(ctx, ids, distinctDays(ds))
+	})
+}
+
+func (s *Store) writeScores(ctx context.Context, scores []scoring.Score, refresh bool) (int64, error) {
 	if len(scores) == 0 {
 		return 0, nil
 	}
@@ -42,6 +83,7 @@ func (s *Store) UpsertScores(ctx context.Context, scores []scoring.Score) (int64
 		seen[k] = true
 		accounts[i], days[i] = sc.AccountID, pgDate(sc.AsOf)
 	}
+	written := distinctDays(days)
 	var n int64
 	err := s.InTx(ctx, func(tx *Store) error {
 		if err := tx.lockXact(ctx, lockScoreWrites); err != nil {
@@ -54,16 +96,40 @@ func (s *Store) UpsertScores(ctx context.Context, scores []scoring.Score) (int64
 		if _, err := tx.db.Exec(ctx, `SET LOCAL jit = off`); err != nil {
 			return fmt.Errorf("write scores: %w", err)
 		}
-		if _, err := tx.db.Exec(ctx, `DELETE FROM score s USING unnest($1::bigint[], $2::date[]) AS k(account_id, as_of)
-			WHERE s.account_id = k.account_id AND s.as_of = k.as_of`, accounts, days); err != nil {
+		// A backfill's day commits without waiting for its WAL (~20 MB at
+		// 10,000 accounts) to reach the disk, so the flush overlaps the next
+		// day's work. A crash can lose the last days written — never
+		// corrupt them — and they are rewritten by running the backfill
+		// again; the state refresh that ends the backfill commits
+		// synchronously.
+		if !refresh {
+			if _, err := tx.db.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+				return fmt.Errorf("write scores: %w", err)
+			}
+		}
+		// A day with no rows yet (every day of a first backfill, every
+		// daily run's new day) has nothing to replace: one probe of
+		// score_as_of_idx instead of a primary-key probe per row. The lock
+		// keeps another writer from adding rows in between.
+		var existing bool
+		if err := tx.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM score WHERE as_of = ANY($1::date[]))`, written).Scan(&existing); err != nil {
 			return fmt.Errorf("write scores: %w", err)
+		}
+		if existing {
+			if _, err := tx.db.Exec(ctx, `DELETE FROM score s USING unnest($1::bigint[], $2::date[]) AS k(account_id, as_of)
+				WHERE s.account_id = k.account_id AND s.as_of = k.as_of`, accounts, days); err != nil {
+				return fmt.Errorf("write scores: %w", err)
+			}
 		}
 		copied, err := tx.db.CopyFrom(ctx, pgx.Identifier{"score"}, scoreColumns, &scoreRows{scores: scores, i: -1})
 		if err != nil {
 			return fmt.Errorf("write scores: %w", err)
 		}
 		n = copied
-		return tx.refreshState(ctx, distinctIDs(scores), distinctDays(days))
+		if !refresh {
+			return nil
+		}
+		return tx.refreshState(ctx, distinctIDs(scores), written)
 	})
 	return n, err
 }
@@ -199,7 +265,8 @@ func scoreFromRow(r db.Score) (scoring.Score, error) {
 	if err := json.Unmarshal(r.Subscores, &sc.Subscores); err != nil {
 		return scoring.Score{}, fmt.Errorf("score of account %d: subscores: %w", r.AccountID, err)
 	}
-	if err := json.Unmarshal(r.Contributions, &sc.Drivers); err != nil {
+	var err error
+	if sc.Drivers, err = decodeContributions(r.Contributions); err != nil {
 		return scoring.Score{}, fmt.Errorf("score of account %d: contributions: %w", r.AccountID, err)
 	}
 	if len(r.Unscored) > 0 {

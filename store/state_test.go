@@ -158,6 +158,81 @@ func TestStateAfterBackfillEqualsDailyRuns(t *testing.T) {
 	require.Equal(t, scoreParts(daily), scoreParts(backfill))
 }
 
+// A backfill that leaves the state to one RefreshState at the end must end
+// with the state and band counts that refreshing after every day gives:
+// on an empty history, and on top of a history that already has newer
+// days (a backfill of the days before a customer's first daily runs).
+func TestStateRefreshedOnceAfterBackfillEqualsPerDayRefresh(t *testing.T) {
+	t.Parallel()
+	f := setupState(t, "deferred", 7, 5)
+	byDay := map[time.Time][]scoring.Score{}
+	for _, s := range f.all() {
+		byDay[s.AsOf] = append(byDay[s.AsOf], s)
+	}
+	days := slices.SortedFunc(maps.Keys(byDay), func(a, b time.Time) int { return a.Compare(b) })
+	bandDays := func() map[string]int {
+		t.Helper()
+		rows, err := f.st.DB().Query(f.ctx, `SELECT as_of::text || ' ' || band, accounts FROM score_band_day`)
+		require.NoError(t, err)
+		out := map[string]int{}
+		for rows.Next() {
+			var k string
+			var n int
+			require.NoError(t, rows.Scan(&k, &n))
+			out[k] = n
+		}
+		require.NoError(t, rows.Err())
+		return out
+	}
+	reset := func() {
+		t.Helper()
+		for _, q := range []string{"DELETE FROM score WHERE account_id = ANY($1)", "DELETE FROM account_state WHERE account_id = ANY($1)"} {
+			_, err := f.st.DB().Exec(f.ctx, q, f.ids)
+			require.NoError(t, err)
+		}
+		_, err := f.st.DB().Exec(f.ctx, "DELETE FROM score_band_day")
+		require.NoError(t, err)
+	}
+	for _, already := range []int{0, 12} { // newest days written by daily runs first
+		reset()
+		for _, d := range days {
+			_, err := f.st.UpsertScores(f.ctx, byDay[d])
+			require.NoError(t, err)
+		}
+		perDay, err := f.st.AccountStates(f.ctx, f.ids)
+		require.NoError(t, err)
+		require.Len(t, perDay, len(f.ids))
+		wantBands := bandDays()
+
+		reset()
+		split := len(days) - already
+		for _, d := range days[split:] {
+			_, err := f.st.UpsertScores(f.ctx, byDay[d])
+			require.NoError(t, err)
+		}
+		before, err := f.st.AccountStates(f.ctx, f.ids)
+		require.NoError(t, err)
+		var written []time.Time
+		var accounts []int64
+		for _, d := range days[:split] {
+			_, err := f.st.UpsertScoresLeavingState(f.ctx, byDay[d])
+			require.NoError(t, err)
+			written = append(written, d)
+			for _, s := range byDay[d] {
+				accounts = append(accounts, s.AccountID)
+			}
+		}
+		left, err := f.st.AccountStates(f.ctx, f.ids)
+		require.NoError(t, err)
+		require.Equal(t, scoreParts(before), scoreParts(left), "%d days already: the state is left alone until the refresh", already)
+		require.NoError(t, f.st.RefreshState(f.ctx, accounts, written))
+		once, err := f.st.AccountStates(f.ctx, f.ids)
+		require.NoError(t, err)
+		require.Equal(t, scoreParts(perDay), scoreParts(once), "%d days already", already)
+		require.Equal(t, wantBands, bandDays(), "%d days already", already)
+	}
+}
+
 // StatesAt rebuilds the state of a day before the newest scores from the
 // history, by the same rules.
 func TestStatesAtAnEarlierDay(t *testing.T) {
