@@ -10,6 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/store"
 )
@@ -120,7 +121,7 @@ func calibrationView(v store.ScorecardVersion) blocks.Calibration {
 	}
 }
 
-var errBadCalibrationButton = UserErrorf("bad_action", "That button no longer works: run healthbot scorecards list to see the versions.")
+var errBadCalibrationButton = healthbot.Errorf(healthbot.EINVALID, "That button no longer works: run healthbot scorecards list to see the versions.")
 
 // decide applies Approve or Dismiss once. The click that decides rewrites
 // the message (who, when, no buttons); any later click, here or on another
@@ -132,10 +133,10 @@ func (c *Calibrations) decide(ctx context.Context, act Action, status store.Vers
 	}
 	v, won, err := c.cfg.Store.DecideScorecardVersion(ctx, id, status, act.UserID, c.cfg.Now())
 	if errors.Is(err, store.ErrNotFound) {
-		return Message{}, &UserError{Code: "not_found", Message: "That calibration no longer exists.", Err: err}
+		return Message{}, &healthbot.Error{Code: healthbot.ENOTFOUND, Message: "That calibration no longer exists.", Err: err}
 	}
 	if err != nil {
-		return Message{}, Wrap(err, "calibration", "I could not record that just now. Please try again.")
+		return Message{}, healthbot.Wrap(err, "I could not record that just now. Please try again.")
 	}
 	if !won {
 		return Message{Text: blocks.CalibrationAlreadyDecided(calibrationView(v))}, nil

@@ -19,11 +19,6 @@ const (
 // failed) or a request we declined (a healthbot.Error with a code other
 // than EINTERNAL: bad input, not found, not allowed…).
 func failureMessage(err error) (msg Message, ours bool) {
-	// Files not yet converted (alerts, outcomes, calibrations) still
-	// return *UserError; it keeps its own Internal flag.
-	if ue, ok := errors.AsType[*UserError](err); ok {
-		return Message{Text: SafeMessage(err)}, ue.Internal
-	}
 	if _, ok := errors.AsType[*healthbot.Error](err); ok {
 		return Message{Text: healthbot.ErrorMessage(err)}, healthbot.Internal(err)
 	}

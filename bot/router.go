@@ -297,11 +297,7 @@ func (r *Router) failed(kind string, req Request, err error) Message {
 	if p, ok := errors.AsType[*safely.PanicError](err); ok {
 		attrs = append(attrs, "stack", string(p.Stack))
 	}
-	if ue, ok := errors.AsType[*UserError](err); ok {
-		attrs = append(attrs, "code", ue.Code)
-	} else if _, ok := errors.AsType[*healthbot.Error](err); ok {
-		attrs = append(attrs, "code", healthbot.ErrorCode(err))
-	}
+	attrs = append(attrs, "code", healthbot.ErrorCode(err))
 	if ours {
 		r.metrics.handled.WithLabelValues(kind, "failed").Inc()
 		r.log.Error("slack handler failed", attrs...)

@@ -125,7 +125,7 @@ func TestHTTPHandlerFailuresGiveSafeMessages(t *testing.T) {
 		case "panic":
 			panic("nil map in the card renderer")
 		case "unknown":
-			return Message{}, UserErrorf("unknown_account", "No account named %q.", "zzz")
+			return Message{}, healthbot.Errorf(healthbot.ENOTFOUND, "No account named %q.", "zzz")
 		case "gone":
 			return Message{}, healthbot.Errorf(healthbot.ENOTFOUND, "That account no longer exists.")
 		case "down":
@@ -138,12 +138,12 @@ func TestHTTPHandlerFailuresGiveSafeMessages(t *testing.T) {
 		code, _ := b.command(t, text, text)
 		require.Equal(t, http.StatusOK, code)
 	}
-	require.Equal(t, InternalMessage, b.hooks.WaitFor(t, "panic").Message.Text)
+	require.Equal(t, healthbot.InternalMessage, b.hooks.WaitFor(t, "panic").Message.Text)
 	require.Equal(t, `No account named "zzz".`, b.hooks.WaitFor(t, "unknown").Message.Text)
 	require.Equal(t, "That account no longer exists.", b.hooks.WaitFor(t, "gone").Message.Text)
 	require.Equal(t, "I could not load that account just now.", b.hooks.WaitFor(t, "down").Message.Text, "a wrapped failure shows its safe message")
 	sql := b.hooks.WaitFor(t, "sql")
-	require.Equal(t, InternalMessage, sql.Message.Text)
+	require.Equal(t, healthbot.InternalMessage, sql.Message.Text)
 	require.NotContains(t, string(sql.Raw), "acount", "raw errors never reach Slack")
 	require.Equal(t, slack.ResponseTypeEphemeral, sql.Message.ResponseType)
 
@@ -151,7 +151,7 @@ func TestHTTPHandlerFailuresGiveSafeMessages(t *testing.T) {
 	require.Contains(t, logs, "nil map in the card renderer")
 	require.Contains(t, logs, "goroutine", "a panic is logged with its stack")
 	require.Contains(t, logs, `relation \"acount\" does not exist`)
-	require.Contains(t, logs, "code=unknown_account")
+	require.Regexp(t, `level=INFO msg="slack handler declined".*No account named.*code=not_found`, logs)
 	// A healthbot.Error with a code other than internal is a request we
 	// declined (INFO); a wrapped one is our failure (ERROR) with its cause.
 	require.Regexp(t, `level=INFO msg="slack handler declined".*code=not_found`, logs)

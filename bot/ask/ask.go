@@ -129,7 +129,7 @@ type Result struct {
 	Model    string   // "" when the built-in parser answered
 }
 
-// Answer answers q. Every error it returns is a *bot.UserError whose message
+// Answer answers q. Every error it returns is a *healthbot.Error whose message
 // is safe to show; the detail has been logged.
 func (a *Asker) Answer(ctx context.Context, q Question) (bot.Message, error) {
 	r, err := a.AnswerResult(ctx, q)
@@ -153,7 +153,7 @@ func (a *Asker) AnswerResult(ctx context.Context, q Question) (Result, error) {
 	fail, ok := errors.AsType[*healthbot.Error](err)
 	if !ok || fail.Code == healthbot.EINTERNAL {
 		a.log.Error("question failed", "user", q.UserID, "err", err)
-		return Result{}, forSlack(healthbot.Wrap(err, healthbot.InternalMessage))
+		return Result{}, healthbot.Wrap(err, healthbot.InternalMessage)
 	}
 	a.log.Warn("language model failed", "code", fail.Code, "user", q.UserID, "err", fail.Err)
 	if mayFallBack(err) && ctx.Err() == nil {
@@ -166,15 +166,7 @@ func (a *Asker) AnswerResult(ctx context.Context, q Question) (Result, error) {
 			return a.builtinResult(ctx, q, fail.Message+" Here is the built-in answer meanwhile.")
 		}
 	}
-	return Result{}, forSlack(fail)
-}
-
-// forSlack hands err to package bot's responder, which shows a user only a
-// *bot.UserError's message until it reads healthbot.Error itself (#14: the
-// bot split converts it; then this goes). err stays the cause, so
-// healthbot.ErrorCode and ErrorMessage read through the wrapper.
-func forSlack(err *healthbot.Error) error {
-	return &bot.UserError{Code: err.Code, Message: err.Message, Err: err, Internal: err.Code == healthbot.EINTERNAL}
+	return Result{}, fail
 }
 
 // builtinResult is the built-in parser's answer as a Result.

@@ -359,14 +359,14 @@ func (h *Handler) HandleAction(ctx context.Context, act bot.Action) (bot.Message
 	vote, idText, ok := strings.Cut(act.Value, ":")
 	id, err := strconv.ParseInt(idText, 10, 64)
 	if !ok || err != nil || (vote != "up" && vote != "down") {
-		return bot.Message{}, forSlack(&healthbot.Error{Code: healthbot.EINVALID, Message: "That feedback button is not one of mine.", Err: fmt.Errorf("feedback value %q", act.Value)})
+		return bot.Message{}, &healthbot.Error{Code: healthbot.EINVALID, Message: "That feedback button is not one of mine.", Err: fmt.Errorf("feedback value %q", act.Value)}
 	}
 	if h.Store == nil {
 		return bot.Message{}, nil
 	}
 	err = h.Store.VoteAskAnswer(ctx, id, act.UserID, vote == "up", h.now())
 	if errors.Is(err, store.ErrNotFound) {
-		return bot.Message{}, forSlack(&healthbot.Error{Code: healthbot.ENOTFOUND, Message: "That answer is no longer on record.", Err: err})
+		return bot.Message{}, &healthbot.Error{Code: healthbot.ENOTFOUND, Message: "That answer is no longer on record.", Err: err}
 	}
 	return bot.Message{}, err
 }

@@ -70,7 +70,7 @@ func (a *Asker) vocab(ctx context.Context) (Vocab, error) {
 func (a *Asker) answerBuiltin(ctx context.Context, q Question, lead string) (Result, error) {
 	v, err := a.vocab(ctx)
 	if err != nil {
-		return Result{}, forSlack(healthbot.Wrap(err, "I could not read the accounts just now. Please try again in a moment."))
+		return Result{}, healthbot.Wrap(err, "I could not read the accounts just now. Please try again in a moment.")
 	}
 	it := Parse(q.Text, v)
 	var ans builtinAnswer
@@ -81,7 +81,7 @@ func (a *Asker) answerBuiltin(ctx context.Context, q Question, lead string) (Res
 	})
 	if err != nil {
 		a.log.Error("built-in answer failed", "kind", it.Kind, "err", err)
-		return Result{}, forSlack(healthbot.Wrap(err, "I could not read the accounts just now. Please try again in a moment."))
+		return Result{}, healthbot.Wrap(err, "I could not read the accounts just now. Please try again in a moment.")
 	}
 	a.log.Debug("built-in answer", "kind", it.Kind, "user", q.UserID, "cited", len(ans.cites))
 	note := ""

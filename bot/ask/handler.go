@@ -7,6 +7,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot"
 )
 
@@ -125,7 +126,7 @@ func (h *Handler) askInPlace(ctx context.Context, req bot.Request, surface strin
 
 // failure is what the user sees for an Answer error (which Answer has
 // already logged).
-func failure(err error) bot.Message { return bot.Message{Text: bot.SafeMessage(err)} }
+func failure(err error) bot.Message { return bot.Message{Text: healthbot.ErrorMessage(err)} }
 
 func (h *Handler) now() time.Time {
 	if h.Now == nil {

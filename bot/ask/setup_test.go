@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot"
-	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/ask"
 	"github.com/healthbot/healthbot/bot/ask/asktest"
 	"github.com/healthbot/healthbot/bot/bottest"
@@ -77,13 +76,12 @@ type fixture = asktest.Fixture
 func seed(t *testing.T, st *store.Store) fixture { return asktest.Seed(t, st) }
 
 // userError asserts err is a user-safe error with this code.
-func userError(t *testing.T, err error, code string) *bot.UserError {
+func userError(t *testing.T, err error, code string) *healthbot.Error {
 	t.Helper()
 	require.Error(t, err)
-	ue, ok := err.(*bot.UserError)
-	require.True(t, ok, "want *bot.UserError, got %T: %v", err, err)
+	ue, ok := err.(*healthbot.Error)
+	require.True(t, ok, "want *healthbot.Error, got %T: %v", err, err)
 	require.Equal(t, code, ue.Code, ue.Message)
-	require.Equal(t, code, healthbot.ErrorCode(err), "the healthbot.Error is the cause")
 	require.NotContains(t, ue.Message, "goroutine")
 	require.NotContains(t, ue.Message, "scripted failure", "the raw model error stays in the log")
 	return ue

@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/console"
@@ -96,7 +97,7 @@ func TestConsoleSurvivesPanicsAndHidesErrors(t *testing.T) {
 	if err := r.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := out.String(); !strings.Contains(got, bot.InternalMessage) || strings.Contains(got, "boom") {
+	if got := out.String(); !strings.Contains(got, healthbot.InternalMessage) || strings.Contains(got, "boom") {
 		t.Errorf("panic output = %q", got)
 	}
 }

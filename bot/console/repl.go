@@ -138,8 +138,8 @@ func (r *REPL) home(ctx context.Context) {
 // show prints a reply the way Slack would show it.
 func (r *REPL) show(ctx context.Context, msg bot.Message, err error) {
 	if err != nil {
-		r.Log.WarnContext(ctx, "command failed", "code", bot.ErrorCode(err), "err", err)
-		fmt.Fprintf(r.Out, "⚠️  %s\n\n", bot.SafeMessage(err))
+		r.Log.WarnContext(ctx, "command failed", "code", healthbot.ErrorCode(err), "err", err)
+		fmt.Fprintf(r.Out, "⚠️  %s\n\n", healthbot.ErrorMessage(err))
 		return
 	}
 	switch {

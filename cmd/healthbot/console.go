@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/console"
 	"github.com/healthbot/healthbot/store"
@@ -95,7 +96,7 @@ func (s readOnlyStore) EnsureCSM(ctx context.Context, email, slackID, name strin
 			return c.ID, nil
 		}
 	}
-	return 0, bot.UserErrorf("read_only", "The console is read-only; start it with --write to record this.")
+	return 0, healthbot.Errorf(healthbot.EFORBIDDEN, "The console is read-only; start it with --write to record this.")
 }
 
 // csmNames maps each CSM's Slack id to their name, so the console prints
