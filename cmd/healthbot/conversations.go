@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/slack-go/slack"
 
-	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/ask"
 	slackconv "github.com/healthbot/healthbot/bot/conversations"
@@ -71,39 +69,24 @@ var (
 
 func (b conversationBridge) Link(ctx context.Context, channelID, accountRef string) (slackconv.ChannelLink, error) {
 	l, err := b.rec.Link(ctx, channelID, accountRef)
-	return channelLink(l), userError(err)
+	return channelLink(l), err
 }
 
 func (b conversationBridge) Unlink(ctx context.Context, channelID string) (bool, error) {
 	ok, err := b.rec.Unlink(ctx, channelID)
-	return ok, userError(err)
+	return ok, err
 }
 
 func (b conversationBridge) Linked(ctx context.Context, channelID string) (slackconv.ChannelLink, bool, error) {
 	l, ok, err := b.rec.Linked(ctx, channelID)
-	return channelLink(l), ok, userError(err)
+	return channelLink(l), ok, err
 }
 
 func (b conversationBridge) Record(ctx context.Context, m slackconv.ConversationMessage) (bool, error) {
 	ok, err := b.rec.Record(ctx, conversations.Message{ChannelID: m.ChannelID, UserID: m.UserID, FromTeam: m.FromTeam, TS: m.TS, Text: m.Text})
-	return ok, userError(err)
+	return ok, err
 }
 
 func channelLink(l conversations.Link) slackconv.ChannelLink {
 	return slackconv.ChannelLink{ChannelID: l.ChannelID, AccountExternalID: l.AccountExternalID, AccountName: l.AccountName}
-}
-
-// userError turns the recorder's *conversations.Error into a
-// healthbot.Error with the same message: an unknown account is ENOTFOUND
-// (health's link then tries the name), anything else the person can fix
-// is EINVALID. Other errors pass unchanged.
-func userError(err error) error {
-	if ce, ok := errors.AsType[*conversations.Error](err); ok {
-		code := healthbot.EINVALID
-		if ce.Code == "unknown_account" {
-			code = healthbot.ENOTFOUND
-		}
-		return &healthbot.Error{Code: code, Message: ce.Message, Err: err}
-	}
-	return err
 }

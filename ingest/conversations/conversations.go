@@ -8,11 +8,11 @@ package conversations
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -31,14 +31,6 @@ type Message struct {
 	TS        time.Time
 	Text      string
 }
-
-// Error is a problem a Slack user may see, with a stable code.
-type Error struct {
-	Code    string // "unknown_account", "bad_input"
-	Message string
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 // Link is a channel and the account it is linked to.
 type Link struct {
@@ -73,11 +65,11 @@ func New(s *store.Store, sentiment Sentiment, log *slog.Logger, now func() time.
 func (r *Recorder) Link(ctx context.Context, channelID, accountExternalID string) (Link, error) {
 	channelID, accountExternalID = strings.TrimSpace(channelID), strings.TrimSpace(accountExternalID)
 	if channelID == "" || accountExternalID == "" {
-		return Link{}, &Error{Code: "bad_input", Message: "Say which channel and which account, like `/health link #acme-shared acme`."}
+		return Link{}, healthbot.Errorf(healthbot.EINVALID, "Say which channel and which account, like `/health link #acme-shared acme`.")
 	}
 	acc, err := r.store.AccountByExternalID(ctx, accountExternalID)
 	if errors.Is(err, store.ErrNotFound) {
-		return Link{}, &Error{Code: "unknown_account", Message: fmt.Sprintf("There is no account %q. Use the account's id as the CRM or the intake knows it.", accountExternalID)}
+		return Link{}, healthbot.Errorf(healthbot.ENOTFOUND, "There is no account %q. Use the account's id as the CRM or the intake knows it.", accountExternalID)
 	}
 	if err != nil {
 		return Link{}, err
@@ -115,7 +107,7 @@ func (r *Recorder) Linked(ctx context.Context, channelID string) (link Link, ok 
 // Slack's event.
 func (r *Recorder) Record(ctx context.Context, m Message) (bool, error) {
 	if m.ChannelID == "" || m.TS.IsZero() {
-		return false, &Error{Code: "bad_input", Message: "a message needs a channel and a timestamp"}
+		return false, healthbot.Errorf(healthbot.EINVALID, "a message needs a channel and a timestamp")
 	}
 	if _, ok, err := r.Linked(ctx, m.ChannelID); err != nil || !ok {
 		return false, err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/ingest/conversations"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -67,10 +68,8 @@ func TestLink(t *testing.T) {
 	require.Equal(t, l, got)
 
 	_, err = r.Link(ctx, "C1", "nope")
-	var ce *conversations.Error
-	require.ErrorAs(t, err, &ce)
-	require.Equal(t, "unknown_account", ce.Code)
-	require.Contains(t, ce.Message, `no account "nope"`)
+	require.Equal(t, healthbot.ENOTFOUND, healthbot.ErrorCode(err), "health's link then tries the account's name")
+	require.Contains(t, healthbot.ErrorMessage(err), `no account "nope"`)
 
 	_, err = r.Link(ctx, "C1", "beta") // relink
 	require.NoError(t, err)
