@@ -7,10 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/ingest/csvimport"
+	"github.com/healthbot/healthbot/internal/benchdata"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
 )
@@ -28,7 +27,7 @@ const (
 	benchAccounts = 300
 )
 
-var benchMetrics = []string{"active_user_ratio", "seats_used", "support_tickets", "nps", "feature_adoption"}
+var benchMetrics = benchdata.Metrics
 
 var benchExisting = flag.Int("bench-existing-signals", 20_000_000,
 	"rows of the cached signal table BenchmarkImportSignals1M also imports into (0: skip)")
@@ -250,27 +249,6 @@ func importFile(b *testing.B, ctx context.Context, s *store.Store, path string) 
 func writeSignalsCSV(b *testing.B, path string) {
 	f, err := os.Create(path)
 	require.NoError(b, err)
-	w := bufio.NewWriterSize(f, 1<<20)
-	rng := rand.New(rand.NewPCG(1, 2))
-	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	fmt.Fprintln(w, "account,metric,observed_at,value,source")
-	var line []byte
-	for i := 0; i < benchRows; i++ {
-		m := i % len(benchMetrics)
-		acct := (i / len(benchMetrics)) % benchAccounts
-		day := i / (len(benchMetrics) * benchAccounts)
-		line = append(line[:0], "acct-"...)
-		line = strconv.AppendInt(line, int64(acct+1), 10)
-		line = append(line, ',')
-		line = append(line, benchMetrics[m]...)
-		line = append(line, ',')
-		line = start.AddDate(0, 0, day).AppendFormat(line, time.DateOnly)
-		line = append(line, ',')
-		line = strconv.AppendFloat(line, float64(rng.IntN(100000))/100, 'f', -1, 64)
-		line = append(line, ",product\n"...)
-		_, err = w.Write(line)
-		require.NoError(b, err)
-	}
-	require.NoError(b, w.Flush())
+	require.NoError(b, benchdata.WriteSignalsCSV(f, benchRows, benchAccounts, time.DateOnly))
 	require.NoError(b, f.Close())
 }

@@ -3,11 +3,8 @@ package connector
 import (
 	"bufio"
 	"context"
-	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -15,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/ingest/csvimport"
+	"github.com/healthbot/healthbot/internal/benchdata"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
 )
@@ -24,7 +22,7 @@ const (
 	benchAccounts = 300
 )
 
-var benchMetrics = []string{"active_user_ratio", "seats_used", "support_tickets", "nps", "feature_adoption"}
+var benchMetrics = benchdata.Metrics
 
 // BenchmarkSQLSync1M syncs a million daily aggregates from a warehouse
 // (a second database on the test server) with the SQL source and, in the
@@ -102,46 +100,11 @@ func benchWarehouse(b *testing.B, csvPath string) string {
 	return dsn
 }
 
-// benchValue is a value in the metric's valid range (ingest/valid), which
-// the CSV reader and the SQL source both check: an active-user ratio of
-// 0–1, an NPS of −100–100. The generator used to send 0–999.99 for all,
-// so both halves of the benchmark refused the file.
-func benchValue(rng *rand.Rand, metric string) float64 {
-	switch metric {
-	case "active_user_ratio":
-		return float64(rng.IntN(101)) / 100
-	case "nps":
-		return float64(rng.IntN(201) - 100)
-	}
-	return float64(rng.IntN(100000)) / 100
-}
-
 // writeBenchCSV writes benchRows daily observations, every account and
 // metric day after day, as a nightly export would.
 func writeBenchCSV(b *testing.B, path string) {
 	f, err := os.Create(path)
 	require.NoError(b, err)
-	w := bufio.NewWriterSize(f, 1<<20)
-	rng := rand.New(rand.NewPCG(1, 2))
-	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	fmt.Fprintln(w, "account,metric,observed_at,value,source")
-	var line []byte
-	for i := 0; i < benchRows; i++ {
-		m := i % len(benchMetrics)
-		acct := (i / len(benchMetrics)) % benchAccounts
-		day := i / (len(benchMetrics) * benchAccounts)
-		line = append(line[:0], "acct-"...)
-		line = strconv.AppendInt(line, int64(acct+1), 10)
-		line = append(line, ',')
-		line = append(line, benchMetrics[m]...)
-		line = append(line, ',')
-		line = start.AddDate(0, 0, day).AppendFormat(line, time.RFC3339)
-		line = append(line, ',')
-		line = strconv.AppendFloat(line, benchValue(rng, benchMetrics[m]), 'f', -1, 64)
-		line = append(line, ",product\n"...)
-		_, err = w.Write(line)
-		require.NoError(b, err)
-	}
-	require.NoError(b, w.Flush())
+	require.NoError(b, benchdata.WriteSignalsCSV(f, benchRows, benchAccounts, time.RFC3339))
 	require.NoError(b, f.Close())
 }
