@@ -80,7 +80,7 @@ func setupAccessE2E(t *testing.T, allowedGroups ...string) accessE2E {
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, log)
 	gate := access.NewGate(access.GateConfig{Directory: access.SlackAccess{API: api}, Audit: access.StoreAudit{Store: st}, AllowedGroups: allowedGroups})
 	router := bot.NewRouter(bot.RouterOptions{Logger: log, Responder: bot.NewSlackResponder(api, nil, nil, log), Access: gate})
-	h := bot.NewHealth(st, log, func() time.Time { return testNow })
+	h := health.NewHealth(st, log, func() time.Time { return testNow })
 	router.Command("/health", h)
 	router.Conversation(h)
 	for _, id := range h.ActionIDs() {

@@ -21,6 +21,8 @@ import (
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/chat"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/bot/outcomes"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -105,7 +107,7 @@ func setupAlerts(t *testing.T, limitFirstPosts int) *alertE2E {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: e.fake.APIURL()}, log)
 	e.router = bot.NewRouter(bot.RouterOptions{Logger: log, Responder: bot.NewSlackResponder(api, nil, nil, log)})
-	retry := bot.RateLimitRetrier{Sleep: func(_ context.Context, d time.Duration) error {
+	retry := chat.RateLimitRetrier{Sleep: func(_ context.Context, d time.Duration) error {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.sleeps = append(e.sleeps, d)
@@ -118,7 +120,7 @@ func setupAlerts(t *testing.T, limitFirstPosts int) *alertE2E {
 		Store: e.st, Slack: api, Owners: owners, Channel: alertChannel, Routes: routes, Now: e.clock.Now, Logger: log, Retry: retry,
 		PostFirstRun: true, // the week starts with alerts to click on (the quiet first run has its own test)
 	})
-	e.alerts.RegisterButtons(e.router, bot.NewHealth(e.st, log, e.clock.Now))
+	e.alerts.RegisterButtons(e.router, health.NewHealth(e.st, log, e.clock.Now))
 	e.outcomes = outcomes.New(outcomes.Config{Store: e.st, Slack: api, Owners: owners, Now: e.clock.Now, Logger: log, Retry: retry})
 	e.outcomes.RegisterButtons(e.router)
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -46,7 +47,7 @@ func setupAlertRun(t *testing.T, reply bottest.ReplyFunc, ownerEmail, ownerSlack
 // posting (the quiet first run is TestFirstAlertRunIsSummedUpNotPosted).
 func (s alertRunSetup) alerts(slackAPI bot.AlertSlack, owners *bot.OwnerResolver) *bot.Alerts {
 	return bot.NewAlerts(bot.AlertsConfig{Store: s.st, Slack: slackAPI, Owners: owners, Channel: alertChannel, Now: s.clock.Now,
-		Retry: bot.RateLimitRetrier{Sleep: func(context.Context, time.Duration) error { return nil }}, PostFirstRun: true})
+		Retry: chat.RateLimitRetrier{Sleep: func(context.Context, time.Duration) error { return nil }}, PostFirstRun: true})
 }
 
 func TestFirstAlertRunIsSummedUpNotPosted(t *testing.T) {
@@ -161,7 +162,7 @@ func TestOwnerResolver(t *testing.T) {
 	clock := &simClock{}
 	clock.Set(s.day)
 	lookup := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: s.fake.APIURL()}, slog.New(slog.DiscardHandler))
-	r := bot.NewOwnerResolver(lookup, s.st, bot.RateLimitRetrier{}, nil, clock.Now)
+	r := bot.NewOwnerResolver(lookup, s.st, chat.RateLimitRetrier{}, nil, clock.Now)
 
 	id, err := r.SlackID(ctx, scoring.CSM{ID: 1, SlackUserID: "U_KNOWN", Email: "x@example.com"})
 	require.NoError(t, err)

@@ -4,7 +4,11 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/alerts"
+	"github.com/healthbot/healthbot/bot/chat"
+	"github.com/healthbot/healthbot/bot/health"
+	"github.com/healthbot/healthbot/bot/timeline"
 	"github.com/healthbot/healthbot/scoring"
 )
 
@@ -35,7 +39,7 @@ const (
 // ParseAlertRoutes is alerts.ParseAlertRoutes (HEALTHBOT_ALERT_ROUTES).
 func ParseAlertRoutes(s string) (AlertRoutes, error) { return alerts.ParseAlertRoutes(s) }
 
-var _ CardMessenger = (*Health)(nil)
+var _ CardMessenger = (*health.Health)(nil)
 
 // AlertsConfig configures NewAlerts in bot's own types.
 type AlertsConfig struct {
@@ -48,13 +52,13 @@ type AlertsConfig struct {
 	Location   *time.Location     // dates in messages; nil means UTC
 	Now        func() time.Time   // nil means time.Now
 	Logger     *slog.Logger
-	Retry      RateLimitRetrier // paces posts on 429s; MaxRetries 0 means DefaultAlertRetries
+	Retry      chat.RateLimitRetrier // paces posts on 429s; MaxRetries 0 means DefaultAlertRetries
 	// PostFirstRun: see alerts.Config.
 	PostFirstRun bool
-	Guard        ChannelGuard // nil: no check
-	Budget       int          // see alerts.Config
-	Timeline     *Timeline    // nil: not recorded
-	Views        ViewOpener   // nil: Not useful asks no reason
+	Guard        access.ChannelGuard // nil: no check
+	Budget       int                 // see alerts.Config
+	Timeline     *timeline.Timeline  // nil: not recorded
+	Views        timeline.ViewOpener // nil: Not useful asks no reason
 }
 
 // NewAlerts builds the alert job and button handlers (alerts.New) with
@@ -81,9 +85,9 @@ func NewAlerts(cfg AlertsConfig) *Alerts {
 	c := alerts.Config{
 		Store: cfg.Store, Slack: cfg.Slack, Owners: cfg.Owners, Scorecards: cfg.Scorecards, Channel: cfg.Channel,
 		Routes: cfg.Routes, Location: cfg.Location, Now: cfg.Now, Logger: cfg.Logger, Retry: cfg.Retry,
-		PostFirstRun: cfg.PostFirstRun, Guard: cfg.Guard, Budget: cfg.Budget, Views: cfg.Views, IsManager: IsManager,
+		PostFirstRun: cfg.PostFirstRun, Guard: cfg.Guard, Budget: cfg.Budget, Views: cfg.Views, IsManager: access.IsManager,
 	}
-	if cfg.Timeline != nil { // a nil *Timeline must not become a non-nil interface
+	if cfg.Timeline != nil { // a nil *timeline.Timeline must not become a non-nil interface
 		c.Timeline = cfg.Timeline
 	}
 	return alerts.New(c)

@@ -8,11 +8,11 @@
 // router imports them, or cmd/healthbot wires them): bot/health (/health,
 // card, lists, lookup, link, owner, App Home, unfurls), bot/timeline,
 // bot/pulse (the weekly check-in), bot/conversations, bot/access (the Gate
-// asked before every handler), bot/ask and bot/console. What the router and
-// handlers share — Request, Action, Message, the handler interfaces and
-// Func adapters, the rate-limit retrier — is bot/chat. Alerts, outcomes,
-// calibrations and the digest are still here while they move out (moved.go
-// and app_aliases.go keep the names they use).
+// asked before every handler), bot/alerts, bot/outcomes, bot/ask and
+// bot/console. What the router and handlers share — Request, Action,
+// Message, the handler interfaces and Func adapters, the rate-limit retrier
+// — is bot/chat. The calibration buttons, the digest post and the team view
+// are still here; alerts_wiring.go builds bot/alerts from cmd's config.
 //
 // Every transport turns what Slack sends into a Request or an Action and
 // hands it to the same handlers, which answer with a Message; rendering is

@@ -12,6 +12,7 @@ import (
 
 	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -36,7 +37,7 @@ type CalibrationsConfig struct {
 	Channel string           // HEALTHBOT_OPS_CHANNEL
 	Now     func() time.Time // nil means time.Now
 	Logger  *slog.Logger
-	Retry   RateLimitRetrier
+	Retry   chat.RateLimitRetrier
 }
 
 // Calibrations posts proposed scorecard versions to the ops channel and
@@ -82,7 +83,7 @@ func (c *Calibrations) Propose(ctx context.Context, v store.NewScorecardVersion)
 	err = c.cfg.Retry.Do(ctx, func(ctx context.Context) error {
 		var err error
 		ch, ts, err = c.cfg.Slack.PostMessageContext(ctx, c.cfg.Channel,
-			msgOptions(Message{Text: blocks.CalibrationText(view), Blocks: blocks.CalibrationBlocks(view)}, "")...)
+			chat.MsgOptions(Message{Text: blocks.CalibrationText(view), Blocks: blocks.CalibrationBlocks(view)}, "")...)
 		return err
 	})
 	if err != nil {
@@ -106,7 +107,7 @@ func (c *Calibrations) NoProposal(ctx context.Context, month time.Time, reason s
 	}
 	text := blocks.CalibrationNothingText(month, reason)
 	return c.cfg.Retry.Do(ctx, func(ctx context.Context) error {
-		_, _, err := c.cfg.Slack.PostMessageContext(ctx, c.cfg.Channel, msgOptions(Message{Text: text}, "")...)
+		_, _, err := c.cfg.Slack.PostMessageContext(ctx, c.cfg.Channel, chat.MsgOptions(Message{Text: text}, "")...)
 		return err
 	})
 }

@@ -18,8 +18,10 @@ import (
 	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/bot/healthtest"
+	"github.com/healthbot/healthbot/bot/timeline"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -73,18 +75,18 @@ func setupWeekWith(t *testing.T, budget int, seed bool) *weekE2E {
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: e.fake.APIURL()}, log)
 	gate := access.NewGate(access.GateConfig{Directory: access.SlackAccess{API: api}, Managers: "SMGR", Now: e.clock.Now})
 	e.router = bot.NewRouter(bot.RouterOptions{Logger: log, Responder: bot.NewSlackResponder(api, nil, nil, log), Access: gate})
-	h := bot.NewHealth(e.st, log, e.clock.Now)
+	h := health.NewHealth(e.st, log, e.clock.Now)
 	e.router.Command(health.HelpCommand, h)
 	for _, id := range h.ActionIDs() {
 		e.router.Action(id, h)
 	}
-	tl := bot.NewTimeline(e.st, api, log, e.clock.Now)
+	tl := timeline.NewTimeline(e.st, api, log, e.clock.Now)
 	tl.Register(e.router, h)
 	h.Register(health.OwnerSubcommand(h, e.st, gate))
 	h.Register(bot.TeamSubcommand(h, e.st, nil))
 	e.alerts = bot.NewAlerts(bot.AlertsConfig{Store: e.st, Slack: api, Channel: alertChannel, Now: e.clock.Now, Logger: log,
 		PostFirstRun: true, Budget: budget, Timeline: tl, Views: api,
-		Retry: bot.RateLimitRetrier{Sleep: func(context.Context, time.Duration) error { return nil }}})
+		Retry: chat.RateLimitRetrier{Sleep: func(context.Context, time.Duration) error { return nil }}})
 	e.alerts.RegisterButtons(e.router, h)
 	mux := http.NewServeMux()
 	bot.NewHTTPTransport(e.router, weekSecret, bot.HTTPOptions{}).Mount(mux)

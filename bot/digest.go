@@ -10,7 +10,9 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/healthbot/healthbot/app"
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 )
 
@@ -33,8 +35,8 @@ type DigestConfig struct {
 	TextChart bool           // sparklines instead of a Block Kit chart (console, demo)
 	Tables    bool           // newly red and renewals as data tables (serve, unless HEALTHBOT_TABLES=text)
 	Logger    *slog.Logger
-	Retry     RateLimitRetrier // paces the post on 429s; MaxRetries 0 means DefaultDigestRetries
-	Guard     ChannelGuard     // checks the channel is not shared with another organisation; nil: no check
+	Retry     chat.RateLimitRetrier // paces the post on 429s; MaxRetries 0 means DefaultDigestRetries
+	Guard     access.ChannelGuard   // checks the channel is not shared with another organisation; nil: no check
 	// Team adds the managers' lines (#17: mostly-green pulses, away CSMs,
 	// alert rules' record); nil: left out.
 	Team TeamStore
@@ -151,7 +153,7 @@ func (d *Digest) post(ctx context.Context, msg Message) (string, string, error) 
 	var ch, ts string
 	err := d.cfg.Retry.Do(ctx, func(ctx context.Context) error {
 		var err error
-		ch, ts, err = d.cfg.Slack.PostMessageContext(ctx, d.cfg.Channel, msgOptions(msg, "")...)
+		ch, ts, err = d.cfg.Slack.PostMessageContext(ctx, d.cfg.Channel, chat.MsgOptions(msg, "")...)
 		return err
 	})
 	return ch, ts, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/ingest/demo"
@@ -46,7 +47,7 @@ func TestDigestOfTheDemoPortfolio(t *testing.T) {
 	sunday := monday.AddDate(0, 0, -1)
 	cards := scoring.DefaultScorecards()
 	for w := 7; w >= 0; w-- {
-		_, err := bot.RunScoring(ctx, st, cards, sunday.AddDate(0, 0, -7*w))
+		_, err := app.RunScoring(ctx, st, cards, sunday.AddDate(0, 0, -7*w))
 		require.NoError(t, err)
 	}
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, newYork)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/healthtest"
 	"github.com/healthbot/healthbot/store/storetest"
 )
@@ -40,7 +41,7 @@ func setupDigest(t *testing.T, reply bottest.ReplyFunc, mutate func(*bot.DigestC
 	cfg := bot.DigestConfig{
 		Store: st, Slack: bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-digest", APIURL: b.slack.APIURL()}, slog.New(slog.DiscardHandler)),
 		Channel: "C0DIGEST", Location: newYork, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Retry: bot.RateLimitRetrier{Sleep: func(_ context.Context, d time.Duration) error { b.waits = append(b.waits, d); return nil }},
+		Retry: chat.RateLimitRetrier{Sleep: func(_ context.Context, d time.Duration) error { b.waits = append(b.waits, d); return nil }},
 	}
 	if mutate != nil {
 		mutate(&cfg)

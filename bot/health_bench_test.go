@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -58,7 +59,7 @@ func BenchmarkCard(b *testing.B) {
 	start := time.Now()
 	ids, names := loadBenchPortfolio(b, st, now)
 	b.Logf("loaded %d accounts, %d score rows in %s", len(ids), len(ids)*benchDays, time.Since(start).Round(time.Second))
-	h := bot.NewHealth(st, nil, func() time.Time { return now })
+	h := health.NewHealth(st, nil, func() time.Time { return now })
 	checkPlans(b, st, tracer, "card", func() error { _, err := h.CardMessage(ctx, ids[len(ids)/2], ""); return err })
 	checkPlans(b, st, tracer, "portfolio", func() error {
 		_, err := h.HandleCommand(ctx, bot.Request{UserID: "U00001", Command: "/health"})
@@ -188,7 +189,7 @@ func BenchmarkCard(b *testing.B) {
 	})
 	b.Run("lookup-index", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := bot.NewLookup(st, nil).Find(ctx, "x"); err != nil {
+			if _, err := health.NewLookup(st, nil).Find(ctx, "x"); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
@@ -55,7 +56,7 @@ func setupE2EOn(t *testing.T, st *store.Store, w healthtest.World, now time.Time
 	log := slog.New(slog.DiscardHandler)
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, log)
 	router := bot.NewRouter(bot.RouterOptions{Logger: log, Responder: bot.NewSlackResponder(api, nil, nil, log)})
-	h := bot.NewHealth(st, log, func() time.Time { return now })
+	h := health.NewHealth(st, log, func() time.Time { return now })
 	router.Command("/health", h)
 	router.Action(blocks.ActionPrefix, h)
 	mux := http.NewServeMux()
@@ -182,7 +183,7 @@ func TestHomeOpenedPublishesTheView(t *testing.T) {
 	})
 	log := slog.New(slog.DiscardHandler)
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, log)
-	h := bot.NewHealth(st, log, func() time.Time { return testNow })
+	h := health.NewHealth(st, log, func() time.Time { return testNow })
 	h.Directory = health.SlackDirectory{Client: api}
 	opened := health.HomeOpened{Health: h, Slack: api}
 
@@ -222,7 +223,7 @@ func TestEndToEndHealthOnTheDemoPortfolio(t *testing.T) {
 	if _, err := st.LoadDemo(ctx, store.DemoData{CSMs: p.CSMs, Accounts: p.Accounts, Signals: p.Signals, Pulses: p.Pulses}, false); err != nil {
 		t.Fatal(err)
 	}
-	sum, err := bot.RunScoring(ctx, st, scoring.DefaultScorecards(), asOf.AddDate(0, 0, -1))
+	sum, err := app.RunScoring(ctx, st, scoring.DefaultScorecards(), asOf.AddDate(0, 0, -1))
 	if err != nil || sum.Written == 0 {
 		t.Fatalf("scoring the demo: %d written, %v", sum.Written, err)
 	}

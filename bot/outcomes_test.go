@@ -10,6 +10,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/outcomes"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -34,7 +35,7 @@ func TestAskOutcomesWaitsForAReachableOwner(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, outcomes.RunSummary{Churns: 1}, sum, "recorded without Slack; a churn a year old is not asked about")
 
-	o := outcomes.New(outcomes.Config{Store: st, Slack: api, Owners: bot.NewOwnerResolver(api, st, bot.RateLimitRetrier{}, nil, func() time.Time { return now })})
+	o := outcomes.New(outcomes.Config{Store: st, Slack: api, Owners: bot.NewOwnerResolver(api, st, chat.RateLimitRetrier{}, nil, func() time.Time { return now })})
 	sum, err = o.AskOutcomes(ctx, now)
 	require.NoError(t, err)
 	require.Equal(t, outcomes.RunSummary{Waiting: 1}, sum, "the owner is not in Slack: the question waits")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 )
 
@@ -22,7 +23,7 @@ import (
 type OwnerResolver struct {
 	slack  emailLookup
 	store  csmLinker
-	retry  RateLimitRetrier
+	retry  chat.RateLimitRetrier
 	log    *slog.Logger
 	now    func() time.Time
 	ttl    time.Duration
@@ -44,7 +45,7 @@ type csmLinker interface {
 const NotFoundTTL = 12 * time.Hour
 
 // NewOwnerResolver builds a resolver; now may be nil (time.Now).
-func NewOwnerResolver(api emailLookup, st csmLinker, retry RateLimitRetrier, log *slog.Logger, now func() time.Time) *OwnerResolver {
+func NewOwnerResolver(api emailLookup, st csmLinker, retry chat.RateLimitRetrier, log *slog.Logger, now func() time.Time) *OwnerResolver {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

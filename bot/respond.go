@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/slack-go/slack"
 )
 
@@ -27,21 +28,21 @@ type SlackResponder struct {
 	chat  chatPoster
 	http  *http.Client
 	urls  *responseURLs
-	retry RateLimitRetrier
+	retry chat.RateLimitRetrier
 	log   *slog.Logger
 }
 
 // NewSlackResponder builds a responder; httpClient posts to response_urls
 // (nil means one with a 30-second timeout and pooled connections), now drives the 30-minute
 // response_url life (nil means time.Now).
-func NewSlackResponder(chat chatPoster, httpClient *http.Client, now func() time.Time, log *slog.Logger) *SlackResponder {
+func NewSlackResponder(poster chatPoster, httpClient *http.Client, now func() time.Time, log *slog.Logger) *SlackResponder {
 	if httpClient == nil {
 		httpClient = newHTTPClient()
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &SlackResponder{chat: chat, http: httpClient, urls: newResponseURLs(now), retry: RateLimitRetrier{Log: log}, log: log}
+	return &SlackResponder{chat: poster, http: httpClient, urls: newResponseURLs(now), retry: chat.RateLimitRetrier{Log: log}, log: log}
 }
 
 // Received starts the response_url clock for req; the router calls it when
@@ -108,7 +109,7 @@ func (s *SlackResponder) postMessage(ctx context.Context, req Request, msg Messa
 		return errors.New("bot: nowhere to answer: no response_url, channel or user")
 	}
 	return s.retry.Do(ctx, func(ctx context.Context) error {
-		_, _, err := s.chat.PostMessageContext(ctx, channel, msgOptions(msg, req.ThreadTS)...)
+		_, _, err := s.chat.PostMessageContext(ctx, channel, chat.MsgOptions(msg, req.ThreadTS)...)
 		return err
 	})
 }
@@ -118,7 +119,7 @@ func (s *SlackResponder) postEphemeral(ctx context.Context, req Request, msg Mes
 		return fmt.Errorf("bot: response_url spent and no channel/user to answer ephemerally: %w", ErrResponseURLSpent)
 	}
 	return s.retry.Do(ctx, func(ctx context.Context) error {
-		_, err := s.chat.PostEphemeralContext(ctx, req.ChannelID, req.UserID, msgOptions(msg, req.ThreadTS)...)
+		_, err := s.chat.PostEphemeralContext(ctx, req.ChannelID, req.UserID, chat.MsgOptions(msg, req.ThreadTS)...)
 		return err
 	})
 }

@@ -25,7 +25,7 @@ var openEvents = map[string]bool{"message": true}
 type RefusedEventHandler = chat.RefusedEventHandler
 
 // admit asks the Gate about req before its handler runs. Allowed: the
-// context carries the Decision (IsManager, NoteAccounts). Refused: the
+// context carries the Decision (access.IsManager, access.NoteAccounts). Refused: the
 // refusal is recorded and answered, and ok is false.
 func (r *Router) admit(ctx context.Context, kind string, surface access.Surface, req Request) (_ context.Context, _ *access.State, ok bool) {
 	if r.access == nil {

@@ -124,7 +124,7 @@ func (s *Store) AskSearchAccounts(ctx context.Context, f AskFilter) ([]AskBrief,
 	return out, total, nil
 }
 
-// AskMatch is an account found by name (bot/ask finds them with bot.Lookup,
+// AskMatch is an account found by name (bot/ask finds them with health.Lookup,
 // the one account lookup).
 type AskMatch struct {
 	ID         int64

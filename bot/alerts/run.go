@@ -60,14 +60,14 @@ type Guard interface {
 	CheckUser(ctx context.Context, userID string) error
 }
 
-// Retrier repeats a Slack call Slack rate-limited; bot.RateLimitRetrier
+// Retrier repeats a Slack call Slack rate-limited; chat.RateLimitRetrier
 // has it.
 type Retrier interface {
 	Do(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // Timeline records an alert action on the account's timeline;
-// *bot.Timeline has it.
+// *timeline.Timeline has it.
 type Timeline interface {
 	RecordAlert(ctx context.Context, user string, alertID, accountID int64, action, note string)
 }

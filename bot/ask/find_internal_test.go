@@ -11,7 +11,7 @@ import (
 	"github.com/healthbot/healthbot/store/storetest"
 )
 
-// The question tools find accounts as /health does (bot.Lookup), so a typo
+// The question tools find accounts as /health does (health.Lookup), so a typo
 // or a domain finds the account in both, where a substring match did not.
 func TestFindAccountsIsTheHealthLookup(t *testing.T) {
 	t.Parallel()

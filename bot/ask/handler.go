@@ -9,6 +9,7 @@ import (
 
 	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/health"
 )
 
 // ThinkingText is the status shown while the model works.
@@ -23,7 +24,7 @@ type ChatAPI interface {
 
 var _ ChatAPI = (*slack.Client)(nil)
 
-// Handler is the bot.Questioner the /health handler hands free text to —
+// Handler is the health.Questioner the /health handler hands free text to —
 // slash commands, mentions and DMs alike. While the model works it shows a
 // status that the answer then replaces: for a slash command an ephemeral
 // reply through response_url (the answer replaces it), for a mention or DM
@@ -45,7 +46,7 @@ type Handler struct {
 	Log   *slog.Logger
 }
 
-var _ bot.Questioner = (*Handler)(nil)
+var _ health.Questioner = (*Handler)(nil)
 
 // Ask answers req.Text for req.UserID. The built-in parser answers at
 // once, so a status is only shown when a model is configured.

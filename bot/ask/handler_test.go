@@ -16,6 +16,7 @@ import (
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/ask"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/health"
 )
 
 const signingSecret = "ask-e2e-signing-secret-0123456789"
@@ -39,7 +40,7 @@ func setupSlack(t *testing.T, o options) slackWorld {
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: fake.APIURL()}, log)
 	responder := bot.NewSlackResponder(api, nil, nil, log)
 	router := bot.NewRouter(bot.RouterOptions{Logger: log, Responder: responder})
-	health := bot.NewHealth(b.st, log, func() time.Time { return now })
+	health := health.NewHealth(b.st, log, func() time.Time { return now })
 	h := &ask.Handler{Asker: b.asker, Respond: responder, Chat: api, Log: log, Now: func() time.Time { return now }}
 	health.Questioner = h
 	if o.assistant {

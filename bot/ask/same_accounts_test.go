@@ -14,6 +14,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/ask"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/scoring"
 )
 
@@ -47,7 +48,7 @@ func TestSurfacesNameTheSameAccountsAtRisk(t *testing.T) {
 		}
 	}})
 	ctx := context.Background()
-	health := bot.NewHealth(b.st, nil, func() time.Time { return now })
+	health := health.NewHealth(b.st, nil, func() time.Time { return now })
 	digest, _, err := bot.NewDigest(bot.DigestConfig{Store: b.st}).Build(ctx, now)
 	require.NoError(t, err)
 

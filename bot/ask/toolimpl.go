@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/healthbot/healthbot"
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -263,7 +263,7 @@ func (s *session) accountByID(ctx context.Context, ro *store.Store, id int64) (a
 	if err != nil {
 		return accountOut{}, err
 	}
-	bot.NoteAccounts(ctx, id) // the access audit: this question looked at the account
+	access.NoteAccounts(ctx, id) // the access audit: this question looked at the account
 	out := accountOut{
 		briefOut: s.brief(d.AskBrief), ExternalID: clip(d.ExternalID, nameChars), Plan: clip(d.Plan, nameChars),
 		Seats: d.Seats, Confidence: round2(d.Confidence),

@@ -13,6 +13,7 @@ import (
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/console"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/bot/healthtest"
 	"github.com/healthbot/healthbot/store/storetest"
 )
@@ -25,7 +26,7 @@ func setup(t *testing.T, input string) (*console.REPL, *bytes.Buffer, healthtest
 	t.Helper()
 	st := storetest.Store(t)
 	w := healthtest.New(t, st, now).Seed()
-	h := bot.NewHealth(st, nil, func() time.Time { return now })
+	h := health.NewHealth(st, nil, func() time.Time { return now })
 	h.TextTables = true // a terminal shows lists as text
 	var out bytes.Buffer
 	return &console.REPL{Handler: h, Home: h, As: bot.Request{UserID: "U0JANE", ChannelID: "console"},

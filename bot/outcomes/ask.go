@@ -56,7 +56,7 @@ type Guard interface {
 	CheckUser(ctx context.Context, userID string) error
 }
 
-// Retrier repeats a Slack call Slack rate-limited; bot.RateLimitRetrier
+// Retrier repeats a Slack call Slack rate-limited; chat.RateLimitRetrier
 // has it.
 type Retrier interface {
 	Do(ctx context.Context, fn func(ctx context.Context) error) error

@@ -12,7 +12,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/bot/pulse"
 	"github.com/healthbot/healthbot/scoring"
@@ -189,9 +189,9 @@ func TestPulseJobOnTwoSchedulersSendsEachCheckinOnce(t *testing.T) {
 		e.account(t, fmt.Sprintf("Acct %d", i), c, 50)
 	}
 	// Two replicas: each its own scheduler and pulse, one database.
-	var scheds []*bot.Scheduler
+	var scheds []*app.Scheduler
 	for _, instance := range []string{"a", "b"} {
-		s, err := bot.NewScheduler(bot.SchedulerConfig{Claims: st, Clock: clock, Location: time.UTC, Instance: instance})
+		s, err := app.NewScheduler(app.SchedulerConfig{Claims: st, Clock: clock, Location: time.UTC, Instance: instance})
 		require.NoError(t, err)
 		p := pulse.NewPulse(pulse.PulseConfig{Store: st, Slack: e.api, Weekday: time.Monday, Hour: 10, Location: time.UTC,
 			Pace: -1, Instance: instance, Now: clock.Now})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/bottest"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/bot/healthtest"
 	"github.com/healthbot/healthbot/bot/pulse"
@@ -116,14 +117,14 @@ func newPulseEnv(t *testing.T, start time.Time, o pulseOpts) *pulseEnv {
 	cfg := pulse.PulseConfig{
 		Store: e.st, Slack: e.api, Weekday: time.Monday, Hour: 10, Location: time.UTC,
 		Pace: -1, Workers: workers, Instance: "test-a", Now: e.clock.Now, Sleep: e.waits.sleep,
-		Retry: bot.RateLimitRetrier{MaxRetries: -1, Sleep: e.waits.sleep}, Logger: log,
+		Retry: chat.RateLimitRetrier{MaxRetries: -1, Sleep: e.waits.sleep}, Logger: log,
 	}
 	if o.cfg != nil {
 		o.cfg(&cfg)
 	}
 	e.pulse = pulse.NewPulse(cfg)
 	e.router = bot.NewRouter(bot.RouterOptions{Logger: log, Responder: bot.NewSlackResponder(e.api, nil, nil, log)})
-	hc := bot.NewHealth(e.st, log, e.clock.Now)
+	hc := health.NewHealth(e.st, log, e.clock.Now)
 	e.router.Command(health.HelpCommand, hc)
 	e.pulse.Register(e.router, hc)
 	mux := http.NewServeMux()

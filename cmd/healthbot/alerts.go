@@ -9,7 +9,10 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/access"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/outcomes"
+	"github.com/healthbot/healthbot/bot/timeline"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -56,13 +59,13 @@ func (m *Main) AlertJobs() (*alerting, error) {
 
 // registerAlertButtons routes the buttons of alert messages and outcome
 // questions; cards renders Open card.
-func (m *Main) registerAlertButtons(r *bot.Router, cards bot.CardMessenger, timeline *bot.Timeline) {
+func (m *Main) registerAlertButtons(r *bot.Router, cards bot.CardMessenger, timeline *timeline.Timeline) {
 	jobs, err := m.AlertJobs()
 	if err != nil {
 		m.Logger.Error("alert buttons not registered", "err", err)
 		return
 	}
-	if timeline != nil { // a nil *bot.Timeline must not become a non-nil alerts.Timeline
+	if timeline != nil { // a nil *timeline.Timeline must not become a non-nil alerts.Timeline
 		jobs.Alerts.RecordOn(timeline)
 	}
 	jobs.Alerts.RegisterButtons(r, cards)
@@ -71,13 +74,13 @@ func (m *Main) registerAlertButtons(r *bot.Router, cards bot.CardMessenger, time
 
 // newAlerting wires the jobs to the store, Slack (nil: none) and config.
 // now is the clock the jobs and buttons read (the scheduler's, in tests a fake).
-func newAlerting(cfg Config, st *store.Store, api *slack.Client, guard bot.ChannelGuard, cards scoring.Scorecards, log *slog.Logger, now func() time.Time) *alerting {
-	retry := bot.RateLimitRetrier{MaxRetries: bot.DefaultAlertRetries, Log: log}
+func newAlerting(cfg Config, st *store.Store, api *slack.Client, guard access.ChannelGuard, cards scoring.Scorecards, log *slog.Logger, now func() time.Time) *alerting {
+	retry := chat.RateLimitRetrier{MaxRetries: bot.DefaultAlertRetries, Log: log}
 	var owners *bot.OwnerResolver
 	var alertAPI bot.AlertSlack
 	var outcomeAPI outcomes.Slack
 	var outcomeOwners outcomes.Owners
-	var views bot.ViewOpener
+	var views timeline.ViewOpener
 	if api != nil { // a nil *slack.Client must not become a non-nil interface
 		owners = bot.NewOwnerResolver(api, st, retry, log, nil)
 		alertAPI, outcomeAPI, views, outcomeOwners = api, api, api, owners

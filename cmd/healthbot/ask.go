@@ -9,6 +9,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/ask"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -42,7 +43,7 @@ func newAsker(cfg Config, st *store.Store, log *slog.Logger) (*ask.Asker, error)
 // questioner is the /health fallback for free text, mentions and DMs; nil
 // (no questions, the card lookup says "no account named …") if the asker
 // cannot be built. chat may be nil (the console): then no "thinking…" status.
-func questioner(cfg Config, st *store.Store, chat ask.ChatAPI, respond bot.Responder, log *slog.Logger) bot.Questioner {
+func questioner(cfg Config, st *store.Store, chat ask.ChatAPI, respond bot.Responder, log *slog.Logger) health.Questioner {
 	a, err := newAsker(cfg, st, log)
 	if err != nil {
 		log.Error("questions disabled", "err", err)
@@ -55,7 +56,7 @@ func questioner(cfg Config, st *store.Store, chat ask.ChatAPI, respond bot.Respo
 // registerAssistant plugs the question handler into Slack's AI-app pane
 // (assistant threads, streamed answers) and the feedback buttons under
 // answers; q is what questioner returned (nil: questions are off).
-func (m *Main) registerAssistant(r *bot.Router, q bot.Questioner, api *slack.Client) {
+func (m *Main) registerAssistant(r *bot.Router, q health.Questioner, api *slack.Client) {
 	h, ok := q.(*ask.Handler)
 	if !ok || h == nil {
 		return

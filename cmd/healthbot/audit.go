@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/healthbot/healthbot/app"
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -77,7 +77,7 @@ func auditSince(v string, now time.Time) (time.Time, error) {
 
 // auditAccount resolves --account to one account id, as /health would.
 func auditAccount(ctx context.Context, st *store.Store, name string) (int64, error) {
-	res, err := bot.NewLookup(st, time.Now).Find(ctx, name)
+	res, err := health.NewLookup(st, time.Now).Find(ctx, name)
 	if err != nil {
 		return 0, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/healthbot/healthbot"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/console"
+	"github.com/healthbot/healthbot/bot/health"
 	"github.com/healthbot/healthbot/store"
 )
 
@@ -31,11 +32,11 @@ func consoleCommand() command {
 			}
 			defer pool.Close()
 			st := store.New(pool)
-			var hs bot.HealthStore = readOnlyStore{st}
+			var hs health.HealthStore = readOnlyStore{st}
 			if *write {
 				hs = st
 			}
-			h := bot.NewHealth(hs, e.log, time.Now)
+			h := health.NewHealth(hs, e.log, time.Now)
 			h.TextCharts = *textCharts || e.cfg.Charts == "text"
 			h.TextTables = true // a terminal shows lists as text, not data tables
 			h.Location = e.cfg.TimeZone
@@ -62,7 +63,7 @@ func consoleCommand() command {
 // consoleUser turns --as into the Request user. An email that belongs to a
 // CSM without a Slack id is answered through a directory, as Slack's
 // users.info would.
-func consoleUser(ctx context.Context, st *store.Store, as string) (bot.Request, bot.UserDirectory, error) {
+func consoleUser(ctx context.Context, st *store.Store, as string) (bot.Request, health.UserDirectory, error) {
 	req := bot.Request{UserID: "U0CONSOLE", UserName: "console", ChannelID: "console"}
 	switch {
 	case as == "":

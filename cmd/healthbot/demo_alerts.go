@@ -13,6 +13,7 @@ import (
 	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/console"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -46,7 +47,7 @@ func (r demoReport) alerts(ctx context.Context) error {
 	now := app.ScoreTime(first)
 	rec := &recordingSlack{}
 	a := bot.NewAlerts(bot.AlertsConfig{Store: r.st, Slack: rec, Channel: demoAlertChannel, Budget: bot.DefaultAlertBudget,
-		Owners: bot.NewOwnerResolver(nil, r.st, bot.RateLimitRetrier{}, nil, func() time.Time { return now }),
+		Owners: bot.NewOwnerResolver(nil, r.st, chat.RateLimitRetrier{}, nil, func() time.Time { return now }),
 		Now:    func() time.Time { return now }})
 	r.heading("Alerts")
 	base, err := a.EvaluateAndPostAlerts(ctx, first)

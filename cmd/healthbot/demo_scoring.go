@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/healthbot/healthbot/app"
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/health"
+	"github.com/healthbot/healthbot/bot/timeline"
 	"github.com/healthbot/healthbot/scoring"
 )
 
@@ -83,10 +84,10 @@ func (r demoReport) cards(ctx context.Context, sum app.ScoreSummary, last time.T
 	for _, a := range accounts {
 		mrr[a.ID] = a.MRR
 	}
-	h := bot.NewHealth(r.st, slog.New(slog.DiscardHandler), func() time.Time { return app.ScoreTime(last) })
+	h := health.NewHealth(r.st, slog.New(slog.DiscardHandler), func() time.Time { return app.ScoreTime(last) })
 	h.TextCharts = true
 	h.TextTables = true // printed as text, like the console
-	h.Timeline = bot.NewTimeline(r.st, nil, nil, func() time.Time { return app.ScoreTime(last) })
+	h.Timeline = timeline.NewTimeline(r.st, nil, nil, func() time.Time { return app.ScoreTime(last) })
 	for _, band := range []scoring.Band{scoring.BandRed, scoring.BandGreen} {
 		id, ok := largestIn(sum.Scores, band, mrr)
 		if !ok {

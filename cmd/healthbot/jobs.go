@@ -12,6 +12,7 @@ import (
 
 	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/access"
 	"github.com/healthbot/healthbot/ingest/conversations"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -243,7 +244,7 @@ func (m *Main) newDigest() *bot.Digest {
 	return newDigest(m.Config, m.store, api, m.channelGuard(), m.Logger.With("component", "digest"))
 }
 
-func newDigest(cfg Config, st *store.Store, api bot.DigestSlack, guard bot.ChannelGuard, log *slog.Logger) *bot.Digest {
+func newDigest(cfg Config, st *store.Store, api bot.DigestSlack, guard access.ChannelGuard, log *slog.Logger) *bot.Digest {
 	return bot.NewDigest(bot.DigestConfig{
 		Store: st, Slack: api, Channel: cfg.DigestChannel, Location: cfg.TimeZone,
 		TextChart: cfg.Charts == "text", Tables: cfg.Tables != "text", Logger: log, Guard: guard,

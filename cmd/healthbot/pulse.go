@@ -7,6 +7,7 @@ import (
 
 	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/pulse"
 	"github.com/healthbot/healthbot/store"
 )
@@ -23,7 +24,7 @@ func newPulse(cfg Config, st *store.Store, api *slack.Client, log *slog.Logger) 
 // HEALTHBOT_PULSE_REMINDER_AFTER, HEALTHBOT_PULSE_PACE; owners known only
 // by email are found in Slack by OwnerResolver.
 func pulseConfig(cfg Config, st *store.Store, api *slack.Client, log *slog.Logger) pulse.PulseConfig {
-	retry := bot.RateLimitRetrier{MaxRetries: -1, Log: log} // a fan-out drops nothing
+	retry := chat.RateLimitRetrier{MaxRetries: -1, Log: log} // a fan-out drops nothing
 	pc := pulse.PulseConfig{
 		Store: st, Weekday: cfg.PulseAt.Weekday, Hour: cfg.PulseAt.Hour, Minute: cfg.PulseAt.Minute,
 		Location: cfg.TimeZone, ReminderAfter: cfg.PulseReminderAfter, Pace: cfg.PulsePace,
