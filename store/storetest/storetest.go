@@ -21,8 +21,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 
 	"github.com/healthbot/healthbot/store"
 )
@@ -136,10 +134,18 @@ func dropSchemas(ctx context.Context, schemas []string) {
 	wg.Wait()
 }
 
+// errNoMain is why Tx refuses to run outside Main: only Main drops the
+// shared schema, so a package without it left one behind on every run
+// (bot/health did, for weeks, ~1,300 relations each time).
+const errNoMain = "storetest: Tx needs storetest.Main: add `func TestMain(m *testing.M) { storetest.Main(m) }` to the package's tests, or its shared schema is never dropped"
+
 // Tx returns a transaction on the shared migrated schema; it is rolled back
 // when the test ends, so tests cannot see each other's rows.
 func Tx(t testing.TB) pgx.Tx {
 	t.Helper()
+	if !reusing.Load() {
+		t.Fatal(errNoMain)
+	}
 	s, err := shared()
 	if err != nil {
 		t.Fatal(unreachable(err))
@@ -239,38 +245,6 @@ func EmptySchema(t testing.TB) *pgxpool.Pool {
 		dropSchema(context.WithoutCancel(ctx), schema)
 	})
 	return pool
-}
-
-// createMigratedSchema creates schema and applies every migration to it.
-// It does not go through store.Migrate: goose's session lock there is one
-// per database and polls every 5 s, so tests migrating their own schemas in
-// parallel waited for each other in a staircase of 5-second steps (8
-// schemas took 36 s). A schema made here is its caller's alone, so nothing
-// can race the migration and no lock is needed; the migrations, their
-// transactions and goose's version table are the same as store.Migrate's.
-func createMigratedSchema(ctx context.Context, schema string) error {
-	if err := exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
-		return err
-	}
-	pool, err := poolFor(ctx, schema)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	sqldb := stdlib.OpenDBFromPool(pool)
-	defer sqldb.Close()
-	sub, err := fs.Sub(store.Migrations(), "migrations")
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, sqldb, sub)
-	if err != nil {
-		return fmt.Errorf("load migrations: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate %s: %w", schema, err)
-	}
-	return nil
 }
 
 func poolFor(ctx context.Context, schema string) (*pgxpool.Pool, error) {

@@ -2,6 +2,8 @@ package storetest_test
 
 import (
 	"context"
+	"os"
+	"os/exec"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -13,7 +15,16 @@ import (
 	"github.com/healthbot/healthbot/store/storetest"
 )
 
-func TestMain(m *testing.M) { storetest.Main(m) }
+// noMainEnv makes TestMain run the tests without storetest.Main, for the
+// child process of TestTxWithoutMainFailsNamingMain.
+const noMainEnv = "STORETEST_WITHOUT_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(noMainEnv) != "" {
+		os.Exit(m.Run())
+	}
+	storetest.Main(m)
+}
 
 func schemaOf(pool *pgxpool.Pool) string {
 	return pool.Config().ConnConfig.RuntimeParams["search_path"]
@@ -85,4 +96,24 @@ func TestSchemaIsReusedOnlyWhenNothingCanTell(t *testing.T) {
 	t.Run("a schema with a connection left on it is dropped", func(t *testing.T) {
 		require.False(t, exists(t, third), "the schema a connection was left on was dropped")
 	})
+}
+
+// Tx in a package whose TestMain does not call Main fails, naming the fix,
+// instead of leaving its shared schema behind. The child process runs
+// TestTxWithoutMainChild with TestMain skipping Main (see noMainEnv).
+func TestTxWithoutMainFailsNamingMain(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestTxWithoutMainChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), noMainEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "the child passed:\n%s", out)
+	require.Contains(t, string(out), "Tx needs storetest.Main")
+}
+
+func TestTxWithoutMainChild(t *testing.T) {
+	if os.Getenv(noMainEnv) == "" {
+		return // only meaningful in the child of TestTxWithoutMainFailsNamingMain
+	}
+	storetest.Tx(t)
 }
