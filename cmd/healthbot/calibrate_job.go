@@ -8,6 +8,7 @@ import (
 
 	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/alerts"
 	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -75,7 +76,7 @@ func (m *Main) calibrations() *bot.Calibrations {
 		m.calibs = bot.NewCalibrations(bot.CalibrationsConfig{
 			Store: m.store, Slack: api, Channel: m.Config.OpsChannel, Now: m.now,
 			Logger: m.Logger.With("component", "calibrate"),
-			Retry:  chat.RateLimitRetrier{MaxRetries: bot.DefaultAlertRetries},
+			Retry:  chat.RateLimitRetrier{MaxRetries: alerts.DefaultAlertRetries},
 		})
 	}
 	return m.calibs
