@@ -49,8 +49,8 @@ func (m *Main) calibrateJob() scheduledJob {
 		if err != nil {
 			return err
 		}
-		p := BacktestParams{HorizonDays: calibrateHorizonDays, MinChurned: m.Config.MinChurned}
-		cal, err := Calibrate(ctx, m.store, in, p, scoring.Day(occ.UTC()))
+		p := app.FitParams{HorizonDays: calibrateHorizonDays, MinChurned: m.Config.MinChurned}
+		cal, err := app.Calibrate(ctx, m.store, in, p, scoring.Day(occ.UTC()))
 		if err != nil { // too little history, most often: ops hear why
 			err = fmt.Errorf("calibrate: %w", err)
 			return errors.Join(err, cals.NoProposal(ctx, occ, err.Error()))
