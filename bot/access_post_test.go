@@ -13,6 +13,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/access"
+	"github.com/healthbot/healthbot/bot/alerts"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/bot/chat"
@@ -47,7 +48,7 @@ func TestAlertsAreNotPostedToASharedChannel(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := setupAlertRun(t, nil, "", "U_OWNER")
-	a := bot.NewAlerts(bot.AlertsConfig{Store: s.st, Slack: s.api, Channel: alertChannel, Now: s.clock.Now, PostFirstRun: true,
+	a := alerts.New(alerts.Config{Store: s.st, Slack: s.api, Channel: alertChannel, Now: s.clock.Now, PostFirstRun: true,
 		Retry: chat.RateLimitRetrier{Sleep: func(context.Context, time.Duration) error { return nil }}, Guard: connected(alertChannel)})
 	sum, err := a.EvaluateAndPostAlerts(ctx, s.day)
 	require.NoError(t, err)
@@ -68,7 +69,7 @@ func TestAlertsAreAssignedOnlyToInsidersByManagers(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	api := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: s.fake.APIURL()}, log)
 	gate := access.NewGate(access.GateConfig{Directory: access.SlackAccess{API: api}, Managers: "S0MANAGERS"})
-	a := bot.NewAlerts(bot.AlertsConfig{Store: s.st, Slack: s.api, Channel: alertChannel, Now: s.clock.Now, PostFirstRun: true,
+	a := alerts.New(alerts.Config{Store: s.st, Slack: s.api, Channel: alertChannel, Now: s.clock.Now, PostFirstRun: true,
 		Retry: chat.RateLimitRetrier{Sleep: func(context.Context, time.Duration) error { return nil }},
 		Guard: guardFunc(func(ctx context.Context, id string) error {
 			if id == "U_GUEST" {

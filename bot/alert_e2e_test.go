@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/alerts"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/bot/chat"
@@ -62,7 +63,7 @@ type alertE2E struct {
 	router   *bot.Router
 	base     string
 	clock    *simClock
-	alerts   *bot.Alerts
+	alerts   *alerts.Alerts
 	outcomes *outcomes.Outcomes
 	d0       time.Time
 	acct     map[string]scoring.Account
@@ -113,10 +114,10 @@ func setupAlerts(t *testing.T, limitFirstPosts int) *alertE2E {
 		e.sleeps = append(e.sleeps, d)
 		return nil
 	}}
-	routes, err := bot.ParseAlertRoutes("admin_inactive=channel,pulse_poor=dm,expansion=dm")
+	routes, err := alerts.ParseAlertRoutes("admin_inactive=channel,pulse_poor=dm,expansion=dm")
 	require.NoError(t, err)
 	owners := bot.NewOwnerResolver(api, e.st, retry, log, e.clock.Now)
-	e.alerts = bot.NewAlerts(bot.AlertsConfig{
+	e.alerts = alerts.New(alerts.Config{
 		Store: e.st, Slack: api, Owners: owners, Channel: alertChannel, Routes: routes, Now: e.clock.Now, Logger: log, Retry: retry,
 		PostFirstRun: true, // the week starts with alerts to click on (the quiet first run has its own test)
 	})
@@ -200,7 +201,7 @@ var weekScores = map[string][]float64{
 // runDay sets the clock to 06:00 of day i, writes that day's scores, runs
 // the alert job and the outcome job as the scheduler would, and returns
 // the Slack calls made since the previous mark.
-func (e *alertE2E) runDay(t *testing.T, i int, before func(day time.Time)) (bot.AlertRunSummary, []bottest.Call) {
+func (e *alertE2E) runDay(t *testing.T, i int, before func(day time.Time)) (alerts.AlertRunSummary, []bottest.Call) {
 	t.Helper()
 	ctx := context.Background()
 	day := e.d0.AddDate(0, 0, i)
@@ -402,7 +403,7 @@ func TestAlertWeek(t *testing.T) {
 	require.ElementsMatch(t, []string{alertChannel, "U_DANA"}, channels(only(calls, "chat.postMessage")))
 	again, err := e.alerts.EvaluateAndPostAlerts(ctx, e.d0.AddDate(0, 0, 2))
 	require.NoError(t, err)
-	require.Equal(t, bot.AlertRunSummary{Accounts: again.Accounts, Took: again.Took}, again, "a repeated run changes nothing")
+	require.Equal(t, alerts.AlertRunSummary{Accounts: again.Accounts, Took: again.Took}, again, "a repeated run changes nothing")
 	require.Empty(t, e.newCalls())
 	red := e.alertOf(t, "Redwood", scoring.AlertTurnedRed)
 	require.Contains(t, red.Summary, "Turned red at 38 (was 44 7 days ago)")

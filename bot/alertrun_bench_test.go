@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/alerts"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -36,7 +36,7 @@ func BenchmarkEvaluateAlerts(b *testing.B) {
 	loadAlertBench(b, st, day)
 	b.Logf("loaded %d accounts, %d score rows in %s", alertBenchAccounts, alertBenchAccounts*alertBenchDays, time.Since(start).Round(time.Second))
 	now := day.Add(6 * time.Hour)
-	a := bot.NewAlerts(bot.AlertsConfig{Store: st, Now: func() time.Time { return now }})
+	a := alerts.New(alerts.Config{Store: st, Now: func() time.Time { return now }})
 
 	b.Run("first", func(b *testing.B) {
 		fired := 0

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/alerts"
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
@@ -22,7 +23,7 @@ import (
 type alertRunSetup struct {
 	st    *store.Store
 	fake  *bottest.Slack
-	api   bot.AlertSlack
+	api   alerts.Slack
 	clock *simClock
 	day   time.Time
 	acct  int64
@@ -45,8 +46,8 @@ func setupAlertRun(t *testing.T, reply bottest.ReplyFunc, ownerEmail, ownerSlack
 
 // alerts posts every alert of the first run too: these tests are about
 // posting (the quiet first run is TestFirstAlertRunIsSummedUpNotPosted).
-func (s alertRunSetup) alerts(slackAPI bot.AlertSlack, owners *bot.OwnerResolver) *bot.Alerts {
-	return bot.NewAlerts(bot.AlertsConfig{Store: s.st, Slack: slackAPI, Owners: owners, Channel: alertChannel, Now: s.clock.Now,
+func (s alertRunSetup) alerts(slackAPI alerts.Slack, owners *bot.OwnerResolver) *alerts.Alerts {
+	return alerts.New(alerts.Config{Store: s.st, Slack: slackAPI, Owners: owners, Channel: alertChannel, Now: s.clock.Now,
 		Retry: chat.RateLimitRetrier{Sleep: func(context.Context, time.Duration) error { return nil }}, PostFirstRun: true})
 }
 
@@ -54,7 +55,7 @@ func TestFirstAlertRunIsSummedUpNotPosted(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := setupAlertRun(t, nil, "", "U_OWNER")
-	a := bot.NewAlerts(bot.AlertsConfig{Store: s.st, Slack: s.api, Channel: alertChannel, Now: s.clock.Now})
+	a := alerts.New(alerts.Config{Store: s.st, Slack: s.api, Channel: alertChannel, Now: s.clock.Now})
 
 	// The default routes send every rule to both the channel and the owner,
 	// so each gets a summary (TestFirstAlertRunFollowsRoutes for the others).
@@ -201,9 +202,9 @@ func TestFirstAlertRunFollowsRoutes(t *testing.T) {
 		t.Run(c.routes, func(t *testing.T) {
 			t.Parallel()
 			s := setupAlertRun(t, nil, "", c.owner)
-			routes, err := bot.ParseAlertRoutes(c.routes)
+			routes, err := alerts.ParseAlertRoutes(c.routes)
 			require.NoError(t, err)
-			a := bot.NewAlerts(bot.AlertsConfig{Store: s.st, Slack: s.api, Channel: alertChannel, Routes: routes, Now: s.clock.Now})
+			a := alerts.New(alerts.Config{Store: s.st, Slack: s.api, Channel: alertChannel, Routes: routes, Now: s.clock.Now})
 			sum, err := a.EvaluateAndPostAlerts(context.Background(), s.day)
 			require.NoError(t, err)
 			require.Equal(t, 1, sum.Quiet)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/access"
+	"github.com/healthbot/healthbot/bot/alerts"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/bot/chat"
@@ -39,7 +40,7 @@ type weekE2E struct {
 	fake   *bottest.Slack
 	hooks  *bottest.Catcher
 	router *bot.Router
-	alerts *bot.Alerts
+	alerts *alerts.Alerts
 	clock  *simClock
 	base   string
 	world  healthtest.World
@@ -84,7 +85,7 @@ func setupWeekWith(t *testing.T, budget int, seed bool) *weekE2E {
 	tl.Register(e.router, h)
 	h.Register(health.OwnerSubcommand(h, e.st, gate))
 	h.Register(bot.TeamSubcommand(h, e.st, nil))
-	e.alerts = bot.NewAlerts(bot.AlertsConfig{Store: e.st, Slack: api, Channel: alertChannel, Now: e.clock.Now, Logger: log,
+	e.alerts = alerts.New(alerts.Config{Store: e.st, Slack: api, Channel: alertChannel, Now: e.clock.Now, Logger: log,
 		PostFirstRun: true, Budget: budget, Timeline: tl, Views: api,
 		Retry: chat.RateLimitRetrier{Sleep: func(context.Context, time.Duration) error { return nil }}})
 	e.alerts.RegisterButtons(e.router, h)
@@ -313,7 +314,7 @@ func TestNinthAlertOfTheWeekGoesIntoTheDailySummary(t *testing.T) {
 	_, err := e.st.UpsertScores(ctx, scores)
 	require.NoError(t, err)
 	// Day 0 the first five turn red, day 1 the other five; day 2 nothing new.
-	run := func(day int) (bot.AlertRunSummary, []bottest.Call) {
+	run := func(day int) (alerts.AlertRunSummary, []bottest.Call) {
 		t.Helper()
 		at := d0.AddDate(0, 0, day)
 		var today []scoring.Score

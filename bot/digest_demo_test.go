@@ -12,6 +12,7 @@ import (
 
 	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/alerts"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/ingest/demo"
 	"github.com/healthbot/healthbot/internal/goldenfile"
@@ -51,7 +52,7 @@ func TestDigestOfTheDemoPortfolio(t *testing.T) {
 		require.NoError(t, err)
 	}
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, newYork)
-	_, err = bot.NewAlerts(bot.AlertsConfig{Store: st, Scorecards: cards, Location: newYork, Now: func() time.Time { return at }}).
+	_, err = alerts.New(alerts.Config{Store: st, Scorecards: cards, Location: newYork, Now: func() time.Time { return at }}).
 		EvaluateAndPostAlerts(ctx, sunday)
 	require.NoError(t, err)
 

@@ -39,7 +39,7 @@ type ViewOpener interface {
 // Timeline is the account timeline of #17: `/health log`, the Log button
 // and modal on cards and alerts, `/health timeline`, and the card's last
 // three entries. Alert acknowledgements and assignments write to it too
-// (AlertsConfig.Timeline).
+// (alerts.Config.Timeline).
 type Timeline struct {
 	store  TimelineStore
 	slack  ViewOpener

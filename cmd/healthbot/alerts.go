@@ -10,6 +10,7 @@ import (
 
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/access"
+	"github.com/healthbot/healthbot/bot/alerts"
 	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/outcomes"
 	"github.com/healthbot/healthbot/bot/timeline"
@@ -18,12 +19,12 @@ import (
 )
 
 // alertRoutes is HEALTHBOT_ALERT_ROUTES, parsed.
-type alertRoutes = bot.AlertRoutes
+type alertRoutes = alerts.AlertRoutes
 
 // alertRoutes reads "turned_red=both,expansion=dm,late_invoice=channel";
 // rules not named post to both the alert channel and the owner.
 func (p *parser) alertRoutes(name string) alertRoutes {
-	r, err := bot.ParseAlertRoutes(p.str(name, ""))
+	r, err := alerts.ParseAlertRoutes(p.str(name, ""))
 	if err != nil {
 		p.fail(name, "%v", err)
 		return nil
@@ -34,7 +35,7 @@ func (p *parser) alertRoutes(name string) alertRoutes {
 // alerting is the alert job, the outcome job and the owner lookups they
 // share with their buttons.
 type alerting struct {
-	Alerts   *bot.Alerts
+	Alerts   *alerts.Alerts
 	Outcomes *outcomes.Outcomes
 }
 
@@ -59,7 +60,7 @@ func (m *Main) AlertJobs() (*alerting, error) {
 
 // registerAlertButtons routes the buttons of alert messages and outcome
 // questions; cards renders Open card.
-func (m *Main) registerAlertButtons(r *bot.Router, cards bot.CardMessenger, timeline *timeline.Timeline) {
+func (m *Main) registerAlertButtons(r *bot.Router, cards alerts.CardMessenger, timeline *timeline.Timeline) {
 	jobs, err := m.AlertJobs()
 	if err != nil {
 		m.Logger.Error("alert buttons not registered", "err", err)
@@ -75,27 +76,26 @@ func (m *Main) registerAlertButtons(r *bot.Router, cards bot.CardMessenger, time
 // newAlerting wires the jobs to the store, Slack (nil: none) and config.
 // now is the clock the jobs and buttons read (the scheduler's, in tests a fake).
 func newAlerting(cfg Config, st *store.Store, api *slack.Client, guard access.ChannelGuard, cards scoring.Scorecards, log *slog.Logger, now func() time.Time) *alerting {
-	retry := chat.RateLimitRetrier{MaxRetries: bot.DefaultAlertRetries, Log: log}
-	var owners *bot.OwnerResolver
-	var alertAPI bot.AlertSlack
+	retry := chat.RateLimitRetrier{MaxRetries: alerts.DefaultAlertRetries, Log: log}
+	ac := alerts.Config{
+		Store: st, Scorecards: cards, Channel: cfg.AlertChannel,
+		Routes: cfg.AlertRoutes, Location: cfg.TimeZone, Logger: log, Retry: retry, Now: now,
+		PostFirstRun: cfg.AlertFirstRun == "post", Guard: guard, Budget: alertBudget(cfg.AlertBudget),
+	}
 	var outcomeAPI outcomes.Slack
 	var outcomeOwners outcomes.Owners
-	var views timeline.ViewOpener
 	if api != nil { // a nil *slack.Client must not become a non-nil interface
-		owners = bot.NewOwnerResolver(api, st, retry, log, nil)
-		alertAPI, outcomeAPI, views, outcomeOwners = api, api, api, owners
+		owners := bot.NewOwnerResolver(api, st, retry, log, nil)
+		ac.Slack, ac.Views, ac.Owners = api, api, owners
+		outcomeAPI, outcomeOwners = api, owners
 	}
 	return &alerting{
-		Alerts: bot.NewAlerts(bot.AlertsConfig{
-			Store: st, Slack: alertAPI, Owners: owners, Scorecards: cards, Channel: cfg.AlertChannel,
-			Routes: cfg.AlertRoutes, Location: cfg.TimeZone, Logger: log, Retry: retry, Now: now,
-			PostFirstRun: cfg.AlertFirstRun == "post", Guard: guard, Budget: alertBudget(cfg.AlertBudget), Views: views,
-		}),
+		Alerts:   alerts.New(ac),
 		Outcomes: outcomes.New(outcomes.Config{Store: st, Slack: outcomeAPI, Owners: outcomeOwners, Logger: log.With("job", "outcomes"), Retry: retry, Now: now, Guard: guard}),
 	}
 }
 
-// alertBudget maps HEALTHBOT_ALERT_BUDGET (0: off) to AlertsConfig.Budget
+// alertBudget maps HEALTHBOT_ALERT_BUDGET (0: off) to alerts.Config.Budget
 // (negative: no limit).
 func alertBudget(n int) int {
 	if n == 0 {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/alerts"
 	"github.com/healthbot/healthbot/bot/bottest"
 	"github.com/healthbot/healthbot/scoring"
 )
@@ -15,8 +15,8 @@ func TestParseConfigAlertRoutes(t *testing.T) {
 	t.Parallel()
 	cfg, err := ParseConfig(envOf(map[string]string{"HEALTHBOT_ALERT_ROUTES": "expansion=dm,late_invoice=channel"}))
 	require.NoError(t, err)
-	require.Equal(t, bot.RouteDM, cfg.AlertRoutes.For(scoring.AlertExpansion))
-	require.Equal(t, bot.RouteBoth, cfg.AlertRoutes.For(scoring.AlertTurnedRed))
+	require.Equal(t, alerts.RouteDM, cfg.AlertRoutes.For(scoring.AlertExpansion))
+	require.Equal(t, alerts.RouteBoth, cfg.AlertRoutes.For(scoring.AlertTurnedRed))
 
 	_, err = ParseConfig(envOf(map[string]string{"HEALTHBOT_ALERT_ROUTES": "expansion=pigeon"}))
 	require.ErrorContains(t, err, `HEALTHBOT_ALERT_ROUTES "expansion=pigeon": route "pigeon"`)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,10 +20,6 @@ import (
 // DefaultSuggestedFile is the file name backtest proposes for the fitted
 // scorecards; it writes one only when --write names it.
 const DefaultSuggestedFile = "scorecards.suggested.yaml"
-
-// backtestWarmupDays is how much history the default range leaves before
-// the first month-end, so windowed features have data.
-const backtestWarmupDays = 30
 
 // shuffleSeed fixes the label shuffle of the control, so runs repeat.
 const shuffleSeed = 1
@@ -138,7 +133,7 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := BacktestWith(ctx, st, cards, BacktestParams{HorizonDays: f.horizonDays, From: f.from, To: f.to, Split: f.split, MinChurned: f.minChurned})
+	res, err := BacktestWith(ctx, st, cards, app.FitParams{HorizonDays: f.horizonDays, From: f.from, To: f.to, Split: f.split, MinChurned: f.minChurned})
 	if err != nil {
 		return err
 	}
@@ -178,98 +173,32 @@ type BacktestResult struct {
 	Outcomes         outcomeCounts      `json:"outcomes"` // reasons owners gave (backtest_outcomes.go)
 	// Pulse is each CSM's pulse honesty over the history (backtest_pulse.go).
 	Pulse []scoring.PulseHonestyReport `json:"pulse,omitempty"`
-}
-
-// BacktestParams say what Backtest runs over; zero From/To are derived
-// from the signal history, zero Split is automatic, zero MinChurned is
-// scoring.DefaultMinChurned.
-type BacktestParams struct {
-	HorizonDays int
-	From, To    time.Time
-	Split       scoring.Split
-	MinChurned  int
+	// fit is what the report was computed from, for calibration.
+	fit app.ChurnFit
 }
 
 // Backtest scores every account alive at each month-end in [from, to]
 // (zero: derived from the signal history) without writing scores, labels it
 // by churn within horizonDays, and evaluates and fits the weights.
 func Backtest(ctx context.Context, st *store.Store, cards scoring.Scorecards, horizonDays int, from, to time.Time, split scoring.Split) (BacktestResult, error) {
-	return BacktestWith(ctx, st, cards, BacktestParams{HorizonDays: horizonDays, From: from, To: to, Split: split})
+	return BacktestWith(ctx, st, cards, app.FitParams{HorizonDays: horizonDays, From: from, To: to, Split: split})
 }
 
-// BacktestWith is Backtest with every parameter, MinChurned included.
-func BacktestWith(ctx context.Context, st *store.Store, cards scoring.Scorecards, p BacktestParams) (BacktestResult, error) {
-	first, last, ok, err := st.SignalSpan(ctx)
+// BacktestWith is Backtest with every parameter, MinChurned included: the
+// fit (app.FitOnChurn) with what only the report shows, the shuffled
+// control, the reasons owners gave and each CSM's pulse honesty.
+func BacktestWith(ctx context.Context, st *store.Store, cards scoring.Scorecards, p app.FitParams) (BacktestResult, error) {
+	fit, err := app.FitOnChurn(ctx, st, cards, p)
 	if err != nil {
 		return BacktestResult{}, err
 	}
-	if !ok {
-		return BacktestResult{}, errors.New("there are no signals in the database, so nothing to backtest (import signals or run `healthbot demo`)")
-	}
-	horizonDays, from, to := p.HorizonDays, p.From, p.To
-	res := BacktestResult{HorizonDays: horizonDays}
-	lastLabel := scoring.Day(last).AddDate(0, 0, -horizonDays)
-	derived := from.IsZero() || to.IsZero()
-	if from.IsZero() {
-		from = scoring.Day(first).AddDate(0, 0, backtestWarmupDays)
-	}
-	if to.IsZero() {
-		to = lastLabel
-	} else if to.After(lastLabel) {
-		res.Note = fmt.Sprintf("month-ends after %s have less than %d days of history after them, so some churn is not yet known", lastLabel.Format(time.DateOnly), horizonDays)
-	}
-	monthEnds := scoring.MonthEnds(from, to)
-	if len(monthEnds) == 0 {
-		if derived {
-			return BacktestResult{}, shortHistory(scoring.Day(first), scoring.Day(last), from, horizonDays)
-		}
-		return BacktestResult{}, fmt.Errorf("no month-end between --from %s and --to %s to backtest (signals span %s to %s)",
-			from.Format(time.DateOnly), to.Format(time.DateOnly), first.Format(time.DateOnly), last.Format(time.DateOnly))
-	}
-	for _, t := range monthEnds {
-		res.AsOfDates = append(res.AsOfDates, t.Format(time.DateOnly))
-	}
-	// The scorecards as scoring uses them, with the discovered metrics:
-	// the fit reads the extended catalog, or it could not weigh a metric
-	// nobody declared (ComputeScores would extend them anew per month-end).
-	if !cards.HasDiscovered() {
-		accounts, err := st.Accounts(ctx)
-		if err != nil {
-			return BacktestResult{}, err
-		}
-		d, err := app.Discover(ctx, st, cards, accounts, app.DiscoveryOptions{MinChurned: p.MinChurned})
-		if err != nil {
-			return BacktestResult{}, err
-		}
-		cards = d.Cards
-	}
-	examples, err := app.BacktestExamples(ctx, st, cards, monthEnds, horizonDays)
-	if err != nil {
-		return BacktestResult{}, err
-	}
-	res.BacktestReport = scoring.Backtest(examples, scoring.BacktestOptions{Scorecards: cards, Split: p.Split, MinChurned: p.MinChurned})
-	res.Shuffled = scoring.Evaluate(scoring.ShuffleLabels(examples, shuffleSeed))
+	res := BacktestResult{BacktestReport: fit.BacktestReport, HorizonDays: fit.HorizonDays, AsOfDates: fit.AsOfDates, Note: fit.Note, fit: fit}
+	res.Shuffled = scoring.Evaluate(scoring.ShuffleLabels(fit.Examples, shuffleSeed))
 	if res.Outcomes, err = backtestOutcomes(ctx, st); err != nil {
 		return res, err
 	}
-	res.Pulse, err = backtestPulse(ctx, st, cards, horizonDays)
+	res.Pulse, err = backtestPulse(ctx, st, fit.Cards, fit.HorizonDays)
 	return res, err
-}
-
-// shortHistory explains a history too short for the horizon: each
-// month-end needs backtestWarmupDays of history before it (so windowed
-// features have data) and the horizon after it (so churn is known). It
-// says how much history that takes and which --horizon would fit.
-func shortHistory(first, last, from time.Time, horizonDays int) error {
-	span := int(last.Sub(first).Hours()/24) + 1
-	firstEnd := from.AddDate(0, 1, -from.Day()) // the month-end on or after from
-	need := int(firstEnd.Sub(first).Hours()/24) + horizonDays
-	msg := fmt.Sprintf("the history is too short for a %d-day horizon: signals span %d days (%s to %s), and a backtest needs a month-end at least %d days into the history (%s) followed by the %d-day horizon, i.e. %d days of history",
-		horizonDays, span, first.Format(time.DateOnly), last.Format(time.DateOnly), backtestWarmupDays, firstEnd.Format(time.DateOnly), horizonDays, need)
-	if fits := int(last.Sub(firstEnd).Hours() / 24); fits >= 1 {
-		return fmt.Errorf("%s; try --horizon %dd (the longest this history allows) or import more history", msg, fits)
-	}
-	return fmt.Errorf("%s; import at least %d more days of history", msg, need-span+1)
 }
 
 // writeSuggested writes the fitted scorecard file and returns its absolute path.

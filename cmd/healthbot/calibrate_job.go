@@ -7,15 +7,17 @@ import (
 	"time"
 
 	"github.com/healthbot/healthbot/app"
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/alerts"
+	"github.com/healthbot/healthbot/bot/calibration"
 	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
 
-// calibrateAt is when, on the 1st of the month in HEALTHBOT_TIMEZONE, the
-// monthly calibration runs: after the night's scoring run.
-var calibrateAt = struct{ Hour, Minute int }{7, 0}
+// calibrateHour:calibrateMinute is when, on the 1st of the month in
+// HEALTHBOT_TIMEZONE, the monthly calibration runs: after the night's
+// scoring run.
+const calibrateHour, calibrateMinute = 7, 0
 
 // calibrateCatchUp lets a bot that was down on the 1st still propose
 // within three days.
@@ -28,7 +30,7 @@ const calibrateCatchUp = 72 * time.Hour
 func (m *Main) calibrateJob() scheduledJob {
 	j := scheduledJob{NeedsSlack: true, Job: app.Job{
 		Name:    "calibrate",
-		Cadence: app.Monthly{Hour: calibrateAt.Hour, Minute: calibrateAt.Minute, Loc: m.Config.TimeZone},
+		Cadence: app.Monthly{Hour: calibrateHour, Minute: calibrateMinute, Loc: m.Config.TimeZone},
 		CatchUp: calibrateCatchUp,
 	}}
 	switch {
@@ -48,8 +50,8 @@ func (m *Main) calibrateJob() scheduledJob {
 		if err != nil {
 			return err
 		}
-		p := BacktestParams{HorizonDays: calibrateHorizonDays, MinChurned: m.Config.MinChurned}
-		cal, err := Calibrate(ctx, m.store, in, p, scoring.Day(occ.UTC()))
+		p := app.FitParams{HorizonDays: calibrateHorizonDays, MinChurned: m.Config.MinChurned}
+		cal, err := app.Calibrate(ctx, m.store, in, p, scoring.Day(occ.UTC()))
 		if err != nil { // too little history, most often: ops hear why
 			err = fmt.Errorf("calibrate: %w", err)
 			return errors.Join(err, cals.NoProposal(ctx, occ, err.Error()))
@@ -66,17 +68,17 @@ func (m *Main) calibrateJob() scheduledJob {
 
 // calibrations is the proposer and its buttons over Main's store and Slack
 // (built once: the job posts, the router routes the clicks).
-func (m *Main) calibrations() *bot.Calibrations {
+func (m *Main) calibrations() *calibration.Calibrations {
 	if m.calibs == nil {
-		var api bot.CalibrationSlack
-		if m.slack != nil { // a nil *slack.Client must not become a non-nil interface
-			api = m.slack
-		}
-		m.calibs = bot.NewCalibrations(bot.CalibrationsConfig{
-			Store: m.store, Slack: api, Channel: m.Config.OpsChannel, Now: m.now,
+		cfg := calibration.Config{
+			Store: m.store, Channel: m.Config.OpsChannel, Now: m.now,
 			Logger: m.Logger.With("component", "calibrate"),
-			Retry:  chat.RateLimitRetrier{MaxRetries: bot.DefaultAlertRetries},
-		})
+			Retry:  chat.RateLimitRetrier{MaxRetries: alerts.DefaultAlertRetries},
+		}
+		if m.slack != nil { // a nil *slack.Client must not become a non-nil interface
+			cfg.Slack = m.slack
+		}
+		m.calibs = calibration.New(cfg)
 	}
 	return m.calibs
 }

@@ -11,9 +11,8 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/healthbot/healthbot/app"
-	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/alerts"
 	"github.com/healthbot/healthbot/bot/blocks"
-	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/bot/console"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
@@ -46,9 +45,8 @@ func (r demoReport) alerts(ctx context.Context) error {
 	first := last.AddDate(0, 0, -7*demoAlertWeeks)
 	now := app.ScoreTime(first)
 	rec := &recordingSlack{}
-	a := bot.NewAlerts(bot.AlertsConfig{Store: r.st, Slack: rec, Channel: demoAlertChannel, Budget: bot.DefaultAlertBudget,
-		Owners: bot.NewOwnerResolver(nil, r.st, chat.RateLimitRetrier{}, nil, func() time.Time { return now }),
-		Now:    func() time.Time { return now }})
+	a := alerts.New(alerts.Config{Store: r.st, Slack: rec, Channel: demoAlertChannel, Budget: alerts.DefaultAlertBudget,
+		Now: func() time.Time { return now }})
 	r.heading("Alerts")
 	base, err := a.EvaluateAndPostAlerts(ctx, first)
 	if err != nil {
@@ -59,7 +57,7 @@ func (r demoReport) alerts(ctx context.Context) error {
 	if err := r.render(blocks.AlertBaselineBlocks(base.Baseline)); err != nil {
 		return err
 	}
-	var week bot.AlertRunSummary
+	var week alerts.AlertRunSummary
 	fired, channelPosts, summaries := 0, 0, 0
 	for day := first.AddDate(0, 0, 7); !day.After(last); day = day.AddDate(0, 0, 7) {
 		now = app.ScoreTime(day)
@@ -100,7 +98,7 @@ func (r demoReport) alertStats(ctx context.Context, since time.Time, summaries i
 	}
 	fmt.Fprintf(r.w, "\n  Alert statistics (healthbot alerts stats); %d daily summary DMs carried what the budget held back:\n\n", summaries)
 	ww := &wrapWriter{w: r.w, width: reportWidth, indent: "  "}
-	if err := printAlertStats(ww, since, stats, dms, scoring.DefaultAlertRules(), bot.DefaultAlertBudget); err != nil {
+	if err := printAlertStats(ww, since, stats, dms, scoring.DefaultAlertRules(), alerts.DefaultAlertBudget); err != nil {
 		return err
 	}
 	return ww.Close()
@@ -108,7 +106,7 @@ func (r demoReport) alertStats(ctx context.Context, since time.Time, summaries i
 
 // freshAlerts prints the new alerts of the largest accounts as posted,
 // and counts the others per rule.
-func (r demoReport) freshAlerts(ctx context.Context, a *bot.Alerts, day time.Time, recs []store.AlertRecord) error {
+func (r demoReport) freshAlerts(ctx context.Context, a *alerts.Alerts, day time.Time, recs []store.AlertRecord) error {
 	accounts, err := r.st.Accounts(ctx)
 	if err != nil {
 		return err

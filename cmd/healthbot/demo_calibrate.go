@@ -15,7 +15,7 @@ import (
 // change band on that day. It stores nothing.
 func (r demoReport) calibrationSummary(ctx context.Context, in app.InForce, res BacktestResult, last app.ScoreSummary, day time.Time) error {
 	r.heading("What calibration would change (healthbot calibrate)")
-	c, err := calibrationFrom(ctx, r.st, in, res, day, last.Scores)
+	c, err := app.CalibrationFrom(ctx, r.st, in, res.fit, day, last.Scores)
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ func (r demoReport) bandDistribution(sum app.ScoreSummary) {
 		if total > 0 {
 			share = float64(n) / float64(total)
 		}
-		fmt.Fprintf(r.w, "  %-16s %5d  %5.1f%%  %s\n", bandName(b), n, 100*share, bar(share, 40))
+		fmt.Fprintf(r.w, "  %-16s %5d  %5.1f%%  %s\n", app.BandName(b), n, 100*share, bar(share, 40))
 	}
 }
 

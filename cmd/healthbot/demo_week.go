@@ -13,6 +13,7 @@ import (
 
 	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
+	"github.com/healthbot/healthbot/bot/alerts"
 	"github.com/healthbot/healthbot/bot/blocks"
 	"github.com/healthbot/healthbot/bot/pulse"
 	"github.com/healthbot/healthbot/scoring"
@@ -183,7 +184,7 @@ type recordingSlack struct {
 
 var (
 	_ pulse.PulseSlack = (*recordingSlack)(nil)
-	_ bot.AlertSlack   = (*recordingSlack)(nil)
+	_ alerts.Slack     = (*recordingSlack)(nil)
 )
 
 func (s *recordingSlack) PostMessageContext(_ context.Context, channel string, _ ...slack.MsgOption) (string, string, error) {

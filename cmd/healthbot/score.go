@@ -279,23 +279,10 @@ func bandLine(counts map[scoring.Band]int) string {
 	parts := make([]string, 0, 4)
 	for _, b := range []scoring.Band{scoring.BandGreen, scoring.BandYellow, scoring.BandRed, scoring.BandNone} {
 		if n := counts[b]; n > 0 || b != scoring.BandNone {
-			parts = append(parts, fmt.Sprintf("%d %s", n, bandName(b)))
+			parts = append(parts, fmt.Sprintf("%d %s", n, app.BandName(b)))
 		}
 	}
 	return strings.Join(parts, " · ")
-}
-
-func bandName(b scoring.Band) string {
-	if b == scoring.BandNone {
-		return "not enough data"
-	}
-	return string(b)
-}
-
-// bandChange is one account whose band a scorecard file would change.
-type bandChange struct {
-	account  scoring.Account
-	old, new scoring.Score
 }
 
 // dryRunScore scores day with the current scorecards and with the new ones,
@@ -310,7 +297,7 @@ func dryRunScore(ctx context.Context, w io.Writer, st *store.Store, day time.Tim
 	if err != nil {
 		return err
 	}
-	changes := bandChanges(accounts, oldScores, newScores)
+	changes := app.BandChanges(accounts, oldScores, newScores)
 	fmt.Fprintf(w, "Dry run for %s: nothing was written.\n", day.Format(time.DateOnly))
 	fmt.Fprintf(w, "  current  %-40s %s\n", currentSrc, bandLine(app.BandCounts(oldScores)))
 	fmt.Fprintf(w, "  new      %-40s %s\n", nextSrc, bandLine(app.BandCounts(newScores)))
@@ -322,41 +309,10 @@ func dryRunScore(ctx context.Context, w io.Writer, st *store.Store, day time.Tim
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACCOUNT\tSEGMENT\tOLD SCORE\tOLD BAND\tNEW SCORE\tNEW BAND\tCHANGE")
 	for _, c := range changes {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.account.Name, c.account.Segment,
-			scoreText(c.old), bandName(c.old.Band), scoreText(c.new), bandName(c.new.Band), deltaText(c.old, c.new))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Account.Name, c.Account.Segment,
+			app.ScoreText(c.Old), app.BandName(c.Old.Band), app.ScoreText(c.New), app.BandName(c.New.Band), deltaText(c.Old, c.New))
 	}
 	return tw.Flush()
-}
-
-// bandChanges pairs old and new scores by account, worst drop first.
-func bandChanges(accounts []scoring.Account, oldScores, newScores []scoring.Score) []bandChange {
-	byID := make(map[int64]scoring.Account, len(accounts))
-	for _, a := range accounts {
-		byID[a.ID] = a
-	}
-	old := make(map[int64]scoring.Score, len(oldScores))
-	for _, s := range oldScores {
-		old[s.AccountID] = s
-	}
-	var out []bandChange
-	for _, n := range newScores {
-		o, ok := old[n.AccountID]
-		if ok && o.Band == n.Band {
-			continue
-		}
-		out = append(out, bandChange{account: byID[n.AccountID], old: o, new: n})
-	}
-	slices.SortFunc(out, func(a, b bandChange) int {
-		return cmp.Or(cmp.Compare(a.new.Value-a.old.Value, b.new.Value-b.old.Value), strings.Compare(a.account.Name, b.account.Name))
-	})
-	return out
-}
-
-func scoreText(s scoring.Score) string {
-	if !s.HasScore() {
-		return "–"
-	}
-	return fmt.Sprintf("%.1f", s.Value)
 }
 
 func deltaText(o, n scoring.Score) string {

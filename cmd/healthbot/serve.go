@@ -19,6 +19,7 @@ import (
 	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot"
 	"github.com/healthbot/healthbot/bot/access"
+	"github.com/healthbot/healthbot/bot/calibration"
 	"github.com/healthbot/healthbot/ingest"
 	"github.com/healthbot/healthbot/ingest/valid"
 	"github.com/healthbot/healthbot/store"
@@ -85,7 +86,7 @@ type Main struct {
 
 	alerting *alerting // alert and outcome jobs, built once by AlertJobs (alerts.go)
 
-	calibs *bot.Calibrations // calibration proposals and their buttons (calibrate_job.go)
+	calibs *calibration.Calibrations // calibration proposals and their buttons (calibrate_job.go)
 }
 
 // NewMain prepares a Main; nothing starts until Run.

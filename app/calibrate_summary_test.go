@@ -1,4 +1,4 @@
-package main
+package app_test
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/scoring"
 )
 
@@ -21,13 +22,13 @@ func TestCalibrationSummaryInWords(t *testing.T) {
 		},
 	}
 	acct := func(name string) scoring.Account { return scoring.Account{Name: name, Segment: "SMB"} }
-	c := Calibration{
+	c := app.Calibration{
 		YAML: "scorecards: []", Day: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Accounts: 40,
-		Backtest: BacktestResult{BacktestReport: scoring.BacktestReport{Fit: fit}},
-		Changes: []bandChange{
-			{account: acct("Acme"), old: scoring.Score{Value: 45, Band: scoring.BandYellow}, new: scoring.Score{Value: 35, Band: scoring.BandRed}},
-			{account: acct("Birch"), old: scoring.Score{Value: 50, Band: scoring.BandYellow}, new: scoring.Score{Value: 38, Band: scoring.BandRed}},
-			{account: scoring.Account{Name: "Cedar"}, old: scoring.Score{Value: 72, Band: scoring.BandGreen}, new: scoring.Score{Value: 65, Band: scoring.BandYellow}},
+		Backtest: app.ChurnFit{BacktestReport: scoring.BacktestReport{Fit: fit}},
+		Changes: []app.BandChange{
+			{Account: acct("Acme"), Old: scoring.Score{Value: 45, Band: scoring.BandYellow}, New: scoring.Score{Value: 35, Band: scoring.BandRed}},
+			{Account: acct("Birch"), Old: scoring.Score{Value: 50, Band: scoring.BandYellow}, New: scoring.Score{Value: 38, Band: scoring.BandRed}},
+			{Account: scoring.Account{Name: "Cedar"}, Old: scoring.Score{Value: 72, Band: scoring.BandGreen}, New: scoring.Score{Value: 65, Band: scoring.BandYellow}},
 		},
 	}
 	require.True(t, c.Proposable())
@@ -41,6 +42,6 @@ func TestCalibrationSummaryInWords(t *testing.T) {
 
 	c.Reason = "the fitted weights do not rank churn better on held-out data (AUC 0.90 against 0.94 now)"
 	require.False(t, c.Proposable())
-	none := Calibration{Reason: "no weights could be fitted: too few churned accounts"}
+	none := app.Calibration{Reason: "no weights could be fitted: too few churned accounts"}
 	require.Equal(t, "Nothing to change: no weights could be fitted: too few churned accounts.", none.Summary())
 }
