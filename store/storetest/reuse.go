@@ -130,16 +130,17 @@ func empty(ctx context.Context, schema, want string) error {
 }
 
 // fingerprint names schema's tables, indexes, sequences, functions and
-// applied migrations: equal fingerprints, same objects.
+// applied migrations, but not the schema itself: equal fingerprints, same
+// objects, so one fresh schema's stands for all (freshFingerprint).
 func fingerprint(ctx context.Context, conn *pgx.Conn, schema string) (string, error) {
 	var fp string
 	err := conn.QueryRow(ctx, `SELECT md5(
 		coalesce((SELECT string_agg(relname || ':' || relkind::text, ',' ORDER BY relname) FROM pg_class WHERE relnamespace = $1::regnamespace), '') || '|' ||
 		coalesce((SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint WHERE connamespace = $1::regnamespace), '') || '|' ||
 		coalesce((SELECT string_agg(proname, ',' ORDER BY proname) FROM pg_proc WHERE pronamespace = $1::regnamespace), '') || '|' ||
-		coalesce((SELECT string_agg(attrelid::regclass::text || '.' || attname || ':' || atttypid::text, ',' ORDER BY attrelid::regclass::text, attnum)
-			FROM pg_attribute WHERE attnum > 0 AND NOT attisdropped
-			AND attrelid IN (SELECT oid FROM pg_class WHERE relnamespace = $1::regnamespace)), ''))`, schema).Scan(&fp)
+		coalesce((SELECT string_agg(c.relname || '.' || attname || ':' || atttypid::text, ',' ORDER BY c.relname, attnum)
+			FROM pg_attribute JOIN pg_class c ON c.oid = attrelid WHERE attnum > 0 AND NOT attisdropped
+			AND c.relnamespace = $1::regnamespace), ''))`, schema).Scan(&fp)
 	if err != nil {
 		return "", err
 	}
