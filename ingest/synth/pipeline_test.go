@@ -74,10 +74,27 @@ func pipelineBacktest(t *testing.T, p *Portfolio, from, to time.Time) scoring.Ba
 	scs, err := scoring.DefaultScorecards().WithDiscovered(discovered...)
 	require.NoError(t, err)
 	metrics := scs.Catalog().Metrics()
+	// FeatureOf reads no observation older than its metric's LookbackDays,
+	// so each month-end is given only the longest lookback before it: the
+	// same features, without regrouping two years of events 24 times.
+	lookback := 0
+	for _, m := range metrics {
+		lookback = max(lookback, scoring.LookbackDays(m))
+	}
+	slices.SortFunc(obs, func(a, b scoring.Observation) int { return a.ObservedAt.Compare(b.ObservedAt) })
+	after := func(t time.Time) int { // the first observation after t
+		i, _ := slices.BinarySearchFunc(obs, t, func(o scoring.Observation, t time.Time) int {
+			if o.ObservedAt.After(t) {
+				return 1
+			}
+			return -1
+		})
+		return i
+	}
 	var ex []scoring.Example
 	for _, day := range scoring.MonthEnds(from, to) {
 		at := day.AddDate(0, 0, 1).Add(-time.Microsecond) // as bot.ScoreTime
-		fs := scoring.FeaturesOf(at, metrics, obs)
+		fs := scoring.FeaturesOf(at, metrics, obs[after(at.AddDate(0, 0, -lookback)):after(at)])
 		for _, s := range scoring.Compute(scoring.Input{AsOf: at, Accounts: p.Accounts, Features: fs, Scorecards: scs}) {
 			ex = append(ex, scoring.NewExample(s, scoring.ChurnedWithin(p.Accounts[s.AccountID-1], day, p.Truth.HorizonDays)))
 		}
