@@ -213,3 +213,51 @@ func TestPulseJobOnTwoSchedulersSendsEachCheckinOnce(t *testing.T) {
 		require.Len(t, e.postsTo(c.SlackUserID), 1, "%s gets one check-in", c.Name)
 	}
 }
+
+// A replica shut down while Slack is taking a check-in still records it:
+// the post is finished, not abandoned, so the next replica does not send
+// the same check-in again (it did, now and then, under load).
+func TestShutdownDuringAPostRecordsItAndNothingIsSentTwice(t *testing.T) {
+	t.Parallel()
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	e := newPulseEnv(t, pulseMonday, pulseOpts{
+		st: store.New(storetest.Schema(t)),
+		reply: func(c bottest.Call) *bottest.Reply {
+			if c.Method == "chat.postMessage" {
+				once.Do(func() { close(arrived) })
+				<-release // Slack has it; its answer comes after the shutdown
+			}
+			return nil
+		},
+	})
+	c := e.csm(t, "Maya", "UMAYA", "UTC")
+	e.account(t, "Acme", c, 40)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.pulse.RunTick(ctx)
+		done <- err
+	}()
+	select {
+	case <-arrived:
+	case <-time.After(bottest.Timeout):
+		t.Fatal("the check-in was never posted")
+	}
+	cancel() // shutdown, with the post under way
+	close(release)
+	select {
+	case err := <-done:
+		require.NoError(t, err, "the check-in went out and was recorded")
+	case <-time.After(bottest.Timeout):
+		t.Fatal("the tick did not end")
+	}
+	require.Len(t, e.messages(t, c, "2026-W48"), 1, "the post is recorded")
+
+	other := pulse.NewPulse(pulse.PulseConfig{Store: e.st, Slack: e.api, Weekday: time.Monday, Hour: 10, Location: time.UTC,
+		Pace: -1, Instance: "test-b", Now: e.clock.Now})
+	_, err := other.RunTick(context.Background())
+	require.NoError(t, err)
+	require.Len(t, e.postsTo("UMAYA"), 1, "the next replica sends nothing again")
+}

@@ -312,8 +312,14 @@ func (p *Pulse) deliver(ctx context.Context, pl pulsePlan, kind string, ids []in
 		}
 		var ch, ts string
 		err := p.retry.Do(ctx, func(ctx context.Context) error {
+			// A post under way is finished even when shutdown cancels ctx:
+			// Slack may already have the message, and a post abandoned for
+			// its answer went unrecorded, its claim released, and the next
+			// replica sent the CSM the same check-in again.
+			post, cancel := context.WithTimeout(context.WithoutCancel(ctx), postTimeout)
+			defer cancel()
 			var err error
-			ch, ts, err = p.slack.PostMessageContext(ctx, pl.csm.SlackUserID, chat.MsgOptions(msg, "")...)
+			ch, ts, err = p.slack.PostMessageContext(post, pl.csm.SlackUserID, chat.MsgOptions(msg, "")...)
 			return err
 		})
 		if err != nil {
@@ -330,6 +336,9 @@ func (p *Pulse) deliver(ctx context.Context, pl pulsePlan, kind string, ids []in
 	}
 	return sent, nil
 }
+
+// postTimeout bounds one post that shutdown lets finish (see deliver).
+const postTimeout = 30 * time.Second
 
 // pulsePage renders one page of accounts as a message.
 func pulsePage(rows []store.PulseAccount, week, kind string, page, pages int, now time.Time) chat.Message {
