@@ -151,7 +151,7 @@ func (d *Digest) Post(ctx context.Context, at time.Time) (DigestPost, error) {
 
 func (d *Digest) post(ctx context.Context, msg Message) (string, string, error) {
 	var ch, ts string
-	err := d.cfg.Retry.Do(ctx, func(ctx context.Context) error {
+	err := d.cfg.Retry.DoFinishing(ctx, func(ctx context.Context) error { // recorded as posted: finish it
 		var err error
 		ch, ts, err = d.cfg.Slack.PostMessageContext(ctx, d.cfg.Channel, chat.MsgOptions(msg, "")...)
 		return err

@@ -182,7 +182,7 @@ func (a *Alerts) postTo(ctx context.Context, channel, text string, bs []slack.Bl
 		}
 	}
 	var ch, ts string
-	err := a.retry.Do(ctx, func(ctx context.Context) error {
+	err := a.retry.DoFinishing(ctx, func(ctx context.Context) error { // recorded as posted: finish it
 		var err error
 		ch, ts, err = a.slack.PostMessageContext(ctx, channel, msgOptions(text, bs, threadTS)...)
 		return err

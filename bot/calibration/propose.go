@@ -24,7 +24,7 @@ func (c *Calibrations) Propose(ctx context.Context, v store.NewScorecardVersion)
 	}
 	view := viewOf(rec)
 	var ch, ts string
-	err = c.cfg.Retry.Do(ctx, func(ctx context.Context) error {
+	err = c.cfg.Retry.DoFinishing(ctx, func(ctx context.Context) error { // recorded as posted: finish it
 		var err error
 		ch, ts, err = c.cfg.Slack.PostMessageContext(ctx, c.cfg.Channel,
 			chat.MsgOptions(chat.Message{Text: blocks.CalibrationText(view), Blocks: blocks.CalibrationBlocks(view)}, "")...)

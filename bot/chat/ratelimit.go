@@ -62,6 +62,26 @@ func (r RateLimitRetrier) Do(ctx context.Context, fn func(ctx context.Context) e
 	}
 }
 
+// PostTimeout bounds one Slack call that DoFinishing lets outlive its ctx.
+const PostTimeout = 30 * time.Second
+
+// DoFinishing is Do for a post the caller records as sent (its channel and
+// ts): a call under way is finished even when ctx is cancelled (shutdown),
+// within PostTimeout. Slack may already have the message, and a call
+// abandoned for its answer left it unrecorded, so the next replica or start
+// posted it again. No call starts once ctx has ended, and waits between
+// retries still end with it.
+func (r RateLimitRetrier) DoFinishing(ctx context.Context, fn func(ctx context.Context) error) error {
+	return r.Do(ctx, func(ctx context.Context) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		call, cancel := context.WithTimeout(context.WithoutCancel(ctx), PostTimeout)
+		defer cancel()
+		return fn(call)
+	})
+}
+
 // rateLimited reports whether err is Slack's 429, and how long it asked us
 // to wait (zero when a 429 came without Retry-After).
 func rateLimited(err error) (time.Duration, bool) {

@@ -102,3 +102,24 @@ func TestRateLimitRetrierAgainstSlack429(t *testing.T) {
 	require.Equal(t, []time.Duration{7 * time.Second, 7 * time.Second}, s.got)
 	require.Len(t, fake.Calls("chat.postMessage"), 3)
 }
+
+// A post under way when its ctx is cancelled (shutdown) is finished, not
+// abandoned: the caller gets its answer and can record it. Once ctx has
+// ended no post starts.
+func TestDoFinishingFinishesACallUnderWayButStartsNoneAfterCancel(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	err := RateLimitRetrier{}.DoFinishing(ctx, func(call context.Context) error {
+		cancel() // shutdown, mid-call
+		return call.Err()
+	})
+	require.NoError(t, err, "the call's own context outlives the cancel")
+
+	calls := 0
+	err = RateLimitRetrier{}.DoFinishing(ctx, func(context.Context) error {
+		calls++
+		return nil
+	})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Zero(t, calls)
+}

@@ -311,15 +311,11 @@ func (p *Pulse) deliver(ctx context.Context, pl pulsePlan, kind string, ids []in
 			return sent, err
 		}
 		var ch, ts string
-		err := p.retry.Do(ctx, func(ctx context.Context) error {
-			// A post under way is finished even when shutdown cancels ctx:
-			// Slack may already have the message, and a post abandoned for
-			// its answer went unrecorded, its claim released, and the next
-			// replica sent the CSM the same check-in again.
-			post, cancel := context.WithTimeout(context.WithoutCancel(ctx), postTimeout)
-			defer cancel()
+		// Finished even if shutdown comes mid-post: unrecorded, the
+		// check-in was sent again by the next replica (DoFinishing).
+		err := p.retry.DoFinishing(ctx, func(ctx context.Context) error {
 			var err error
-			ch, ts, err = p.slack.PostMessageContext(post, pl.csm.SlackUserID, chat.MsgOptions(msg, "")...)
+			ch, ts, err = p.slack.PostMessageContext(ctx, pl.csm.SlackUserID, chat.MsgOptions(msg, "")...)
 			return err
 		})
 		if err != nil {
@@ -336,9 +332,6 @@ func (p *Pulse) deliver(ctx context.Context, pl pulsePlan, kind string, ids []in
 	}
 	return sent, nil
 }
-
-// postTimeout bounds one post that shutdown lets finish (see deliver).
-const postTimeout = 30 * time.Second
 
 // pulsePage renders one page of accounts as a message.
 func pulsePage(rows []store.PulseAccount, week, kind string, page, pages int, now time.Time) chat.Message {
