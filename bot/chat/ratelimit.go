@@ -72,14 +72,20 @@ const PostTimeout = 30 * time.Second
 // posted it again. No call starts once ctx has ended, and waits between
 // retries still end with it.
 func (r RateLimitRetrier) DoFinishing(ctx context.Context, fn func(ctx context.Context) error) error {
-	return r.Do(ctx, func(ctx context.Context) error {
+	return r.Do(ctx, Finishing(fn))
+}
+
+// Finishing is fn made to finish once started, as DoFinishing does, for a
+// caller with a retrier of its own.
+func Finishing(fn func(ctx context.Context) error) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		call, cancel := context.WithTimeout(context.WithoutCancel(ctx), PostTimeout)
 		defer cancel()
 		return fn(call)
-	})
+	}
 }
 
 // rateLimited reports whether err is Slack's 429, and how long it asked us

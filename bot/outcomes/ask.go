@@ -183,11 +183,11 @@ func (o *Outcomes) ask(ctx context.Context, oc store.Outcome, now time.Time) boo
 	}
 	q := question(oc, card.Account)
 	var ch, ts string
-	err = o.retry.Do(ctx, func(ctx context.Context) error {
+	err = o.retry.Do(ctx, chat.Finishing(func(ctx context.Context) error { // recorded as asked: finish it
 		var err error
 		ch, ts, err = o.slack.PostMessageContext(ctx, user, slack.MsgOptionText(blocks.OutcomeText(q), false), slack.MsgOptionBlocks(blocks.OutcomeBlocks(q)...))
 		return err
-	})
+	}))
 	if err != nil {
 		return release("outcome question not sent: Slack refused", "user", user, "err", err)
 	}
