@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/app"
+	"github.com/healthbot/healthbot/internal/heappeak"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -112,7 +113,7 @@ func benchBackfill(b *testing.B, ctx context.Context, pool *pgxpool.Pool, bfDays
 	for b.Loop() {
 		scan := sbTimeScan(b, ctx, pool)
 		runtime.GC()
-		stop := sbSampleHeap()
+		stop := heappeak.Sample(2 * time.Millisecond)
 		start := time.Now()
 		err := run()
 		took := time.Since(start)

@@ -6,10 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"runtime/metrics"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/healthbot/healthbot/app"
+	"github.com/healthbot/healthbot/internal/heappeak"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 	"github.com/healthbot/healthbot/store/storetest"
@@ -186,7 +185,7 @@ func sbTimeScoring(b *testing.B, ctx context.Context, st *store.Store, cards sco
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	stop := sbSampleHeap()
+	stop := heappeak.Sample(2 * time.Millisecond)
 	start := time.Now()
 	sum, err := app.RunScoring(ctx, st, cards, day)
 	took := time.Since(start)
@@ -241,33 +240,6 @@ func sbPlainScan(ctx context.Context, pool *pgxpool.Pool) (int, error) {
 		n++
 	}
 	return n, rows.Err()
-}
-
-// sbSampleHeap samples the live Go heap (runtime/metrics, no stop-the-world)
-// every 2 ms until the returned stop is called, which gives the peak.
-func sbSampleHeap() (stop func() uint64) {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	var peak uint64
-	wg.Go(func() {
-		t := time.NewTicker(2 * time.Millisecond)
-		defer t.Stop()
-		for {
-			peak = max(peak, read())
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	return func() uint64 {
-		close(done)
-		wg.Wait()
-		return max(peak, read())
-	}
 }
 
 func sbCatalogSignals(cards scoring.Scorecards) []string {
