@@ -57,7 +57,7 @@ const DirectionUnknownNote = " (direction not known yet: not scored)"
 func detail(buf []byte, m Metric, c Contribution, a Account) ([]byte, string) {
 	b := buf[:0]
 	if m.Normalisation == NormPeerPercentile {
-		b = appendOrdinal(b, int(math.Round(math.Min(99, math.Max(1, c.Score)))))
+		b = AppendOrdinal(b, int(math.Round(math.Min(99, math.Max(1, c.Score)))))
 		b = append(b, " percentile of "...)
 		if c.PeerGroup == AllPeers {
 			b = append(b, AllPeers...)
@@ -247,9 +247,10 @@ func appendThousands(b []byte, v float64, prefix string) []byte {
 }
 
 // Ordinal is 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st.
-func Ordinal(n int) string { return string(appendOrdinal(nil, n)) }
+func Ordinal(n int) string { return string(AppendOrdinal(nil, n)) }
 
-func appendOrdinal(b []byte, n int) []byte {
+// AppendOrdinal appends Ordinal(n) to b, for writers on a hot path.
+func AppendOrdinal(b []byte, n int) []byte {
 	suffix := "th"
 	if n%100 < 11 || n%100 > 13 {
 		switch n % 10 {

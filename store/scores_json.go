@@ -130,21 +130,9 @@ func contributionFlags(c scoring.Contribution) int {
 // Enterprise peers — " or "…of all accounts — ". This is the storage
 // format's own copy of what scoring writes today, frozen: rows decode the
 // same whatever scoring's wording becomes (a detail worded otherwise is
-// simply stored whole).
+// simply stored whole); only the English ordinal is scoring's.
 func appendPeerWords(b []byte, score float64, group string) []byte {
-	n := int(math.Round(math.Min(99, math.Max(1, score))))
-	suffix := "th"
-	if n%100 < 11 || n%100 > 13 {
-		switch n % 10 {
-		case 1:
-			suffix = "st"
-		case 2:
-			suffix = "nd"
-		case 3:
-			suffix = "rd"
-		}
-	}
-	b = append(strconv.AppendInt(b, int64(n), 10), suffix...)
+	b = scoring.AppendOrdinal(b, int(math.Round(math.Min(99, math.Max(1, score)))))
 	b = append(b, " percentile of "...)
 	if group == "all accounts" {
 		b = append(b, group...)
