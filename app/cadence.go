@@ -19,6 +19,14 @@ type Cadence interface {
 	definition() gocron.JobDefinition
 }
 
+// orUTC is loc, or UTC when no zone was given: a cadence's zero value is UTC.
+func orUTC(loc *time.Location) *time.Location {
+	if loc == nil {
+		return time.UTC
+	}
+	return loc
+}
+
 // Weekly fires once a week at a local weekday and time.
 type Weekly struct {
 	Weekday      time.Weekday
@@ -26,12 +34,7 @@ type Weekly struct {
 	Loc          *time.Location
 }
 
-func (w Weekly) loc() *time.Location {
-	if w.Loc == nil {
-		return time.UTC
-	}
-	return w.Loc
-}
+func (w Weekly) loc() *time.Location { return orUTC(w.Loc) }
 
 // Prev returns the latest weekly occurrence at or before t.
 func (w Weekly) Prev(t time.Time) time.Time {
@@ -61,12 +64,7 @@ type Daily struct {
 	Loc          *time.Location
 }
 
-func (d Daily) loc() *time.Location {
-	if d.Loc == nil {
-		return time.UTC
-	}
-	return d.Loc
-}
+func (d Daily) loc() *time.Location { return orUTC(d.Loc) }
 
 // Prev returns the latest daily occurrence at or before t.
 func (d Daily) Prev(t time.Time) time.Time {

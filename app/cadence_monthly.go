@@ -13,12 +13,7 @@ type Monthly struct {
 	Loc          *time.Location
 }
 
-func (m Monthly) loc() *time.Location {
-	if m.Loc == nil {
-		return time.UTC
-	}
-	return m.Loc
-}
+func (m Monthly) loc() *time.Location { return orUTC(m.Loc) }
 
 // Prev returns the latest monthly occurrence at or before t.
 func (m Monthly) Prev(t time.Time) time.Time {
