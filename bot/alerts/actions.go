@@ -45,6 +45,28 @@ func alertIDOf(act chat.Action) (int64, error) {
 	return 0, errBadAlertButton
 }
 
+// errAlertGone is the answer to a click on an alert that no longer exists.
+func errAlertGone(err error) error {
+	return &healthbot.Error{Code: healthbot.ENOTFOUND, Message: "That alert no longer exists.", Err: err}
+}
+
+// alertOf loads the alert behind a button, answering the clicker in words
+// when the button is stale or the alert is gone.
+func (a *Alerts) alertOf(ctx context.Context, act chat.Action) (store.AlertRecord, error) {
+	id, err := alertIDOf(act)
+	if err != nil {
+		return store.AlertRecord{}, err
+	}
+	rec, err := a.store.Alert(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.AlertRecord{}, errAlertGone(err)
+	}
+	if err != nil {
+		return store.AlertRecord{}, healthbot.Wrap(err, "I could not load that alert just now. Please try again.")
+	}
+	return rec, nil
+}
+
 // afterChange runs once an action changed an alert and its messages were
 // rewritten, with the alert before and after and the account's card.
 type afterChange func(ctx context.Context, before, after store.AlertRecord, card store.Card)
@@ -53,21 +75,14 @@ type afterChange func(ctx context.Context, before, after store.AlertRecord, card
 // both of its messages (channel and DM) to show the new state, then runs
 // then (if any). A resolved alert is left alone and the clicker told so.
 func (a *Alerts) change(ctx context.Context, act chat.Action, next func(cur store.AlertRecord) store.AlertChange, then afterChange) (chat.Message, error) {
-	id, err := alertIDOf(act)
+	cur, err := a.alertOf(ctx, act)
 	if err != nil {
 		return chat.Message{}, err
-	}
-	cur, err := a.store.Alert(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return chat.Message{}, &healthbot.Error{Code: healthbot.ENOTFOUND, Message: "That alert no longer exists.", Err: err}
-	}
-	if err != nil {
-		return chat.Message{}, healthbot.Wrap(err, "I could not load that alert just now. Please try again.")
 	}
 	if cur.State == scoring.AlertResolved {
 		return chat.Message{Text: alreadyResolved}, nil
 	}
-	rec, err := a.store.ChangeAlert(ctx, id, next(cur), a.now())
+	rec, err := a.store.ChangeAlert(ctx, cur.ID, next(cur), a.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return chat.Message{Text: alreadyResolved}, nil // it resolved between the read and the write
 	}

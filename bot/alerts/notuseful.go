@@ -19,18 +19,11 @@ type alertNotUseful struct{ a *Alerts }
 var _ chat.ActionHandler = alertNotUseful{}
 
 func (h alertNotUseful) HandleAction(ctx context.Context, act chat.Action) (chat.Message, error) {
-	id, err := alertIDOf(act)
+	rec, err := h.a.alertOf(ctx, act)
 	if err != nil {
 		return chat.Message{}, err
 	}
-	rec, err := h.a.store.Alert(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return chat.Message{}, &healthbot.Error{Code: healthbot.ENOTFOUND, Message: "That alert no longer exists.", Err: err}
-	}
-	if err != nil {
-		return chat.Message{}, healthbot.Wrap(err, "I could not load that alert just now. Please try again.")
-	}
-	if err := h.a.store.MarkAlertNotUseful(ctx, id, act.UserID, "", h.a.now()); err != nil {
+	if err := h.a.store.MarkAlertNotUseful(ctx, rec.ID, act.UserID, "", h.a.now()); err != nil {
 		return chat.Message{}, healthbot.Wrap(err, "I could not record that just now. Please try again.")
 	}
 	thanks := chat.Message{Text: "Thanks — marked *" + blocks.AlertTitle(rec.Kind) + "* as not useful. The digest names rules that are not useful more than half the time."}
@@ -42,7 +35,7 @@ func (h alertNotUseful) HandleAction(ctx context.Context, act chat.Action) (chat
 		return thanks, nil // the vote is stored; the reason form is a nicety
 	}
 	if _, err := h.a.views.OpenViewContext(ctx, act.TriggerID, blocks.NotUsefulModal(h.a.Message(rec, card.Account, card.Score))); err != nil {
-		h.a.log.WarnContext(ctx, "not-useful reason form not opened; the vote is stored", "alert", id, "err", err)
+		h.a.log.WarnContext(ctx, "not-useful reason form not opened; the vote is stored", "alert", rec.ID, "err", err)
 		return thanks, nil
 	}
 	return chat.Message{}, nil
@@ -64,7 +57,7 @@ func (h alertNotUsefulReason) HandleAction(ctx context.Context, act chat.Action)
 	}
 	err = h.a.store.MarkAlertNotUseful(ctx, id, act.UserID, reason, h.a.now())
 	if errors.Is(err, store.ErrNotFound) {
-		return chat.Message{}, &healthbot.Error{Code: healthbot.ENOTFOUND, Message: "That alert no longer exists.", Err: err}
+		return chat.Message{}, errAlertGone(err)
 	}
 	if err != nil {
 		return chat.Message{}, healthbot.Wrap(err, "I could not save the reason just now. Please try again.")
