@@ -89,7 +89,7 @@ func (a *Alerts) change(ctx context.Context, act chat.Action, next func(cur stor
 	if err != nil {
 		return chat.Message{}, healthbot.Wrap(err, "I could not update that alert just now. Please try again.")
 	}
-	card, ok := a.refresh(ctx, rec, &messageRef{act.ChannelID, act.MessageTS})
+	card, ok := a.refresh(ctx, rec, &chat.MessageRef{Channel: act.ChannelID, TS: act.MessageTS})
 	if ok && then != nil {
 		then(ctx, cur, rec, card)
 	}
@@ -99,7 +99,7 @@ func (a *Alerts) change(ctx context.Context, act chat.Action, next func(cur stor
 // refresh rewrites the alert's messages (and the clicked one) from the
 // store's current account and score, and returns the card it read them
 // from; ok is false when the account could not be read.
-func (a *Alerts) refresh(ctx context.Context, rec store.AlertRecord, clicked *messageRef) (card store.Card, ok bool) {
+func (a *Alerts) refresh(ctx context.Context, rec store.AlertRecord, clicked *chat.MessageRef) (card store.Card, ok bool) {
 	card, err := a.store.Card(ctx, rec.AccountID, 0)
 	if err != nil {
 		a.log.ErrorContext(ctx, "alert changed but its messages not updated: account unreadable", "alert", rec.ID, "err", err)

@@ -3,13 +3,13 @@ package alerts
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/healthbot/healthbot/app"
 	"github.com/healthbot/healthbot/bot/blocks"
+	"github.com/healthbot/healthbot/bot/chat"
 	"github.com/healthbot/healthbot/scoring"
 	"github.com/healthbot/healthbot/store"
 )
@@ -120,41 +120,27 @@ func (a *Alerts) post(ctx context.Context, rec store.AlertRecord, m blocks.Alert
 	}
 }
 
-// messageRef is one posted Slack message.
-type messageRef struct{ channel, ts string }
-
 // refs lists where an alert was posted, plus extra (the clicked message,
 // should it be another), each once.
-func refs(rec store.AlertRecord, extra *messageRef) []messageRef {
-	rs := []messageRef{{rec.ChannelID, rec.MessageTS}, {rec.DMChannelID, rec.DMMessageTS}}
+func refs(rec store.AlertRecord, extra *chat.MessageRef) []chat.MessageRef {
+	rs := []chat.MessageRef{{Channel: rec.ChannelID, TS: rec.MessageTS}, {Channel: rec.DMChannelID, TS: rec.DMMessageTS}}
 	if extra != nil {
 		rs = append(rs, *extra)
 	}
-	return uniqueRefs(rs...)
-}
-
-// uniqueRefs drops empty and repeated message references.
-func uniqueRefs(rs ...messageRef) []messageRef {
-	var out []messageRef
-	for _, r := range rs {
-		if r.channel != "" && r.ts != "" && !slices.Contains(out, r) {
-			out = append(out, r)
-		}
-	}
-	return out
+	return chat.UniqueRefs(rs...)
 }
 
 // updateAll rewrites every message of the alert to m.
-func (a *Alerts) updateAll(ctx context.Context, rec store.AlertRecord, m blocks.AlertMessage, extra *messageRef, sum *AlertRunSummary) {
+func (a *Alerts) updateAll(ctx context.Context, rec store.AlertRecord, m blocks.AlertMessage, extra *chat.MessageRef, sum *AlertRunSummary) {
 	text, bs := blocks.AlertText(m), blocks.AlertBlocks(m)
 	for _, r := range refs(rec, extra) {
 		err := a.retry.Do(ctx, func(ctx context.Context) error {
-			_, _, _, err := a.slack.UpdateMessageContext(ctx, r.channel, r.ts, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(bs...))
+			_, _, _, err := a.slack.UpdateMessageContext(ctx, r.Channel, r.TS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(bs...))
 			return err
 		})
 		if err != nil {
 			sum.Failed++
-			a.log.ErrorContext(ctx, "alert message not updated", "alert", rec.ID, "channel", r.channel, "ts", r.ts, "err", err)
+			a.log.ErrorContext(ctx, "alert message not updated", "alert", rec.ID, "channel", r.Channel, "ts", r.TS, "err", err)
 			continue
 		}
 		sum.Updated++
@@ -164,9 +150,9 @@ func (a *Alerts) updateAll(ctx context.Context, rec store.AlertRecord, m blocks.
 // replyAll posts text in the thread of every message of the alert.
 func (a *Alerts) replyAll(ctx context.Context, rec store.AlertRecord, text string, sum *AlertRunSummary) {
 	for _, r := range refs(rec, nil) {
-		if _, _, err := a.postTo(ctx, r.channel, text, nil, r.ts); err != nil {
+		if _, _, err := a.postTo(ctx, r.Channel, text, nil, r.TS); err != nil {
 			sum.Failed++
-			a.log.ErrorContext(ctx, "alert thread reply not posted", "alert", rec.ID, "channel", r.channel, "err", err)
+			a.log.ErrorContext(ctx, "alert thread reply not posted", "alert", rec.ID, "channel", r.Channel, "err", err)
 			continue
 		}
 		sum.Posted++

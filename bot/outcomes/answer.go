@@ -132,13 +132,13 @@ func (o *Outcomes) answer(ctx context.Context, act chat.Action, cur store.Outcom
 	}
 	q := question(got, card.Account)
 	text, bs := blocks.OutcomeText(q), blocks.OutcomeBlocks(q)
-	for _, r := range uniqueRefs(messageRef{got.DMChannelID, got.DMMessageTS}, messageRef{act.ChannelID, act.MessageTS}) {
+	for _, r := range chat.UniqueRefs(chat.MessageRef{Channel: got.DMChannelID, TS: got.DMMessageTS}, chat.MessageRef{Channel: act.ChannelID, TS: act.MessageTS}) {
 		err := o.retry.Do(ctx, func(ctx context.Context) error {
-			_, _, _, err := o.slack.UpdateMessageContext(ctx, r.channel, r.ts, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(bs...))
+			_, _, _, err := o.slack.UpdateMessageContext(ctx, r.Channel, r.TS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(bs...))
 			return err
 		})
 		if err != nil {
-			o.log.ErrorContext(ctx, "outcome answered; question message not updated", "outcome", got.ID, "channel", r.channel, "err", err)
+			o.log.ErrorContext(ctx, "outcome answered; question message not updated", "outcome", got.ID, "channel", r.Channel, "err", err)
 		}
 	}
 	return chat.Message{}, nil
@@ -146,18 +146,4 @@ func (o *Outcomes) answer(ctx context.Context, act chat.Action, cur store.Outcom
 
 func knownReason(code string) bool {
 	return slices.ContainsFunc(blocks.OutcomeReasons(), func(r blocks.Reason) bool { return r.Code == code })
-}
-
-// messageRef is one posted Slack message.
-type messageRef struct{ channel, ts string }
-
-// uniqueRefs drops empty and repeated message references.
-func uniqueRefs(rs ...messageRef) []messageRef {
-	var out []messageRef
-	for _, r := range rs {
-		if r.channel != "" && r.ts != "" && !slices.Contains(out, r) {
-			out = append(out, r)
-		}
-	}
-	return out
 }
