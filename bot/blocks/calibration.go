@@ -97,13 +97,15 @@ func decider(who string) string {
 	if who == "" {
 		return ""
 	}
-	if isSlackUserID(who) {
+	if IsSlackUserID(who) {
 		return by(who)
 	}
 	return " by " + Esc(who)
 }
 
-func isSlackUserID(s string) bool {
+// IsSlackUserID reports whether s looks like a Slack user ID (U… or W…,
+// capitals and digits), which a message can mention as <@ID>.
+func IsSlackUserID(s string) bool {
 	if len(s) < 3 || (s[0] != 'U' && s[0] != 'W') {
 		return false
 	}

@@ -107,7 +107,7 @@ func ResolveCSM(ctx context.Context, st csmFinder, users userCheck, who string) 
 	id := ""
 	if m := slackMention.FindStringSubmatch(who); m != nil {
 		id = m[1]
-	} else if looksLikeUserID(who) {
+	} else if blocks.IsSlackUserID(who) {
 		id = who
 	}
 	if id != "" && users != nil {
@@ -169,18 +169,6 @@ func csmAnswersTo(c scoring.CSM, name string) bool {
 		}
 	}
 	return false
-}
-
-func looksLikeUserID(s string) bool {
-	if len(s) < 3 || (s[0] != 'U' && s[0] != 'W') {
-		return false
-	}
-	for _, r := range s[1:] {
-		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // CSMLabel names a CSM for a message: a mention when Slack knows them.
