@@ -35,24 +35,6 @@ const (
 	alertChannel = "C_ALERTS"
 )
 
-// simClock is the injected clock of the simulated days.
-type simClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *simClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *simClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 // alertE2E is the bot's real HTTP transport, router and alert/outcome
 // handlers over a committed schema, a fake Slack Web API and a
 // response_url catcher, driven day by day on an injected clock.
@@ -62,7 +44,7 @@ type alertE2E struct {
 	hooks    *bottest.Catcher
 	router   *bot.Router
 	base     string
-	clock    *simClock
+	clock    *bottest.Clock
 	alerts   *alerts.Alerts
 	outcomes *outcomes.Outcomes
 	d0       time.Time
@@ -100,7 +82,7 @@ func fakeReplies(limitFirstPosts int) bottest.ReplyFunc {
 func setupAlerts(t *testing.T, limitFirstPosts int) *alertE2E {
 	t.Helper()
 	e := &alertE2E{
-		st: store.New(storetest.Schema(t)), clock: &simClock{}, hooks: bottest.NewCatcher(t),
+		st: store.New(storetest.Schema(t)), clock: &bottest.Clock{}, hooks: bottest.NewCatcher(t),
 		d0: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), acct: map[string]scoring.Account{}, csm: map[string]scoring.CSM{},
 	}
 	e.clock.Set(e.d0.Add(6 * time.Hour))

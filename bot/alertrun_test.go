@@ -24,7 +24,7 @@ type alertRunSetup struct {
 	st    *store.Store
 	fake  *bottest.Slack
 	api   alerts.Slack
-	clock *simClock
+	clock *bottest.Clock
 	day   time.Time
 	acct  int64
 }
@@ -32,7 +32,7 @@ type alertRunSetup struct {
 func setupAlertRun(t *testing.T, reply bottest.ReplyFunc, ownerEmail, ownerSlack string) alertRunSetup {
 	t.Helper()
 	ctx := context.Background()
-	s := alertRunSetup{st: storetest.Store(t), fake: bottest.NewSlack(t, reply), clock: &simClock{}, day: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}
+	s := alertRunSetup{st: storetest.Store(t), fake: bottest.NewSlack(t, reply), clock: &bottest.Clock{}, day: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}
 	s.clock.Set(s.day.Add(6 * time.Hour))
 	s.api = bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: s.fake.APIURL()}, slog.New(slog.DiscardHandler))
 	owner, err := s.st.EnsureCSM(ctx, ownerEmail, ownerSlack, "Owner")
@@ -160,7 +160,7 @@ func TestOwnerResolver(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := setupAlertRun(t, fakeReplies(0), "eli@example.com", "")
-	clock := &simClock{}
+	clock := &bottest.Clock{}
 	clock.Set(s.day)
 	lookup := bot.NewSlackClient(bot.SlackConfig{BotToken: "xoxb-test", APIURL: s.fake.APIURL()}, slog.New(slog.DiscardHandler))
 	r := bot.NewOwnerResolver(lookup, s.st, chat.RateLimitRetrier{}, nil, clock.Now)

@@ -41,7 +41,7 @@ type weekE2E struct {
 	hooks  *bottest.Catcher
 	router *bot.Router
 	alerts *alerts.Alerts
-	clock  *simClock
+	clock  *bottest.Clock
 	base   string
 	world  healthtest.World
 }
@@ -65,7 +65,7 @@ func setupWeek(t *testing.T, budget int) *weekE2E {
 func setupWeekWith(t *testing.T, budget int, seed bool) *weekE2E {
 	t.Helper()
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	e := &weekE2E{st: store.New(storetest.Schema(t)), hooks: bottest.NewCatcher(t), clock: &simClock{}}
+	e := &weekE2E{st: store.New(storetest.Schema(t)), hooks: bottest.NewCatcher(t), clock: &bottest.Clock{}}
 	e.clock.Set(now)
 	e.fx = healthtest.New(t, e.st, now)
 	if seed {

@@ -18,7 +18,7 @@ import (
 type respondBundle struct {
 	slack *bottest.Slack
 	hooks *bottest.Catcher
-	clock *testClock
+	clock *bottest.Clock
 }
 
 func setupResponder(t *testing.T) (*SlackResponder, respondBundle) {

@@ -18,27 +18,10 @@ import (
 
 const testSecret = "8f742231b10e8888abcd99yyyzzz85a5"
 
-// testClock is a settable clock shared by the verifier, the responder and
-// the router.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock {
-	return &testClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newTestClock is the clock shared by the verifier, the responder and the
+// router.
+func newTestClock() *bottest.Clock {
+	return bottest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 }
 
 // syncBuffer collects log output written from many goroutines.
@@ -65,7 +48,7 @@ type bundle struct {
 	router *Router
 	slack  *bottest.Slack
 	hooks  *bottest.Catcher
-	clock  *testClock
+	clock  *bottest.Clock
 	logs   *syncBuffer
 }
 

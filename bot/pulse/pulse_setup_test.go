@@ -33,24 +33,6 @@ var pulseMonday = time.Date(2026, 11, 23, 10, 5, 0, 0, time.UTC)
 
 const pulseSecret = "pulse-signing-secret-0123456789ab"
 
-// pulseClock is a settable clock shared by the pulse and its handlers.
-type pulseClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *pulseClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *pulseClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // waits records what the pulse asked to sleep (pacing, Retry-After) and
 // returns at once.
 type waits struct {
@@ -85,7 +67,7 @@ type pulseEnv struct {
 	fx     *healthtest.Fixture
 	slack  *bottest.Slack
 	api    *slack.Client
-	clock  *pulseClock
+	clock  *bottest.Clock
 	waits  *waits
 	pulse  *pulse.Pulse
 	router *bot.Router
@@ -104,7 +86,7 @@ type pulseOpts struct {
 
 func newPulseEnv(t *testing.T, start time.Time, o pulseOpts) *pulseEnv {
 	t.Helper()
-	e := &pulseEnv{st: o.st, clock: &pulseClock{t: start}, waits: &waits{}, hooks: bottest.NewCatcher(t)}
+	e := &pulseEnv{st: o.st, clock: bottest.NewClock(start), waits: &waits{}, hooks: bottest.NewCatcher(t)}
 	workers := 0 // the default: several CSMs at once, on a pool
 	if e.st == nil {
 		e.st = storetest.Store(t) // one transaction: one CSM at a time
