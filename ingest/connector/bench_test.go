@@ -22,8 +22,6 @@ const (
 	benchAccounts = 300
 )
 
-var benchMetrics = benchdata.Metrics
-
 // BenchmarkSQLSync1M syncs a million daily aggregates from a warehouse
 // (a second database on the test server) with the SQL source and, in the
 // same run, imports the same rows from a CSV file the way `healthbot

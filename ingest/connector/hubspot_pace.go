@@ -52,9 +52,8 @@ func (w *window) next(now time.Time) time.Time {
 // hubspotPacer keeps the sync under HubSpot's limits ahead of any 429.
 // One run uses it from one goroutine.
 type hubspotPacer struct {
-	clock          clockwork.Clock
-	general, srch  window
-	headerInterval time.Duration // the interval HubSpot's headers name, once seen
+	clock         clockwork.Clock
+	general, srch window
 }
 
 func newHubSpotPacer(clock clockwork.Clock) *hubspotPacer {
