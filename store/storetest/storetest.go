@@ -95,7 +95,8 @@ type sharedSchema struct {
 }
 
 // Main runs the tests, then drops the schema Tx used and the spare ones
-// Schema kept for reuse (reuse.go), so a run leaves no schema behind. A
+// Schema kept for reuse (reuse.go), so a run leaves no schema behind, and
+// vacuums the catalogs when the drops have left them bloated (vacuum.go). A
 // package whose tests use the database calls it from TestMain:
 //
 //	func TestMain(m *testing.M) { storetest.Main(m) }
@@ -104,6 +105,9 @@ func Main(m *testing.M) {
 	code := m.Run()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	dropSchemas(ctx, append(takeSpares(), closeShared()...))
+	if err := vacuumCatalogs(ctx, catalogDeadRows); err != nil {
+		fmt.Fprintf(os.Stderr, "storetest: vacuum the system catalogs: %v\n", err)
+	}
 	cancel()
 	os.Exit(code)
 }
