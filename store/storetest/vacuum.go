@@ -21,7 +21,7 @@ import (
 // writes to.
 var churnedCatalogs = []string{
 	"pg_attribute", "pg_attrdef", "pg_class", "pg_constraint", "pg_depend", "pg_index",
-	"pg_inherits", "pg_namespace", "pg_rewrite", "pg_sequence", "pg_statistic", "pg_trigger", "pg_type",
+	"pg_inherits", "pg_namespace", "pg_proc", "pg_rewrite", "pg_sequence", "pg_statistic", "pg_trigger", "pg_type",
 }
 
 // catalogDeadRows is when Main vacuums: about one make test's worth of
