@@ -57,9 +57,8 @@ func GatherAlerts(ctx context.Context, st AlertReads, cards scoring.Scorecards, 
 	if w.Accounts, err = st.Accounts(ctx); err != nil {
 		return nil, err
 	}
-	w.ByID = make(map[int64]scoring.Account, len(w.Accounts))
+	w.ByID = scoring.AccountsByID(w.Accounts)
 	for _, acct := range w.Accounts {
-		w.ByID[acct.ID] = acct
 		if acct.AliveAt(w.At) {
 			w.Alive++
 		}
@@ -68,10 +67,7 @@ func GatherAlerts(ctx context.Context, st AlertReads, cards scoring.Scorecards, 
 	if err != nil {
 		return nil, err
 	}
-	w.Today = make(map[int64]scoring.Score, len(today))
-	for _, s := range today {
-		w.Today[s.AccountID] = s
-	}
+	w.Today = scoring.ScoresByAccount(today)
 	if w.History, err = st.ScoresBetween(ctx, day.AddDate(0, 0, -historyDays(cards)), day.AddDate(0, 0, -1)); err != nil {
 		return nil, err
 	}

@@ -19,14 +19,7 @@ type BandChange struct {
 // BandChanges pairs old and new scores by account, worst drop first (then
 // by name, so the list repeats).
 func BandChanges(accounts []scoring.Account, oldScores, newScores []scoring.Score) []BandChange {
-	byID := make(map[int64]scoring.Account, len(accounts))
-	for _, a := range accounts {
-		byID[a.ID] = a
-	}
-	old := make(map[int64]scoring.Score, len(oldScores))
-	for _, s := range oldScores {
-		old[s.AccountID] = s
-	}
+	byID, old := scoring.AccountsByID(accounts), scoring.ScoresByAccount(oldScores)
 	var out []BandChange
 	for _, n := range newScores {
 		o, ok := old[n.AccountID]

@@ -241,10 +241,7 @@ func BacktestExamples(ctx context.Context, st ScoringStore, cards scoring.Scorec
 		if err != nil {
 			return nil, fmt.Errorf("backtest %s: %w", t.Format(time.DateOnly), err)
 		}
-		byID := make(map[int64]scoring.Account, len(accounts))
-		for _, a := range accounts {
-			byID[a.ID] = a
-		}
+		byID := scoring.AccountsByID(accounts)
 		for _, s := range scores {
 			out = append(out, scoring.NewExample(s, scoring.ChurnedWithin(byID[s.AccountID], scoring.Day(t), horizonDays)))
 		}

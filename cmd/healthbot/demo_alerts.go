@@ -115,14 +115,7 @@ func (r demoReport) freshAlerts(ctx context.Context, a *alerts.Alerts, day time.
 	if err != nil {
 		return err
 	}
-	byID := make(map[int64]scoring.Account, len(accounts))
-	for _, acct := range accounts {
-		byID[acct.ID] = acct
-	}
-	scoreOf := make(map[int64]scoring.Score, len(scores))
-	for _, sc := range scores {
-		scoreOf[sc.AccountID] = sc
-	}
+	byID, scoreOf := scoring.AccountsByID(accounts), scoring.ScoresByAccount(scores)
 	msgs := make([]blocks.AlertMessage, len(recs))
 	for i, rec := range recs {
 		msgs[i] = a.Message(rec, byID[rec.AccountID], scoreOf[rec.AccountID])
