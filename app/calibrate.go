@@ -46,22 +46,20 @@ func Calibrate(ctx context.Context, st FitStore, in InForce, p FitParams, day ti
 // day once.
 func CalibrationFrom(ctx context.Context, st ScoringStore, in InForce, fit ChurnFit, day time.Time, current []scoring.Score) (Calibration, error) {
 	c := Calibration{Current: in, Backtest: fit, Day: scoring.Day(day)}
-	switch {
-	case fit.SuggestedYAML == "":
+	if fit.SuggestedYAML == "" || fit.Fit.Err != "" {
 		c.Reason = "no weights could be fitted"
 		if fit.Fit.Err != "" {
 			c.Reason += ": " + fit.Fit.Err
 		}
-		return c, nil
-	case fit.Fit.Err != "":
-		c.Reason = "no weights could be fitted: " + fit.Fit.Err
 		return c, nil
 	}
 	c.YAML, c.Fitted = fit.SuggestedYAML, fit.Fitted
 	if c.Fitted.IsZero() {
 		return c, errors.New("calibrate: the backtest wrote fitted scorecards but returned none to compare")
 	}
-	oldScores, accounts, err := current, []scoring.Account(nil), error(nil)
+	oldScores := current
+	var accounts []scoring.Account
+	var err error
 	if current == nil {
 		oldScores, accounts, err = ComputeScores(ctx, st, in.Cards, c.Day)
 	} else {
