@@ -12,6 +12,10 @@ const (
 	BandNone   Band = "none"
 )
 
+// BandOrder is every band in the order every surface lists them: best
+// first, "not enough data" last.
+func BandOrder() []Band { return []Band{BandGreen, BandYellow, BandRed, BandNone} }
+
 // Family groups metrics so that one noisy source cannot dominate a score.
 type Family string
 

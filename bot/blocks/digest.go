@@ -29,9 +29,6 @@ type DigestView struct {
 // DigestListLimit is how many accounts each digest list shows.
 const DigestListLimit = 10
 
-// digestBands are the bands in display order.
-var digestBands = []scoring.Band{scoring.BandGreen, scoring.BandYellow, scoring.BandRed, scoring.BandNone}
-
 // DigestBlocks renders the digest: the band distribution with its change on
 // last week and a chart of the past weeks, then one section per list.
 // Long lists end in "…and N more", so the message stays within Block Kit's
@@ -97,7 +94,7 @@ func digestIntro(v DigestView) string {
 
 func bandLines(d scoring.Digest) string {
 	lines := []string{"*Band distribution* (change since last week, same accounts)"}
-	for _, b := range digestBands[:3] {
+	for _, b := range scoring.BandOrder()[:3] {
 		delta := float64(d.Bands[b] - d.BandsLastWeek[b])
 		lines = append(lines, fmt.Sprintf("%s %s *%d* · %s", BandEmoji(b), BandName(b), d.Bands[b], Delta(&delta)))
 	}
@@ -146,7 +143,7 @@ func bandLineChart(title string, hist []scoring.WeekBands) *slack.DataVisualizat
 // chartBands are the bands with at least one account in the history.
 func chartBands(hist []scoring.WeekBands) []scoring.Band {
 	var out []scoring.Band
-	for _, b := range digestBands {
+	for _, b := range scoring.BandOrder() {
 		for _, w := range hist {
 			if w.Bands[b] > 0 {
 				out = append(out, b)

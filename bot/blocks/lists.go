@@ -177,7 +177,7 @@ func BandCounts(rows []Row) map[scoring.Band]int {
 // BandSummary is "🟢 12 · 🟡 5 · 🔴 3 · ⚪ 1", omitting empty bands.
 func BandSummary(counts map[scoring.Band]int) string {
 	var parts []string
-	for _, b := range []scoring.Band{scoring.BandGreen, scoring.BandYellow, scoring.BandRed, scoring.BandNone} {
+	for _, b := range scoring.BandOrder() {
 		if n := counts[b]; n > 0 {
 			parts = append(parts, BandEmoji(b)+" "+strconv.Itoa(n))
 		}

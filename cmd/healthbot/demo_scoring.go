@@ -51,7 +51,7 @@ func (r demoReport) scoring(ctx context.Context) error {
 func (r demoReport) bandDistribution(sum app.ScoreSummary) {
 	total := len(sum.Scores)
 	fmt.Fprintln(r.w)
-	for _, b := range []scoring.Band{scoring.BandGreen, scoring.BandYellow, scoring.BandRed, scoring.BandNone} {
+	for _, b := range scoring.BandOrder() {
 		n := sum.Bands[b]
 		if n == 0 && b == scoring.BandNone {
 			continue

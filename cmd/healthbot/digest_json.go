@@ -80,7 +80,7 @@ func newDigestJSON(d scoring.Digest) digestJSON {
 	}
 	bands := func(m map[scoring.Band]int) map[string]int {
 		out := map[string]int{}
-		for _, b := range []scoring.Band{scoring.BandGreen, scoring.BandYellow, scoring.BandRed, scoring.BandNone} {
+		for _, b := range scoring.BandOrder() {
 			out[string(b)] = m[b]
 		}
 		return out

@@ -277,7 +277,7 @@ func unscoredLines(scores []scoring.Score, n int) []string {
 // bandLine is "12 green · 7 yellow · 3 red · 1 not enough data".
 func bandLine(counts map[scoring.Band]int) string {
 	parts := make([]string, 0, 4)
-	for _, b := range []scoring.Band{scoring.BandGreen, scoring.BandYellow, scoring.BandRed, scoring.BandNone} {
+	for _, b := range scoring.BandOrder() {
 		if n := counts[b]; n > 0 || b != scoring.BandNone {
 			parts = append(parts, fmt.Sprintf("%d %s", n, app.BandName(b)))
 		}

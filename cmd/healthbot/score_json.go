@@ -38,7 +38,7 @@ func scoreAsJSON(ctx context.Context, e *env, st *store.Store, cards scoring.Sco
 	run := scoreJSON{Scorecards: src, Days: make([]scoreDayJSON, 0, len(days))}
 	err = scoreDays(ctx, st, cards, days, func(sum app.ScoreSummary) {
 		bands := map[string]int{}
-		for _, b := range []scoring.Band{scoring.BandGreen, scoring.BandYellow, scoring.BandRed, scoring.BandNone} {
+		for _, b := range scoring.BandOrder() {
 			bands[string(b)] = sum.Bands[b]
 		}
 		run.Days = append(run.Days, scoreDayJSON{AsOf: sum.AsOf.Format(time.DateOnly), Accounts: len(sum.Scores), Bands: bands, Written: sum.Written})
